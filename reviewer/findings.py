@@ -1,0 +1,109 @@
+"""The finding: one problem raised on a form, by the checks or by a judge.
+
+Codes and severities are the stable contract of shared/findings.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+SEVERITY_LABEL = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+SEVERITY = {
+    "FUNDS_SUM": ERROR,
+    "FUNDS_OVER_BUDGET": WARNING,
+    "EXECUTION_RATE": ERROR,
+    "EXECUTION_SCORE": ERROR,
+    "INDICATOR_SCORE": ERROR,
+    "ROUNDING": INFO,
+    "SCORE_BOUNDS": ERROR,
+    "TOTAL_SCORE": ERROR,
+    "WEIGHTS_TOTAL": ERROR,
+    "WEIGHT_SCHEME": INFO,
+    "COST_TOTAL": WARNING,
+    "VALUE_TYPE": WARNING,
+    "QUALITATIVE_BAND": WARNING,
+    "EXPLANATION_MISSING": WARNING,
+    "EXPLANATION_REUSED": WARNING,
+    "EXPLANATION_NO_MEASURE": INFO,
+    "COST_COUNT_DIVERGENCE": WARNING,
+    "OVERACHIEVED": INFO,
+    "ACTUAL_COPIES_TARGET": INFO,
+    "QUALITATIVE_SHARE": INFO,
+    "EXPLANATION_VERDICT": INFO,  # warning for does_not_cover, set by the judge
+}
+
+# A short Chinese title per code, for tables and reports.
+TITLE = {
+    "FUNDS_SUM": "资金合计不符",
+    "FUNDS_OVER_BUDGET": "执行数超预算",
+    "EXECUTION_RATE": "执行率计算有误",
+    "EXECUTION_SCORE": "执行率得分有误",
+    "INDICATOR_SCORE": "指标得分有误",
+    "ROUNDING": "得分舍入不当",
+    "SCORE_BOUNDS": "得分超出分值范围",
+    "TOTAL_SCORE": "总分合计有误",
+    "WEIGHTS_TOTAL": "分值合计不为100",
+    "WEIGHT_SCHEME": "一级指标权重与标准不同",
+    "COST_TOTAL": "成本指标与资金不符",
+    "VALUE_TYPE": "指标值与实际值不可比",
+    "QUALITATIVE_BAND": "定性指标得分与完成档次不符",
+    "EXPLANATION_MISSING": "缺少偏差原因说明",
+    "EXPLANATION_REUSED": "偏差说明重复套用",
+    "EXPLANATION_NO_MEASURE": "未提出改进措施",
+    "COST_COUNT_DIVERGENCE": "成本与数量变动不一致",
+    "OVERACHIEVED": "超额完成且得满分",
+    "ACTUAL_COPIES_TARGET": "实际完成值照抄指标值",
+    "QUALITATIVE_SHARE": "定性指标占比过高",
+    "EXPLANATION_VERDICT": "偏差说明评判",
+}
+
+
+@dataclass
+class Finding:
+    code: str
+    indicators: tuple[int, ...]
+    message: str
+    comment: str
+    severity: str = ""
+    source: str = "rules"
+    verdict: str | None = None
+    tags: tuple[str, ...] = ()
+    # Figures behind the message (A, B, printed vs recomputed, …) for judges and reports.
+    data: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            self.severity = SEVERITY[self.code]
+
+    @property
+    def key(self) -> str:
+        """What identifies this finding within any version of a form."""
+        return f"{self.code}:{','.join(map(str, self.indicators))}"
+
+    def assign_id(self, form_id: str) -> None:
+        self.id = hashlib.sha256(f"{form_id}|{self.key}".encode()).hexdigest()[:20]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "code": self.code,
+            "severity": self.severity,
+            "indicators": list(self.indicators),
+            "source": self.source,
+            "message": self.message,
+            "verdict": self.verdict,
+            "comment": self.comment,
+        }
+        if self.source != "rules":
+            out["tags"] = list(self.tags)
+        return out
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.indicators or (-1,), f.code))

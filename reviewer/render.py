@@ -1,0 +1,192 @@
+"""What the reviewer sees: the terminal report, the summary table, JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from .engine import Review
+from .findings import SEVERITY_LABEL, TITLE
+from .values import format_decimal
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_DIRECTION_LABEL = {"higher": "正向", "lower": "反向", "equal": "等于", "date": "时间", "qualitative": "定性"}
+
+
+def number(value: Decimal | int | None) -> Any:
+    """A JSON number as printed: 2 stays 2, 1.83 stays 1.83."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        return int(value)
+    return float(value)
+
+
+def _score(value: Decimal | None) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    card = review.card
+    return {
+        "file": review.file,
+        "form_id": review.form_id,
+        "name": review.form.name,
+        "year": review.form.year,
+        "claimed_total": number(card.claimed_total),
+        "recomputed_total": float(card.recomputed_total),
+        "indicators": [
+            {
+                "index": row.index,
+                "name": row.name,
+                "direction": row.direction,
+                "claimed": number(row.claimed),
+                "recomputed": None if row.recomputed is None else float(row.recomputed),
+            }
+            for row in card.indicators
+        ],
+        "findings": [finding.to_json() for finding in review.findings],
+        "judge": review.judge or {
+            "backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
+            "prompt_tokens": 0, "completion_tokens": 0,
+        },
+    }
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _delta(claimed: Decimal, recomputed: Decimal | None) -> Text:
+    if recomputed is None:
+        return Text("")
+    delta = claimed - recomputed
+    if delta == 0:
+        return Text("")
+    sign = "+" if delta > 0 else ""
+    return Text(f"{sign}{format_decimal(delta)}", style="red" if abs(delta) >= Decimal("0.01") else "")
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def header(review: Review) -> Group:
+    form, card, funds = review.form, review.card, review.card.funds
+    money = form.funds.unit
+    title = Text.assemble((form.name, "bold"), f"（{form.year}年度）")
+    who = Text(f"{form.department} · {form.unit}    {review.file}", style="dim")
+    diff = card.claimed_total - card.recomputed_total
+    total = Text.assemble(
+        "自评总分 ", (format_decimal(card.claimed_total), "bold"),
+        "    复核总分 ", (format_decimal(card.recomputed_total), "bold green" if diff == 0 else "bold red"),
+    )
+    if diff:
+        total.append(f"    差额 {'+' if diff > 0 else ''}{format_decimal(diff)}", style="red")
+    printed_rate = form.funds.execution_rate
+    rate = "—" if funds.rate_percent is None else f"{format_decimal(funds.rate_percent.quantize(Decimal('0.01')))}%"
+    execution = Text(
+        f"预算执行：全年预算 {_score(funds.budget)}{money}，执行 {_score(funds.executed)}{money}，"
+        f"执行率 {'—' if printed_rate is None else format_decimal(printed_rate.percent) + '%'}（复核 {rate}），"
+        f"得分 {format_decimal(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
+    )
+    parts = [title, who, total, execution]
+    mark = form.extensions.get("x-import")
+    if isinstance(mark, dict):
+        parts.append(Text(f"导入方式：{mark.get('method', '?')}，可信度 {mark.get('confidence', '?')}"
+                          + ("，存在未核对一致的数据" if mark.get("disagreements") else ""), style="magenta"))
+    judge = review.judge
+    if judge.get("backend"):
+        model = f"（{judge['model']}）" if judge.get("model") else ""
+        parts.append(Text(f"偏差说明评判：{judge['backend']}{model}", style="dim"))
+    return Group(*parts)
+
+
+def scorecard_table(review: Review) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+    table.add_column("#", justify="right", style="dim", min_width=2, no_wrap=True)
+    table.add_column("指标", ratio=3, overflow="ellipsis", no_wrap=True)
+    table.add_column("指标值", ratio=1, overflow="ellipsis", no_wrap=True)
+    table.add_column("实际值", ratio=1, overflow="ellipsis", no_wrap=True)
+    for label in ("分值", "自评", "复核", "Δ"):
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column("方式", style="dim", no_wrap=True)
+    flagged = {i for f in review.findings for i in f.indicators if f.severity != "info"}
+    for row in review.card.indicators:
+        style = "yellow" if row.index in flagged else None
+        table.add_row(
+            str(row.index + 1),
+            Text(_clip(row.name, 40), style=style or ""),
+            _clip(str(row.indicator.target), 20),
+            _clip(str(row.indicator.actual), 20),
+            format_decimal(row.weight),
+            format_decimal(row.claimed),
+            _score(row.recomputed),
+            _delta(row.claimed, row.recomputed),
+            _DIRECTION_LABEL[row.direction],
+        )
+    return table
+
+
+def findings_block(review: Review, comments: bool = True) -> Group:
+    parts: list[Any] = []
+    for severity in ("error", "warning", "info"):
+        group = [f for f in review.findings if f.severity == severity]
+        if not group:
+            continue
+        parts.append(Text(f"{SEVERITY_LABEL[severity]}（{len(group)}）", style=_SEVERITY_STYLE[severity] + " underline"))
+        for finding in group:
+            where = "、".join(str(i + 1) for i in finding.indicators) or "全表"
+            line = Text.assemble(
+                (f"{finding.code}", _SEVERITY_STYLE[severity]), f" {TITLE.get(finding.code, '')}",
+                (f" [指标 {where}]", "dim"),
+            )
+            if finding.verdict:
+                line.append(f" 评判：{finding.verdict}", style="bold")
+            parts.append(Padding(Group(line, Text(finding.message)), (0, 0, 0, 2)))
+            if comments and finding.comment:
+                parts.append(Padding(Text(f"建议意见：{finding.comment}", style="dim"), (0, 0, 0, 4)))
+    if not parts:
+        parts.append(Text("未发现问题。", style="green"))
+    return Group(*parts)
+
+
+def print_review(console: Console, review: Review, comments: bool = True) -> None:
+    console.print(header(review))
+    console.print(scorecard_table(review))
+    console.print(findings_block(review, comments=comments))
+    counts = review.counts()
+    console.print(Text(f"错误 {counts['error']} · 警告 {counts['warning']} · 提示 {counts['info']}", style="bold"))
+    console.print()
+
+
+def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
+    table = Table(title="汇总", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("文件", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("项目", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("自评", justify="right")
+    table.add_column("复核", justify="right")
+    table.add_column("错误", justify="right", style="red")
+    table.add_column("警告", justify="right", style="yellow")
+    table.add_column("提示", justify="right", style="cyan")
+    for row in rows:
+        if isinstance(row, tuple):
+            file, error = row
+            table.add_row(file, Text(error, style="red"), "", "", "", "", "")
+            continue
+        counts = row.counts()
+        table.add_row(
+            row.file, row.form.name, format_decimal(row.card.claimed_total), format_decimal(row.card.recomputed_total),
+            str(counts["error"]), str(counts["warning"]), str(counts["info"]),
+        )
+    return table

@@ -1,0 +1,246 @@
+"""Recompute every score the way the rules say (shared/domain-rules.md §2).
+
+Nothing printed on the form is trusted: the execution rate, each quantitative
+indicator and the total are recomputed with Decimal arithmetic and compared
+later by the checks. Recomputed scores are rounded half-up to 2 decimals; the
+unrounded formula value is kept because the checks compare against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from decimal import Decimal
+
+from .form import Form, FundsRow, Indicator
+from .values import (
+    EQUAL,
+    HIGHER,
+    LOWER,
+    Quantity,
+    convert_units,
+    format_decimal,
+    normalize_text,
+    parse_quantity,
+    round_half_up,
+)
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+FORMULA_DIRECTIONS = ("higher", "lower", "equal")
+_COMPARATOR_DIRECTION = {HIGHER: "higher", LOWER: "lower", EQUAL: "equal"}
+
+
+def level_group(indicator: Indicator) -> str:
+    """产出 / 效益 / 满意度 / 成本 (成本 only when it is a first-level block)."""
+    level1 = normalize_text(indicator.level1)
+    for group in ("成本", "产出", "效益", "满意度"):
+        if group in level1:
+            return group
+    return level1
+
+
+def is_cost(indicator: Indicator) -> bool:
+    return "成本" in normalize_text(indicator.level1) or "成本" in normalize_text(indicator.level2)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorScore:
+    index: int
+    indicator: Indicator
+    target: Quantity
+    actual: Quantity
+    direction: str
+    cost: bool
+    # A and B in one unit, when both are numbers in interchangeable units.
+    target_value: Decimal | None
+    actual_value: Decimal | None
+    # The unrounded formula value f and its rounding; None where no formula applies.
+    formula_value: Decimal | None
+    recomputed: Decimal | None
+    formula_text: str
+    units_differ: bool
+    late: bool | None
+
+    @property
+    def claimed(self) -> Decimal:
+        return self.indicator.score
+
+    @property
+    def weight(self) -> Decimal:
+        return self.indicator.weight
+
+    @property
+    def name(self) -> str:
+        return self.indicator.name
+
+    @property
+    def counted(self) -> Decimal:
+        """What this row adds to the recomputed total."""
+        return self.recomputed if self.recomputed is not None else self.claimed
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """B / A, when both are numbers and A is not zero."""
+        if self.target_value is None or self.actual_value is None or self.target_value == 0:
+            return None
+        return self.actual_value / self.target_value
+
+
+@dataclass(frozen=True, slots=True)
+class FundsScore:
+    budget: Decimal | None
+    executed: Decimal | None
+    initial_budget: Decimal | None
+    rate: Decimal | None  # a fraction: 0.9957124
+    formula_value: Decimal | None
+    recomputed: Decimal | None
+    from_subrows: bool
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        return None if self.rate is None else self.rate * HUNDRED
+
+
+@dataclass
+class Scorecard:
+    form: Form
+    funds: FundsScore
+    indicators: list[IndicatorScore]
+    recomputed_total: Decimal
+
+    @property
+    def claimed_total(self) -> Decimal:
+        return self.form.total_score
+
+    @cached_property
+    def form_id(self) -> str:
+        return self.form.form_id
+
+
+def infer_direction(indicator: Indicator, target: Quantity, cost: bool) -> str:
+    if indicator.direction:
+        return indicator.direction
+    if target.kind == "date":
+        return "date"
+    if target.kind != "number":
+        return "qualitative"
+    if target.comparator:
+        return _COMPARATOR_DIRECTION[target.comparator]
+    return "lower" if cost else "higher"
+
+
+def _common_values(target: Quantity, actual: Quantity) -> tuple[Decimal | None, Decimal | None, bool]:
+    """A and B in the target's unit; the flag says the printed units differ."""
+    if not (target.is_number and actual.is_number):
+        return None, None, False
+    if not actual.unit or not target.unit or actual.unit == target.unit:
+        return target.value, actual.value, False
+    converted = convert_units(actual, target.unit)
+    return (target.value, converted, True) if converted is not None else (None, None, True)
+
+
+def formula(direction: str, a: Decimal, b: Decimal, w: Decimal) -> tuple[Decimal, str]:
+    """The unrounded score and the formula as a reviewer reads it."""
+    fa, fb, fw = format_decimal(a), format_decimal(b), format_decimal(w)
+    if direction == "higher":
+        if b >= a:
+            return w, f"实际值{fb}达到目标值{fa}，得满分{fw}"
+        if a <= 0 or b <= 0:
+            return ZERO, f"实际值{fb}未达目标值{fa}，得0分"
+        return b / a * w, f"{fb}/{fa}×{fw}"
+    if direction == "lower":
+        if b <= a:
+            return w, f"实际值{fb}未超过目标值{fa}，得满分{fw}"
+        if a <= 0:
+            return ZERO, f"目标值为{fa}而实际值为{fb}，得0分"
+        return a / b * w, f"{fa}/{fb}×{fw}"
+    # equal: a miss either way scores the smaller over the larger.
+    if b == a:
+        return w, f"实际值{fb}等于目标值{fa}，得满分{fw}"
+    if a <= 0 or b <= 0:
+        return ZERO, f"实际值{fb}不等于目标值{fa}，得0分"
+    low, high = min(a, b), max(a, b)
+    return low / high * w, f"{format_decimal(low)}/{format_decimal(high)}×{fw}"
+
+
+def score_indicator(index: int, indicator: Indicator, year: int) -> IndicatorScore:
+    target = parse_quantity(indicator.target)
+    actual = parse_quantity(indicator.actual)
+    if target.is_number and actual.is_number and not actual.unit and target.unit:
+        # "735" against "≧735人次" is read in the target's unit.
+        actual = Quantity(raw=actual.raw, kind="number", value=actual.value, unit=target.unit, comparator=actual.comparator)
+    cost = is_cost(indicator)
+    direction = infer_direction(indicator, target, cost)
+    a, b, units_differ = _common_values(target, actual)
+    f: Decimal | None = None
+    text = ""
+    if direction in FORMULA_DIRECTIONS and a is not None and b is not None:
+        f, text = formula(direction, a, b, indicator.weight)
+    late = None
+    if target.kind == "date" and actual.kind == "date":
+        late = actual.date_key(year) > target.date_key(year)
+    return IndicatorScore(
+        index=index,
+        indicator=indicator,
+        target=target,
+        actual=actual,
+        direction=direction,
+        cost=cost,
+        target_value=a,
+        actual_value=b,
+        formula_value=f,
+        recomputed=None if f is None else round_half_up(f),
+        formula_text=text,
+        units_differ=units_differ,
+        late=late,
+    )
+
+
+def _column_sum(rows: list[FundsRow | None], column: str) -> Decimal | None:
+    values = [getattr(row, column) for row in rows if row is not None and getattr(row, column) is not None]
+    return sum(values, ZERO) if values else None
+
+
+def total_is_blank(form: Form) -> bool:
+    """年度资金总额 blank or all zeros while the 其中 rows carry amounts (a real filing error)."""
+    total = form.funds.total
+    cells = [total.initial_budget, total.annual_budget, total.executed]
+    if any(cell not in (None, ZERO) for cell in cells):
+        return False
+    subrows = [form.funds.fiscal, form.funds.carryover, form.funds.other]
+    return any(_column_sum(subrows, column) for column in ("initial_budget", "annual_budget", "executed"))
+
+
+def score_funds(form: Form) -> FundsScore:
+    funds = form.funds
+    from_subrows = total_is_blank(form)
+    if from_subrows:
+        subrows = [funds.fiscal, funds.carryover, funds.other]
+        budget = _column_sum(subrows, "annual_budget")
+        executed = _column_sum(subrows, "executed")
+        initial = _column_sum(subrows, "initial_budget")
+    else:
+        budget, executed, initial = funds.total.annual_budget, funds.total.executed, funds.total.initial_budget
+    rate = None
+    if budget and executed is not None:
+        rate = executed / budget
+    f = None if rate is None else min(rate, ONE) * funds.weight
+    return FundsScore(
+        budget=budget,
+        executed=executed,
+        initial_budget=initial,
+        rate=rate,
+        formula_value=f,
+        recomputed=None if f is None else round_half_up(f),
+        from_subrows=from_subrows,
+    )
+
+
+def score_form(form: Form) -> Scorecard:
+    funds = score_funds(form)
+    indicators = [score_indicator(i, ind, form.year) for i, ind in enumerate(form.indicators)]
+    total = funds.recomputed if funds.recomputed is not None else form.funds.score
+    total += sum((row.counted for row in indicators), ZERO)
+    return Scorecard(form=form, funds=funds, indicators=indicators, recomputed_total=round_half_up(total))
