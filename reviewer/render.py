@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -170,10 +172,24 @@ def print_review(console: Console, review: Review, comments: bool = True) -> Non
     console.print()
 
 
+def short_names(files: list[str]) -> dict[str, str]:
+    """Paths below their common folder: what tells the rows apart."""
+    if len(files) < 2:
+        return {f: Path(f).name for f in files}
+    try:
+        base = os.path.commonpath([os.path.abspath(f) for f in files])
+    except ValueError:
+        return {f: f for f in files}
+    if os.path.isfile(base):
+        base = os.path.dirname(base)
+    return {f: os.path.relpath(os.path.abspath(f), base) for f in files}
+
+
 def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
+    names = short_names([row[0] if isinstance(row, tuple) else row.file for row in rows])
     table = Table(title="汇总", box=box.SIMPLE_HEAD, title_justify="left")
-    table.add_column("文件", max_width=30, overflow="ellipsis", no_wrap=True)
-    table.add_column("项目", max_width=30, overflow="ellipsis", no_wrap=True)
+    table.add_column("文件", overflow="fold")
+    table.add_column("项目", ratio=1, overflow="fold")
     table.add_column("自评", justify="right")
     table.add_column("复核", justify="right")
     table.add_column("错误", justify="right", style="red")
@@ -182,11 +198,11 @@ def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
     for row in rows:
         if isinstance(row, tuple):
             file, error = row
-            table.add_row(file, Text(error, style="red"), "", "", "", "", "")
+            table.add_row(names[file], Text(error, style="red"), "", "", "", "", "")
             continue
         counts = row.counts()
         table.add_row(
-            row.file, row.form.name, format_decimal(row.card.claimed_total), format_decimal(row.card.recomputed_total),
+            names[row.file], row.form.name, format_decimal(row.card.claimed_total), format_decimal(row.card.recomputed_total),
             str(counts["error"]), str(counts["warning"]), str(counts["info"]),
         )
     return table
