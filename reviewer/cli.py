@@ -14,6 +14,7 @@ from .config import Config, load_config
 from .engine import Review, review_form
 from .form import FormError, read_form
 from .render import json_line, print_review, review_json, summary_table
+from .store import Store
 
 
 class FormRefused(click.ClickException):
@@ -92,13 +93,18 @@ def iter_reviews(files: list[Path], config: Config, show_progress: bool):
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per form.")
 @click.option("--details/--no-details", default=None, help="Full report per form (default: only for a single form).")
 @click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
+@click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
 @config_option
-def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments: bool, config_path: str | None) -> None:
+@db_option
+def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments: bool, config_path: str | None,
+          no_store: bool, db_path: str) -> None:
     """Review one or more forms (files or folders of *.json).
 
     Prints the recomputed scorecard, the findings grouped by severity and a
     suggested comment for each. With several forms, a summary table follows.
     Exit status 2 when a file cannot be read; the other files are still reviewed.
+    Each form is stored with its critiques in the database (--db) for sign-off
+    with `review session`; reviewing it again stores nothing twice.
     """
     config = load_config(config_path)
     files = expand_paths(paths)
@@ -110,6 +116,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
     rows: list[Review | tuple[str, str]] = []
     failed = 0
+    store = None if no_store else Store(db_path)
     for outcome in iter_reviews(files, config, show_progress):
         if isinstance(outcome, FormError):
             failed += 1
@@ -121,6 +128,10 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                 click.echo(f"错误：{outcome}", err=True)
             rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
             continue
+        if store:
+            saved = store.save_review(outcome)
+            if saved.carried and not as_json:
+                click.echo(f"{outcome.file}：表单已修改，作为新版本保存，沿用上一版本 {saved.carried} 条决定", err=True)
         rows.append(outcome)
         if as_json:
             click.echo(json_line(review_json(outcome)))
