@@ -1,0 +1,95 @@
+"""Agreement between a judge and a human: pure functions over label lists.
+
+Gold and predicted labels are plain strings. A prediction outside the label
+set (a judge that gave no verdict) counts as wrong for accuracy and recall,
+and appears as its own column of the confusion matrix; it never counts as a
+correct positive for any label.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+LABELS = ("covers", "partial", "does_not_cover")
+
+
+@dataclass(frozen=True)
+class LabelScores:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Agreement:
+    n: int
+    accuracy: float
+    per_label: dict[str, LabelScores]
+    macro_f1: float
+    kappa: float
+    # confusion[gold][predicted] = count; predicted keys include any stray label.
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "kappa": self.kappa,
+            "per_label": {k: vars(v) for k, v in self.per_label.items()},
+            "confusion": self.confusion,
+        }
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def confusion_matrix(gold: list[str], predicted: list[str], labels: tuple[str, ...] = LABELS) -> dict[str, dict[str, int]]:
+    columns = list(labels) + sorted({p for p in predicted if p not in labels})
+    matrix = {g: {p: 0 for p in columns} for g in labels}
+    for g, p in zip(gold, predicted, strict=True):
+        if g not in matrix:
+            raise ValueError(f"gold label {g!r} is not one of {labels}")
+        matrix[g][p] += 1
+    return matrix
+
+
+def label_scores(gold: list[str], predicted: list[str], label: str) -> LabelScores:
+    tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
+    predicted_n = sum(1 for p in predicted if p == label)
+    support = sum(1 for g in gold if g == label)
+    precision = _ratio(tp, predicted_n)
+    recall = _ratio(tp, support)
+    return LabelScores(precision, recall, _ratio(2 * precision * recall, precision + recall), support)
+
+
+def cohen_kappa(gold: list[str], predicted: list[str]) -> float:
+    """(p_o − p_e) / (1 − p_e); 0 when chance agreement is total (one label only on both sides)."""
+    n = len(gold)
+    if n == 0:
+        return 0.0
+    observed = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p) / n
+    gold_counts, pred_counts = Counter(gold), Counter(predicted)
+    expected = sum(gold_counts[k] * pred_counts[k] for k in gold_counts) / (n * n)
+    if expected == 1:
+        return 1.0 if observed == 1 else 0.0
+    return (observed - expected) / (1 - expected)
+
+
+def agreement(gold: list[str], predicted: list[str], labels: tuple[str, ...] = LABELS) -> Agreement:
+    """All the figures at once. Macro-F1 averages over `labels`, present or not."""
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    n = len(gold)
+    per_label = {label: label_scores(gold, predicted, label) for label in labels}
+    return Agreement(
+        n=n,
+        accuracy=_ratio(sum(1 for g, p in zip(gold, predicted) if g == p), n),
+        per_label=per_label,
+        macro_f1=_ratio(sum(s.f1 for s in per_label.values()), len(labels)),
+        kappa=cohen_kappa(gold, predicted),
+        confusion=confusion_matrix(gold, predicted, labels),
+    )
