@@ -1,0 +1,100 @@
+"""Self-check of an import: do the figures read add up the way a filled form's figures do?
+
+A misread cell (a score taken from the wrong column, a row lost at a page
+break) almost always breaks one of these sums, so they measure how far the
+import can be trusted. A unit's own arithmetic slip breaks them too; the
+review reports that properly, here it only lowers confidence.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..values import UnreadableValue, format_decimal, parse_amount, parse_rate
+from .cells import Extracted
+
+BASE_CONFIDENCE = {"xlsx": 1.0, "pdf-table": 0.95, "pdf-text": 0.9, "text": 0.9, "llm": 0.7}
+CENT = Decimal("0.01")
+
+
+def _num(value: Any) -> Decimal | None:
+    try:
+        return parse_amount(value)
+    except (UnreadableValue, TypeError):
+        return None
+
+
+def _fmt(value: Decimal) -> str:
+    return format_decimal(value.normalize()) if value == value.to_integral_value() else format_decimal(value)
+
+
+def _funds_disagreements(funds: dict[str, Any], extra_rows: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    total = funds.get("total") or {}
+    parts = [funds.get(key) for key in ("fiscal", "carryover", "other")] + list(extra_rows.values())
+    parts = [row for row in parts if row]
+    names = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
+    for column, label in names.items():
+        values = [_num(row.get(column)) for row in parts if row.get(column) is not None]
+        printed = _num(total.get(column))
+        if values and printed is not None and abs(sum(values) - printed) > CENT:
+            found.append(f"funds.total.{column}: 年度资金总额{label} {total.get(column)} ≠ 其中各行之和 {_fmt(sum(values))}")
+    budget, executed = _num(total.get("annual_budget")), _num(total.get("executed"))
+    try:
+        rate = parse_rate(funds.get("execution_rate"))
+    except UnreadableValue:
+        rate = None
+    if rate is not None and budget and executed is not None:
+        computed = executed / budget * 100
+        if abs(computed - rate.percent) > max(rate.unit, CENT):
+            found.append(f"funds.execution_rate: 执行率 {funds.get('execution_rate')} ≠ 执行数/预算数 {computed:.2f}%")
+    return found
+
+
+def disagreements(extracted: Extracted) -> list[str]:
+    """Cells whose figures do not agree with each other, as `path: message` lines."""
+    data = extracted.data
+    found: list[str] = []
+    funds = data.get("funds") or {}
+    found += _funds_disagreements(funds, data.get("x-funds-rows") or {})
+    indicators = data.get("indicators") or []
+    if extracted.rows_seen and len(indicators) != extracted.rows_seen:
+        found.append(f"indicators: 读出 {len(indicators)} 个指标，表中有 {extracted.rows_seen} 行")
+    if not indicators:
+        found.append("indicators: 没有读出任何绩效指标")
+    scores = [_num(item.get("score")) for item in indicators]
+    weights = [_num(item.get("weight")) for item in indicators]
+    funds_score, funds_weight = _num(funds.get("score")), _num(funds.get("weight"))
+    if None not in scores and funds_score is not None:
+        computed = sum(scores, Decimal(0)) + funds_score
+        claimed = _num(data.get("total_score"))
+        if claimed is None:
+            data["total_score"] = float(computed) if computed != computed.to_integral_value() else int(computed)
+            found.append(f"total_score: 表上没有读到总分，按各项得分之和填写 {_fmt(computed)}")
+        elif abs(computed - claimed) > CENT:
+            found.append(f"total_score: 总分 {data.get('total_score')} ≠ 各项得分之和 {_fmt(computed)}")
+    printed_weight = _num(extracted.total_weight)
+    if None not in weights and funds_weight is not None and printed_weight is not None:
+        computed = sum(weights, Decimal(0)) + funds_weight
+        if computed != printed_weight:
+            found.append(f"indicators[].weight: 分值合计 {_fmt(computed)} ≠ 总分行分值 {extracted.total_weight}")
+    for index, item in enumerate(indicators):
+        if not item.get("name"):
+            found.append(f"indicators[{index}].name: 三级指标为空")
+        if not item.get("level1"):
+            found.append(f"indicators[{index}].level1: 一级指标为空")
+    return found
+
+
+def mark(extracted: Extracted) -> dict[str, Any]:
+    """The `x-import` mark written into the form: how it was read and how sure we are."""
+    found = disagreements(extracted)
+    confidence = BASE_CONFIDENCE.get(extracted.method, 0.8) - 0.1 * len(found) - 0.05 * len(extracted.doubts)
+    return {
+        "method": extracted.method,
+        "source": extracted.source,
+        "confidence": round(max(confidence, 0.05), 2),
+        "disagreements": found,
+        "doubts": list(extracted.doubts),
+    }

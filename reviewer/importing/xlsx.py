@@ -1,0 +1,64 @@
+"""Read forms out of an Excel workbook (.xlsx) exported from the budget system."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from .cells import Extracted, NotAForm
+from .grid import parse_grid
+from .split import split_items
+
+
+def _decimals(number_format: str) -> int | None:
+    match = re.search(r"0\.(0+)", number_format)
+    return len(match.group(1)) if match else None
+
+
+def display(cell) -> str:  # noqa: ANN001 - openpyxl cell
+    """A cell's value as Excel shows it: 5,000.000000, 99.57%, 12 — values are kept as printed."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (int, float)):
+        fmt = cell.number_format or "General"
+        decimals = _decimals(fmt)
+        if "%" in fmt:
+            return f"{value * 100:.{decimals or 0}f}%"
+        if decimals is not None:
+            return f"{value:,.{decimals}f}" if "," in fmt else f"{value:.{decimals}f}"
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(float(value))
+    return str(value)
+
+
+def read_xlsx(path: Path, source: str) -> list[Extracted | NotAForm]:
+    """Every form in every sheet, or why none could be read."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise NotAForm(source, f"无法打开 Excel 文件（{type(exc).__name__}）") from None
+    outcomes: list[Extracted | NotAForm] = []
+    for sheet in workbook.worksheets:
+        rows = [[display(cell) for cell in row] for row in sheet.iter_rows()]
+        if not any(cell.strip() for row in rows for cell in row):
+            continue
+        chunks = split_items(rows, lambda row: " ".join(row))
+        for number, chunk in enumerate(chunks, 1):
+            label = f"{source}#{sheet.title}" + ("" if len(chunks) == 1 else f"（第 {number} 张表）")
+            try:
+                outcomes.append(parse_grid(chunk, label, "xlsx"))
+            except NotAForm as error:
+                outcomes.append(error)
+    if not outcomes:
+        raise NotAForm(source, "工作表为空，没有找到绩效自评表")
+    return outcomes
