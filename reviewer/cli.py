@@ -15,6 +15,7 @@ from .engine import Review, review_form
 from .form import FormError, read_form
 from .render import json_line, print_review, review_json, summary_table
 from .store import Store
+from .judge import JudgeStage, judge_options
 
 
 class FormRefused(click.ClickException):
@@ -96,8 +97,9 @@ def iter_reviews(files: list[Path], config: Config, show_progress: bool):
 @click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
 @config_option
 @db_option
+@judge_options
 def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments: bool, config_path: str | None,
-          no_store: bool, db_path: str) -> None:
+          no_store: bool, db_path: str, judge_opts: dict) -> None:
     """Review one or more forms (files or folders of *.json).
 
     Prints the recomputed scorecard, the findings grouped by severity and a
@@ -107,6 +109,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     with `review session`; reviewing it again stores nothing twice.
     """
     config = load_config(config_path)
+    judge_stage = JudgeStage(judge_opts, config, db_path)
     files = expand_paths(paths)
     if not files:
         raise click.UsageError("没有找到 .json 表单文件")
@@ -128,6 +131,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                 click.echo(f"错误：{outcome}", err=True)
             rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
             continue
+        judge_stage(outcome)
         if store:
             saved = store.save_review(outcome)
             if saved.carried and not as_json:
@@ -139,6 +143,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
             print_review(console, outcome, comments=comments)
     if not as_json and not single:
         console.print(summary_table(rows))
+    if judge_stage.report_line() and not as_json:
+        click.echo(judge_stage.report_line(), err=True)
     if failed:
         sys.exit(2)
 

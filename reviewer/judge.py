@@ -295,7 +295,7 @@ def cost_of(usage: Usage, model: str | None, prices: dict[str, dict[str, float]]
 
 def verdict_finding(case: JudgeCase, verdict: Verdict) -> Finding:
     row = case.row
-    tags = ", ".join(TAG_LABEL.get(t, t) for t in verdict.tags)
+    tags = "、".join(TAG_LABEL.get(t, t) for t in verdict.tags)
     message = f"{quoted(row)}的偏差说明评判为“{VERDICT_LABEL[verdict.verdict]}”"
     if tags:
         message += f"（{tags}）"
@@ -329,3 +329,78 @@ def judge_reviews(reviews: list[Review], settings: JudgeSettings) -> JudgeRun:
     run = judge(cases, settings)
     apply_results(reviews, run, settings)
     return run
+
+
+# --- the `check` command's judge stage -----------------------------------------------
+
+def judge_options(func):
+    """--judge, --base-url, --model, --profile, --concurrency, --timeout, gathered into `judge_opts`."""
+    import functools
+
+    import click
+
+    names = ("judge_backend", "base_url", "model", "profile", "concurrency", "timeout")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        kwargs["judge_opts"] = {name: kwargs.pop(name) for name in names}
+        return func(*args, **kwargs)
+
+    options = [
+        click.option("--judge", "judge_backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
+                     help="Who judges the deviation explanations: offline rules, or a model (auto: the model "
+                          "when an endpoint or model is configured)."),
+        click.option("--base-url", envvar="REVIEW_BASE_URL",
+                     help="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 (env REVIEW_BASE_URL). "
+                          "The key comes from REVIEW_API_KEY."),
+        click.option("--model", envvar="REVIEW_MODEL", help="Model name (env REVIEW_MODEL)."),
+        click.option("--profile", envvar="REVIEW_PROFILE", type=click.Choice(sorted(PROFILES), case_sensitive=False),
+                     help="Endpoint profile: structured-output mode and thinking switch (env REVIEW_PROFILE)."),
+        click.option("--concurrency", type=click.IntRange(min=1), default=None,
+                     help=f"Model calls in flight at once [default: {DEFAULT_CONCURRENCY}]."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+                     help=f"Seconds per model call before it is retried [default: {DEFAULT_TIMEOUT:g}]."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+class JudgeStage:
+    """Judges each review of a `check` run in place and keeps the run's totals."""
+
+    def __init__(self, opts: dict[str, Any], config: Config, db_path: str | None):
+        import click
+
+        try:
+            self.settings = resolve_settings(
+                backend=opts["judge_backend"], base_url=opts["base_url"], model=opts["model"],
+                profile=opts["profile"], concurrency=opts["concurrency"], timeout=opts["timeout"],
+                db_path=db_path, config=config,
+            )
+        except JudgeConfigError as error:
+            raise click.UsageError(str(error)) from None
+        self.summaries: list[dict[str, Any]] = []
+
+    def __call__(self, review: Review) -> None:
+        try:
+            judge_reviews([review], self.settings)
+        except Exception as error:  # noqa: BLE001 - one form's judge failure must not stop the run
+            rules = JudgeSettings(thresholds=self.settings.thresholds)
+            judge_reviews([review], rules)
+            review.judge.update(backend=self.settings.backend, errors=review.judge.get("judged", 0),
+                                fallbacks=review.judge.get("judged", 0), error=str(error))
+        self.summaries.append(review.judge)
+
+    def report_line(self) -> str | None:
+        """One line for stderr after an llm run: calls, cache hits, errors, tokens, cost."""
+        if self.settings.backend != "llm" or not self.summaries:
+            return None
+        total = {key: sum(s.get(key) or 0 for s in self.summaries)
+                 for key in ("judged", "calls", "cached", "fallbacks", "errors", "prompt_tokens",
+                             "completion_tokens", "cached_tokens")}
+        costs = [s["cost"] for s in self.summaries if s.get("cost") is not None]
+        cost = f"，费用 {sum(costs):.4f}" if costs else ""
+        return (f"偏差说明评判（{self.settings.endpoint.model}）：{total['judged']} 项，调用 {total['calls']} 次，"
+                f"缓存命中 {total['cached']}，规则兜底 {total['fallbacks']}，失败 {total['errors']}，"
+                f"输入 {total['prompt_tokens']} / 输出 {total['completion_tokens']} / 缓存 {total['cached_tokens']} tokens{cost}")

@@ -1,0 +1,286 @@
+"""The model judge: prompt building, verdict validation, cache and concurrency.
+
+The system prompt (rubric, schema, worked examples) is byte-stable so that
+endpoints can cache the prefix; the per-deviation data come last. Form text
+is untrusted: it sits in a block delimited by a per-case nonce, the rubric
+says it is data, and the key instruction is repeated after it. Evidence
+quotes that do not occur in the form are dropped and the verdict is tagged
+for a human. A judgement that fails is recorded as an error with the rules
+verdict beside it, never a guessed one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+from typing import Any, Literal
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+from pydantic import BaseModel
+
+from .checks import num, pct
+from .findings import TITLE
+from .judge import TAGS, JudgeCase, JudgeSettings, Verdict
+from .judge_cache import JudgeCache, cache_key
+from .llm_client import LLMCallError, LLMClient, Usage, strict_schema
+from .rules_judge import Gap, Side, gap_of, judge_rules, read_text
+from .values import normalize_text
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts" / "judge"
+GOAL_CHARS = 400
+EXPLANATION_CHARS = 1200
+QUOTE_CHARS = 80
+
+
+class LLMVerdict(BaseModel):
+    """What the model must return (the strict JSON schema is generated from this)."""
+
+    evidence_quotes: list[str]
+    reason: str
+    verdict: Literal["covers", "partial", "does_not_cover"]
+    tags: list[Literal[TAGS]]  # type: ignore[valid-type]
+    comment: str
+    injection_suspected: bool
+
+
+@dataclass(frozen=True)
+class Prompt:
+    version: str  # stored with every result: judge/v1
+    system: str
+    user: Template
+
+
+@lru_cache(maxsize=None)
+def load_prompt(version: str = "v1") -> Prompt:
+    folder = PROMPTS / version
+    schema = json.dumps(strict_schema(LLMVerdict), ensure_ascii=False, indent=1)
+    system = Template((folder / "system.md").read_text(encoding="utf-8")).substitute(schema=schema)
+    user = Template((folder / "user.md").read_text(encoding="utf-8"))
+    return Prompt(f"judge/{version}", system, user)
+
+
+# --- the user message ------------------------------------------------------------
+
+_SEPARATORS = ["\n\n", "\n", "。", "；", ";", "，", ",", ""]
+
+
+def _splitter(size: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=0, separators=_SEPARATORS,
+                                          keep_separator="end")
+
+
+def cut(text: str, limit: int) -> str:
+    """Whole sentences from the start up to `limit` characters, marked when something was left out."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for chunk in _splitter(max(limit // 4, 50)).split_text(text):
+        if len(kept) + len(chunk) > limit:
+            break
+        kept += chunk
+    return kept + "（后略）"
+
+
+def goal_excerpt(goal: str, topic: str, limit: int = GOAL_CHARS) -> str:
+    """The sentences of the goal text nearest the indicator, in their order."""
+    goal = goal.strip()
+    if len(goal) <= limit:
+        return goal
+    chunks = _splitter(120).split_text(goal)
+    grams = _bigrams(topic)
+    ranked = sorted(range(len(chunks)), key=lambda i: (-len(_bigrams(chunks[i]) & grams), i))
+    chosen: list[int] = []
+    used = 0
+    for i in ranked:
+        if used + len(chunks[i]) > limit:
+            continue
+        chosen.append(i)
+        used += len(chunks[i])
+    return "……".join(chunks[i].strip() for i in sorted(chosen))
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _side_figures(label: str, side: Side) -> str:
+    if side.a is None or side.b is None:
+        return f"{label}：非数值指标，见原文"
+    change = "未变" if side.moved == "same" else pct(side.change) if side.change is not None else "—"
+    return f"{label}：年度指标值{num(side.a)}{side.unit}，实际完成值{num(side.b)}{side.unit}（{change}）"
+
+
+def figures(case: JudgeCase, gap: Gap) -> str:
+    """Computed figures only; no form text (names live in the untrusted block)."""
+    kind = "成本" if case.row.cost else "数量" if gap.pair else "绩效"
+    lines = [_side_figures(f"本指标（{kind}指标，第{case.index + 1}项）", gap.row)]
+    if gap.pair is not None:
+        pair_kind = "数量" if case.row.cost else "成本"
+        lines.append(_side_figures(f"配对{pair_kind}指标（第{case.pair + 1}项）", gap.pair))
+    if gap.unit_planned is not None:
+        actual = "无法计算（实际数量为0）" if gap.unit_actual is None else f"{num(gap.unit_actual, 2)}"
+        change = f"（{pct(gap.unit_change)}）" if gap.unit_change is not None else ""
+        lines.append(f"单位成本：计划{num(gap.unit_planned, 2)}，实际{actual}{change}（{gap.cost.unit}/{gap.count.unit or '个'}）")
+    row = case.row
+    lines.append(f"本指标分值{num(row.weight)}，自评得分{num(row.claimed)}"
+                 + (f"，按公式应得{num(row.recomputed)}" if row.recomputed is not None else ""))
+    lines += [f"需要说明的理由：{reason}" for reason in _trusted_reasons(case)]
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _trusted_reasons(case: JudgeCase) -> list[str]:
+    # explanation_required quotes raw actual text for late dates; keep only the numeric reasons.
+    return [r for r in case.reasons if "“" not in r]
+
+
+def findings_text(case: JudgeCase) -> str:
+    lines = []
+    for finding in case.findings:
+        if finding.code == "EXPLANATION_VERDICT":
+            continue
+        rows = "、".join(f"第{i + 1}项" for i in finding.indicators) or "全表"
+        lines.append(f"- {finding.code}（{TITLE.get(finding.code, '')}）：{rows}")
+    return "\n".join(lines) or "- 无"
+
+
+def form_block(case: JudgeCase) -> str:
+    """Everything the unit wrote that the judgement needs, as plain labelled lines."""
+    row = case.row.indicator
+    lines = [f"项目名称：{case.review.form.name}",
+             f"本指标：{row.level1} / {row.level2} / {row.name}",
+             f"  年度指标值：{row.target}", f"  实际完成值：{row.actual}",
+             f"  偏差原因分析及改进措施：{cut(case.explanation, EXPLANATION_CHARS) or '（未填写）'}"]
+    if case.pair_row is not None:
+        pair = case.pair_row.indicator
+        lines += [f"配对指标：{pair.level1} / {pair.level2} / {pair.name}",
+                  f"  年度指标值：{pair.target}", f"  实际完成值：{pair.actual}",
+                  f"  偏差原因分析及改进措施：{cut(pair.explanation or '', EXPLANATION_CHARS) or '（未填写）'}"]
+    goal = goal_excerpt(case.review.form.goal.planned, row.name)
+    if goal:
+        lines.append(f"年度目标（节选）：{goal}")
+    return "\n".join(lines)
+
+
+def nonce_for(prompt: Prompt, block: str) -> str:
+    """Unguessable by the form's author (it hashes their own text) yet stable, so the cache still hits."""
+    salt = 0
+    while True:
+        nonce = hashlib.sha256(f"{prompt.version}|{salt}|{block}".encode()).hexdigest()[:16]
+        if nonce not in block:
+            return nonce
+        salt += 1
+
+
+def build_messages(case: JudgeCase, prompt: Prompt) -> list[dict[str, str]]:
+    block = form_block(case)
+    user = prompt.user.substitute(figures=figures(case, gap_of(case)), findings=findings_text(case),
+                                  nonce=nonce_for(prompt, block), block=block)
+    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
+
+
+# --- from the model's answer to a verdict ------------------------------------------------
+
+def _squash_space(text: str) -> str:
+    return "".join(normalize_text(text).split())
+
+
+def verify_quotes(quotes: list[str], source: str) -> tuple[tuple[str, ...], bool]:
+    """Quotes that occur in the form text (whitespace-insensitive), and whether any were dropped."""
+    haystack = _squash_space(source)
+    kept = tuple(q.strip()[:QUOTE_CHARS] for q in quotes if q.strip() and _squash_space(q) in haystack)
+    return kept, len(kept) < len([q for q in quotes if q.strip()])
+
+
+def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, rules: Verdict) -> Verdict:
+    source_text = form_block(case)
+    evidence, dropped = verify_quotes(value.evidence_quotes, source_text)
+    tags = list(dict.fromkeys(value.tags))
+    if value.injection_suspected or read_text(case.explanation).injection:
+        tags.append("injection")
+    if dropped:
+        tags.append("unverified_quote")
+    verdict = value.verdict
+    if verdict == "covers" and ({"injection", "unverified_quote"} & set(tags)):
+        verdict = "partial"  # a human has to look before this counts as sufficient
+    return Verdict(
+        verdict=verdict, tags=tuple(dict.fromkeys(tags)), comment=value.comment.strip() or rules.comment,
+        reason=value.reason.strip(), source="judge:llm", evidence=evidence, model=model,
+        prompt_version=prompt.version, rules=rules,
+    )
+
+
+# --- running many ---------------------------------------------------------------------------
+
+async def judge_llm_many(cases: list[JudgeCase], settings: JudgeSettings) -> list[Verdict]:
+    """Judge cases concurrently (bounded), cached; failures fall back to the rules verdict."""
+    if settings.endpoint is None:
+        raise ValueError("llm judge needs an endpoint")
+    prompt = load_prompt(settings.prompt_version)
+    cache = JudgeCache(settings.db_path) if settings.db_path else None
+    runner = _Runner(settings, prompt, cache)
+    try:
+        async with LLMClient(settings.endpoint, cache.modes() if cache else None) as client:
+            runner.client = client
+            return list(await asyncio.gather(*(runner.one(case) for case in cases)))
+    finally:
+        if cache:
+            cache.close()
+
+
+class _Runner:
+    def __init__(self, settings: JudgeSettings, prompt: Prompt, cache: JudgeCache | None):
+        self.settings = settings
+        self.prompt = prompt
+        self.cache = cache
+        self.model = settings.endpoint.model
+        self.client: LLMClient | None = None
+        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        # The first call goes alone so the shared system prompt is in the endpoint's prefix cache.
+        self.warm = asyncio.Event()
+        self.warming = False
+
+    async def one(self, case: JudgeCase) -> Verdict:
+        rules = judge_rules(case, self.settings.thresholds)
+        if case.blank:
+            return rules  # nothing for a model to read
+        messages = build_messages(case, self.prompt)
+        key = cache_key(self.model, self.prompt.version, messages)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                verdict = to_verdict(LLMVerdict.model_validate(hit["verdict"]), case, self.prompt, self.model, rules)
+                return replace(verdict, cached=True)
+        return await self._call(case, messages, key, rules)
+
+    async def _call(self, case: JudgeCase, messages: list[dict[str, str]], key: str, rules: Verdict) -> Verdict:
+        first = not self.warming
+        self.warming = True
+        if not first:
+            await self.warm.wait()
+        async with self.semaphore:
+            try:
+                result = await self.client.structured_call(messages, LLMVerdict, name="explanation_verdict")
+            except LLMCallError as error:
+                return replace(rules, error=f"{error.kind}: {error}", usage=error.usage, model=self.model,
+                               prompt_version=self.prompt.version)
+            finally:
+                if first:
+                    self.warm.set()
+        if self.cache is not None:
+            self.cache.put(key, self.model, self.prompt.version, result.value.model_dump(), result.content,
+                           result.mode, result.model, result.usage.as_dict())
+        verdict = to_verdict(result.value, case, self.prompt, self.model, rules)
+        return replace(verdict, usage=result.usage)
+
+
+def usage_total(verdicts: list[Verdict]) -> Usage:
+    total = Usage()
+    for verdict in verdicts:
+        total.add(verdict.usage)
+    return total
