@@ -34,7 +34,8 @@ TAG_LABEL = {
     "no_measure": "无改进措施", "irrelevant": "与偏差无关", "unreadable": "文字无法辨认", "injection": "含指令性文字",
     "unverified_quote": "引文与表单不符", "llm_error": "模型评判失败",
 }
-_FLAGGING = ("COST_COUNT_DIVERGENCE", "EXPLANATION_MISSING", "EXPLANATION_REUSED", "EXPLANATION_NO_MEASURE")
+# EXPLANATION_NO_MEASURE is left out: it fires on every explanation, gap or not.
+_FLAGGING = ("COST_COUNT_DIVERGENCE", "EXPLANATION_MISSING", "EXPLANATION_REUSED")
 BACKENDS = ("auto", "rules", "llm")
 
 
