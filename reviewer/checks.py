@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 
 from .config import Thresholds
 from .findings import Finding
@@ -157,9 +158,9 @@ def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
         f = row.formula_value
         if f is None:
             continue
-        label = _DIRECTION_LABEL[row.direction]
-        figures = f"年度指标值{row.target.printed()}，实际完成值{row.actual.printed()}"
         if abs(s - f) >= t.score_tolerance:
+            label = _DIRECTION_LABEL[row.direction]
+            figures = f"年度指标值{row.target.printed()}，实际完成值{row.actual.printed()}"
             over = s > f
             findings.append(Finding(
                 "INDICATOR_SCORE", (row.index,),
@@ -244,6 +245,7 @@ _BANDS = [  # (words, label, low, high, high_inclusive)
 ]
 
 
+@lru_cache(maxsize=16384)
 def qualitative_band(actual: str) -> tuple[str, Decimal, Decimal, bool] | None:
     text = normalize_text(actual)
     for words, label, low, high, inclusive in _BANDS:
@@ -295,8 +297,8 @@ def check_values(card: Scorecard, t: Thresholds) -> list[Finding]:
                 f"{quoted(row)}实际完成值照抄年度指标值，未反映实际完成情况。请填写可核实的实际完成数据，并提供佐证材料。",
             ))
 
-        ratio = row.ratio
-        if row.direction == "higher" and ratio is not None and ratio >= t.overachieved_ratio and row.claimed >= row.weight:
+        ratio = row.ratio if row.direction == "higher" and row.claimed >= row.weight else None
+        if ratio is not None and ratio >= t.overachieved_ratio:
             findings.append(Finding(
                 "OVERACHIEVED", (row.index,),
                 f"{quoted(row)}实际完成值{actual.printed()}为年度指标值{target.printed()}的{share(ratio)}"
@@ -313,6 +315,7 @@ _COST_SUFFIXES = ("预算控制数", "控制数", "总成本", "成本", "资金
 _COUNT_SUFFIXES = ("数量", "个数", "数")
 
 
+@lru_cache(maxsize=16384)
 def cost_stem(name: str) -> str:
     stem = squash(name)
     changed = True
@@ -324,6 +327,7 @@ def cost_stem(name: str) -> str:
     return stem
 
 
+@lru_cache(maxsize=16384)
 def _count_stem(name: str) -> str:
     stem = squash(name)
     for suffix in _COUNT_SUFFIXES:
@@ -333,8 +337,13 @@ def _count_stem(name: str) -> str:
 
 
 def is_total_cost(row: IndicatorScore) -> bool:
-    name = squash(row.name)
-    return "总成本" in name or "总预算" in name or cost_stem(row.name) in ("项目", "项目总", "总", "")
+    return _is_total_cost_name(row.name)
+
+
+@lru_cache(maxsize=16384)
+def _is_total_cost_name(name: str) -> bool:
+    squashed = squash(name)
+    return "总成本" in squashed or "总预算" in squashed or cost_stem(name) in ("项目", "项目总", "总", "")
 
 
 def _is_money(q: Quantity) -> bool:
@@ -457,6 +466,7 @@ def is_empty_explanation(text: str | None) -> bool:
     return text is None or squash(text).lower() in _EMPTY
 
 
+@lru_cache(maxsize=16384)
 def has_measure(text: str) -> bool:
     norm = normalize_text(text)
     return any(word in norm for word in MEASURE_WORDS)

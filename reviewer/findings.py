@@ -6,6 +6,7 @@ Codes and severities are the stable contract of shared/findings.md.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +88,7 @@ class Finding:
         return f"{self.code}:{','.join(map(str, self.indicators))}"
 
     def assign_id(self, form_id: str) -> None:
-        self.id = hashlib.sha256(f"{form_id}|{self.key}".encode()).hexdigest()[:20]
+        self.id = finding_id(form_id, self.key)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -103,6 +104,18 @@ class Finding:
         if self.source != "rules":
             out["tags"] = list(self.tags)
         return out
+
+
+def finding_id(form_id: str, key: str) -> str:
+    """Stable across runs: the same form and the same problem give the same id."""
+    digest = _form_digest(form_id).copy()
+    digest.update(key.encode())
+    return digest.hexdigest()[:20]
+
+
+@lru_cache(maxsize=256)
+def _form_digest(form_id: str):  # noqa: ANN202 - hashlib's type is private
+    return hashlib.sha256(f"{form_id}|".encode())
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

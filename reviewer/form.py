@@ -50,6 +50,12 @@ class _NonFinite:
 
 
 def _amount(raw: Any) -> Decimal:
+    # Fast path for what most files hold: plain non-negative JSON numbers.
+    kind = type(raw)
+    if kind is int and raw >= 0:
+        return Decimal(raw)
+    if kind is Decimal and raw.is_finite() and raw >= 0 and (not raw or raw.adjusted() < 308):
+        return raw
     if isinstance(raw, _NonFinite):
         raise UnreadableValue(f'无法识别的数值 "{raw}"')
     return parse_amount(raw)
@@ -72,6 +78,8 @@ def _rate(raw: Any) -> Rate | None:
 
 def _printed(raw: Any) -> str | Decimal:
     """A target or actual: text as printed, or a JSON number."""
+    if type(raw) is str:
+        return raw
     if raw is None:
         return ""
     if isinstance(raw, _NonFinite):
@@ -108,11 +116,21 @@ class _FormPart(BaseModel):
 
     extensions: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
+    @classmethod
+    def _english_keys(cls) -> frozenset[str]:
+        keys = cls.__dict__.get("_english_key_set")
+        if keys is None:
+            keys = frozenset(name for name in cls.model_fields if name != "extensions")
+            setattr(cls, "_english_key_set", keys)
+        return keys
+
     @model_validator(mode="before")
     @classmethod
     def _set_aside_extensions(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        if data.keys() <= (cls.__dict__.get("_english_key_set") or cls._english_keys()):
+            return data  # the common case: nothing to fold or set aside
         kept: dict[str, Any] = {}
         extensions: dict[str, Any] = {}
         for key, value in data.items():
@@ -227,11 +245,13 @@ class Form(_FormPart):
         return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else value
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        """English keys in model order, values as printed, `x-` keys left out:
+        the same form gives the same text whatever encoding or key language it came in."""
+        return self.model_dump_json()
 
     @property
     def form_id(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 # --- reading files ---------------------------------------------------------

@@ -45,7 +45,8 @@ def is_cost(indicator: Indicator) -> bool:
     return "成本" in normalize_text(indicator.level1) or "成本" in normalize_text(indicator.level2)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: frozen dataclasses construct markedly slower, and a card is built per form.
+@dataclass(slots=True)
 class IndicatorScore:
     index: int
     indicator: Indicator
@@ -59,7 +60,7 @@ class IndicatorScore:
     # The unrounded formula value f and its rounding; None where no formula applies.
     formula_value: Decimal | None
     recomputed: Decimal | None
-    formula_text: str
+    formula_template: str
     units_differ: bool
     late: bool | None
 
@@ -76,6 +77,17 @@ class IndicatorScore:
         return self.indicator.name
 
     @property
+    def formula_text(self) -> str:
+        """The formula with this row's numbers: "163/199×2"."""
+        if not self.formula_template:
+            return ""
+        a, b = self.target_value, self.actual_value
+        return self.formula_template.format(
+            a=format_decimal(a), b=format_decimal(b), w=format_decimal(self.weight),
+            low=format_decimal(min(a, b)), high=format_decimal(max(a, b)),
+        )
+
+    @property
     def counted(self) -> Decimal:
         """What this row adds to the recomputed total."""
         return self.recomputed if self.recomputed is not None else self.claimed
@@ -88,7 +100,7 @@ class IndicatorScore:
         return self.actual_value / self.target_value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FundsScore:
     budget: Decimal | None
     executed: Decimal | None
@@ -142,27 +154,29 @@ def _common_values(target: Quantity, actual: Quantity) -> tuple[Decimal | None, 
 
 
 def formula(direction: str, a: Decimal, b: Decimal, w: Decimal) -> tuple[Decimal, str]:
-    """The unrounded score and the formula as a reviewer reads it."""
-    fa, fb, fw = format_decimal(a), format_decimal(b), format_decimal(w)
+    """The unrounded score, and a template of the formula as a reviewer reads it.
+
+    The template is filled only when a message needs it (IndicatorScore.formula_text):
+    most rows never show their formula.
+    """
     if direction == "higher":
         if b >= a:
-            return w, f"实际值{fb}达到目标值{fa}，得满分{fw}"
+            return w, "实际值{b}达到目标值{a}，得满分{w}"
         if a <= 0 or b <= 0:
-            return ZERO, f"实际值{fb}未达目标值{fa}，得0分"
-        return b / a * w, f"{fb}/{fa}×{fw}"
+            return ZERO, "实际值{b}未达目标值{a}，得0分"
+        return b / a * w, "{b}/{a}×{w}"
     if direction == "lower":
         if b <= a:
-            return w, f"实际值{fb}未超过目标值{fa}，得满分{fw}"
+            return w, "实际值{b}未超过目标值{a}，得满分{w}"
         if a <= 0:
-            return ZERO, f"目标值为{fa}而实际值为{fb}，得0分"
-        return a / b * w, f"{fa}/{fb}×{fw}"
+            return ZERO, "目标值为{a}而实际值为{b}，得0分"
+        return a / b * w, "{a}/{b}×{w}"
     # equal: a miss either way scores the smaller over the larger.
     if b == a:
-        return w, f"实际值{fb}等于目标值{fa}，得满分{fw}"
+        return w, "实际值{b}等于目标值{a}，得满分{w}"
     if a <= 0 or b <= 0:
-        return ZERO, f"实际值{fb}不等于目标值{fa}，得0分"
-    low, high = min(a, b), max(a, b)
-    return low / high * w, f"{format_decimal(low)}/{format_decimal(high)}×{fw}"
+        return ZERO, "实际值{b}不等于目标值{a}，得0分"
+    return min(a, b) / max(a, b) * w, "{low}/{high}×{w}"
 
 
 def score_indicator(index: int, indicator: Indicator, year: int) -> IndicatorScore:
@@ -192,7 +206,7 @@ def score_indicator(index: int, indicator: Indicator, year: int) -> IndicatorSco
         actual_value=b,
         formula_value=f,
         recomputed=None if f is None else round_half_up(f),
-        formula_text=text,
+        formula_template=text,
         units_differ=units_differ,
         late=late,
     )

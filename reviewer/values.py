@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 TWO_PLACES = Decimal("0.01")
@@ -28,14 +29,21 @@ def to_simplified(text: str) -> str:
     return text.translate(_TRADITIONAL)
 
 
+# Forms repeat labels, units and boilerplate; these pure readers are memoized.
+@lru_cache(maxsize=65536)
 def normalize_text(text: str) -> str:
     """NFKC (full-width digits and letters), traditional folded, trimmed."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).strip()
+    if text.isascii():
+        return text.strip()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return to_simplified(text).strip()
 
 
 _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+@lru_cache(maxsize=65536)
 def squash(text: str) -> str:
     """Text with punctuation and whitespace removed, for equality tests."""
     return _PUNCT_SPACE.sub("", normalize_text(text))
@@ -54,14 +62,22 @@ _AMOUNT = re.compile(rf"^\s*({_NUMBER})\s*(万元|元|千元|亿元|分)?\s*$")
 
 
 def check_finite(value: Decimal, raw: object) -> Decimal:
-    # Decimal keeps 1e400 exactly; it is still no amount a form can hold.
-    if not value.is_finite() or math.isinf(float(value)):
+    # Decimal keeps 1e400 exactly; it is still no amount a form can hold
+    # (beyond what a float holds, like JSON readers elsewhere).
+    if not value.is_finite() or (value and value.adjusted() > 307):
         raise unreadable(raw)
     return value
 
 
 def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
     """A weight, score or money amount: a JSON number or a printed number."""
+    kind = type(raw)
+    if kind is Decimal or kind is int:
+        value = raw if kind is Decimal else Decimal(raw)
+        check_finite(value, raw)
+        if value < 0 and not allow_negative:
+            raise UnreadableValue(f'不能为负数 "{raw}"')
+        return value
     if isinstance(raw, bool) or raw is None:
         raise unreadable(raw)
     if isinstance(raw, Decimal):
@@ -202,13 +218,20 @@ def format_decimal(value: Decimal) -> str:
     return text
 
 
+_PREFIX_TOKENS = dict(_PREFIX_COMPARATORS)
+_SUFFIX_TOKENS = dict(_SUFFIX_COMPARATORS)
+# Longest token first, so "不低于" is not read as "不" and ">=" not as ">".
+_PREFIX_RE = re.compile("|".join(re.escape(t) for t in sorted(_PREFIX_TOKENS, key=len, reverse=True)))
+_SUFFIX_RE = re.compile("(?:" + "|".join(re.escape(t) for t in sorted(_SUFFIX_TOKENS, key=len, reverse=True)) + ")$")
+
+
 def _strip_comparator(text: str) -> tuple[str | None, str]:
-    for token, comparator in _PREFIX_COMPARATORS:
-        if text.startswith(token):
-            return comparator, text[len(token):].lstrip()
-    for token, comparator in _SUFFIX_COMPARATORS:
-        if text.endswith(token):
-            return comparator, text[: -len(token)].rstrip()
+    match = _PREFIX_RE.match(text)
+    if match:
+        return _PREFIX_TOKENS[match.group()], text[match.end():].lstrip()
+    match = _SUFFIX_RE.search(text)
+    if match:
+        return _SUFFIX_TOKENS[match.group()], text[: match.start()].rstrip()
     return None, text
 
 
@@ -245,7 +268,11 @@ def parse_quantity(raw: object) -> Quantity:
     if isinstance(raw, (int, float, Decimal)):
         value = parse_amount(raw, allow_negative=True)
         return Quantity(raw=format_decimal(value), kind="number", value=value)
-    text = str(raw)
+    return _parse_printed(str(raw))
+
+
+@lru_cache(maxsize=65536)
+def _parse_printed(text: str) -> Quantity:
     norm = normalize_text(text)
     if not norm:
         return Quantity(raw=text, kind="text")
@@ -253,7 +280,7 @@ def parse_quantity(raw: object) -> Quantity:
     match = _QUANTITY.match(rest)
     if match:
         value = Decimal(match.group(1).replace(",", ""))
-        if value.is_finite() and not math.isinf(float(value)):
+        if value.is_finite() and (not value or value.adjusted() <= 307):
             unit = match.group(2).strip()
             unit = _UNIT_ALIASES.get(unit, unit)
             return Quantity(raw=text, kind="number", value=value, unit=unit, comparator=comparator)

@@ -1,0 +1,90 @@
+"""Benchmark: read + score + check forms from disk (variants of the seed).
+
+    python bench/bench_engine.py [--sizes 1000,10000] [--dir bench_out/forms]
+
+Prints forms/s and peak memory (RSS of a fresh process per size), so the
+growth from 1,000 to 10,000 forms shows. Not a test: figures for the notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "zgc-2021.json"
+
+
+def write_variants(folder: Path, count: int) -> None:
+    """Seed variants: actuals and claimed scores moved, some rows re-explained."""
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = len(list(folder.glob("*.json")))
+    if existing >= count:
+        return
+    seed = json.loads(SEED.read_text(encoding="utf-8"))
+    rng = random.Random(7)
+    for n in range(existing, count):
+        form = json.loads(json.dumps(seed))
+        form["name"] = f"{seed['name']}（变体{n}）"
+        for row in form["indicators"][:7]:
+            target = int(row["target"].rstrip("个"))
+            row["actual"] = f"{max(0, target - rng.randint(0, 3))}个"
+        for row in form["indicators"][11:18]:
+            planned = Decimal(row["target"].removesuffix("万元"))
+            row["actual"] = f"{(planned * Decimal(rng.uniform(0.8, 1.2))).quantize(Decimal('0.0001'))}万元"
+        if n % 3 == 0:
+            form["indicators"][1]["explanation"] = f"因{rng.randint(1, 3)}家企业撤回申请，实际支持数量减少，下一步将加强项目储备"
+        (folder / f"form-{n:05d}.json").write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+
+
+def measure(folder: Path, count: int) -> dict:
+    """Runs in a child process so peak RSS belongs to this size alone."""
+    from reviewer.config import Config
+    from reviewer.engine import review_file
+
+    files = sorted(folder.glob("*.json"))[:count]
+    config = Config()
+    findings = 0
+    start, cpu_start = time.perf_counter(), time.process_time()
+    for path in files:
+        findings += len(review_file(path, config).findings)
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"forms": len(files), "seconds": elapsed, "cpu_seconds": cpu, "forms_per_s": len(files) / elapsed,
+            "forms_per_cpu_s": len(files) / cpu,
+            "findings": findings, "peak_mb": peak_kb / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,2000,5000,10000")
+    parser.add_argument("--dir", default=str(ROOT / "bench_out" / "forms"))
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    folder = Path(args.dir)
+    if args.child:
+        print(json.dumps(measure(folder, args.child)))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    write_variants(folder, max(sizes))
+    print("wall = elapsed time; cpu = this process's CPU time (steadier when the machine is shared)")
+    print(f"{'forms':>7} {'wall s':>7} {'forms/s':>8} {'cpu s':>7} {'forms/cpu-s':>11} {'µs/form':>8} {'peak MB':>8} {'findings':>9}")
+    for size in sizes:
+        # taskset keeps the run on one core, as the target says.
+        cmd = [sys.executable, __file__, "--dir", str(folder), "--child", str(size)]
+        out = subprocess.run(["taskset", "-c", "0", *cmd], capture_output=True, text=True, check=True).stdout
+        r = json.loads(out)
+        print(f"{r['forms']:>7} {r['seconds']:>7.2f} {r['forms_per_s']:>8.0f} {r['cpu_seconds']:>7.2f} "
+              f"{r['forms_per_cpu_s']:>11.0f} {1e6 / r['forms_per_cpu_s']:>8.0f} {r['peak_mb']:>8.1f} {r['findings']:>9}")
+
+
+if __name__ == "__main__":
+    main()
