@@ -152,3 +152,4 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
 def main() -> None:
     cli()
 from . import import_cli  # noqa: E402,F401  registers commands
+from . import eval_cli  # noqa: E402,F401  registers commands

@@ -1,0 +1,172 @@
+"""`review eval`: figures on a tiny set worked by hand, comparisons, refusals, calibration from decisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reviewer.cli import cli
+from reviewer.config import Config
+from reviewer.engine import review_file
+from reviewer.judge import JudgeSettings, judge_reviews
+from reviewer.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "eval_sets" / "forms" / "zgc-2021.json"
+BLANK = {"form": "forms/zgc-2021.json", "indicator": 11, "name": "支持海外建设特色科技园区项目预算控制数",
+         "tags": [], "rationale": "754→410.9万元，说明空白", "split": "dev"}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def make_set(folder: Path, cases: list[dict]) -> Path:
+    (folder / "forms").mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder / "forms" / "zgc-2021.json")
+    (folder / "cases.jsonl").write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases),
+                                        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    # A blank explanation beside a 45% cost under-run: any judge must say does_not_cover.
+    # One case is labelled that way, one (wrongly) covers: the judge agrees on exactly half.
+    return make_set(tmp_path / "set", [
+        {"id": "blank-right", "label": "does_not_cover", **BLANK},
+        {"id": "blank-wrong", "label": "covers", **BLANK},
+    ])
+
+
+def test_figures_printed_and_written(tiny: Path, tmp_path: Path):
+    out = tmp_path / "result.json"
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "dev", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "准确率 50.0%" in result.output
+    assert "宏平均F1 0.222" in result.output  # F1: does_not_cover 2/3, covers 0, partial 0
+    assert "Cohen κ 0.000" in result.output  # p_o = p_e = 0.5
+    assert "blank-wrong" in result.output and "blank-right" not in result.output  # only mistakes listed
+    data = json.loads(out.read_text())
+    assert data["metrics"]["n"] == 2
+    assert data["metrics"]["confusion"]["covers"]["does_not_cover"] == 1
+    assert data["metrics"]["confusion"]["does_not_cover"]["does_not_cover"] == 1
+    assert data["usage"]["backend"] == "rules"
+    assert [i["predicted"] for i in data["items"]] == ["does_not_cover", "does_not_cover"]
+    assert data["meta"]["split"] == "dev"
+
+
+def test_split_selects_cases(tiny: Path, tmp_path: Path):
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "test", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert "没有 test 用例" in result.output
+
+
+def test_indicator_the_judge_skips_counts_as_not_judged(tmp_path: Path):
+    # Indicator 0 met its target (2 → 2): no explanation is judged there.
+    folder = make_set(tmp_path / "set", [{"id": "met", "form": "forms/zgc-2021.json", "indicator": 0,
+                                          "label": "covers", "split": "dev"}])
+    out = tmp_path / "r.json"
+    result = invoke("eval", str(folder), "--judge", "rules", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "未评判" in result.output
+    assert json.loads(out.read_text())["items"][0]["predicted"] == "not_judged"
+
+
+def test_drifted_index_is_refused(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [{**BLANK, "id": "x", "label": "covers", "indicator": 10}])
+    result = invoke("eval", str(folder), "--judge", "rules", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert "序号错位" in result.output
+
+
+def test_bad_label_names_the_line(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [{**BLANK, "id": "x", "label": "covered"}])
+    result = invoke("eval", str(folder), "--judge", "rules", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert "cases.jsonl:1" in result.output and "covered" in result.output
+
+
+def test_compare_shows_both_figures_and_the_changed_case(tiny: Path, tmp_path: Path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    invoke("eval", str(tiny), "--judge", "rules", "-o", str(a))
+    # Same cases, same labels; pretend a better judge fixed one case by editing its prediction.
+    data = json.loads(a.read_text())
+    data["items"][1]["predicted"] = "covers"
+    data["metrics"]["accuracy"] = 1.0
+    b.write_text(json.dumps(data, ensure_ascii=False))
+    result = invoke("eval", "--compare", str(a), str(b))
+    assert result.exit_code == 0, result.output
+    assert "+0.500" in result.output  # accuracy 0.5 → 1.0
+    assert "改对 1" in result.output and "blank-wrong" in result.output
+
+
+def test_compare_refuses_a_file_that_is_not_a_result(tmp_path: Path):
+    other = tmp_path / "other.json"
+    other.write_text("{}")
+    result = invoke("eval", "--compare", str(other), str(other))
+    assert result.exit_code == 2
+    assert "不是 review eval 写出的评测结果" in result.output
+
+
+# --- calibration from the database ----------------------------------------------------
+
+def stored_review(db: Path, path: Path) -> None:
+    review = review_file(path, Config())
+    judge_reviews([review], JudgeSettings())
+    with Store(db) as store:
+        store.save_review(review)
+
+
+def verdict_ids(db: Path) -> dict[str, list[str]]:
+    with Store(db) as store:
+        rows = store.all("SELECT id, verdict FROM critiques WHERE code = 'EXPLANATION_VERDICT' ORDER BY seq")
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["verdict"], []).append(row["id"])
+    return out
+
+
+def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
+    db = tmp_path / "review.db"
+    stored_review(db, SEED)
+    ids = verdict_ids(db)
+    assert len(ids["does_not_cover"]) >= 2 and ids.get("covers") and ids.get("partial"), ids
+    with Store(db) as store:
+        store.decide(ids["does_not_cover"][0], "accept", "张三")
+        store.decide(ids["does_not_cover"][1], "reject", "张三")
+        store.decide(ids["covers"][0], "accept", "张三")
+        store.decide(ids["partial"][0], "edit", "张三", new_comment="请补充查重剔除的项目数量。")
+    # A new version of the form carries the four decisions over: they must not count twice.
+    changed = json.loads(SEED.read_text())
+    changed["phone"] = "55578008"
+    second = tmp_path / "zgc-v2.json"
+    second.write_text(json.dumps(changed, ensure_ascii=False))
+    stored_review(db, second)
+
+    result = invoke("eval", "--from-db", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    # Judge: problem, problem, no problem, problem. Reviewer: problem, no problem, no problem, problem.
+    # p_o = 3/4; p_e = (2·3 + 2·1)/16 = 1/2; κ = 1/2.
+    assert "judge:rules" in result.output
+    assert "4 条已决定的评判" in result.output
+    assert "一致率 75.0%" in result.output
+    assert "Cohen κ 0.500" in result.output
+
+
+def test_from_db_without_decisions_says_so(tmp_path: Path):
+    db = tmp_path / "review.db"
+    stored_review(db, SEED)
+    result = invoke("eval", "--from-db", "--db", str(db))
+    assert result.exit_code == 0
+    assert "还没有经审核人决定" in result.output
+
+
+def test_from_db_missing_database(tmp_path: Path):
+    result = invoke("eval", "--from-db", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 2
+    assert "不存在" in result.output

@@ -1,0 +1,69 @@
+"""The committed eval set is usable: valid forms, real gaps, enough cases of each kind."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from reviewer.checks import explanation_required
+from reviewer.config import Config, Thresholds
+from reviewer.engine import review_file
+from reviewer.evaluate import load_cases
+from reviewer.metrics import LABELS
+
+SET = Path(__file__).resolve().parent.parent / "eval_sets"
+CASES = load_cases(SET)
+FORMS = sorted({case.form for case in CASES})
+
+
+def test_size_and_balance():
+    labels = Counter(case.label for case in CASES)
+    assert len(CASES) >= 80
+    assert len(FORMS) >= 8
+    assert all(labels[label] >= 25 for label in LABELS), labels
+
+
+def test_splits_are_about_half_for_every_label():
+    for label in LABELS:
+        dev = sum(1 for c in CASES if c.label == label and c.split == "dev")
+        test = sum(1 for c in CASES if c.label == label and c.split == "test")
+        assert abs(dev - test) <= 2, (label, dev, test)
+
+
+def test_forms_vary_in_department_region_and_year():
+    forms = [review_file(path, Config()).form for path in FORMS]
+    assert len({f.department for f in forms}) == len(forms)
+    assert len({f.year for f in forms}) >= 3
+
+
+@pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
+def test_every_form_passes_review_with_weights_of_100(path):
+    review = review_file(path, Config())
+    codes = {f.code for f in review.findings}
+    assert "WEIGHTS_TOTAL" not in codes
+    assert review.form.funds.weight == 10
+
+
+def test_every_case_is_a_gap_whose_index_matches_its_name():
+    reviews = {path: review_file(path, Config()) for path in FORMS}
+    for case in CASES:
+        row = reviews[case.form].card.indicators[case.indicator]
+        assert row.name == case.name, case.id
+        assert explanation_required(row, Thresholds()), f"{case.id}: no gap beside this explanation"
+        assert case.rationale, case.id
+
+
+def test_seed_cases_are_included_with_their_agreed_labels():
+    seed = {c.indicator: c.label for c in CASES if c.form.name == "zgc-2021.json"}
+    assert set(seed) >= {1, 3, 4, 5, 11, 13, 14, 15, 16, 17}
+    assert seed[3] in ("covers", "partial")
+    assert seed[11] == "does_not_cover"
+    assert all(seed[i] == "does_not_cover" for i in range(13, 18))
+
+
+def test_seed_form_is_the_example_unchanged():
+    example = SET.parent / "examples" / "zgc-2021.json"
+    assert json.loads((SET / "forms" / "zgc-2021.json").read_text()) == json.loads(example.read_text())
