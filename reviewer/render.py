@@ -114,12 +114,18 @@ def header(review: Review) -> Group:
     return Group(*parts)
 
 
-def scorecard_table(review: Review) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
-    table.add_column("#", justify="right", style="dim", min_width=2, no_wrap=True)
-    table.add_column("指标", ratio=3, overflow="ellipsis", no_wrap=True)
-    table.add_column("指标值", ratio=1, overflow="ellipsis", no_wrap=True)
-    table.add_column("实际值", ratio=1, overflow="ellipsis", no_wrap=True)
+def scorecard_table(review: Review, width: int = 100) -> Table:
+    # Numbers never wrap; the three text columns share what is left of the
+    # line, so long Chinese names are clipped rather than pushing numbers off.
+    text_room = max(30, width - 50)
+    value_width = max(8, min(16, text_room // 4))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    narrow = width < 110  # on a narrow terminal the name wraps: clipped names all look alike
+    table.add_column("指标", width=text_room - 2 * value_width, overflow="fold" if narrow else "ellipsis",
+                     no_wrap=not narrow)
+    table.add_column("指标值", width=value_width, overflow="ellipsis", no_wrap=True)
+    table.add_column("实际值", width=value_width, overflow="ellipsis", no_wrap=True)
     for label in ("分值", "自评", "复核", "Δ"):
         table.add_column(label, justify="right", no_wrap=True)
     table.add_column("方式", style="dim", no_wrap=True)
@@ -165,7 +171,7 @@ def findings_block(review: Review, comments: bool = True) -> Group:
 
 def print_review(console: Console, review: Review, comments: bool = True) -> None:
     console.print(header(review))
-    console.print(scorecard_table(review))
+    console.print(scorecard_table(review, console.width))
     console.print(findings_block(review, comments=comments))
     counts = review.counts()
     console.print(Text(f"错误 {counts['error']} · 警告 {counts['warning']} · 提示 {counts['info']}", style="bold"))
