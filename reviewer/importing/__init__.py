@@ -21,6 +21,7 @@ from .text_layout import parse_text
 __all__ = ["Imported", "NotAForm", "import_document", "finish"]
 
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+_FUNDS_ORDER = ("unit", "total", "fiscal", "carryover", "other", "weight", "execution_rate", "score", "explanation")
 _KEY_ORDER = ("name", "year", "department", "unit", "lead", "phone", "funds", "goal", "indicators", "total_score")
 
 # A fallback reader for layouts the parser does not know: (text, source) -> Extracted.
@@ -44,6 +45,10 @@ def finish(extracted: Extracted) -> Imported:
     """Reconcile, mark and validate one extracted form. Raises NotAForm if the result is no valid form."""
     data = extracted.data
     data["x-import"] = mark(extracted)
+    funds = data.get("funds")
+    if isinstance(funds, dict):
+        data["funds"] = {key: funds[key] for key in _FUNDS_ORDER
+                         if key in funds and (funds[key] is not None or key != "explanation")}
     ordered = {key: data[key] for key in _KEY_ORDER if key in data}
     ordered.update((key, value) for key, value in data.items() if key not in ordered)
     try:
