@@ -86,6 +86,8 @@ class FakeOpenAI:
         self.script = list(script or [])
         self.default = default
         self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server held at once
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -128,8 +130,13 @@ class FakeOpenAI:
                     body = {"_raw": raw.decode("utf-8", "replace")}
                 recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 reply = fake._next(recorded)
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 if reply.delay:
                     time.sleep(reply.delay)
+                with fake._lock:
+                    fake.in_flight -= 1
                 payload = reply.body if reply.body is not None else completion(body.get("model", "fake"), reply)
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 try:
