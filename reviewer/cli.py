@@ -151,5 +151,6 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
 
 def main() -> None:
     cli()
+from . import signoff  # noqa: E402,F401  registers the sign-off commands
 from . import import_cli  # noqa: E402,F401  registers commands
 from . import eval_cli  # noqa: E402,F401  registers commands

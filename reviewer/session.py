@@ -1,0 +1,257 @@
+"""The keyboard session: one critique per screen, one keypress per decision.
+
+Every decision is committed before the next screen is drawn, so quitting,
+Ctrl-C or a closed terminal loses nothing already decided; the next session
+starts again at the first pending critique.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shlex
+import subprocess
+import sys
+import tempfile
+from typing import Any, Callable, TextIO
+
+import click
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .findings import SEVERITY_LABEL, TITLE
+from .store import STATUS_LABEL, Conflict, Filters, Store
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+VERDICT_LABEL = {"covers": "说明充分", "partial": "部分说明", "does_not_cover": "未能说明偏差"}
+DIRECTION_LABEL = {"higher": "正向", "lower": "反向", "equal": "等于", "date": "时间", "qualitative": "定性"}
+KEYS_LINE = "[a] 采纳  [r] 驳回  [e] 修改意见  [s] 跳过  [u] 撤销  [?] 帮助  [q] 退出"
+HELP = """\
+按键说明
+  a  采纳：按建议意见（或已修改的文字）列入审核意见
+  r  驳回：不列入审核意见
+  e  修改意见：在编辑器（$EDITOR）中修改建议意见；未设置 EDITOR 时在此直接输入
+  s  跳过：暂不处理，本次会话不再显示；下次启动仍从第一条待审意见开始
+  u  撤销：撤销上一次决定并回到该条意见，可连续撤销多步
+  q  退出：所有决定均已即时保存
+按任意键返回。"""
+
+
+class KeyReader:
+    """One keypress at a time from a terminal (cbreak mode); one line at a time otherwise."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdin
+        self.tty = self.stream.isatty()
+
+    def key(self) -> str:
+        if not self.tty:
+            line = self.stream.readline()
+            return "q" if line == "" else line.strip()[:1]
+        import termios
+        import tty
+
+        fd = self.stream.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)  # keeps ISIG: Ctrl-C still interrupts
+            data = os.read(fd, 1)
+            if data and data[0] >= 0xC0:  # the rest of a UTF-8 character
+                data += os.read(fd, 1 if data[0] < 0xE0 else 2 if data[0] < 0xF0 else 3)
+            elif data == b"\x1b":  # an arrow or function key: drop its tail
+                while select.select([fd], [], [], 0.02)[0]:
+                    os.read(fd, 16)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if not data or data == b"\x04":
+            return "q"
+        return data.decode("utf-8", "replace")
+
+    def line(self, prompt: str) -> str | None:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        line = self.stream.readline()
+        return None if line == "" else line.rstrip("\n")
+
+
+def edit_text(text: str, reader: KeyReader, console: Console) -> str | None:
+    """The reviewer's new wording, or None when left unchanged or cancelled."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor:
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
+            handle.write(text + "\n")
+            path = handle.name
+        try:
+            subprocess.call([*shlex.split(editor), path])
+            with open(path, encoding="utf-8") as handle:
+                new = handle.read().strip()
+        finally:
+            os.unlink(path)
+    else:
+        console.print(Text("当前意见：", style="bold"), Text(text))
+        new = (reader.line("修改后的意见（直接回车保留原文）：") or "").strip()
+    return new if new and new != text.strip() else None
+
+
+def _indicator_row(table: Table, row: dict[str, Any]) -> None:
+    table.add_row(
+        str(row["index"] + 1), row["name"], row["target"] or "—", row["actual"] or "—", row["weight"],
+        row["claimed"], row["recomputed"] or "—", DIRECTION_LABEL.get(row["direction"], row["direction"]),
+    )
+
+
+def _rows_table(card: dict[str, Any], indices: list[int]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("指标", ratio=3)
+    table.add_column("指标值", ratio=1)
+    table.add_column("实际值", ratio=1)
+    for label in ("分值", "自评", "复核"):
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column("方式", style="dim", no_wrap=True)
+    for index in indices:
+        _indicator_row(table, card["indicators"][index])
+    return table
+
+
+def _funds_table(form: Any, card: dict[str, Any]) -> Table:
+    funds, unit = card["funds"], card["unit"]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for label in (f"全年预算（{unit}）", f"全年执行（{unit}）", "执行率", "分值", "自评", "复核", "总分 自评/复核"):
+        table.add_column(label, justify="right", no_wrap=True)
+    rate = f"{funds['rate_printed'] or '—'}%（复核 {funds['rate'] or '—'}%）"
+    table.add_row(funds["budget"] or "—", funds["executed"] or "—", rate, funds["weight"], funds["claimed"],
+                  funds["recomputed"] or "—", f"{form['claimed_total']} / {form['recomputed_total']}")
+    return table
+
+
+def _explanations(card: dict[str, Any], indices: list[int]) -> list[Text]:
+    texts: dict[str, list[int]] = {}
+    for index in indices:
+        texts.setdefault((card["indicators"][index]["explanation"] or "").strip(), []).append(index)
+    if not indices:
+        explanation = (card["funds"].get("explanation") or "").strip()
+        texts = {explanation: []} if explanation else {}
+    lines = []
+    for text, where in texts.items():
+        label = "偏差说明" + (f"（第{'、'.join(str(i + 1) for i in where)}项）" if len(texts) > 1 else "")
+        lines.append(Text.assemble((f"{label}：", "bold"), text or ("（未填写）", "red")))
+    return lines
+
+
+def build_screen(store: Store, critique: Any, filters: Filters, reviewer: str, message: str = "",
+                 forms: dict[str, Any] | None = None) -> Panel:
+    """Everything the reviewer needs to decide on one critique."""
+    forms = forms if forms is not None else {}
+    if critique["form_id"] not in forms:
+        row = store.form(critique["form_id"])
+        forms[critique["form_id"]] = (row, json.loads(row["scorecard_json"]))
+    form, card = forms[critique["form_id"]]
+    done, total, form_done, form_total = store.progress(filters, critique["form_id"])
+    indices = json.loads(critique["indicators"])
+    severity = critique["severity"]
+    parts: list[Any] = [
+        Text.assemble(("表单：", "bold"), f"{form['name']}（{form['year']}年度）",
+                      (f"  {form['department']}  {form['file']}", "dim")),
+    ]
+    if indices:
+        first = card["indicators"][indices[0]]
+        where = "、".join(str(i + 1) for i in indices)
+        parts.append(Text.assemble(("指标：", "bold"), f"第{where}项  {first['name']}",
+                                   (f"（{first['level1']} / {first['level2']}）", "dim")))
+        parts.append(_rows_table(card, indices))
+    else:
+        parts.append(Text.assemble(("指标：", "bold"), "全表（预算执行与总分）"))
+        parts.append(_funds_table(form, card))
+    parts += _explanations(card, indices)
+    source = "规则检查" if critique["source"] == "rules" else f"模型评判（{critique['source'].split(':', 1)[-1]}）"
+    parts.append(Text(""))
+    parts.append(Text.assemble(
+        (f"[{SEVERITY_LABEL[severity]}] ", SEVERITY_STYLE[severity]), (TITLE.get(critique["code"], ""), "bold"),
+        (f"  {critique['code']} · {source}", "dim")))
+    parts.append(Text(critique["message"]))
+    if critique["verdict"]:
+        tags = "、".join(json.loads(critique["tags"]))
+        parts.append(Text.assemble(("评判：", "bold"), VERDICT_LABEL.get(critique["verdict"], critique["verdict"]),
+                                   f"（{tags}）" if tags else ""))
+    parts.append(Text(""))
+    parts.append(Text.assemble(("建议意见：", "bold green"), critique["comment"]))
+    if critique["previous_id"]:
+        previous = store.one("SELECT status, final_comment FROM critiques WHERE id = ?", [critique["previous_id"]])
+        if previous:
+            parts.append(Text(f"上一版本中此意见：{STATUS_LABEL[previous['status']]}"
+                              + (f"（修改为：{previous['final_comment']}）" if previous["final_comment"] else ""),
+                              style="magenta"))
+    parts.append(Text(""))
+    parts.append(Text(KEYS_LINE, style="bold"))
+    if message:
+        parts.append(Text(message, style="magenta"))
+    title = f"意见 {done + 1}/{total}  ·  本表 {form_done + 1}/{form_total}"
+    return Panel(Group(*parts), title=title, title_align="left", subtitle=f"审核人：{reviewer}",
+                 subtitle_align="right", box=box.ROUNDED)
+
+
+def run_session(store: Store, filters: Filters, reviewer: str, console: Console, reader: KeyReader,
+                clear: Callable[[], None] | None = None) -> None:
+    """Loop until every filtered critique is decided or skipped, or the reviewer quits."""
+    skipped: set[str] = set()
+    forms: dict[str, Any] = {}
+    focus: str | None = None
+    message = ""
+    decided = 0
+    clear = clear or console.clear
+    try:
+        while True:
+            critique = store.next_pending(filters, skipped, first=focus)
+            focus = None
+            if critique is None:
+                left = f"，另有 {len(skipped)} 条已跳过、仍待审" if skipped else ""
+                console.print(Text(f"没有待审意见了。本次处理 {decided} 条{left}。", style="bold green"))
+                return
+            clear()
+            console.print(build_screen(store, critique, filters, reviewer, message, forms))
+            message = ""
+            key = reader.key().lower()
+            try:
+                if key in ("q", "\x03"):
+                    break
+                if key in ("a", "r"):
+                    store.decide(critique["id"], "accept" if key == "a" else "reject", reviewer, expect="pending")
+                    decided += 1
+                    message = "上一条：已采纳" if key == "a" else "上一条：已驳回"
+                elif key == "e":
+                    new = edit_text(critique["comment"], reader, console)
+                    if new is None:
+                        message, focus = "意见未修改", critique["id"]
+                    else:
+                        store.decide(critique["id"], "edit", reviewer, new_comment=new, expect="pending")
+                        decided += 1
+                        message = "上一条：已修改并采纳"
+                elif key == "s":
+                    skipped.add(critique["id"])
+                    message = "上一条：已跳过"
+                elif key == "u":
+                    focus = store.undo_last(reviewer)
+                    skipped.discard(focus)
+                    decided = max(decided - 1, 0)
+                    message = "已撤销上一次决定"
+                elif key == "?":
+                    clear()
+                    console.print(Panel(HELP, title="帮助", box=box.ROUNDED))
+                    reader.key()
+                    focus = critique["id"]
+                else:
+                    message, focus = f"无效按键“{key}”，按 ? 查看帮助", critique["id"]
+            except Conflict as exc:
+                message = f"{exc.message}，已跳到下一条"
+            except click.ClickException as exc:  # e.g. nothing left to undo: say so, keep going
+                message, focus = exc.message, focus or critique["id"]
+    except KeyboardInterrupt:
+        pass
+    console.print(Text(f"\n已退出。本次处理 {decided} 条，所有决定均已保存；下次启动从第一条待审意见继续。",
+                       style="bold"))

@@ -1,0 +1,204 @@
+"""Sign-off commands: session, accept, reject, reopen, undo, status, report."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .cli import cli, db_option
+from .findings import SEVERITY_LABEL, TITLE
+from .report import gather, to_json, to_markdown, to_xlsx
+from .session import KeyReader, run_session
+from .store import STATUS_LABEL, Filters, Store
+
+ACTION_LABEL = {"accept": "采纳", "reject": "驳回", "reopen": "重新设为待审"}
+PREVIEW_ROWS = 15
+
+
+def default_reviewer() -> str:
+    return os.environ.get("REVIEWER") or getpass.getuser()
+
+
+def reviewer_option(func):
+    return click.option("--reviewer", default=default_reviewer, show_default="$REVIEWER 或登录名",
+                        help="Name recorded with each decision.")(func)
+
+
+def filter_options(func):
+    for option in reversed([
+        click.option("--form", "forms", multiple=True, help="Form id prefix, file path or part of the project name."),
+        click.option("--code", "codes", multiple=True, help="Finding code, e.g. ROUNDING (repeatable)."),
+        click.option("--severity", "severities", multiple=True, type=click.Choice(["error", "warning", "info"])),
+        click.option("--source", type=click.Choice(["rules", "judge"]), help="Only rule checks or only judge verdicts."),
+    ]):
+        func = option(func)
+    return func
+
+
+def open_store(db_path: str) -> Store:
+    return Store(db_path, create=False)
+
+
+@cli.command()
+@filter_options
+@reviewer_option
+@db_option
+def session(forms, codes, severities, source, reviewer, db_path) -> None:
+    """Decide on pending critiques one screen at a time.
+
+    Keys: a accept, r reject, e edit the comment ($EDITOR, else inline),
+    s skip, u undo (repeatable), ? help, q quit. Each decision is saved at
+    once; the next session resumes at the first pending critique.
+    """
+    with open_store(db_path) as store:
+        console = Console(highlight=False)
+        reader = KeyReader()
+        clear = console.clear if console.is_terminal else (lambda: console.print("─" * 40))
+        run_session(store, Filters(forms, codes, severities, source), reviewer, console, reader, clear=clear)
+
+
+def _bulk(action: str, ids, forms, codes, severities, source, everything, yes, reviewer, db_path) -> None:
+    filters = Filters(forms, codes, severities, source, ids)
+    if not filters and not everything:
+        raise click.UsageError("请指定意见编号或筛选条件（--form / --code / --severity / --source），或用 --all 处理全部")
+    with open_store(db_path) as store:
+        # Named ids may be changed whatever their status; a filter only picks pending ones.
+        if action == "reopen":
+            statuses = ("accepted", "rejected", "edited")
+        else:
+            statuses = ("pending", "accepted", "rejected", "edited") if ids else ("pending",)
+        target = {"accept": "accepted", "reject": "rejected", "reopen": "pending"}[action]
+        rows = [r for r in store.critiques(filters, statuses) if r["status"] != target]
+        if ids:
+            missing = [i for i in ids if not any(r["id"].startswith(i) for r in store.critiques(Filters(ids=(i,)), None))]
+            if missing:
+                raise click.ClickException(f"找不到意见：{'、'.join(missing)}（未作任何修改）")
+        console = Console(highlight=False)
+        if not rows:
+            console.print(f"没有需要{ACTION_LABEL[action]}的意见。")
+            return
+        table = Table(box=box.SIMPLE_HEAD, title=f"将{ACTION_LABEL[action]} {len(rows)} 条意见", title_justify="left")
+        table.add_column("编号", no_wrap=True, min_width=10)
+        table.add_column("项目", overflow="fold")
+        table.add_column("问题", overflow="fold")
+        table.add_column("级别", no_wrap=True, min_width=4)
+        table.add_column("当前状态", no_wrap=True, min_width=8)
+        for row in rows[:PREVIEW_ROWS]:
+            table.add_row(row["id"][:10], row["form_name"], f"{row['code']} {TITLE.get(row['code'], '')}",
+                          SEVERITY_LABEL[row["severity"]], STATUS_LABEL[row["status"]])
+        if len(rows) > PREVIEW_ROWS:
+            table.add_row("…", f"另 {len(rows) - PREVIEW_ROWS} 条", "", "", "")
+        console.print(table)
+        if not yes and not click.confirm(f"确认{ACTION_LABEL[action]}这 {len(rows)} 条意见？", default=False):
+            console.print("已取消，未作任何修改。")
+            return
+        _, changed = store.bulk([r["id"] for r in rows], action, reviewer)
+        console.print(f"已{ACTION_LABEL[action]} {changed} 条意见（审核人：{reviewer}）。可用 review undo 整批撤销。")
+
+
+def _bulk_command(action: str, doc: str):
+    @click.argument("ids", nargs=-1)
+    @filter_options
+    @click.option("--all", "everything", is_flag=True, help="Every pending critique (when no filter is given).")
+    @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+    @reviewer_option
+    @db_option
+    def command(ids, forms, codes, severities, source, everything, yes, reviewer, db_path) -> None:
+        _bulk(action, ids, forms, codes, severities, source, everything, yes, reviewer, db_path)
+
+    command.__doc__ = doc
+    return cli.command(name=action)(command)
+
+
+_bulk_command("accept", """Accept critiques in bulk: by id (prefix) or by filter (pending ones only).
+
+Shows how many will change and asks first (--yes skips the question).
+`review undo` reverts the whole batch.""")
+_bulk_command("reject", """Reject critiques in bulk: by id (prefix) or by filter (pending ones only).
+
+Shows how many will change and asks first (--yes skips the question).
+`review undo` reverts the whole batch.""")
+_bulk_command("reopen", """Set decided critiques back to pending, by id (prefix) or by filter.""")
+
+
+@cli.command()
+@reviewer_option
+@db_option
+def undo(reviewer, db_path) -> None:
+    """Revert your last bulk accept / reject / reopen as one step."""
+    with open_store(db_path) as store:
+        batch = store.last_batch(reviewer)
+        if not batch:
+            raise click.ClickException(f"{reviewer} 没有可撤销的批量操作")
+        reverted, kept = store.undo_batch(batch, reviewer)
+        action = ACTION_LABEL.get(batch[0]["action"], batch[0]["action"])
+        note = f"；{kept} 条此后已被修改，保持不变" if kept else ""
+        click.echo(f"已撤销 {batch[0]['at']} 的批量{action}：恢复 {reverted} 条意见{note}。")
+
+
+@cli.command()
+@click.argument("forms", nargs=-1)
+@db_option
+def status(forms, db_path) -> None:
+    """Per form: pending / accepted / edited / rejected critiques, claimed vs recomputed total."""
+    with open_store(db_path) as store:
+        rows = store.current_forms(tuple(forms))
+    table = Table(title="审核进度", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("编号", style="dim", no_wrap=True, min_width=8)
+    table.add_column("项目 / 文件", overflow="fold")
+    for label in ("待审", "已采纳", "已修改", "已驳回", "自评", "复核"):
+        table.add_column(label, justify="right", no_wrap=True, min_width=len(label) * 2)
+    totals = [0, 0, 0, 0]
+    for row in rows:
+        counts = [row["pending"], row["accepted"], row["edited"], row["rejected"]]
+        totals = [a + b for a, b in zip(totals, counts)]
+        versions = "" if row["previous_id"] is None else "（新版本）"
+        table.add_row(row["id"][:8], Text.assemble(row["name"] + versions, "\n", (row["file"], "dim")), *map(str, counts),
+                      row["claimed_total"], row["recomputed_total"],
+                      style="red" if row["claimed_total"] != row["recomputed_total"] else None)
+    if len(rows) > 1:
+        table.add_row("", f"合计 {len(rows)} 份", *map(str, totals), "", "", style="bold")
+    Console(highlight=False).print(table if rows else "数据库中没有表单。")
+
+
+@cli.command()
+@click.argument("forms", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["md", "xlsx", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@reviewer_option
+@db_option
+def report(forms, fmt, output, reviewer, db_path) -> None:
+    """The reviewer's report for FORMS (default: every current form).
+
+    md: a 审核意见 per form with the accepted comments only; xlsx: a summary
+    sheet and a sheet of all critiques (needs -o); json: everything, with the
+    decision history of every version.
+    """
+    with open_store(db_path) as store:
+        reports = gather(store, tuple(forms))
+        if forms and not reports:
+            raise click.ClickException(f"找不到表单：{'、'.join(forms)}")
+        if fmt == "xlsx":
+            if not output:
+                raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")
+            to_xlsx(reports, output, reviewer)
+            click.echo(f"已写入 {output}（{len(reports)} 份表单）", err=True)
+            return
+        if fmt == "json":
+            text = json.dumps(to_json(store, reports, reviewer), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = to_markdown(reports, reviewer)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"已写入 {output}（{len(reports)} 份表单）", err=True)
+    else:
+        sys.stdout.write(text)
