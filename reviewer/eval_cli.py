@@ -153,11 +153,11 @@ def _clip(text: str | None, width: int = 48) -> str:
 
 def show_result(console: Console, data: dict[str, Any], mistakes: bool) -> None:
     meta, metrics = data["meta"], data["metrics"]
-    console.print(f"评测集 {meta['set']}　split {meta['split']}　提交 {meta.get('commit') or '—'}")
-    console.print(_headline(metrics))
+    console.print(f"评测集 {meta['set']}　split {meta['split']}　提交 {meta.get('commit') or '—'}", soft_wrap=True)
+    console.print(_headline(metrics), soft_wrap=True)
     console.print(label_table(metrics))
     console.print(confusion_table(metrics))
-    console.print(usage_line(data))
+    console.print(usage_line(data), soft_wrap=True)
     wrong = [i for i in data["items"] if i["predicted"] != i["label"]]
     if mistakes and wrong:
         table = Table(title=f"评判与人工标注不一致的用例（{len(wrong)} 例）", title_justify="left")
@@ -228,7 +228,7 @@ def show_db(console: Console, data: dict[str, Any]) -> None:
     for source, block in sources.items():
         metrics = block["metrics"]
         console.print(f"\n[bold]{source}[/bold]　{block['n']} 条已决定的评判，来自 {block['forms']} 份表单")
-        console.print(_headline(metrics).replace("准确率", "一致率"))
+        console.print(_headline(metrics).replace("准确率", "一致率"), soft_wrap=True)
         console.print(label_table(metrics, "按“有问题 / 无问题”计的精确率 / 召回率 / F1（以审核人为准）"))
         console.print(confusion_table(metrics, "审核人 ＼ 评判"))
         table = Table(title="各评判结果的审核决定", title_justify="left")

@@ -170,3 +170,33 @@ def test_from_db_missing_database(tmp_path: Path):
     result = invoke("eval", "--from-db", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 2
     assert "不存在" in result.output
+
+
+# --- the model judge, over a loopback OpenAI-compatible server ------------------------
+
+def test_llm_judge_reports_tokens_cost_and_uses_its_cache(tmp_path: Path):
+    from fake_openai import FakeOpenAI, reply_json
+
+    folder = make_set(tmp_path / "set", [
+        {"id": "moved", "form": "forms/zgc-2021.json", "indicator": 3, "label": "covers", "split": "dev"},
+        {"id": "stock", "form": "forms/zgc-2021.json", "indicator": 14, "label": "partial", "split": "dev"},
+    ])
+    config = tmp_path / "review.toml"
+    config.write_text('[prices."fake-1"]\ninput = 2.0\noutput = 8.0\n')
+    answer = {"evidence_quotes": [], "reason": "未量化", "verdict": "partial", "tags": ["no_quantity"],
+              "comment": "请补充偏差涉及的项目数量。", "injection_suspected": False}
+    args = ["eval", str(folder), "--judge", "llm", "--model", "fake-1", "--db", str(tmp_path / "cache.db"),
+            "--config", str(config), "-o", str(tmp_path / "r.json")]
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        runner = CliRunner(env={"REVIEW_API_KEY": "test-key"})
+        first = runner.invoke(cli, args + ["--base-url", server.base_url], catch_exceptions=False)
+        second = runner.invoke(cli, args + ["--base-url", server.base_url], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    # Two calls of 1200 prompt + 150 completion tokens at 2 / 8 per million.
+    assert "调用 2 次" in first.output and "输入 2400 / 输出 300 tokens" in first.output
+    assert "费用 0.0072" in first.output
+    assert "准确率 50.0%" in first.output
+    assert "调用 0 次，缓存命中 2" in second.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["meta"]["model"] == "fake-1"
+    assert [i["predicted"] for i in data["items"]] == ["partial", "partial"]
