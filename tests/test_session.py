@@ -1,0 +1,186 @@
+"""The keyboard session driven as a reviewer would: a real terminal (pexpect), real keys, real SQLite."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from conftest import review_script, run_review
+from formkit import SEED
+
+# Five critiques on the seed: ROUNDING on 5 and 16, ACTUAL_COPIES_TARGET on 18, 19, 20.
+SMALL_QUEUE = ["--code", "ROUNDING", "--code", "ACTUAL_COPIES_TARGET"]
+SCREEN = r"意见 (\d+)/(\d+)"
+
+
+def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
+    command, *prefix = review_script().split()
+    return pexpect.spawn(command, [*prefix, "session", *args], env=env, encoding="utf-8",
+                         dimensions=(60, 120), timeout=20)
+
+
+def press(child: pexpect.spawn, key: str) -> int:
+    """Send one key and wait for the next screen; returns its position (the 7 of 7/42)."""
+    child.send(key)
+    child.expect(SCREEN)
+    return int(child.match.group(1))
+
+
+def queue(db: Path) -> list[tuple[str, str, str | None]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("""SELECT key, status, final_comment FROM critiques
+                               WHERE code IN ('ROUNDING', 'ACTUAL_COPIES_TARGET') ORDER BY seq""").fetchall()
+
+
+def actions(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT action, reviewer FROM decisions ORDER BY rowid").fetchall()
+
+
+@pytest.fixture
+def reviewed(db: Path) -> Path:
+    run_review(str(SEED))
+    return db
+
+
+def test_accept_reject_edit_undo_twice_quit_and_resume(reviewed: Path, session_env: dict[str, str]) -> None:
+    child = spawn(session_env, *SMALL_QUEUE, "--reviewer", "张三")
+    child.expect(SCREEN)
+    assert child.match.group(0) == "意见 1/5"
+    child.expect("审核人：张三")
+    assert press(child, "a") == 2
+    assert press(child, "r") == 3
+    child.send("e")
+    child.expect("修改后的意见")
+    child.sendline("请按四舍五入规则更正该项得分。")
+    child.expect(SCREEN)
+    assert child.match.group(1) == "4"
+    child.expect("已修改并采纳")
+    assert queue(reviewed)[2] == ("ACTUAL_COPIES_TARGET:18", "edited", "请按四舍五入规则更正该项得分。")
+
+    assert press(child, "u") == 3  # back to the edited critique, pending again
+    child.expect("已撤销上一次决定")
+    assert press(child, "u") == 2  # and to the rejected one
+    child.send("q")
+    child.expect("所有决定均已保存")
+    child.expect(pexpect.EOF)
+
+    assert [status for _, status, _ in queue(reviewed)] == ["accepted", "pending", "pending", "pending", "pending"]
+    assert actions(reviewed) == [("accept", "张三"), ("reject", "张三"), ("edit", "张三"), ("undo", "张三"),
+                                 ("undo", "张三")]
+
+    child = spawn(session_env, *SMALL_QUEUE, "--reviewer", "张三")
+    child.expect(SCREEN)
+    assert child.match.group(0) == "意见 2/5"  # resumes at the first pending critique
+    for expected in (3, 4, 5):
+        assert press(child, "a") == expected
+    child.send("a")
+    child.expect("没有待审意见了。本次处理 4 条")
+    child.expect(pexpect.EOF)
+    assert {status for _, status, _ in queue(reviewed)} == {"accepted"}
+
+
+def test_edit_in_the_editor(reviewed: Path, session_env: dict[str, str]) -> None:
+    env = dict(session_env, EDITOR="sed -i 's/^/【复核】/'")
+    child = spawn(env, "--code", "ROUNDING", "--reviewer", "张三")
+    child.expect(SCREEN)
+    assert press(child, "e") == 2
+    child.send("q")
+    child.expect(pexpect.EOF)
+    key, status, final = queue(reviewed)[0]
+    assert (key, status) == ("ROUNDING:5", "edited") and final.startswith("【复核】“支持独立参加境外知名展览项目”得分")
+
+
+def test_skip_help_and_unknown_keys_decide_nothing(reviewed: Path, session_env: dict[str, str]) -> None:
+    child = spawn(session_env, *SMALL_QUEUE, "--reviewer", "张三")
+    child.expect(SCREEN)
+    child.send("?")
+    child.expect("按键说明")
+    assert press(child, " ") == 1  # any key leaves the help
+    assert press(child, "x") == 1
+    child.expect("无效按键")
+    assert press(child, "z") == 1
+    child.send("s")
+    child.expect("上一条：已跳过")
+    assert press(child, "a") == 2
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert [status for _, status, _ in queue(reviewed)] == ["pending", "accepted", "pending", "pending", "pending"]
+
+
+def test_ctrl_c_and_a_killed_terminal_lose_nothing(reviewed: Path, session_env: dict[str, str]) -> None:
+    child = spawn(session_env, *SMALL_QUEUE, "--reviewer", "张三")
+    child.expect(SCREEN)
+    press(child, "a")
+    child.sendintr()
+    child.expect("所有决定均已保存")
+    child.expect(pexpect.EOF)
+    child = spawn(session_env, *SMALL_QUEUE, "--reviewer", "张三")
+    child.expect(SCREEN)
+    assert child.match.group(0) == "意见 2/5"
+    press(child, "r")
+    child.kill(signal.SIGKILL)
+    child.close(force=True)
+    assert [status for _, status, _ in queue(reviewed)][:3] == ["accepted", "rejected", "pending"]
+    child = spawn(session_env, *SMALL_QUEUE, "--reviewer", "张三")
+    child.expect(SCREEN)
+    assert child.match.group(0) == "意见 3/5"
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+def test_two_sessions_at_once_lose_nothing(reviewed: Path, session_env: dict[str, str]) -> None:
+    with sqlite3.connect(reviewed) as conn:
+        (total,) = conn.execute("SELECT count(*) FROM critiques WHERE code = 'EXPLANATION_NO_MEASURE'").fetchone()
+    first = spawn(session_env, "--code", "EXPLANATION_NO_MEASURE", "--reviewer", "张三")
+    second = spawn(session_env, "--code", "EXPLANATION_NO_MEASURE", "--reviewer", "李四")
+    first.expect(SCREEN)
+    second.expect(SCREEN)
+    second.send("s")  # 李四 starts one critique further on, so both write while the other looks
+    second.expect(SCREEN)
+    sessions = {"a": first, "r": second}
+    finished: set[str] = set()
+    conflicts = 0
+    while len(finished) < 2:
+        for key, child in sessions.items():
+            if key in finished:
+                continue
+            child.send(key)
+            if child.expect([SCREEN, "没有待审意见了"]) == 1:
+                finished.add(key)
+            elif child.expect(["审核人", r"已由 \S+ 处理"]) == 1:
+                conflicts += 1  # a key pressed on a critique the other had just decided
+    for child in sessions.values():
+        child.expect(pexpect.EOF)
+    with sqlite3.connect(reviewed) as conn:
+        decided = conn.execute("""SELECT c.status, d.action, d.reviewer, count(*) OVER (PARTITION BY c.id)
+                                  FROM critiques c JOIN decisions d ON d.critique_id = c.id
+                                  WHERE c.code = 'EXPLANATION_NO_MEASURE'""").fetchall()
+    assert len(decided) == total  # every critique decided once, no decision lost or doubled
+    assert all(n == 1 for *_, n in decided)
+    assert all((status, action) in {("accepted", "accept"), ("rejected", "reject")} for status, action, _, _ in decided)
+    assert {reviewer for _, _, reviewer, _ in decided} == {"张三", "李四"}
+    assert conflicts >= 1
+
+
+def test_line_input_when_stdin_is_not_a_terminal(reviewed: Path, session_env: dict[str, str]) -> None:
+    result = subprocess.run([*review_script().split(), "session", *SMALL_QUEUE, "--reviewer", "王五"],
+                            input="a\nr\ne\n改为：请更正得分。\ns\nq\n", capture_output=True, text=True,
+                            env=session_env, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "意见 1/5" in result.stdout and "所有决定均已保存" in result.stdout
+    assert queue(reviewed)[:4] == [("ROUNDING:5", "accepted", None), ("ROUNDING:16", "rejected", None),
+                                   ("ACTUAL_COPIES_TARGET:18", "edited", "改为：请更正得分。"),
+                                   ("ACTUAL_COPIES_TARGET:19", "pending", None)]
+
+
+def test_session_on_an_empty_queue_and_a_missing_database(reviewed: Path, tmp_path: Path) -> None:
+    done = run_review("session", "--code", "FUNDS_SUM")
+    assert "没有待审意见了" in done.output
+    missing = run_review("session", "--db", str(tmp_path / "none.db"))
+    assert missing.exit_code == 1 and "不存在" in missing.output
