@@ -152,24 +152,18 @@ class FundsRow(_FormPart):
 
 
 class Funds(_FormPart):
-    unit: Literal["万元", "元"] = _alias("unit", "单位", "金额单位")
+    unit: Literal["万元", "元"] = Field(default="万元", validation_alias=AliasChoices("unit", "单位", "金额单位"))
     total: FundsRow = _alias("total", "年度资金总额", "资金总额", "总额")
-    fiscal: FundsRow | None = _alias("fiscal", "当年财政拨款", "其中:当年财政拨款", "本年财政拨款", "财政资金")
-    carryover: FundsRow | None = _alias("carryover", "上年结转资金")
-    other: FundsRow | None = _alias("other", "其他资金")
+    fiscal: FundsRow | None = Field(default=None, validation_alias=AliasChoices(
+        "fiscal", "当年财政拨款", "其中:当年财政拨款", "本年财政拨款", "财政资金"))
+    carryover: FundsRow | None = Field(default=None, validation_alias=AliasChoices("carryover", "上年结转资金"))
+    other: FundsRow | None = Field(default=None, validation_alias=AliasChoices("other", "其他资金"))
     weight: Amount = _alias("weight", "分值", "权重")
-    execution_rate: Annotated[Rate | None, BeforeValidator(_rate)] = _alias("execution_rate", "执行率", "预算执行率")
+    execution_rate: Annotated[Rate | None, BeforeValidator(_rate)] = Field(
+        default=None, validation_alias=AliasChoices("execution_rate", "执行率", "预算执行率"))
     score: Amount = _alias("score", "得分")
-    explanation: str | None = _alias("explanation", "原因", "偏差原因", "执行率偏差原因")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data.setdefault("unit", "万元")
-            for key in ("fiscal", "carryover", "other", "execution_rate", "explanation"):
-                data.setdefault(key, None)
-        return data
+    explanation: str | None = Field(default=None, validation_alias=AliasChoices(
+        "explanation", "原因", "偏差原因", "执行率偏差原因"))
 
     def rows(self) -> dict[str, FundsRow | None]:
         return {"total": self.total, "fiscal": self.fiscal, "carryover": self.carryover, "other": self.other}

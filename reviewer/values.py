@@ -278,6 +278,8 @@ def _parse_printed(text: str) -> Quantity:
         return Quantity(raw=text, kind="text")
     comparator, rest = _strip_comparator(norm)
     match = _QUANTITY.match(rest)
+    if match and _is_date_unit(match.group(1), match.group(2)):
+        match = None  # "10月底前", "2021年内": a date, not ten of something
     if match:
         value = Decimal(match.group(1).replace(",", ""))
         if value.is_finite() and (not value or value.adjusted() <= 307):
@@ -290,6 +292,12 @@ def _parse_printed(text: str) -> Quantity:
             raw=text, kind="date", year=date.year, month=date.month, day=date.day, comparator=comparator
         )
     return Quantity(raw=text, kind="text", comparator=comparator)
+
+
+def _is_date_unit(number: str, unit: str) -> bool:
+    if unit.startswith(("月", "日", "号")):
+        return True
+    return unit.startswith("年") and number.isdigit() and 1900 <= int(number) <= 2100
 
 
 # A date value is short and about time: "6月30日前", "已于4月拨付",

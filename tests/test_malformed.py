@@ -115,7 +115,12 @@ def test_chinese_keys_read_like_english(tmp_path: Path) -> None:
     row_labels = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "target": "年度指标值",
                   "actual": "实际完成值", "weight": "分值", "score": "得分", "explanation": "偏差原因分析及改进措施"}
     data = seed_form()
+    funds_labels = {"unit": "单位", "total": "年度资金总额", "fiscal": "当年财政拨款", "carryover": "上年结转资金",
+                    "other": "其他资金", "weight": "分值", "execution_rate": "执行率", "score": "得分"}
+    data["funds"]["explanation"] = "无"
+    funds_labels["explanation"] = "原因"
     chinese = {labels.get(k, k): v for k, v in data.items()}
+    chinese["funds"] = {funds_labels[k]: v for k, v in data["funds"].items()}
     chinese["indicators"] = [{row_labels[k]: v for k, v in row.items()} for row in data["indicators"]]
     chinese["x-source"] = "exported"
     path = tmp_path / "zh.json"

@@ -105,6 +105,7 @@ def test_printed_numbers(raw: str, value: Decimal, unit: str, comparator) -> Non
 @pytest.mark.parametrize("raw,year,month,day", [
     ("6月30日前", None, 6, 30), ("已于4月拨付", None, 4, None), ("2021年12月底前", 2021, 12, None),
     ("2021年6月30日前一次性支出100%", 2021, 6, 30), ("2023-09-15", 2023, 9, 15),
+    ("10月底前", None, 10, None), ("2021年内", 2021, 12, 31),
 ])
 def test_dates(raw: str, year, month: int, day) -> None:
     q = parse_quantity(raw)
