@@ -39,7 +39,7 @@ _FLAGGING = ("COST_COUNT_DIVERGENCE", "EXPLANATION_MISSING", "EXPLANATION_REUSED
 BACKENDS = ("auto", "rules", "llm")
 
 
-@dataclass
+@dataclass(repr=False)
 class JudgeCase:
     """One explanation to judge: an indicator of a review, with its paired row and findings."""
 
@@ -48,6 +48,9 @@ class JudgeCase:
     pair: int | None = None
     findings: list[Finding] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why an explanation is required here
+
+    def __repr__(self) -> str:  # the review is large; asyncio task reprs must stay cheap
+        return f"JudgeCase({self.review.file!r}, index={self.index}, pair={self.pair})"
 
     @property
     def row(self) -> IndicatorScore:

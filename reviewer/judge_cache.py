@@ -43,6 +43,7 @@ def open_db(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout = 5000")
     db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL; a lost cache row only costs a call
     migrations.apply(db)
     return db
 
@@ -57,32 +58,52 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_COLUMNS = ("key", "model", "prompt_version", "verdict", "raw", "mode", "returned_model", "prompt_tokens",
+            "completion_tokens", "cached_tokens", "created_at")
+FLUSH_EVERY = 64
+
+
 class JudgeCache:
+    """Reads go straight to the database; writes are batched (one transaction per FLUSH_EVERY results)."""
+
     def __init__(self, path: str):
         self.db = open_db(path)
+        self._pending: dict[str, tuple] = {}
 
     def get(self, key: str) -> dict[str, Any] | None:
-        rows = list(self.db.query(f"select * from {RESULTS} where key = ?", [key]))
-        if not rows:
-            return None
-        row = rows[0]
+        if key in self._pending:
+            row = dict(zip(_COLUMNS, self._pending[key]))
+        else:
+            rows = list(self.db.query(f"select * from {RESULTS} where key = ?", [key]))
+            if not rows:
+                return None
+            row = rows[0]
         row["verdict"] = json.loads(row["verdict"])
         return row
 
     def put(self, key: str, model: str, prompt_version: str, verdict: dict[str, Any], raw: str, mode: str,
             returned_model: str, usage: dict[str, int]) -> None:
-        self.db[RESULTS].upsert({
-            "key": key, "model": model, "prompt_version": prompt_version,
-            "verdict": json.dumps(verdict, ensure_ascii=False), "raw": raw, "mode": mode,
-            "returned_model": returned_model, "prompt_tokens": usage.get("prompt_tokens", 0),
-            "completion_tokens": usage.get("completion_tokens", 0), "cached_tokens": usage.get("cached_tokens", 0),
-            "created_at": _now(),
-        }, pk="key")
+        self._pending[key] = (
+            key, model, prompt_version, json.dumps(verdict, ensure_ascii=False), raw, mode, returned_model,
+            usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), usage.get("cached_tokens", 0), _now(),
+        )
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        marks = ", ".join("?" for _ in _COLUMNS)
+        with self.db.conn:
+            self.db.conn.executemany(
+                f"insert or replace into {RESULTS} ({', '.join(_COLUMNS)}) values ({marks})", list(self._pending.values()))
+        self._pending = {}
 
     def modes(self) -> "LearnedModes":
         return LearnedModes(self.db)
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
 

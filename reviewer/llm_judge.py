@@ -27,7 +27,7 @@ from .checks import num, pct
 from .findings import TITLE
 from .judge import TAGS, JudgeCase, JudgeSettings, Verdict
 from .judge_cache import JudgeCache, cache_key
-from .llm_client import LLMCallError, LLMClient, Usage, strict_schema
+from .llm_client import LLMCallError, LLMClient, strict_schema
 from .rules_judge import Gap, Side, gap_of, judge_rules, read_text
 from .values import normalize_text
 
@@ -177,8 +177,8 @@ def nonce_for(prompt: Prompt, block: str) -> str:
         salt += 1
 
 
-def build_messages(case: JudgeCase, prompt: Prompt) -> list[dict[str, str]]:
-    block = form_block(case)
+def build_messages(case: JudgeCase, prompt: Prompt, block: str | None = None) -> list[dict[str, str]]:
+    block = form_block(case) if block is None else block
     user = prompt.user.substitute(figures=figures(case, gap_of(case)), findings=findings_text(case),
                                   nonce=nonce_for(prompt, block), block=block)
     return [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
@@ -197,9 +197,9 @@ def verify_quotes(quotes: list[str], source: str) -> tuple[tuple[str, ...], bool
     return kept, len(kept) < len([q for q in quotes if q.strip()])
 
 
-def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, rules: Verdict) -> Verdict:
-    source_text = form_block(case)
-    evidence, dropped = verify_quotes(value.evidence_quotes, source_text)
+def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, rules: Verdict,
+               block: str | None = None) -> Verdict:
+    evidence, dropped = verify_quotes(value.evidence_quotes, form_block(case) if block is None else block)
     tags = list(dict.fromkeys(value.tags))
     if value.injection_suspected or read_text(case.explanation).injection:
         tags.append("injection")
@@ -246,24 +246,22 @@ class _Runner:
         self.warming = False
 
     async def one(self, case: JudgeCase) -> Verdict:
-        rules = judge_rules(case, self.settings.thresholds)
-        if case.blank:
-            return rules  # nothing for a model to read
-        messages = build_messages(case, self.prompt)
-        key = cache_key(self.model, self.prompt.version, messages)
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                verdict = to_verdict(LLMVerdict.model_validate(hit["verdict"]), case, self.prompt, self.model, rules)
-                return replace(verdict, cached=True)
-        return await self._call(case, messages, key, rules)
-
-    async def _call(self, case: JudgeCase, messages: list[dict[str, str]], key: str, rules: Verdict) -> Verdict:
-        first = not self.warming
-        self.warming = True
-        if not first:
-            await self.warm.wait()
+        # Preparation happens inside the slot, so it overlaps with the calls already in flight.
         async with self.semaphore:
+            rules = judge_rules(case, self.settings.thresholds)
+            if case.blank:
+                return rules  # nothing for a model to read
+            block = form_block(case)
+            messages = build_messages(case, self.prompt, block)
+            key = cache_key(self.model, self.prompt.version, messages)
+            hit = self.cache.get(key) if self.cache is not None else None
+            if hit is not None:
+                value = LLMVerdict.model_validate(hit["verdict"])
+                return replace(to_verdict(value, case, self.prompt, self.model, rules, block), cached=True)
+            first = not self.warming
+            self.warming = True
+            if not first:
+                await self.warm.wait()
             try:
                 result = await self.client.structured_call(messages, LLMVerdict, name="explanation_verdict")
             except LLMCallError as error:
@@ -275,12 +273,7 @@ class _Runner:
         if self.cache is not None:
             self.cache.put(key, self.model, self.prompt.version, result.value.model_dump(), result.content,
                            result.mode, result.model, result.usage.as_dict())
-        verdict = to_verdict(result.value, case, self.prompt, self.model, rules)
+        verdict = to_verdict(result.value, case, self.prompt, self.model, rules, block)
         return replace(verdict, usage=result.usage)
 
 
-def usage_total(verdicts: list[Verdict]) -> Usage:
-    total = Usage()
-    for verdict in verdicts:
-        total.add(verdict.usage)
-    return total

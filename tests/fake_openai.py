@@ -117,9 +117,18 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms delayed-ACK stall
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 - /stats, for a server run in another process
+                data = json.dumps({"requests": len(fake.requests), "max_in_flight": fake.max_in_flight}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("content-length", 0))
@@ -184,3 +193,21 @@ def completion(model: str, reply: Reply) -> dict[str, Any]:
         }],
         "usage": usage,
     }
+
+
+def main() -> None:
+    """Serve one fixed reply in its own process: prints the base URL, runs until stdin closes."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--reply", default='{"ok": true}', help="assistant content (JSON text)")
+    args = parser.parse_args()
+    with FakeOpenAI(default=reply_content(args.reply, delay=args.delay)) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
