@@ -100,6 +100,12 @@ def create_decisions(db: Database) -> None:
                        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""")
 
 
+@migrations()
+def index_critique_scope(db: Database) -> None:
+    # Covers the session's progress counts (every keystroke) without reading the critique rows.
+    db.execute("""CREATE INDEX critiques_scope ON critiques(superseded_by, status, code, severity, source)""")
+
+
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -376,17 +382,18 @@ class Store:
         if skip:
             where += f" AND c.id NOT IN ({','.join('?' * len(skip))})"
             params += list(skip)
-        return self.one(f"""SELECT c.* FROM critiques c JOIN forms f ON f.id = c.form_id WHERE {where}
-                            ORDER BY c.form_seq, c.form_id, c.seq LIMIT 1""", params)
+        # INDEXED BY: walk the pending-only index in queue order rather than sort every candidate.
+        return self.one(f"""SELECT c.* FROM critiques c INDEXED BY critiques_pending JOIN forms f ON f.id = c.form_id
+                            WHERE {where} ORDER BY c.form_seq, c.form_id, c.seq LIMIT 1""", params)
 
     def progress(self, filters: Filters, form_id: str) -> tuple[int, int, int, int]:
         """(decided, total) over the filtered critiques, then the same within one form."""
         where, params = filters.where()
-        row = self.one(f"""SELECT count(*), coalesce(sum(c.status != 'pending'), 0),
-                           coalesce(sum(c.form_id = ?), 0), coalesce(sum(c.form_id = ? AND c.status != 'pending'), 0)
-                           FROM critiques c JOIN forms f ON f.id = c.form_id WHERE {where}""",
-                       [form_id, form_id] + params)
-        return row[1], row[0], row[3], row[2]
+        join = "JOIN forms f ON f.id = c.form_id" if filters.forms else ""
+        counts = f"SELECT count(*), coalesce(sum(c.status != 'pending'), 0) FROM critiques c {join} WHERE {where}"
+        total, done = self.one(counts, params)
+        form_total, form_done = self.one(counts + " AND c.form_id = ?", params + [form_id])
+        return done, total, form_done, form_total
 
     def form(self, form_id: str) -> sqlite3.Row:
         return self.one("SELECT * FROM forms WHERE id = ?", [form_id])

@@ -1,0 +1,113 @@
+"""Benchmark of the sign-off store: prints figures, asserts nothing.
+
+1. Storing 1,000 reviewed forms (review time excluded), one transaction each.
+2. Keystroke to next screen with 50,000 critiques in the database: record the
+   decision, find the next pending critique, build and render the screen, as
+   the session does (target: under 50 ms).
+
+    /tmp/venv/bin/python bench/bench_store.py [--forms 1000] [--critiques 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from reviewer.config import Config
+from reviewer.engine import review_form
+from reviewer.form import form_from_data
+from reviewer.session import build_screen
+from reviewer.store import Filters, Store
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "zgc-2021.json"
+
+
+def variant(seed: dict, index: int) -> dict:
+    data = copy.deepcopy(seed)
+    data["name"] = f"{data['name']}（第{index}号）"
+    data["indicators"][3]["actual"] = f"{30 + index % 7}个"
+    return data
+
+
+def reviews(seed: dict, start: int, count: int, config: Config):
+    for index in range(start, start + count):
+        yield review_form(form_from_data(variant(seed, index), f"forms/{index}.json"), f"forms/{index}.json", config)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, default=1000)
+    parser.add_argument("--critiques", type=int, default=50_000)
+    parser.add_argument("--keystrokes", type=int, default=300)
+    args = parser.parse_args()
+    seed, config = json.loads(SEED.read_text(encoding="utf-8")), Config()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.db")
+        prepared = list(reviews(seed, 0, args.forms, config))
+        started = time.perf_counter()
+        for review in prepared:
+            store.save_review(review)
+        elapsed = time.perf_counter() - started
+        stored = store.one("SELECT count(*) FROM critiques")[0]
+        print(f"store {args.forms} reviewed forms ({stored} critiques): {elapsed:.2f} s, "
+              f"{ms(elapsed / args.forms)} per form")
+
+        started = time.perf_counter()
+        for review in prepared[:200]:
+            store.save_review(review)
+        print(f"re-store 200 unchanged forms (idempotent path): {ms((time.perf_counter() - started) / 200)} per form")
+
+        index = args.forms
+        while stored < args.critiques:
+            for review in reviews(seed, index, 200, config):
+                store.save_review(review)
+            index += 200
+            stored = store.one("SELECT count(*) FROM critiques")[0]
+        # Half the queue already decided, so the next pending one sits mid-table.
+        ids = [row[0] for row in store.all("SELECT id FROM critiques ORDER BY form_seq, seq")]
+        store.bulk(ids[: len(ids) // 2], "accept", "bench")
+        size = Path(store.path).stat().st_size / 1e6
+        print(f"database: {index} forms, {stored} critiques, {len(ids) // 2} decided, {size:.0f} MB")
+
+        console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system="truecolor")
+        forms: dict = {}
+        for filters, label in ((Filters(), "all pending"), (Filters(codes=("ROUNDING",)), "--code ROUNDING")):
+            total, commit, query, render = [], [], [], []
+            for _ in range(args.keystrokes):
+                t0 = time.perf_counter()
+                critique = store.next_pending(filters)
+                store.decide(critique["id"], "accept", "bench", expect="pending")
+                t1 = time.perf_counter()
+                nxt = store.next_pending(filters)
+                screen = build_screen(store, nxt, filters, "bench", "上一条：已采纳", forms)
+                t2 = time.perf_counter()
+                console.print(screen)
+                console.file.seek(0)
+                console.file.truncate()
+                t3 = time.perf_counter()
+                total.append(t3 - t0)
+                commit.append(t1 - t0)
+                query.append(t2 - t1)
+                render.append(t3 - t2)
+            p95 = statistics.quantiles(total, n=20)[-1]
+            print(f"keystroke → next screen ({label}, {args.keystrokes} keys): median {ms(statistics.median(total))}, "
+                  f"p95 {ms(p95)}, max {ms(max(total))}  [commit decision {ms(statistics.median(commit))}, "
+                  f"query + build {ms(statistics.median(query))}, render {ms(statistics.median(render))}]")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
