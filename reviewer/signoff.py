@@ -17,7 +17,7 @@ from .cli import cli, db_option
 from .findings import SEVERITY_LABEL, TITLE
 from .report import gather, to_json, to_markdown, to_xlsx
 from .session import KeyReader, run_session
-from .store import STATUS_LABEL, Filters, Store
+from .store import STATUS_LABEL, Filters, Store, StoreError
 
 ACTION_LABEL = {"accept": "采纳", "reject": "驳回", "reopen": "重新设为待审"}
 PREVIEW_ROWS = 15
@@ -80,7 +80,7 @@ def _bulk(action: str, ids, forms, codes, severities, source, everything, yes, r
         if ids:
             missing = [i for i in ids if not any(r["id"].startswith(i) for r in store.critiques(Filters(ids=(i,)), None))]
             if missing:
-                raise click.ClickException(f"找不到意见：{'、'.join(missing)}（未作任何修改）")
+                raise StoreError(f"找不到意见：{'、'.join(missing)}（未作任何修改）")
         console = Console(highlight=False)
         if not rows:
             console.print(f"没有需要{ACTION_LABEL[action]}的意见。")
@@ -137,7 +137,7 @@ def undo(reviewer, db_path) -> None:
     with open_store(db_path) as store:
         batch = store.last_batch(reviewer)
         if not batch:
-            raise click.ClickException(f"{reviewer} 没有可撤销的批量操作")
+            raise StoreError(f"{reviewer} 没有可撤销的批量操作")
         reverted, kept = store.undo_batch(batch, reviewer)
         action = ACTION_LABEL.get(batch[0]["action"], batch[0]["action"])
         note = f"；{kept} 条此后已被修改，保持不变" if kept else ""
@@ -185,7 +185,7 @@ def report(forms, fmt, output, reviewer, db_path) -> None:
     with open_store(db_path) as store:
         reports = gather(store, tuple(forms))
         if forms and not reports:
-            raise click.ClickException(f"找不到表单：{'、'.join(forms)}")
+            raise StoreError(f"找不到表单：{'、'.join(forms)}")
         if fmt == "xlsx":
             if not output:
                 raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")

@@ -118,7 +118,14 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-class Conflict(click.ClickException):
+class StoreError(click.ClickException):
+    """A reviewer's mistake or a refused change: Chinese message, no traceback, nothing changed."""
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"错误：{self.message}", err=True)
+
+
+class Conflict(StoreError):
     """Someone else changed the critique since it was shown."""
 
 
@@ -211,7 +218,7 @@ class Store:
     def __init__(self, path: str | Path, create: bool = True):
         self.path = str(path)
         if not create and not Path(self.path).exists():
-            raise click.ClickException(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
+            raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -225,7 +232,7 @@ class Store:
                 with self.transaction():
                     migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race
         except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"无法打开数据库 {self.path}：{exc}") from None
+            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
 
     def __enter__(self) -> "Store":
         return self
@@ -426,7 +433,7 @@ class Store:
         with self.transaction():
             row = self.one("SELECT * FROM critiques WHERE id = ?", [critique_id])
             if row is None:
-                raise click.ClickException(f"意见 {critique_id} 不存在")
+                raise StoreError(f"意见 {critique_id} 不存在")
             if expect is not None and row["status"] != expect:
                 raise Conflict(f"该意见已由 {row['decided_by'] or '他人'} 处理（{STATUS_LABEL[row['status']]}）")
             status = ACTION_STATUS[action]
@@ -472,7 +479,7 @@ class Store:
                    AND d.carried_from IS NULL AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverts = d.id)
                    ORDER BY d.rowid DESC LIMIT 1""", [reviewer])
             if decision is None:
-                raise click.ClickException("没有可撤销的决定")
+                raise StoreError("没有可撤销的决定")
             critique_id = self._revert(decision, reviewer)
             if critique_id is None:
                 raise Conflict("该意见之后已被他人修改，无法撤销")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import review_script, run_review
+from conftest import review_script, run_review, seed_variant, write_form
 from formkit import SEED
 
 # Five critiques on the seed: ROUNDING on 5 and 16, ACTUAL_COPIES_TARGET on 18, 19, 20.
@@ -184,3 +184,23 @@ def test_session_on_an_empty_queue_and_a_missing_database(reviewed: Path, tmp_pa
     assert "没有待审意见了" in done.output
     missing = run_review("session", "--db", str(tmp_path / "none.db"))
     assert missing.exit_code == 1 and "不存在" in missing.output
+
+
+def test_a_session_while_review_stores_more_forms(reviewed: Path, session_env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for index in range(60):
+        write_form(folder / f"{index:02d}.json", seed_variant(index))
+    running = subprocess.Popen([*review_script().split(), str(folder)], env=session_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = spawn(session_env, "--form", str(SEED), "--reviewer", "张三")
+    child.expect(SCREEN)
+    for expected in range(2, 12):
+        assert press(child, "a") == expected
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert running.wait(timeout=120) == 0, running.stderr.read()
+    with sqlite3.connect(reviewed) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT lineage) FROM forms").fetchone() == (61, 61)
+        assert conn.execute("SELECT count(*) FROM decisions").fetchone() == (10,)
+        assert conn.execute("SELECT count(*) FROM critiques WHERE status = 'accepted'").fetchone() == (10,)
