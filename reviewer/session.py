@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .findings import SEVERITY_LABEL, TITLE
-from .store import STATUS_LABEL, Conflict, Filters, Store
+from .store import STATUS_LABEL, Conflict, Filters, Store, StoreError
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 VERDICT_LABEL = {"covers": "说明充分", "partial": "部分说明", "does_not_cover": "未能说明偏差"}
@@ -90,6 +90,8 @@ def edit_text(text: str, reader: KeyReader, console: Console) -> str | None:
             subprocess.call([*shlex.split(editor), path])
             with open(path, encoding="utf-8") as handle:
                 new = handle.read().strip()
+        except (OSError, ValueError):
+            raise StoreError(f"无法启动编辑器“{editor}”，请检查 EDITOR 设置（或取消设置以直接输入）") from None
         finally:
             os.unlink(path)
     else:
