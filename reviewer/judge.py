@@ -240,14 +240,21 @@ class JudgeRun:
 
 def judge(cases: list[JudgeCase], settings: JudgeSettings) -> JudgeRun:
     """Judge the cases with the chosen backend; verdicts in case order plus the usage summary."""
+    if settings.backend == "rules":
+        return _judge_offline(cases, settings)  # no event loop: it costs more than the judging
     return asyncio.run(judge_async(cases, settings))
 
 
-async def judge_async(cases: list[JudgeCase], settings: JudgeSettings) -> JudgeRun:
+def _judge_offline(cases: list[JudgeCase], settings: JudgeSettings) -> JudgeRun:
     from .rules_judge import judge_rules
 
+    results = [JudgeResult(case, judge_rules(case, settings.thresholds)) for case in cases]
+    return JudgeRun(results, summarize(results, settings))
+
+
+async def judge_async(cases: list[JudgeCase], settings: JudgeSettings) -> JudgeRun:
     if settings.backend == "rules":
-        results = [JudgeResult(case, judge_rules(case, settings.thresholds)) for case in cases]
+        return _judge_offline(cases, settings)
     else:
         from .llm_judge import judge_llm_many
 
