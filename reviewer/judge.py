@@ -23,7 +23,7 @@ from .checks import explanation_required, is_empty_explanation, pair_cost_rows, 
 from .config import Config, Thresholds
 from .engine import Review
 from .findings import WARNING, INFO, Finding
-from .llm_client import PROFILES, Endpoint, Usage
+from .endpoints import PROFILES, Endpoint, Usage
 from .scoring import IndicatorScore
 
 VERDICTS = ("covers", "partial", "does_not_cover")

@@ -16,8 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from .findings import SEVERITY_LABEL, TITLE
 from .store import ACCEPTED, EDITED, PENDING, REJECTED, STATUS_LABEL, Store, now
@@ -128,6 +126,8 @@ def display_width(value: Any) -> int:
 
 
 def _write_sheet(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl.styles import Alignment, Font
+
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -148,6 +148,8 @@ def _write_sheet(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
 
 
 def to_xlsx(reports: list[FormReport], path: str | Path, reviewer: str) -> None:
+    from openpyxl import Workbook  # only the xlsx report needs it; every start would pay for it
+
     book = Workbook()
     summary = book.active
     summary.title = "汇总"
