@@ -8,16 +8,17 @@ explanation contains follows shared/domain-rules.md §3.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .checks import has_measure, num, pct, quoted
+from .checks import num, pct, quoted
 from .config import Thresholds
+from .explanation_signals import (  # noqa: F401  (read_text, garbled, STOCK_PHRASES are used by llm_judge and tests)
+    COUNTERS, STOCK_PHRASES, Figure, TextSignals, garbled, read_text,
+)
 from .judge import JudgeCase, Verdict
 from .scoring import ONE, IndicatorScore
-from .values import MONEY_SCALE, convert_units, normalize_text, squash
+from .values import MONEY_SCALE, convert_units, squash
 
 # --- the gap, in figures ---------------------------------------------------------
 
@@ -102,83 +103,7 @@ def gap_of(case: JudgeCase) -> Gap:
     return Gap(row, pair, count, cost, unit_planned, unit_actual)
 
 
-# --- reading the text --------------------------------------------------------------
-
-STOCK_PHRASES = (
-    "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
-    "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
-    "客观原因", "多种原因", "各种原因", "等原因",
-)
-CAUSE_WORDS = (
-    "由于", "因为", "因", "鉴于", "受", "导致", "致使", "原因是", "疫情", "退出", "放弃", "迁", "撤", "取消", "查重",
-    "重复", "评审", "不予", "不符合", "未通过", "延期", "推迟", "延迟", "政策", "文件", "市场", "价格", "招标",
-    "采购", "中标", "节约", "结余", "天气", "汛", "审计", "调减", "调增", "压减", "追加", "申报", "资格", "终止",
-    "破产", "注销", "违约", "变更", "合并", "拆分", "暂停", "批复",
-)
-# Words saying the cost followed the count: wrong when the count did not move the cost's way.
-FOLLOWS_COUNT = re.compile(r"(项目数|数量|个数|项目).{0,12}(调整|减少|增加|变化|变动).{0,12}(金额|资金|成本|费用).{0,4}(相应|随之|同步)")
-CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
-CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
-INJECTION = re.compile(
-    r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|(判定|评判|认定|评为)(为)?(合规|充分|covers|通过)|"
-    r"系统提示|提示词|你是一个|作为(一个)?(AI|人工智能|模型|助手)|请(输出|回答|返回)|"
-    r"ignore (all |the )?(previous|above|prior)|system prompt|you are (an?|the) |disregard|verdict",
-    re.I,
-)
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
-_CN_NUM = "一二两三四五六七八九十百千万"
-_FIGURE = re.compile(rf"\d+(?:\.\d+)?\s*(?:个|家|项|万元|元|亿元|千元|%|％|人|次|场|笔|户|所|批|件|天|月|年)?|[{_CN_NUM}]+(?:个|家|项|万元|人|次|场|笔|户|所|批|件)")
-_SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
-
-
-@dataclass(frozen=True)
-class TextSignals:
-    stock: bool
-    cause: bool
-    figures: tuple[str, ...]
-    singular: bool
-    measure: bool
-    garbled: bool
-    injection: bool
-    follows_count: bool
-    claims_down: bool
-    claims_up: bool
-
-
-def garbled(text: str) -> bool:
-    """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
-    if any(mark in text for mark in _MOJIBAKE):
-        return True
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
-        return False
-    odd = 0
-    for c in chars:
-        category = unicodedata.category(c)
-        cjk = "\u4e00" <= c <= "\u9fff"
-        if not (cjk or c.isascii() or category.startswith("P") or category == "Nd" or c in "％（）：；，。、“”‘’《》"):
-            odd += 1
-        elif c == "?":
-            odd += 1
-    return odd / len(chars) > 0.3
-
-
-def read_text(text: str) -> TextSignals:
-    norm = normalize_text(text)
-    return TextSignals(
-        stock=any(p in norm for p in STOCK_PHRASES),
-        cause=any(w in norm for w in CAUSE_WORDS),
-        figures=tuple(m.group(0) for m in _FIGURE.finditer(norm)),
-        singular=bool(_SINGULAR.search(norm)),
-        measure=has_measure(norm),
-        garbled=garbled(text),
-        injection=bool(INJECTION.search(norm) or _INVISIBLE.search(text)),
-        follows_count=bool(FOLLOWS_COUNT.search(norm)),
-        claims_down=any(w in norm for w in CLAIMS_DOWN),
-        claims_up=any(w in norm for w in CLAIMS_UP),
-    )
-
+# --- reading the text (the signals live in explanation_signals) -------------------------
 
 def _bigrams(text: str) -> set[str]:
     s = squash(text)
@@ -186,8 +111,12 @@ def _bigrams(text: str) -> set[str]:
 
 
 def irrelevant(case: JudgeCase, signals: TextSignals) -> bool:
-    """Shares no word with the indicator, its pair or the goal, and names no cause or change."""
-    if signals.cause or signals.stock or signals.claims_down or signals.claims_up or signals.figures:
+    """Names no cause, and talks of something else: last year, other results, or words unrelated to the row."""
+    if signals.cause:
+        return False
+    if signals.other_topic:
+        return True
+    if signals.stock or signals.claims_down or signals.claims_up or signals.figures:
         return False
     context = case.row.name + (case.pair_row.name if case.pair_row else "") + case.review.form.goal.planned
     return not (_bigrams(case.explanation) & _bigrams(context))
@@ -207,6 +136,11 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
             said = {"down": "减少", "up": "增加", "same": "未变"}
             return (f"称金额随项目数相应调整，但项目数{said[count]}而成本{said[cost]}，"
                     "单位成本发生变化，与数据矛盾")
+    if signals.claims_met and _missed(row):
+        return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾"
+    figures = figure_conflict(row, signals)
+    if figures:
+        return figures
     if row.moved == "up" and signals.claims_down and not signals.claims_up:
         return "称有所减少，但实际完成值高于指标值，与数据矛盾"
     if row.moved == "down" and signals.claims_up and not signals.claims_down:
@@ -214,11 +148,109 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
     return None
 
 
+def _missed(side: Side) -> bool:
+    if side.a is None or side.b is None:
+        return bool(side.row.late)
+    missed = {"higher": side.b < side.a, "lower": side.b > side.a, "equal": side.b != side.a}
+    return missed.get(side.row.direction, False)
+
+
+_ROW_UNIT = {"％": "%", "个工作日": "工作日"}
+
+
+def _tolerance(value: Decimal) -> Decimal:
+    """Half a unit of the last printed digit: 480 → 0.5, 67.4 → 0.05."""
+    exponent = value.as_tuple().exponent
+    return Decimal(5) / Decimal(10) ** (1 - min(exponent, 0))
+
+
+def _in_row_unit(figure: Figure, unit: str) -> tuple[Decimal, Decimal] | None:
+    """The figure and its rounding tolerance in the row's unit; None where the units do not compare."""
+    unit = _ROW_UNIT.get(unit, unit)
+    if figure.unit == unit or (figure.unit == "pp" and unit == "%"):
+        return figure.value, _tolerance(figure.value)
+    if figure.money and unit in MONEY_SCALE:
+        scale = MONEY_SCALE[figure.unit] / MONEY_SCALE[unit]
+        return figure.value * scale, _tolerance(figure.value) * scale
+    return None
+
+
+def _close(figure: Figure, read: tuple[Decimal, Decimal], truth: Decimal) -> bool:
+    value, tolerance = read
+    if figure.approx:  # 约…
+        tolerance = max(tolerance, abs(truth) / 10)
+    return abs(value - truth) <= tolerance
+
+
+def _gap_matches(side: Side, figure: Figure) -> bool:
+    """The claimed gap is A − B in the row's unit, or (for a percentage) the relative change; other units pass."""
+    readings = []
+    read = _in_row_unit(figure, side.unit)
+    if read is not None:
+        readings.append((read, abs(side.a - side.b)))
+    if figure.unit == "%" and side.change is not None:  # 较目标低4.7% may be relative
+        readings.append(((figure.value, _tolerance(figure.value)), abs(side.change) * 100))
+    return not readings or any(_close(figure, read, truth) for read, truth in readings)
+
+
+def figure_conflict(side: Side, signals: TextSignals) -> str | None:
+    """A figure the text gives for the actual value, or for the gap, that the row refutes."""
+    if side.a is None or side.b is None:
+        return None
+    for figure in signals.actual_claims:
+        read = _in_row_unit(figure, side.unit)
+        if read is not None and figure.unit != "pp" and not _close(figure, read, side.b):
+            return f"称实际完成{figure.text()}，但表中实际完成值为{num(side.b)}{side.unit}，与数据矛盾"
+    for direction, figure in signals.gap_claims:
+        if side.moved in ("up", "down") and direction != side.moved:
+            said = "低于" if direction == "down" else "高于"
+            return (f"称实际{said}目标，但表中年度指标值{num(side.a)}{side.unit}、"
+                    f"实际完成值{num(side.b)}{side.unit}，与数据矛盾")
+        if not _gap_matches(side, figure):
+            unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
+            return (f"称与目标相差{figure.text()}，但年度指标值{num(side.a)}{side.unit}与实际完成值"
+                    f"{num(side.b)}{side.unit}相差{num(abs(side.a - side.b))}{unit}，与数据矛盾")
+    return None
+
+
+def part_of_gap(side: Side, signals: TextSignals) -> str | None:
+    """Do the figures the text gives for the cause reach the gap?
+
+    Figures in the row's unit (any counting unit for a count row) other than A and B are the
+    cause's own: one of them, or their sum, should equal the gap. Says how far short they fall;
+    None when they account for it or there is nothing to compare."""
+    if side.a is None or side.b is None:
+        return None
+    counting = _ROW_UNIT.get(side.unit, side.unit) in COUNTERS
+    reads = []
+    for f in signals.quantities:
+        read = _in_row_unit(f, side.unit) if f.unit != "%" else None
+        if read is None and counting and f.unit in COUNTERS:
+            read = (f.value, _tolerance(f.value))
+        if read is not None and not any(_close(f, read, known) for known in (side.a, side.b)):
+            reads.append((f, read))
+    if not reads:
+        return None
+    size = abs(side.a - side.b)
+    if any(_close(f, read, size) for f, read in reads):
+        return None
+    if abs(sum(r[0] for _, r in reads) - size) <= sum(r[1] for _, r in reads):
+        return None
+    unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
+    said = "、".join(f.text() for f, _ in reads)
+    return f"所列{said}仅说明部分偏差（年度指标值与实际完成值相差{num(size)}{unit}）"
+
+
 def size_covered(gap: Gap, signals: TextSignals) -> bool:
-    """The text quantifies the gap: a figure, or 'that one company' for a gap of one."""
-    if signals.figures:
-        return True
+    """The text sizes the gap: money for a money row, any count, share or duration otherwise
+    (dates are not sizes), or 'that one company' for a gap of one."""
     side = gap.row
+    money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
+    if money_row:
+        if any(f.money or f.unit in ("%", "pp") for f in signals.quantities):
+            return True
+    elif signals.quantities:
+        return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
     return False
@@ -231,12 +263,12 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     if case.blank:
         tags = ("no_cause", "no_quantity", "no_measure")
         return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None)
-    signals = read_text(case.explanation)
+    signals = read_text(case.explanation, case.row.name, bool(case.row.late), case.row.cost)
     reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
     tags: list[str] = []
     if signals.injection:
         tags.append("injection")
-    if signals.garbled:
+    if signals.garbled or signals.truncated:
         tags.append("unreadable")
     if irrelevant(case, signals):
         tags.append("irrelevant")
@@ -247,22 +279,26 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags.append("generic")
     if not signals.cause:
         tags.append("no_cause")
-    if not size_covered(gap, signals):
+    short = None if conflict else part_of_gap(gap.row, signals)
+    if short or not size_covered(gap, signals):
         tags.append("no_quantity")
     if not signals.measure:
         tags.append("no_measure")
     fatal = {"injection", "unreadable", "irrelevant", "contradicts_data", "no_cause"}
     if fatal & set(tags):
         verdict = "does_not_cover"
-    elif {"generic", "no_quantity"} & set(tags):
+    elif signals.stock or "no_quantity" in tags:  # reused text is tagged generic but graded on its cause
         verdict = "partial"
     else:
         verdict = "covers"
-    reason = conflict or _reason(verdict, tags, reused)
-    return _verdict(case, gap, verdict, tuple(tags), reason, conflict)
+    notes = {"no_quantity": short, "generic": None if signals.stock else "与其他指标的说明雷同",
+             "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
+    notes = {tag: note for tag, note in notes.items() if note}
+    reason = conflict or _reason(verdict, tags, reused, notes)
+    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes)
 
 
-def _reason(verdict: str, tags: list[str], reused: bool) -> str:
+def _reason(verdict: str, tags: list[str], reused: bool, notes: dict[str, str]) -> str:
     if verdict == "covers":
         return "说明了偏差的具体原因，与数据方向和幅度相符"
     parts = {
@@ -271,7 +307,7 @@ def _reason(verdict: str, tags: list[str], reused: bool) -> str:
         "generic": "为通用套话" + ("，与其他指标说明雷同" if reused else ""),
         "no_quantity": "未量化说明偏差涉及的数量或金额",
     }
-    return "，".join(parts[t] for t in tags if t in parts)
+    return "，".join(notes.get(t, parts[t]) for t in tags if t in parts)
 
 
 def clip(text: str, width: int = 60) -> str:
@@ -294,7 +330,8 @@ def _ask(gap: Gap) -> str:
     return _ASK_COUNT
 
 
-def rules_comment(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], conflict: str | None) -> str:
+def rules_comment(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], conflict: str | None,
+                  notes: dict[str, str] | None = None) -> str:
     """A suggested 审核意见: the indicator and its figures, what is wrong, what to supply."""
     figures = "；".join(gap.lines())
     if case.blank:
@@ -306,7 +343,8 @@ def rules_comment(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...]
     problems = []
     if conflict:
         problems.append(conflict)
-    problems += [_PROBLEM[t] for t in tags if t in _PROBLEM and not (t == "contradicts_data")]
+    notes = notes or {}
+    problems += [notes.get(t, _PROBLEM[t]) for t in tags if t in _PROBLEM]
     measure = "；同时提出针对性的改进措施（做法、责任环节和时限）" if "no_measure" in tags else ""
     human = "该说明需人工复核。" if "injection" in tags or "unreadable" in tags else ""
     return f"{figures}。{quoted_text}{'，'.join(problems)}。{human}{_ask(gap)}{measure}。"
@@ -321,6 +359,6 @@ _PROBLEM = {
 
 
 def _verdict(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], reason: str,
-             conflict: str | None) -> Verdict:
-    comment = rules_comment(case, gap, verdict, tags, conflict)
+             conflict: str | None, notes: dict[str, str] | None = None) -> Verdict:
+    comment = rules_comment(case, gap, verdict, tags, conflict, notes)
     return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules")

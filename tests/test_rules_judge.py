@@ -133,3 +133,87 @@ def test_reused_text_is_generic_only_where_it_is_reused():
     result = judged(data)
     assert "generic" in result[1].tags  # one of the three rows sharing the text
     assert "generic" not in result[3].tags  # its own text, though its pair shares the stock text
+
+
+# --- signals a reviewer reads (domain-rules §3, eval_sets/README.md labelling guide) ---------------
+
+@pytest.mark.parametrize("text", [
+    "为配合主办方压缩展位规模，部分企业改为线上参展",  # a purpose clause
+    "部分境外展会主办方分配的展位名额不足",  # a state
+    "二季度展会集中，部分企业无法同时参展",  # demand bunching up
+    "部分展会调整至2022年举办",  # rescheduled
+    "部分企业已有同类展会补贴",  # already provided for
+    "境外展会数量减少，可参加的展览随之减少",  # a driver other than the row moved
+    "部分展会的举办时间见重点国际交流任务指标说明",  # a cross-reference
+], ids=["purpose", "state", "bunching", "rescheduled", "already-provided", "driver-moved", "cross-reference"])
+def test_cause_stated_as_a_fact_is_a_mechanism(text):
+    finding = with_explanation(5, text)[5]
+    assert finding.verdict == "partial"
+    assert "no_cause" not in finding.tags and "irrelevant" not in finding.tags
+    assert "no_quantity" in finding.tags
+
+
+@pytest.mark.parametrize("text,tags", [
+    ("项目数163个，较目标少36个，下一步将加强申报审核。", {"no_cause"}),  # the gap restated, then a measure
+    ("参展项目数较上年增加20个，成效明显。", {"irrelevant", "no_cause"}),  # last year, not the target
+    ("受疫情影响。", {"generic", "no_cause"}),  # a cause category alone
+    ("由于客观原因，项目数有所调整。", {"generic", "no_cause"}),
+    ("主要原因是部分", {"unreadable"}),  # cut off before the cause
+], ids=["restated-gap-and-measure", "year-on-year", "bare-epidemic", "stock-connective", "truncated"])
+def test_no_cause_beyond_stock_phrases_restatements_and_other_topics(text, tags):
+    finding = with_explanation(5, text)[5]
+    assert finding.verdict == "does_not_cover"
+    assert tags <= set(finding.tags)
+
+
+def test_dates_do_not_size_the_gap():
+    finding = with_explanation(5, "受9月境外展会取消影响，部分企业未能参展，2021年将提前摸排")[5]
+    assert finding.verdict == "partial"
+    assert "no_quantity" in finding.tags
+
+
+def test_figures_that_account_for_the_whole_gap_cover():
+    text = "因境外疫情，德国汉诺威展等展会取消，20家企业未能参展；另有16家企业撤回申请，实际支持163个。"
+    finding = with_explanation(5, text)[5]
+    assert finding.verdict == "covers"
+
+
+def test_figures_for_only_part_of_the_gap_are_partial():
+    finding = with_explanation(5, "因德国汉诺威展取消，20家企业未能参展。")[5]
+    assert finding.verdict == "partial"
+    assert "no_quantity" in finding.tags
+    assert "所列20家仅说明部分偏差" in finding.comment and "36个" in finding.comment
+
+
+@pytest.mark.parametrize("text,said", [
+    ("因展会取消，实际支持170个项目。", "称实际完成170个，但表中实际完成值为163个"),  # the row says 163
+    ("因展会取消，较目标少30个。", "相差36个"),  # 199 − 163 = 36
+    ("因展会取消，较目标多36个。", "称实际高于目标"),
+    ("已完成年度目标。", "未达到年度指标值"),
+], ids=["wrong-actual", "wrong-gap", "wrong-direction", "claims-target-met"])
+def test_figures_the_row_refutes_contradict_it(text, said):
+    finding = with_explanation(5, text)[5]
+    assert finding.verdict == "does_not_cover"
+    assert "contradicts_data" in finding.tags
+    assert said in finding.comment
+
+
+def test_cost_row_is_sized_in_money():
+    # 754 → 410.9万元 with both parks supported: the under-run needs its amount.
+    unsized = with_explanation(11, "1个园区因所在国审批延迟，建设内容调整，相应资金未支付。")[11]
+    assert unsized.verdict == "partial" and "no_quantity" in unsized.tags
+    sized = with_explanation(11, "1个园区因所在国审批延迟，建设内容调整，相应资金343.1万元未支付，已收回财政。")[11]
+    assert sized.verdict == "covers"
+    bare = with_explanation(11, "项目资金结余343.1万元。")[11]  # the under-run restated
+    assert bare.verdict == "does_not_cover" and "no_cause" in bare.tags
+
+
+def test_late_row_delay_is_not_its_own_cause():
+    data = seed_data()
+    data["indicators"][8]["actual"] = "8月15日"  # target 6月30日前
+    data["indicators"][8]["score"] = 4
+    data["indicators"][8]["explanation"] = "资金拨付推迟。"
+    assert judged(data)[8].verdict == "does_not_cover"
+    data["indicators"][8]["explanation"] = "因7月财政资金调度延迟，拨付推迟。"
+    finding = judged(data)[8]
+    assert finding.verdict == "partial" and "no_quantity" in finding.tags  # 7月 is a date, not a size

@@ -1,0 +1,299 @@
+"""What the text of a deviation explanation says, read without the model.
+
+Signals follow shared/domain-rules.md §3 and the labelling guide in
+eval_sets/README.md: a cause (stated with a causal word, or as a fact about
+what happened: a purpose, a state, a rescheduling, a driver that moved, a
+reference to another row's explanation), figures that size the gap (dates
+are not figures), stock phrases, claims about the direction or the figures,
+garbling and instructions aimed at the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .checks import has_measure
+from .values import MONEY_SCALE, normalize_text
+
+# --- phrases that are not a cause --------------------------------------------------
+
+# Stand beside any gap unchanged: always generic.
+STOCK_PHRASES = (
+    "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
+    "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
+    "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
+)
+# A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
+BARE_CAUSES = re.compile(r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)")
+# Comparisons with last year and other achievements say nothing about this year's gap.
+OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|反响良好|广受好评|成效(明显|显著)")
+
+# --- a cause, as a reviewer recognises one -------------------------------------------
+
+# A connective counts only when something follows it ("由于客观原因" leaves "由于，" once the stock phrase is struck).
+CAUSAL = re.compile(
+    r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
+    r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
+)
+# Events and states that produce a gap: applicants withdrawing, rules, procurement, weather,
+# shortages, faults, things not yet in place, demand bunching up.
+EVENTS = (
+    "退出", "放弃", "迁", "撤", "取消", "查重", "重复", "评审", "不予", "不符合", "未通过", "政策", "文件", "市场",
+    "价格", "招标", "采购", "中标", "节约", "结余", "天气", "汛", "审计", "调减", "调增", "压减", "追加", "申报",
+    "资格", "终止", "破产", "注销", "违约", "变更", "合并", "拆分", "暂停", "批复", "停办", "停工", "停产", "关停",
+    "搬迁", "暂缓", "选址", "争议", "反对", "不足", "短缺", "紧张", "超标", "不达标", "故障", "中断", "损坏", "停电",
+    "限电", "干旱", "降雨", "高温", "未开发", "未到位", "未出台", "未发布", "未落地", "已有", "不具备",
+    "困难", "较晚", "繁琐", "缺乏", "缺少", "上涨", "涨价", "下调",
+    "审批", "手续", "用地", "征地", "拆迁", "环评", "立项", "验收",  # procedural stages (管理原因)
+)
+# For a late row, the delay is the gap itself, not its cause.
+DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
+# Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
+STATE = re.compile(
+    r"尚未(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
+    r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
+)
+PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
+RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
+CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}说明")
+# "<driver> 增加/减少": something other than the row itself moved.
+CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番)")
+_NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
+# Clauses about what will be done (改进措施) say nothing about what happened.
+MEASURE_CLAUSE = re.compile(
+    r"下一步|今后|下阶段|拟|力争|确保|争取|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|"
+    r"在|于|按|根据|结合|积极|认真|及时|尽快|全力|切实|做到)"
+)
+# The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
+RESTATES = {
+    "完好率": ("故障", "损坏"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
+    "完成率": ("未完成",), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
+}
+# Beside a cost row, money left over or overspent is the gap itself.
+COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支")
+# A sentence cut off before it names anything: ends on a connective or a preposition.
+TRUNCATED = re.compile(
+    r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
+)
+
+# --- figures -------------------------------------------------------------------------
+
+_NUMBER = r"\d+(?:\.\d+)?"
+_UNITS = (
+    "个百分点", "百分点", "个工作日", "工作日", "万人次", "人次", "万元", "亿元", "千元", "元", "平方米", "立方米",
+    "公里", "千米", "公斤", "千克", "公顷", "个月", "小时", "分钟", "批次", "%", "吨", "亩", "天", "周", "个", "家",
+    "项", "人", "次", "场", "笔", "户", "所", "批", "件", "台", "套", "门", "期", "支", "处", "座", "名", "篇", "辆",
+    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "米", "倍", "万",
+)
+_UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
+FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?")
+_CN_FIGURE = re.compile(r"(两|[一二三四五六七八九十百千]{2,}|[二三四五六七八九十])(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名)")
+# Dates and periods place the gap in time; they do not size it.
+DATE = re.compile(
+    r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
+    r"|\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
+)
+# Units that count things: figures in any of them can be set against a count row's gap.
+COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床") | {"人次", "批次"}
+_ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
+# A figure the text says is the actual value, or the gap against the target.
+ACTUAL_CLAIM = re.compile(rf"实际(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})")
+GAP_CLAIM = re.compile(
+    rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
+)
+_DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
+
+# --- the rest --------------------------------------------------------------------------
+
+FOLLOWS_COUNT = re.compile(r"(项目数|数量|个数|项目).{0,12}(调整|减少|增加|变化|变动).{0,12}(金额|资金|成本|费用).{0,4}(相应|随之|同步)")
+CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
+CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
+# "已完成年度目标", "达到预期效果": a claim that the target was met.
+CLAIMS_MET = re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)")
+_INTENT = re.compile(r"将|确保|力争|争取|计划|拟")
+INJECTION = re.compile(
+    r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|(判定|评判|认定|评为)(为)?(合规|充分|covers|通过)|"
+    r"系统提示|提示词|你是一个|作为(一个)?(AI|人工智能|模型|助手)|请(输出|回答|返回)|"
+    r"ignore (all |the )?(previous|above|prior)|system prompt|you are (an?|the) |disregard|verdict",
+    re.I,
+)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
+_SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
+_CLAUSES = re.compile(r"[，,。；;！!？?\n]")
+_MEASURE_AHEAD = re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with its unit (aliases folded: ％ → %, 个百分点 → pp)."""
+
+    value: Decimal
+    unit: str
+    approx: bool = False
+
+    @property
+    def money(self) -> bool:
+        return self.unit in MONEY_SCALE
+
+    def text(self) -> str:
+        unit = "个百分点" if self.unit == "pp" else self.unit
+        return f"{self.value.normalize():f}{unit}"
+
+
+@dataclass(frozen=True)
+class TextSignals:
+    stock: bool
+    cause: bool
+    figures: tuple[str, ...]
+    singular: bool
+    measure: bool
+    garbled: bool
+    injection: bool
+    follows_count: bool
+    claims_down: bool
+    claims_up: bool
+    truncated: bool = False
+    other_topic: bool = False
+    claims_met: bool = False
+    quantities: tuple[Figure, ...] = ()
+    actual_claims: tuple[Figure, ...] = ()
+    gap_claims: tuple[tuple[str, Figure], ...] = ()  # ("down" | "up", figure)
+
+
+def garbled(text: str) -> bool:
+    """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
+    if any(mark in text for mark in _MOJIBAKE):
+        return True
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return False
+    odd = 0
+    for c in chars:
+        category = unicodedata.category(c)
+        cjk = "\u4e00" <= c <= "\u9fff"
+        if not (cjk or c.isascii() or category.startswith("P") or category == "Nd" or c in "％（）：；，。、“”‘’《》"):
+            odd += 1
+        elif c == "?":
+            odd += 1
+    return odd / len(chars) > 0.3
+
+
+def _figure(number: str, unit: str | None, approx: bool = False) -> Figure | None:
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return None
+    unit = unit or ""
+    return Figure(value, _ALIASES.get(unit, unit), approx)
+
+
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(text: str) -> Decimal:
+    """两 → 2, 十二 → 12, 三十 → 30; larger numerals are rare in explanations and read as their tens."""
+    if "十" not in text:
+        return Decimal(_CN_DIGITS.get(text[-1], 0))
+    tens, _, units = text.partition("十")
+    return Decimal(_CN_DIGITS.get(tens[-1:], 1) * 10 + _CN_DIGITS.get(units[:1], 0))
+
+
+def quantities(norm: str) -> tuple[Figure, ...]:
+    """Figures that can size a gap: counts, money, percentages, durations; never dates."""
+    undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm)
+    found = []
+    for m in FIGURE.finditer(undated):
+        if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
+            figure = _figure(m.group(1), m.group(2))
+            if figure is not None:
+                found.append(figure)
+    found += [Figure(_cn_number(m.group(1)), m.group(2)) for m in _CN_FIGURE.finditer(undated)]
+    return tuple(found)
+
+
+def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = False) -> bool:
+    """Does the text name what happened, beyond stock phrases, measures and the gap itself?"""
+    text = "，".join(c for c in _CLAUSES.split(BARE_CAUSES.sub("，", norm)) if not MEASURE_CLAUSE.search(c))
+    for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
+        text = text.replace(phrase, "，")
+    if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text):
+        return True
+    if RESCHEDULED.search(text) and not late:
+        return True
+    if any(word in text for word in EVENTS):
+        return True
+    if not late and any(word in text for word in DELAY_WORDS):
+        return True
+    return _driver_moved(text, name)
+
+
+def restatements(name: str) -> tuple[str, ...]:
+    return tuple(word for measure, words in RESTATES.items() if name.endswith(measure) for word in words)
+
+
+_LINKS = re.compile(r"导致|致使|造成|使得|从而|进而|因此")
+
+
+def _pieces(text: str) -> list[str]:
+    """Clauses, also split where one part is said to cause the next."""
+    return [p for clause in _CLAUSES.split(text) for p in _LINKS.split(clause) if p]
+
+
+def _is_driver(piece: str, name: str) -> bool:
+    """Something other than this row (or money in general) went up or down in this piece of text."""
+    if OTHER_TOPIC.search(piece):
+        return False
+    for m in CHANGE.finditer(piece):
+        new = {c for c in m.group(1) if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
+        if len(new) >= 2:
+            return True
+    return False
+
+
+def _driver_moved(text: str, name: str) -> bool:
+    return any(_is_driver(piece, name) for piece in _pieces(text))
+
+
+def _claims(norm: str, name: str, words: tuple[str, ...]) -> bool:
+    """The text says the row itself moved this way (a driver moving is not a claim about the row)."""
+    return any(w in piece for piece in _pieces(norm) if not _is_driver(piece, name) for w in words)
+
+
+def _claims_met(norm: str) -> bool:
+    return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
+
+
+def read_text(text: str, name: str = "", late: bool = False, cost: bool = False) -> TextSignals:
+    """The signals of one explanation.
+
+    name is the indicator's, late whether its row is a missed date, cost whether it is a cost row:
+    they tell a restatement of the gap (延期 beside a late date, 结余 beside a cost under-run) from a cause."""
+    norm = normalize_text(text)
+    found = quantities(norm)
+    actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+    gaps = tuple(
+        ("down" if m.group(5) in _DOWN_WORDS else "up", f)
+        for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
+    )
+    return TextSignals(
+        stock=any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))),
+        cause=cause_found(norm, name, late, cost),
+        figures=tuple(f.text() for f in found),
+        singular=bool(_SINGULAR.search(norm)),
+        measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
+        garbled=garbled(text),
+        truncated=bool(TRUNCATED.search(norm)),
+        injection=bool(INJECTION.search(norm) or _INVISIBLE.search(text)),
+        follows_count=bool(FOLLOWS_COUNT.search(norm)),
+        claims_down=_claims(norm, name, CLAIMS_DOWN),
+        claims_up=_claims(norm, name, CLAIMS_UP),
+        other_topic=bool(OTHER_TOPIC.search(norm)),
+        claims_met=_claims_met(norm),
+        quantities=found,
+        actual_claims=actual,
+        gap_claims=gaps,
+    )
