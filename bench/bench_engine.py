@@ -23,11 +23,17 @@ SEED = ROOT / "examples" / "zgc-2021.json"
 
 
 def write_variants(folder: Path, count: int) -> None:
-    """Seed variants: actuals and claimed scores moved, some rows re-explained."""
+    """Seed variants: other actuals, scored the way a unit would (mostly right, now and then
+    truncated or wrong), some rows re-explained."""
     folder.mkdir(parents=True, exist_ok=True)
-    existing = len(list(folder.glob("*.json")))
+    marker = folder / ".variants-v2"  # regenerate when the recipe changes
+    existing = len(list(folder.glob("*.json"))) if marker.exists() else 0
     if existing >= count:
         return
+    if not marker.exists():
+        for old in folder.glob("*.json"):
+            old.unlink()
+        marker.touch()
     seed = json.loads(SEED.read_text(encoding="utf-8"))
     rng = random.Random(7)
     for n in range(existing, count):
@@ -35,13 +41,29 @@ def write_variants(folder: Path, count: int) -> None:
         form["name"] = f"{seed['name']}（变体{n}）"
         for row in form["indicators"][:7]:
             target = int(row["target"].rstrip("个"))
-            row["actual"] = f"{max(0, target - rng.randint(0, 3))}个"
+            actual = max(1, target - rng.randint(0, 3))
+            row["actual"] = f"{actual}个"
+            row["score"] = claimed_score(Decimal(actual) / target, row["weight"], rng)
         for row in form["indicators"][11:18]:
             planned = Decimal(row["target"].removesuffix("万元"))
-            row["actual"] = f"{(planned * Decimal(rng.uniform(0.8, 1.2))).quantize(Decimal('0.0001'))}万元"
+            spent = (planned * Decimal(rng.uniform(0.8, 1.2))).quantize(Decimal("0.0001"))
+            row["actual"] = f"{spent}万元"
+            row["score"] = claimed_score(planned / spent, row["weight"], rng)
+        scores = [Decimal(str(row["score"])) for row in form["indicators"]]
+        form["total_score"] = float(Decimal(str(form["funds"]["score"])) + sum(scores))
         if n % 3 == 0:
             form["indicators"][1]["explanation"] = f"因{rng.randint(1, 3)}家企业撤回申请，实际支持数量减少，下一步将加强项目储备"
         (folder / f"form-{n:05d}.json").write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+
+
+def claimed_score(ratio: Decimal, weight: int, rng: random.Random) -> float:
+    exact = min(ratio, Decimal(1)) * weight
+    roll = rng.random()
+    if roll < 0.8:
+        return float(exact.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"))
+    if roll < 0.9:
+        return float(exact.quantize(Decimal("0.01"), rounding="ROUND_DOWN"))
+    return float(weight)  # full marks despite the gap
 
 
 def measure(folder: Path, count: int) -> dict:

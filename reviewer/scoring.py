@@ -9,7 +9,7 @@ unrounded formula value is kept because the checks compare against it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from decimal import Decimal
 
 from .form import Form, FundsRow, Indicator
@@ -34,7 +34,12 @@ _COMPARATOR_DIRECTION = {HIGHER: "higher", LOWER: "lower", EQUAL: "equal"}
 
 def level_group(indicator: Indicator) -> str:
     """产出 / 效益 / 满意度 / 成本 (成本 only when it is a first-level block)."""
-    level1 = normalize_text(indicator.level1)
+    return _group_of_label(indicator.level1)
+
+
+@lru_cache(maxsize=4096)
+def _group_of_label(label: str) -> str:
+    level1 = normalize_text(label)
     for group in ("成本", "产出", "效益", "满意度"):
         if group in level1:
             return group
@@ -42,7 +47,12 @@ def level_group(indicator: Indicator) -> str:
 
 
 def is_cost(indicator: Indicator) -> bool:
-    return "成本" in normalize_text(indicator.level1) or "成本" in normalize_text(indicator.level2)
+    return _is_cost_level(indicator.level1, indicator.level2)
+
+
+@lru_cache(maxsize=4096)
+def _is_cost_level(level1: str, level2: str) -> bool:
+    return "成本" in normalize_text(level1) or "成本" in normalize_text(level2)
 
 
 # Not frozen: frozen dataclasses construct markedly slower, and a card is built per form.
