@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +32,15 @@ from .llm_client import LLMCallError, LLMClient, strict_schema
 from .rules_judge import Gap, Side, gap_of, judge_rules, read_text
 from .values import normalize_text
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts" / "judge"
+def _prompt_folder() -> Path:
+    """prompts/ of the checkout; an installed (non-editable) copy has them under share/reviewer/."""
+    for root in (Path(__file__).resolve().parent.parent / "prompts", Path(sys.prefix) / "share" / "reviewer" / "prompts"):
+        if (root / "judge").is_dir():
+            return root / "judge"
+    raise FileNotFoundError("找不到评判提示词目录 prompts/judge")
+
+
+PROMPTS = _prompt_folder()
 GOAL_CHARS = 400
 EXPLANATION_CHARS = 1200
 QUOTE_CHARS = 80
