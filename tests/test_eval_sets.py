@@ -26,11 +26,14 @@ def test_size_and_balance():
     assert all(labels[label] >= 25 for label in LABELS), labels
 
 
-def test_splits_are_about_half_for_every_label():
+def test_both_splits_hold_every_label_and_dev_only_grows():
+    # The first 94 cases alternate dev / test; later forms add dev cases only, so the test split
+    # (and the baseline measured on it) stays fixed while tuning gets more signal.
     for label in LABELS:
         dev = sum(1 for c in CASES if c.label == label and c.split == "dev")
         test = sum(1 for c in CASES if c.label == label and c.split == "test")
-        assert abs(dev - test) <= 2, (label, dev, test)
+        assert test >= 14, (label, test)
+        assert dev >= test - 2, (label, dev, test)
 
 
 def test_forms_vary_in_department_region_and_year():
