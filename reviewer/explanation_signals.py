@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .checks import has_measure
+from .explanation_facts import INJECTION, INVISIBLE, fact_clause, own_figure, strip_injection  # noqa: F401
 from .values import MONEY_SCALE, normalize_text
 
 # --- phrases that are not a cause --------------------------------------------------
@@ -53,7 +54,7 @@ EVENTS = (
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
 STATE = re.compile(
-    r"尚未(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
+    r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
@@ -86,7 +87,7 @@ _UNITS = (
     "个百分点", "百分点", "个工作日", "工作日", "万人次", "人次", "万元", "亿元", "千元", "元", "平方米", "立方米",
     "公里", "千米", "公斤", "千克", "公顷", "个月", "小时", "分钟", "批次", "%", "吨", "亩", "天", "周", "个", "家",
     "项", "人", "次", "场", "笔", "户", "所", "批", "件", "台", "套", "门", "期", "支", "处", "座", "名", "篇", "辆",
-    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "米", "倍", "万",
+    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "段", "米", "倍", "万",
 )
 _UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?")
@@ -94,10 +95,10 @@ _CN_FIGURE = re.compile(r"(两|[一二三四五六七八九十百千]{2,}|[二�
 # Dates and periods place the gap in time; they do not size it.
 DATE = re.compile(
     r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
-    r"|\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
+    r"|(?<![\d.])(19|20)\d{2}(-|/)\d{1,2}((-|/)\d{1,2})?|(?<![\d.])(19|20)\d{2}\.\d{1,2}\.\d{1,2}|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
 )
 # Units that count things: figures in any of them can be set against a count row's gap.
-COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床") | {"人次", "批次"}
+COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段") | {"人次", "批次"}
 _ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
 # A figure the text says is the actual value, or the gap against the target.
 ACTUAL_CLAIM = re.compile(rf"实际(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})")
@@ -114,13 +115,6 @@ CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出
 # "已完成年度目标", "达到预期效果": a claim that the target was met.
 CLAIMS_MET = re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)")
 _INTENT = re.compile(r"将|确保|力争|争取|计划|拟")
-INJECTION = re.compile(
-    r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|(判定|评判|认定|评为)(为)?(合规|充分|covers|通过)|"
-    r"系统提示|提示词|你是一个|作为(一个)?(AI|人工智能|模型|助手)|请(输出|回答|返回)|"
-    r"ignore (all |the )?(previous|above|prior)|system prompt|you are (an?|the) |disregard|verdict",
-    re.I,
-)
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
 _SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
@@ -161,6 +155,7 @@ class TextSignals:
     claims_met: bool = False
     quantities: tuple[Figure, ...] = ()
     actual_claims: tuple[Figure, ...] = ()
+    per_unit: tuple[Figure, ...] = ()  # figures said per unit: 每部补助25万元
     gap_claims: tuple[tuple[str, Figure], ...] = ()  # ("down" | "up", figure)
 
 
@@ -202,24 +197,74 @@ def _cn_number(text: str) -> Decimal:
     return Decimal(_CN_DIGITS.get(tens[-1:], 1) * 10 + _CN_DIGITS.get(units[:1], 0))
 
 
-def quantities(norm: str) -> tuple[Figure, ...]:
-    """Figures that can size a gap: counts, money, percentages, durations; never dates."""
+# A bare number said as the gap ("较计划减少7", "节约420", "差额12"): read in the row's own unit.
+_GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资金)?|结余(资金)?|超支了?|多了?|增加了?)(约)?$")
+# A figure said per unit ("每部补助25万元", "平均服务16户", "单价3.2万元"): multiplied by a count it sizes a gap.
+PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单台|单套|单个|单部|单站|标准)[^，,。；;\d]{{0,8}}?(约)?({_NUMBER})\s*({_UNIT_RE})")
+
+
+def quantities(norm: str, name: str = "") -> tuple[Figure, ...]:
+    """Figures that can size a gap: counts, money, percentages, durations; never dates.
+
+    A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
+    a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure."""
     undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm)
     found = []
     for m in FIGURE.finditer(undated):
         if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
             figure = _figure(m.group(1), m.group(2))
-            if figure is not None:
-                found.append(figure)
-    found += [Figure(_cn_number(m.group(1)), m.group(2)) for m in _CN_FIGURE.finditer(undated)]
+        else:
+            said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
+            after = undated[m.end():m.end() + 1]
+            figure = _figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
+        if figure is not None:
+            found.append(figure)
+    for m in _CN_FIGURE.finditer(undated):
+        if name and undated[m.start():m.end() + 2] in name:
+            continue
+        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
     return tuple(found)
 
 
-def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = False) -> bool:
-    """Does the text name what happened, beyond stock phrases, measures and the gap itself?"""
-    text = "，".join(c for c in _CLAUSES.split(BARE_CAUSES.sub("，", norm)) if not MEASURE_CLAUSE.search(c))
+def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
+    """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
+    text = "，".join(c for c in _CLAUSES.split(BARE_CAUSES.sub("，", text)) if not MEASURE_CLAUSE.search(c))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
         text = text.replace(phrase, "，")
+    return text
+
+
+_SENTENCES = re.compile(r"[。；;！!？?\n]")
+
+
+def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+    """Some clause states a fact specific to this project (explanation_facts.fact_clause).
+
+    Sentences about something else (last year, other results) are skipped, and so are the
+    row's own figures said back: "实际完成…", "较目标少…"."""
+    for sentence in _SENTENCES.split(norm):
+        if OTHER_TOPIC.search(sentence):
+            continue
+        sentence = GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence))
+        for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
+            dated = bool(DATE.search(clause)) and not (late and any(w in clause for w in DELAY_WORDS + _DONE))
+            values = [f.value for f in quantities(clause)]
+            if fact_clause(clause, name, values, known, dated):
+                return True
+    return False
+
+
+_DONE = ("完成", "完工", "上线", "竣工", "建成", "到货", "交付")
+
+
+def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = False,
+                known: tuple[Decimal, ...] = ()) -> bool:
+    """Does the text name what happened, beyond stock phrases, measures and the gap itself?
+
+    known holds the row's own figures (target, actual, gap): said back, they are no cause."""
+    if _states_a_fact(norm, name, late, cost, known):
+        return True
+    text = _not_causes(norm, name, late, cost)
     if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text):
         return True
     if RESCHEDULED.search(text) and not late:
@@ -258,42 +303,75 @@ def _driver_moved(text: str, name: str) -> bool:
     return any(_is_driver(piece, name) for piece in _pieces(text))
 
 
-def _claims(norm: str, name: str, words: tuple[str, ...]) -> bool:
-    """The text says the row itself moved this way (a driver moving is not a claim about the row)."""
-    return any(w in piece for piece in _pieces(norm) if not _is_driver(piece, name) for w in words)
+def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = ()) -> bool:
+    """The text says the row itself moved this way (a driver moving, or a piece about figures
+    other than the row's own, is not a claim about the row)."""
+    return any(
+        w in piece for piece in _pieces(norm)
+        if not _is_driver(piece, name) and not (known and own_figure([f.value for f in quantities(piece)], known))
+        for w in words
+    )
+
+
+def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+    """Ends on a connective and names no cause before the break (a sentence cut off after its
+    cause is read through)."""
+    if not TRUNCATED.search(norm):
+        return False
+    head = norm.rstrip("，,、…. ")
+    if head == norm.rstrip():  # ends inside a clause: that clause is lost
+        head = re.split(r"[，,。；;！!？?\n]", head)[:-1]
+        head = "，".join(head)
+    return not (head and cause_found(head, name, late, cost, known))
 
 
 def _claims_met(norm: str) -> bool:
     return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
 
 
-def read_text(text: str, name: str = "", late: bool = False, cost: bool = False) -> TextSignals:
+def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
+    """A share the text gives for the row's own measure: "合格率达到100%" beside 验收合格率."""
+    tail = re.search(r"[\u4e00-\u9fff]{2}(率|度)$|占比$|比例$", name)
+    if not tail:
+        return ()
+    said = re.compile(rf"{re.escape(tail.group(0))}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
+    return tuple(f for m in said.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+
+
+def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
+              known: tuple[Decimal, ...] = ()) -> TextSignals:
     """The signals of one explanation.
 
     name is the indicator's, late whether its row is a missed date, cost whether it is a cost row:
-    they tell a restatement of the gap (延期 beside a late date, 结余 beside a cost under-run) from a cause."""
+    they tell a restatement of the gap (延期 beside a late date, 结余 beside a cost under-run) from a cause.
+    known holds the row's own figures (target, actual, gap), which restate the gap when said back.
+    injection says whether the text carries instructions; the judge strips them first
+    (explanation_facts.strip_injection) and reads the rest."""
     norm = normalize_text(text)
-    found = quantities(norm)
+    found = quantities(norm, name)
+    per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+    actual += _measure_claims(norm, name)
     gaps = tuple(
         ("down" if m.group(5) in _DOWN_WORDS else "up", f)
         for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
     )
     return TextSignals(
         stock=any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))),
-        cause=cause_found(norm, name, late, cost),
+        cause=cause_found(norm, name, late, cost, known),
         figures=tuple(f.text() for f in found),
         singular=bool(_SINGULAR.search(norm)),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
         garbled=garbled(text),
-        truncated=bool(TRUNCATED.search(norm)),
-        injection=bool(INJECTION.search(norm) or _INVISIBLE.search(text)),
+        truncated=_cut_off(norm, name, late, cost, known),
+        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
         follows_count=bool(FOLLOWS_COUNT.search(norm)),
-        claims_down=_claims(norm, name, CLAIMS_DOWN),
-        claims_up=_claims(norm, name, CLAIMS_UP),
+        claims_down=_claims(norm, name, CLAIMS_DOWN, known),
+        claims_up=_claims(norm, name, CLAIMS_UP, known),
         other_topic=bool(OTHER_TOPIC.search(norm)),
         claims_met=_claims_met(norm),
         quantities=found,
         actual_claims=actual,
+        per_unit=per_unit,
         gap_claims=gaps,
     )

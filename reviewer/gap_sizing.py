@@ -1,0 +1,378 @@
+"""How far a row moved, and whether the figures an explanation gives account for it.
+
+A reviewer sets the figures of an explanation against A − B in the row's unit
+(eval_sets/README.md labelling guide, shared/domain-rules.md §3 item 1): one
+figure is the gap, or parts add up to it, or a count times a per-unit figure
+makes it, or a whole split into parts gives the row's share, or durations make
+the delay of a late date. Figures that overshoot the gap, or a split whose
+share the row does not show, are refuted by the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from .checks import num, pct, quoted
+from .explanation_signals import COUNTERS, Figure, TextSignals
+from .judge import JudgeCase
+from .scoring import ONE, IndicatorScore
+from .values import MONEY_SCALE, convert_units
+
+# --- the gap, in figures ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One row's move: A → B in one unit."""
+
+    row: IndicatorScore
+    a: Decimal | None
+    b: Decimal | None
+    unit: str
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.a is None or self.b is None or not self.a:
+            return None
+        return self.b / self.a - ONE
+
+    @property
+    def moved(self) -> str:
+        """up, down, same or unknown."""
+        if self.a is None or self.b is None:
+            return "unknown"
+        return "up" if self.b > self.a else "down" if self.b < self.a else "same"
+
+    def text(self) -> str:
+        if self.a is None or self.b is None:
+            return f"{quoted(self.row)}年度指标值“{self.row.target.raw}”，实际完成值“{self.row.actual.raw}”"
+        change = f"（{pct(self.change)}）" if self.change is not None and self.moved != "same" else "（未变）"
+        return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
+
+
+def _side(row: IndicatorScore, money: str) -> Side:
+    if row.target.is_number and row.target.unit in MONEY_SCALE and row.actual.is_number:
+        return Side(row, convert_units(row.target, money), convert_units(row.actual, money), money)
+    return Side(row, row.target_value, row.actual_value, row.target.unit)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The computed figures behind one judgement (code arithmetic, never the model's)."""
+
+    row: Side
+    pair: Side | None
+    count: Side | None  # the quantity side of a cost/quantity pair
+    cost: Side | None  # the cost side
+    unit_planned: Decimal | None
+    unit_actual: Decimal | None
+
+    @property
+    def unit_change(self) -> Decimal | None:
+        if self.unit_planned is None or self.unit_actual is None or not self.unit_planned:
+            return None
+        return self.unit_actual / self.unit_planned - ONE
+
+    def lines(self) -> list[str]:
+        lines = [self.row.text()]
+        if self.pair is not None:
+            role = "数量" if self.row.row.cost else "成本"
+            lines.append(f"对应{role}指标" + self.pair.text())
+        if self.unit_planned is not None:
+            unit = self.count.unit or "个"
+            money = self.cost.unit
+            actual = f"{num(self.unit_actual, 2)}{money}/{unit}" if self.unit_actual is not None else "无法计算（实际数量为0）"
+            change = f"（{pct(self.unit_change)}）" if self.unit_change is not None else ""
+            lines.append(f"单位成本由计划{num(self.unit_planned, 2)}{money}/{unit}变为{actual}{change}")
+        return lines
+
+
+def gap_of(case: JudgeCase) -> Gap:
+    money = case.review.form.funds.unit
+    row = _side(case.row, money)
+    pair = None if case.pair_row is None else _side(case.pair_row, money)
+    count = cost = None
+    if pair is not None:
+        cost, count = (row, pair) if case.row.cost else (pair, row)
+    unit_planned = unit_actual = None
+    if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
+        unit_planned = cost.a / count.a
+        unit_actual = cost.b / count.b if count.b > 0 else None
+    return Gap(row, pair, count, cost, unit_planned, unit_actual)
+
+
+# --- arithmetic on figures -----------------------------------------------------------
+# A reviewer sets the figures an explanation gives against A − B: one of them is the gap, or
+# several parts add up to it, or a count times a per-unit figure makes it, or a whole split
+# into parts gives the row's share. These helpers do that arithmetic on plain Decimals.
+
+Reading = tuple[Decimal, Decimal]  # a value in the row's unit, and its rounding tolerance
+
+
+def near(value: Decimal, truth: Decimal, tolerance: Decimal) -> bool:
+    return abs(value - truth) <= tolerance
+
+
+def parts_make(reads: list[Reading], size: Decimal) -> bool:
+    """One figure, or several added together, equals the gap (any selection of the first twelve)."""
+    sums: list[Reading] = [(Decimal(0), Decimal(0))]
+    for value, tolerance in reads[:12]:
+        sums += [(v + value, t + tolerance) for v, t in sums]
+    return any(near(v, size, t) for v, t in sums[1:])
+
+
+def product_makes(counts: list[Decimal], rates: list[Reading], size: Decimal) -> bool:
+    """A count times a per-unit figure equals the gap: 88部 × 每部25万元 = 2200万元."""
+    return any(
+        near(count * rate, size, max(tolerance * count, size / 200))
+        for count in counts for rate, tolerance in rates if count > 1
+    )
+
+
+def split_wholes(counts: list[Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """(part, other part, whole) where two counts add up to a third: 170 + 30 = 200 条."""
+    found = []
+    for i, x in enumerate(counts):
+        for z in counts[i + 1:]:
+            if x > 0 and z > 0 and x + z in counts:
+                found.append((x, z, x + z))
+    return found
+
+
+# --- setting figures against the row --------------------------------------------------
+
+def missed(side: Side) -> bool:
+    if side.a is None or side.b is None:
+        return bool(side.row.late)
+    short = {"higher": side.b < side.a, "lower": side.b > side.a, "equal": side.b != side.a}
+    return short.get(side.row.direction, False)
+
+
+_ROW_UNIT = {"％": "%", "个工作日": "工作日"}
+
+
+def _tolerance(value: Decimal) -> Decimal:
+    """Half a unit of the last printed digit: 480 → 0.5, 67.4 → 0.05."""
+    exponent = value.as_tuple().exponent
+    return Decimal(5) / Decimal(10) ** (1 - min(exponent, 0))
+
+
+def _in_row_unit(figure: Figure, unit: str) -> tuple[Decimal, Decimal] | None:
+    """The figure and its rounding tolerance in the row's unit; None where the units do not compare."""
+    unit = _ROW_UNIT.get(unit, unit)
+    if figure.unit == unit or (figure.unit == "pp" and unit == "%"):
+        return figure.value, _tolerance(figure.value)
+    if figure.money and unit in MONEY_SCALE:
+        scale = MONEY_SCALE[figure.unit] / MONEY_SCALE[unit]
+        return figure.value * scale, _tolerance(figure.value) * scale
+    return None
+
+
+def _close(figure: Figure, read: tuple[Decimal, Decimal], truth: Decimal) -> bool:
+    value, tolerance = read
+    if figure.approx:  # 约…
+        tolerance = max(tolerance, abs(truth) / 10)
+    return abs(value - truth) <= tolerance
+
+
+def _gap_matches(side: Side, figure: Figure) -> bool:
+    """The claimed gap is A − B in the row's unit, or (for a percentage) the relative change; other units pass."""
+    readings = []
+    read = _in_row_unit(figure, side.unit)
+    if read is not None:
+        readings.append((read, abs(side.a - side.b)))
+    if figure.unit == "%" and side.change is not None:  # 较目标低4.7% may be relative
+        readings.append(((figure.value, _tolerance(figure.value)), abs(side.change) * 100))
+    return not readings or any(_close(figure, read, truth) for read, truth in readings)
+
+
+def figure_conflict(side: Side, signals: TextSignals) -> str | None:
+    """A figure the text gives for the actual value, or for the gap, that the row refutes."""
+    if side.a is None or side.b is None:
+        return None
+    for figure in signals.actual_claims:
+        read = _in_row_unit(figure, side.unit)
+        if read is not None and figure.unit != "pp" and not _close(figure, read, side.b):
+            return f"称实际完成{figure.text()}，但表中实际完成值为{num(side.b)}{side.unit}，与数据矛盾"
+    for direction, figure in signals.gap_claims:
+        if side.moved in ("up", "down") and direction != side.moved:
+            said = "低于" if direction == "down" else "高于"
+            return (f"称实际{said}目标，但表中年度指标值{num(side.a)}{side.unit}、"
+                    f"实际完成值{num(side.b)}{side.unit}，与数据矛盾")
+        if not _gap_matches(side, figure):
+            unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
+            return (f"称与目标相差{figure.text()}，但年度指标值{num(side.a)}{side.unit}与实际完成值"
+                    f"{num(side.b)}{side.unit}相差{num(abs(side.a - side.b))}{unit}，与数据矛盾")
+    return None
+
+
+def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -> list[tuple[Figure, tuple[Decimal, Decimal]]]:
+    """The cause's own figures in the row's unit (any counting unit for a count row when any_count),
+    with their tolerance; the target and actual said back are left out."""
+    counting = any_count and _ROW_UNIT.get(side.unit, side.unit) in COUNTERS
+    reads = []
+    for f in quantities:
+        read = _in_row_unit(f, side.unit) if f.unit != "%" else None
+        if read is None and counting and f.unit in COUNTERS:
+            read = (f.value, _tolerance(f.value))
+        if read is not None and not any(_close(f, read, known) for known in (side.a, side.b)):
+            if f.approx:  # 约…
+                read = (read[0], max(read[1], read[0] / 10))
+            reads.append((f, read))
+    return reads
+
+
+def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
+    """The figures make A − B: one of them, parts added up, or a count times a per-unit figure
+    (88部 × 每部25万元 = 2200万元; 88部 × 每部16户 = 1408户)."""
+    size = abs(side.a - side.b)
+    if parts_make([read for _, read in reads], size):
+        return True
+    counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
+    rates = [read for _, read in _reads(side, signals.per_unit)]
+    return product_makes(counts, rates, size)
+
+
+def part_of_gap(side: Side, signals: TextSignals) -> str | None:
+    """Do the figures the text gives for the cause reach the gap?
+
+    Figures in the row's unit (any counting unit for a count row) other than A and B are the
+    cause's own: one of them, parts of them added up, or a count times a per-unit figure should
+    equal the gap. Says how far short they fall; None when they account for it or there is
+    nothing to compare."""
+    if side.a is None or side.b is None:
+        return None
+    reads = _reads(side, signals.quantities)
+    if not reads or _accounts_for(side, signals, reads):
+        return None
+    size = abs(side.a - side.b)
+    unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
+    said = "、".join(f.text() for f, _ in reads)
+    return f"所列{said}仅说明部分偏差（年度指标值与实际完成值相差{num(size)}{unit}）"
+
+
+def overstated(side: Side, signals: TextSignals) -> str | None:
+    """Figures in the row's own unit that add up to more than the gap, with no part of them making
+    it: 8+6+7=21个 beside a gap of 18个, 核减1500万元 beside an under-run of 1080万元.
+    (Share rows are left out: a complement such as 12% beside 88% is no overstatement.)"""
+    if side.a is None or side.b is None or side.a == side.b or _ROW_UNIT.get(side.unit, side.unit) == "%":
+        return None
+    # a figure above the row's own target and actual is a total or a base, not a part of the gap
+    own = [(f, read) for f, read in _reads(side, signals.quantities, any_count=False) if 0 < read[0] < max(side.a, side.b)]
+    if not own or _accounts_for(side, signals, _reads(side, signals.quantities)):
+        return None
+    size = abs(side.a - side.b)
+    total = sum(read[0] for _, read in own)
+    if total <= size + sum(read[1] for _, read in own):
+        return None
+    said = "、".join(f.text() for f, _ in own)
+    summed = f"合计{num(total)}{side.unit}" if len(own) > 1 else ""
+    return (f"所列{said}{summed}，多于年度指标值{num(side.a)}{side.unit}与实际完成值"
+            f"{num(side.b)}{side.unit}之差{num(size)}{side.unit}，与数据矛盾")
+
+
+def split_conflict(side: Side, signals: TextSignals) -> str | None:
+    """A whole split into parts (200条中170条已打通、其余30条) gives a share the row must show:
+    the actual, its complement or the gap. A share row whose split gives none of them is refuted."""
+    if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
+        return None
+    fits = (side.b, 100 - side.b, abs(side.a - side.b))
+    for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
+        counts = [f.value for f in signals.quantities if f.unit == unit]
+        for part, other, whole in split_wholes(counts):
+            shares = (part / whole * 100, other / whole * 100)
+            if not any(abs(share - fit) <= Decimal("0.5") for share in shares for fit in fits):
+                return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
+                        f"{_share(shares[1])}%，与实际完成值{num(side.b)}%不符，与数据矛盾")
+    return None
+
+
+def _share(value: Decimal) -> str:
+    """85.0 → 85, 82.07 → 82.1."""
+    return num(value.quantize(Decimal("0.1")).normalize())
+
+
+def late_days(case: JudgeCase) -> int | None:
+    """How many days the actual date is later than the target date."""
+    row = case.row
+    if not row.late:
+        return None
+    try:
+        year = case.review.form.year
+        return (date(*row.actual.date_key(year)) - date(*row.target.date_key(year))).days
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+_DAYS = {"天": (1, 1), "周": (7, 3), "个月": (30, 15)}  # days per unit, tolerance
+
+
+def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
+    """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay?"""
+    days = late_days(case)
+    spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
+    if days is None or not spans or parts_make([read for _, read in spans], Decimal(days)):
+        return None
+    said = "、".join(f.text() for f, _ in spans)
+    return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"
+
+
+def resolve_implied(side: Side, signals: TextSignals) -> TextSignals:
+    """A bare number said as the gap ("较计划减少7", "节约420") is in the row's unit."""
+    unit = _ROW_UNIT.get(side.unit, side.unit)
+    if not any(f.unit == "" for f in signals.quantities):
+        return signals
+    unit = "pp" if unit == "%" else unit
+    found = tuple(f if f.unit else Figure(f.value, unit, f.approx) for f in signals.quantities
+                  if f.unit or (unit and side.a is not None))
+    return replace(signals, quantities=found)
+
+
+def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
+    """The row's own figures: target, actual and gap, as printed and in the form's money unit,
+    and the relative change in per cent. Said back, they restate the gap."""
+    side = gap.row
+    pairs = [(side.a, side.b), (case.row.target_value, case.row.actual_value)]
+    known = [v for a, b in pairs for v in (a, b) if v is not None]
+    known += [abs(a - b) for a, b in pairs if a is not None and b is not None]
+    if side.change is not None:
+        known.append(abs(side.change) * 100)
+    return tuple(known)
+
+
+def _counts_give_share(side: Side, signals: TextSignals) -> bool:
+    """Two counts in the text give the row's share or its gap: 21 of 25 works done beside 84%."""
+    if side.a is None or side.b is None:
+        return False
+    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
+    shares = (side.b, abs(side.a - side.b), 100 - side.b)
+    return any(
+        abs(ratio - share) <= Decimal("0.5")
+        for x in counts for y in counts if x < y
+        for ratio in (x / y * 100, x / (x + y) * 100) for share in shares
+    )
+
+
+def size_covered(gap: Gap, signals: TextSignals) -> bool:
+    """The text sizes the gap with figures that relate to it: money for a money row, a share
+    (other than the target and actual said back) for a percentage row, any count or duration
+    otherwise (dates are not sizes), or 'that one company' for a gap of one."""
+    side = gap.row
+    money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
+    if money_row:
+        if any(f.money or f.unit in ("%", "pp") for f in signals.quantities):
+            return True
+    elif _ROW_UNIT.get(side.unit, side.unit) == "%":
+        said_back = [v for v in (side.a, side.b) if v is not None]
+        if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
+               for f in signals.quantities):
+            return True
+        if _counts_give_share(side, signals):
+            return True
+    elif signals.quantities:
+        return True
+    if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
+        return abs(side.a - side.b) == 1
+    return False
