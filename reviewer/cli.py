@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .config import Config, load_config
-from .engine import Review, review_form
+from .engine import Review, review_form, tune_for_batch
 from .form import FormError, read_form
 from .render import json_line, print_review, review_json, summary_table
 from .store import Store
@@ -150,6 +150,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
 
 
 def main() -> None:
+    tune_for_batch()
     cli()
 from . import signoff  # noqa: E402,F401  registers the sign-off commands
 from . import import_cli  # noqa: E402,F401  registers commands
