@@ -479,9 +479,9 @@ def explanation_required(row: IndicatorScore, t: Thresholds) -> list[str]:
     if row.claimed < row.weight:
         reasons.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
     if a is not None and b is not None:
-        missed = {"higher": b < a, "lower": b > a, "equal": b != a}.get(row.direction, False)
-        if missed:
-            reasons.append(f"实际完成值{row.actual.printed()}未达年度指标值{row.target.printed()}")
+        missed = {"higher": "未达", "lower": "超过", "equal": "不等于"}.get(row.direction)
+        if missed and {"higher": b < a, "lower": b > a, "equal": b != a}[row.direction]:
+            reasons.append(f"实际完成值{row.actual.printed()}{missed}年度指标值{row.target.printed()}")
         if row.cost and a and abs(b / a - ONE) > t.cost_deviation:
             reasons.append(f"成本偏离指标值{pct(b / a - ONE)}（超过±{share(t.cost_deviation)}）")
         if row.direction == "higher" and a > 0 and b >= t.over_target_ratio * a:
@@ -498,6 +498,10 @@ def _gap_text(row: IndicatorScore) -> str:
     return f"年度指标值“{row.target.raw}”，实际完成值“{row.actual.raw}”"
 
 
+def _blank_label(text: str | None) -> str:
+    return "未填写偏差原因" if text is None or not squash(text) else f"偏差原因仅填写“{text.strip()}”"
+
+
 def check_explanations(card: Scorecard, t: Thresholds) -> list[Finding]:
     findings: list[Finding] = []
     groups: dict[str, list[IndicatorScore]] = defaultdict(list)
@@ -509,7 +513,7 @@ def check_explanations(card: Scorecard, t: Thresholds) -> list[Finding]:
                 money_hint = "（包括未使用资金的去向）" if row.cost else ""
                 findings.append(Finding(
                     "EXPLANATION_MISSING", (row.index,),
-                    f"{quoted(row)}{_gap_text(row)}，{'；'.join(reasons)}，但未填写偏差原因",
+                    f"{quoted(row)}{_gap_text(row)}，{'；'.join(reasons)}，但{_blank_label(text)}",
                     f"{quoted(row)}{_gap_text(row)}，偏差原因分析及改进措施栏未填写。请补充说明偏差的具体原因"
                     f"{money_hint}及改进措施。",
                     data={"reasons": reasons},

@@ -88,5 +88,9 @@ def load_config(path: str | Path | None) -> Config:
     unknown = set(given) - set(known)
     if unknown:
         raise click.UsageError(f"{source}: 未知阈值 {', '.join(sorted(unknown))}（可用：{', '.join(known)}）")
-    thresholds = replace(defaults, **{k: _coerce(k, known[k], v, source) for k, v in given.items()})
+    values = {k: _coerce(k, known[k], v, source) for k, v in given.items()}
+    # Like a printed rate, a floor of 0.9 means 90%: read as percent it would switch the check off.
+    if "execution_rate_floor" in values and values["execution_rate_floor"] <= 1:
+        values["execution_rate_floor"] *= 100
+    thresholds = replace(defaults, **values)
     return Config(thresholds=thresholds, prices=data.get("prices", {}), judge=data.get("judge", {}))

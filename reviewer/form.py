@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from .values import Rate, UnreadableValue, parse_amount, parse_rate, to_simplified
+from .values import Rate, UnreadableValue, as_printed, parse_amount, parse_rate, to_simplified
 
 
 class FormError(Exception):
@@ -124,6 +124,19 @@ class _FormPart(BaseModel):
             setattr(cls, "_english_key_set", keys)
         return keys
 
+    @classmethod
+    def _field_of_label(cls, key: str) -> str | None:
+        """The field a key names, whether given in English or by its form label."""
+        labels = cls.__dict__.get("_label_fields")
+        if labels is None:
+            labels = {}
+            for name, info in cls.model_fields.items():
+                choices = getattr(info.validation_alias, "choices", None) or [name]
+                for choice in choices:
+                    labels[choice] = name
+            setattr(cls, "_label_fields", labels)
+        return labels.get(key)
+
     @model_validator(mode="before")
     @classmethod
     def _set_aside_extensions(cls, data: Any) -> Any:
@@ -133,13 +146,20 @@ class _FormPart(BaseModel):
             return data  # the common case: nothing to fold or set aside
         kept: dict[str, Any] = {}
         extensions: dict[str, Any] = {}
+        given_fields: dict[str, str] = {}
         for key, value in data.items():
             if isinstance(key, str) and key.startswith("x-"):
                 extensions[key] = value
             elif key == "extensions":
                 kept["extensions (unknown)"] = value  # never let input fill our own field
             else:
-                kept[_fold_key(key)] = value
+                folded = _fold_key(key)
+                field = cls._field_of_label(folded)
+                if field is not None and field in given_fields:
+                    raise UnreadableValue(f'"{key}" 与 "{given_fields[field]}" 是同一字段，重复给出')
+                if field is not None:
+                    given_fields[field] = key
+                kept[folded] = value
         if extensions:
             kept["extensions"] = extensions
         return kept
@@ -221,17 +241,12 @@ class Form(_FormPart):
     @field_validator("year", mode="before")
     @classmethod
     def _integer_year(cls, value: Any) -> int:
-        if isinstance(value, bool):
-            raise UnreadableValue(f'年度应为整数 "{value}"')
-        if isinstance(value, int):
+        # The contract wants a JSON integer; "2021年" is how the form prints it, not a year we read.
+        if isinstance(value, int) and not isinstance(value, bool):
             return value
         if isinstance(value, Decimal) and value == value.to_integral_value():
             return int(value)
-        if isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip().removesuffix("年度").removesuffix("年")
-            if text.isdigit() and len(text) == 4:
-                return int(text)
-        raise UnreadableValue(f'年度应为整数 "{value}"')
+        raise UnreadableValue(f'年度应为整数，例如 2021（而不是 {json.dumps(as_printed(value) if not isinstance(value, (bool, type(None))) else value, ensure_ascii=False)}）')
 
     @field_validator("phone", mode="before")
     @classmethod

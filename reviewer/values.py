@@ -8,6 +8,7 @@ numbers; targets and actuals may be text, which is qualitative, never an error.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -53,8 +54,17 @@ class UnreadableValue(ValueError):
     """A value that cannot be read; the message is for the reviewer."""
 
 
+def as_printed(raw: object) -> str:
+    """A value as the file spells it: null, true, "十" — never Python's None / True."""
+    if raw is None or isinstance(raw, bool):
+        return json.dumps(raw)
+    if isinstance(raw, Decimal) and "E" in str(raw):
+        return str(raw).replace("E+", "e").lower()
+    return str(raw)
+
+
 def unreadable(raw: object) -> UnreadableValue:
-    return UnreadableValue(f'无法识别的数值 "{raw}"')
+    return UnreadableValue(f'无法识别的数值 "{as_printed(raw)}"')
 
 
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"

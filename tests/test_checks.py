@@ -227,3 +227,20 @@ def test_printed_rate_from_initial_budget_is_pointed_out() -> None:
     data["funds"]["execution_rate"] = "95.00%"
     (finding,) = [f for f in review_data(data).findings if f.code == "EXECUTION_RATE"]
     assert "年初预算数" in finding.message and "86.3636%" in finding.message
+
+
+@pytest.mark.parametrize("target,actual,word", [("≤100万元", "120万元", "超过"), ("=100万元", "90万元", "不等于")])
+def test_missing_explanation_names_the_miss_by_direction(target: str, actual: str, word: str) -> None:
+    data = clean_form()
+    data["indicators"][3].update(target=target, actual=actual, explanation="无")
+    (finding,) = [f for f in review_data(data).findings if f.code == "EXPLANATION_MISSING"]
+    assert f"实际完成值{actual}{word}年度指标值" in finding.message
+    assert "偏差原因仅填写“无”" in finding.message
+
+
+def test_execution_rate_floor_as_a_fraction_means_percent(tmp_path) -> None:
+    from reviewer.config import load_config
+
+    config = tmp_path / "r.toml"
+    config.write_text("[thresholds]\nexecution_rate_floor = 0.9\n", encoding="utf-8")
+    assert load_config(config).thresholds.execution_rate_floor == Decimal("90.0")

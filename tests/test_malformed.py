@@ -71,6 +71,9 @@ CORPUS = [
     ("bad-direction", edited(put("up", "indicators", 0, "direction")), "indicators[0].direction: 无法识别的指标方向"),
     ("boolean-score", edited(put(True, "indicators", 0, "score")), "indicators[0].score: 无法识别的数值"),
     ("null-weight", edited(put(None, "indicators", 1, "weight")), "indicators[1].weight: 无法识别的数值"),
+    ("year-as-printed", edited(put("2021年", "year")), 'year: 年度应为整数，例如 2021（而不是 "2021年"）'),
+    ("null-amount-shown-as-json", edited(put(None, "funds", "score")), 'funds.score: 无法识别的数值 "null"'),
+    ("same-field-twice", edited(put("另一个名称", "项目名称")), '"项目名称" 与 "name" 是同一字段，重复给出'),
     ("bad-encoding", b'{"name": "\xff\xfe\xfa"', "无法识别的文件编码"),
 ]
 
