@@ -117,15 +117,17 @@ def header(review: Review) -> Group:
 def scorecard_table(review: Review, width: int = 100) -> Table:
     # Numbers never wrap; the three text columns share what is left of the
     # line, so long Chinese names are clipped rather than pushing numbers off.
-    text_room = max(30, width - 50)
-    value_width = max(8, min(16, text_room // 4))
+    text_room = max(30, width - 48)
+    value_width = max(10, min(32, text_room // 4))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    narrow = width < 110  # on a narrow terminal the name wraps: clipped names all look alike
-    table.add_column("指标", width=text_room - 2 * value_width, overflow="fold" if narrow else "ellipsis",
-                     no_wrap=not narrow)
-    table.add_column("指标值", width=value_width, overflow="ellipsis", no_wrap=True)
-    table.add_column("实际值", width=value_width, overflow="ellipsis", no_wrap=True)
+    # On a narrow terminal names and values wrap: clipped names all look alike and
+    # a clipped "4978.…" hides the very figure being checked.
+    narrow = width < 110
+    wrap = {"overflow": "fold", "no_wrap": False} if narrow else {"overflow": "ellipsis", "no_wrap": True}
+    table.add_column("指标", width=text_room - 2 * value_width, **wrap)
+    table.add_column("指标值", width=value_width, **wrap)
+    table.add_column("实际值", width=value_width, **wrap)
     for label in ("分值", "自评", "复核", "Δ"):
         table.add_column(label, justify="right", no_wrap=True)
     table.add_column("方式", style="dim", no_wrap=True)
