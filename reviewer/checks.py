@@ -129,7 +129,8 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
             f"预算执行率得分{num(claimed)}分超过分值{num(weight)}分，请更正。",
         ))
 
-    rate = printed.percent if printed is not None else funds.rate_percent
+    # The recomputed rate decides; the printed one only when the budget is blank.
+    rate = funds.rate_percent if funds.rate_percent is not None else (printed.percent if printed else None)
     if rate is not None and rate < t.execution_rate_floor and is_empty_explanation(form.funds.explanation):
         findings.append(Finding(
             "EXPLANATION_MISSING", (),
@@ -196,7 +197,7 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
         ))
 
     weights = form.funds.weight + sum((row.weight for row in card.indicators), ZERO)
-    if abs(weights - HUNDRED) > t.score_tolerance:
+    if weights != HUNDRED:
         findings.append(Finding(
             "WEIGHTS_TOTAL", (),
             f"分值合计为{num(weights)}分（预算执行率{num(form.funds.weight)}分 + 指标{num(weights - form.funds.weight)}分），不等于100分",

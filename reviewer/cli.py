@@ -119,7 +119,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
     rows: list[Review | tuple[str, str]] = []
     failed = 0
-    store = None if no_store else Store(db_path)
+    store: Store | None = None  # opened on the first readable form: a refused file writes nothing
     for outcome in iter_reviews(files, config, show_progress):
         if isinstance(outcome, FormError):
             failed += 1
@@ -132,7 +132,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
             rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
             continue
         judge_stage(outcome)
-        if store:
+        if not no_store:
+            store = store or Store(db_path)
             saved = store.save_review(outcome)
             if saved.carried and not as_json:
                 click.echo(f"{outcome.file}：表单已修改，作为新版本保存，沿用上一版本 {saved.carried} 条决定", err=True)

@@ -52,7 +52,7 @@ class _NonFinite:
 def _amount(raw: Any) -> Decimal:
     # Fast path for what most files hold: plain non-negative JSON numbers.
     kind = type(raw)
-    if kind is int and raw >= 0:
+    if kind is int and 0 <= raw < 10**308:
         return Decimal(raw)
     if kind is Decimal and raw.is_finite() and raw >= 0 and (not raw or raw.adjusted() < 308):
         return raw
@@ -371,10 +371,41 @@ def parse_json_text(text: str, file: str) -> Any:
         raise FormError(file, "", f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{_json_reason(exc.msg)}）") from None
     except RecursionError:
         raise FormError(file, "", "JSON 嵌套过深") from None
+    except ValueError:
+        # Python refuses integer literals of more than 4,300 digits.
+        raise FormError(file, "", "数值位数过多，不是可读的金额或分值") from None
     if has_duplicate:
         path, key = _find_duplicate(data) or ("", "?")
         raise FormError(file, path, f'键 "{key}" 重复出现')
+    # Only a \\uD800-\\uDFFF escape can make one; most files have none, so skip the walk.
+    broken = _find_lone_surrogate(data) if _SURROGATE_ESCAPE.search(text) else None
+    if broken is not None:
+        raise FormError(file, broken, "含有无效的 Unicode 字符（孤立的代理项 \\ud800–\\udfff）")
     return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _find_lone_surrogate(node: Any, path: str = "") -> str | None:
+    """A \\ud800 escape with no partner decodes to a str no file or database can hold."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "$"
+        return None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found = _find_lone_surrogate(key, path) or _find_lone_surrogate(value, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _find_lone_surrogate(value, f"{path}[{index}]")
+            if found:
+                return found
+    return None
 
 
 def _json_reason(msg: str) -> str:

@@ -142,15 +142,17 @@ class Scorecard:
 
 
 def infer_direction(indicator: Indicator, target: Quantity, cost: bool) -> str:
+    """shared/form-format.md: explicit direction, else comparator, else level (成本 lower),
+    else a date is date, a number higher and text qualitative."""
     if indicator.direction:
         return indicator.direction
-    if target.kind == "date":
-        return "date"
-    if target.kind != "number":
-        return "qualitative"
     if target.comparator:
         return _COMPARATOR_DIRECTION[target.comparator]
-    return "lower" if cost else "higher"
+    if cost:
+        return "lower"
+    if target.kind == "date":
+        return "date"
+    return "higher" if target.kind == "number" else "qualitative"
 
 
 def _common_values(target: Quantity, actual: Quantity) -> tuple[Decimal | None, Decimal | None, bool]:

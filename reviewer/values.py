@@ -60,7 +60,8 @@ def as_printed(raw: object) -> str:
         return json.dumps(raw)
     if isinstance(raw, Decimal) and "E" in str(raw):
         return str(raw).replace("E+", "e").lower()
-    return str(raw)
+    text = str(raw)
+    return text if len(text) <= 40 else f"{text[:20]}…（共{len(text)}个字符）"
 
 
 def unreadable(raw: object) -> UnreadableValue:

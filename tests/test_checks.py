@@ -244,3 +244,20 @@ def test_execution_rate_floor_as_a_fraction_means_percent(tmp_path) -> None:
     config = tmp_path / "r.toml"
     config.write_text("[thresholds]\nexecution_rate_floor = 0.9\n", encoding="utf-8")
     assert load_config(config).thresholds.execution_rate_floor == Decimal("90.0")
+
+
+def test_low_recomputed_rate_needs_a_reason_whatever_is_printed() -> None:
+    data = clean_form()
+    executed("800.00", "95.00%", 8)(data)  # printed 95% hides a real 80%
+    found = codes(data)
+    assert ("EXECUTION_RATE", ()) in found
+    assert ("EXPLANATION_MISSING", ()) in found
+
+
+def test_direction_follows_the_contract_order() -> None:
+    data = clean_form()
+    data["indicators"][3].update(target="控制在预算范围内", actual="未超预算")  # cost row, text target
+    data["indicators"][2].update(target="≤2023年10月31日", actual="2023年9月完成")  # comparator before date
+    card = review_data(data).card
+    assert card.indicators[3].direction == "lower" and card.indicators[3].recomputed is None
+    assert card.indicators[2].direction == "lower"

@@ -74,6 +74,9 @@ CORPUS = [
     ("year-as-printed", edited(put("2021年", "year")), 'year: 年度应为整数，例如 2021（而不是 "2021年"）'),
     ("null-amount-shown-as-json", edited(put(None, "funds", "score")), 'funds.score: 无法识别的数值 "null"'),
     ("same-field-twice", edited(put("另一个名称", "项目名称")), '"项目名称" 与 "name" 是同一字段，重复给出'),
+    ("lone-surrogate", replaced('"target": "2个"', '"target": "\\ud800"'), "indicators[0].target: 含有无效的 Unicode 字符"),
+    ("integer-too-long", replaced('"total_score": 98.43', '"total_score": ' + "9" * 5000), "数值位数过多"),
+    ("integer-out-of-range", replaced('"total_score": 98.43', '"total_score": 1' + "0" * 400), "total_score: 无法识别的数值"),
     ("bad-encoding", b'{"name": "\xff\xfe\xfa"', "无法识别的文件编码"),
 ]
 
@@ -135,3 +138,21 @@ def test_chinese_keys_read_like_english(tmp_path: Path) -> None:
     en = json.loads(runner.invoke(cli, [str(english), "--json"]).output)
     assert zh["form_id"] == en["form_id"]
     assert zh["findings"] == en["findings"]
+
+
+def test_a_file_that_once_crashed_the_reader_does_not_stop_the_batch(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.json"
+    odd.write_bytes(replaced('"target": "2个"', '"target": "\\ud800"'))
+    result = CliRunner(env={"REVIEW_DB": str(tmp_path / "r.db")}).invoke(cli, [str(odd), str(SEED), "--json"])
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert "error" in lines[0] and lines[1]["recomputed_total"] == 98.43
+
+
+def test_a_refused_file_writes_no_database(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"[]")
+    db = tmp_path / "new.db"
+    result = CliRunner().invoke(cli, [str(bad), "--db", str(db)])
+    assert result.exit_code == 2
+    assert not db.exists()
