@@ -18,10 +18,12 @@ from .evaluate import (
     EvalSetError,
     changed_cases,
     default_output,
+    find_set,
     from_db,
     load_cases,
     read_result,
     run_eval,
+    same_set,
     write_result,
 )
 from .judge import VERDICT_LABEL, JudgeConfigError, judge_options, resolve_settings
@@ -59,9 +61,10 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     """Measure a judge against human labels.
 
     `review eval [SET]` runs the judge on every case of an eval set (a
-    cases.jsonl file or a folder holding one; default eval_sets/) and prints
-    accuracy, precision / recall / F1 per label, macro-F1, the confusion
-    matrix, Cohen's kappa, tokens, cost and time, and writes a JSON result.
+    cases.jsonl file or a folder holding one; default eval_sets/, here or
+    else the repository's) and prints accuracy, precision / recall / F1 per
+    label, macro-F1, the confusion matrix, Cohen's kappa, tokens, cost and
+    time, and writes a JSON result.
 
     `review eval --compare A.json B.json` shows two results side by side.
 
@@ -88,6 +91,7 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
             )
         except JudgeConfigError as error:
             raise click.UsageError(str(error)) from None
+        eval_set = str(find_set(eval_set))
         cases = load_cases(eval_set, None if split == "all" else split)
         if not cases:
             raise EvalSetError(f"{eval_set}: 没有 {split} 用例")
@@ -200,7 +204,7 @@ def show_compare(console: Console, a: dict[str, Any], b: dict[str, Any], names: 
     row("费用", ua.get("cost"), ub.get("cost"), lambda v: "—" if v is None else f"{v:.4f}")
     row("用时（秒）", a.get("elapsed_seconds"), b.get("elapsed_seconds"), lambda v: "—" if v is None else f"{v:.1f}")
     console.print(table)
-    if a["meta"].get("set") != b["meta"].get("set") or a["meta"].get("split") != b["meta"].get("split"):
+    if not same_set(a["meta"].get("set"), b["meta"].get("set")) or a["meta"].get("split") != b["meta"].get("split"):
         console.print("注意：两次评测的用例集或 split 不同，数值不可直接比较。")
     changes = changed_cases(a, b)
     if changes:

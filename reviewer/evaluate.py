@@ -28,6 +28,7 @@ from .metrics import LABELS, agreement
 SPLITS = ("dev", "test")
 NOT_JUDGED = "not_judged"  # the judge's case selection skipped this indicator: counted wrong
 DEFAULT_SET = "eval_sets"
+REPO_ROOT = Path(__file__).resolve().parent.parent  # eval_sets/ lives next to the package
 CASES_FILE = "cases.jsonl"
 RESULT_VERSION = 1
 
@@ -52,6 +53,29 @@ def cases_path(set_path: str | Path) -> Path:
     """A cases file as given, or the cases.jsonl inside a folder."""
     path = Path(set_path)
     return path / CASES_FILE if path.is_dir() else path
+
+
+def find_set(set_path: str | Path) -> Path:
+    """The eval set to run: as given, or, for the default eval_sets/ when it is not in the current
+    directory, the repository's own."""
+    path = Path(set_path)
+    if str(set_path) == DEFAULT_SET and not cases_path(path).is_file() and cases_path(REPO_ROOT / path).is_file():
+        return REPO_ROOT / path
+    return path
+
+
+def same_set(a: str | None, b: str | None) -> bool:
+    """Whether two results' meta.set name the same file, however each was written (relative or absolute)."""
+    if a is None or b is None:
+        return a == b
+    return _resolved(a) == _resolved(b)
+
+
+def _resolved(set_path: str) -> Path:
+    path = Path(set_path)
+    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
+        path = REPO_ROOT / path
+    return path.resolve()
 
 
 def load_cases(set_path: str | Path, split: str | None = None) -> list[EvalCase]:

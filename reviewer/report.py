@@ -18,7 +18,8 @@ from typing import Any
 
 
 from .findings import SEVERITY_LABEL, TITLE
-from .store import ACCEPTED, EDITED, PENDING, REJECTED, STATUS_LABEL, Store, now
+from .judge import VERDICT_LABEL
+from .store import ACCEPTED, EDITED, PENDING, REJECTED, STATUS_LABEL, Store, now, source_label
 
 JUDGEMENT = {"error": "不够规范", "warning": "基本规范", "info": "总体规范", None: "总体规范"}
 CLOSING = "请项目单位对上述问题逐项整改，补充偏差原因说明和佐证材料，下年度合理设置绩效指标值，并将整改情况和评价结果作为下年度预算安排的参考。"
@@ -171,11 +172,11 @@ def to_xlsx(reports: list[FormReport], path: str | Path, reviewer: str) -> None:
             rows.append([
                 critique["id"], report.form["name"], report.form["file"], report.where(critique), critique["code"],
                 TITLE.get(critique["code"], ""), SEVERITY_LABEL[critique["severity"]],
-                "规则" if critique["source"] == "rules" else critique["source"], STATUS_LABEL[critique["status"]],
+                source_label(critique["source"]), STATUS_LABEL[critique["status"]],
                 critique["message"], critique["comment"],
                 effective_comment(critique) if critique["status"] in (ACCEPTED, EDITED) else "",
-                critique["verdict"] or "", critique["decided_by"] or "", critique["decided_at"] or "",
-                critique["note"] or "",
+                VERDICT_LABEL.get(critique["verdict"], critique["verdict"] or ""), critique["decided_by"] or "",
+                critique["decided_at"] or "", critique["note"] or "",
             ])
     _write_sheet(sheet, ["意见编号", "项目名称", "文件", "指标", "代码", "问题", "级别", "来源", "状态", "问题说明",
                          "建议意见", "采用意见", "评判", "处理人", "处理时间", "备注"], rows)
@@ -200,13 +201,17 @@ def to_json(store: Store, reports: list[FormReport], reviewer: str) -> dict[str,
         versions = store.all("SELECT * FROM forms WHERE lineage = ? ORDER BY first_reviewed_at, rowid",
                              [report.form["lineage"]])
         history = []
-        for version in versions:
+        for number, version in enumerate(versions, 1):
             critiques = []
             for critique in store.all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [version["id"]]):
                 item = _row(critique, ("indicators", "tags", "data"))
                 item["decisions"] = [dict(d) for d in store.decisions(critique["id"])]
                 critiques.append(item)
             item = _row(version, ("form_json", "scorecard_json"))
+            # forms.seq is the review queue's order, which a new version inherits: here, count versions.
+            item["seq"] = number
+            item["claimed_total"] = float(version["claimed_total"])
+            item["recomputed_total"] = float(version["recomputed_total"])
             item["form"] = item.pop("form_json")
             item["scorecard"] = item.pop("scorecard_json")
             item["runs"] = [dict(r) for r in store.all("SELECT * FROM runs WHERE form_id = ? ORDER BY first_at",

@@ -25,12 +25,12 @@ from rich.table import Table
 from rich.text import Text
 
 from .findings import SEVERITY_LABEL, TITLE
-from .store import STATUS_LABEL, Conflict, Filters, Store, StoreError
+from .judge import TAG_LABEL, VERDICT_LABEL
+from .store import STATUS_LABEL, Conflict, Filters, Store, StoreError, source_label
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-VERDICT_LABEL = {"covers": "说明充分", "partial": "部分说明", "does_not_cover": "未能说明偏差"}
 DIRECTION_LABEL = {"higher": "正向", "lower": "反向", "equal": "等于", "date": "时间", "qualitative": "定性"}
-KEYS_LINE = "[a] 采纳  [r] 驳回  [e] 修改意见  [s] 跳过  [u] 撤销  [?] 帮助  [q] 退出"
+KEYS_LINE = "[a] 采纳  [r] 驳回  [e] 修改意见  [s] 跳过  [u] 撤销  [?] 帮助  [q] 退出"  # v (全文) is named where text is cut
 HELP = """\
 按键说明
   a  采纳：按建议意见（或已修改的文字）列入审核意见
@@ -38,8 +38,14 @@ HELP = """\
   e  修改意见：在编辑器（$EDITOR）中修改建议意见；未设置 EDITOR 时在此直接输入
   s  跳过：暂不处理，本次会话不再显示；下次启动仍从第一条待审意见开始
   u  撤销：撤销上一次决定并回到该条意见，可连续撤销多步
+  v  全文：终端太小、文字被截断（…）时查看本条意见的全部内容
   q  退出：所有决定均已即时保存
 按任意键返回。"""
+# A screen taller than the terminal scrolls its top (the 意见 N/M header, the form) out of sight:
+# the long texts are cut to fit, each with a marker saying how to read the rest.
+SPACER, FIXED = "spacer", "fixed"
+MORE_COMMENT = "…（按 e 查看/修改全文）"
+MORE_TEXT = "…（按 v 查看全文）"
 
 
 class KeyReader:
@@ -146,9 +152,51 @@ def _explanations(card: dict[str, Any], indices: list[int]) -> list[Text]:
     return lines
 
 
+def _height(console: Console, renderable: Any, width: int) -> int:
+    return len(console.render_lines(renderable, console.options.update(width=width, height=None), pad=False))
+
+
+def _clip(console: Console, text: Text, width: int, limit: int, marker: str) -> Text:
+    """The first `limit` lines of `text` at `width`, the last one ending in `marker`."""
+    lines = list(text.wrap(console, width))
+    if len(lines) <= limit:
+        return text
+    kept = lines[:max(limit, 1)]
+    more = Text(marker, style="dim")
+    last = kept[-1].copy()
+    last.rstrip()
+    last.truncate(max(width - more.cell_len, 0))
+    kept[-1] = Text.assemble(last, more)
+    return Text("\n").join(kept)
+
+
+def fit(console: Console, parts: list[tuple[Any, str]], height: int | None) -> list[Any]:
+    """The screen's parts cut to fit a panel of `height` lines (None: as they are).
+
+    Spacers go first; then the long texts share the lines the fixed parts (header,
+    rows, key line) leave, each keeping all of itself if it fits in its share."""
+    if height is None:
+        return [part for part, _ in parts]
+    width = console.width - 4  # the panel's borders and padding
+    budget = height - 3  # its top and bottom border, and the line the cursor rests on
+    sizes = [_height(console, part, width) for part, _ in parts]
+    if sum(sizes) <= budget:
+        return [part for part, _ in parts]
+    kept = [i for i, (_, kind) in enumerate(parts) if kind != SPACER]
+    clippable = sorted((i for i in kept if parts[i][1] != FIXED), key=lambda i: sizes[i])
+    room = budget - sum(sizes[i] for i in kept if parts[i][1] == FIXED)
+    allowed = {}
+    for left, i in enumerate(clippable):
+        allowed[i] = min(sizes[i], max(room // (len(clippable) - left), 1))
+        room -= allowed[i]
+    return [_clip(console, parts[i][0], width, allowed[i], parts[i][1]) if i in allowed else parts[i][0]
+            for i in kept]
+
+
 def build_screen(store: Store, critique: Any, filters: Filters, reviewer: str, message: str = "",
-                 forms: dict[str, Any] | None = None) -> Panel:
-    """Everything the reviewer needs to decide on one critique."""
+                 forms: dict[str, Any] | None = None, console: Console | None = None,
+                 height: int | None = None) -> Panel:
+    """Everything the reviewer needs to decide on one critique, fitted to `height` lines when given."""
     forms = forms if forms is not None else {}
     if critique["form_id"] not in forms:
         row = store.form(critique["form_id"])
@@ -157,44 +205,45 @@ def build_screen(store: Store, critique: Any, filters: Filters, reviewer: str, m
     done, total, form_done, form_total = store.progress(filters, critique["form_id"])
     indices = json.loads(critique["indicators"])
     severity = critique["severity"]
-    parts: list[Any] = [
-        Text.assemble(("表单：", "bold"), f"{form['name']}（{form['year']}年度）",
-                      (f"  {form['department']}  {form['file']}", "dim")),
+    parts: list[tuple[Any, str]] = [
+        (Text.assemble(("表单：", "bold"), f"{form['name']}（{form['year']}年度）",
+                       (f"  {form['department']}  {form['file']}", "dim")), FIXED),
     ]
     if indices:
         first = card["indicators"][indices[0]]
         where = "、".join(str(i + 1) for i in indices)
-        parts.append(Text.assemble(("指标：", "bold"), f"第{where}项  {first['name']}",
-                                   (f"（{first['level1']} / {first['level2']}）", "dim")))
-        parts.append(_rows_table(card, indices))
+        parts.append((Text.assemble(("指标：", "bold"), f"第{where}项  {first['name']}",
+                                    (f"（{first['level1']} / {first['level2']}）", "dim")), FIXED))
+        parts.append((_rows_table(card, indices), FIXED))
     else:
-        parts.append(Text.assemble(("指标：", "bold"), "全表（预算执行与总分）"))
-        parts.append(_funds_table(form, card))
-    parts += _explanations(card, indices)
-    source = "规则检查" if critique["source"] == "rules" else f"模型评判（{critique['source'].split(':', 1)[-1]}）"
-    parts.append(Text(""))
-    parts.append(Text.assemble(
+        parts.append((Text.assemble(("指标：", "bold"), "全表（预算执行与总分）"), FIXED))
+        parts.append((_funds_table(form, card), FIXED))
+    parts += [(text, MORE_TEXT) for text in _explanations(card, indices)]
+    model = json.loads(critique["data"] or "{}").get("model") if critique["source"] == "judge:llm" else None
+    parts.append((Text(""), SPACER))
+    parts.append((Text.assemble(
         (f"[{SEVERITY_LABEL[severity]}] ", SEVERITY_STYLE[severity]), (TITLE.get(critique["code"], ""), "bold"),
-        (f"  {critique['code']} · {source}", "dim")))
-    parts.append(Text(critique["message"]))
+        (f"  {critique['code']} · {source_label(critique['source'], model)}", "dim")), FIXED))
+    parts.append((Text(critique["message"]), MORE_TEXT))
     if critique["verdict"]:
-        tags = "、".join(json.loads(critique["tags"]))
-        parts.append(Text.assemble(("评判：", "bold"), VERDICT_LABEL.get(critique["verdict"], critique["verdict"]),
-                                   f"（{tags}）" if tags else ""))
-    parts.append(Text(""))
-    parts.append(Text.assemble(("建议意见：", "bold green"), critique["comment"]))
+        tags = "、".join(TAG_LABEL.get(tag, tag) for tag in json.loads(critique["tags"]))
+        parts.append((Text.assemble(("评判：", "bold"), VERDICT_LABEL.get(critique["verdict"], critique["verdict"]),
+                                    f"（{tags}）" if tags else ""), FIXED))
+    parts.append((Text(""), SPACER))
+    parts.append((Text.assemble(("建议意见：", "bold green"), critique["comment"]), MORE_COMMENT))
     if critique["previous_id"]:
         previous = store.one("SELECT status, final_comment FROM critiques WHERE id = ?", [critique["previous_id"]])
         if previous:
-            parts.append(Text(f"上一版本中此意见：{STATUS_LABEL[previous['status']]}"
-                              + (f"（修改为：{previous['final_comment']}）" if previous["final_comment"] else ""),
-                              style="magenta"))
-    parts.append(Text(""))
-    parts.append(Text(KEYS_LINE, style="bold"))
+            parts.append((Text(f"上一版本中此意见：{STATUS_LABEL[previous['status']]}"
+                               + (f"（修改为：{previous['final_comment']}）" if previous["final_comment"] else ""),
+                               style="magenta"), MORE_TEXT))
+    parts.append((Text(""), SPACER))
+    parts.append((Text(KEYS_LINE, style="bold"), FIXED))
     if message:
-        parts.append(Text(message, style="magenta"))
+        parts.append((Text(message, style="magenta"), FIXED))
     title = f"意见 {done + 1}/{total}  ·  本表 {form_done + 1}/{form_total}"
-    return Panel(Group(*parts), title=title, title_align="left", subtitle=f"审核人：{reviewer}",
+    shown = fit(console or Console(), parts, height)
+    return Panel(Group(*shown), title=title, title_align="left", subtitle=f"审核人：{reviewer}",
                  subtitle_align="right", box=box.ROUNDED)
 
 
@@ -216,7 +265,8 @@ def run_session(store: Store, filters: Filters, reviewer: str, console: Console,
                 console.print(Text(f"没有待审意见了。本次处理 {decided} 条{left}。", style="bold green"))
                 return
             clear()
-            console.print(build_screen(store, critique, filters, reviewer, message, forms))
+            height = console.height if console.is_terminal else None
+            console.print(build_screen(store, critique, filters, reviewer, message, forms, console, height))
             message = ""
             key = reader.key().lower()
             try:
@@ -242,6 +292,11 @@ def run_session(store: Store, filters: Filters, reviewer: str, console: Console,
                     skipped.discard(focus)
                     decided = max(decided - 1, 0)
                     message = "已撤销上一次决定"
+                elif key == "v":
+                    clear()
+                    with console.pager():
+                        console.print(build_screen(store, critique, filters, reviewer, forms=forms, console=console))
+                    focus = critique["id"]
                 elif key == "?":
                     clear()
                     console.print(Panel(HELP, title="帮助", box=box.ROUNDED))

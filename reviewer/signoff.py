@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import sys
+from typing import Any
 
 import click
 from rich import box
@@ -14,13 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from .cli import cli, db_option
-from .findings import SEVERITY_LABEL, TITLE
+from .findings import SEVERITY, SEVERITY_LABEL, TITLE
 from .report import gather, to_json, to_markdown, to_xlsx
 from .session import KeyReader, run_session
-from .store import STATUS_LABEL, Filters, Store, StoreError
+from .store import STATUS_LABEL, Filters, Store, StoreError, local_time
 
 ACTION_LABEL = {"accept": "采纳", "reject": "驳回", "reopen": "重新设为待审"}
 PREVIEW_ROWS = 15
+MIN_ID_PREFIX = 4  # shorter prefixes name critiques by accident (one digit matched 5 across 2 forms)
 
 
 def default_reviewer() -> str:
@@ -34,7 +36,8 @@ def reviewer_option(func):
 
 def filter_options(func):
     for option in reversed([
-        click.option("--form", "forms", multiple=True, help="Form id prefix, file path or part of the project name."),
+        click.option("--form", "forms", multiple=True,
+                     help="Form id prefix, part of its file path, or part of the project name."),
         click.option("--code", "codes", multiple=True, help="Finding code, e.g. ROUNDING (repeatable)."),
         click.option("--severity", "severities", multiple=True, type=click.Choice(["error", "warning", "info"])),
         click.option("--source", type=click.Choice(["rules", "judge"]), help="Only rule checks or only judge verdicts."),
@@ -45,6 +48,42 @@ def filter_options(func):
 
 def open_store(db_path: str) -> Store:
     return Store(db_path, create=False)
+
+
+def require_forms(store: Store, selectors: tuple[str, ...]) -> None:
+    """Refuse form selectors that name no current form, rather than silently doing nothing."""
+    missing = store.unmatched_forms(selectors)
+    if missing:
+        raise StoreError(f"找不到表单：{'、'.join(missing)}（可用 review status 查看已有表单）")
+
+
+def check_filters(store: Store, filters: Filters) -> None:
+    """Refuse an unknown finding code or a form selector that matches nothing."""
+    unknown = [code for code in filters.codes if code.upper() not in SEVERITY]
+    if unknown:
+        raise StoreError(f"未知的问题代码：{'、'.join(unknown)}。可用的代码：{'、'.join(SEVERITY)}")
+    require_forms(store, filters.forms)
+
+
+def check_ids(ids: tuple[str, ...]) -> None:
+    short = [i for i in ids if len(i) < MIN_ID_PREFIX]
+    if short:
+        raise StoreError(f"意见编号至少要写前 {MIN_ID_PREFIX} 位：{'、'.join(short)}（未作任何修改）")
+
+
+def refuse_ambiguous(ids: tuple[str, ...], rows: list[Any]) -> None:
+    """An id prefix must name one critique among those the command would change."""
+    lines = []
+    for prefix in ids:
+        matches = [r for r in rows if r["id"].startswith(prefix)]
+        if len(matches) < 2:
+            continue
+        shown = next(n for n in range(10, 21) if len({r["id"][:n] for r in matches}) == len(matches))
+        lines.append(f"编号 {prefix} 对应 {len(matches)} 条意见：")
+        lines += [f"  {r['id'][:shown]}  {r['form_name']}  {r['code']} {TITLE.get(r['code'], '')}"
+                  f"  {STATUS_LABEL[r['status']]}" for r in matches]
+    if lines:
+        raise StoreError("\n".join(lines) + "\n请写出更长的编号（未作任何修改）")
 
 
 @cli.command()
@@ -59,17 +98,21 @@ def session(forms, codes, severities, source, reviewer, db_path) -> None:
     once; the next session resumes at the first pending critique.
     """
     with open_store(db_path) as store:
+        filters = Filters(forms, codes, severities, source)
+        check_filters(store, filters)
         console = Console(highlight=False)
         reader = KeyReader()
         clear = console.clear if console.is_terminal else (lambda: console.print("─" * 40))
-        run_session(store, Filters(forms, codes, severities, source), reviewer, console, reader, clear=clear)
+        run_session(store, filters, reviewer, console, reader, clear=clear)
 
 
 def _bulk(action: str, ids, forms, codes, severities, source, everything, yes, reviewer, db_path) -> None:
     filters = Filters(forms, codes, severities, source, ids)
     if not filters and not everything:
         raise click.UsageError("请指定意见编号或筛选条件（--form / --code / --severity / --source），或用 --all 处理全部")
+    check_ids(ids)
     with open_store(db_path) as store:
+        check_filters(store, filters)
         # Named ids may be changed whatever their status; a filter only picks pending ones.
         if action == "reopen":
             statuses = ("accepted", "rejected", "edited")
@@ -81,6 +124,7 @@ def _bulk(action: str, ids, forms, codes, severities, source, everything, yes, r
             missing = [i for i in ids if not any(r["id"].startswith(i) for r in store.critiques(Filters(ids=(i,)), None))]
             if missing:
                 raise StoreError(f"找不到意见：{'、'.join(missing)}（未作任何修改）")
+            refuse_ambiguous(ids, rows)
         console = Console(highlight=False)
         if not rows:
             console.print(f"没有需要{ACTION_LABEL[action]}的意见。")
@@ -118,15 +162,17 @@ def _bulk_command(action: str, doc: str):
     return cli.command(name=action)(command)
 
 
-_bulk_command("accept", """Accept critiques in bulk: by id (prefix) or by filter (pending ones only).
+_bulk_command("accept", """Accept critiques in bulk: by id (a prefix of 4+ characters) or by filter
+(pending ones only).
 
 Shows how many will change and asks first (--yes skips the question).
 `review undo` reverts the whole batch.""")
-_bulk_command("reject", """Reject critiques in bulk: by id (prefix) or by filter (pending ones only).
+_bulk_command("reject", """Reject critiques in bulk: by id (a prefix of 4+ characters) or by filter
+(pending ones only).
 
 Shows how many will change and asks first (--yes skips the question).
 `review undo` reverts the whole batch.""")
-_bulk_command("reopen", """Set decided critiques back to pending, by id (prefix) or by filter.""")
+_bulk_command("reopen", """Set decided critiques back to pending, by id (prefix of 4+ characters) or by filter.""")
 
 
 @cli.command()
@@ -141,7 +187,7 @@ def undo(reviewer, db_path) -> None:
         reverted, kept = store.undo_batch(batch, reviewer)
         action = ACTION_LABEL.get(batch[0]["action"], batch[0]["action"])
         note = f"；{kept} 条此后已被修改，保持不变" if kept else ""
-        click.echo(f"已撤销 {batch[0]['at']} 的批量{action}：恢复 {reverted} 条意见{note}。")
+        click.echo(f"已撤销 {local_time(batch[0]['at'])} 的批量{action}：恢复 {reverted} 条意见{note}。")
 
 
 @cli.command()
@@ -150,6 +196,7 @@ def undo(reviewer, db_path) -> None:
 def status(forms, db_path) -> None:
     """Per form: pending / accepted / edited / rejected critiques, claimed vs recomputed total."""
     with open_store(db_path) as store:
+        require_forms(store, tuple(forms))
         rows = store.current_forms(tuple(forms))
     table = Table(title="审核进度", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("编号", style="dim", no_wrap=True, min_width=8)
@@ -183,9 +230,8 @@ def report(forms, fmt, output, reviewer, db_path) -> None:
     decision history of every version.
     """
     with open_store(db_path) as store:
+        require_forms(store, tuple(forms))
         reports = gather(store, tuple(forms))
-        if forms and not reports:
-            raise StoreError(f"找不到表单：{'、'.join(forms)}")
         if fmt == "xlsx":
             if not output:
                 raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")

@@ -34,6 +34,7 @@ PENDING, ACCEPTED, REJECTED, EDITED = "pending", "accepted", "rejected", "edited
 STATUS_LABEL = {PENDING: "待审", ACCEPTED: "已采纳", REJECTED: "已驳回", EDITED: "已修改"}
 ACTION_STATUS = {"accept": ACCEPTED, "reject": REJECTED, "edit": EDITED, "reopen": PENDING}
 STATUS_ACTION = {ACCEPTED: "accept", REJECTED: "reject", EDITED: "edit"}
+SOURCE_LABEL = {"rules": "规则检查", "judge:rules": "规则评判", "judge:llm": "模型评判"}
 BUSY_TIMEOUT_SECONDS = 30
 _CENT = Decimal("0.01")
 
@@ -118,6 +119,22 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def source_label(source: str, model: str | None = None) -> str:
+    """Who raised a critique, as the reviewer reads it: 规则检查, 规则评判 or 模型评判（model）."""
+    label = SOURCE_LABEL.get(source, source)
+    return f"{label}（{model}）" if model and source == "judge:llm" else label
+
+
+def local_time(at: str | None) -> str:
+    """A stored ISO timestamp as the reviewer's local time: 2026-11-26 17:51."""
+    if not at:
+        return ""
+    try:
+        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return at
+
+
 class StoreError(click.ClickException):
     """A reviewer's mistake or a refused change: Chinese message, no traceback, nothing changed."""
 
@@ -166,11 +183,16 @@ class Filters:
 
 
 def form_selector(selectors: tuple[str, ...], alias: str = "f") -> tuple[str, list[Any]]:
-    """A form named by id prefix, file path or part of its project name."""
+    """Forms named by id prefix, any part of the file path (file name included) or part of the project name.
+
+    An empty selector names no form (instr would match every one)."""
     parts, params = [], []
     for selector in selectors:
-        parts.append(f"(substr({alias}.id, 1, length(?)) = ? OR {alias}.file = ? OR {alias}.file = ?"
-                     f" OR instr({alias}.name, ?) > 0)")
+        if not selector.strip():
+            parts.append("0")
+            continue
+        parts.append(f"(substr({alias}.id, 1, length(?)) = ? OR instr({alias}.file, ?) > 0"
+                     f" OR instr({alias}.file, ?) > 0 OR instr({alias}.name, ?) > 0)")
         params += [selector, selector, selector, os.path.normpath(selector), selector]
     return "(" + " OR ".join(parts) + ")", params
 
@@ -417,6 +439,15 @@ class Store:
                             coalesce(sum(c.status = 'edited'), 0) AS edited
                             FROM forms f LEFT JOIN critiques c ON c.form_id = f.id
                             WHERE {where} GROUP BY f.id ORDER BY f.seq, f.id""", params)
+
+    def unmatched_forms(self, selectors: tuple[str, ...]) -> list[str]:
+        """The selectors that name no current form."""
+        missing = []
+        for selector in selectors:
+            clause, params = form_selector((selector,))
+            if self.one(f"SELECT 1 FROM forms f WHERE f.superseded_by IS NULL AND {clause} LIMIT 1", params) is None:
+                missing.append(selector)
+        return missing
 
     def decisions(self, critique_id: str) -> list[sqlite3.Row]:
         return self.all("SELECT * FROM decisions WHERE critique_id = ? ORDER BY rowid", [critique_id])

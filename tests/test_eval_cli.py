@@ -200,3 +200,29 @@ def test_llm_judge_reports_tokens_cost_and_uses_its_cache(tmp_path: Path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["meta"]["model"] == "fake-1"
     assert [i["predicted"] for i in data["items"]] == ["partial", "partial"]
+
+
+def test_the_default_set_is_found_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "r.json"
+    result = invoke("eval", "--judge", "rules", "--split", "test", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["meta"]["set"] == str(ROOT / "eval_sets" / "cases.jsonl")
+
+
+@pytest.mark.parametrize("where", ["repo", "elsewhere"])
+def test_compare_sees_a_relative_and_an_absolute_path_as_the_same_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str):
+    baseline = ROOT / "eval_sets" / "baseline.json"
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    assert data["meta"]["set"] == "eval_sets/cases.jsonl"  # relative, as recorded from the repository
+    data["meta"]["set"] = str(ROOT / "eval_sets" / "cases.jsonl")
+    absolute = tmp_path / "absolute.json"
+    absolute.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    data["meta"]["set"] = str(tmp_path / "other" / "cases.jsonl")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.chdir(ROOT if where == "repo" else tmp_path)
+    same = invoke("eval", "--compare", str(baseline), str(absolute))
+    assert same.exit_code == 0 and "用例集或 split 不同" not in same.output
+    assert "用例集或 split 不同" in invoke("eval", "--compare", str(baseline), str(other)).output

@@ -145,3 +145,31 @@ def test_json_holds_every_version_critique_and_decision(db: Path, seed_copy: Pat
     old_rounding = [c for c in old["critiques"] if c["code"] == "ROUNDING"]
     assert [d["reviewer"] for c in old_rounding for d in c["decisions"]] == ["张三", "张三"]
     assert "中关村" in run_review("report", "--format", "json").output  # Chinese unescaped
+
+
+def test_xlsx_names_sources_and_verdicts_in_chinese(db: Path, tmp_path: Path) -> None:
+    run_review(str(SEED))
+    with sqlite3.connect(db) as conn:  # one verdict as if from a model
+        conn.execute("""UPDATE critiques SET source = 'judge:llm' WHERE id =
+                        (SELECT id FROM critiques WHERE code = 'EXPLANATION_VERDICT' ORDER BY seq LIMIT 1)""")
+    path = tmp_path / "report.xlsx"
+    run_review("report", "--format", "xlsx", "-o", str(path))
+    rows = [[cell.value for cell in row] for row in load_workbook(path)["意见"].iter_rows()]
+    columns = rows[0]
+    sources = {row[columns.index("来源")] for row in rows[1:]}
+    verdicts = {row[columns.index("评判")] for row in rows[1:]}
+    assert sources == {"规则检查", "规则评判", "模型评判"}
+    assert verdicts == {None, "说明充分", "部分说明", "未能说明偏差"}  # None: an empty cell
+    assert "EXPLANATION_VERDICT" in {row[columns.index("代码")] for row in rows[1:]}  # the code stays the code
+
+
+def test_json_versions_are_counted_and_totals_are_numbers(db: Path, seed_copy: Path) -> None:
+    run_review(str(seed_copy))
+    data = seed_form()
+    data["total_score"] = 97
+    write_form(seed_copy, data)
+    run_review(str(seed_copy))
+    (form,) = json.loads(run_review("report", "zgc", "--format", "json").output)["forms"]
+    assert [v["seq"] for v in form["versions"]] == [1, 2]
+    assert [(v["claimed_total"], v["recomputed_total"]) for v in form["versions"]] == [(98.43, 98.43), (97, 98.43)]
+    assert form["claimed_total"] == 97 and form["recomputed_total"] == 98.43

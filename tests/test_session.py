@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import signal
 import sqlite3
 import subprocess
@@ -204,3 +206,67 @@ def test_a_session_while_review_stores_more_forms(reviewed: Path, session_env: d
         assert conn.execute("SELECT count(*), count(DISTINCT lineage) FROM forms").fetchone() == (61, 61)
         assert conn.execute("SELECT count(*) FROM decisions").fetchone() == (10,)
         assert conn.execute("SELECT count(*) FROM critiques WHERE status = 'accepted'").fetchone() == (10,)
+
+
+LONG_COMMENT = "请项目单位补充说明该指标得分的计算过程，" * 30 + "结尾 ENDMARK"  # an ASCII word is never split
+
+
+def screens(text: str) -> list[str]:
+    """What each clear-screen drew: the terminal shows its last 24 lines."""
+    chunks = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", chunk) for chunk in text.split("\x1b[2J")[1:])
+    return [chunk for chunk in chunks if "意见" in chunk]
+
+
+def test_the_screen_fits_an_80x24_terminal(reviewed: Path, session_env: dict[str, str]) -> None:
+    with sqlite3.connect(reviewed) as conn:
+        conn.execute("UPDATE critiques SET comment = ?, message = message || ? WHERE code = 'ROUNDING'",
+                     [LONG_COMMENT, "另：" + "问题说明很长。" * 40])
+    env = dict(session_env, COLUMNS="80", LINES="24")
+    command, *prefix = review_script().split()
+    child = pexpect.spawn(command, [*prefix, "session", "--code", "ROUNDING", "--reviewer", "张三"], env=env,
+                          encoding="utf-8", dimensions=(24, 80), timeout=20)
+    child.logfile_read = io.StringIO()
+    child.expect(r"\[q\] 退出")
+    child.expect("审核人：张三")  # the bottom border: the whole screen is drawn
+    (screen,) = screens(child.logfile_read.getvalue())
+    lines = screen.split("\n")
+    assert len(lines) <= 24  # the last line is where the cursor rests: nothing scrolled away
+    assert "意见 1/2" in lines[0] and "表单：2021年中关村" in screen
+    assert "支持独立参加境外知名展览" in screen  # the indicator row
+    assert "…（按 e 查看/修改全文）" in screen and "…（按 v 查看全文）" in screen
+    assert "ENDMARK" not in screen
+    child.send("e")  # e shows the whole comment
+    child.expect("ENDMARK")
+    child.sendline("")
+    child.expect("意见未修改")
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+def test_v_shows_the_full_text(reviewed: Path, session_env: dict[str, str]) -> None:
+    with sqlite3.connect(reviewed) as conn:
+        conn.execute("UPDATE critiques SET comment = ? WHERE code = 'ROUNDING'", [LONG_COMMENT])
+    env = dict(session_env, COLUMNS="80", LINES="24", PAGER="cat")
+    command, *prefix = review_script().split()
+    child = pexpect.spawn(command, [*prefix, "session", "--code", "ROUNDING"], env=env, encoding="utf-8",
+                          dimensions=(24, 80), timeout=20)
+    child.expect("按 e 查看/修改全文")
+    child.send("v")
+    child.expect("ENDMARK")
+    child.expect(SCREEN)
+    assert child.match.group(0) == "意见 1/2"  # back on the same critique, nothing decided
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert {status for _, status, _ in queue(reviewed)} == {"pending"}
+
+
+def test_judge_verdicts_are_labelled_in_chinese(reviewed: Path) -> None:
+    out = run_review("session", "--code", "EXPLANATION_VERDICT", input="q\n").output
+    assert "规则评判" in out and "模型评判" not in out
+    assert "无具体原因" in out or "套话" in out
+    assert not any(tag in out for tag in ("no_cause", "no_quantity", "no_measure", "generic", "contradicts_data"))
+    with sqlite3.connect(reviewed) as conn:
+        conn.execute("""UPDATE critiques SET source = 'judge:llm', data = json_set(data, '$.model', 'qwen-max')
+                        WHERE code = 'EXPLANATION_VERDICT'""")
+    out = run_review("session", "--code", "EXPLANATION_VERDICT", input="q\n").output
+    assert "模型评判（qwen-max）" in out and "规则评判" not in out

@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,62 @@ def test_kill_during_a_long_review_loses_nothing(db: Path, tmp_path: Path) -> No
     assert rows(db, "SELECT count(*) FROM decisions") == [(decided,)]
     assert rows(db, "SELECT count(*) FROM critiques WHERE status = 'accepted'") == [(decided,)]
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_form_is_named_by_any_part_of_its_file_path(db: Path, seed_copy: Path) -> None:
+    run_review(str(seed_copy))  # …/zgc-2021.json
+    accepted = run_review("accept", "--form", "zgc", "--code", "ROUNDING", "--yes")
+    assert accepted.exit_code == 0 and "已采纳 2 条意见" in accepted.output
+    assert "2021年中关村" in run_review("status", "zgc", env={"COLUMNS": "200"}).output
+    assert "## 2021年中关村" in run_review("report", "zgc-2021").output
+    form_id = rows(db, "SELECT id FROM forms")[0][0]
+    assert "2021年中关村" in run_review("status", form_id[:6], env={"COLUMNS": "200"}).output
+
+
+@pytest.mark.parametrize("command", [
+    ["session", "--form", "nope"], ["status", "nope"], ["accept", "--form", "nope", "--yes"],
+    ["reject", "--form", "nope", "--yes"], ["report", "nope"], ["status", "zgc", "nope"], ["report", "zgc", "nope"],
+])
+def test_a_form_selector_matching_nothing_is_refused(db: Path, seed_copy: Path, command: list[str]) -> None:
+    run_review(str(seed_copy))
+    result = run_review(*command)
+    assert result.exit_code == 1 and "找不到表单：nope" in result.output
+    assert count(db, "decisions") == 0
+
+
+def test_id_prefixes_must_be_long_enough_and_name_one_critique(db: Path) -> None:
+    run_review(str(SEED))
+    short = run_review("reject", "1", "--yes")
+    assert short.exit_code == 1 and "至少要写前 4 位：1" in short.output
+    # Two critiques whose ids share their first four characters.
+    with sqlite3.connect(db) as conn:
+        (a, _), (b, _) = conn.execute("SELECT id, seq FROM critiques WHERE code = 'ROUNDING' ORDER BY seq").fetchall()
+        conn.execute("UPDATE critiques SET id = 'abcd' || substr(id, 5) WHERE id IN (?, ?)", [a, b])
+    a, b = "abcd" + a[4:], "abcd" + b[4:]
+    ambiguous = run_review("reject", "abcd", "--yes")
+    assert ambiguous.exit_code == 1 and "编号 abcd 对应 2 条意见" in ambiguous.output
+    assert a[:10] in ambiguous.output and b[:10] in ambiguous.output and "未作任何修改" in ambiguous.output
+    assert count(db, "decisions") == 0
+    assert run_review("reject", a[:12], "--yes").exit_code == 0
+    # Only one of the two would change now: the prefix is no longer ambiguous for reject.
+    assert run_review("reject", "abcd", "--yes").exit_code == 0
+    assert rows(db, "SELECT status FROM critiques WHERE id IN (?, ?)", a, b) == [("rejected",), ("rejected",)]
+
+
+def test_an_unknown_code_is_refused_with_the_known_ones(db: Path) -> None:
+    run_review(str(SEED))
+    for command in (["accept", "--code", "NOPE", "--yes"], ["session", "--code", "nope"]):
+        result = run_review(*command)
+        assert result.exit_code == 1 and "未知的问题代码：" in result.output
+        assert "ROUNDING" in result.output and "EXPLANATION_VERDICT" in result.output
+    assert count(db, "decisions") == 0
+    assert run_review("accept", "--code", "rounding", "--yes").exit_code == 0  # case does not matter
+
+
+def test_undo_names_the_batch_by_local_time(db: Path) -> None:
+    run_review(str(SEED))
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
+    (at,) = rows(db, "SELECT at FROM decisions LIMIT 1")[0]
+    undone = run_review("undo", "--reviewer", "张三").output
+    local = datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert f"已撤销 {local} 的批量采纳" in undone and "T" not in undone.split("的批量")[0]
