@@ -488,7 +488,7 @@ def explanation_required(row: IndicatorScore, t: Thresholds) -> list[str]:
         if row.direction == "higher" and a > 0 and b >= t.over_target_ratio * a:
             reasons.append(f"实际完成值达年度指标值的{share(b / a)}（≥{share(t.over_target_ratio)}）")
     if row.late:
-        reasons.append(f"实际完成时间“{row.actual.raw}”晚于目标“{row.target.raw}”")
+        reasons.append("实际完成时间晚于目标时间")  # both dates are already in the gap text
     return reasons
 
 
