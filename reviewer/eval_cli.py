@@ -63,7 +63,8 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     `review eval [SET]` runs the judge on every case of an eval set (a
     cases.jsonl file or a folder holding one; default eval_sets/, here or
     else the repository's) and prints accuracy, precision / recall / F1 per
-    label, macro-F1, the confusion matrix, Cohen's kappa, tokens, cost and
+    label, macro-F1, the confusion matrix, Cohen's kappa (plain and linearly
+    weighted: labels are ordered), tokens, cost and
     time, and writes a JSON result.
 
     `review eval --compare A.json B.json` shows two results side by side.
@@ -115,7 +116,7 @@ def _num(value: float | None, places: int = 3) -> str:
 
 def _headline(metrics: dict[str, Any]) -> str:
     return (f"准确率 {_pct(metrics['accuracy'])}　宏平均F1 {_num(metrics['macro_f1'])}　"
-            f"Cohen κ {_num(metrics['kappa'])}　（{metrics['n']} 例）")
+            f"Cohen κ {_num(metrics['kappa'])}　加权κ {_num(metrics.get('weighted_kappa'))}　（{metrics['n']} 例）")
 
 
 def label_table(metrics: dict[str, Any], title: str = "各标注的精确率 / 召回率 / F1") -> Table:
@@ -194,6 +195,7 @@ def show_compare(console: Console, a: dict[str, Any], b: dict[str, Any], names: 
     row("准确率", ma["accuracy"], mb["accuracy"])
     row("宏平均F1", ma["macro_f1"], mb["macro_f1"])
     row("Cohen κ", ma["kappa"], mb["kappa"])
+    row("加权κ（线性）", ma.get("weighted_kappa"), mb.get("weighted_kappa"))
     for label in LABELS:
         fa = ma["per_label"].get(label, {}).get("f1")
         fb = mb["per_label"].get(label, {}).get("f1")

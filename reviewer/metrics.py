@@ -29,6 +29,7 @@ class Agreement:
     per_label: dict[str, LabelScores]
     macro_f1: float
     kappa: float
+    weighted_kappa: float = 0.0
     # confusion[gold][predicted] = count; predicted keys include any stray label.
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -38,6 +39,7 @@ class Agreement:
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
             "kappa": self.kappa,
+            "weighted_kappa": self.weighted_kappa,
             "per_label": {k: vars(v) for k, v in self.per_label.items()},
             "confusion": self.confusion,
         }
@@ -79,11 +81,36 @@ def cohen_kappa(gold: list[str], predicted: list[str]) -> float:
     return (observed - expected) / (1 - expected)
 
 
+def weighted_kappa(gold: list[str], predicted: list[str], labels: tuple[str, ...] = LABELS) -> float:
+    """Linearly weighted κ for ordered labels (covers > partial > does_not_cover).
+
+    A verdict two steps off costs twice one step off: judging a sound explanation
+    does_not_cover (a warning the unit must answer) is worse than calling it partial.
+    A prediction outside the labels counts as furthest off.
+    """
+    n = len(gold)
+    if n == 0:
+        return 0.0
+    rank = {label: i for i, label in enumerate(labels)}
+    span = max(len(labels) - 1, 1)
+
+    def cost(g: str, p: str) -> float:
+        return 1.0 if p not in rank else abs(rank[g] - rank[p]) / span
+
+    observed = sum(cost(g, p) for g, p in zip(gold, predicted, strict=True)) / n
+    gold_counts, pred_counts = Counter(gold), Counter(predicted)
+    expected = sum(gold_counts[g] * pred_counts[p] * cost(g, p) for g in gold_counts for p in pred_counts) / (n * n)
+    if expected == 0:
+        return 1.0 if observed == 0 else 0.0
+    return 1 - observed / expected
+
+
 def agreement(gold: list[str], predicted: list[str], labels: tuple[str, ...] = LABELS) -> Agreement:
     """All the figures at once. Macro-F1 averages over `labels`, present or not."""
     if len(gold) != len(predicted):
         raise ValueError("gold and predicted differ in length")
     n = len(gold)
+    confusion = confusion_matrix(gold, predicted, labels)  # first: it refuses an unknown gold label
     per_label = {label: label_scores(gold, predicted, label) for label in labels}
     return Agreement(
         n=n,
@@ -91,5 +118,6 @@ def agreement(gold: list[str], predicted: list[str], labels: tuple[str, ...] = L
         per_label=per_label,
         macro_f1=_ratio(sum(s.f1 for s in per_label.values()), len(labels)),
         kappa=cohen_kappa(gold, predicted),
-        confusion=confusion_matrix(gold, predicted, labels),
+        weighted_kappa=weighted_kappa(gold, predicted, labels),
+        confusion=confusion,
     )

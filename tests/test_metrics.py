@@ -75,3 +75,14 @@ def test_lengths_must_match():
 def test_unknown_gold_label_is_refused():
     with pytest.raises(ValueError):
         agreement(["maybe"], [C])
+
+
+def test_weighted_kappa_counts_two_steps_off_double() -> None:
+    from reviewer.metrics import weighted_kappa
+
+    # observed cost 1/3 (one covers judged does_not_cover); expected cost 4/9 -> 1 - 0.75
+    gold = ["covers", "partial", "does_not_cover"]
+    assert weighted_kappa(gold, ["does_not_cover", "partial", "does_not_cover"]) == pytest.approx(0.25)
+    one_step = weighted_kappa(gold, ["partial", "partial", "does_not_cover"])
+    assert one_step > 0.25
+    assert weighted_kappa(gold, gold) == 1.0
