@@ -1,7 +1,9 @@
 """LLM judgements kept in the review database, so an unchanged form costs no calls.
 
-A result is keyed by model, prompt version and the exact messages sent; the
-endpoint's learned structured-output mode is kept too. The migration set is
+A result is keyed by endpoint (normalised base URL and profile, never the
+key), model, prompt version and the exact messages sent: two servers that
+both call their model "llama3" do not share verdicts. The endpoint's learned
+structured-output mode is kept too. The migration set is
 our own ("judge"); the main store's tables are not touched. No API key is
 ever written here.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import urlsplit, urlunsplit
 from datetime import datetime, timezone
 from typing import Any, Iterator, MutableMapping
 
@@ -48,8 +51,36 @@ def open_db(path: str) -> sqlite_utils.Database:
     return db
 
 
-def cache_key(model: str, prompt_version: str, messages: list[dict[str, Any]]) -> str:
-    canonical = json.dumps({"model": model, "prompt_version": prompt_version, "messages": messages},
+KEY_VERSION = 2  # 1: model, prompt version, messages; 2: adds the endpoint (old rows simply miss)
+
+
+def normalize_base_url(base_url: str) -> str:
+    """Scheme and host lower-cased, default port and trailing slashes dropped: one server, one spelling."""
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    try:
+        port = parts.port
+    except ValueError:  # not a number: keep the spelling as given
+        return base_url.strip().rstrip("/")
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), parts.query, ""))
+
+
+def normalize_profile(profile: str | None) -> str:
+    key = (profile or "generic").strip().lower()
+    return "qwen" if key in ("dashscope", "bailian") else key
+
+
+def cache_key(model: str, prompt_version: str, messages: list[dict[str, Any]], *, base_url: str,
+              profile: str | None) -> str:
+    """The endpoint (base URL and profile; never the API key), model, prompt version and messages."""
+    canonical = json.dumps({"v": KEY_VERSION, "base_url": normalize_base_url(base_url),
+                            "profile": normalize_profile(profile), "model": model,
+                            "prompt_version": prompt_version, "messages": messages},
                            ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

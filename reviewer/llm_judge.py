@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from string import Template
@@ -30,7 +32,7 @@ from .judge import TAGS, JudgeCase, JudgeSettings, Verdict
 from .judge_cache import JudgeCache, cache_key
 from .llm_client import LLMCallError, LLMClient, strict_schema
 from .rules_judge import Gap, Side, gap_of, judge_rules, read_text
-from .values import normalize_text
+from .values import Quantity, normalize_text
 
 def _prompt_folder() -> Path:
     """prompts/ of the checkout; an installed (non-editable) copy has them under share/reviewer/."""
@@ -118,15 +120,63 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+# --- the trusted section: numbers, and units only from a fixed list ---------------------------
+#
+# The value reader takes up to 8 arbitrary characters after a number as its unit,
+# so a unit is form text. Only ordinary units are printed beside the computed
+# figures; anything else is replaced, and the form's own spelling stays inside
+# the delimited block.
+
+UNIT_ELSEWHERE = "（单位见原文）"
+_BASE_UNITS = frozenset("""
+    个 家 项 人 人次 户 户次 次 台 套 件 所 座 辆 亩 公顷 公里 千米 米 厘米 平方米 平方公里 立方米 吨 千克 公斤 克
+    天 日 个月 月 年 小时 分钟 周 季度 学时 课时 人天 人日 人月 元 千元 万元 亿元 % ‰ 个百分点 百分点 分 名 位 只 头
+    株 棵 块 门 类 种 册 本 张 份 篇 场 期 批 条 间 栋 处 部 首 支 组 队 个次 项次 批次 场次 期次 班 所次 家次
+    千瓦 兆瓦 千瓦时 度 万千瓦时 台套 床 床位 间次 单 笔 例 宗 幅 集 套次 张次 篇次 页 字 kw kwh mw km m m2 m3 ㎡ ㎞
+    kg t g h min gb tb mb mbps
+""".split())
+_SCALES = ("万", "千", "百", "十", "亿")
+
+
+def _plain_unit(part: str) -> bool:
+    part = part.lower()
+    if part in _BASE_UNITS:
+        return True
+    return len(part) > 1 and part[0] in _SCALES and part[1:] in _BASE_UNITS  # 万人次, 千户
+
+
+def safe_unit(unit: str) -> str | None:
+    """The unit when it is an ordinary one (元/人, 万人次 built from listed parts), else None."""
+    unit = unit.strip()
+    if not unit:
+        return ""
+    parts = unit.split("/")
+    if len(parts) <= 2 and all(_plain_unit(part) for part in parts):
+        return unit
+    return None
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    shown = safe_unit(unit)
+    return f"{num(value)}{UNIT_ELSEWHERE if shown is None else shown}"
+
+
 def _side_figures(label: str, side: Side) -> str:
     if side.a is None or side.b is None:
         return f"{label}：非数值指标，见原文"
     change = "未变" if side.moved == "same" else pct(side.change) if side.change is not None else "—"
-    return f"{label}：年度指标值{num(side.a)}{side.unit}，实际完成值{num(side.b)}{side.unit}（{change}）"
+    return f"{label}：年度指标值{_amount(side.a, side.unit)}，实际完成值{_amount(side.b, side.unit)}（{change}）"
+
+
+def _unit_cost_unit(gap: Gap) -> str:
+    money, count = safe_unit(gap.cost.unit), safe_unit(gap.count.unit)
+    if money is None or count is None:
+        return UNIT_ELSEWHERE
+    return f"（{money}/{count or '个'}）"
 
 
 def figures(case: JudgeCase, gap: Gap) -> str:
-    """Computed figures only; no form text (names live in the untrusted block)."""
+    """Computed figures only; no form text (names live in the untrusted block, odd units are not printed)."""
     kind = "成本" if case.row.cost else "数量" if gap.pair else "绩效"
     lines = [_side_figures(f"本指标（{kind}指标，第{case.index + 1}项）", gap.row)]
     if gap.pair is not None:
@@ -135,7 +185,7 @@ def figures(case: JudgeCase, gap: Gap) -> str:
     if gap.unit_planned is not None:
         actual = "无法计算（实际数量为0）" if gap.unit_actual is None else f"{num(gap.unit_actual, 2)}"
         change = f"（{pct(gap.unit_change)}）" if gap.unit_change is not None else ""
-        lines.append(f"单位成本：计划{num(gap.unit_planned, 2)}，实际{actual}{change}（{gap.cost.unit}/{gap.count.unit or '个'}）")
+        lines.append(f"单位成本：计划{num(gap.unit_planned, 2)}，实际{actual}{change}{_unit_cost_unit(gap)}")
     row = case.row
     lines.append(f"本指标分值{num(row.weight)}，自评得分{num(row.claimed)}"
                  + (f"，按公式应得{num(row.recomputed)}" if row.recomputed is not None else ""))
@@ -143,9 +193,34 @@ def figures(case: JudgeCase, gap: Gap) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
+# Reasons that are all figures and fixed words (checks.explanation_required); passed through whole.
+_FIGURE = r"[+-]?\d+(?:\.\d+)?%"
+_NUMERIC_REASON = re.compile(rf"成本偏离指标值{_FIGURE}（超过±{_FIGURE}）|实际完成值达年度指标值的{_FIGURE}（≥{_FIGURE}）")
+_MISSED = {"higher": "未达", "lower": "超过", "equal": "不等于"}
+
+
+def _date(q: Quantity) -> str:
+    if q.kind != "date" or q.month is None:
+        return "（见原文）"
+    return (f"{q.year}年" if q.year else "") + f"{q.month}月" + (f"{q.day}日" if q.day else "")
+
+
 def _trusted_reasons(case: JudgeCase) -> list[str]:
-    # explanation_required quotes raw actual text for late dates; keep only the numeric reasons.
-    return [r for r in case.reasons if "“" not in r]
+    """Why an explanation is needed, rebuilt from the parsed numbers: no form text is copied."""
+    row = case.row
+    out: list[str] = []
+    for reason in case.reasons:
+        if _NUMERIC_REASON.fullmatch(reason):
+            out.append(reason)
+        elif reason.startswith("得分") and row.claimed < row.weight:
+            out.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
+        elif reason.startswith("实际完成时间") and row.late:
+            out.append(f"实际完成时间{_date(row.actual)}晚于目标{_date(row.target)}")
+        elif (reason.startswith("实际完成值") and row.direction in _MISSED and row.actual.value is not None
+              and row.target.value is not None):
+            out.append(f"实际完成值{_amount(row.actual.value, row.actual.unit)}{_MISSED[row.direction]}"
+                       f"年度指标值{_amount(row.target.value, row.target.unit)}")
+    return list(dict.fromkeys(out))
 
 
 def findings_text(case: JudgeCase) -> str:
@@ -262,7 +337,9 @@ class _Runner:
                 return rules  # nothing for a model to read
             block = form_block(case)
             messages = build_messages(case, self.prompt, block)
-            key = cache_key(self.model, self.prompt.version, messages)
+            endpoint = self.settings.endpoint
+            key = cache_key(self.model, self.prompt.version, messages, base_url=endpoint.base_url,
+                            profile=endpoint.profile)
             hit = self.cache.get(key) if self.cache is not None else None
             if hit is not None:
                 value = LLMVerdict.model_validate(hit["verdict"])

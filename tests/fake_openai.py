@@ -68,6 +68,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw: bytes = b""  # the request body exactly as received
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -137,7 +138,7 @@ class FakeOpenAI:
                     body = json.loads(raw or b"{}")
                 except json.JSONDecodeError:
                     body = {"_raw": raw.decode("utf-8", "replace")}
-                recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                recorded = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
                 reply = fake._next(recorded)
                 with fake._lock:
                     fake.in_flight += 1

@@ -32,14 +32,30 @@ def _fmt(value: Decimal) -> str:
 def _funds_disagreements(funds: dict[str, Any], extra_rows: dict[str, Any]) -> list[str]:
     found: list[str] = []
     total = funds.get("total") or {}
-    parts = [funds.get(key) for key in ("fiscal", "carryover", "other")] + list(extra_rows.values())
-    parts = [row for row in parts if row]
+    parts = [(f"funds.{key}", funds.get(key)) for key in ("fiscal", "carryover", "other")]
+    parts += [(f"x-funds-rows.{label}", row) for label, row in extra_rows.items()]
+    parts = [(path, row) for path, row in parts if isinstance(row, dict) and row]
     names = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
     for column, label in names.items():
-        values = [_num(row.get(column)) for row in parts if row.get(column) is not None]
-        printed = _num(total.get(column))
-        if values and printed is not None and abs(sum(values) - printed) > CENT:
-            found.append(f"funds.total.{column}: 年度资金总额{label} {total.get(column)} ≠ 其中各行之和 {_fmt(sum(values))}")
+        values: list[Decimal] = []
+        unread = 0
+        for path, row in parts:
+            cell = row.get(column)
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                continue
+            value = _num(cell)
+            if value is None:  # a cell the import could not read as a figure: left out of the sum
+                found.append(f"{path}.{column}: {label}“{cell}”无法读作数值，未计入其中各行之和")
+                unread += 1
+            else:
+                values.append(value)
+        shown = total.get(column)
+        printed = _num(shown)
+        if printed is None and shown is not None and not (isinstance(shown, str) and not shown.strip()):
+            found.append(f"funds.total.{column}: 年度资金总额{label}“{shown}”无法读作数值")
+        if values and printed is not None and abs(sum(values, Decimal(0)) - printed) > CENT:
+            which = "其中可读各行之和" if unread else "其中各行之和"
+            found.append(f"funds.total.{column}: 年度资金总额{label} {shown} ≠ {which} {_fmt(sum(values, Decimal(0)))}")
     budget, executed = _num(total.get("annual_budget")), _num(total.get("executed"))
     try:
         rate = parse_rate(funds.get("execution_rate"))

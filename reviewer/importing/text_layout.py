@@ -132,6 +132,8 @@ def _header_fields(lines: list[str]) -> dict[str, str]:
 
 
 def _funds(lines: list[str], extracted: Extracted) -> dict[str, Any]:
+    if not lines:  # the funds header comes after the indicator table: the layout is not one we know
+        raise NotAForm(extracted.source, "没有找到“年度资金总额”行（资金表不在绩效指标表之前）")
     header = lines[0]
     columns = [funds_column(token) for token in header.split()]
     rows: dict[str, Any] = {}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
+import zlib
+from xml.etree.ElementTree import ParseError
 from pathlib import Path
 
 from .cells import Extracted, NotAForm
@@ -45,8 +48,12 @@ def read_xlsx(path: Path, source: str) -> list[Extracted | NotAForm]:
 
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ParseError):  # a truncated or damaged archive or part
+        raise NotAForm(source, "文件已损坏或不是有效的 .xlsx") from None
     except (InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise NotAForm(source, f"无法打开 Excel 文件（{type(exc).__name__}）") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails on damaged parts in many ways (TypeError, NotImplementedError...)
+        raise NotAForm(source, f"文件已损坏或不是有效的 .xlsx（{type(exc).__name__}）") from None
     outcomes: list[Extracted | NotAForm] = []
     for sheet in workbook.worksheets:
         rows = [[display(cell) for cell in row] for row in sheet.iter_rows()]
