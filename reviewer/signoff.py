@@ -144,8 +144,12 @@ def _bulk(action: str, ids, forms, codes, severities, source, everything, yes, r
         if not yes and not click.confirm(f"确认{ACTION_LABEL[action]}这 {len(rows)} 条意见？", default=False):
             console.print("已取消，未作任何修改。")
             return
-        _, changed = store.bulk([r["id"] for r in rows], action, reviewer)
-        console.print(f"已{ACTION_LABEL[action]} {changed} 条意见（审核人：{reviewer}）。可用 review undo 整批撤销。")
+        # Each row as shown: one decided by someone else while we asked is left alone.
+        done = store.bulk([r["id"] for r in rows], action, reviewer, expect={r["id"]: r["status"] for r in rows})
+        hint = "可用 review undo 整批撤销。" if done.changed else ""
+        console.print(f"已{ACTION_LABEL[action]} {done.changed} 条意见（审核人：{reviewer}）。{hint}")
+        if done.conflicts:
+            console.print(f"{done.conflicts} 条已被他人处理，未改动。")
 
 
 def _bulk_command(action: str, doc: str):
@@ -179,15 +183,21 @@ _bulk_command("reopen", """Set decided critiques back to pending, by id (prefix 
 @reviewer_option
 @db_option
 def undo(reviewer, db_path) -> None:
-    """Revert your last bulk accept / reject / reopen as one step."""
+    """Revert your last bulk accept / reject / reopen as one step.
+
+    Critiques decided by someone since keep that decision. A batch once undone
+    is done with: the next undo goes to the batch before it. Exit status 1
+    when nothing could be restored."""
     with open_store(db_path) as store:
-        batch = store.last_batch(reviewer)
-        if not batch:
-            raise StoreError(f"{reviewer} 没有可撤销的批量操作")
-        reverted, kept = store.undo_batch(batch, reviewer)
-        action = ACTION_LABEL.get(batch[0]["action"], batch[0]["action"])
-        note = f"；{kept} 条此后已被修改，保持不变" if kept else ""
-        click.echo(f"已撤销 {local_time(batch[0]['at'])} 的批量{action}：恢复 {reverted} 条意见{note}。")
+        undone = store.undo_last_batch(reviewer)
+    if undone is None:
+        raise StoreError(f"{reviewer} 没有可撤销的批量操作")
+    action, when = ACTION_LABEL.get(undone.action, undone.action), local_time(undone.at)
+    if not undone.restored:
+        raise StoreError(f"{when} 的批量{action}共 {undone.kept} 条此后均已被修改，未恢复任何意见。"
+                         "该批次不再撤销：再次 review undo 将撤销更早的批量操作。")
+    note = f"；{undone.kept} 条此后已被修改，保持不变" if undone.kept else ""
+    click.echo(f"已撤销 {when} 的批量{action}：恢复 {undone.restored} 条意见{note}。")
 
 
 @cli.command()

@@ -6,7 +6,8 @@ Decisions are an append-only audit trail (triggers refuse UPDATE and DELETE);
 the status kept on a critique is only a cache of its latest decision, written
 in the same transaction. Every write takes the database lock up front
 (BEGIN IMMEDIATE) and WAL lets readers go on meanwhile, so several sessions
-and a running `review` can share one file.
+and a running `review` can share one file. The tables are in store_schema.py;
+which stored form a new one is the next version of is in Store.save_review.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import click
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
 from .engine import Review
+from .store_schema import migrations, scorecard
 from .values import format_decimal
 
 PENDING, ACCEPTED, REJECTED, EDITED = "pending", "accepted", "rejected", "edited"
@@ -36,76 +37,6 @@ ACTION_STATUS = {"accept": ACCEPTED, "reject": REJECTED, "edit": EDITED, "reopen
 STATUS_ACTION = {ACCEPTED: "accept", REJECTED: "reject", EDITED: "edit"}
 SOURCE_LABEL = {"rules": "规则检查", "judge:rules": "规则评判", "judge:llm": "模型评判"}
 BUSY_TIMEOUT_SECONDS = 30
-_CENT = Decimal("0.01")
-
-migrations = Migrations("reviewer")
-
-
-@migrations()
-def create_forms(db: Database) -> None:
-    # seq orders the review queue; a new version takes its predecessor's place.
-    # lineage is the id of the first version: what "the same form" means here.
-    db.execute("""
-        CREATE TABLE forms (
-            id TEXT PRIMARY KEY, lineage TEXT NOT NULL, previous_id TEXT, superseded_by TEXT,
-            seq INTEGER NOT NULL, file TEXT NOT NULL, name TEXT NOT NULL, year INTEGER NOT NULL,
-            department TEXT NOT NULL, unit TEXT, claimed_total TEXT NOT NULL, recomputed_total TEXT NOT NULL,
-            form_json TEXT NOT NULL, scorecard_json TEXT NOT NULL,
-            first_reviewed_at TEXT NOT NULL, last_reviewed_at TEXT NOT NULL)""")
-    db.execute("CREATE INDEX forms_identity ON forms(name, year, department)")
-    db.execute("CREATE INDEX forms_file ON forms(file)")
-
-
-@migrations()
-def create_runs(db: Database) -> None:
-    # One row per form and judge set-up; reviewing again adds to `times` and the usage.
-    db.execute("""
-        CREATE TABLE runs (
-            id TEXT PRIMARY KEY, form_id TEXT NOT NULL, file TEXT NOT NULL, backend TEXT NOT NULL,
-            model TEXT, prompt_version TEXT, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
-            times INTEGER NOT NULL DEFAULT 1, calls INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
-            fallbacks INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
-            completion_tokens INTEGER NOT NULL DEFAULT 0, cost REAL, findings INTEGER NOT NULL)""")
-    db.execute("CREATE INDEX runs_form ON runs(form_id)")
-
-
-@migrations()
-def create_critiques(db: Database) -> None:
-    db.execute("""
-        CREATE TABLE critiques (
-            id TEXT PRIMARY KEY, form_id TEXT NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL,
-            indicators TEXT NOT NULL, form_seq INTEGER NOT NULL, seq INTEGER NOT NULL,
-            source TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, verdict TEXT,
-            tags TEXT NOT NULL, data TEXT NOT NULL, comment TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending', final_comment TEXT, decided_by TEXT, decided_at TEXT,
-            note TEXT, previous_id TEXT, superseded_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""")
-    db.execute("CREATE INDEX critiques_form ON critiques(form_id, seq)")
-    # The session asks "first pending critique" on every keystroke: keep that an index walk.
-    db.execute("""CREATE INDEX critiques_pending ON critiques(form_seq, form_id, seq)
-                  WHERE status = 'pending' AND superseded_by IS NULL""")
-
-
-@migrations()
-def create_decisions(db: Database) -> None:
-    db.execute("""
-        CREATE TABLE decisions (
-            id TEXT PRIMARY KEY, critique_id TEXT NOT NULL, action TEXT NOT NULL, reviewer TEXT NOT NULL,
-            at TEXT NOT NULL, status_before TEXT NOT NULL, status_after TEXT NOT NULL,
-            old_comment TEXT, new_comment TEXT, batch TEXT, reverts TEXT, carried_from TEXT, note TEXT)""")
-    db.execute("CREATE INDEX decisions_critique ON decisions(critique_id)")
-    db.execute("CREATE INDEX decisions_reviewer ON decisions(reviewer)")
-    db.execute("CREATE INDEX decisions_batch ON decisions(batch)")
-    db.execute("CREATE INDEX decisions_reverts ON decisions(reverts)")
-    for event in ("UPDATE", "DELETE"):
-        db.execute(f"""CREATE TRIGGER decisions_append_only_{event.lower()} BEFORE {event} ON decisions
-                       BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""")
-
-
-@migrations()
-def index_critique_scope(db: Database) -> None:
-    # Covers the session's progress counts (every keystroke) without reading the critique rows.
-    db.execute("""CREATE INDEX critiques_scope ON critiques(superseded_by, status, code, severity, source)""")
-
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -199,46 +130,46 @@ def form_selector(selectors: tuple[str, ...], alias: str = "f") -> tuple[str, li
 
 @dataclass
 class Saved:
+    """What storing one review did. `carried` counts decisions carried onto a new version;
+    `carried_back` those carried from a newer version onto a revived older one."""
+
     form_id: str
     new_form: bool
     previous_id: str | None
     added: int
     carried: int
+    carried_back: int = 0
 
 
-def _scorecard(review: Review) -> dict[str, Any]:
-    card, funds = review.card, review.card.funds
-    printed_rate = review.form.funds.execution_rate
+@dataclass
+class Bulk:
+    batch: str
+    changed: int
+    conflicts: int  # decided by someone else since they were shown: left alone
 
-    def text(value: Any) -> str | None:
-        return None if value is None else (value if isinstance(value, str) else format_decimal(value))
 
-    return {
-        "unit": review.form.funds.unit,
-        "funds": {
-            "budget": text(funds.budget), "executed": text(funds.executed),
-            "rate_printed": None if printed_rate is None else format_decimal(printed_rate.percent),
-            "rate": None if funds.rate_percent is None else format_decimal(funds.rate_percent.quantize(_CENT)),
-            "weight": text(review.form.funds.weight), "claimed": text(review.form.funds.score),
-            "recomputed": text(funds.recomputed), "explanation": review.form.funds.explanation,
-        },
-        "indicators": [
-            {
-                "index": row.index, "level1": row.indicator.level1, "level2": row.indicator.level2,
-                "name": row.name, "target": text(row.indicator.target), "actual": text(row.indicator.actual),
-                "weight": text(row.weight), "claimed": text(row.claimed), "recomputed": text(row.recomputed),
-                "direction": row.direction, "formula": row.formula_text, "explanation": row.indicator.explanation,
-            }
-            for row in card.indicators
-        ],
-    }
+@dataclass
+class Undone:
+    """One bulk action undone: `restored` decisions reverted, `kept` left because someone decided on top."""
+
+    batch: str
+    action: str
+    at: str
+    restored: int
+    kept: int
+
+
+def resolved(file: str | Path) -> str:
+    """A form's file as stored: absolute, symlinks resolved, so `form.json` in two folders are two files."""
+    return str(Path(file).resolve())
 
 
 class Store:
     """One open database. Use as a context manager, or call close()."""
 
-    def __init__(self, path: str | Path, create: bool = True):
+    def __init__(self, path: str | Path, create: bool = True, warn: Callable[[str], None] | None = None):
         self.path = str(path)
+        self.warn = warn or (lambda message: click.echo(message, err=True))
         if not create and not Path(self.path).exists():
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
         try:
@@ -289,28 +220,44 @@ class Store:
     # --- storing reviews ---------------------------------------------------
 
     def save_review(self, review: Review) -> Saved:
-        """Store one reviewed form in one transaction; idempotent for an unchanged form."""
+        """Store one reviewed form in one transaction; idempotent for an unchanged form.
+
+        The file is stored as its resolved absolute path. A form with a new
+        content hash is a new version of a current form (the lineage's head)
+        when it is the same project:
+
+        - same file and same 项目名称 + 年度 (the 主管部门 may have been
+          corrected between versions), or
+        - another file but the same 项目名称 + 年度 + 主管部门 (a renamed or
+          moved copy).
+
+        Another project under a reviewed file's path starts a lineage of its
+        own, with a warning: decisions never pass between projects. A form
+        stored before but since superseded (a file reverted to an earlier
+        version) becomes current again and its lineage's head is superseded;
+        decisions on the newer version's identical critiques carry back.
+        """
         form, fid, at = review.form, review.form_id, now()
+        file = resolved(review.file)
         with self.transaction():
-            stored = self.one("SELECT seq FROM forms WHERE id = ?", [fid])
-            previous = None
+            stored = self.one("SELECT seq, lineage, superseded_by FROM forms WHERE id = ?", [fid])
+            previous, revived = None, False
             if stored is None:
-                previous = self.one(
-                    """SELECT id, seq, lineage FROM forms WHERE superseded_by IS NULL AND id != ?
-                       AND (file = ? OR (name = ? AND year = ? AND department = ?))
-                       ORDER BY last_reviewed_at DESC, rowid DESC LIMIT 1""",
-                    [fid, review.file, form.name, form.year, form.department])
+                previous = self._predecessor(fid, file, form)
                 seq = previous["seq"] if previous else self.one("SELECT coalesce(max(seq), 0) + 1 FROM forms")[0]
                 self.conn.execute(
                     "INSERT INTO forms VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [fid, previous["lineage"] if previous else fid, previous["id"] if previous else None, seq,
-                     review.file, form.name, form.year, form.department, form.unit,
+                     file, form.name, form.year, form.department, form.unit,
                      format_decimal(review.card.claimed_total), format_decimal(review.card.recomputed_total),
-                     form.canonical_json(), json.dumps(_scorecard(review), ensure_ascii=False), at, at])
+                     form.canonical_json(), json.dumps(scorecard(review), ensure_ascii=False), at, at])
             else:
                 seq = stored["seq"]
-                self.conn.execute("UPDATE forms SET file = ?, last_reviewed_at = ? WHERE id = ?", [review.file, at, fid])
-            self._save_run(review, at)
+                if stored["superseded_by"] is not None:
+                    previous, revived = self._revive(fid, stored["lineage"]), True
+                    seq = previous["seq"] if previous else seq
+                self.conn.execute("UPDATE forms SET file = ?, last_reviewed_at = ? WHERE id = ?", [file, at, fid])
+            self._save_run(review, file, at)
             old = {}
             if previous:
                 old = {row["key"]: row for row in self.all("SELECT * FROM critiques WHERE form_id = ?", [previous["id"]])}
@@ -335,12 +282,63 @@ class Store:
                         and prior["comment"] == finding.comment:
                     self._carry(prior, finding.id, previous["id"], at)
                     carried += 1
+            if revived and previous:
+                carried += self._carry_back(fid, old, at)
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
                 self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [fid, previous["id"]])
+        if revived:
+            self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本"
+                      + (f"，沿用较新版本 {carried} 条决定" if carried else ""))
+            return Saved(fid, False, previous["id"] if previous else None, added, 0, carried)
         return Saved(fid, stored is None, previous["id"] if previous else None, added, carried)
 
-    def _save_run(self, review: Review, at: str) -> None:
+    def _predecessor(self, fid: str, file: str, form: Any) -> sqlite3.Row | None:
+        """The current form a new one is the next version of (see save_review), warning when
+        another project is stored under the same file."""
+        previous = self.one(
+            """SELECT id, seq, lineage, file FROM forms WHERE superseded_by IS NULL AND id != ?
+               AND ((file = ? AND name = ? AND year = ?) OR (name = ? AND year = ? AND department = ?))
+               ORDER BY file = ? DESC, last_reviewed_at DESC, rowid DESC LIMIT 1""",
+            [fid, file, form.name, form.year, form.name, form.year, form.department, file])
+        other = self.one(
+            """SELECT name, year FROM forms WHERE superseded_by IS NULL AND file = ? AND id != ?
+               AND NOT (name = ? AND year = ?) ORDER BY last_reviewed_at DESC, rowid DESC LIMIT 1""",
+            [file, fid, form.name, form.year])
+        if other is not None:
+            self.warn(f"注意：{file} 此前保存的是另一项目「{other['name']}」（{other['year']}年度），"
+                      f"本次的「{form.name}」（{form.year}年度）作为另一份表单保存，不沿用其决定；原项目的记录保留不变")
+        return previous
+
+    def _revive(self, fid: str, lineage: str) -> sqlite3.Row | None:
+        """Make a superseded form current again; returns its lineage's head, which it replaces.
+
+        A head that is another project (linked by the path-only rule of older versions) is left current."""
+        head = self.one("""SELECT h.id, h.seq, h.lineage FROM forms h JOIN forms f ON f.id = ?
+                           WHERE h.lineage = ? AND h.superseded_by IS NULL AND h.id != f.id
+                           AND h.name = f.name AND h.year = f.year
+                           ORDER BY h.last_reviewed_at DESC, h.rowid DESC LIMIT 1""", [fid, lineage])
+        seq = head["seq"] if head else self.one("SELECT seq FROM forms WHERE id = ?", [fid])[0]
+        self.conn.execute("UPDATE forms SET superseded_by = NULL, seq = ? WHERE id = ?", [seq, fid])
+        self.conn.execute("UPDATE critiques SET superseded_by = NULL, form_seq = ? WHERE form_id = ?", [seq, fid])
+        return head
+
+    def _carry_back(self, fid: str, newer: dict[str, sqlite3.Row], at: str) -> int:
+        """On a revived form: the newer version's word on identical critiques, where it differs."""
+        carried = 0
+        for row in self.all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [fid]):
+            prior = newer.get(row["key"])
+            if prior is None or prior["message"] != row["message"] or prior["comment"] != row["comment"]:
+                continue
+            if (prior["status"], prior["final_comment"]) == (row["status"], row["final_comment"]):
+                continue
+            if self.one("SELECT 1 FROM decisions WHERE critique_id = ? LIMIT 1", [prior["id"]]) is None:
+                continue  # never decided on the newer version: this version's own decision stands
+            self._carry(prior, row["id"], prior["form_id"], at, before=row, label="较新版本")
+            carried += 1
+        return carried
+
+    def _save_run(self, review: Review, file: str, at: str) -> None:
         judge = review.judge or {}
         backend = judge.get("backend") or "rules"
         run_id = _hash(review.form_id, backend, judge.get("model"), judge.get("prompt_version"))
@@ -355,7 +353,7 @@ class Store:
                completion_tokens = completion_tokens + excluded.completion_tokens,
                cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
                findings = excluded.findings""",
-            [run_id, review.form_id, review.file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
+            [run_id, review.form_id, file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
              *usage, None if cost is None else float(cost), len(review.findings)])
 
     def _refresh_critique(self, finding: Any, order: int, at: str) -> bool:
@@ -375,18 +373,27 @@ class Store:
             self.conn.execute("UPDATE critiques SET seq = ? WHERE id = ?", [order, finding.id])
         return True
 
-    def _carry(self, prior: sqlite3.Row, critique_id: str, previous_form: str, at: str) -> None:
+    def _carry(self, prior: sqlite3.Row, critique_id: str, previous_form: str, at: str,
+               before: sqlite3.Row | None = None, label: str = "上一版本") -> None:
+        """Give a critique the state of its counterpart in another version, as a decision noting where from.
+
+        `before` is the critique's own row when it is not new (a revived version)."""
         last = self.one("SELECT id FROM decisions WHERE critique_id = ? ORDER BY rowid DESC LIMIT 1", [prior["id"]])
-        note = f"沿用上一版本（{previous_form[:8]}）{prior['decided_by'] or ''}的决定：{STATUS_LABEL[prior['status']]}"
+        note = f"沿用{label}（{previous_form[:8]}）{prior['decided_by'] or ''}的决定：{STATUS_LABEL[prior['status']]}"
         effective = prior["final_comment"] if prior["status"] == EDITED else prior["comment"]
+        status_before = before["status"] if before else PENDING
+        old_comment = before["final_comment"] if before and before["status"] == EDITED else prior["comment"]
+        reviewer = prior["decided_by"] or (self.one("SELECT reviewer FROM decisions WHERE id = ?", [last["id"]])[0]
+                                           if last else "?")
         self.conn.execute(
             """INSERT INTO decisions (id, critique_id, action, reviewer, at, status_before, status_after, old_comment,
                new_comment, carried_from, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-            [ulid(), critique_id, STATUS_ACTION[prior["status"]], prior["decided_by"] or "?", at, PENDING,
-             prior["status"], prior["comment"], effective, last["id"] if last else None, note])
+            [ulid(), critique_id, STATUS_ACTION.get(prior["status"], "reopen"), reviewer, at, status_before,
+             prior["status"], old_comment, effective, last["id"] if last else None, note])
         self.conn.execute(
-            "UPDATE critiques SET status = ?, final_comment = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?",
-            [prior["status"], prior["final_comment"], prior["decided_by"], prior["decided_at"], note, critique_id])
+            """UPDATE critiques SET status = ?, final_comment = ?, decided_by = ?, decided_at = ?, note = ?,
+               updated_at = ? WHERE id = ?""",
+            [prior["status"], prior["final_comment"], prior["decided_by"], prior["decided_at"], note, at, critique_id])
 
     # --- reading -----------------------------------------------------------
 
@@ -516,34 +523,52 @@ class Store:
                 raise Conflict("该意见之后已被他人修改，无法撤销")
             return critique_id
 
-    def bulk(self, critique_ids: list[str], action: str, reviewer: str) -> tuple[str, int]:
-        """One decision per critique, all in one transaction and one batch (undone together)."""
-        batch, changed = ulid(), 0
+    def bulk(self, critique_ids: list[str], action: str, reviewer: str,
+             expect: Mapping[str, str] | None = None) -> Bulk:
+        """One decision per critique, all in one transaction and one batch (undone together).
+
+        `expect` maps a critique id to the status it was shown with: one decided by
+        someone else since (say while the reviewer was asked to confirm) is left alone
+        and counted as a conflict."""
+        result = Bulk(ulid(), 0, 0)
         with self.transaction():
             for critique_id in critique_ids:
-                if self.decide(critique_id, action, reviewer, batch=batch):
-                    changed += 1
-        return batch, changed
+                try:
+                    if self.decide(critique_id, action, reviewer, expect=(expect or {}).get(critique_id),
+                                   batch=result.batch):
+                        result.changed += 1
+                except Conflict:
+                    result.conflicts += 1
+        return result
 
-    def last_batch(self, reviewer: str) -> list[sqlite3.Row]:
-        row = self.one(
-            """SELECT d.batch FROM decisions d WHERE d.reviewer = ? AND d.batch IS NOT NULL AND d.action != 'undo'
-               AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverts = d.id) ORDER BY d.rowid DESC LIMIT 1""",
-            [reviewer])
-        if row is None:
-            return []
-        return self.all(
-            """SELECT d.* FROM decisions d WHERE d.batch = ?
-               AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverts = d.id) ORDER BY d.rowid""", [row["batch"]])
+    def undo_last_batch(self, reviewer: str) -> Undone | None:
+        """Undo this reviewer's latest bulk action not undone yet; None when there is none.
 
-    def undo_batch(self, decisions: list[sqlite3.Row], reviewer: str) -> tuple[int, int]:
-        """(reverted, left alone because someone decided on top of them)."""
-        batch, reverted = ulid(), 0
+        Decisions someone has decided on top of are left in place. Either way the
+        batch is then done with (recorded in undone_batches): the next call goes
+        to the batch before it rather than finding this one again. Batches undone
+        before that table existed are recognised by their reverted decisions."""
         with self.transaction():
-            for decision in decisions:
-                if self._revert(decision, reviewer, batch=batch):
-                    reverted += 1
-        return reverted, len(decisions) - reverted
+            row = self.one(
+                """SELECT d.batch FROM decisions d WHERE d.reviewer = ? AND d.batch IS NOT NULL AND d.action != 'undo'
+                   AND NOT EXISTS (SELECT 1 FROM undone_batches b WHERE b.batch = d.batch)
+                   AND NOT EXISTS (SELECT 1 FROM decisions x JOIN decisions u ON u.reverts = x.id
+                                   WHERE x.batch = d.batch)
+                   ORDER BY d.rowid DESC LIMIT 1""", [reviewer])
+            if row is None:
+                return None
+            batch = row["batch"]
+            first = self.one("SELECT action, at FROM decisions WHERE batch = ? ORDER BY rowid LIMIT 1", [batch])
+            undone = Undone(batch, first["action"], first["at"], 0, 0)
+            undo_batch = ulid()
+            for decision in self.all("SELECT * FROM decisions WHERE batch = ? ORDER BY rowid", [batch]):
+                if self._revert(decision, reviewer, batch=undo_batch):
+                    undone.restored += 1
+                else:
+                    undone.kept += 1
+            self.conn.execute("INSERT INTO undone_batches VALUES (?,?,?,?,?,?)",
+                              [batch, undo_batch, reviewer, now(), undone.restored, undone.kept])
+        return undone
 
 
 def _hash(*parts: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -256,3 +257,159 @@ def test_undo_names_the_batch_by_local_time(db: Path) -> None:
     undone = run_review("undo", "--reviewer", "张三").output
     local = datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
     assert f"已撤销 {local} 的批量采纳" in undone and "T" not in undone.split("的批量")[0]
+
+
+# --- form identity, concurrent bulk actions, undo ------------------------------------------------
+
+def current_forms(db: Path) -> list[tuple]:
+    return rows(db, "SELECT name, file FROM forms WHERE superseded_by IS NULL ORDER BY seq")
+
+
+def test_another_project_under_the_same_relative_path_is_a_form_of_its_own(
+        db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder, index in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        write_form(tmp_path / folder / "form.json", seed_variant(index))
+    monkeypatch.chdir(tmp_path / "a")
+    run_review("form.json")
+    run_review("accept", "--all", "--yes", "--reviewer", "张三")
+    monkeypatch.chdir(tmp_path / "b")
+    second = run_review("form.json")
+    assert "新版本" not in second.output
+    assert [name[-5:] for name, _ in current_forms(db)] == ["（第1号）", "（第2号）"]
+    assert {file for _, file in current_forms(db)} == {str(tmp_path / "a" / "form.json"),
+                                                       str(tmp_path / "b" / "form.json")}
+    # Nobody has seen project 2: nothing is decided on it, and project 1 keeps its decisions.
+    assert rows(db, "SELECT count(*) FROM decisions WHERE carried_from IS NOT NULL") == [(0,)]
+    assert rows(db, """SELECT f.name, c.status, count(*) FROM critiques c JOIN forms f ON f.id = c.form_id
+                       GROUP BY f.name, c.status ORDER BY f.name""")[0][1] == "accepted"
+    assert len(rows(db, "SELECT DISTINCT lineage FROM forms")) == 2
+    status = run_review("status", env={"COLUMNS": "200"}).output
+    assert "第1号" in status and "第2号" in status
+    assert "第1号" in run_review("report").output
+
+
+def test_a_different_project_written_over_a_reviewed_file_warns_and_starts_afresh(db: Path, tmp_path: Path) -> None:
+    path = write_form(tmp_path / "form.json", seed_variant(1))
+    run_review(str(path))
+    run_review("accept", "--all", "--yes", "--reviewer", "张三")
+    write_form(path, seed_variant(2))
+    result = run_review(str(path))
+    assert "此前保存的是另一项目" in result.stderr and "第1号" in result.stderr
+    assert len(current_forms(db)) == 2
+    assert rows(db, "SELECT count(*) FROM decisions WHERE carried_from IS NOT NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM forms WHERE previous_id IS NOT NULL") == [(0,)]
+
+
+def test_same_file_with_a_corrected_department_is_a_new_version(db: Path, seed_copy: Path) -> None:
+    run_review(str(seed_copy))
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
+    data = seed_form()
+    data["department"] = "北京市科学技术委员会、中关村科技园区管理委员会"
+    write_form(seed_copy, data)
+    result = run_review(str(seed_copy))
+    assert "作为新版本保存，沿用上一版本 2 条决定" in result.stderr and "另一项目" not in result.stderr
+    assert rows(db, "SELECT count(*) FROM forms WHERE superseded_by IS NULL") == [(1,)]
+
+
+def test_reverting_a_file_to_an_earlier_version_makes_that_version_current(db: Path, seed_copy: Path) -> None:
+    run_review(str(seed_copy))
+    (seed_id,) = rows(db, "SELECT id FROM forms")[0]
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
+    data = seed_form()
+    data["indicators"][3]["actual"] = "30个"
+    write_form(seed_copy, data)
+    run_review(str(seed_copy))
+    (edited_id,) = rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL")[0]
+    # On the edited version: a decision on a critique identical in both versions.
+    run_review("reject", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "李四")
+    decisions_before = rows(db, "SELECT * FROM decisions ORDER BY rowid")
+
+    write_form(seed_copy, seed_form())
+    result = run_review(str(seed_copy))
+    assert result.exit_code == 0
+    assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL") == [(seed_id,)]
+    assert rows(db, "SELECT superseded_by FROM forms WHERE id = ?", edited_id) == [(seed_id,)]
+    assert rows(db, "SELECT count(*) FROM critiques WHERE form_id = ? AND superseded_by IS NOT NULL", seed_id) == [(0,)]
+    assert rows(db, "SELECT count(*) FROM critiques WHERE form_id = ? AND superseded_by IS NULL", edited_id) == [(0,)]
+    # Append-only: nothing rewritten; the edited version's decisions carry back with the note.
+    assert rows(db, "SELECT * FROM decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
+    statuses = dict(rows(db, "SELECT key, status FROM critiques WHERE form_id = ?", seed_id))
+    assert statuses["ROUNDING:5"] == "accepted" and statuses["ACTUAL_COPIES_TARGET:18"] == "rejected"
+    carried = rows(db, """SELECT d.reviewer, d.note FROM decisions d JOIN critiques c ON c.id = d.critique_id
+                          WHERE c.form_id = ? AND d.carried_from IS NOT NULL""", seed_id)
+    assert len(carried) == 3 and all(r == "李四" and "沿用" in n for r, n in carried)
+    status = run_review("status", env={"COLUMNS": "200"}).output
+    assert seed_id[:8] in status and edited_id[:8] not in status
+    # Reviewing it once more changes nothing.
+    before = {t: count(db, t) for t in ("forms", "critiques", "decisions")}
+    run_review(str(seed_copy))
+    assert {t: count(db, t) for t in before} == before
+
+
+def test_bulk_accept_leaves_alone_what_was_decided_while_it_asked(db: Path) -> None:
+    run_review(str(SEED))
+    ids = [r[0] for r in rows(db, "SELECT id FROM critiques WHERE code = 'ROUNDING' ORDER BY seq")]
+    process = subprocess.Popen([*review_script().split(), "accept", "--code", "ROUNDING", "--reviewer", "张三",
+                                "--db", str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200"})
+    shown, deadline = b"", time.monotonic() + 30
+    while "确认采纳".encode() not in shown and time.monotonic() < deadline:
+        shown += os.read(process.stdout.fileno(), 4096)
+    assert "将采纳 2 条意见".encode() in shown
+    # Someone else rejects one of the two while the question is open.
+    assert run_review("reject", ids[0][:12], "--yes", "--reviewer", "李四").exit_code == 0
+    out, _ = process.communicate(b"y\n", timeout=30)
+    assert process.returncode == 0
+    assert "已采纳 1 条意见" in out.decode() and "1 条已被他人处理，未改动" in out.decode()
+    assert rows(db, "SELECT id, status, decided_by FROM critiques WHERE id IN (?, ?) ORDER BY seq", *ids) == [
+        (ids[0], "rejected", "李四"), (ids[1], "accepted", "张三")]
+
+
+def test_undo_moves_on_past_a_batch_it_could_not_fully_restore(db: Path) -> None:
+    run_review(str(SEED))
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
+    run_review("accept", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "张三")
+    copies = [r[0] for r in rows(db, "SELECT id FROM critiques WHERE code = 'ACTUAL_COPIES_TARGET' ORDER BY seq")]
+    run_review("reject", copies[0][:12], "--yes", "--reviewer", "李四")
+
+    first = run_review("undo", "--reviewer", "张三")
+    assert first.exit_code == 0 and "恢复 2 条" in first.output and "1 条此后已被修改" in first.output
+    second = run_review("undo", "--reviewer", "张三")  # on to the ROUNDING batch
+    assert second.exit_code == 0 and "批量采纳：恢复 2 条意见。" in second.output
+    assert rows(db, "SELECT count(*) FROM critiques WHERE status != 'pending'") == [(1,)]
+    third = run_review("undo", "--reviewer", "张三")
+    assert third.exit_code == 1 and "没有可撤销的批量操作" in third.output
+
+
+def test_undo_of_a_batch_entirely_decided_over_says_so_and_fails(db: Path) -> None:
+    run_review(str(SEED))
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
+    run_review("accept", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "张三")
+    run_review("reject", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "李四")  # by filter: pending only
+    copies = [r[0][:12] for r in rows(db, "SELECT id FROM critiques WHERE code = 'ACTUAL_COPIES_TARGET'")]
+    run_review("reject", *copies, "--yes", "--reviewer", "李四")
+    decisions = count(db, "decisions")
+
+    nothing = run_review("undo", "--reviewer", "张三")
+    assert nothing.exit_code == 1 and "已撤销" not in nothing.output
+    assert "3 条此后均已被修改" in nothing.output and "未恢复任何意见" in nothing.output
+    assert count(db, "decisions") == decisions
+    again = run_review("undo", "--reviewer", "张三")
+    assert again.exit_code == 0 and "恢复 2 条意见" in again.output
+    assert rows(db, "SELECT count(*) FROM critiques WHERE code = 'ROUNDING' AND status = 'pending'") == [(2,)]
+
+
+def test_reviewing_a_form_taken_over_by_another_project_in_an_old_database_restores_both(
+        db: Path, tmp_path: Path) -> None:
+    a = write_form(tmp_path / "a.json", seed_variant(1))
+    run_review(str(a))
+    run_review(str(write_form(tmp_path / "b.json", seed_variant(2))))
+    (a_id,), (b_id,) = rows(db, "SELECT id FROM forms ORDER BY rowid")
+    with sqlite3.connect(db) as conn:  # what the path-only rule used to store: b as a's new version
+        conn.execute("UPDATE forms SET lineage = ?, previous_id = ? WHERE id = ?", [a_id, a_id, b_id])
+        conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [b_id, a_id])
+        conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [b_id, a_id])
+    run_review(str(a))
+    assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL ORDER BY rowid") == [(a_id,), (b_id,)]
+    assert rows(db, "SELECT count(*) FROM critiques WHERE superseded_by IS NOT NULL") == [(0,)]
