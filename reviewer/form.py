@@ -378,7 +378,8 @@ def parse_json_text(text: str, file: str) -> Any:
         path, key = _find_duplicate(data) or ("", "?")
         raise FormError(file, path, f'键 "{key}" 重复出现')
     # Only a \\uD800-\\uDFFF escape can make one; most files have none, so skip the walk.
-    broken = _find_lone_surrogate(data) if _SURROGATE_ESCAPE.search(text) else None
+    escaped = "\\u" in text and _SURROGATE_ESCAPE.search(text)
+    broken = _find_lone_surrogate(data) if escaped else None
     if broken is not None:
         raise FormError(file, broken, "含有无效的 Unicode 字符（孤立的代理项 \\ud800–\\udfff）")
     return data
