@@ -340,20 +340,20 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
     return obj
 
 
-def _find_duplicate(node: Any, path: str = "") -> tuple[str, str] | None:
-    if isinstance(node, _Pairs):
-        if node.duplicate is not None:
-            return path, node.duplicate
+def _walk(node: Any, path: str = ""):  # noqa: ANN202 - a generator of (path, node)
+    """Every node of parsed JSON with its path: indicators[3].weight."""
+    yield path, node
+    if isinstance(node, dict):
         for key, value in node.items():
-            found = _find_duplicate(value, f"{path}.{key}" if path else key)
-            if found:
-                return found
+            yield from _walk(value, f"{path}.{key}" if path else key)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            found = _find_duplicate(value, f"{path}[{index}]")
-            if found:
-                return found
-    return None
+            yield from _walk(value, f"{path}[{index}]")
+
+
+def _find_duplicate(data: Any) -> tuple[str, str] | None:
+    return next(((path, node.duplicate) for path, node in _walk(data)
+                 if isinstance(node, _Pairs) and node.duplicate is not None), None)
 
 
 def parse_json_text(text: str, file: str) -> Any:
@@ -388,24 +388,15 @@ def parse_json_text(text: str, file: str) -> Any:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _find_lone_surrogate(node: Any, path: str = "") -> str | None:
+def _find_lone_surrogate(data: Any) -> str | None:
     """A \\ud800 escape with no partner decodes to a str no file or database can hold."""
-    if isinstance(node, str):
-        try:
-            node.encode("utf-8")
-        except UnicodeEncodeError:
-            return path or "$"
-        return None
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found = _find_lone_surrogate(key, path) or _find_lone_surrogate(value, f"{path}.{key}" if path else key)
-            if found:
-                return found
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found = _find_lone_surrogate(value, f"{path}[{index}]")
-            if found:
-                return found
+    for path, node in _walk(data):
+        texts = [node] if isinstance(node, str) else list(node) if isinstance(node, dict) else []
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return path or "$"
     return None
 
 
