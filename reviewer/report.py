@@ -38,7 +38,7 @@ class FormReport:
     def accepted(self) -> list[sqlite3.Row]:
         """Accepted and edited critiques, by indicator (form-level ones first)."""
         rows = self.with_status(ACCEPTED, EDITED)
-        return sorted(rows, key=lambda c: (json.loads(c["indicators"]) or [-1], c["seq"]))
+        return sorted(rows, key=lambda c: (sorted(json.loads(c["indicators"])) or [-1], c["seq"]))
 
     @property
     def judgement(self) -> str:
@@ -57,7 +57,7 @@ class FormReport:
         return "、".join(names), f"{when.year}年{when.month}月{when.day}日"
 
     def where(self, critique: sqlite3.Row) -> str:
-        indices = json.loads(critique["indicators"])
+        indices = sorted(json.loads(critique["indicators"]))
         if not indices:
             return "全表"
         if len(indices) == 1:
@@ -84,6 +84,18 @@ def score_line(form: sqlite3.Row) -> str:
     return line + (f"（相差 {abs(diff):.2f} 分）" if abs(diff) >= 0.005 else "")
 
 
+def grouped_by_indicators(report: FormReport, accepted: list[sqlite3.Row]) -> list[tuple[str, list[str]]]:
+    """One numbered item per set of indicators: a rule finding and the judge's verdict on the
+    same pair read as one point to the unit, not two a page apart."""
+    items: dict[str, list[str]] = {}
+    for critique in accepted:
+        comments = items.setdefault(report.where(critique), [])
+        text = effective_comment(critique)
+        if text not in comments:
+            comments.append(text)
+    return list(items.items())
+
+
 def form_markdown(report: FormReport, reviewer: str) -> str:
     form = report.form
     lines = [
@@ -94,8 +106,8 @@ def form_markdown(report: FormReport, reviewer: str) -> str:
     accepted = report.accepted
     if accepted:
         lines += ["二、审核发现的问题及整改要求：", ""]
-        for number, critique in enumerate(accepted, 1):
-            lines.append(f"{number}. 【{report.where(critique)}】{effective_comment(critique)}")
+        for number, (where, comments) in enumerate(grouped_by_indicators(report, accepted), 1):
+            lines.append(f"{number}. 【{where}】{''.join(comments)}")
         lines += ["", CLOSING, ""]
     else:
         lines += ["二、未发现需要整改的问题。", ""]

@@ -173,3 +173,16 @@ def test_json_versions_are_counted_and_totals_are_numbers(db: Path, seed_copy: P
     assert [v["seq"] for v in form["versions"]] == [1, 2]
     assert [(v["claimed_total"], v["recomputed_total"]) for v in form["versions"]] == [(98.43, 98.43), (97, 98.43)]
     assert form["claimed_total"] == 97 and form["recomputed_total"] == 98.43
+
+
+def test_a_finding_and_a_verdict_on_the_same_pair_are_one_point(db: Path) -> None:
+    run_review(str(SEED))
+    run_review("accept", "--code", "COST_COUNT_DIVERGENCE", "--code", "EXPLANATION_VERDICT", "--yes",
+               "--reviewer", "张三")
+    md = run_review("report").output
+    numbered = re.findall(r"^(\d+)\. 【(.+?)】(.*)$", md, flags=re.M)
+    places = [where for _, where, _ in numbered]
+    assert len(places) == len(set(places))  # each set of indicators once
+    (pair,) = [text for _, where, text in numbered if where == "第15、4项" or where == "第4、15项"]
+    assert "成本与数量变动不匹配" in pair and "与数据矛盾" in pair  # the rule's point and the judge's, together
+    assert "第4、15项" in places
