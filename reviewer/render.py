@@ -156,7 +156,7 @@ def findings_block(review: Review, comments: bool = True) -> Group:
             continue
         parts.append(Text(f"{SEVERITY_LABEL[severity]}（{len(group)}）", style=_SEVERITY_STYLE[severity] + " underline"))
         for finding in group:
-            where = "、".join(str(i + 1) for i in finding.indicators) or "全表"
+            where = "、".join(str(i + 1) for i in sorted(finding.indicators)) or "全表"
             line = Text.assemble(
                 (f"{finding.code}", _SEVERITY_STYLE[severity]), f" {TITLE.get(finding.code, '')}",
                 (f" [指标 {where}]", "dim"),
