@@ -26,6 +26,15 @@ STOCK_PHRASES = (
     "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
     "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
     "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
+    "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
+)
+# A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
+# beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
+# So are the plan formulas "根据区委区政府统筹部署" and "结合我区养老服务工作实际": whoever is named in
+# them, nothing particular follows.
+VAGUE_AUTHORITY = re.compile(
+    r"(上级|有关|相关)(有关|相关)?(部门|单位|领导)?的?(文件|政策|规定|要求|审批|批复|部署|安排|精神)+"
+    r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 BARE_CAUSES = re.compile(r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)")
@@ -87,18 +96,26 @@ _UNITS = (
     "个百分点", "百分点", "个工作日", "工作日", "万人次", "人次", "万元", "亿元", "千元", "元", "平方米", "立方米",
     "公里", "千米", "公斤", "千克", "公顷", "个月", "小时", "分钟", "批次", "%", "吨", "亩", "天", "周", "个", "家",
     "项", "人", "次", "场", "笔", "户", "所", "批", "件", "台", "套", "门", "期", "支", "处", "座", "名", "篇", "辆",
-    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "段", "米", "倍", "万",
+    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "段", "张", "位", "米", "倍", "万",
 )
 _UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
-FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?")
-_CN_FIGURE = re.compile(r"(两|[一二三四五六七八九十百千]{2,}|[二三四五六七八九十])(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名)")
+FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
+# Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
+_CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
+_CN_FIGURE = re.compile(rf"(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+# One of an enumeration: "一户因…，另一户因…" counts each; a lone 一 ("一次性", "一个月") counts nothing.
+_ONE_OF = re.compile(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])")
+# 1,842人: thousands separators are dropped before figures are read.
+_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d])")
 # Dates and periods place the gap in time; they do not size it.
 DATE = re.compile(
     r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
     r"|(?<![\d.])(19|20)\d{2}(-|/)\d{1,2}((-|/)\d{1,2})?|(?<![\d.])(19|20)\d{2}\.\d{1,2}\.\d{1,2}|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
 )
+# A day in the calendar (2023年8月25日, 8月25日, 2023-08-25): when an event happened, for a late row.
+DAY = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])")
 # Units that count things: figures in any of them can be set against a count row's gap.
-COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段") | {"人次", "批次"}
+COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段张位") | {"人次", "批次"}
 _ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
 # A figure the text says is the actual value, or the gap against the target.
 ACTUAL_CLAIM = re.compile(rf"实际(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})")
@@ -157,6 +174,7 @@ class TextSignals:
     actual_claims: tuple[Figure, ...] = ()
     per_unit: tuple[Figure, ...] = ()  # figures said per unit: 每部补助25万元
     gap_claims: tuple[tuple[str, Figure], ...] = ()  # ("down" | "up", figure)
+    days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
 
 
 def garbled(text: str) -> bool:
@@ -187,14 +205,18 @@ def _figure(number: str, unit: str | None, approx: bool = False) -> Figure | Non
 
 
 _CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_PLACES = {"十": 10, "百": 100, "千": 1000}
 
 
 def _cn_number(text: str) -> Decimal:
-    """两 → 2, 十二 → 12, 三十 → 30; larger numerals are rare in explanations and read as their tens."""
-    if "十" not in text:
-        return Decimal(_CN_DIGITS.get(text[-1], 0))
-    tens, _, units = text.partition("十")
-    return Decimal(_CN_DIGITS.get(tens[-1:], 1) * 10 + _CN_DIGITS.get(units[:1], 0))
+    """两 → 2, 十二 → 12, 三十 → 30, 二百七十 → 270, 一百零五 → 105."""
+    total = digit = 0
+    for ch in text:
+        if ch in _CN_PLACES:
+            total, digit = total + (digit or 1) * _CN_PLACES[ch], 0
+        else:
+            digit = _CN_DIGITS.get(ch, 0)
+    return Decimal(total + digit)
 
 
 # A bare number said as the gap ("较计划减少7", "节约420", "差额12"): read in the row's own unit.
@@ -223,12 +245,15 @@ def quantities(norm: str, name: str = "") -> tuple[Figure, ...]:
         if name and undated[m.start():m.end() + 2] in name:
             continue
         found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
+        found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
 
 
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
-    text = "，".join(c for c in _CLAUSES.split(BARE_CAUSES.sub("，", text)) if not MEASURE_CLAUSE.search(c))
+    text = VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text))
+    text = "，".join(c for c in _CLAUSES.split(text) if not MEASURE_CLAUSE.search(c))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
         text = text.replace(phrase, "，")
     return text
@@ -347,7 +372,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     known holds the row's own figures (target, actual, gap), which restate the gap when said back.
     injection says whether the text carries instructions; the judge strips them first
     (explanation_facts.strip_injection) and reads the rest."""
-    norm = normalize_text(text)
+    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
     found = quantities(norm, name)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
@@ -357,7 +382,8 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
     )
     return TextSignals(
-        stock=any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))),
+        stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
+               or bool(VAGUE_AUTHORITY.search(norm))),
         cause=cause_found(norm, name, late, cost, known),
         figures=tuple(f.text() for f in found),
         singular=bool(_SINGULAR.search(norm)),
@@ -374,4 +400,6 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         actual_claims=actual,
         per_unit=per_unit,
         gap_claims=gaps,
+        days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
     )

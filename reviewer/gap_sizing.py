@@ -131,6 +131,15 @@ def product_makes(counts: list[Decimal], rates: list[Reading], size: Decimal) ->
     )
 
 
+def base_moves(counts: list[Decimal], a: Decimal, b: Decimal) -> bool:
+    """Two counts stand in the ratio of B to A: the base the target was sized on moved, and the row
+    moved with it (250 → 205 名失能老人 beside 3000 → 2460 人次, both 82%)."""
+    if not a or not b:
+        return False
+    share = min(a, b) / max(a, b)
+    return any(abs(x / y - share) <= Decimal("0.001") for x in counts for y in counts if 1 < x < y)
+
+
 def split_wholes(counts: list[Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
     """(part, other part, whole) where two counts add up to a third: 170 + 30 = 200 条."""
     found = []
@@ -232,7 +241,7 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
         return True
     counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
     rates = [read for _, read in _reads(side, signals.per_unit)]
-    return product_makes(counts, rates, size)
+    return product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
 
 
 def part_of_gap(side: Side, signals: TextSignals) -> str | None:
@@ -282,11 +291,18 @@ def split_conflict(side: Side, signals: TextSignals) -> str | None:
     for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
         counts = [f.value for f in signals.quantities if f.unit == unit]
         for part, other, whole in split_wholes(counts):
+            if any(whole < base and _fits(whole / base * 100, fits) for base in counts):
+                continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38
             shares = (part / whole * 100, other / whole * 100)
-            if not any(abs(share - fit) <= Decimal("0.5") for share in shares for fit in fits):
+            if not any(_fits(share, fits) for share in shares):
                 return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
                         f"{_share(shares[1])}%，与实际完成值{num(side.b)}%不符，与数据矛盾")
     return None
+
+
+def _fits(share: Decimal, fits: tuple[Decimal, ...]) -> bool:
+    """A share within half a point of one the row shows."""
+    return any(abs(share - fit) <= Decimal("0.5") for fit in fits)
 
 
 def _share(value: Decimal) -> str:
@@ -307,13 +323,38 @@ def late_days(case: JudgeCase) -> int | None:
 
 
 _DAYS = {"天": (1, 1), "周": (7, 3), "个月": (30, 15)}  # days per unit, tolerance
+_AT_ONCE = 3  # days: an event this close before the actual date was followed at once (批复后即拨付)
+
+
+def dated_delay(case: JudgeCase, signals: TextSignals) -> bool:
+    """A late date whose holding event the text dates after the target, with durations from that day (or a
+    few days) reaching the actual: 8月25日才批复、联调21天 beside 6月30日 → 9月15日."""
+    row = case.row
+    if not row.late or not signals.days:
+        return False
+    year = case.review.form.year
+    try:
+        target, actual = date(*row.target.date_key(year)), date(*row.actual.date_key(year))
+    except (TypeError, ValueError, AttributeError):
+        return False
+    spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
+    for y, m, d in signals.days:
+        try:
+            when = date(y or year, m, d)
+        except ValueError:
+            continue
+        rest = (actual - when).days
+        if target < when < actual and (rest <= _AT_ONCE or parts_make(spans, Decimal(rest))):
+            return True
+    return False
 
 
 def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
-    """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay?"""
+    """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay,
+    or run from a dated event to the actual date (dated_delay)?"""
     days = late_days(case)
     spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
-    if days is None or not spans or parts_make([read for _, read in spans], Decimal(days)):
+    if days is None or not spans or parts_make([read for _, read in spans], Decimal(days)) or dated_delay(case, signals):
         return None
     said = "、".join(f.text() for f, _ in spans)
     return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"

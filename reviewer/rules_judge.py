@@ -13,8 +13,8 @@ from .explanation_signals import (  # noqa: F401  (read_text, garbled, STOCK_PHR
     STOCK_PHRASES, TextSignals, garbled, read_text, strip_injection,
 )
 from .gap_sizing import (  # noqa: F401  (Gap, Side, gap_of are used by llm_judge)
-    Gap, Side, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap, resolve_implied,
-    size_covered, split_conflict,
+    Gap, Side, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
+    resolve_implied, size_covered, split_conflict,
 )
 from .judge import JudgeCase, Verdict
 from .values import squash
@@ -94,7 +94,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     if not signals.cause:
         tags.append("no_cause")
     short = None if conflict else part_of_gap(gap.row, signals) or late_part(case, signals)
-    if short or not size_covered(gap, signals):
+    if short or not (size_covered(gap, signals) or dated_delay(case, signals)):
         tags.append("no_quantity")
     if not signals.measure:
         tags.append("no_measure")

@@ -387,3 +387,86 @@ def test_numeral_in_the_row_name_is_no_figure():
     # 二次供水 is a term of 二次供水设施改造小区数, not "2次"; 8 + 6 + 4 = 18 is the whole gap
     finding = old_row(20, "新城区8个、碑林区6个、未央区4个小区二次供水泵房用地无法落实。")
     assert finding.verdict == "covers"
+
+
+# --- how a reviewer accepts that a specific cause accounts for the gap -------------------------------
+# Small edits of the clean form (tests/formkit.py): one row gets a gap and an explanation.
+
+def clean_row(index: int, target: str, actual: str, score: float, text: str, **extra):
+    from formkit import clean_form
+    data = clean_form()
+    data["indicators"][index].update(target=target, actual=actual, score=score, explanation=text, **extra)
+    return judged(data)[index]
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("合作企业中一家因停产退出，另一家于11月迁往外省，原定岗位未能提供。", "covers"),  # 一家 + 另一家 = 2
+    ("恒达、鑫源两家合作企业于11月停产，原定的2个岗位未能提供。", "covers"),
+    ("合作企业中一家因停产退出，原定岗位未能提供。", "partial"),  # one of the two
+], ids=["one-and-another", "two-in-words", "one-of-two"])
+def test_count_said_in_words_sizes_the_gap(text, verdict):
+    finding = clean_row(5, "≥100人", "98人", 14.7, text)  # 带动就业人数 100 → 98人
+    assert finding.verdict == verdict
+    if verdict == "partial":
+        assert "no_quantity" in finding.tags and "未量化" in finding.comment
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("禄口、横溪两街道已签约的12位老人入住养老机构，撤回建床申请。", "covers"),  # 12位 beside 12张
+    ("禄口、横溪两街道的养老机构因消防验收未通过，床位暂未投入使用。", "partial"),  # 两家 is no count of beds
+], ids=["people-counted-in-wei", "two-places-for-twelve-beds"])
+def test_beds_and_people_counted_in_zhang_and_wei(text, verdict):
+    finding = clean_row(4, "≥500张", "488张", 14.64, text, name="家庭养老床位建设数量")
+    assert finding.verdict == verdict
+
+
+def test_thousands_separators_are_read_as_one_figure():
+    text = "经与公安户籍数据比对，剔除已迁出人员2,400人。"  # not "400人"
+    assert clean_row(4, "≥12000人", "9,600人", 12, text).verdict == "covers"  # 受益群众人数
+    text = "经与公安户籍数据比对，剔除已迁出人员1,400人。"
+    assert clean_row(4, "≥12000人", "9,600人", 12, text).verdict == "partial"
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("年初按100家企业、每家5人次测算，受订单不足影响，实际报名的企业为82家。", "covers"),  # 82/100 = 410/500
+    ("年初按100家企业、每家5人次测算，受订单不足影响，实际报名的企业为80家。", "partial"),
+], ids=["base-moved-with-the-row", "base-moved-less"])
+def test_count_gap_sized_by_the_base_it_was_planned_on(text, verdict):
+    finding = clean_row(0, "≥500人次", "410人次", 16.4, text)  # 培训人次 500 → 410
+    assert finding.verdict == verdict
+
+
+def test_breakdown_of_the_part_that_failed_is_no_split_of_the_whole():
+    # 170/200 = 85% is the row's share; 18 + 12 = 30 breaks down the 30 who failed, not the 200
+    text = "参训200人中170人考核合格；不合格的30人中，18人因外出务工缺考，12人实操未达标。"
+    finding = clean_row(1, "≥90%", "85%", 14.17, text)  # 培训合格率
+    assert finding.verdict == "covers" and "contradicts_data" not in finding.tags
+    text = "参训200人中170人考核合格；不合格的30人中，20人因外出务工缺考，10人实操未达标。"
+    assert clean_row(1, "≥90%", "85%", 14.17, text).verdict == "covers"
+    text = "参训200人中176人考核合格，其余24人因外出务工缺考。"  # 88%, not the 85% on the form
+    assert clean_row(1, "≥90%", "85%", 14.17, text).verdict == "does_not_cover"
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("省人社厅于2023年11月20日才批复培训计划，批复后开班培训25天，12月15日结业。", "covers"),  # 11/20 + 25 days
+    ("区财政局于2023年12月13日才下达培训补贴资金，12月15日结业。", "covers"),  # followed at once
+    ("省人社厅批复培训计划较晚，批复后开班培训25天结业。", "partial"),  # 25 of the 45 days late
+    ("省人社厅于2023年11月1日批复培训计划，12月15日结业。", "partial"),  # 44 days left unexplained
+], ids=["approval-date-and-duration", "approval-date-at-once", "no-date", "date-leaves-a-gap"])
+def test_late_date_sized_by_a_dated_external_approval(text, verdict):
+    finding = clean_row(2, "2023年10月31日前", "2023年12月15日", 3, text)  # 培训完成时间, 45 days late
+    assert finding.verdict == verdict
+    if verdict == "partial":
+        assert "no_quantity" in finding.tags
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("根据上级有关部门要求，结合我区工作实际，对培训安排进行了动态调整优化。", "does_not_cover"),
+    ("受上级审批等客观因素影响，培训人次有所减少。", "does_not_cover"),
+    ("按省人社厅鲁人社字〔2023〕15号文件要求，培训改为以线下实操为主，每期人数压缩。", "partial"),
+], ids=["unnamed-authority-and-plan", "unnamed-approval", "named-document-without-size"])
+def test_an_authority_nobody_names_is_a_stock_phrase(text, verdict):
+    finding = clean_row(0, "≥500人次", "410人次", 16.4, text)
+    assert finding.verdict == verdict
+    if verdict == "does_not_cover":
+        assert "generic" in finding.tags and "通用套话" in finding.comment
