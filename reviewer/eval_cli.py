@@ -24,6 +24,7 @@ from .evaluate import (
     read_result,
     run_eval,
     same_set,
+    select,
     write_result,
 )
 from .judge import VERDICT_LABEL, JudgeConfigError, judge_options, resolve_settings
@@ -53,11 +54,14 @@ class EvalFailed(click.ClickException):
 @click.option("--from-db", "use_db", is_flag=True,
               help="Agreement between stored verdicts and the reviewers' accept / reject decisions.")
 @click.option("--mistakes/--no-mistakes", default=True, help="List the cases the judge got wrong.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only check the set (forms read, indices and names match, each case is a row the judge "
+                   "would judge) and count its labels; runs no judge, so a labeller stays blind to verdicts.")
 @judge_options
 @db_option
 @config_option
 def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[str, str] | None, use_db: bool,
-                 mistakes: bool, judge_opts: dict[str, Any], db_path: str, config_path: str | None) -> None:
+                 mistakes: bool, check_only: bool, judge_opts: dict[str, Any], db_path: str, config_path: str | None) -> None:
     """Measure a judge against human labels.
 
     `review eval [SET]` runs the judge on every case of an eval set (a
@@ -84,6 +88,9 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
             show_db(console, from_db(db_path, source))
             return
         config = load_config(config_path)
+        if check_only:
+            show_check(console, *check_set(str(find_set(eval_set)), None if split == "all" else split, config))
+            return
         try:
             settings = resolve_settings(
                 backend=judge_opts["judge_backend"], base_url=judge_opts["base_url"], model=judge_opts["model"],
@@ -102,6 +109,28 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
         raise EvalFailed(str(error)) from None
     show_result(console, result.to_json(), mistakes)
     click.echo(f"结果已写入 {path}", err=True)
+
+
+def check_set(eval_set: str, split: str | None, config) -> tuple[str, list, list[str]]:  # noqa: ANN001
+    """The set's cases and the ids of cases the judge would not judge (not a gap by EXPLANATION_MISSING)."""
+    cases = load_cases(eval_set, split)
+    if not cases:
+        raise EvalSetError(f"{eval_set}: 没有 {split or ''} 用例")
+    selected = select(cases, config)
+    return eval_set, cases, [case.id for case, chosen in zip(cases, selected) if chosen is None]
+
+
+def show_check(console: Console, eval_set: str, cases: list, not_judged: list[str]) -> None:
+    table = Table(title=f"{eval_set}：{len(cases)} 例，{len({c.form for c in cases})} 张表", title_justify="left")
+    table.add_column("划分")
+    for label in LABELS:
+        table.add_column(NAMES.get(label, label), justify="right")
+    for part in sorted({c.split for c in cases}):
+        table.add_row(part, *(str(sum(1 for c in cases if c.split == part and c.label == label)) for label in LABELS))
+    console.print(table)
+    if not_judged:
+        raise EvalSetError("以下用例所在指标不构成需要说明的偏差，评判不会处理：" + "、".join(not_judged))
+    console.print("全部用例可读，序号与名称一致，且都是需要说明的偏差。")
 
 
 # --- printing ------------------------------------------------------------------------
