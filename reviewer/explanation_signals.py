@@ -58,6 +58,7 @@ EVENTS = (
     "限电", "干旱", "降雨", "高温", "未开发", "未到位", "未出台", "未发布", "未落地", "已有", "不具备",
     "困难", "较晚", "繁琐", "缺乏", "缺少", "上涨", "涨价", "下调",
     "审批", "手续", "用地", "征地", "拆迁", "环评", "立项", "验收",  # procedural stages (管理原因)
+    "有意见", "投诉", "不满", "不稳定", "不稳", "扩大", "扩面", "缩小", "收窄",  # complaints, instability, scope
 )
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
@@ -70,7 +71,7 @@ PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔�
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}说明")
 # "<driver> 增加/减少": something other than the row itself moved.
-CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番)")
+CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番|激增|骤增|猛增|剧增|大增|锐减|骤减|大减)")
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
 # Clauses about what will be done (改进措施) say nothing about what happened.
 MEASURE_CLAUSE = re.compile(
@@ -123,6 +124,8 @@ GAP_CLAIM = re.compile(
     rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 _DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
+# The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
+DRIVES_ACTUAL = re.compile(rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?")
 
 # --- the rest --------------------------------------------------------------------------
 
@@ -133,6 +136,9 @@ CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出
 CLAIMS_MET = re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)")
 _INTENT = re.compile(r"将|确保|力争|争取|计划|拟")
 _MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
+# OCR and encoding junk inside otherwise readable text: a run of keyboard symbols or empty boxes
+# ("…@#￥%……&*（）□□□"), or a raw byte written out ("0x3F"). A reviewer cannot read past it.
+_JUNK = re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}")
 _SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
 _MEASURE_AHEAD = re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
@@ -174,12 +180,13 @@ class TextSignals:
     actual_claims: tuple[Figure, ...] = ()
     per_unit: tuple[Figure, ...] = ()  # figures said per unit: 每部补助25万元
     gap_claims: tuple[tuple[str, Figure], ...] = ()  # ("down" | "up", figure)
+    drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
 
 
 def garbled(text: str) -> bool:
     """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
-    if any(mark in text for mark in _MOJIBAKE):
+    if any(mark in text for mark in _MOJIBAKE) or _JUNK.search(text):
         return True
     chars = [c for c in text if not c.isspace()]
     if not chars:
@@ -225,13 +232,28 @@ _GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资
 PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单台|单套|单个|单部|单站|标准)[^，,。；;\d]{{0,8}}?(约)?({_NUMBER})\s*({_UNIT_RE})")
 
 
-def quantities(norm: str, name: str = "") -> tuple[Figure, ...]:
+_KNOWN_UNITS = frozenset(_UNITS)
+# Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
+_NAMED_LIST = re.compile(
+    r"(?<![全各本该其此我两三四五六七八九十几多])[\u4e00-\u9fff]{2,6}?(区|县|镇|乡|村|街道|社区|公司|医院|卫生院|学校|中学|小学)"
+    r"(?:(?:、|和|及)[\u4e00-\u9fff]{2,6}?\1)+"
+)
+
+
+def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
     """Figures that can size a gap: counts, money, percentages, durations; never dates.
 
     A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
-    a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure."""
+    a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
+    unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
     undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm)
     found = []
+    if unit and unit not in _KNOWN_UNITS:
+        def own_unit(m: re.Match) -> str:
+            if (figure := _figure(m.group(1), unit)) is not None:
+                found.append(figure)
+            return "，" * len(m.group(0))
+        undated = re.sub(rf"({_NUMBER})\s*{re.escape(unit)}", own_unit, undated)
     for m in FIGURE.finditer(undated):
         if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
             figure = _figure(m.group(1), m.group(2))
@@ -245,6 +267,8 @@ def quantities(norm: str, name: str = "") -> tuple[Figure, ...]:
         if name and undated[m.start():m.end() + 2] in name:
             continue
         found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+        found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
     for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
@@ -331,6 +355,7 @@ def _driver_moved(text: str, name: str) -> bool:
 def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = ()) -> bool:
     """The text says the row itself moved this way (a driver moving, or a piece about figures
     other than the row's own, is not a claim about the row)."""
+    words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
     return any(
         w in piece for piece in _pieces(norm)
         if not _is_driver(piece, name) and not (known and own_figure([f.value for f in quantities(piece)], known))
@@ -344,7 +369,7 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     if not TRUNCATED.search(norm):
         return False
     head = norm.rstrip("，,、…. ")
-    if head == norm.rstrip():  # ends inside a clause: that clause is lost
+    if head == norm.rstrip() or norm.rstrip().endswith(("…", "...")):  # ends inside a clause: it is lost
         head = re.split(r"[，,。；;！!？?\n]", head)[:-1]
         head = "，".join(head)
     return not (head and cause_found(head, name, late, cost, known))
@@ -364,7 +389,7 @@ def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
 
 
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
-              known: tuple[Decimal, ...] = ()) -> TextSignals:
+              known: tuple[Decimal, ...] = (), unit: str = "") -> TextSignals:
     """The signals of one explanation.
 
     name is the indicator's, late whether its row is a missed date, cost whether it is a cost row:
@@ -373,7 +398,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     injection says whether the text carries instructions; the judge strips them first
     (explanation_facts.strip_injection) and reads the rest."""
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
-    found = quantities(norm, name)
+    found = quantities(norm, name, unit)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual += _measure_claims(norm, name)
@@ -400,6 +425,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         actual_claims=actual,
         per_unit=per_unit,
         gap_claims=gaps,
+        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) if (f := _figure(m.group(4), m.group(5) or unit))),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
     )

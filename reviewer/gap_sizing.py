@@ -10,6 +10,7 @@ share the row does not show, are refuted by the form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -52,9 +53,17 @@ class Side:
         return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
 
 
+_LEADING_COUNT = re.compile(r"^\D{0,6}?(\d+)\s*(个|家|项|所|座|处|户|人|名|台|套|条|村|镇|乡|县)")
+
+
 def _side(row: IndicatorScore, money: str) -> Side:
     if row.target.is_number and row.target.unit in MONEY_SCALE and row.actual.is_number:
         return Side(row, convert_units(row.target, money), convert_units(row.actual, money), money)
+    if row.target_value is None and row.actual_value is None and row.direction == "qualitative":
+        # "7个县（市、区）建立统一管护主体" → "5个已建立，2个正在组建": the counts in front size the gap
+        said = [_LEADING_COUNT.match(q.raw.strip()) for q in (row.target, row.actual)]
+        if all(said) and said[0].group(2) == said[1].group(2) and int(said[1].group(1)) < int(said[0].group(1)):
+            return Side(row, Decimal(said[0].group(1)), Decimal(said[1].group(1)), said[0].group(2))
     return Side(row, row.target_value, row.actual_value, row.target.unit)
 
 
@@ -68,6 +77,7 @@ class Gap:
     cost: Side | None  # the cost side
     unit_planned: Decimal | None
     unit_actual: Decimal | None
+    bases: tuple[tuple[Decimal, str], ...] = ()  # counts printed on the form's other rows: shares are taken of them
 
     @property
     def unit_change(self) -> Decimal | None:
@@ -100,7 +110,18 @@ def gap_of(case: JudgeCase) -> Gap:
     if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
         unit_planned = cost.a / count.a
         unit_actual = cost.b / count.b if count.b > 0 else None
-    return Gap(row, pair, count, cost, unit_planned, unit_actual)
+    return Gap(row, pair, count, cost, unit_planned, unit_actual, _bases(case))
+
+
+def _bases(case: JudgeCase) -> tuple[tuple[Decimal, str], ...]:
+    """The counts on the form's other rows (5436户 of 补贴发放户数): a share row's failures are a part of one."""
+    found = []
+    for i, other in enumerate(case.review.card.indicators):
+        unit = other.target.unit or other.actual.unit
+        if i == case.index or unit not in COUNTERS:
+            continue
+        found += [(v, unit) for v in (other.target_value, other.actual_value) if v is not None and v > 0]
+    return tuple(found)
 
 
 # --- arithmetic on figures -----------------------------------------------------------
@@ -220,7 +241,8 @@ def figure_conflict(side: Side, signals: TextSignals) -> str | None:
 def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -> list[tuple[Figure, tuple[Decimal, Decimal]]]:
     """The cause's own figures in the row's unit (any counting unit for a count row when any_count),
     with their tolerance; the target and actual said back are left out."""
-    counting = any_count and _ROW_UNIT.get(side.unit, side.unit) in COUNTERS
+    counting = (any_count and _ROW_UNIT.get(side.unit, side.unit) in COUNTERS
+                and side.row.direction != "qualitative")  # counts read off text rows: only their own unit
     reads = []
     for f in quantities:
         read = _in_row_unit(f, side.unit) if f.unit != "%" else None
@@ -244,6 +266,17 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
     return product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
 
 
+def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
+    """The text says the cause pulled the row to its actual (拉高全区平均值至1.3次): the whole gap is its doing."""
+    if side.b is None:
+        return False
+    for figure in signals.drives_actual:
+        read = _in_row_unit(figure, side.unit)
+        if read is not None and _close(figure, read, side.b):
+            return True
+    return False
+
+
 def part_of_gap(side: Side, signals: TextSignals) -> str | None:
     """Do the figures the text gives for the cause reach the gap?
 
@@ -254,7 +287,7 @@ def part_of_gap(side: Side, signals: TextSignals) -> str | None:
     if side.a is None or side.b is None:
         return None
     reads = _reads(side, signals.quantities)
-    if not reads or _accounts_for(side, signals, reads):
+    if not reads or _accounts_for(side, signals, reads) or pulled_to_actual(side, signals):
         return None
     size = abs(side.a - side.b)
     unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
@@ -396,6 +429,28 @@ def _counts_give_share(side: Side, signals: TextSignals) -> bool:
     )
 
 
+def _relative_gap(side: Side, figure: Figure) -> bool:
+    """A percentage that is the row's relative change: 减少21% beside 15 → 11.8."""
+    if side.change is None:
+        return False
+    return abs(figure.value - abs(side.change) * 100) <= max(_tolerance(figure.value), Decimal(1))
+
+
+def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...]) -> bool:
+    """A count in the text, taken of a count on another row, is the row's gap or its actual:
+    21户 of the 5436户 paid beside 准确率 100% → 99.6%."""
+    if side.a is None or side.b is None or side.a == side.b:
+        return False
+    tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
+    fits = (abs(side.a - side.b), side.b)
+    return any(
+        abs(f.value / base * 100 - fit) <= tolerance
+        for f in signals.quantities if f.unit in COUNTERS and f.value > 0
+        for base, unit in bases if unit == f.unit and base > f.value
+        for fit in fits
+    )
+
+
 def size_covered(gap: Gap, signals: TextSignals) -> bool:
     """The text sizes the gap with figures that relate to it: money for a money row, a share
     (other than the target and actual said back) for a percentage row, any count or duration
@@ -410,10 +465,10 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
                for f in signals.quantities):
             return True
-        if _counts_give_share(side, signals):
+        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
             return True
-    elif signals.quantities:
-        return True
+    elif any(f.unit not in ("%", "pp") or _relative_gap(side, f) for f in signals.quantities):
+        return True  # a share (限流50%) beside a count is a particular of the cause, not the gap's size
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
     return False

@@ -76,7 +76,8 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     if not text.strip("。，,.;；!！?？ "):
         tags = ("injection", "no_cause", "no_quantity", "no_measure")
         return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None)
-    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap))
+    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
+                        gap.row.unit)
     signals = resolve_implied(gap.row, signals)
     reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
     tags: list[str] = []

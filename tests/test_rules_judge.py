@@ -470,3 +470,69 @@ def test_an_authority_nobody_names_is_a_stock_phrase(text, verdict):
     assert finding.verdict == verdict
     if verdict == "does_not_cover":
         assert "generic" in finding.tags and "通用套话" in finding.comment
+
+
+# --- readings a reviewer takes for granted (round 4) ---------------------------------------------------
+
+def test_ocr_junk_after_a_fragment_is_unreadable():
+    text = "三季度部分院团补贴申报材...@#￥%……&*（）□□□ 0x3F"
+    finding = clean_row(6, "≥90%", "85%", 9.44, text)
+    assert finding.verdict == "does_not_cover" and "unreadable" in finding.tags
+
+
+def test_the_rows_own_measure_word_is_no_direction_claim():
+    # 增长 beside 诊疗人次增长率 is the measure; "增长4.2%" is the actual said back, not "it rose"
+    text = "四季度基层机构承担大量核酸采样任务，常规诊疗受到挤压，诊疗人次同比增长4.2%，较目标低5.8个百分点。"
+    finding = clean_row(1, "≥10%", "4.2%", 6.3, text, name="基层诊疗人次增长率")
+    assert "contradicts_data" not in finding.tags
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("部分群众对培训时间安排和交通补贴标准有意见。", "partial"),  # complaints about named things: a mechanism
+    ("部分学员不满意。", "does_not_cover"),  # the converse of 满意度: the gap restated
+], ids=["complaints-name-what", "restates-satisfaction"])
+def test_complaints_about_particulars_are_a_cause_of_lower_satisfaction(text, verdict):
+    assert clean_row(6, "≥90%", "86%", 9.56, text).verdict == verdict
+
+
+def test_demand_surging_is_a_driver_that_moved():
+    text = "春节后返乡务工人员报名需求激增，培训人次较目标增加300人次。"
+    finding = clean_row(0, "≥500人次", "800人次", 20, text)  # over-achievement 160%
+    assert finding.verdict == "covers"
+
+
+def test_a_share_beside_a_count_is_no_size_of_it():
+    text = "培训场次减少及部分场次限流50%，培训人次相应减少。"
+    finding = clean_row(0, "≥500人次", "410人次", 16.4, text)
+    assert finding.verdict == "partial" and "no_quantity" in finding.tags
+
+
+def test_share_row_sized_by_a_count_of_anothers_rows_base():
+    # 4 of the 2100 people counted on 受益群众人数 is 0.19%, the 100% → 99.81% gap of the accuracy row
+    data = __import__("formkit").clean_form()
+    data["indicators"][1].update(name="补贴发放准确率", target="100%", actual="99.81%", score=14.97,
+                                 explanation="经稽核发现4人申领材料与社保记录不符，已追回补贴。")
+    assert judged(data)[1].verdict == "covers"
+    data["indicators"][1]["explanation"] = "经稽核发现40人申领材料与社保记录不符，已追回补贴。"
+    assert judged(data)[1].verdict == "partial"
+
+
+def test_compound_unit_of_the_row_is_read():
+    text = "受3月沙尘过程影响，年均浓度29微克/立方米，较目标高2微克/立方米，剔除沙尘影响后为26.5微克/立方米。"
+    finding = clean_row(6, "≤27微克/立方米", "29微克/立方米", 9.3, text, name="PM2.5年均浓度")
+    assert finding.verdict == "covers"
+
+
+def test_named_places_listed_count_toward_a_text_rows_gap():
+    text = "上街区、惠济区管护主体涉及区属国企改制，改制方案于12月才获批。"
+    finding = clean_row(6, "7个县（市、区）建立管护主体", "5个已建立，2个正在组建", 8, text, name="工程长效管护机制")
+    assert finding.verdict == "covers"
+    text = "上街区管护主体涉及区属国企改制，改制方案于12月才获批。"
+    finding = clean_row(6, "7个县（市、区）建立管护主体", "5个已建立，2个正在组建", 8, text, name="工程长效管护机制")
+    assert finding.verdict == "partial"
+
+
+def test_cause_said_to_pull_an_average_to_its_actual_accounts_for_it():
+    text = "跨境登记模块未上线，该类业务仍需线下提交纸质材料，平均跑动2次，拉高全区平均值至1.3次。"
+    finding = clean_row(6, "≤1次", "1.3次", 7.7, text, name="企业办事平均跑动次数")
+    assert finding.verdict == "covers"
