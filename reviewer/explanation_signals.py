@@ -45,7 +45,7 @@ OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一
 
 # A connective counts only when something follows it ("由于客观原因" leaves "由于，" once the stock phrase is struck).
 CAUSAL = re.compile(
-    r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
+    r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于|[:：]|主要是|主要为)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
     r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
 )
 # Events and states that produce a gap: applicants withdrawing, rules, procurement, weather,
@@ -59,6 +59,12 @@ EVENTS = (
     "困难", "较晚", "繁琐", "缺乏", "缺少", "上涨", "涨价", "下调",
     "审批", "手续", "用地", "征地", "拆迁", "环评", "立项", "验收",  # procedural stages (管理原因)
     "有意见", "投诉", "不满", "不稳定", "不稳", "扩大", "扩面", "缩小", "收窄",  # complaints, instability, scope
+    # people moving on; epidemic controls; weather; supply and money arriving late; checks that strike claims
+    "外出务工", "外出打工", "流动", "离职", "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "外迁", "流失",
+    "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
+    "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
+    "地质", "管线", "设计", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
+    "违规", "虚报", "冒领",
 )
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
@@ -77,7 +83,10 @@ _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况
 MEASURE_CLAUSE = re.compile(
     r"下一步|今后|下阶段|拟|力争|确保|争取|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|"
     r"在|于|按|根据|结合|积极|认真|及时|尽快|全力|切实|做到)"
+    r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
 )
+# Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
+MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
 RESTATES = {
     "完好率": ("故障", "损坏"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
@@ -276,6 +285,7 @@ def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
 
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
+    text = MEASURE_HEADING.split(text, maxsplit=1)[0]
     text = VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text))
     text = "，".join(c for c in _CLAUSES.split(text) if not MEASURE_CLAUSE.search(c))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):

@@ -536,3 +536,12 @@ def test_cause_said_to_pull_an_average_to_its_actual_accounts_for_it():
     text = "跨境登记模块未上线，该类业务仍需线下提交纸质材料，平均跑动2次，拉高全区平均值至1.3次。"
     finding = clean_row(6, "≤1次", "1.3次", 7.7, text, name="企业办事平均跑动次数")
     assert finding.verdict == "covers"
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("偏差原因：根据实际情况调整。改进措施：建立数据比对机制，加强核查。", "does_not_cover"),  # 比对 is the measure
+    ("偏差原因：部分学员外出务工未能参训。改进措施：建立数据比对机制。", "partial"),
+    ("主要原因是部分学员外出务工未能参训。", "partial"),
+], ids=["measure-heading-is-no-cause", "cause-heading", "main-reason-is"])
+def test_headed_explanations_keep_cause_and_measure_apart(text, verdict):
+    assert clean_row(0, "≥500人次", "410人次", 16.4, text).verdict == verdict
