@@ -61,9 +61,9 @@ def strip_injection(text: str) -> tuple[str, bool]:
 
 # A named party or place: 蔡甸区, 省农业农村厅, 石桥乡, 某某公司 (not 全市 / 各区 / 我区 / 部分县区).
 _ENTITY = re.compile(
-    r"(?<![全各本该其此外我])(?<!部分)(?<!相关)(?<!有关)[\u4e00-\u9fff]{2,8}?"
+    r"(?<![全各本该其此外我])(?<!部分)(?<!相关)(?<!有关)(?<!个别)(?<!一些)[\u4e00-\u9fff]{2,8}?"
     r"(省|市|区|县|乡|镇|村|街道|社区|公司|集团|医院|卫生院|学校|中学|小学|大学|厅|局|委|办|署|海关|银行|协会|合作社)"
-    r"(?![级内外域均属])"
+    r"(?![级内外域均属段块间划别])"  # 区段, 区块, 区间 are stretches, not a district
 )
 _CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")
 # An obstacle or a consequence that forces rework: the mechanism said without a causal word.

@@ -37,9 +37,19 @@ VAGUE_AUTHORITY = re.compile(
     r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
-BARE_CAUSES = re.compile(r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)")
+BARE_CAUSES = re.compile(
+    r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)"
+    r"|(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?(影响|制约|所致)?"  # 受多方面因素影响, 因客观原因
+)
+# Factors nobody names: 受多方面因素影响, 受客观因素影响.
+GENERIC_FACTORS = re.compile(r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?(影响|制约)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
-OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|反响良好|广受好评|成效(明显|显著)")
+# A sentence that reports results and praises them is about achievements, not the gap.
+ACHIEVEMENT = re.compile(
+    r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
+    r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
+)
+OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
 
@@ -74,6 +84,8 @@ STATE = re.compile(
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
+# Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
+BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据)?")
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}说明")
 # "<driver> 增加/减少": something other than the row itself moved.
@@ -81,7 +93,7 @@ CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
 # Clauses about what will be done (改进措施) say nothing about what happened.
 MEASURE_CLAUSE = re.compile(
-    r"下一步|今后|下阶段|拟|力争|确保|争取|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|"
+    r"下一步|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|"
     r"在|于|按|根据|结合|积极|认真|及时|尽快|全力|切实|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
 )
@@ -133,12 +145,18 @@ GAP_CLAIM = re.compile(
     rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 _DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
+# Savings set against extra costs: the parts of the gap have opposite signs.
+NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
 # The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
 DRIVES_ACTUAL = re.compile(rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?")
 
 # --- the rest --------------------------------------------------------------------------
 
-FOLLOWS_COUNT = re.compile(r"(项目数|数量|个数|项目).{0,12}(调整|减少|增加|变化|变动).{0,12}(金额|资金|成本|费用).{0,4}(相应|随之|同步)")
+FOLLOWS_COUNT = re.compile(
+    r"(项目数|数量|个数|项目|长度|里程|面积|规模|人数|台数|户数|工程量|[\u4e00-\u9fff]{1,6}?[数量])"
+    r".{0,12}(调整|减少|增加|变化|变动|调减|调增|下降|缩减)"
+    r".{0,12}(金额|资金|成本|费用|预算|支出).{0,6}(相应|随之|同步|同比例|按比例|等比例)"
+)
 CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
 CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
 # "已完成年度目标", "达到预期效果": a claim that the target was met.
@@ -190,6 +208,7 @@ class TextSignals:
     per_unit: tuple[Figure, ...] = ()  # figures said per unit: 每部补助25万元
     gap_claims: tuple[tuple[str, Figure], ...] = ()  # ("down" | "up", figure)
     drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
+    nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
 
 
@@ -287,13 +306,31 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
     text = VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text))
-    text = "，".join(c for c in _CLAUSES.split(text) if not MEASURE_CLAUSE.search(c))
+    text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
         text = text.replace(phrase, "，")
     return text
 
 
 _SENTENCES = re.compile(r"[。；;！!？?\n]")
+
+
+def _before_measures(sentence: str) -> str:
+    """The clauses of a sentence before its measures begin: "今后将加大路检力度，督促车主及时维修"
+    is all measure, though its second clause has no measure word of its own."""
+    kept = []
+    for clause in _CLAUSES.split(sentence):
+        if MEASURES_FROM_HERE.search(clause):
+            break
+        if not MEASURE_CLAUSE.search(clause):
+            kept.append(clause)
+    return "，".join(kept)
+
+
+# Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
+MEASURES_FROM_HERE = re.compile(
+    r"下一步|今后|下阶段|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实|持续)"
+)
 
 
 def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
@@ -321,14 +358,15 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     """Does the text name what happened, beyond stock phrases, measures and the gap itself?
 
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
+    norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence))
     if _states_a_fact(norm, name, late, cost, known):
         return True
     text = _not_causes(norm, name, late, cost)
-    if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text):
+    if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
         return True
     if RESCHEDULED.search(text) and not late:
         return True
-    if any(word in text for word in EVENTS):
+    if any(word in text for word in EVENTS if word not in name):  # 超标 beside 超标率 is the row itself
         return True
     if not late and any(word in text for word in DELAY_WORDS):
         return True
@@ -362,20 +400,42 @@ def _driver_moved(text: str, name: str) -> bool:
     return any(_is_driver(piece, name) for piece in _pieces(text))
 
 
-def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = ()) -> bool:
+_FILLER_CHARS = set("的了和与及等在对将把被由从向为是有所已经均各全使得致导因此而")
+
+
+def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = (), cost: bool = False) -> bool:
     """The text says the row itself moved this way (a driver moving, or a piece about figures
     other than the row's own, is not a claim about the row)."""
     words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
     return any(
-        w in piece for piece in _pieces(norm)
+        _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
         if not _is_driver(piece, name) and not (known and own_figure([f.value for f in quantities(piece)], known))
-        for w in words
+        for w in words if w in piece
     )
+
+
+_MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
+
+
+def _about_the_row(before: str, name: str, cost: bool) -> bool:
+    """What comes before a direction word is the row itself: nothing of substance ("有所减少"), the row's
+    measure (覆盖人数 beside 配送服务覆盖老人数), or money beside a cost row — not 清淤量 beside 单方成本,
+    not 淘汰结余 of another budget."""
+    if name[-2:] in before or (cost and any(w in before for w in _MONEY_WORDS)):
+        return True
+    subject = {c for c in before if "\u4e00" <= c <= "\u9fff" and c not in _NOT_DRIVERS and c not in _FILLER_CHARS}
+    return len(subject) <= 1
+
+
+# Cut off exactly where the cause was to follow: "…延后20天，主要原因是".
+_CUT_AT_CAUSE = re.compile(r"(原因(主要)?(是|为|在于|有|如下)?|主要(是|有)|由于|因为|因|受|系)[:：]?\s*$")
 
 
 def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
     """Ends on a connective and names no cause before the break (a sentence cut off after its
-    cause is read through)."""
+    cause is read through; one cut off where its cause was announced is not)."""
+    if _CUT_AT_CAUSE.search(norm):
+        return True
     if not TRUNCATED.search(norm):
         return False
     head = norm.rstrip("，,、…. ")
@@ -418,6 +478,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     )
     return TextSignals(
         stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
+               or bool(GENERIC_FACTORS.search(norm))
                or bool(VAGUE_AUTHORITY.search(norm))),
         cause=cause_found(norm, name, late, cost, known),
         figures=tuple(f.text() for f in found),
@@ -427,14 +488,15 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         truncated=_cut_off(norm, name, late, cost, known),
         injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
         follows_count=bool(FOLLOWS_COUNT.search(norm)),
-        claims_down=_claims(norm, name, CLAIMS_DOWN, known),
-        claims_up=_claims(norm, name, CLAIMS_UP, known),
+        claims_down=_claims(norm, name, CLAIMS_DOWN, known, cost),
+        claims_up=_claims(norm, name, CLAIMS_UP, known, cost),
         other_topic=bool(OTHER_TOPIC.search(norm)),
         claims_met=_claims_met(norm),
         quantities=found,
         actual_claims=actual,
         per_unit=per_unit,
         gap_claims=gaps,
+        nets=bool(NETTING.search(norm)),
         drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) if (f := _figure(m.group(4), m.group(5) or unit))),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),

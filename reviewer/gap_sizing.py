@@ -144,6 +144,15 @@ def parts_make(reads: list[Reading], size: Decimal) -> bool:
     return any(near(v, size, t) for v, t in sums[1:])
 
 
+def net_parts_make(reads: list[Reading], size: Decimal) -> bool:
+    """Some parts less others equal the gap: 少购6台少支出192万元, 升级追加190.4万元, 相抵后少1.6万元."""
+    sums: list[tuple[Decimal, Decimal, bool, bool]] = [(Decimal(0), Decimal(0), False, False)]
+    for value, tolerance in reads[:8]:  # each part added, subtracted or left out: 3^8 sums at most
+        sums += [step for v, t, plus, minus in sums
+                 for step in ((v + value, t + tolerance, True, minus), (v - value, t + tolerance, plus, True))]
+    return any(plus and minus and near(abs(v), size, t) for v, t, plus, minus in sums)
+
+
 def product_makes(counts: list[Decimal], rates: list[Reading], size: Decimal) -> bool:
     """A count times a per-unit figure equals the gap: 88部 × 每部25万元 = 2200万元."""
     return any(
@@ -260,6 +269,8 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
     (88部 × 每部25万元 = 2200万元; 88部 × 每部16户 = 1408户)."""
     size = abs(side.a - side.b)
     if parts_make([read for _, read in reads], size):
+        return True
+    if signals.nets and net_parts_make([read for _, read in reads], size):
         return True
     counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
     rates = [read for _, read in _reads(side, signals.per_unit)]

@@ -58,6 +58,8 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
     figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals)
     if figures:
         return figures
+    if signals.nets:  # savings set against extra costs: words of both directions are expected
+        return None
     if row.moved == "up" and signals.claims_down and not signals.claims_up:
         return "称有所减少，但实际完成值高于指标值，与数据矛盾"
     if row.moved == "down" and signals.claims_up and not signals.claims_down:

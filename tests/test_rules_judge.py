@@ -545,3 +545,52 @@ def test_cause_said_to_pull_an_average_to_its_actual_accounts_for_it():
 ], ids=["measure-heading-is-no-cause", "cause-heading", "main-reason-is"])
 def test_headed_explanations_keep_cause_and_measure_apart(text, verdict):
     assert clean_row(0, "≥500人次", "410人次", 16.4, text).verdict == verdict
+
+
+def test_text_cut_off_where_its_cause_was_announced_is_unreadable():
+    finding = clean_row(2, "2023年10月31日前", "2023年11月20日", 4, "培训完成时间较计划延后20天，主要原因是")
+    assert finding.verdict == "does_not_cover" and "unreadable" in finding.tags
+
+
+@pytest.mark.parametrize("text", [
+    "满意度略低于预期，主要受多方面因素影响，今后将进一步提升服务水平。",
+    "受客观因素影响，合格率未达预期。",
+])
+def test_factors_nobody_names_are_a_stock_phrase(text):
+    finding = clean_row(1, "≥90%", "85%", 14.17, text)
+    assert finding.verdict == "does_not_cover" and "generic" in finding.tags
+
+
+def test_a_word_of_the_rows_own_name_is_no_cause():
+    # 超标 beside 排放检测超标率 restates the row; 维修 belongs to the measure that 今后将 began
+    text = "受客观因素影响，检测超标率未达预期，今后将持续加大路检路查力度，督促车辆所有人及时维修。"
+    finding = clean_row(1, "≤5%", "6.3%", 12.6, text, name="柴油货车排放检测超标率")
+    assert finding.verdict == "does_not_cover" and "no_cause" in finding.tags
+
+
+def test_a_report_of_achievements_is_no_cause():
+    text = "全年共开展联合执法检查46次，查处违规案件12起，有力震慑了违法行为，环境明显改善。"
+    finding = clean_row(4, "≥2000人", "1800人", 13.5, text)
+    assert finding.verdict == "does_not_cover" and "no_cause" in finding.tags
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("2家场地退租，少支出20万元；新增1处场地追加租金5万元，两项增减相抵。", "covers"),  # 20 − 5 = 15
+    ("2家场地退租，少支出20万元；新增1处场地追加租金6万元。", "does_not_cover"),  # 26 > 15, no netting said
+], ids=["savings-less-extra-costs", "parts-overshoot"])
+def test_savings_set_against_extra_costs_net_to_the_gap(text, verdict):
+    assert clean_row(3, "≤100万元", "85万元", 10, text).verdict == verdict
+
+
+def test_another_quantity_moving_is_no_claim_about_the_row():
+    # 清淤量减少 is the volume; the row is the cost per cubic metre, which rose as the text says
+    text = "清淤量减少后，船机进退场及场地租赁等固定费用摊薄至单方的成本增加。"
+    finding = clean_row(3, "≤95元/立方米", "112元/立方米", 8.5, text, name="内河清淤单方成本")
+    assert "contradicts_data" not in finding.tags and finding.verdict == "partial"
+    finding = clean_row(3, "≤95元/立方米", "112元/立方米", 8.5, "单方成本有所下降。", name="内河清淤单方成本")
+    assert "contradicts_data" in finding.tags
+
+
+def test_money_said_to_follow_any_quantity_is_refuted_when_the_unit_cost_moved(seed):
+    finding = with_explanation(14, "研发合作规模缩减，资金按同比例相应调减。")[14]  # 37 → 36, 1648 → 1812.35
+    assert finding.verdict == "does_not_cover" and "contradicts_data" in finding.tags
