@@ -53,7 +53,10 @@ class EvalFailed(click.ClickException):
               help="Show two result files side by side, with the cases whose verdict changed.")
 @click.option("--from-db", "use_db", is_flag=True,
               help="Agreement between stored verdicts and the reviewers' accept / reject decisions.")
-@click.option("--mistakes/--no-mistakes", default=True, help="List the cases the judge got wrong.")
+@click.option("--mistakes/--no-mistakes", default=None,
+              help="List the cases the judge got wrong, with their text [default: on for dev and all, off for "
+                   "test, whose result then keeps only each case's id, label and verdict, so measuring does not "
+                   "show the texts one must not tune on].")
 @click.option("--check", "check_only", is_flag=True,
               help="Only check the set (forms read, indices and names match, each case is a row the judge "
                    "would judge) and count its labels; runs no judge, so a labeller stays blind to verdicts.")
@@ -61,7 +64,7 @@ class EvalFailed(click.ClickException):
 @db_option
 @config_option
 def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[str, str] | None, use_db: bool,
-                 mistakes: bool, check_only: bool, judge_opts: dict[str, Any], db_path: str, config_path: str | None) -> None:
+                 mistakes: bool | None, check_only: bool, judge_opts: dict[str, Any], db_path: str, config_path: str | None) -> None:
     """Measure a judge against human labels.
 
     `review eval [SET]` runs the judge on every case of an eval set (a
@@ -104,10 +107,15 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
         if not cases:
             raise EvalSetError(f"{eval_set}: 没有 {split} 用例")
         result = run_eval(cases, settings, config, eval_set, None if split == "all" else split)
-        path = write_result(result.to_json(), output or default_output(result))
+        if mistakes is None:
+            mistakes = split != "test"
+        data = result.to_json()
+        if split == "test" and not mistakes:
+            data["items"] = [{k: item[k] for k in ("id", "split", "label", "predicted")} for item in data["items"]]
+        path = write_result(data, output or default_output(result))
     except EvalSetError as error:
         raise EvalFailed(str(error)) from None
-    show_result(console, result.to_json(), mistakes)
+    show_result(console, data, mistakes)
     click.echo(f"结果已写入 {path}", err=True)
 
 

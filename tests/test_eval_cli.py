@@ -226,3 +226,28 @@ def test_compare_sees_a_relative_and_an_absolute_path_as_the_same_set(
     same = invoke("eval", "--compare", str(baseline), str(absolute))
     assert same.exit_code == 0 and "用例集或 split 不同" not in same.output
     assert "用例集或 split 不同" in invoke("eval", "--compare", str(baseline), str(other)).output
+
+
+def test_measuring_test_shows_and_keeps_no_texts_unless_asked(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [
+        {"id": "t-wrong", "label": "covers", **{**BLANK, "split": "test"}},
+    ])
+    out = tmp_path / "test.json"
+    result = invoke("eval", str(folder), "--judge", "rules", "--split", "test", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "准确率 0.0%" in result.output and "t-wrong" not in result.output
+    assert json.loads(out.read_text())["items"] == [
+        {"id": "t-wrong", "split": "test", "label": "covers", "predicted": "does_not_cover"}]
+    result = invoke("eval", str(folder), "--judge", "rules", "--split", "test", "--mistakes", "-o", str(out))
+    assert "t-wrong" in result.output and "explanation" in json.loads(out.read_text())["items"][0]
+
+
+def test_check_counts_a_set_without_judging_it(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [{"id": "c1", "label": "covers", **BLANK}])
+    result = invoke("eval", str(folder), "--check", "--split", "all")
+    assert result.exit_code == 0, result.output
+    assert "全部用例可读" in result.output and "准确率" not in result.output
+    bad = make_set(tmp_path / "bad", [{"id": "c2", "label": "covers", **{**BLANK, "indicator": 0,
+                                                                          "name": "支持海外设立研发中心项目"}}])
+    result = invoke("eval", str(bad), "--check", "--split", "all")
+    assert result.exit_code == 2 and "c2" in result.output
