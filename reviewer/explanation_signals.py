@@ -73,7 +73,7 @@ EVENTS = (
     "外出务工", "外出打工", "流动", "离职", "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "外迁", "流失",
     "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
     "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
-    "地质", "管线", "设计", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
+    "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
     "违规", "虚报", "冒领",
 )
 # For a late row, the delay is the gap itself, not its cause.
@@ -101,7 +101,7 @@ MEASURE_CLAUSE = re.compile(
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
 RESTATES = {
-    "完好率": ("故障", "损坏"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
+    "完好率": ("故障", "损坏", "维修", "检修"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
     "完成率": ("未完成",), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
 }
 # Beside a cost row, money left over or overspent is the gap itself.
@@ -421,10 +421,12 @@ def _about_the_row(before: str, name: str, cost: bool) -> bool:
     """What comes before a direction word is the row itself: nothing of substance ("有所减少"), the row's
     measure (覆盖人数 beside 配送服务覆盖老人数), or money beside a cost row — not 清淤量 beside 单方成本,
     not 淘汰结余 of another budget."""
-    if name[-2:] in before or (cost and any(w in before for w in _MONEY_WORDS)):
+    subject = "".join(c for c in before if "\u4e00" <= c <= "\u9fff" and c not in _NOT_DRIVERS and c not in _FILLER_CHARS)
+    if len(set(subject)) <= 1 or name[-2:] in before:
         return True
-    subject = {c for c in before if "\u4e00" <= c <= "\u9fff" and c not in _NOT_DRIVERS and c not in _FILLER_CHARS}
-    return len(subject) <= 1
+    if cost:  # beside money, only money is the row: 清淤量 is the volume, not the cost per cubic metre
+        return any(w in before for w in _MONEY_WORDS)
+    return any(subject[i:i + 2] in name for i in range(len(subject) - 1))  # 参训人员 beside 培训人次
 
 
 # Cut off exactly where the cause was to follow: "…延后20天，主要原因是".
