@@ -29,7 +29,7 @@ INJECTION = re.compile(
     re.I,
 )
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_PAREN = re.compile(r"[（(][^（）()]*[）)]")
+_PAREN = re.compile(r"[（(【\[〔][^（）()【】\[\]〔〕]*[）)】\]〕]")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
 _LATIN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])|(?<=[\u4e00-\u9fff。；，])(?=[A-Za-z]{3,})")
 
@@ -49,9 +49,10 @@ def strip_injection(text: str) -> tuple[str, bool]:
     text = _PAREN.sub(paren, text)
     kept = []
     for sentence in _SENTENCE.findall(text):
+        struck = False
         for part in _LATIN_SENTENCE.split(sentence):
-            if INJECTION.search(part):
-                found = True
+            if struck or INJECTION.search(part):  # the rest of the sentence belongs to the instruction
+                found = struck = True
             else:
                 kept.append(part)
     return "".join(kept).strip(), found

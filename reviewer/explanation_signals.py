@@ -75,6 +75,8 @@ EVENTS = (
     "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
     "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
     "违规", "虚报", "冒领",
+    "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
+    "改由", "转为", "并入", "承接", "缓慢", "恢复",
 )
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
@@ -87,7 +89,7 @@ PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔�
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
 BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据)?")
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
-CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}说明")
+CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
 # "<driver> 增加/减少": something other than the row itself moved.
 CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番|激增|骤增|猛增|剧增|大增|锐减|骤减|大减)")
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
@@ -102,7 +104,8 @@ MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
 RESTATES = {
     "完好率": ("故障", "损坏", "维修", "检修"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
-    "完成率": ("未完成",), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
+    "完成率": ("未完成",), "利用率": ("暂缓对外开放", "暂缓开放", "未开放", "闲置", "未利用"),
+    "开放率": ("暂缓对外开放", "暂缓开放", "未开放"), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
 }
 # Beside a cost row, money left over or overspent is the gap itself.
 COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支")
@@ -124,7 +127,11 @@ _UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
 # Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
 _CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
-_CN_FIGURE = re.compile(rf"(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+# Money said in words: 一百五十六万, 三十二万四 (32.4万).
+_CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
+# "8400余万次", "180多万人次": more than the figure, read as an approximation.
+_MORE_THAN = re.compile(r"(\d+(?:\.\d+)?)(余|多)(?=[万千亿]|[个家项人次场户台套条吨亩元天辆座处所名位件])")
 # One of an enumeration: "一户因…，另一户因…" counts each; a lone 一 ("一次性", "一个月") counts nothing.
 _ONE_OF = re.compile(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])")
 # 1,842人: thousands separators are dropped before figures are read.
@@ -140,11 +147,16 @@ DAY = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\
 COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段张位") | {"人次", "批次"}
 _ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
 # A figure the text says is the actual value, or the gap against the target.
-ACTUAL_CLAIM = re.compile(rf"实际(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})")
+ACTUAL_CLAIM = re.compile(
+    rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({_NUMBER})\s*({_UNIT_RE})"
+)
 GAP_CLAIM = re.compile(
     rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 _DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
+# Money saved in one place and spent in another: the parts of a cost gap have opposite signs.
+_LESS_SPENT = ("少花", "少支", "节约", "结余", "未支出", "核减", "少拨", "未实施", "不建", "取消")
+_MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高", "高于预算", "上涨", "增加")
 # Savings set against extra costs: the parts of the gap have opposite signs.
 NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
 # The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
@@ -155,7 +167,7 @@ DRIVES_ACTUAL = re.compile(rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)
 FOLLOWS_COUNT = re.compile(
     r"(项目数|数量|个数|项目|长度|里程|面积|规模|人数|台数|户数|工程量|[\u4e00-\u9fff]{1,6}?[数量])"
     r".{0,12}(调整|减少|增加|变化|变动|调减|调增|下降|缩减)"
-    r".{0,12}(金额|资金|成本|费用|预算|支出).{0,6}(相应|随之|同步|同比例|按比例|等比例)"
+    r".{0,12}(金额|资金|成本|费用|预算|支出|经费|钱).{0,6}(相应|随之|同步|同比例|按比例|等比例|跟着)"
 )
 CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
 CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
@@ -257,7 +269,7 @@ def _cn_number(text: str) -> Decimal:
 # A bare number said as the gap ("较计划减少7", "节约420", "差额12"): read in the row's own unit.
 _GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资金)?|结余(资金)?|超支了?|多了?|增加了?)(约)?$")
 # A figure said per unit ("每部补助25万元", "平均服务16户", "单价3.2万元"): multiplied by a count it sizes a gap.
-PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单台|单套|单个|单部|单站|标准)[^，,。；;\d]{{0,8}}?(约)?({_NUMBER})\s*({_UNIT_RE})")
+PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({_NUMBER})\s*({_UNIT_RE})")
 
 
 _KNOWN_UNITS = frozenset(_UNITS)
@@ -278,19 +290,23 @@ def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
     found = []
     if unit and unit not in _KNOWN_UNITS:
         def own_unit(m: re.Match) -> str:
-            if (figure := _figure(m.group(1), unit)) is not None:
+            approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
+            if (figure := _figure(m.group(1), unit, approx)) is not None:
                 found.append(figure)
             return "，" * len(m.group(0))
         undated = re.sub(rf"({_NUMBER})\s*{re.escape(unit)}", own_unit, undated)
     for m in FIGURE.finditer(undated):
         if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
-            figure = _figure(m.group(1), m.group(2))
+            figure = _figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
         else:
             said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
             after = undated[m.end():m.end() + 1]
             figure = _figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
         if figure is not None:
             found.append(figure)
+    for m in _CN_MONEY.finditer(undated):
+        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
+        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
     for m in _CN_FIGURE.finditer(undated):
         if name and undated[m.start():m.end() + 2] in name:
             continue
@@ -358,7 +374,10 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     """Does the text name what happened, beyond stock phrases, measures and the gap itself?
 
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
-    norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence))
+    # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
+    # unless they give a cause ("因3家企业退出，较上年减少2家").
+    norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence)
+                    and not (OTHER_TOPIC.search(sentence) and not CAUSAL.search(sentence)))
     if _states_a_fact(norm, name, late, cost, known):
         return True
     text = _not_causes(norm, name, late, cost)
@@ -370,7 +389,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return True
     if not late and any(word in text for word in DELAY_WORDS):
         return True
-    return _driver_moved(text, name)
+    return _driver_moved(text, name, cost)
 
 
 def restatements(name: str) -> tuple[str, ...]:
@@ -385,19 +404,26 @@ def _pieces(text: str) -> list[str]:
     return [p for clause in _CLAUSES.split(text) for p in _LINKS.split(clause) if p]
 
 
-def _is_driver(piece: str, name: str) -> bool:
-    """Something other than this row (or money in general) went up or down in this piece of text."""
+_COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规模)$")
+
+
+def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
+    """Something other than this row (or money in general) went up or down in this piece of text.
+    Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
     if OTHER_TOPIC.search(piece):
         return False
     for m in CHANGE.finditer(piece):
-        new = {c for c in m.group(1) if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
+        subject = m.group(1)
+        new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
         if len(new) >= 2:
+            return True
+        if cost and _COUNTED.search(subject) and not any(w in subject for w in _MONEY_WORDS):
             return True
     return False
 
 
-def _driver_moved(text: str, name: str) -> bool:
-    return any(_is_driver(piece, name) for piece in _pieces(text))
+def _driver_moved(text: str, name: str, cost: bool = False) -> bool:
+    return any(_is_driver(piece, name, cost) for piece in _pieces(text))
 
 
 _FILLER_CHARS = set("的了和与及等在对将把被由从向为是有所已经均各全使得致导因此而")
@@ -409,7 +435,7 @@ def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, 
     words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
     return any(
         _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
-        if not _is_driver(piece, name) and not (known and own_figure([f.value for f in quantities(piece)], known))
+        if not _is_driver(piece, name, cost) and not (known and own_figure([f.value for f in quantities(piece)], known))
         for w in words if w in piece
     )
 
@@ -470,6 +496,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     injection says whether the text carries instructions; the judge strips them first
     (explanation_facts.strip_injection) and reads the rest."""
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
+    norm = _MORE_THAN.sub(r"约\1", norm)
     found = quantities(norm, name, unit)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
@@ -498,7 +525,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         actual_claims=actual,
         per_unit=per_unit,
         gap_claims=gaps,
-        nets=bool(NETTING.search(norm)),
+        nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
         drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) if (f := _figure(m.group(4), m.group(5) or unit))),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),

@@ -203,6 +203,8 @@ def _in_row_unit(figure: Figure, unit: str) -> tuple[Decimal, Decimal] | None:
     unit = _ROW_UNIT.get(unit, unit)
     if figure.unit == unit or (figure.unit == "pp" and unit == "%"):
         return figure.value, _tolerance(figure.value)
+    if figure.unit == "万" and unit in MONEY_SCALE:  # 少花156万 beside a money row
+        figure = Figure(figure.value, "万元", figure.approx)
     if figure.money and unit in MONEY_SCALE:
         scale = MONEY_SCALE[figure.unit] / MONEY_SCALE[unit]
         return figure.value * scale, _tolerance(figure.value) * scale
@@ -310,10 +312,13 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
     """Figures in the row's own unit that add up to more than the gap, with no part of them making
     it: 8+6+7=21个 beside a gap of 18个, 核减1500万元 beside an under-run of 1080万元.
     (Share rows are left out: a complement such as 12% beside 88% is no overstatement.)"""
-    if side.a is None or side.b is None or side.a == side.b or _ROW_UNIT.get(side.unit, side.unit) == "%":
+    if (side.a is None or side.b is None or side.a == side.b or _ROW_UNIT.get(side.unit, side.unit) == "%"
+            or signals.nets):  # savings set against extra costs overshoot the net gap by design
         return None
-    # a figure above the row's own target and actual is a total or a base, not a part of the gap
-    own = [(f, read) for f, read in _reads(side, signals.quantities, any_count=False) if 0 < read[0] < max(side.a, side.b)]
+    # a figure above the row's own target and actual is a total or a base, not a part of the gap;
+    # one said per unit (单场60万元) is a rate, not a part
+    own = [(f, read) for f, read in _reads(side, signals.quantities, any_count=False)
+           if 0 < read[0] < max(side.a, side.b) and f not in signals.per_unit]
     if not own or _accounts_for(side, signals, _reads(side, signals.quantities)):
         return None
     size = abs(side.a - side.b)
@@ -440,6 +445,20 @@ def _counts_give_share(side: Side, signals: TextSignals) -> bool:
     )
 
 
+def _sizes_a_count(side: Side, figure: Figure) -> bool:
+    """A figure that can size a count row's gap: in the row's own unit, or in any counting unit when the
+    row counts in one. A share (限流50%) or a count of something else (航线2条 beside 万人次) is a
+    particular of the cause, not the gap's size."""
+    unit = _ROW_UNIT.get(side.unit, side.unit)
+    if figure.unit in ("%", "pp"):
+        return False
+    if not unit or figure.unit == unit or figure.unit in _DAYS or figure.unit == "":
+        return True
+    if unit in COUNTERS:
+        return figure.unit in COUNTERS
+    return _in_row_unit(figure, side.unit) is not None
+
+
 def _relative_gap(side: Side, figure: Figure) -> bool:
     """A percentage that is the row's relative change: 减少21% beside 15 → 11.8."""
     if side.change is None:
@@ -467,6 +486,8 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     (other than the target and actual said back) for a percentage row, any count or duration
     otherwise (dates are not sizes), or 'that one company' for a gap of one."""
     side = gap.row
+    if side.row.late:  # a delay is sized in days, weeks or months (or dated events: dated_delay)
+        return any(f.unit in _DAYS for f in signals.quantities)
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
         if any(f.money or f.unit in ("%", "pp") for f in signals.quantities):
@@ -478,8 +499,8 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
             return True
-    elif any(f.unit not in ("%", "pp") or _relative_gap(side, f) for f in signals.quantities):
-        return True  # a share (限流50%) beside a count is a particular of the cause, not the gap's size
+    elif any(_sizes_a_count(side, f) or _relative_gap(side, f) for f in signals.quantities):
+        return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
     return False
