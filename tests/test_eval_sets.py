@@ -27,8 +27,8 @@ def test_size_and_balance():
 
 
 def test_both_splits_hold_every_label_and_dev_only_grows():
-    # The first 94 cases alternate dev / test; later forms add dev cases only, so the test split
-    # (and the baseline measured on it) stays fixed while tuning gets more signal.
+    # The test split was written blind (eval_sets/README.md, "Splits"); later forms add dev cases
+    # only, so the test split (and the baseline measured on it) stays fixed while tuning gets more signal.
     for label in LABELS:
         dev = sum(1 for c in CASES if c.label == label and c.split == "dev")
         test = sum(1 for c in CASES if c.label == label and c.split == "test")
