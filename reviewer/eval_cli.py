@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .cli import cli, config_option, db_option
-from .config import load_config
+from .config import Config, load_config
 from .evaluate import (
     DEFAULT_SET,
     NO_PROBLEM,
@@ -119,7 +119,7 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     click.echo(f"结果已写入 {path}", err=True)
 
 
-def check_set(eval_set: str, split: str | None, config) -> tuple[str, list, list[str]]:  # noqa: ANN001
+def check_set(eval_set: str, split: str | None, config: Config) -> tuple[str, list, list[str]]:
     """The set's cases and the ids of cases the judge would not judge (not a gap by EXPLANATION_MISSING)."""
     cases = load_cases(eval_set, split)
     if not cases:

@@ -37,12 +37,12 @@ VAGUE_AUTHORITY = re.compile(
     r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
+# Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
+_FACTORS = r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?"
 BARE_CAUSES = re.compile(
-    r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)"
-    r"|(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?(影响|制约|所致)?"  # 受多方面因素影响, 因客观原因
+    r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)|" + _FACTORS + r"(影响|制约|所致)?"
 )
-# Factors nobody names: 受多方面因素影响, 受客观因素影响.
-GENERIC_FACTORS = re.compile(r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?(影响|制约)")
+GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
 # A sentence that reports results and praises them is about achievements, not the gap.
 ACHIEVEMENT = re.compile(
@@ -92,11 +92,12 @@ RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。�
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
 # "<driver> 增加/减少": something other than the row itself moved.
 CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番|激增|骤增|猛增|剧增|大增|锐减|骤减|大减)")
+_MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
 # Clauses about what will be done (改进措施) say nothing about what happened.
+_WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
 MEASURE_CLAUSE = re.compile(
-    r"下一步|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|"
-    r"在|于|按|根据|结合|积极|认真|及时|尽快|全力|切实|做到)"
+    rf"下一步|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
 )
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
@@ -344,9 +345,7 @@ def _before_measures(sentence: str) -> str:
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
-MEASURES_FROM_HERE = re.compile(
-    r"下一步|今后|下阶段|将(进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实|持续)"
-)
+MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)")
 
 
 def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
@@ -439,8 +438,6 @@ def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, 
         for w in words if w in piece
     )
 
-
-_MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
 
 
 def _about_the_row(before: str, name: str, cost: bool) -> bool:

@@ -509,7 +509,8 @@ def test_a_share_beside_a_count_is_no_size_of_it():
 
 def test_share_row_sized_by_a_count_of_anothers_rows_base():
     # 4 of the 2100 people counted on 受益群众人数 is 0.19%, the 100% → 99.81% gap of the accuracy row
-    data = __import__("formkit").clean_form()
+    from formkit import clean_form
+    data = clean_form()
     data["indicators"][1].update(name="补贴发放准确率", target="100%", actual="99.81%", score=14.97,
                                  explanation="经稽核发现4人申领材料与社保记录不符，已追回补贴。")
     assert judged(data)[1].verdict == "covers"
@@ -602,7 +603,8 @@ def test_colloquial_county_office_wording_is_read():
     text = "有八十六户常年在外打工，户主回不来签字，没法动工。"  # 500 − 414 = 86户
     assert clean_row(4, "≥500户", "414户", 12.42, text, name="农村户厕改造").verdict == "covers"
     text = "公厕座数增加了，钱跟着多了。"  # 24 → 24座 while the money rose: refuted
-    data = __import__("formkit").clean_form()
+    from formkit import clean_form
+    data = clean_form()
     data["indicators"][0].update(name="新建改建农村公厕", target="24座", actual="24座", score=20)
     data["indicators"][3].update(name="新建改建农村公厕预算控制数", target="≤100万元", actual="115万元", score=8.7,
                                  explanation=text)
