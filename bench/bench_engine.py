@@ -70,15 +70,15 @@ def claimed_score(ratio: Decimal, weight: int, rng: random.Random) -> float:
 def measure(folder: Path, count: int) -> dict:
     """Runs in a child process so peak RSS belongs to this size alone."""
     from reviewer.config import Config
-    from reviewer.engine import review_file, tune_for_batch
+    from reviewer.engine import Engine, tune_for_batch
 
     tune_for_batch()  # as the `review` command does
     files = sorted(folder.glob("*.json"))[:count]
-    config = Config()
     findings = 0
     start, cpu_start = time.perf_counter(), time.process_time()
-    for path in files:
-        findings += len(review_file(path, config).findings)
+    with Engine(Config()) as engine:  # the engine alone: no judge, no store, no output
+        for review in engine.run(files):
+            findings += len(review.findings)
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

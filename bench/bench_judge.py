@@ -27,9 +27,11 @@ import fake_openai  # noqa: E402,F401  sets NO_PROXY for loopback
 from reviewer.config import Config  # noqa: E402
 from reviewer.engine import review_form  # noqa: E402
 from reviewer.form import form_from_data  # noqa: E402
-from reviewer.judge import JudgeSettings, judge, judge_cases  # noqa: E402
-from reviewer.llm_client import Endpoint  # noqa: E402
-import reviewer.llm_judge  # noqa: E402,F401  one-off import cost (langchain) stays out of the timing
+from reviewer.engine import Engine  # noqa: E402
+from reviewer.judge import JudgeSettings, judge_cases  # noqa: E402
+from reviewer.store import JudgeCache  # noqa: E402
+from reviewer.llm.client import Endpoint  # noqa: E402
+import reviewer.judge.llm  # noqa: E402,F401  one-off import cost (langchain) stays out of the timing
 
 ANSWER = {"evidence_quotes": ["项目数有所调整"], "reason": "套话", "verdict": "does_not_cover",
           "tags": ["generic"], "comment": "请补充说明。", "injection_suspected": False}
@@ -74,15 +76,19 @@ def main() -> None:
     ideal = max(args.n * args.latency / args.concurrency, 1e-9)
     with tempfile.TemporaryDirectory() as tmp, fake_server(args.latency) as base_url:
         settings = JudgeSettings(
-            backend="llm", concurrency=args.concurrency, db_path=str(Path(tmp) / "bench.db"),
+            backend="llm", concurrency=args.concurrency,
             endpoint=Endpoint(base_url, "bench-model", timeout=10, max_retries=0),
         )
-        start, cpu = time.perf_counter(), time.process_time()
-        first = judge(cases, settings)
-        cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
-        start = time.perf_counter()
-        second = judge(cases, settings)
-        warm = time.perf_counter() - start
+        cache = JudgeCache(Path(tmp) / "bench.db")
+        with Engine(Config(), settings, cache) as engine:
+            start, cpu = time.perf_counter(), time.process_time()
+            first = engine.judge_cases(cases)
+            cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
+        with Engine(Config(), settings, cache) as engine:
+            start = time.perf_counter()
+            second = engine.judge_cases(cases)
+            warm = time.perf_counter() - start
+        cache.close()
         with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats") as response:
             in_flight = json.load(response)["max_in_flight"]
 

@@ -24,7 +24,7 @@ from rich.console import Console
 from reviewer.config import Config
 from reviewer.engine import review_form
 from reviewer.form import form_from_data
-from reviewer.session import build_screen
+from reviewer.cli.session import build_screen
 from reviewer.store import Filters, Store
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "zgc-2021.json"
@@ -40,6 +40,10 @@ def variant(seed: dict, index: int) -> dict:
 def reviews(seed: dict, start: int, count: int, config: Config):
     for index in range(start, start + count):
         yield review_form(form_from_data(variant(seed, index), f"forms/{index}.json"), f"forms/{index}.json", config)
+
+
+def count_critiques(store: Store) -> int:
+    return sum(form.total for form in store.current_forms())
 
 
 def ms(seconds: float) -> str:
@@ -61,7 +65,7 @@ def main() -> None:
         for review in prepared:
             store.save_review(review)
         elapsed = time.perf_counter() - started
-        stored = store.one("SELECT count(*) FROM critiques")[0]
+        stored = count_critiques(store)
         print(f"store {args.forms} reviewed forms ({stored} critiques): {elapsed:.2f} s, "
               f"{ms(elapsed / args.forms)} per form")
 
@@ -75,9 +79,9 @@ def main() -> None:
             for review in reviews(seed, index, 200, config):
                 store.save_review(review)
             index += 200
-            stored = store.one("SELECT count(*) FROM critiques")[0]
+            stored = count_critiques(store)
         # Half the queue already decided, so the next pending one sits mid-table.
-        ids = [row[0] for row in store.all("SELECT id FROM critiques ORDER BY form_seq, seq")]
+        ids = [critique.id for critique in store.critiques(Filters(), None)]
         store.bulk(ids[: len(ids) // 2], "accept", "bench")
         size = Path(store.path).stat().st_size / 1e6
         print(f"database: {index} forms, {stored} critiques, {len(ids) // 2} decided, {size:.0f} MB")
@@ -89,10 +93,10 @@ def main() -> None:
             for _ in range(args.keystrokes):
                 t0 = time.perf_counter()
                 critique = store.next_pending(filters)
-                store.decide(critique["id"], "accept", "bench", expect="pending")
+                store.decide(critique.id, "accept", "bench", expect="pending")
                 t1 = time.perf_counter()
                 nxt = store.next_pending(filters)
-                screen = build_screen(store, nxt, filters, "bench", "上一条：已采纳", forms)
+                screen = build_screen(store, nxt, store.progress(filters, nxt.form_id), "bench", "上一条：已采纳", forms)
                 t2 = time.perf_counter()
                 console.print(screen)
                 console.file.seek(0)

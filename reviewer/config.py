@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import click
+from .errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,13 @@ class Config:
 
 def _coerce(name: str, default: Any, value: Any, source: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise click.UsageError(f"{source}: thresholds.{name} 应为数值，而不是 {value!r}")
+        raise ConfigError(f"{source}: thresholds.{name} 应为数值，而不是 {value!r}")
     if isinstance(default, int):
         if int(value) != value or value < 1:
-            raise click.UsageError(f"{source}: thresholds.{name} 应为正整数")
+            raise ConfigError(f"{source}: thresholds.{name} 应为正整数")
         return int(value)
     if value < 0:
-        raise click.UsageError(f"{source}: thresholds.{name} 不能为负数")
+        raise ConfigError(f"{source}: thresholds.{name} 不能为负数")
     return Decimal(str(value))
 
 
@@ -76,18 +76,18 @@ def load_config(path: str | Path | None) -> Config:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        raise click.UsageError(f"{source}: 配置文件不存在") from None
+        raise ConfigError(f"{source}: 配置文件不存在") from None
     except tomllib.TOMLDecodeError as exc:
-        raise click.UsageError(f"{source}: 不是有效的 TOML（{exc}）") from None
+        raise ConfigError(f"{source}: 不是有效的 TOML（{exc}）") from None
     unknown_sections = set(data) - {"thresholds", "prices", "judge"}
     if unknown_sections:
-        raise click.UsageError(f"{source}: 未知配置节 {', '.join(sorted(unknown_sections))}")
+        raise ConfigError(f"{source}: 未知配置节 {', '.join(sorted(unknown_sections))}")
     defaults = Thresholds()
     known = {f.name: getattr(defaults, f.name) for f in fields(Thresholds)}
     given = data.get("thresholds", {})
     unknown = set(given) - set(known)
     if unknown:
-        raise click.UsageError(f"{source}: 未知阈值 {', '.join(sorted(unknown))}（可用：{', '.join(known)}）")
+        raise ConfigError(f"{source}: 未知阈值 {', '.join(sorted(unknown))}（可用：{', '.join(known)}）")
     values = {k: _coerce(k, known[k], v, source) for k, v in given.items()}
     # Like a printed rate, a floor of 0.9 means 90%: read as percent it would switch the check off.
     if "execution_rate_floor" in values and values["execution_rate_floor"] <= 1:

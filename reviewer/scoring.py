@@ -1,4 +1,4 @@
-"""Recompute every score the way the rules say (shared/domain-rules.md §2).
+"""Recompute every score the way the rules say (docs/domain-rules.md §2).
 
 Nothing printed on the form is trusted: the execution rate, each quantitative
 indicator and the total are recomputed with Decimal arithmetic and compared
@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from decimal import Decimal
 
 from .form import Form, FundsRow, Indicator
-from .values import (
+from .form.values import (
     EQUAL,
     HIGHER,
     LOWER,
@@ -142,7 +142,7 @@ class Scorecard:
 
 
 def infer_direction(indicator: Indicator, target: Quantity, cost: bool) -> str:
-    """shared/form-format.md: explicit direction, else comparator, else level (成本 lower),
+    """docs/form-format.md: explicit direction, else comparator, else level (成本 lower),
     else a date is date, a number higher and text qualitative."""
     if indicator.direction:
         return indicator.direction

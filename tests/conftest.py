@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from formkit import seed_form
-from reviewer.cli import cli
+from reviewer.cli.main import cli
 
 
 @pytest.fixture(autouse=True)

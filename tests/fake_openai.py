@@ -22,7 +22,7 @@ from typing import Any, Callable
 # Loopback traffic must never go through a proxy from the environment.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
-# Real error bodies (shared/llm-endpoints.md §1.1, §1.2).
+# Real error bodies (DeepSeek and DashScope replies, as documented by the vendors).
 DEEPSEEK_400 = {"error": {"message": "This response_format type is unavailable now",
                           "type": "invalid_request_error", "param": None, "code": "invalid_request_error"}}
 DEEPSEEK_422 = {"error": {"message": "Failed to deserialize the JSON body into the target type: response_format: "

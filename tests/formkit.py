@@ -12,7 +12,9 @@ from reviewer.engine import Review, review_form
 from reviewer.form import form_from_data
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "examples" / "zgc-2021.json"
+SEED = ROOT / "examples" / "zgc-2021.json"  # the seed form (docs/findings.md)
+SEED_TEXT = ROOT / "tests" / "fixtures" / "import" / "zgc-2021.txt"  # the seed form as PDF text
+EVAL_SETS = ROOT / "eval_sets"
 
 
 def indicator(level1: str, level2: str, name: str, target: Any, actual: Any, weight: Any, score: Any, **extra: Any) -> dict:

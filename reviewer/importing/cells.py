@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..values import to_simplified
+from ..errors import ReviewerError
+from ..form.values import to_simplified
 
 TITLE = "绩效自评表"
 YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
@@ -96,9 +97,10 @@ class Extracted:
     doubts: list[str] = field(default_factory=list)   # places where the layout was ambiguous
 
 
-class NotAForm(Exception):
+class NotAForm(ReviewerError):
     """A document (or part of one) that holds no readable form; the message is for the reviewer."""
 
     def __init__(self, file: str, message: str):
-        self.file, self.message = file, message
         super().__init__(f"{file}: {message}")
+        # .message is the reason alone; str() names the file too.
+        self.file, self.message = file, message

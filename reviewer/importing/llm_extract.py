@@ -3,8 +3,8 @@
 The model reads the document text into a flat schema of strings "as
 printed"; the result goes through the same reconciliation as a parsed form
 and is marked `method: llm`. Endpoint settings are the judge's
-(REVIEW_BASE_URL / REVIEW_API_KEY / REVIEW_MODEL / profile); the call is
-`llm_client.structured_call` (schema ladder, repair re-ask, retries).
+(REVIEW_BASE_URL / REVIEW_API_KEY / REVIEW_MODEL / profile, from llm.endpoints);
+the call is `llm.client.structured_call` (schema ladder, repair re-ask, retries).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
-from ..llm_client import Endpoint, LLMCallError, structured_call_sync
+from ..errors import ConfigError
+from ..llm.client import LLMCallError, structured_call_sync
+from ..llm.endpoints import Endpoint, resolve_endpoint
 from .cells import Extracted, NotAForm, as_number, printed
 
 MAX_TEXT = 24000  # characters of document text sent; a form is a few thousand
@@ -117,15 +119,11 @@ def extract_with_llm(text: str, source: str, endpoint: Endpoint) -> Extracted:
     return extracted
 
 
-def make_fallback(profile: str | None) -> Callable[[str, str], Extracted]:
-    """The --llm reader, with the judge's endpoint settings. Raises click.UsageError when unset."""
-    import click
-
-    from ..judge import JudgeConfigError, resolve_settings
-
+def make_fallback(profile: str | None, section: dict[str, Any] | None = None) -> Callable[[str, str], Extracted]:
+    """The --llm reader, with the judge's endpoint settings. Raises ConfigError when unset."""
     try:
-        settings = resolve_settings(backend="llm", profile=profile)
-    except JudgeConfigError as error:
-        raise click.UsageError(f"--llm：{error}") from None
-    endpoint = dataclasses.replace(settings.endpoint, max_tokens=max(settings.endpoint.max_tokens, MAX_TOKENS))
+        endpoint = resolve_endpoint(profile=profile, section=section)
+    except ConfigError as error:
+        raise ConfigError(f"--llm：{error.message}") from None
+    endpoint = dataclasses.replace(endpoint, max_tokens=max(endpoint.max_tokens, MAX_TOKENS))
     return lambda text, source: extract_with_llm(text, source, endpoint)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..values import UnreadableValue, format_decimal, parse_amount, parse_rate
+from ..form.values import UnreadableValue, format_decimal, parse_amount, parse_rate
 from .cells import Extracted
 
 BASE_CONFIDENCE = {"xlsx": 1.0, "pdf-table": 0.95, "pdf-text": 0.9, "text": 0.9, "llm": 0.7}

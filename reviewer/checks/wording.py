@@ -1,0 +1,50 @@
+"""How figures and names are written in messages and comments: 410.9, +8.8%, “指标名”, 第3项, clipped text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..form.values import format_decimal, round_half_up
+
+if TYPE_CHECKING:
+    from ..scoring import IndicatorScore
+
+HUNDRED = Decimal(100)
+
+
+def num(value: Decimal, places: int | None = None) -> str:
+    """A figure for a message; `places` rounds half-up, else as printed."""
+    if places is not None:
+        value = round_half_up(value, Decimal(1).scaleb(-places))
+    return format_decimal(value)
+
+
+def pct(fraction: Decimal) -> str:
+    """+8.8%, -45.5%: a change as a signed percentage with one decimal."""
+    value = round_half_up(fraction * HUNDRED, Decimal("0.1"))
+    return f"{'+' if value > 0 else ''}{format_decimal(value)}%"
+
+
+def share(fraction: Decimal) -> str:
+    return f"{format_decimal(round_half_up(fraction * HUNDRED, Decimal('0.1')))}%"
+
+
+def quoted(row: "IndicatorScore") -> str:
+    return f"“{row.name}”"
+
+
+def indices_label(rows: list[int]) -> str:
+    return "、".join(f"第{i + 1}项" for i in rows)
+
+
+
+def clip(text: object, width: int = 60) -> str:
+    """Text on one line, cut to `width` characters with an ellipsis."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def bigrams(text: str) -> set[str]:
+    """The pairs of adjacent characters in a text: how much two Chinese texts share."""
+    return {text[i:i + 2] for i in range(len(text) - 1)}

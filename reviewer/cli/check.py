@@ -1,0 +1,119 @@
+"""`review FORM...`: review forms and store their critiques (the default command)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..engine import Engine
+from ..form import FormError
+from ..review import Review
+from ..store import JudgeCache, Store
+from .errors import ReviewCommand, Refused
+from .options import config_option, db_option, judge_options, judge_settings, load_config
+from .render import json_line, judge_report_line, print_review, review_json, summary_table
+
+PROGRESS_FROM = 10
+
+
+def expand_paths(paths: tuple[str, ...]) -> list[Path]:
+    """Files as given; folders become the *.json files below them, sorted."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
+    """The files, advancing a progress bar on stderr as each is taken."""
+    if not show:
+        yield from files
+        return
+    progress = Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=Console(stderr=True), transient=True)
+    with progress:
+        task = progress.add_task("review", total=len(files))
+        for path in files:
+            yield path
+            progress.advance(task)
+
+
+@click.command(name="check", cls=ReviewCommand)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per form.")
+@click.option("--details/--no-details", default=None, help="Full report per form (default: only for a single form).")
+@click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
+@click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
+@config_option
+@db_option
+@judge_options
+def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments: bool, config_path: str | None,
+          no_store: bool, db_path: str, judge_opts: dict) -> None:
+    """Review one or more forms (files or folders of *.json).
+
+    Prints the recomputed scorecard, the findings grouped by severity and a
+    suggested comment for each. With several forms, a summary table follows.
+    Exit status 2 when a file cannot be read; the other files are still reviewed.
+    Each form is stored with its critiques in the database (--db) for sign-off
+    with `review session`; reviewing it again stores nothing twice.
+    """
+    config = load_config(config_path)
+    settings = judge_settings(judge_opts, config)
+    files = expand_paths(paths)
+    if not files:
+        raise click.UsageError("没有找到 .json 表单文件")
+    console = Console(highlight=False)
+    single = len(files) == 1
+    show_details = single if details is None else details
+    show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
+    rows: list[Review | tuple[str, str]] = []
+    failed = 0
+    cache = JudgeCache(db_path) if settings.backend == "llm" else None
+    store: Store | None = None  # opened on the first readable form: a refused file writes nothing
+    try:
+        with Engine(config, settings, cache) as engine:
+            for outcome in engine.run(with_progress(files, show_progress)):
+                if isinstance(outcome, FormError):
+                    failed += 1
+                    if as_json:
+                        click.echo(json_line({"file": outcome.file, "error": str(outcome)}))
+                    elif single:
+                        raise Refused(str(outcome), 2)
+                    else:
+                        click.echo(f"错误：{outcome}", err=True)
+                    rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
+                    continue
+                if not no_store:
+                    store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
+                    saved = store.save_review(outcome)
+                    if saved.carried and not as_json:
+                        click.echo(f"{outcome.file}：表单已修改，作为新版本保存，沿用上一版本 {saved.carried} 条决定",
+                                   err=True)
+                rows.append(outcome)
+                if as_json:
+                    click.echo(json_line(review_json(outcome)))
+                elif show_details:
+                    print_review(console, outcome, comments=comments)
+            summaries = engine.summaries
+    finally:
+        if store is not None:
+            store.close()
+        if cache is not None:
+            cache.close()
+    if not as_json and not single:
+        console.print(summary_table(rows))
+    line = judge_report_line(settings, summaries)
+    if line and not as_json:
+        click.echo(line, err=True)
+    if failed:
+        sys.exit(2)
+

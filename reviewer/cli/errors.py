@@ -1,0 +1,47 @@
+"""The one place where the library's exceptions become what a reviewer sees on the command line:
+an `错误：…` line (or click's usage error for a bad setting) and an exit status. No traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import ConfigError, ReviewerError
+from ..evaluation.evaluate import EvalSetError
+from ..form import FormError
+from ..importing import NotAForm
+
+# A file or set that cannot be read is status 2, like a usage error; a refused change is 1.
+EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2}
+
+
+class Refused(click.ClickException):
+    """A ReviewerError as click shows it: `错误：…` on stderr."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"错误：{self.message}", err=True)
+
+
+def exit_status(error: ReviewerError) -> int:
+    return next((status for kind, status in EXIT_STATUS.items() if isinstance(error, kind)), 1)
+
+
+def as_click(error: ReviewerError, ctx: click.Context | None = None) -> click.ClickException:
+    if isinstance(error, ConfigError):
+        return click.UsageError(error.message, ctx=ctx)
+    return Refused(str(error), exit_status(error))
+
+
+class ReviewCommand(click.Command):
+    """Every `review` command: library errors become messages, never tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReviewerError as error:
+            raise as_click(error, ctx) from None

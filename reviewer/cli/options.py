@@ -1,0 +1,93 @@
+"""Options shared by several commands, as small decorators (the simonw/llm style)."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+from typing import Any, Callable
+
+import click
+
+from ..config import Config, load_config
+from ..judge.settings import BACKENDS, DEFAULT_CONCURRENCY, JudgeSettings, resolve_settings
+from ..llm.endpoints import DEFAULT_TIMEOUT, PROFILES
+
+
+def config_option(func: Callable) -> Callable:
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False),
+        help="TOML file overriding check thresholds (see README).",
+    )(func)
+
+
+def db_option(func: Callable) -> Callable:
+    return click.option(
+        "--db", "db_path", default="review.db", envvar="REVIEW_DB", show_default=True,
+        type=click.Path(dir_okay=False), help="SQLite database for critiques and decisions (env REVIEW_DB).",
+    )(func)
+
+
+def default_reviewer() -> str:
+    return os.environ.get("REVIEWER") or getpass.getuser()
+
+
+def reviewer_option(func: Callable) -> Callable:
+    return click.option("--reviewer", default=default_reviewer, show_default="$REVIEWER 或登录名",
+                        help="Name recorded with each decision.")(func)
+
+
+def filter_options(func: Callable) -> Callable:
+    for option in reversed([
+        click.option("--form", "forms", multiple=True,
+                     help="Form id prefix, part of its file path, or part of the project name."),
+        click.option("--code", "codes", multiple=True, help="Finding code, e.g. ROUNDING (repeatable)."),
+        click.option("--severity", "severities", multiple=True, type=click.Choice(["error", "warning", "info"]),
+                     help="Only findings of this severity (repeatable)."),
+        click.option("--source", type=click.Choice(["rules", "judge"]), help="Only rule checks or only judge verdicts."),
+    ]):
+        func = option(func)
+    return func
+
+
+JUDGE_OPTION_NAMES = ("judge_backend", "base_url", "model", "profile", "concurrency", "timeout")
+
+
+def judge_options(func: Callable) -> Callable:
+    """--judge, --base-url, --model, --profile, --concurrency, --timeout, gathered into `judge_opts`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["judge_opts"] = {name: kwargs.pop(name) for name in JUDGE_OPTION_NAMES}
+        return func(*args, **kwargs)
+
+    options = [
+        click.option("--judge", "judge_backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
+                     help="Who judges the deviation explanations: offline rules, or a model (auto: the model "
+                          "when an endpoint or model is configured)."),
+        click.option("--base-url", envvar="REVIEW_BASE_URL",
+                     help="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1 (env REVIEW_BASE_URL). "
+                          "The key comes from REVIEW_API_KEY."),
+        click.option("--model", envvar="REVIEW_MODEL", help="Model name (env REVIEW_MODEL)."),
+        click.option("--profile", envvar="REVIEW_PROFILE", type=click.Choice(sorted(PROFILES), case_sensitive=False),
+                     help="Endpoint profile: structured-output mode and thinking switch (env REVIEW_PROFILE)."),
+        click.option("--concurrency", type=click.IntRange(min=1), default=None,
+                     help=f"Model calls in flight at once [default: {DEFAULT_CONCURRENCY}]."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+                     help=f"Seconds per model call before it is retried [default: {DEFAULT_TIMEOUT:g}]."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def judge_settings(opts: dict[str, Any], config: Config) -> JudgeSettings:
+    """The judge the options ask for (ConfigError when they cannot work)."""
+    return resolve_settings(
+        backend=opts["judge_backend"], base_url=opts["base_url"], model=opts["model"], profile=opts["profile"],
+        concurrency=opts["concurrency"], timeout=opts["timeout"], config=config,
+    )
+
+
+__all__ = ["config_option", "db_option", "reviewer_option", "filter_options", "judge_options", "judge_settings",
+           "default_reviewer", "load_config"]

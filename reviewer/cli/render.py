@@ -1,0 +1,226 @@
+"""What the reviewer sees: the terminal report, the summary table, JSON Lines."""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL, TITLE
+from ..checks.wording import clip
+from ..form.values import format_decimal
+from ..judge.settings import JudgeSettings
+from ..review import Review
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def number(value: Decimal | int | None) -> Any:
+    """A JSON number as printed: 2 stays 2, 1.83 stays 1.83."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        return int(value)
+    return float(value)
+
+
+def _score(value: Decimal | None) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    card = review.card
+    return {
+        "file": review.file,
+        "form_id": review.form_id,
+        "name": review.form.name,
+        "year": review.form.year,
+        "claimed_total": number(card.claimed_total),
+        "recomputed_total": float(card.recomputed_total),
+        "indicators": [
+            {
+                "index": row.index,
+                "name": row.name,
+                "direction": row.direction,
+                "claimed": number(row.claimed),
+                "recomputed": None if row.recomputed is None else float(row.recomputed),
+            }
+            for row in card.indicators
+        ],
+        "findings": [finding.to_json() for finding in review.findings],
+        "judge": review.judge or {
+            "backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
+            "prompt_tokens": 0, "completion_tokens": 0,
+        },
+    }
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _delta(claimed: Decimal, recomputed: Decimal | None) -> Text:
+    if recomputed is None:
+        return Text("")
+    delta = claimed - recomputed
+    if delta == 0:
+        return Text("")
+    sign = "+" if delta > 0 else ""
+    return Text(f"{sign}{format_decimal(delta)}", style="red" if abs(delta) >= Decimal("0.01") else "")
+
+
+def header(review: Review) -> Group:
+    form, card, funds = review.form, review.card, review.card.funds
+    money = form.funds.unit
+    title = Text.assemble((form.name, "bold"), f"（{form.year}年度）")
+    who = Text(f"{form.department} · {form.unit}    {review.file}", style="dim")
+    diff = card.claimed_total - card.recomputed_total
+    total = Text.assemble(
+        "自评总分 ", (format_decimal(card.claimed_total), "bold"),
+        "    复核总分 ", (format_decimal(card.recomputed_total), "bold green" if diff == 0 else "bold red"),
+    )
+    if diff:
+        total.append(f"    差额 {'+' if diff > 0 else ''}{format_decimal(diff)}", style="red")
+    printed_rate = form.funds.execution_rate
+    rate = "—" if funds.rate_percent is None else f"{format_decimal(funds.rate_percent.quantize(Decimal('0.01')))}%"
+    execution = Text(
+        f"预算执行：全年预算 {_score(funds.budget)}{money}，执行 {_score(funds.executed)}{money}，"
+        f"执行率 {'—' if printed_rate is None else format_decimal(printed_rate.percent) + '%'}（复核 {rate}），"
+        f"得分 {format_decimal(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
+    )
+    parts = [title, who, total, execution]
+    mark = form.extensions.get("x-import")
+    if isinstance(mark, dict):
+        parts.append(Text(f"导入方式：{mark.get('method', '?')}，可信度 {mark.get('confidence', '?')}"
+                          + ("，存在未核对一致的数据" if mark.get("disagreements") else ""), style="magenta"))
+    judge = review.judge
+    if judge.get("backend"):
+        model = f"（{judge['model']}）" if judge.get("model") else ""
+        parts.append(Text(f"偏差说明评判：{judge['backend']}{model}", style="dim"))
+    return Group(*parts)
+
+
+def scorecard_table(review: Review, width: int = 100) -> Table:
+    # Numbers never wrap; the three text columns share what is left of the
+    # line, so long Chinese names are clipped rather than pushing numbers off.
+    text_room = max(30, width - 48)
+    value_width = max(10, min(32, text_room // 4))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    # On a narrow terminal names and values wrap: clipped names all look alike and
+    # a clipped "4978.…" hides the very figure being checked.
+    narrow = width < 110
+    wrap = {"overflow": "fold", "no_wrap": False} if narrow else {"overflow": "ellipsis", "no_wrap": True}
+    table.add_column("指标", width=text_room - 2 * value_width, **wrap)
+    table.add_column("指标值", width=value_width, **wrap)
+    table.add_column("实际值", width=value_width, **wrap)
+    for label in ("分值", "自评", "复核", "Δ"):
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column("方式", style="dim", no_wrap=True)
+    flagged = {i for f in review.findings for i in f.indicators if f.severity != "info"}
+    for row in review.card.indicators:
+        style = "yellow" if row.index in flagged else None
+        table.add_row(
+            str(row.index + 1),
+            Text(clip(row.name, 40), style=style or ""),
+            clip(str(row.indicator.target), 20),
+            clip(str(row.indicator.actual), 20),
+            format_decimal(row.weight),
+            format_decimal(row.claimed),
+            _score(row.recomputed),
+            _delta(row.claimed, row.recomputed),
+            DIRECTION_LABEL[row.direction],
+        )
+    return table
+
+
+def findings_block(review: Review, comments: bool = True) -> Group:
+    parts: list[Any] = []
+    for severity in ("error", "warning", "info"):
+        group = [f for f in review.findings if f.severity == severity]
+        if not group:
+            continue
+        parts.append(Text(f"{SEVERITY_LABEL[severity]}（{len(group)}）", style=SEVERITY_STYLE[severity] + " underline"))
+        for finding in group:
+            where = "、".join(str(i + 1) for i in sorted(finding.indicators)) or "全表"
+            line = Text.assemble(
+                (f"{finding.code}", SEVERITY_STYLE[severity]), f" {TITLE.get(finding.code, '')}",
+                (f" [指标 {where}]", "dim"),
+            )
+            if finding.verdict:
+                line.append(f" 评判：{finding.verdict}", style="bold")
+            parts.append(Padding(Group(line, Text(finding.message)), (0, 0, 0, 2)))
+            if comments and finding.comment:
+                parts.append(Padding(Text(f"建议意见：{finding.comment}", style="dim"), (0, 0, 0, 4)))
+    if not parts:
+        parts.append(Text("未发现问题。", style="green"))
+    return Group(*parts)
+
+
+def print_review(console: Console, review: Review, comments: bool = True) -> None:
+    console.print(header(review))
+    console.print(scorecard_table(review, console.width))
+    console.print(findings_block(review, comments=comments))
+    counts = review.counts()
+    console.print(Text(f"错误 {counts['error']} · 警告 {counts['warning']} · 提示 {counts['info']}", style="bold"))
+    console.print()
+
+
+def short_names(files: list[str]) -> dict[str, str]:
+    """Paths below their common folder: what tells the rows apart."""
+    if len(files) < 2:
+        return {f: Path(f).name for f in files}
+    try:
+        base = os.path.commonpath([os.path.abspath(f) for f in files])
+    except ValueError:
+        return {f: f for f in files}
+    if os.path.isfile(base):
+        base = os.path.dirname(base)
+    return {f: os.path.relpath(os.path.abspath(f), base) for f in files}
+
+
+def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
+    names = short_names([row[0] if isinstance(row, tuple) else row.file for row in rows])
+    table = Table(title="汇总", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("文件", overflow="fold")
+    table.add_column("项目", ratio=1, overflow="fold")
+    table.add_column("自评", justify="right")
+    table.add_column("复核", justify="right")
+    table.add_column("错误", justify="right", style="red")
+    table.add_column("警告", justify="right", style="yellow")
+    table.add_column("提示", justify="right", style="cyan")
+    for row in rows:
+        if isinstance(row, tuple):
+            file, error = row
+            table.add_row(names[file], Text(error, style="red"), "", "", "", "", "")
+            continue
+        counts = row.counts()
+        table.add_row(
+            names[row.file], row.form.name, format_decimal(row.card.claimed_total), format_decimal(row.card.recomputed_total),
+            str(counts["error"]), str(counts["warning"]), str(counts["info"]),
+        )
+    return table
+
+
+def judge_report_line(settings: JudgeSettings, summaries: list[dict[str, Any]]) -> str | None:
+    """One line for stderr after a model run: calls, cache hits, errors, tokens, cost."""
+    if settings.backend != "llm" or not summaries:
+        return None
+    total = {key: sum(s.get(key) or 0 for s in summaries)
+             for key in ("judged", "calls", "cached", "fallbacks", "errors", "prompt_tokens",
+                         "completion_tokens", "cached_tokens")}
+    costs = [s["cost"] for s in summaries if s.get("cost") is not None]
+    cost = f"，费用 {sum(costs):.4f}" if costs else ""
+    return (f"偏差说明评判（{settings.endpoint.model}）：{total['judged']} 项，调用 {total['calls']} 次，"
+            f"缓存命中 {total['cached']}，规则兜底 {total['fallbacks']}，失败 {total['errors']}，"
+            f"输入 {total['prompt_tokens']} / 输出 {total['completion_tokens']} / 缓存 {total['cached_tokens']} tokens{cost}")

@@ -1,0 +1,206 @@
+"""Read a form.json file: bytes in any encoding units use, JSON with duplicate keys and lone
+surrogates refused, then the models of model.py. Every refusal is a FormError naming the file
+and the JSON path (docs/form-format.md, "What is an error")."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import ReviewerError
+from .model import Form, _NonFinite
+
+
+class FormError(ReviewerError):
+    """A file that cannot be read as a form. str() is the reviewer's message."""
+
+    def __init__(self, file: str, path: str, message: str):
+        where = f"{path}: " if path else ""
+        super().__init__(f"{file}: {where}{message}")
+        # .message is the reason alone; str() names the file and the path too.
+        self.file, self.path, self.message = file, path, message
+
+
+_MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "未知字段（拼写错误？自定义字段请以 x- 开头）",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "list_type": "应为数组",
+    "literal_error": "取值不在允许范围内",
+}
+
+
+def _json_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in ("function-before[_amount(), decimal]",) or "function-" in str(part):
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _first_error(error: ValidationError) -> tuple[str, str]:
+    details = error.errors(include_url=False)
+    # Prefer the most specific error: a value problem over a union's type noise.
+    details.sort(key=lambda d: (d["type"] != "value_error", -len(d["loc"])))
+    detail = details[0]
+    loc = tuple(p for p in detail["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "decimal", "none"))))
+    if detail["type"] == "value_error":
+        message = str(detail["ctx"]["error"])
+    elif detail["type"] == "literal_error":
+        allowed = " / ".join(re.findall(r"'([^']*)'", detail["ctx"]["expected"]))
+        message = f'{_MESSAGES["literal_error"]}："{detail["input"]}"（可用 {allowed}）'
+    else:
+        message = _MESSAGES.get(detail["type"], detail["msg"])
+    return _json_path(loc), message
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (Chinese Windows)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+class _Pairs(dict):
+    """A JSON object; `duplicate` names a key that was given twice."""
+
+    duplicate: str | None = None
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
+    obj = _Pairs(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                obj.duplicate = key
+                break
+            seen.add(key)
+    return obj
+
+
+def _walk(node: Any, path: str = ""):  # noqa: ANN202 - a generator of (path, node)
+    """Every node of parsed JSON with its path: indicators[3].weight."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}[{index}]")
+
+
+def _find_duplicate(data: Any) -> tuple[str, str] | None:
+    return next(((path, node.duplicate) for path, node in _walk(data)
+                 if isinstance(node, _Pairs) and node.duplicate is not None), None)
+
+
+def parse_json_text(text: str, file: str) -> Any:
+    has_duplicate = False
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict:
+        nonlocal has_duplicate
+        obj = _pairs_hook(pairs)
+        has_duplicate = has_duplicate or obj.duplicate is not None
+        return obj
+
+    try:
+        data = json.loads(text, object_pairs_hook=hook, parse_float=Decimal, parse_constant=_NonFinite)
+    except json.JSONDecodeError as exc:
+        raise FormError(file, "", f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{_json_reason(exc.msg)}）") from None
+    except RecursionError:
+        raise FormError(file, "", "JSON 嵌套过深") from None
+    except ValueError:
+        # Python refuses integer literals of more than 4,300 digits.
+        raise FormError(file, "", "数值位数过多，不是可读的金额或分值") from None
+    if has_duplicate:
+        path, key = _find_duplicate(data) or ("", "?")
+        raise FormError(file, path, f'键 "{key}" 重复出现')
+    # Only a \\uD800-\\uDFFF escape can make one; most files have none, so skip the walk.
+    escaped = "\\u" in text and _SURROGATE_ESCAPE.search(text)
+    broken = _find_lone_surrogate(data) if escaped else None
+    if broken is not None:
+        raise FormError(file, broken, "含有无效的 Unicode 字符（孤立的代理项 \\ud800–\\udfff）")
+    return data
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _find_lone_surrogate(data: Any) -> str | None:
+    """A \\ud800 escape with no partner decodes to a str no file or database can hold."""
+    for path, node in _walk(data):
+        texts = [node] if isinstance(node, str) else list(node) if isinstance(node, dict) else []
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return path or "$"
+    return None
+
+
+def _json_reason(msg: str) -> str:
+    reasons = {
+        "Expecting value": "缺少值或文件不完整",
+        "Expecting ',' delimiter": "缺少逗号",
+        "Expecting property name enclosed in double quotes": "键名须用双引号",
+        "Extra data": "结尾有多余内容",
+        "Unterminated string starting at": "字符串未结束",
+        "Expecting ':' delimiter": "缺少冒号",
+        "Invalid control character at": "含有非法控制字符",
+    }
+    return reasons.get(msg, msg)
+
+
+def form_from_data(data: Any, file: str) -> Form:
+    if not isinstance(data, dict):
+        raise FormError(file, "", "顶层应为 JSON 对象")
+    try:
+        return Form.model_validate(data)
+    except ValidationError as exc:
+        path, message = _first_error(exc)
+        raise FormError(file, path, message) from None
+
+
+def read_form_bytes(data: bytes, file: str) -> Form:
+    if not data.strip():
+        raise FormError(file, "", "文件为空")
+    if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FormError(file, "", "不是文本文件（含二进制内容）")
+    try:
+        text = decode_bytes(data)
+    except UnicodeDecodeError:
+        raise FormError(file, "", "无法识别的文件编码（支持 UTF-8、GBK/GB18030）") from None
+    return form_from_data(parse_json_text(text, file), file)
+
+
+def read_form(path: str | Path) -> Form:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FormError(str(path), "", "文件不存在") from None
+    except IsADirectoryError:
+        raise FormError(str(path), "", "是目录，不是文件") from None
+    except OSError as exc:
+        raise FormError(str(path), "", f"无法读取：{exc.strerror}") from None
+    return read_form_bytes(data, str(path))

@@ -1,0 +1,131 @@
+"""What the judge works on: one explanation beside its gap (JudgeCase), and what it says (Verdict).
+
+`judge_cases` picks the explanations of a reviewed form that stand beside a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..checks.catalogue import VERDICTS, Finding  # noqa: F401  VERDICTS is part of the judge's vocabulary
+from ..checks.rows import explanation_required, is_empty_explanation, pair_cost_rows
+from ..config import Thresholds
+from ..llm.endpoints import Usage
+from ..review import Review
+from ..scoring import IndicatorScore
+
+# EXPLANATION_NO_MEASURE is left out: it fires on every explanation, gap or not.
+FLAGGING = ("COST_COUNT_DIVERGENCE", "EXPLANATION_MISSING", "EXPLANATION_REUSED")
+
+
+@dataclass(repr=False)
+class JudgeCase:
+    """One explanation to judge: an indicator of a review, with its paired row and findings."""
+
+    review: Review
+    index: int
+    pair: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why an explanation is required here
+
+    def __repr__(self) -> str:  # the review is large; asyncio task reprs must stay cheap
+        return f"JudgeCase({self.review.file!r}, index={self.index}, pair={self.pair})"
+
+    @property
+    def row(self) -> IndicatorScore:
+        return self.review.card.indicators[self.index]
+
+    @property
+    def pair_row(self) -> IndicatorScore | None:
+        return None if self.pair is None else self.review.card.indicators[self.pair]
+
+    @property
+    def explanation(self) -> str:
+        return (self.row.indicator.explanation or "").strip()
+
+    @property
+    def blank(self) -> bool:
+        return is_empty_explanation(self.row.indicator.explanation)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.review.form_id, self.index)
+
+    def codes(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    tags: tuple[str, ...]
+    comment: str
+    reason: str
+    source: str  # judge:rules or judge:llm
+    evidence: tuple[str, ...] = ()
+    model: str | None = None
+    prompt_version: str | None = None
+    error: str | None = None  # the LLM failure this rules verdict stands in for
+    cached: bool = False
+    usage: Usage = field(default_factory=Usage)
+    rules: "Verdict | None" = None  # the rules verdict, beside an LLM one
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict, "tags": list(self.tags), "comment": self.comment, "reason": self.reason,
+            "source": self.source, "evidence": list(self.evidence), "model": self.model,
+            "prompt_version": self.prompt_version, "error": self.error, "cached": self.cached,
+            "rules_verdict": self.rules.verdict if self.rules else None,
+        }
+
+
+@dataclass
+class JudgeResult:
+    case: JudgeCase
+    verdict: Verdict
+
+
+def _pairs(review: Review) -> dict[int, int]:
+    partner: dict[int, int] = {}
+    for quantity, cost in pair_cost_rows(review.card):
+        partner.setdefault(quantity.index, cost.index)
+        partner.setdefault(cost.index, quantity.index)
+    return partner
+
+
+def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[JudgeCase]:
+    """The indicators whose explanation stands beside a gap, in form order.
+
+    An explanation is judged where one is required (a gap) or where a check
+    flagged the row (COST_COUNT_DIVERGENCE, EXPLANATION_*). For a diverging
+    pair, the row that carries the explanation is judged (both if both do;
+    the cost row if neither does).
+    """
+    thresholds = thresholds or Thresholds()
+    partner = _pairs(review)
+    flagged: dict[int, list[Finding]] = {}
+    for finding in review.findings:
+        for index in finding.indicators:
+            flagged.setdefault(index, []).append(finding)
+    chosen: set[int] = set()
+    for row in review.card.indicators:
+        has_text = not is_empty_explanation(row.indicator.explanation)
+        codes = {f.code for f in flagged.get(row.index, [])}
+        if has_text and (explanation_required(row, thresholds) or codes & set(FLAGGING)):
+            chosen.add(row.index)
+        elif not has_text and "EXPLANATION_MISSING" in codes:
+            chosen.add(row.index)
+    for finding in review.findings:
+        if finding.code != "COST_COUNT_DIVERGENCE":
+            continue
+        quantity, cost = finding.indicators
+        texts = [i for i in (quantity, cost) if not is_empty_explanation(review.card.indicators[i].indicator.explanation)]
+        chosen.update(texts or [cost])
+    cases = []
+    for index in sorted(chosen):
+        pair = partner.get(index)
+        related = [f for f in review.findings if index in f.indicators or (pair is not None and pair in f.indicators)]
+        row = review.card.indicators[index]
+        cases.append(JudgeCase(review, index, pair, related, explanation_required(row, thresholds)))
+    return cases

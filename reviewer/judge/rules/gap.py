@@ -1,0 +1,506 @@
+"""How far a row moved, and whether the figures an explanation gives account for it.
+
+A reviewer sets the figures of an explanation against A − B in the row's unit
+(eval_sets/README.md labelling guide, docs/domain-rules.md §3 item 1): one
+figure is the gap, or parts add up to it, or a count times a per-unit figure
+makes it, or a whole split into parts gives the row's share, or durations make
+the delay of a late date. Figures that overshoot the gap, or a split whose
+share the row does not show, are refuted by the form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from ...checks.wording import num, pct, quoted
+from ...form.values import MONEY_SCALE, convert_units
+from ...scoring import ONE, IndicatorScore
+from ..case import JudgeCase
+from .signals import COUNTERS, Figure, TextSignals
+
+# --- the gap, in figures ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One row's move: A → B in one unit."""
+
+    row: IndicatorScore
+    a: Decimal | None
+    b: Decimal | None
+    unit: str
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.a is None or self.b is None or not self.a:
+            return None
+        return self.b / self.a - ONE
+
+    @property
+    def moved(self) -> str:
+        """up, down, same or unknown."""
+        if self.a is None or self.b is None:
+            return "unknown"
+        return "up" if self.b > self.a else "down" if self.b < self.a else "same"
+
+    def text(self) -> str:
+        if self.a is None or self.b is None:
+            return f"{quoted(self.row)}年度指标值“{self.row.target.raw}”，实际完成值“{self.row.actual.raw}”"
+        change = f"（{pct(self.change)}）" if self.change is not None and self.moved != "same" else "（未变）"
+        return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
+
+
+_LEADING_COUNT = re.compile(r"^\D{0,6}?(\d+)\s*(个|家|项|所|座|处|户|人|名|台|套|条|村|镇|乡|县)")
+
+
+def _side(row: IndicatorScore, money: str) -> Side:
+    if row.target.is_number and row.target.unit in MONEY_SCALE and row.actual.is_number:
+        return Side(row, convert_units(row.target, money), convert_units(row.actual, money), money)
+    if row.target_value is None and row.actual_value is None and row.direction == "qualitative":
+        # "7个县（市、区）建立统一管护主体" → "5个已建立，2个正在组建": the counts in front size the gap
+        said = [_LEADING_COUNT.match(q.raw.strip()) for q in (row.target, row.actual)]
+        if all(said) and said[0].group(2) == said[1].group(2) and int(said[1].group(1)) < int(said[0].group(1)):
+            return Side(row, Decimal(said[0].group(1)), Decimal(said[1].group(1)), said[0].group(2))
+    return Side(row, row.target_value, row.actual_value, row.target.unit)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The computed figures behind one judgement (code arithmetic, never the model's)."""
+
+    row: Side
+    pair: Side | None
+    count: Side | None  # the quantity side of a cost/quantity pair
+    cost: Side | None  # the cost side
+    unit_planned: Decimal | None
+    unit_actual: Decimal | None
+    bases: tuple[tuple[Decimal, str], ...] = ()  # counts printed on the form's other rows: shares are taken of them
+
+    @property
+    def unit_change(self) -> Decimal | None:
+        if self.unit_planned is None or self.unit_actual is None or not self.unit_planned:
+            return None
+        return self.unit_actual / self.unit_planned - ONE
+
+    def lines(self) -> list[str]:
+        lines = [self.row.text()]
+        if self.pair is not None:
+            role = "数量" if self.row.row.cost else "成本"
+            lines.append(f"对应{role}指标" + self.pair.text())
+        if self.unit_planned is not None:
+            unit = self.count.unit or "个"
+            money = self.cost.unit
+            actual = f"{num(self.unit_actual, 2)}{money}/{unit}" if self.unit_actual is not None else "无法计算（实际数量为0）"
+            change = f"（{pct(self.unit_change)}）" if self.unit_change is not None else ""
+            lines.append(f"单位成本由计划{num(self.unit_planned, 2)}{money}/{unit}变为{actual}{change}")
+        return lines
+
+
+def gap_of(case: JudgeCase) -> Gap:
+    money = case.review.form.funds.unit
+    row = _side(case.row, money)
+    pair = None if case.pair_row is None else _side(case.pair_row, money)
+    count = cost = None
+    if pair is not None:
+        cost, count = (row, pair) if case.row.cost else (pair, row)
+    unit_planned = unit_actual = None
+    if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
+        unit_planned = cost.a / count.a
+        unit_actual = cost.b / count.b if count.b > 0 else None
+    return Gap(row, pair, count, cost, unit_planned, unit_actual, _bases(case))
+
+
+def _bases(case: JudgeCase) -> tuple[tuple[Decimal, str], ...]:
+    """The counts on the form's other rows (5436户 of 补贴发放户数): a share row's failures are a part of one."""
+    found = []
+    for i, other in enumerate(case.review.card.indicators):
+        unit = other.target.unit or other.actual.unit
+        if i == case.index or unit not in COUNTERS:
+            continue
+        found += [(v, unit) for v in (other.target_value, other.actual_value) if v is not None and v > 0]
+    return tuple(found)
+
+
+# --- arithmetic on figures -----------------------------------------------------------
+# A reviewer sets the figures an explanation gives against A − B: one of them is the gap, or
+# several parts add up to it, or a count times a per-unit figure makes it, or a whole split
+# into parts gives the row's share. These helpers do that arithmetic on plain Decimals.
+
+Reading = tuple[Decimal, Decimal]  # a value in the row's unit, and its rounding tolerance
+
+
+def near(value: Decimal, truth: Decimal, tolerance: Decimal) -> bool:
+    return abs(value - truth) <= tolerance
+
+
+def parts_make(reads: list[Reading], size: Decimal) -> bool:
+    """One figure, or several added together, equals the gap (any selection of the first twelve)."""
+    sums: list[Reading] = [(Decimal(0), Decimal(0))]
+    for value, tolerance in reads[:12]:
+        sums += [(v + value, t + tolerance) for v, t in sums]
+    return any(near(v, size, t) for v, t in sums[1:])
+
+
+def net_parts_make(reads: list[Reading], size: Decimal) -> bool:
+    """Some parts less others equal the gap: 少购6台少支出192万元, 升级追加190.4万元, 相抵后少1.6万元."""
+    sums: list[tuple[Decimal, Decimal, bool, bool]] = [(Decimal(0), Decimal(0), False, False)]
+    for value, tolerance in reads[:8]:  # each part added, subtracted or left out: 3^8 sums at most
+        sums += [step for v, t, plus, minus in sums
+                 for step in ((v + value, t + tolerance, True, minus), (v - value, t + tolerance, plus, True))]
+    return any(plus and minus and near(abs(v), size, t) for v, t, plus, minus in sums)
+
+
+def product_makes(counts: list[Decimal], rates: list[Reading], size: Decimal) -> bool:
+    """A count times a per-unit figure equals the gap: 88部 × 每部25万元 = 2200万元."""
+    return any(
+        near(count * rate, size, max(tolerance * count, size / 200))
+        for count in counts for rate, tolerance in rates if count > 1
+    )
+
+
+def base_moves(counts: list[Decimal], a: Decimal, b: Decimal) -> bool:
+    """Two counts stand in the ratio of B to A: the base the target was sized on moved, and the row
+    moved with it (250 → 205 名失能老人 beside 3000 → 2460 人次, both 82%)."""
+    if not a or not b:
+        return False
+    share = min(a, b) / max(a, b)
+    return any(abs(x / y - share) <= Decimal("0.001") for x in counts for y in counts if 1 < x < y)
+
+
+def split_wholes(counts: list[Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """(part, other part, whole) where two counts add up to a third: 170 + 30 = 200 条."""
+    found = []
+    for i, x in enumerate(counts):
+        for z in counts[i + 1:]:
+            if x > 0 and z > 0 and x + z in counts:
+                found.append((x, z, x + z))
+    return found
+
+
+# --- setting figures against the row --------------------------------------------------
+
+def missed(side: Side) -> bool:
+    if side.a is None or side.b is None:
+        return bool(side.row.late)
+    short = {"higher": side.b < side.a, "lower": side.b > side.a, "equal": side.b != side.a}
+    return short.get(side.row.direction, False)
+
+
+_ROW_UNIT = {"％": "%", "个工作日": "工作日"}
+
+
+def _tolerance(value: Decimal) -> Decimal:
+    """Half a unit of the last printed digit: 480 → 0.5, 67.4 → 0.05."""
+    exponent = value.as_tuple().exponent
+    return Decimal(5) / Decimal(10) ** (1 - min(exponent, 0))
+
+
+def _in_row_unit(figure: Figure, unit: str) -> tuple[Decimal, Decimal] | None:
+    """The figure and its rounding tolerance in the row's unit; None where the units do not compare."""
+    unit = _ROW_UNIT.get(unit, unit)
+    if figure.unit == unit or (figure.unit == "pp" and unit == "%"):
+        return figure.value, _tolerance(figure.value)
+    if figure.unit == "万" and unit in MONEY_SCALE:  # 少花156万 beside a money row
+        figure = Figure(figure.value, "万元", figure.approx)
+    if figure.money and unit in MONEY_SCALE:
+        scale = MONEY_SCALE[figure.unit] / MONEY_SCALE[unit]
+        return figure.value * scale, _tolerance(figure.value) * scale
+    return None
+
+
+def _close(figure: Figure, read: tuple[Decimal, Decimal], truth: Decimal) -> bool:
+    value, tolerance = read
+    if figure.approx:  # 约…
+        tolerance = max(tolerance, abs(truth) / 10)
+    return abs(value - truth) <= tolerance
+
+
+def _gap_matches(side: Side, figure: Figure) -> bool:
+    """The claimed gap is A − B in the row's unit, or (for a percentage) the relative change; other units pass."""
+    readings = []
+    read = _in_row_unit(figure, side.unit)
+    if read is not None:
+        readings.append((read, abs(side.a - side.b)))
+    if figure.unit == "%" and side.change is not None:  # 较目标低4.7% may be relative
+        readings.append(((figure.value, _tolerance(figure.value)), abs(side.change) * 100))
+    return not readings or any(_close(figure, read, truth) for read, truth in readings)
+
+
+def figure_conflict(side: Side, signals: TextSignals) -> str | None:
+    """A figure the text gives for the actual value, or for the gap, that the row refutes."""
+    if side.a is None or side.b is None:
+        return None
+    for figure in signals.actual_claims:
+        read = _in_row_unit(figure, side.unit)
+        if read is not None and figure.unit != "pp" and not _close(figure, read, side.b):
+            return f"称实际完成{figure.text()}，但表中实际完成值为{num(side.b)}{side.unit}，与数据矛盾"
+    for direction, figure in signals.gap_claims:
+        if side.moved in ("up", "down") and direction != side.moved:
+            said = "低于" if direction == "down" else "高于"
+            return (f"称实际{said}目标，但表中年度指标值{num(side.a)}{side.unit}、"
+                    f"实际完成值{num(side.b)}{side.unit}，与数据矛盾")
+        if not _gap_matches(side, figure):
+            unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
+            return (f"称与目标相差{figure.text()}，但年度指标值{num(side.a)}{side.unit}与实际完成值"
+                    f"{num(side.b)}{side.unit}相差{num(abs(side.a - side.b))}{unit}，与数据矛盾")
+    return None
+
+
+def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -> list[tuple[Figure, tuple[Decimal, Decimal]]]:
+    """The cause's own figures in the row's unit (any counting unit for a count row when any_count),
+    with their tolerance; the target and actual said back are left out."""
+    counting = (any_count and _ROW_UNIT.get(side.unit, side.unit) in COUNTERS
+                and side.row.direction != "qualitative")  # counts read off text rows: only their own unit
+    reads = []
+    for f in quantities:
+        read = _in_row_unit(f, side.unit) if f.unit != "%" else None
+        if read is None and counting and f.unit in COUNTERS:
+            read = (f.value, _tolerance(f.value))
+        if read is not None and not any(_close(f, read, known) for known in (side.a, side.b)):
+            if f.approx:  # 约…
+                read = (read[0], max(read[1], read[0] / 10))
+            reads.append((f, read))
+    return reads
+
+
+def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
+    """The figures make A − B: one of them, parts added up, or a count times a per-unit figure
+    (88部 × 每部25万元 = 2200万元; 88部 × 每部16户 = 1408户)."""
+    size = abs(side.a - side.b)
+    if parts_make([read for _, read in reads], size):
+        return True
+    if signals.nets and net_parts_make([read for _, read in reads], size):
+        return True
+    counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
+    rates = [read for _, read in _reads(side, signals.per_unit)]
+    return product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
+
+
+def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
+    """The text says the cause pulled the row to its actual (拉高全区平均值至1.3次): the whole gap is its doing."""
+    if side.b is None:
+        return False
+    for figure in signals.drives_actual:
+        read = _in_row_unit(figure, side.unit)
+        if read is not None and _close(figure, read, side.b):
+            return True
+    return False
+
+
+def part_of_gap(side: Side, signals: TextSignals) -> str | None:
+    """Do the figures the text gives for the cause reach the gap?
+
+    Figures in the row's unit (any counting unit for a count row) other than A and B are the
+    cause's own: one of them, parts of them added up, or a count times a per-unit figure should
+    equal the gap. Says how far short they fall; None when they account for it or there is
+    nothing to compare."""
+    if side.a is None or side.b is None:
+        return None
+    reads = _reads(side, signals.quantities)
+    if not reads or _accounts_for(side, signals, reads) or pulled_to_actual(side, signals):
+        return None
+    size = abs(side.a - side.b)
+    unit = "个百分点" if _ROW_UNIT.get(side.unit, side.unit) == "%" else side.unit
+    said = "、".join(f.text() for f, _ in reads)
+    return f"所列{said}仅说明部分偏差（年度指标值与实际完成值相差{num(size)}{unit}）"
+
+
+def overstated(side: Side, signals: TextSignals) -> str | None:
+    """Figures in the row's own unit that add up to more than the gap, with no part of them making
+    it: 8+6+7=21个 beside a gap of 18个, 核减1500万元 beside an under-run of 1080万元.
+    (Share rows are left out: a complement such as 12% beside 88% is no overstatement.)"""
+    if (side.a is None or side.b is None or side.a == side.b or _ROW_UNIT.get(side.unit, side.unit) == "%"
+            or signals.nets):  # savings set against extra costs overshoot the net gap by design
+        return None
+    # a figure above the row's own target and actual is a total or a base, not a part of the gap;
+    # one said per unit (单场60万元) is a rate, not a part
+    own = [(f, read) for f, read in _reads(side, signals.quantities, any_count=False)
+           if 0 < read[0] < max(side.a, side.b) and f not in signals.per_unit]
+    if not own or _accounts_for(side, signals, _reads(side, signals.quantities)):
+        return None
+    size = abs(side.a - side.b)
+    total = sum(read[0] for _, read in own)
+    if total <= size + sum(read[1] for _, read in own):
+        return None
+    said = "、".join(f.text() for f, _ in own)
+    summed = f"合计{num(total)}{side.unit}" if len(own) > 1 else ""
+    return (f"所列{said}{summed}，多于年度指标值{num(side.a)}{side.unit}与实际完成值"
+            f"{num(side.b)}{side.unit}之差{num(size)}{side.unit}，与数据矛盾")
+
+
+def split_conflict(side: Side, signals: TextSignals) -> str | None:
+    """A whole split into parts (200条中170条已打通、其余30条) gives a share the row must show:
+    the actual, its complement or the gap. A share row whose split gives none of them is refuted."""
+    if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
+        return None
+    fits = (side.b, 100 - side.b, abs(side.a - side.b))
+    for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
+        counts = [f.value for f in signals.quantities if f.unit == unit]
+        for part, other, whole in split_wholes(counts):
+            if any(whole < base and _fits(whole / base * 100, fits) for base in counts):
+                continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38
+            shares = (part / whole * 100, other / whole * 100)
+            if not any(_fits(share, fits) for share in shares):
+                return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
+                        f"{_share(shares[1])}%，与实际完成值{num(side.b)}%不符，与数据矛盾")
+    return None
+
+
+def _fits(share: Decimal, fits: tuple[Decimal, ...]) -> bool:
+    """A share within half a point of one the row shows."""
+    return any(abs(share - fit) <= Decimal("0.5") for fit in fits)
+
+
+def _share(value: Decimal) -> str:
+    """85.0 → 85, 82.07 → 82.1."""
+    return num(value.quantize(Decimal("0.1")).normalize())
+
+
+def late_days(case: JudgeCase) -> int | None:
+    """How many days the actual date is later than the target date."""
+    row = case.row
+    if not row.late:
+        return None
+    try:
+        year = case.review.form.year
+        return (date(*row.actual.date_key(year)) - date(*row.target.date_key(year))).days
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+_DAYS = {"天": (1, 1), "周": (7, 3), "个月": (30, 15)}  # days per unit, tolerance
+_AT_ONCE = 3  # days: an event this close before the actual date was followed at once (批复后即拨付)
+
+
+def dated_delay(case: JudgeCase, signals: TextSignals) -> bool:
+    """A late date whose holding event the text dates after the target, with durations from that day (or a
+    few days) reaching the actual: 8月25日才批复、联调21天 beside 6月30日 → 9月15日."""
+    row = case.row
+    if not row.late or not signals.days:
+        return False
+    year = case.review.form.year
+    try:
+        target, actual = date(*row.target.date_key(year)), date(*row.actual.date_key(year))
+    except (TypeError, ValueError, AttributeError):
+        return False
+    spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
+    for y, m, d in signals.days:
+        try:
+            when = date(y or year, m, d)
+        except ValueError:
+            continue
+        rest = (actual - when).days
+        if target < when < actual and (rest <= _AT_ONCE or parts_make(spans, Decimal(rest))):
+            return True
+    return False
+
+
+def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
+    """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay,
+    or run from a dated event to the actual date (dated_delay)?"""
+    days = late_days(case)
+    spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
+    if days is None or not spans or parts_make([read for _, read in spans], Decimal(days)) or dated_delay(case, signals):
+        return None
+    said = "、".join(f.text() for f, _ in spans)
+    return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"
+
+
+def resolve_implied(side: Side, signals: TextSignals) -> TextSignals:
+    """A bare number said as the gap ("较计划减少7", "节约420") is in the row's unit."""
+    unit = _ROW_UNIT.get(side.unit, side.unit)
+    if not any(f.unit == "" for f in signals.quantities):
+        return signals
+    unit = "pp" if unit == "%" else unit
+    found = tuple(f if f.unit else Figure(f.value, unit, f.approx) for f in signals.quantities
+                  if f.unit or (unit and side.a is not None))
+    return replace(signals, quantities=found)
+
+
+def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
+    """The row's own figures: target, actual and gap, as printed and in the form's money unit,
+    and the relative change in per cent. Said back, they restate the gap."""
+    side = gap.row
+    pairs = [(side.a, side.b), (case.row.target_value, case.row.actual_value)]
+    known = [v for a, b in pairs for v in (a, b) if v is not None]
+    known += [abs(a - b) for a, b in pairs if a is not None and b is not None]
+    if side.change is not None:
+        known.append(abs(side.change) * 100)
+    return tuple(known)
+
+
+def _counts_give_share(side: Side, signals: TextSignals) -> bool:
+    """Two counts in the text give the row's share or its gap: 21 of 25 works done beside 84%."""
+    if side.a is None or side.b is None:
+        return False
+    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
+    shares = (side.b, abs(side.a - side.b), 100 - side.b)
+    return any(
+        abs(ratio - share) <= Decimal("0.5")
+        for x in counts for y in counts if x < y
+        for ratio in (x / y * 100, x / (x + y) * 100) for share in shares
+    )
+
+
+def _sizes_a_count(side: Side, figure: Figure) -> bool:
+    """A figure that can size a count row's gap: in the row's own unit, or in any counting unit when the
+    row counts in one. A share (限流50%) or a count of something else (航线2条 beside 万人次) is a
+    particular of the cause, not the gap's size."""
+    unit = _ROW_UNIT.get(side.unit, side.unit)
+    if figure.unit in ("%", "pp"):
+        return False
+    if not unit or figure.unit == unit or figure.unit in _DAYS or figure.unit == "":
+        return True
+    if unit in COUNTERS:
+        return figure.unit in COUNTERS
+    return _in_row_unit(figure, side.unit) is not None
+
+
+def _relative_gap(side: Side, figure: Figure) -> bool:
+    """A percentage that is the row's relative change: 减少21% beside 15 → 11.8."""
+    if side.change is None:
+        return False
+    return abs(figure.value - abs(side.change) * 100) <= max(_tolerance(figure.value), Decimal(1))
+
+
+def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...]) -> bool:
+    """A count in the text, taken of a count on another row, is the row's gap or its actual:
+    21户 of the 5436户 paid beside 准确率 100% → 99.6%."""
+    if side.a is None or side.b is None or side.a == side.b:
+        return False
+    tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
+    fits = (abs(side.a - side.b), side.b)
+    return any(
+        abs(f.value / base * 100 - fit) <= tolerance
+        for f in signals.quantities if f.unit in COUNTERS and f.value > 0
+        for base, unit in bases if unit == f.unit and base > f.value
+        for fit in fits
+    )
+
+
+def size_covered(gap: Gap, signals: TextSignals) -> bool:
+    """The text sizes the gap with figures that relate to it: money for a money row, a share
+    (other than the target and actual said back) for a percentage row, any count or duration
+    otherwise (dates are not sizes), or 'that one company' for a gap of one."""
+    side = gap.row
+    if side.row.late:  # a delay is sized in days, weeks or months (or dated events: dated_delay)
+        return any(f.unit in _DAYS for f in signals.quantities)
+    money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
+    if money_row:
+        if any(f.money or f.unit in ("%", "pp") for f in signals.quantities):
+            return True
+    elif _ROW_UNIT.get(side.unit, side.unit) == "%":
+        said_back = [v for v in (side.a, side.b) if v is not None]
+        if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
+               for f in signals.quantities):
+            return True
+        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
+            return True
+    elif any(_sizes_a_count(side, f) or _relative_gap(side, f) for f in signals.quantities):
+        return True
+    if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
+        return abs(side.a - side.b) == 1
+    return False

@@ -1,0 +1,529 @@
+"""What the text of a deviation explanation says, read without the model.
+
+Signals follow docs/domain-rules.md §3 and the labelling guide in
+eval_sets/README.md: a cause (stated with a causal word, or as a fact about
+what happened: a purpose, a state, a rescheduling, a driver that moved, a
+reference to another row's explanation), figures that size the gap (dates
+are not figures), stock phrases, claims about the direction or the figures,
+garbling and instructions aimed at the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from ...checks.rows import has_measure
+from ...form.values import MONEY_SCALE, normalize_text
+from .facts import INJECTION, INVISIBLE, fact_clause, own_figure
+
+# --- phrases that are not a cause --------------------------------------------------
+
+# Stand beside any gap unchanged: always generic.
+STOCK_PHRASES = (
+    "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
+    "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
+    "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
+    "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
+)
+# A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
+# beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
+# So are the plan formulas "根据区委区政府统筹部署" and "结合我区养老服务工作实际": whoever is named in
+# them, nothing particular follows.
+VAGUE_AUTHORITY = re.compile(
+    r"(上级|有关|相关)(有关|相关)?(部门|单位|领导)?的?(文件|政策|规定|要求|审批|批复|部署|安排|精神)+"
+    r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
+)
+# A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
+# Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
+_FACTORS = r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?"
+BARE_CAUSES = re.compile(
+    r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)|" + _FACTORS + r"(影响|制约|所致)?"
+)
+GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
+# Comparisons with last year and other achievements say nothing about this year's gap.
+# A sentence that reports results and praises them is about achievements, not the gap.
+ACHIEVEMENT = re.compile(
+    r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
+    r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
+)
+OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
+
+# --- a cause, as a reviewer recognises one -------------------------------------------
+
+# A connective counts only when something follows it ("由于客观原因" leaves "由于，" once the stock phrase is struck).
+CAUSAL = re.compile(
+    r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于|[:：]|主要是|主要为)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
+    r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
+)
+# Events and states that produce a gap: applicants withdrawing, rules, procurement, weather,
+# shortages, faults, things not yet in place, demand bunching up.
+EVENTS = (
+    "退出", "放弃", "迁", "撤", "取消", "查重", "重复", "评审", "不予", "不符合", "未通过", "政策", "文件", "市场",
+    "价格", "招标", "采购", "中标", "节约", "结余", "天气", "汛", "审计", "调减", "调增", "压减", "追加", "申报",
+    "资格", "终止", "破产", "注销", "违约", "变更", "合并", "拆分", "暂停", "批复", "停办", "停工", "停产", "关停",
+    "搬迁", "暂缓", "选址", "争议", "反对", "不足", "短缺", "紧张", "超标", "不达标", "故障", "中断", "损坏", "停电",
+    "限电", "干旱", "降雨", "高温", "未开发", "未到位", "未出台", "未发布", "未落地", "已有", "不具备",
+    "困难", "较晚", "繁琐", "缺乏", "缺少", "上涨", "涨价", "下调",
+    "审批", "手续", "用地", "征地", "拆迁", "环评", "立项", "验收",  # procedural stages (管理原因)
+    "有意见", "投诉", "不满", "不稳定", "不稳", "扩大", "扩面", "缩小", "收窄",  # complaints, instability, scope
+    # people moving on; epidemic controls; weather; supply and money arriving late; checks that strike claims
+    "外出务工", "外出打工", "流动", "离职", "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "外迁", "流失",
+    "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
+    "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
+    "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
+    "违规", "虚报", "冒领",
+    "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
+    "改由", "转为", "并入", "承接", "缓慢", "恢复",
+)
+# For a late row, the delay is the gap itself, not its cause.
+DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
+# Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
+STATE = re.compile(
+    r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
+    r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
+)
+PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
+# Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
+BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据)?")
+RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
+CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
+# "<driver> 增加/减少": something other than the row itself moved.
+CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番|激增|骤增|猛增|剧增|大增|锐减|骤减|大减)")
+_MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
+_NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
+# Clauses about what will be done (改进措施) say nothing about what happened.
+_WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
+MEASURE_CLAUSE = re.compile(
+    rf"下一步|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
+    r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
+)
+# Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
+MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
+# The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
+RESTATES = {
+    "完好率": ("故障", "损坏", "维修", "检修"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
+    "完成率": ("未完成",), "利用率": ("暂缓对外开放", "暂缓开放", "未开放", "闲置", "未利用"),
+    "开放率": ("暂缓对外开放", "暂缓开放", "未开放"), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
+}
+# Beside a cost row, money left over or overspent is the gap itself.
+COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支")
+# A sentence cut off before it names anything: ends on a connective or a preposition.
+TRUNCATED = re.compile(
+    r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
+)
+
+# --- figures -------------------------------------------------------------------------
+
+_NUMBER = r"\d+(?:\.\d+)?"
+_UNITS = (
+    "个百分点", "百分点", "个工作日", "工作日", "万人次", "人次", "万元", "亿元", "千元", "元", "平方米", "立方米",
+    "公里", "千米", "公斤", "千克", "公顷", "个月", "小时", "分钟", "批次", "%", "吨", "亩", "天", "周", "个", "家",
+    "项", "人", "次", "场", "笔", "户", "所", "批", "件", "台", "套", "门", "期", "支", "处", "座", "名", "篇", "辆",
+    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "段", "张", "位", "米", "倍", "万",
+)
+_UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
+FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
+# Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
+_CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
+_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+# Money said in words: 一百五十六万, 三十二万四 (32.4万).
+_CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
+# "8400余万次", "180多万人次": more than the figure, read as an approximation.
+_MORE_THAN = re.compile(r"(\d+(?:\.\d+)?)(余|多)(?=[万千亿]|[个家项人次场户台套条吨亩元天辆座处所名位件])")
+# One of an enumeration: "一户因…，另一户因…" counts each; a lone 一 ("一次性", "一个月") counts nothing.
+_ONE_OF = re.compile(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])")
+# 1,842人: thousands separators are dropped before figures are read.
+_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d])")
+# Dates and periods place the gap in time; they do not size it.
+DATE = re.compile(
+    r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
+    r"|(?<![\d.])(19|20)\d{2}(-|/)\d{1,2}((-|/)\d{1,2})?|(?<![\d.])(19|20)\d{2}\.\d{1,2}\.\d{1,2}|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
+)
+# A day in the calendar (2023年8月25日, 8月25日, 2023-08-25): when an event happened, for a late row.
+DAY = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])")
+# Units that count things: figures in any of them can be set against a count row's gap.
+COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段张位") | {"人次", "批次"}
+_ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
+# A figure the text says is the actual value, or the gap against the target.
+ACTUAL_CLAIM = re.compile(
+    rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({_NUMBER})\s*({_UNIT_RE})"
+)
+GAP_CLAIM = re.compile(
+    rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
+)
+_DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
+# Money saved in one place and spent in another: the parts of a cost gap have opposite signs.
+_LESS_SPENT = ("少花", "少支", "节约", "结余", "未支出", "核减", "少拨", "未实施", "不建", "取消")
+_MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高", "高于预算", "上涨", "增加")
+# Savings set against extra costs: the parts of the gap have opposite signs.
+NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
+# The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
+DRIVES_ACTUAL = re.compile(rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?")
+
+# --- the rest --------------------------------------------------------------------------
+
+FOLLOWS_COUNT = re.compile(
+    r"(项目数|数量|个数|项目|长度|里程|面积|规模|人数|台数|户数|工程量|[\u4e00-\u9fff]{1,6}?[数量])"
+    r".{0,12}(调整|减少|增加|变化|变动|调减|调增|下降|缩减)"
+    r".{0,12}(金额|资金|成本|费用|预算|支出|经费|钱).{0,6}(相应|随之|同步|同比例|按比例|等比例|跟着)"
+)
+CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
+CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
+# "已完成年度目标", "达到预期效果": a claim that the target was met.
+CLAIMS_MET = re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)")
+_INTENT = re.compile(r"将|确保|力争|争取|计划|拟")
+_MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
+# OCR and encoding junk inside otherwise readable text: a run of keyboard symbols or empty boxes
+# ("…@#￥%……&*（）□□□"), or a raw byte written out ("0x3F"). A reviewer cannot read past it.
+_JUNK = re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}")
+_SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
+_CLAUSES = re.compile(r"[，,。；;！!？?\n]")
+_MEASURE_AHEAD = re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with its unit (aliases folded: ％ → %, 个百分点 → pp)."""
+
+    value: Decimal
+    unit: str
+    approx: bool = False
+
+    @property
+    def money(self) -> bool:
+        return self.unit in MONEY_SCALE
+
+    def text(self) -> str:
+        unit = "个百分点" if self.unit == "pp" else self.unit
+        return f"{self.value.normalize():f}{unit}"
+
+
+@dataclass(frozen=True)
+class TextSignals:
+    stock: bool
+    cause: bool
+    figures: tuple[str, ...]
+    singular: bool
+    measure: bool
+    garbled: bool
+    injection: bool
+    follows_count: bool
+    claims_down: bool
+    claims_up: bool
+    truncated: bool = False
+    other_topic: bool = False
+    claims_met: bool = False
+    quantities: tuple[Figure, ...] = ()
+    actual_claims: tuple[Figure, ...] = ()
+    per_unit: tuple[Figure, ...] = ()  # figures said per unit: 每部补助25万元
+    gap_claims: tuple[tuple[str, Figure], ...] = ()  # ("down" | "up", figure)
+    drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
+    nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
+    days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
+
+
+def garbled(text: str) -> bool:
+    """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
+    if any(mark in text for mark in _MOJIBAKE) or _JUNK.search(text):
+        return True
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return False
+    odd = 0
+    for c in chars:
+        category = unicodedata.category(c)
+        cjk = "\u4e00" <= c <= "\u9fff"
+        if not (cjk or c.isascii() or category.startswith("P") or category == "Nd" or c in "％（）：；，。、“”‘’《》"):
+            odd += 1
+        elif c == "?":
+            odd += 1
+    return odd / len(chars) > 0.3
+
+
+def _figure(number: str, unit: str | None, approx: bool = False) -> Figure | None:
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return None
+    unit = unit or ""
+    return Figure(value, _ALIASES.get(unit, unit), approx)
+
+
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_PLACES = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_number(text: str) -> Decimal:
+    """两 → 2, 十二 → 12, 三十 → 30, 二百七十 → 270, 一百零五 → 105."""
+    total = digit = 0
+    for ch in text:
+        if ch in _CN_PLACES:
+            total, digit = total + (digit or 1) * _CN_PLACES[ch], 0
+        else:
+            digit = _CN_DIGITS.get(ch, 0)
+    return Decimal(total + digit)
+
+
+# A bare number said as the gap ("较计划减少7", "节约420", "差额12"): read in the row's own unit.
+_GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资金)?|结余(资金)?|超支了?|多了?|增加了?)(约)?$")
+# A figure said per unit ("每部补助25万元", "平均服务16户", "单价3.2万元"): multiplied by a count it sizes a gap.
+PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({_NUMBER})\s*({_UNIT_RE})")
+
+
+_KNOWN_UNITS = frozenset(_UNITS)
+# Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
+_NAMED_LIST = re.compile(
+    r"(?<![全各本该其此我两三四五六七八九十几多])[\u4e00-\u9fff]{2,6}?(区|县|镇|乡|村|街道|社区|公司|医院|卫生院|学校|中学|小学)"
+    r"(?:(?:、|和|及)[\u4e00-\u9fff]{2,6}?\1)+"
+)
+
+
+def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
+    """Figures that can size a gap: counts, money, percentages, durations; never dates.
+
+    A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
+    a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
+    unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
+    undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm)
+    found = []
+    if unit and unit not in _KNOWN_UNITS:
+        def own_unit(m: re.Match) -> str:
+            approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
+            if (figure := _figure(m.group(1), unit, approx)) is not None:
+                found.append(figure)
+            return "，" * len(m.group(0))
+        undated = re.sub(rf"({_NUMBER})\s*{re.escape(unit)}", own_unit, undated)
+    for m in FIGURE.finditer(undated):
+        if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
+            figure = _figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
+        else:
+            said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
+            after = undated[m.end():m.end() + 1]
+            figure = _figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
+        if figure is not None:
+            found.append(figure)
+    for m in _CN_MONEY.finditer(undated):
+        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
+        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
+    for m in _CN_FIGURE.finditer(undated):
+        if name and undated[m.start():m.end() + 2] in name:
+            continue
+        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+        found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
+    for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
+        found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
+    return tuple(found)
+
+
+def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
+    """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
+    text = MEASURE_HEADING.split(text, maxsplit=1)[0]
+    text = VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text))
+    text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
+    for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
+        text = text.replace(phrase, "，")
+    return text
+
+
+_SENTENCES = re.compile(r"[。；;！!？?\n]")
+
+
+def _before_measures(sentence: str) -> str:
+    """The clauses of a sentence before its measures begin: "今后将加大路检力度，督促车主及时维修"
+    is all measure, though its second clause has no measure word of its own."""
+    kept = []
+    for clause in _CLAUSES.split(sentence):
+        if MEASURES_FROM_HERE.search(clause):
+            break
+        if not MEASURE_CLAUSE.search(clause):
+            kept.append(clause)
+    return "，".join(kept)
+
+
+# Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
+MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)")
+
+
+def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+    """Some clause states a fact specific to this project (explanation_facts.fact_clause).
+
+    Sentences about something else (last year, other results) are skipped, and so are the
+    row's own figures said back: "实际完成…", "较目标少…"."""
+    for sentence in _SENTENCES.split(norm):
+        if OTHER_TOPIC.search(sentence):
+            continue
+        sentence = GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence))
+        for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
+            dated = bool(DATE.search(clause)) and not (late and any(w in clause for w in DELAY_WORDS + _DONE))
+            values = [f.value for f in quantities(clause)]
+            if fact_clause(clause, name, values, known, dated):
+                return True
+    return False
+
+
+_DONE = ("完成", "完工", "上线", "竣工", "建成", "到货", "交付")
+
+
+def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = False,
+                known: tuple[Decimal, ...] = ()) -> bool:
+    """Does the text name what happened, beyond stock phrases, measures and the gap itself?
+
+    known holds the row's own figures (target, actual, gap): said back, they are no cause."""
+    # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
+    # unless they give a cause ("因3家企业退出，较上年减少2家").
+    norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence)
+                    and not (OTHER_TOPIC.search(sentence) and not CAUSAL.search(sentence)))
+    if _states_a_fact(norm, name, late, cost, known):
+        return True
+    text = _not_causes(norm, name, late, cost)
+    if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
+        return True
+    if RESCHEDULED.search(text) and not late:
+        return True
+    if any(word in text for word in EVENTS if word not in name):  # 超标 beside 超标率 is the row itself
+        return True
+    if not late and any(word in text for word in DELAY_WORDS):
+        return True
+    return _driver_moved(text, name, cost)
+
+
+def restatements(name: str) -> tuple[str, ...]:
+    return tuple(word for measure, words in RESTATES.items() if name.endswith(measure) for word in words)
+
+
+_LINKS = re.compile(r"导致|致使|造成|使得|从而|进而|因此")
+
+
+def _pieces(text: str) -> list[str]:
+    """Clauses, also split where one part is said to cause the next."""
+    return [p for clause in _CLAUSES.split(text) for p in _LINKS.split(clause) if p]
+
+
+_COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规模)$")
+
+
+def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
+    """Something other than this row (or money in general) went up or down in this piece of text.
+    Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
+    if OTHER_TOPIC.search(piece):
+        return False
+    for m in CHANGE.finditer(piece):
+        subject = m.group(1)
+        new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
+        if len(new) >= 2:
+            return True
+        if cost and _COUNTED.search(subject) and not any(w in subject for w in _MONEY_WORDS):
+            return True
+    return False
+
+
+def _driver_moved(text: str, name: str, cost: bool = False) -> bool:
+    return any(_is_driver(piece, name, cost) for piece in _pieces(text))
+
+
+_FILLER_CHARS = set("的了和与及等在对将把被由从向为是有所已经均各全使得致导因此而")
+
+
+def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = (), cost: bool = False) -> bool:
+    """The text says the row itself moved this way (a driver moving, or a piece about figures
+    other than the row's own, is not a claim about the row)."""
+    words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
+    return any(
+        _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
+        if not _is_driver(piece, name, cost) and not (known and own_figure([f.value for f in quantities(piece)], known))
+        for w in words if w in piece
+    )
+
+
+
+def _about_the_row(before: str, name: str, cost: bool) -> bool:
+    """What comes before a direction word is the row itself: nothing of substance ("有所减少"), the row's
+    measure (覆盖人数 beside 配送服务覆盖老人数), or money beside a cost row — not 清淤量 beside 单方成本,
+    not 淘汰结余 of another budget."""
+    subject = "".join(c for c in before if "\u4e00" <= c <= "\u9fff" and c not in _NOT_DRIVERS and c not in _FILLER_CHARS)
+    if len(set(subject)) <= 1 or name[-2:] in before:
+        return True
+    if cost:  # beside money, only money is the row: 清淤量 is the volume, not the cost per cubic metre
+        return any(w in before for w in _MONEY_WORDS)
+    return any(subject[i:i + 2] in name for i in range(len(subject) - 1))  # 参训人员 beside 培训人次
+
+
+# Cut off exactly where the cause was to follow: "…延后20天，主要原因是".
+_CUT_AT_CAUSE = re.compile(r"(原因(主要)?(是|为|在于|有|如下)?|主要(是|有)|由于|因为|因|受|系)[:：]?\s*$")
+
+
+def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+    """Ends on a connective and names no cause before the break (a sentence cut off after its
+    cause is read through; one cut off where its cause was announced is not)."""
+    if _CUT_AT_CAUSE.search(norm):
+        return True
+    if not TRUNCATED.search(norm):
+        return False
+    head = norm.rstrip("，,、…. ")
+    if head == norm.rstrip() or norm.rstrip().endswith(("…", "...")):  # ends inside a clause: it is lost
+        head = re.split(r"[，,。；;！!？?\n]", head)[:-1]
+        head = "，".join(head)
+    return not (head and cause_found(head, name, late, cost, known))
+
+
+def _claims_met(norm: str) -> bool:
+    return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
+
+
+def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
+    """A share the text gives for the row's own measure: "合格率达到100%" beside 验收合格率."""
+    tail = re.search(r"[\u4e00-\u9fff]{2}(率|度)$|占比$|比例$", name)
+    if not tail:
+        return ()
+    said = re.compile(rf"{re.escape(tail.group(0))}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
+    return tuple(f for m in said.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+
+
+def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
+              known: tuple[Decimal, ...] = (), unit: str = "") -> TextSignals:
+    """The signals of one explanation.
+
+    name is the indicator's, late whether its row is a missed date, cost whether it is a cost row:
+    they tell a restatement of the gap (延期 beside a late date, 结余 beside a cost under-run) from a cause.
+    known holds the row's own figures (target, actual, gap), which restate the gap when said back.
+    injection says whether the text carries instructions; the judge strips them first
+    (explanation_facts.strip_injection) and reads the rest."""
+    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
+    norm = _MORE_THAN.sub(r"约\1", norm)
+    found = quantities(norm, name, unit)
+    per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+    actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+    actual += _measure_claims(norm, name)
+    gaps = tuple(
+        ("down" if m.group(5) in _DOWN_WORDS else "up", f)
+        for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
+    )
+    return TextSignals(
+        stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
+               or bool(GENERIC_FACTORS.search(norm))
+               or bool(VAGUE_AUTHORITY.search(norm))),
+        cause=cause_found(norm, name, late, cost, known),
+        figures=tuple(f.text() for f in found),
+        singular=bool(_SINGULAR.search(norm)),
+        measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
+        garbled=garbled(text),
+        truncated=_cut_off(norm, name, late, cost, known),
+        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
+        follows_count=bool(FOLLOWS_COUNT.search(norm)),
+        claims_down=_claims(norm, name, CLAIMS_DOWN, known, cost),
+        claims_up=_claims(norm, name, CLAIMS_UP, known, cost),
+        other_topic=bool(OTHER_TOPIC.search(norm)),
+        claims_met=_claims_met(norm),
+        quantities=found,
+        actual_claims=actual,
+        per_unit=per_unit,
+        gap_claims=gaps,
+        nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
+        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) if (f := _figure(m.group(4), m.group(5) or unit))),
+        days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+    )

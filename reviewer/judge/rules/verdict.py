@@ -1,0 +1,174 @@
+"""The offline judge: does an explanation account for its gap? Decided from data and text.
+
+The data say which way and how far the row (and its paired cost/quantity
+row) moved; the text is read for a cause, figures, a measure, stock phrases,
+garbling and instructions aimed at the reviewer. What a sufficient
+explanation contains follows docs/domain-rules.md §3.
+"""
+
+from __future__ import annotations
+
+from ...checks.wording import bigrams, clip
+from ...config import Thresholds
+from ...form.values import squash
+from ..case import JudgeCase, Verdict
+from .facts import strip_injection
+from .gap import (
+    Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
+    resolve_implied, size_covered, split_conflict,
+)
+from .signals import TextSignals, read_text
+
+# --- reading the text (the signals live in explanation_signals) -------------------------
+
+def irrelevant(case: JudgeCase, signals: TextSignals, text: str | None = None) -> bool:
+    """Names no cause, and talks of something else: last year, other results, or words unrelated to the row."""
+    if signals.cause:
+        return False
+    if signals.other_topic:
+        return True
+    if signals.stock or signals.claims_down or signals.claims_up or signals.figures:
+        return False
+    context = case.row.name + (case.pair_row.name if case.pair_row else "") + case.review.form.goal.planned
+    return not (bigrams(squash(case.explanation if text is None else text)) & bigrams(squash(context)))
+
+
+# --- deciding ------------------------------------------------------------------------
+
+def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds, text: str | None = None) -> str | None:
+    """How the text (the explanation, or what is left of it once injected text is struck) contradicts the figures."""
+    text = case.explanation if text is None else text
+    row = gap.row
+    if row.row.cost and gap.count is not None and gap.cost is not None:
+        count, cost = gap.count.moved, gap.cost.moved
+        diverges = ((count == "down" and cost == "up") or (count == "up" and cost == "down")
+                    or (count == "same" and gap.cost.change is not None and abs(gap.cost.change) > t.cost_move)
+                    or (gap.unit_change is not None and abs(gap.unit_change) > t.unit_cost_move))
+        if diverges and (signals.follows_count or ("项目数" in text and signals.stock)):
+            said = {"down": "减少", "up": "增加", "same": "未变"}
+            return (f"称金额随项目数相应调整，但项目数{said[count]}而成本{said[cost]}，"
+                    "单位成本发生变化，与数据矛盾")
+    if signals.claims_met and missed(row):
+        return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾"
+    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals)
+    if figures:
+        return figures
+    if signals.nets:  # savings set against extra costs: words of both directions are expected
+        return None
+    if row.moved == "up" and signals.claims_down and not signals.claims_up:
+        return "称有所减少，但实际完成值高于指标值，与数据矛盾"
+    if row.moved == "down" and signals.claims_up and not signals.claims_down:
+        return "称有所增加，但实际完成值低于指标值，与数据矛盾"
+    return None
+
+
+def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
+    """The offline verdict for one case."""
+    t = thresholds or Thresholds()
+    gap = gap_of(case)
+    if case.blank:
+        tags = ("no_cause", "no_quantity", "no_measure")
+        return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None)
+    text, injected = strip_injection(case.explanation)  # injected text is struck; the rest is judged
+    if not text.strip("。，,.;；!！?？ "):
+        tags = ("injection", "no_cause", "no_quantity", "no_measure")
+        return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None)
+    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
+                        gap.row.unit)
+    signals = resolve_implied(gap.row, signals)
+    reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
+    tags: list[str] = []
+    if injected or signals.injection:
+        tags.append("injection")
+    if signals.garbled or signals.truncated:
+        tags.append("unreadable")
+    if irrelevant(case, signals, text):
+        tags.append("irrelevant")
+    conflict = contradiction(case, gap, signals, t, text)
+    if conflict:
+        tags.append("contradicts_data")
+    if signals.stock or reused:
+        tags.append("generic")
+    if not signals.cause:
+        tags.append("no_cause")
+    short = None if conflict else part_of_gap(gap.row, signals) or late_part(case, signals)
+    if short or not (size_covered(gap, signals) or dated_delay(case, signals)):
+        tags.append("no_quantity")
+    if not signals.measure:
+        tags.append("no_measure")
+    fatal = {"unreadable", "irrelevant", "contradicts_data", "no_cause"}
+    if fatal & set(tags):
+        verdict = "does_not_cover"
+    elif signals.stock or "no_quantity" in tags:  # reused text is tagged generic but graded on its cause
+        verdict = "partial"
+    else:
+        verdict = "covers"
+    notes = {"no_quantity": short, "generic": None if signals.stock else "与其他指标的说明雷同",
+             "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
+    notes = {tag: note for tag, note in notes.items() if note}
+    reason = conflict or _reason(verdict, tags, reused, notes)
+    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes)
+
+
+def _reason(verdict: str, tags: list[str], reused: bool, notes: dict[str, str]) -> str:
+    if verdict == "covers":
+        return "说明了偏差的具体原因，与数据方向和幅度相符"
+    parts = {
+        "injection": "含有与偏差说明无关的指令性文字", "unreadable": "存在乱码或无法辨认的文字",
+        "irrelevant": "内容与该指标的偏差无关", "no_cause": "未说明偏差的具体原因",
+        "generic": "为通用套话" + ("，与其他指标说明雷同" if reused else ""),
+        "no_quantity": "未量化说明偏差涉及的数量或金额",
+    }
+    return "，".join(notes.get(t, parts[t]) for t in tags if t in parts)
+
+
+_ASK_COST_UP = "请说明单位成本上升的具体原因，列明调整涉及的项目及金额，并提供资金调整依据"
+_ASK_COST_DOWN = "请说明成本减少的具体原因及未使用资金的去向（结转或收回），列明涉及的项目及金额"
+_ASK_COUNT = "请逐项说明数量变化的具体原因，列明调整涉及的项目及数量"
+
+
+def _ask(gap: Gap) -> str:
+    row = gap.row
+    if row.row.cost:
+        up = row.moved == "up" or (gap.unit_change is not None and gap.unit_change > 0)
+        return _ASK_COST_UP if up else _ASK_COST_DOWN
+    if row.a is None:
+        return "请说明未达到年度指标值的具体原因，并提供佐证材料"
+    return _ASK_COUNT
+
+
+def rules_comment(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], conflict: str | None,
+                  notes: dict[str, str] | None = None) -> str:
+    """A suggested 审核意见: the indicator and its figures, what is wrong, what to supply."""
+    figures = "；".join(gap.lines())
+    if case.blank:
+        return f"{figures}。偏差原因分析及改进措施栏未填写。{_ask(gap)}，并提出改进措施。"
+    quoted_text = f"偏差说明“{clip(case.explanation)}”"
+    if verdict == "covers":
+        tail = "，但未提出改进措施，请补充针对性的改进措施。" if "no_measure" in tags else "。"
+        if "injection" in tags:  # struck before judging; a person should still look
+            return (f"{figures}。{quoted_text}在删去其中的指令性文字后已说明偏差原因，与数据相符{tail}"
+                    "说明中夹带的指令性文字不予采信，该说明需人工复核。")
+        return f"{figures}。{quoted_text}已说明偏差原因，与数据相符{tail}"
+    problems = []
+    if conflict:
+        problems.append(conflict)
+    notes = notes or {}
+    problems += [notes.get(t, _PROBLEM[t]) for t in tags if t in _PROBLEM]
+    measure = "；同时提出针对性的改进措施（做法、责任环节和时限）" if "no_measure" in tags else ""
+    human = "该说明需人工复核。" if "injection" in tags or "unreadable" in tags else ""
+    return f"{figures}。{quoted_text}{'，'.join(problems)}。{human}{_ask(gap)}{measure}。"
+
+
+_PROBLEM = {
+    "generic": "属通用套话，未针对本指标说明", "no_cause": "未说明偏差的具体原因",
+    "no_quantity": "未量化说明偏差涉及的数量和金额", "no_measure": "未提出改进措施",
+    "irrelevant": "内容与本指标偏差无关", "unreadable": "存在乱码或无法辨认的文字",
+    "injection": "含有与偏差说明无关的指令性文字",
+}
+
+
+def _verdict(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], reason: str,
+             conflict: str | None, notes: dict[str, str] | None = None) -> Verdict:
+    comment = rules_comment(case, gap, verdict, tags, conflict, notes)
+    return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules")

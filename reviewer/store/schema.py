@@ -1,0 +1,122 @@
+"""The sign-off store's tables (sqlite-utils migrations, applied in order) and the scorecard kept per form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from ..form.values import format_decimal
+from ..review import Review
+
+_CENT = Decimal("0.01")
+
+migrations = Migrations("reviewer")
+
+
+@migrations()
+def create_forms(db: Database) -> None:
+    # seq orders the review queue; a new version takes its predecessor's place.
+    # lineage is the id of the first version: what "the same form" means here.
+    db.execute("""
+        CREATE TABLE forms (
+            id TEXT PRIMARY KEY, lineage TEXT NOT NULL, previous_id TEXT, superseded_by TEXT,
+            seq INTEGER NOT NULL, file TEXT NOT NULL, name TEXT NOT NULL, year INTEGER NOT NULL,
+            department TEXT NOT NULL, unit TEXT, claimed_total TEXT NOT NULL, recomputed_total TEXT NOT NULL,
+            form_json TEXT NOT NULL, scorecard_json TEXT NOT NULL,
+            first_reviewed_at TEXT NOT NULL, last_reviewed_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX forms_identity ON forms(name, year, department)")
+    db.execute("CREATE INDEX forms_file ON forms(file)")
+
+
+@migrations()
+def create_runs(db: Database) -> None:
+    # One row per form and judge set-up; reviewing again adds to `times` and the usage.
+    db.execute("""
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY, form_id TEXT NOT NULL, file TEXT NOT NULL, backend TEXT NOT NULL,
+            model TEXT, prompt_version TEXT, first_at TEXT NOT NULL, last_at TEXT NOT NULL,
+            times INTEGER NOT NULL DEFAULT 1, calls INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
+            fallbacks INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0, cost REAL, findings INTEGER NOT NULL)""")
+    db.execute("CREATE INDEX runs_form ON runs(form_id)")
+
+
+@migrations()
+def create_critiques(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE critiques (
+            id TEXT PRIMARY KEY, form_id TEXT NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL,
+            indicators TEXT NOT NULL, form_seq INTEGER NOT NULL, seq INTEGER NOT NULL,
+            source TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, verdict TEXT,
+            tags TEXT NOT NULL, data TEXT NOT NULL, comment TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending', final_comment TEXT, decided_by TEXT, decided_at TEXT,
+            note TEXT, previous_id TEXT, superseded_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX critiques_form ON critiques(form_id, seq)")
+    # The session asks "first pending critique" on every keystroke: keep that an index walk.
+    db.execute("""CREATE INDEX critiques_pending ON critiques(form_seq, form_id, seq)
+                  WHERE status = 'pending' AND superseded_by IS NULL""")
+
+
+@migrations()
+def create_decisions(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE decisions (
+            id TEXT PRIMARY KEY, critique_id TEXT NOT NULL, action TEXT NOT NULL, reviewer TEXT NOT NULL,
+            at TEXT NOT NULL, status_before TEXT NOT NULL, status_after TEXT NOT NULL,
+            old_comment TEXT, new_comment TEXT, batch TEXT, reverts TEXT, carried_from TEXT, note TEXT)""")
+    db.execute("CREATE INDEX decisions_critique ON decisions(critique_id)")
+    db.execute("CREATE INDEX decisions_reviewer ON decisions(reviewer)")
+    db.execute("CREATE INDEX decisions_batch ON decisions(batch)")
+    db.execute("CREATE INDEX decisions_reverts ON decisions(reverts)")
+    for event in ("UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER decisions_append_only_{event.lower()} BEFORE {event} ON decisions
+                       BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""")
+
+
+@migrations()
+def index_critique_scope(db: Database) -> None:
+    # Covers the session's progress counts (every keystroke) without reading the critique rows.
+    db.execute("""CREATE INDEX critiques_scope ON critiques(superseded_by, status, code, severity, source)""")
+
+
+@migrations()
+def create_undone_batches(db: Database) -> None:
+    # A bulk action once undone is done with, even when some or all of its decisions stayed because
+    # someone decided on top of them: the next `review undo` goes on to the batch before it.
+    db.execute("""
+        CREATE TABLE undone_batches (
+            batch TEXT PRIMARY KEY, undo_batch TEXT NOT NULL, reviewer TEXT NOT NULL, at TEXT NOT NULL,
+            restored INTEGER NOT NULL, kept INTEGER NOT NULL)""")
+    for event in ("UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER undone_batches_append_only_{event.lower()} BEFORE {event} ON undone_batches
+                       BEGIN SELECT RAISE(ABORT, 'undone_batches is append-only'); END""")
+
+
+def scorecard(review: Review) -> dict[str, Any]:
+    card, funds = review.card, review.card.funds
+    printed_rate = review.form.funds.execution_rate
+
+    def text(value: Any) -> str | None:
+        return None if value is None else (value if isinstance(value, str) else format_decimal(value))
+
+    return {
+        "unit": review.form.funds.unit,
+        "funds": {
+            "budget": text(funds.budget), "executed": text(funds.executed),
+            "rate_printed": None if printed_rate is None else format_decimal(printed_rate.percent),
+            "rate": None if funds.rate_percent is None else format_decimal(funds.rate_percent.quantize(_CENT)),
+            "weight": text(review.form.funds.weight), "claimed": text(review.form.funds.score),
+            "recomputed": text(funds.recomputed), "explanation": review.form.funds.explanation,
+        },
+        "indicators": [
+            {
+                "index": row.index, "level1": row.indicator.level1, "level2": row.indicator.level2,
+                "name": row.name, "target": text(row.indicator.target), "actual": text(row.indicator.actual),
+                "weight": text(row.weight), "claimed": text(row.claimed), "recomputed": text(row.recomputed),
+                "direction": row.direction, "formula": row.formula_text, "explanation": row.indicator.explanation,
+            }
+            for row in card.indicators
+        ],
+    }

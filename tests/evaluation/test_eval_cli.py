@@ -1,0 +1,252 @@
+"""`review eval`: figures on a tiny set worked by hand, comparisons, refusals, calibration from decisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from formkit import ROOT, SEED
+import pytest
+from click.testing import CliRunner
+
+from reviewer.cli.main import cli
+from reviewer.config import Config
+from reviewer.engine import review_file
+from reviewer.judge import JudgeSettings, judge_reviews
+from reviewer.store import Filters, Store
+
+BLANK = {"form": "forms/zgc-2021.json", "indicator": 11, "name": "支持海外建设特色科技园区项目预算控制数",
+         "tags": [], "rationale": "754→410.9万元，说明空白", "split": "dev"}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def make_set(folder: Path, cases: list[dict]) -> Path:
+    (folder / "forms").mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder / "forms" / "zgc-2021.json")
+    (folder / "cases.jsonl").write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases),
+                                        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    # A blank explanation beside a 45% cost under-run: any judge must say does_not_cover.
+    # One case is labelled that way, one (wrongly) covers: the judge agrees on exactly half.
+    return make_set(tmp_path / "set", [
+        {"id": "blank-right", "label": "does_not_cover", **BLANK},
+        {"id": "blank-wrong", "label": "covers", **BLANK},
+    ])
+
+
+def test_figures_printed_and_written(tiny: Path, tmp_path: Path):
+    out = tmp_path / "result.json"
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "dev", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "准确率 50.0%" in result.output
+    assert "宏平均F1 0.222" in result.output  # F1: does_not_cover 2/3, covers 0, partial 0
+    assert "Cohen κ 0.000" in result.output  # p_o = p_e = 0.5
+    assert "blank-wrong" in result.output and "blank-right" not in result.output  # only mistakes listed
+    data = json.loads(out.read_text())
+    assert data["metrics"]["n"] == 2
+    assert data["metrics"]["confusion"]["covers"]["does_not_cover"] == 1
+    assert data["metrics"]["confusion"]["does_not_cover"]["does_not_cover"] == 1
+    assert data["usage"]["backend"] == "rules"
+    assert [i["predicted"] for i in data["items"]] == ["does_not_cover", "does_not_cover"]
+    assert data["meta"]["split"] == "dev"
+
+
+def test_split_selects_cases(tiny: Path, tmp_path: Path):
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "test", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert "没有 test 用例" in result.output
+
+
+def test_indicator_the_judge_skips_counts_as_not_judged(tmp_path: Path):
+    # Indicator 0 met its target (2 → 2): no explanation is judged there.
+    folder = make_set(tmp_path / "set", [{"id": "met", "form": "forms/zgc-2021.json", "indicator": 0,
+                                          "label": "covers", "split": "dev"}])
+    out = tmp_path / "r.json"
+    result = invoke("eval", str(folder), "--judge", "rules", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "未评判" in result.output
+    assert json.loads(out.read_text())["items"][0]["predicted"] == "not_judged"
+
+
+def test_drifted_index_is_refused(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [{**BLANK, "id": "x", "label": "covers", "indicator": 10}])
+    result = invoke("eval", str(folder), "--judge", "rules", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert "序号错位" in result.output
+
+
+def test_bad_label_names_the_line(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [{**BLANK, "id": "x", "label": "covered"}])
+    result = invoke("eval", str(folder), "--judge", "rules", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert "cases.jsonl:1" in result.output and "covered" in result.output
+
+
+def test_compare_shows_both_figures_and_the_changed_case(tiny: Path, tmp_path: Path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    invoke("eval", str(tiny), "--judge", "rules", "-o", str(a))
+    # Same cases, same labels; pretend a better judge fixed one case by editing its prediction.
+    data = json.loads(a.read_text())
+    data["items"][1]["predicted"] = "covers"
+    data["metrics"]["accuracy"] = 1.0
+    b.write_text(json.dumps(data, ensure_ascii=False))
+    result = invoke("eval", "--compare", str(a), str(b))
+    assert result.exit_code == 0, result.output
+    assert "+0.500" in result.output  # accuracy 0.5 → 1.0
+    assert "改对 1" in result.output and "blank-wrong" in result.output
+
+
+def test_compare_refuses_a_file_that_is_not_a_result(tmp_path: Path):
+    other = tmp_path / "other.json"
+    other.write_text("{}")
+    result = invoke("eval", "--compare", str(other), str(other))
+    assert result.exit_code == 2
+    assert "不是 review eval 写出的评测结果" in result.output
+
+
+# --- calibration from the database ----------------------------------------------------
+
+def stored_review(db: Path, path: Path) -> None:
+    review = review_file(path, Config())
+    judge_reviews([review], JudgeSettings())
+    with Store(db) as store:
+        store.save_review(review)
+
+
+def verdict_ids(db: Path) -> dict[str, list[str]]:
+    with Store(db) as store:
+        rows = store.critiques(Filters(codes=("EXPLANATION_VERDICT",)), None)
+    out: dict[str, list[str]] = {}
+    for row in sorted(rows, key=lambda row: row.seq):
+        out.setdefault(row.verdict, []).append(row.id)
+    return out
+
+
+def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
+    db = tmp_path / "review.db"
+    stored_review(db, SEED)
+    ids = verdict_ids(db)
+    assert len(ids["does_not_cover"]) >= 2 and ids.get("covers") and ids.get("partial"), ids
+    with Store(db) as store:
+        store.decide(ids["does_not_cover"][0], "accept", "张三")
+        store.decide(ids["does_not_cover"][1], "reject", "张三")
+        store.decide(ids["covers"][0], "accept", "张三")
+        store.decide(ids["partial"][0], "edit", "张三", new_comment="请补充查重剔除的项目数量。")
+    # A new version of the form carries the four decisions over: they must not count twice.
+    changed = json.loads(SEED.read_text())
+    changed["phone"] = "55578008"
+    second = tmp_path / "zgc-v2.json"
+    second.write_text(json.dumps(changed, ensure_ascii=False))
+    stored_review(db, second)
+
+    result = invoke("eval", "--from-db", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    # Judge: problem, problem, no problem, problem. Reviewer: problem, no problem, no problem, problem.
+    # p_o = 3/4; p_e = (2·3 + 2·1)/16 = 1/2; κ = 1/2.
+    assert "judge:rules" in result.output
+    assert "4 条已决定的评判" in result.output
+    assert "一致率 75.0%" in result.output
+    assert "Cohen κ 0.500" in result.output
+
+
+def test_from_db_without_decisions_says_so(tmp_path: Path):
+    db = tmp_path / "review.db"
+    stored_review(db, SEED)
+    result = invoke("eval", "--from-db", "--db", str(db))
+    assert result.exit_code == 0
+    assert "还没有经审核人决定" in result.output
+
+
+def test_from_db_missing_database(tmp_path: Path):
+    result = invoke("eval", "--from-db", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 2
+    assert "不存在" in result.output
+
+
+# --- the model judge, over a loopback OpenAI-compatible server ------------------------
+
+def test_llm_judge_reports_tokens_cost_and_uses_its_cache(tmp_path: Path):
+    from fake_openai import FakeOpenAI, reply_json
+
+    folder = make_set(tmp_path / "set", [
+        {"id": "moved", "form": "forms/zgc-2021.json", "indicator": 3, "label": "covers", "split": "dev"},
+        {"id": "stock", "form": "forms/zgc-2021.json", "indicator": 14, "label": "partial", "split": "dev"},
+    ])
+    config = tmp_path / "review.toml"
+    config.write_text('[prices."fake-1"]\ninput = 2.0\noutput = 8.0\n')
+    answer = {"evidence_quotes": [], "reason": "未量化", "verdict": "partial", "tags": ["no_quantity"],
+              "comment": "请补充偏差涉及的项目数量。", "injection_suspected": False}
+    args = ["eval", str(folder), "--judge", "llm", "--model", "fake-1", "--db", str(tmp_path / "cache.db"),
+            "--config", str(config), "-o", str(tmp_path / "r.json")]
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        runner = CliRunner(env={"REVIEW_API_KEY": "test-key"})
+        first = runner.invoke(cli, args + ["--base-url", server.base_url], catch_exceptions=False)
+        second = runner.invoke(cli, args + ["--base-url", server.base_url], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    # Two calls of 1200 prompt + 150 completion tokens at 2 / 8 per million.
+    assert "调用 2 次" in first.output and "输入 2400 / 输出 300 tokens" in first.output
+    assert "费用 0.0072" in first.output
+    assert "准确率 50.0%" in first.output
+    assert "调用 0 次，缓存命中 2" in second.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["meta"]["model"] == "fake-1"
+    assert [i["predicted"] for i in data["items"]] == ["partial", "partial"]
+
+
+def test_the_default_set_is_found_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "r.json"
+    result = invoke("eval", "--judge", "rules", "--split", "test", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["meta"]["set"] == str(ROOT / "eval_sets" / "cases.jsonl")
+
+
+@pytest.mark.parametrize("where", ["repo", "elsewhere"])
+def test_compare_sees_a_relative_and_an_absolute_path_as_the_same_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str):
+    baseline = ROOT / "eval_sets" / "baseline.json"
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    assert data["meta"]["set"] == "eval_sets/cases.jsonl"  # relative, as recorded from the repository
+    data["meta"]["set"] = str(ROOT / "eval_sets" / "cases.jsonl")
+    absolute = tmp_path / "absolute.json"
+    absolute.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    data["meta"]["set"] = str(tmp_path / "other" / "cases.jsonl")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.chdir(ROOT if where == "repo" else tmp_path)
+    same = invoke("eval", "--compare", str(baseline), str(absolute))
+    assert same.exit_code == 0 and "用例集或 split 不同" not in same.output
+    assert "用例集或 split 不同" in invoke("eval", "--compare", str(baseline), str(other)).output
+
+
+def test_measuring_test_shows_and_keeps_no_texts_unless_asked(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [
+        {"id": "t-wrong", "label": "covers", **{**BLANK, "split": "test"}},
+    ])
+    out = tmp_path / "test.json"
+    result = invoke("eval", str(folder), "--judge", "rules", "--split", "test", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "准确率 0.0%" in result.output and "t-wrong" not in result.output
+    assert json.loads(out.read_text())["items"] == [
+        {"id": "t-wrong", "split": "test", "label": "covers", "predicted": "does_not_cover"}]
+    result = invoke("eval", str(folder), "--judge", "rules", "--split", "test", "--mistakes", "-o", str(out))
+    assert "t-wrong" in result.output and "explanation" in json.loads(out.read_text())["items"][0]
+
+
+def test_check_counts_a_set_without_judging_it(tmp_path: Path):
+    folder = make_set(tmp_path / "set", [{"id": "c1", "label": "covers", **BLANK}])
+    result = invoke("eval", str(folder), "--check", "--split", "all")
+    assert result.exit_code == 0, result.output
+    assert "全部用例可读" in result.output and "准确率" not in result.output
+    bad = make_set(tmp_path / "bad", [{"id": "c2", "label": "covers", **{**BLANK, "indicator": 0,
+                                                                          "name": "支持海外设立研发中心项目"}}])
+    result = invoke("eval", str(bad), "--check", "--split", "all")
+    assert result.exit_code == 2 and "c2" in result.output
