@@ -22,6 +22,7 @@ from ..signoff.service import FormReview, Signoff
 from ..signoff.session import Position
 from ..store import STATUS_LABEL, Point
 from .render import SEVERITY_STYLE
+from .wrap import wrap_rich
 
 KEYS_LINE = "[a]采纳 [r]驳回 [e]修改 [g]改分 [s]跳过 [u]撤销 [v]全文 [?]帮助 [q]退出"
 HELP = """\
@@ -153,9 +154,10 @@ def fit(console: Console, parts: list[tuple[Any, str]], height: int | None) -> l
 
     Spacers go first; then the long texts share the lines the fixed parts (header,
     rows, key line) leave, each keeping all of itself if it fits in its share."""
+    width = console.width - 4  # the panel's borders and padding
+    parts = [(wrap_rich(part, width) if isinstance(part, Text) else part, kind) for part, kind in parts]
     if height is None:
         return [part for part, _ in parts]
-    width = console.width - 4  # the panel's borders and padding
     budget = height - 3  # its top and bottom border, and the line the cursor rests on
     sizes = [_height(console, part, width) for part, _ in parts]
     if sum(sizes) <= budget:

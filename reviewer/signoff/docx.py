@@ -32,7 +32,7 @@ from ..store import FUNDS_ROW, StoreError
 from .report import CLOSING, chinese_date, point_text, score_text
 from .rulebook import Rulebook
 from .scores import percent
-from .service import FormReview
+from .forms import FormReview
 
 TITLE_FONT, HEADING_FONT, KAI_FONT, BODY_FONT, NUMBER_FONT = "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"
 # The font table's alternative for each: what an office without the GB2312 fonts uses instead.

@@ -14,7 +14,7 @@ from typing import Any
 from ..form.values import format_decimal
 from ..store import ACCEPTED, EDITED, PENDING, REJECTED, Point, Store
 from .scores import FormScore, RowScore, percent
-from .service import FormReview
+from .forms import FormReview
 
 CLOSING = ("请项目单位对上述问题逐项整改，补充偏差原因说明和佐证材料，下年度合理设置绩效指标值，"
            "并将整改情况和评价结果作为下年度预算安排的参考。")

@@ -15,81 +15,22 @@ here knows of a terminal or a browser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping
 
 from ..config import Config
-from ..scoring import Scorecard
+from ..form.values import format_decimal
 from ..store import (
-    ACCEPTED, EDITED, FUNDS_ROW, PENDING, REJECTED, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters,
-    ScoreChange, Store, StoreError, Undone,
+    FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
+    StoreError, Undone,
 )
+from . import docx, xlsx
+from .forms import JUDGEMENT, FormReview
 from .intake import card_of, ensure_points
 from .rulebook import Rulebook, load_rulebook
 from .scores import FormScore, score_form
-
-JUDGEMENT = {"error": "不够规范", "warning": "基本规范", "info": "总体规范", None: "总体规范"}
-
-
-@dataclass
-class FormReview:
-    """One form version as the 复核 sees it: its points with their evidence, and its scores."""
-
-    record: FormRecord
-    card: Scorecard
-    points: list[Point]  # 待重点审核 first, then in the order of the form
-    critiques: dict[str, Critique]
-    score: FormScore
-    history: list[ScoreChange] = field(default_factory=list)
-
-    def with_status(self, *statuses: str) -> list[Point]:
-        return [p for p in self.points if p.status in statuses]
-
-    @property
-    def accepted(self) -> list[Point]:
-        return self.with_status(ACCEPTED, EDITED)
-
-    @property
-    def pending(self) -> list[Point]:
-        return self.with_status(PENDING)
-
-    def counts(self) -> dict[str, int]:
-        return {status: len(self.with_status(status)) for status in (PENDING, ACCEPTED, EDITED, REJECTED)}
-
-    def evidence(self, point: Point) -> list[Critique]:
-        return [self.critiques[i] for i in point.findings if i in self.critiques]
-
-    @property
-    def judgement(self) -> str:
-        """自评总体规范 / 基本规范 / 不够规范, by the worst accepted point."""
-        severities = {p.severity for p in self.accepted}
-        worst = next((s for s in ("error", "warning", "info") if s in severities), None)
-        return JUDGEMENT[worst]
-
-    def errors(self) -> int:
-        return sum(1 for c in self.critiques.values() if c.severity == "error")
-
-    def score_changes(self, point: Point) -> list[str]:
-        """Where the reviewer's score of a point's rows differs from the unit's: the row, both scores,
-        the clause and its deduction."""
-        lines = []
-        for index in point.indicators or ([FUNDS_ROW] if point.kind == "funds" else []):
-            row = self.score.row(index)
-            if not row.changed or row.claimed is None:
-                continue
-            where = "预算执行率" if index == FUNDS_ROW else f"第{index + 1}项"
-            basis = f"，依据“{row.clause.basis}”" if row.clause else ""
-            lines.append(f"{where}自评{_num(row.claimed)}分，复核{_num(row.score)}分{basis}")
-        return lines
-
-
-def _num(value: Decimal) -> str:
-    from ..form.values import format_decimal
-
-    return format_decimal(value)
-
+from .summary import BatchSummary, summarize
 
 class Signoff:
     """The 复核 over one store, with the bureau's settings and rulebook."""
@@ -184,7 +125,7 @@ class Signoff:
                 raise StoreError("请注明修改得分所依据的复核口径条款")
             self.rulebook.require(clause)
             number = _score(score, current.weight)
-            changes.append(self.store.change_score(form_id, row, "score", _num(number), reviewer, reason.strip(), clause,
+            changes.append(self.store.change_score(form_id, row, "score", format_decimal(number), reviewer, reason.strip(), clause,
                                                    str(current.score), expect=expect))
         if value is not None:
             if not value.strip():
@@ -204,21 +145,15 @@ class Signoff:
 
     def write_docx(self, form_id: str, path: str | Path, draft: bool = False, reviewer: str | None = None) -> Path:
         """The 复核意见 of one form (Word). Without `draft`, a form with undecided points is refused."""
-        from .docx import write_docx
-
-        return write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
+        return docx.write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
 
     def write_xlsx(self, selectors: tuple[str, ...], path: str | Path) -> Path:
         """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel)."""
-        from .xlsx import write_xlsx
+        return xlsx.write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
+                               self.rulebook)
 
-        return write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
-                          self.rulebook)
-
-    def summary(self, selectors: tuple[str, ...] = ()):  # -> summary.BatchSummary
+    def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
         """The batch ranked by seriousness, per unit, and the refused files apart."""
-        from .summary import summarize
-
         return summarize(self.reviews(selectors), self.store.refusals(selectors))
 
 
@@ -228,7 +163,7 @@ def _score(raw: str | Decimal, weight: Decimal) -> Decimal:
     except InvalidOperation:
         raise StoreError(f"无法识别的得分“{raw}”") from None
     if not number.is_finite() or number < 0 or number > weight:
-        raise StoreError(f"得分应在 0 到 {_num(weight)} 分之间")
+        raise StoreError(f"得分应在 0 到 {format_decimal(weight)} 分之间")
     if number != number.quantize(Decimal("0.01")):
         raise StoreError("得分最多保留两位小数")
     return number

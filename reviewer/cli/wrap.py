@@ -1,0 +1,120 @@
+"""Breaking Chinese text into lines for a terminal without splitting a number or a code.
+
+A terminal (or rich) folds a line without spaces at any character: 4978.562 or COST_COUNT_DIVERGENCE
+could end up on two lines. Here a line breaks between characters of Chinese text, never inside a run
+of digits, Latin letters and the marks that join them (4978.562, -45.5%, 163/199×2, COST_TOTAL; 2021年
+keeps 2021 whole), never before closing punctuation nor after opening punctuation. Text already broken
+this way fits its width, so rich has nothing left to fold.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+_TOKEN = re.compile(r"[+\-−]?[A-Za-z0-9_]+(?:[.,:/×÷~\-][A-Za-z0-9_]+)*%?|\s+|.", re.S)
+_NO_START = set("，。、；：！？）」』”’》〉】…%,.;:!?)]}·")
+_NO_END = set("（「『“‘《〈【([{")
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def breaks(line: str, columns: int) -> list[int]:
+    """Offsets in `line` (no newline in it) where a new line starts, for lines of at most `columns`."""
+    columns = max(columns, 2)
+    tokens: list[tuple[int, str]] = []
+    at = 0
+    for token in _TOKEN.findall(line):
+        tokens.append((at, token))
+        at += len(token)
+    starts: list[int] = []
+    current: list[tuple[int, str]] = []
+    used = 0
+    for offset, token in tokens:
+        size = width(token)
+        if token.isspace():
+            if current or not starts:  # spaces that open a line after a break are dropped, an indent kept
+                current.append((offset, token))
+                used += size
+            continue
+        if used + size > columns and current:
+            while current and current[-1][1].isspace():
+                current.pop()
+            carry: list[tuple[int, str]] = []
+            if token[0] in _NO_START and len(current) > 1:  # closing punctuation takes the character before
+                carry.insert(0, current.pop())
+            while len(current) > 1 and current[-1][1][-1] in _NO_END:  # opening punctuation goes along
+                carry.insert(0, current.pop())
+            starts.append(carry[0][0] if carry else offset)
+            current, used = carry, sum(width(t) for _, t in carry)
+        current.append((offset, token))
+        used += size
+    return starts
+
+
+def wrap_line(line: str, columns: int) -> list[str]:
+    starts = breaks(line, columns)
+    bounds = [0] + starts + [len(line)]
+    return [line[a:b].rstrip() if i < len(starts) else line[a:b] for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+
+
+def wrap_text(text: str, columns: int) -> list[str]:
+    """Every line of `text` wrapped (blank lines kept)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        out += wrap_line(line, columns) if line else [""]
+    return out
+
+
+def wrap_rich(text: Text | str, columns: int) -> Text:
+    """A rich Text with its line breaks put where wrap_line would, styles kept."""
+    text = text if isinstance(text, Text) else Text(text)
+    plain, offsets, base = text.plain, [], 0
+    for line in plain.split("\n"):
+        offsets += [base + o for o in breaks(line, columns)]
+        base += len(line) + 1
+    if not offsets:
+        return text
+    pieces = text.divide(offsets)
+    for piece in pieces[:-1]:
+        piece.rstrip()
+    return Text("\n").join(pieces)
+
+
+def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]],
+                 **options: Any) -> Table:
+    """A table whose text columns ("text") share what the others ("left", "right": numbers, codes, ids) leave,
+    each text cell broken by wrap_rich to its column's width, so nothing is folded mid-number."""
+    cells = [[cell if isinstance(cell, Text) else Text(str(cell)) for cell in row] for row in rows]
+    natural = [max([width(label)] + [max((width(line) for line in row[i].plain.split("\n")), default=0)
+                                     for row in cells]) for i, (label, _) in enumerate(columns)]
+    fixed = sum(natural[i] for i, (_, kind) in enumerate(columns) if kind != "text")
+    room = max(console_width - fixed - 3 * len(columns) - 1, 8)  # a space either side of a cell, and the rules
+    text_columns = [i for i, (_, kind) in enumerate(columns) if kind == "text"]
+    # Shares by natural width, but a very long text (a paragraph of a target) does not starve the others.
+    share = {i: min(natural[i], 30) for i in text_columns}
+    want = sum(share.values()) or 1
+    widths = dict(enumerate(natural))
+    for i in text_columns:
+        widths[i] = max(4, min(natural[i], room * share[i] // want))
+    spare = room - sum(widths[i] for i in text_columns)
+    for i in sorted(text_columns, key=lambda i: natural[i] - widths[i], reverse=True):
+        extra = min(spare, natural[i] - widths[i])
+        if extra > 0:
+            widths[i] += extra
+            spare -= extra
+    table = Table(**options)
+    for i, (label, kind) in enumerate(columns):
+        table.add_column(label, justify="right" if kind == "right" else "left", no_wrap=True, width=widths[i])
+    for row in cells:
+        table.add_row(*[wrap_rich(cell, widths[i]) if columns[i][1] == "text" else cell for i, cell in enumerate(row)])
+    return table
+
+
+__all__ = ["wrap_text", "wrap_line", "wrap_rich", "breaks", "width", "fitted_table"]
