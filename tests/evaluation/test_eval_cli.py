@@ -14,7 +14,9 @@ from reviewer.cli.main import cli
 from reviewer.config import Config
 from reviewer.engine import review_file
 from reviewer.judge import JudgeSettings, judge_reviews
-from reviewer.store import Filters, Store
+from reviewer.signoff.intake import save
+from reviewer.signoff.service import Signoff
+from reviewer.store import Store
 
 BLANK = {"form": "forms/zgc-2021.json", "indicator": 11, "name": "支持海外建设特色科技园区项目预算控制数",
          "tags": [], "rationale": "754→410.9万元，说明空白", "split": "dev"}
@@ -118,28 +120,25 @@ def stored_review(db: Path, path: Path) -> None:
     review = review_file(path, Config())
     judge_reviews([review], JudgeSettings())
     with Store(db) as store:
-        store.save_review(review)
+        save(store, review)
 
 
-def verdict_ids(db: Path) -> dict[str, list[str]]:
+def points_by_key(db: Path) -> dict[str, str]:
     with Store(db) as store:
-        rows = store.critiques(Filters(codes=("EXPLANATION_VERDICT",)), None)
-    out: dict[str, list[str]] = {}
-    for row in sorted(rows, key=lambda row: row.seq):
-        out.setdefault(row.verdict, []).append(row.id)
-    return out
+        return {point.key: point.id for point in Signoff(store).points()}
 
 
 def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
+    """Reviewers decide on points; each verdict among a point's evidence takes the point's decision."""
     db = tmp_path / "review.db"
     stored_review(db, SEED)
-    ids = verdict_ids(db)
-    assert len(ids["does_not_cover"]) >= 2 and ids.get("covers") and ids.get("partial"), ids
+    points = points_by_key(db)
     with Store(db) as store:
-        store.decide(ids["does_not_cover"][0], "accept", "张三")
-        store.decide(ids["does_not_cover"][1], "reject", "张三")
-        store.decide(ids["covers"][0], "accept", "张三")
-        store.decide(ids["partial"][0], "edit", "张三", new_comment="请补充查重剔除的项目数量。")
+        signoff = Signoff(store)
+        signoff.decide(points["I:0,11"], "accept", "张三")  # does_not_cover on 12
+        signoff.decide(points["I:2,13"], "reject", "张三")  # does_not_cover on 14
+        signoff.decide(points["I:3,14"], "accept", "张三")  # covers on 4 and does_not_cover on 15
+        signoff.decide(points["I:1,12"], "edit", "张三", comment="请补充查重剔除的项目数量。")  # partial on 2
     # A new version of the form carries the four decisions over: they must not count twice.
     changed = json.loads(SEED.read_text())
     changed["phone"] = "55578008"
@@ -149,12 +148,12 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
 
     result = invoke("eval", "--from-db", "--db", str(db))
     assert result.exit_code == 0, result.output
-    # Judge: problem, problem, no problem, problem. Reviewer: problem, no problem, no problem, problem.
-    # p_o = 3/4; p_e = (2·3 + 2·1)/16 = 1/2; κ = 1/2.
+    # Judge: problem, problem, no problem, problem, problem. Reviewer: problem, no problem, no problem,
+    # problem, problem. p_o = 4/5; p_e = (4·3 + 1·2)/25 = 0.56; κ = 0.24/0.44 = 0.545.
     assert "judge:rules" in result.output
-    assert "4 条已决定的评判" in result.output
-    assert "一致率 75.0%" in result.output
-    assert "Cohen κ 0.500" in result.output
+    assert "5 条已决定的评判" in result.output
+    assert "一致率 80.0%" in result.output
+    assert "Cohen κ 0.545" in result.output
 
 
 def test_from_db_without_decisions_says_so(tmp_path: Path):
