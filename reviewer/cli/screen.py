@@ -22,7 +22,7 @@ from ..signoff.service import FormReview, Signoff
 from ..signoff.session import Position
 from ..store import STATUS_LABEL, Point
 from .render import SEVERITY_STYLE
-from .wrap import wrap_rich
+from .wrap import fitted_table, wrap_rich
 
 KEYS_LINE = "[a]采纳 [r]驳回 [e]修改 [g]改分 [s]跳过 [u]撤销 [v]全文 [?]帮助 [q]退出"
 HELP = """\
@@ -46,24 +46,19 @@ def _text(value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-def _rows_table(review: FormReview, indices: tuple[int, ...]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("指标", ratio=3)
-    table.add_column("指标值", ratio=1)
-    table.add_column("实际值", ratio=1)
-    for label in ("分值", "自评", "公式", "复核"):
-        table.add_column(label, justify="right", no_wrap=True)
-    table.add_column("方式", style="dim", no_wrap=True)
+def _rows_table(review: FormReview, indices: tuple[int, ...], width: int) -> Table:
+    rows = []
     for index in indices:
         row = review.card.indicators[index]
         scored = review.score.row(index)
-        table.add_row(str(index + 1), row.name, _text(row.target.raw), _text(row.actual.raw),
-                      format_decimal(row.weight), _text(row.claimed and format_decimal(row.claimed)),
-                      _text(row.recomputed and format_decimal(row.recomputed)),
-                      Text(format_decimal(scored.score), style="bold red" if scored.changed else "bold"),
-                      DIRECTION_LABEL.get(row.direction, row.direction))
-    return table
+        rows.append([str(index + 1), row.name, _text(row.target.raw), _text(row.actual.raw),
+                     format_decimal(row.weight), "—" if row.claimed is None else format_decimal(row.claimed),
+                     "—" if row.recomputed is None else format_decimal(row.recomputed),
+                     Text(format_decimal(scored.score), style="bold red" if scored.changed else "bold"),
+                     Text(DIRECTION_LABEL.get(row.direction, row.direction), style="dim")])
+    columns = [("#", "right"), ("指标", "text"), ("指标值", "text"), ("实际值", "text"), ("分值", "right"),
+               ("自评", "right"), ("公式", "right"), ("复核", "right"), ("方式", "left")]
+    return fitted_table(width, columns, rows, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
 
 
 def _funds_table(review: FormReview) -> Table:
@@ -96,7 +91,8 @@ def _explanations(review: FormReview, indices: tuple[int, ...]) -> list[Text]:
 
 
 def _evidence(review: FormReview, point: Point) -> list[tuple[Any, str]]:
-    parts: list[tuple[Any, str]] = [(Text(f"依据（{len(point.findings)} 项发现）：", style="bold"), FIXED)]
+    """The findings under the point, as one block: on a small screen it is cut as a whole (v shows it all)."""
+    lines = []
     for critique in review.evidence(point):
         model = critique.data.get("model") if critique.source == "judge:llm" else None
         head = Text.assemble("· ", (f"[{SEVERITY_LABEL[critique.severity]}] ", SEVERITY_STYLE[critique.severity]),
@@ -109,8 +105,9 @@ def _evidence(review: FormReview, point: Point) -> list[tuple[Any, str]]:
             confidence = critique.data.get("confidence")
             if isinstance(confidence, (int, float)):
                 head.append(f"  可信度 {confidence:.2f}", style="dim")
-        parts.append((Text.assemble(head, "\n  ", critique.message), MORE_TEXT))
-    return parts
+        lines.append(Text.assemble(head, "\n  ", critique.message))
+    title = Text(f"依据（{len(lines)} 项发现）：", style="bold")
+    return [(title, FIXED), (Text("\n").join(lines), MORE_TEXT)] if lines else [(title, FIXED)]
 
 
 def _score_line(score: FormScore, point: Point) -> Text:
@@ -187,7 +184,7 @@ def build_screen(signoff: Signoff, point: Point, position: Position, reviewer: s
     parts.append((Text.assemble(first, ("要点：", "bold"), point.title,
                                 (f"  [{SEVERITY_LABEL[point.severity]}]", SEVERITY_STYLE[point.severity])), FIXED))
     if point.indicators:
-        parts.append((_rows_table(review, point.indicators), FIXED))
+        parts.append((_rows_table(review, point.indicators, (console or Console()).width - 4), FIXED))
     elif point.kind == "funds":
         parts.append((_funds_table(review), FIXED))
     parts += [(text, MORE_TEXT) for text in _explanations(review, point.indicators)]

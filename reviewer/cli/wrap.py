@@ -97,13 +97,21 @@ def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: S
     fixed = sum(natural[i] for i, (_, kind) in enumerate(columns) if kind != "text")
     room = max(console_width - fixed - 3 * len(columns) - 1, 8)  # a space either side of a cell, and the rules
     text_columns = [i for i, (_, kind) in enumerate(columns) if kind == "text"]
-    # Shares by natural width, but a very long text (a paragraph of a target) does not starve the others.
-    share = {i: min(natural[i], 30) for i in text_columns}
-    want = sum(share.values()) or 1
+    # Each text column is at least as wide as its label and its widest unbreakable run (a figure, a code);
+    # what is left goes by natural width, a very long text (a paragraph of a target) not starving the others.
+    floor = {i: max([width(columns[i][0])] + [width(t) for row in cells for t in _TOKEN.findall(row[i].plain)
+                                                if not t.isspace()]) for i in text_columns}
     widths = dict(enumerate(natural))
     for i in text_columns:
-        widths[i] = max(4, min(natural[i], room * share[i] // want))
+        widths[i] = min(floor[i], natural[i])
     spare = room - sum(widths[i] for i in text_columns)
+    share = {i: min(natural[i], 30) - widths[i] for i in text_columns}
+    want = sum(max(v, 0) for v in share.values()) or 1
+    budget = spare
+    for i in text_columns:
+        extra = max(0, min(natural[i] - widths[i], budget * max(share[i], 0) // want))
+        widths[i] += extra
+        spare -= extra
     for i in sorted(text_columns, key=lambda i: natural[i] - widths[i], reverse=True):
         extra = min(spare, natural[i] - widths[i])
         if extra > 0:
