@@ -180,7 +180,7 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
     if explained or divergence:
         flagged = {r.index for g in groups if problems[id(g)] for r in g}
-        for key, ask in _explain_requests(rows, money, flagged, divergence):
+        for key, ask in _explain_requests(rows, money, flagged, divergence, "fix_score" in requests):
             requests.add(key, ask)
     comment.requests = list(requests.values())
     if measure:
@@ -356,8 +356,11 @@ def _explanation_sentence(group: list[IndicatorScore], found: _Ordered, several:
 COST_MOVE = Decimal("0.10")  # a cost within ±10% of its target is asked about only when its own text fails
 
 
-def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
-                      divergence: bool) -> list[tuple[str, str]]:
+OVER = Decimal("1.2")  # above this share of the target, an over-achievement is worth explaining (OVERACHIEVED)
+
+
+def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int], divergence: bool,
+                      fixing_score: bool) -> list[tuple[str, str]]:
     """What the unit must explain, in the row's own terms: a cost that rose or fell, a count that changed,
     a rate or date missed. Never a change the row does not show; a cost only where it diverges from its
     count, moved far, or its own explanation fails."""
@@ -386,11 +389,11 @@ def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
             asks.append(("date", "请说明未按期完成的具体原因"))
         elif kind in ("rate", "count") and missed(row):
             asks.append(("missed", "请说明未达到年度指标值的具体原因"))
-        elif kind == "rate" and move == "up" and row.direction == "higher":
+        elif kind in ("rate", "count") and row.direction == "higher" and row.ratio is not None and row.ratio >= OVER:
             asks.append(("over", "请说明超额完成的原因"))
         elif kind == "qualitative" and (qualitative_band(row.actual.raw) or ("达成",))[0] != "达成":
             asks.append(("qualitative", "请说明未完全达成年度指标的具体原因"))
-    if not asks:
+    if not asks and not fixing_score:  # a met target scored low is put right by correcting the score
         row = rows[0]
         if row.claimed is not None and row.claimed < row.weight:
             asks.append(("low", "请说明自评得分低于分值的原因"))
