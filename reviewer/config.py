@@ -12,10 +12,10 @@ timezone = "Asia/Shanghai"   # times in the workbooks
 deviation_flag_points = 5    # flag a form when |自评 − 复核| reaches this many points
 rulebook = "复核口径.toml"     # the bureau's rulebook, relative to this file (default: the one shipped)
 
-[signoff.grades]             # lower bounds (inclusive) of the grades; below 中 is 差
-优 = 90
-良 = 80
-中 = 60
+[signoff.grades]             # lower bounds (inclusive) of the grades; below 中 is 差 (TOML: quote the keys)
+"优" = 90
+"良" = 80
+"中" = 60
 ```
 
 Unknown keys are refused, like unknown form keys: a typo must not silently

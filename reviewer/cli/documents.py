@@ -128,9 +128,9 @@ def rules(config_path) -> None:
 
     book = load_rulebook(config.signoff.rulebook)
     console = Console(highlight=False)
-    source = "随软件提供的默认口径" if book.source == "（默认）" else book.source
-    console.print(wrap_rich(Text.assemble(("复核口径：", "bold"), book.name, (f"（{source}）", "dim")),
-                            console.width - 1))
+    console.print(wrap_rich(Text.assemble(("复核口径：", "bold"), book.name), console.width - 1))
+    console.print(Text("（随软件提供的默认口径）" if book.source == "（默认）" else f"口径文件：{book.source}",
+                       style="dim"), soft_wrap=True)
     console.print(f"反向指标计分：{book.reverse}（{REVERSE[book.reverse]}）")
     bands = "，".join(f"{name} ≥ {format_decimal(bound)}" for name, bound in config.signoff.grades)
     console.print(f"等级：{bands}，其余为差；自评与复核相差 {format_decimal(config.signoff.deviation_flag_points)} "
