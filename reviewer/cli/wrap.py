@@ -47,8 +47,11 @@ def breaks(line: str, columns: int) -> list[int]:
             while current and current[-1][1].isspace():
                 current.pop()
             carry: list[tuple[int, str]] = []
-            if token[0] in _NO_START and len(current) > 1:  # closing punctuation takes the character before
-                carry.insert(0, current.pop())
+            if token[0] in _NO_START:  # closing punctuation takes the character before (and its own kind)
+                while len(current) > 1:
+                    carry.insert(0, current.pop())
+                    if carry[0][1][0] not in _NO_START:
+                        break
             while len(current) > 1 and current[-1][1][-1] in _NO_END:  # opening punctuation goes along
                 carry.insert(0, current.pop())
             starts.append(carry[0][0] if carry else offset)

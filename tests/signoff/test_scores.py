@@ -198,9 +198,9 @@ def test_a_form_saved_without_points_gets_them_when_signed_off(db: Path) -> None
     review = review_data(__import__("json").loads(SEED.read_text(encoding="utf-8")))
     with Store(db) as store:
         store.save_review(review)
-        with store.transaction():  # an old database: a decision on both ROUNDING critiques
+        with store.transaction():  # an old database: decisions on the ROUNDING and copied-actual critiques
             for finding in review.findings:
-                if finding.code == "ROUNDING":
+                if finding.code in ("ROUNDING", "ACTUAL_COPIES_TARGET"):
                     store.conn.execute("""UPDATE critiques SET status = 'accepted', decided_by = '张三',
                                           decided_at = '2026-01-05T10:00:00+08:00' WHERE id = ?""", [finding.id])
         assert store.points() == []
@@ -209,6 +209,9 @@ def test_a_form_saved_without_points_gets_them_when_signed_off(db: Path) -> None
     assert len(points) == 11
     rounding = points["I:5,16"]
     assert rounding.status == "pending"  # its other findings were never decided: nothing to carry
+    copied = points["I:18"]
+    assert (copied.status, copied.decided_by, copied.decided_at) == ("accepted", "张三", "2026-01-05T10:00:00+08:00")
+    assert copied.note == "沿用逐条意见的决定（张三）"
     with Store(db) as store:
         assert save(store, review).new_form is False  # storing the review again adds nothing
         assert len(store.points()) == 11
