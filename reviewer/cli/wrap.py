@@ -64,7 +64,7 @@ def breaks(line: str, columns: int) -> list[int]:
 def wrap_line(line: str, columns: int) -> list[str]:
     starts = breaks(line, columns)
     bounds = [0] + starts + [len(line)]
-    return [line[a:b].rstrip() if i < len(starts) else line[a:b] for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+    return [line[a:b].rstrip() for a, b in zip(bounds, bounds[1:])]
 
 
 def wrap_text(text: str, columns: int) -> list[str]:
