@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..config import Config
 from ..form.values import format_decimal
-from ..signoff.docx import file_name
+from ..signoff.forms import file_name
 from ..signoff.report import to_json, to_markdown
 from ..signoff.rulebook import REVERSE
 from ..signoff.scores import percent

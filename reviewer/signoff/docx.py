@@ -264,10 +264,4 @@ def write_docx(review: FormReview, path: Path, settings: SignoffSettings, rulebo
     return path
 
 
-def file_name(review: FormReview, draft: bool) -> str:
-    """复核意见_项目名称（2021年度）.docx, with characters Windows refuses in a file name replaced."""
-    name = "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in review.record.name).strip(" .")
-    return f"复核意见_{name[:80]}（{review.record.year}年度）{'_草稿' if draft else ''}.docx"
-
-
-__all__ = ["write_docx", "build", "file_name", "FALLBACKS"]
+__all__ = ["write_docx", "build", "FALLBACKS"]

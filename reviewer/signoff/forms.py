@@ -69,4 +69,10 @@ def _num(value: Decimal) -> str:
     return format_decimal(value)
 
 
-__all__ = ["FormReview", "JUDGEMENT"]
+def file_name(review: "FormReview", draft: bool) -> str:
+    """复核意见_项目名称（2021年度）.docx, with characters Windows refuses in a file name replaced."""
+    name = "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in review.record.name).strip(" .")
+    return f"复核意见_{name[:80]}（{review.record.year}年度）{'_草稿' if draft else ''}.docx"
+
+
+__all__ = ["FormReview", "JUDGEMENT", "file_name"]

@@ -25,7 +25,6 @@ from ..store import (
     FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
     StoreError, Undone,
 )
-from . import docx, xlsx
 from .forms import JUDGEMENT, FormReview
 from .intake import card_of, ensure_points
 from .rulebook import Rulebook, load_rulebook
@@ -145,12 +144,16 @@ class Signoff:
 
     def write_docx(self, form_id: str, path: str | Path, draft: bool = False, reviewer: str | None = None) -> Path:
         """The 复核意见 of one form (Word). Without `draft`, a form with undecided points is refused."""
-        return docx.write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
+        from .docx import write_docx  # python-docx only when a document is written: every start would pay for it
+
+        return write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
 
     def write_xlsx(self, selectors: tuple[str, ...], path: str | Path) -> Path:
         """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel)."""
-        return xlsx.write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
-                               self.rulebook)
+        from .xlsx import write_xlsx
+
+        return write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
+                          self.rulebook)
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
         """The batch ranked by seriousness, per unit, and the refused files apart."""
