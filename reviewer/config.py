@@ -126,17 +126,22 @@ def _coerce(name: str, default: Any, value: Any, source: str) -> Any:
     return Decimal(str(value))
 
 
+def read_toml(path: str | Path, what: str = "配置文件") -> dict[str, Any]:
+    """A TOML file's content; ConfigError naming the file when it is missing or not TOML."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what}不存在") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: 不是有效的 TOML（{exc}）") from None
+
+
 def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     source = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: 配置文件不存在") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: 不是有效的 TOML（{exc}）") from None
+    data = read_toml(path)
     unknown_sections = set(data) - {"thresholds", "prices", "judge", "signoff"}
     if unknown_sections:
         raise ConfigError(f"{source}: 未知配置节 {', '.join(sorted(unknown_sections))}")

@@ -44,8 +44,9 @@ def breaks(line: str, columns: int) -> list[int]:
                 used += size
             continue
         if used + size > columns and current:
+            spaces: list[tuple[int, str]] = []
             while current and current[-1][1].isspace():
-                current.pop()
+                spaces.insert(0, current.pop())
             carry: list[tuple[int, str]] = []
             if token[0] in _NO_START:  # closing punctuation takes the character before (and its own kind)
                 while len(current) > 1:
@@ -54,6 +55,8 @@ def breaks(line: str, columns: int) -> list[int]:
                         break
             while len(current) > 1 and current[-1][1][-1] in _NO_END:  # opening punctuation goes along
                 carry.insert(0, current.pop())
+            if carry:  # the spaces between what is carried and the token go along with it
+                carry += spaces
             starts.append(carry[0][0] if carry else offset)
             current, used = carry, sum(width(t) for _, t in carry)
         current.append((offset, token))

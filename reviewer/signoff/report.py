@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..form.values import format_decimal
-from ..store import ACCEPTED, EDITED, PENDING, REJECTED, Point, Store
+from ..store import EDITED, Point, Store
 from .scores import FormScore, RowScore, percent
 from .forms import FormReview
 
@@ -166,4 +166,4 @@ def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
 
 
 __all__ = ["to_markdown", "form_markdown", "to_json", "overall", "signer", "point_text", "score_text",
-           "chinese_date", "decided_on", "CLOSING", "ACCEPTED", "PENDING", "REJECTED"]
+           "chinese_date", "decided_on", "CLOSING"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checks.catalogue import SEVERITY
+from ..config import read_toml
 from ..errors import ConfigError
 
 # Codes docs/findings.md defines that a branch may not have in its catalogue yet (blank cells, issue 11).
@@ -91,15 +92,7 @@ def load_rulebook(path: str | Path | None = None) -> Rulebook:
     if path is None:
         text = resources.files(__package__).joinpath(DEFAULT_NAME).read_text(encoding="utf-8")
         return parse_rulebook(tomllib.loads(text), "（默认）")
-    source = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: 复核口径文件不存在") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: 不是有效的 TOML（{exc}）") from None
-    return parse_rulebook(data, source)
+    return parse_rulebook(read_toml(path, "复核口径文件"), str(path))
 
 
 def parse_rulebook(data: dict[str, Any], source: str) -> Rulebook:

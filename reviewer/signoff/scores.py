@@ -13,7 +13,7 @@ the configured number of points (default 5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..checks.catalogue import DIRECTION_LABEL
@@ -58,6 +58,11 @@ def band_bound(row: IndicatorScore, claimed: Decimal) -> Decimal | None:
     return min(max(claimed, lo), top)
 
 
+def deviation(claimed: Decimal | None, review: Decimal) -> Decimal | None:
+    """偏离度 = (自评 − 复核) / 自评 (docs/domain-rules.md §6); None when 自评 is blank or 0."""
+    return None if not claimed else (claimed - review) / claimed
+
+
 @dataclass
 class RowScore:
     """One row of the 底稿: the unit's values and score beside the reviewer's."""
@@ -84,9 +89,7 @@ class RowScore:
     @property
     def deviation(self) -> Decimal | None:
         """(自评 − 复核) / 自评 for this row; None when the unit claimed nothing or 0."""
-        if not self.claimed:
-            return None
-        return (self.claimed - self.score) / self.claimed
+        return deviation(self.claimed, self.score)
 
     @property
     def changed(self) -> bool:
@@ -111,7 +114,6 @@ class FormScore:
     review_total: Decimal
     grade: str
     flag_points: Decimal
-    notes: list[str] = field(default_factory=list)
 
     @property
     def difference(self) -> Decimal | None:
@@ -120,9 +122,7 @@ class FormScore:
     @property
     def deviation(self) -> Decimal | None:
         """偏离度 = (自评 − 复核) / 自评, a fraction; None when 自评 is blank or 0."""
-        if not self.claimed_total:
-            return None
-        return (self.claimed_total - self.review_total) / self.claimed_total
+        return deviation(self.claimed_total, self.review_total)
 
     @property
     def flagged(self) -> bool:

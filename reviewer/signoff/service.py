@@ -25,7 +25,7 @@ from ..store import (
     FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
     StoreError, Undone,
 )
-from .forms import JUDGEMENT, FormReview
+from .forms import FormReview
 from .intake import card_of, ensure_points
 from .rulebook import Rulebook, load_rulebook
 from .scores import FormScore, score_form
@@ -172,4 +172,4 @@ def _score(raw: str | Decimal, weight: Decimal) -> Decimal:
     return number
 
 
-__all__ = ["Signoff", "FormReview", "JUDGEMENT"]
+__all__ = ["Signoff", "FormReview"]

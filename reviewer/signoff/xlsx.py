@@ -15,11 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..checks.catalogue import SEVERITY_ORDER
 from ..config import SignoffSettings
 from ..store import ACCEPTED, EDITED, PENDING, STATUS_LABEL, Point, Refusal
 from .rulebook import Rulebook
-from .scores import FormScore
 from .forms import FormReview
 from .summary import summarize
 
@@ -231,4 +229,4 @@ def write_xlsx(reviews: list[FormReview], refused: list[Refusal], path: Path, se
 
 
 __all__ = ["write_xlsx", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",
-           "DRAFT_COLUMNS", "SUMMARY_COLUMNS", "SEVERITY_ORDER", "FormScore"]
+           "DRAFT_COLUMNS", "SUMMARY_COLUMNS"]

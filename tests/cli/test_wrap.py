@@ -15,7 +15,7 @@ from reviewer.cli.main import cli
 from reviewer.cli.wrap import width, wrap_text
 
 # A figure or a code as a reader takes it in: 4978.562, -45.5%, 163/199×2, COST_COUNT_DIVERGENCE.
-WHOLE = re.compile(r"[+\-]?[A-Za-z0-9_]+(?:[.,:/×][A-Za-z0-9_]+)*%?")
+WHOLE = re.compile(r"[+\-]?[A-Za-z0-9_]+(?:[.,:/×\-][A-Za-z0-9_]+)*%?")
 
 
 def split_across(lines: list[str]) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from reviewer.config import Config, SignoffSettings
 from reviewer.signoff.intake import save
 from reviewer.signoff.scores import FormScore, percent
 from reviewer.signoff.service import Signoff
-from reviewer.store import Conflict, Store, StoreError
+from reviewer.store import Conflict, Store
 
 
 def seed_signoff(db: Path, config: Config | None = None) -> tuple[Store, Signoff, str]:
