@@ -14,6 +14,7 @@ the one named (option or config), the 落款 the bureau of the config.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from lxml import etree
 from ..config import SignoffSettings
 from ..form.values import format_decimal
 from ..store import FUNDS_ROW, StoreError
-from .report import CLOSING, chinese_date, point_text, score_text
+from .report import chinese_date, point_text, score_text
 from .rulebook import Rulebook
 from .scores import percent
 from .forms import FormReview
@@ -56,6 +57,15 @@ def _font(run, name: str, size: Pt, bold: bool = False, color: RGBColor | None =
         fonts.set(qn(attribute), name)
 
 
+_MINUS = re.compile(r"(?<![A-Za-z0-9])-(?=\d)")
+
+
+def typeset(text: str) -> str:
+    """A figure's minus as the minus sign (U+2212): Word and LibreOffice may break a line after a hyphen,
+    leaving "（-" at the end of one line and "45.5%）" on the next."""
+    return _MINUS.sub("\u2212", text)
+
+
 def _paragraph(container, text: str = "", font: str = BODY_FONT, size: Pt = SIZE_3, *, indent: bool = True,
                align=WD_ALIGN_PARAGRAPH.JUSTIFY, bold: bool = False, line: Pt = LINE, color: RGBColor | None = None,
                right: Pt | None = None):
@@ -69,16 +79,24 @@ def _paragraph(container, text: str = "", font: str = BODY_FONT, size: Pt = SIZE
     if right is not None:
         fmt.right_indent = right
     if text:
-        _font(paragraph.add_run(text), font, size, bold, color)
+        _font(paragraph.add_run(typeset(text)), font, size, bold, color)
     return paragraph
 
 
-def _heading(document, number: int, text: str) -> None:
-    _paragraph(document, f"{NUMERALS[number - 1]}、{text}", HEADING_FONT)
+def _heading(document, number: int, text: str):
+    return _paragraph(document, f"{NUMERALS[number - 1]}、{text}", HEADING_FONT)
+
+
+def chinese_number(number: int) -> str:
+    """一 … 十, 十一 … 九十九: how 公文 number their parts."""
+    if number <= 10:
+        return NUMERALS[number - 1]
+    tens, ones = divmod(number, 10)
+    return ("" if tens == 1 else NUMERALS[tens - 1]) + "十" + (NUMERALS[ones - 1] if ones else "")
 
 
 def _subheading(paragraph, number: int, text: str) -> None:
-    _font(paragraph.add_run(f"（{NUMERALS[number - 1] if number <= 10 else number}）{text}"), KAI_FONT, SIZE_3)
+    _font(paragraph.add_run(f"（{chinese_number(number)}）{text}"), KAI_FONT, SIZE_3)
 
 
 def _page_setup(document, draft: bool) -> None:
@@ -219,20 +237,25 @@ def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, dra
     for number, point in enumerate(accepted, 1):
         paragraph = _paragraph(document)
         _subheading(paragraph, number, point.title + "。")
-        _font(paragraph.add_run(point_text(review, point)), BODY_FONT, SIZE_3)
+        _font(paragraph.add_run(typeset(point_text(review, point))), BODY_FONT, SIZE_3)
     deadline = today + timedelta(days=settings.deadline_days)
-    _heading(document, 3, "整改要求")
+    # From the last heading to the date, each paragraph keeps with the next: the 落款 never stands on a page
+    # of its own (GB/T 9704 wants body text above it).
+    closing = [_heading(document, 3, "整改要求")]
     if accepted:
-        _paragraph(document, f"请你单位于{chinese_date(deadline)}前对上述问题逐项整改，{CLOSING.removeprefix('请项目单位对上述问题逐项整改，')}"
-                             f"整改情况请书面报送{bureau}。")
+        closing.append(_paragraph(
+            document, f"请你单位于{chinese_date(deadline)}前对上述问题逐项整改：补充偏差原因说明和佐证材料，"
+                      f"按复核意见更正自评得分，下年度合理设置绩效指标值，并将整改情况书面报送{bureau}。"
+                      "复核结果将作为下年度预算安排的重要参考。"))
     else:
-        _paragraph(document, "请你单位继续做好项目绩效管理工作，并将评价结果作为下年度预算安排的参考。")
-    _paragraph(document)
-    _paragraph(document, f"附件：{ATTACHMENT}")
-    for _ in range(3):
-        _paragraph(document)
-    _paragraph(document, bureau, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right=Pt(32))
+        closing.append(_paragraph(document, "请你单位继续做好项目绩效管理工作。复核结果将作为下年度预算安排的重要参考。"))
+    closing.append(_paragraph(document))
+    closing.append(_paragraph(document, f"附件：{ATTACHMENT}"))
+    closing += [_paragraph(document) for _ in range(3)]
+    closing.append(_paragraph(document, bureau, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right=Pt(32)))
     _paragraph(document, chinese_date(today), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right=Pt(64))
+    for paragraph in closing:
+        paragraph.paragraph_format.keep_with_next = True
     _paragraph(document)
     contact = f"（复核人：{reviewer}" + (f"；联系电话：{settings.contact}" if settings.contact else "") + "）" if reviewer else ""
     if contact:

@@ -69,10 +69,12 @@ def test_the_word_document_is_a_gongwen_with_the_review(db: Path, tmp_path: Path
     assert "偏离度9.14%" in conclusion.text and "自评得分98.43分" in conclusion.text
     assert east_asian_font(conclusion.runs[0]) == "仿宋_GB2312" and conclusion.runs[0].font.size.pt == 16
     problems = [p for p in document.paragraphs if p.text.startswith("（")]
-    assert [p.text[:3] for p in problems[:11]] == [f"（{n}）" for n in "一二三四五六七八九十"] + ["（11"]
+    assert [p.text.split("）")[0] + "）" for p in problems[:11]] == [
+        f"（{n}）" for n in ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一"]]
     assert east_asian_font(problems[0].runs[0]) == "楷体_GB2312"
     assert "依据“实际完成值照抄指标值（扣减分值的30%）”" in problems[7].text
-    assert any("整改情况请书面报送" + BUREAU in t for t in body)
+    assert "（−45.5%）" in problems[0].text  # a figure's minus is the minus sign: no line break after it
+    assert any("并将整改情况书面报送" + BUREAU in t and "前对上述问题逐项整改" in t for t in body)
     assert BUREAU in body and any(t.endswith("日") and t.startswith("20") for t in body)
     assert "（复核人：张三；联系电话：010-88886666）" in body
     # The attachment: the scores of every row beside the unit's.
