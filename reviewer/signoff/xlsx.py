@@ -48,6 +48,8 @@ def display_width(value: Any) -> int:
     """Columns a value takes in a spreadsheet font: CJK and full-width characters count 2."""
     if isinstance(value, datetime):
         return 16
+    if isinstance(value, (Decimal, float)):  # shown with its cell's format, not its full precision
+        return len(f"{float(value):,.2f}") + 1
     text = "" if value is None else str(value)
     return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
                 for line in text.splitlines() or [""]), default=0)
@@ -95,6 +97,10 @@ def _write(book: Any, spec: Sheet) -> None:
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(width, WRAP_FROM) + 2
     top = len(spec.preamble) + 1
     sheet.freeze_panes = f"A{top + 1}"
+    # Printed: landscape A4 with the header row on every page (the sheets are wide: no fit-to-width,
+    # which would print the Chinese too small to read).
+    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", 9
+    sheet.print_title_rows = f"{top}:{top}"
     last = get_column_letter(len(spec.header))
     sheet.auto_filter.ref = f"A{top}:{last}{top + max(len(spec.rows), 1)}"
     for line in spec.preamble:
