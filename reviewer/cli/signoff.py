@@ -209,8 +209,8 @@ def status(forms, config_path, db_path) -> None:
                      review.score.grade])
     if len(reviews) > 1:
         rows.append(["", Text(f"合计 {len(reviews)} 份", style="bold"), *map(str, totals), "", "", ""])
-    columns = [("编号", "left"), ("项目 / 文件", "text"), ("待审", "right"), ("已采纳", "right"), ("已修改", "right"),
-               ("已驳回", "right"), ("自评", "right"), ("复核", "right"), ("等级", "left")]
+    columns = [("编号", "left"), ("项目 / 文件", "text"), ("待审", "right"), ("采纳", "right"), ("修改", "right"),
+               ("驳回", "right"), ("自评", "right"), ("复核", "right"), ("等级", "left")]
     table = fitted_table(console.width, columns, rows, title="审核进度（要点）", box=box.SIMPLE_HEAD,
                          title_justify="left")
     console.print(table if reviews else "数据库中没有表单。")

@@ -16,7 +16,9 @@ from typing import Any, Sequence
 from rich.table import Table
 from rich.text import Text
 
-_TOKEN = re.compile(r"[+\-−]?[A-Za-z0-9_]+(?:[.,:/×÷~\-][A-Za-z0-9_]+)*%?|\s+|.", re.S)
+# A run of letters and digits with the marks inside figures (4978.562, 163/199×2, -45.5%, COST_TOTAL);
+# a slash joins only digits, so a file path still breaks at its slashes.
+_TOKEN = re.compile(r"[+\-−]?[A-Za-z0-9_]+(?:(?:[.,:×÷~\-]|(?<=\d)/(?=\d))[A-Za-z0-9_]+)*%?|\s+|.", re.S)
 _NO_START = set("，。、；：！？）」』”’》〉】…%,.;:!?)]}·")
 _NO_END = set("（「『“‘《〈【([{")
 
@@ -101,7 +103,7 @@ def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: S
     natural = [max([width(label)] + [max((width(line) for line in row[i].plain.split("\n")), default=0)
                                      for row in cells]) for i, (label, _) in enumerate(columns)]
     fixed = sum(natural[i] for i, (_, kind) in enumerate(columns) if kind != "text")
-    room = max(console_width - fixed - 3 * len(columns) - 1, 8)  # a space either side of a cell, and the rules
+    room = max(console_width - fixed - 3 * len(columns) - 2, 8)  # a space either side of a cell, and the rules
     text_columns = [i for i, (_, kind) in enumerate(columns) if kind == "text"]
     # Each text column is at least as wide as its label and its widest unbreakable run (a figure, a code);
     # what is left goes by natural width, a very long text (a paragraph of a target) not starving the others.
