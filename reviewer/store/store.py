@@ -339,7 +339,13 @@ class Store(PointTables):
         """Judge verdicts on points a reviewer accepted, edited or rejected (the point's status is the
         decision on each verdict among its evidence); decisions carried over from another version of
         the form count once (on the version they were taken on)."""
-        return [from_row(DecidedVerdict, row) for row in self._all(_DECIDED_VERDICTS)]
+        has_points = self._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'point_builds'")
+        rows = self._all(_DECIDED_VERDICTS) if has_points else []
+        # Decisions an older database took on critiques, on forms whose points were never built (a database
+        # opened read-only cannot build them): counted as they were taken.
+        rows += self._all(_LEGACY_DECIDED_VERDICTS.format(
+            unbuilt="AND c.form_id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
+        return [from_row(DecidedVerdict, row) for row in rows]
 
 _DECIDED_VERDICTS = """
     SELECT c.id, c.verdict, p.status, c.source, c.form_id
@@ -351,6 +357,19 @@ _DECIDED_VERDICTS = """
         SELECT 1 FROM point_decisions d
         WHERE d.rowid = (SELECT max(rowid) FROM point_decisions WHERE point_id = p.id)
           AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%' OR d.note LIKE '沿用较新版本%'))
+    ORDER BY c.rowid
+"""
+
+
+_LEGACY_DECIDED_VERDICTS = """
+    SELECT c.id, c.verdict, c.status, c.source, c.form_id
+    FROM critiques c
+    WHERE c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
+      AND c.status IN ('accepted', 'edited', 'rejected') {unbuilt}
+      AND NOT EXISTS (
+        SELECT 1 FROM decisions d
+        WHERE d.rowid = (SELECT max(rowid) FROM decisions WHERE critique_id = c.id)
+          AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%'))
     ORDER BY c.rowid
 """
 

@@ -249,3 +249,19 @@ def test_check_counts_a_set_without_judging_it(tmp_path: Path):
                                                                           "name": "支持海外设立研发中心项目"}}])
     result = invoke("eval", str(bad), "--check", "--split", "all")
     assert result.exit_code == 2 and "c2" in result.output
+
+
+def test_from_db_counts_decisions_an_older_database_took_on_critiques(tmp_path: Path):
+    """A database from before points, read without building them: its critique decisions still count."""
+    db = tmp_path / "review.db"
+    review = review_file(SEED, Config())
+    judge_reviews([review], JudgeSettings())
+    with Store(db) as store:
+        store.save_review(review)  # no points built
+        verdict = next(f for f in review.findings if f.verdict == "does_not_cover")
+        with store.transaction():
+            store.conn.execute("UPDATE critiques SET status = 'rejected', decided_by = '张三' WHERE id = ?",
+                               [verdict.id])
+    result = invoke("eval", "--from-db", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert "1 条已决定的评判" in result.output
