@@ -409,18 +409,22 @@ def _sentences(text: str) -> list[str]:
 
 
 def _compose_form_part(findings: list[Finding]) -> Comment:
-    """预算执行, 总分, 指标体系, 表头: few findings, each about different figures; their own wording,
-    each sentence once, the requests last."""
+    """预算执行, 总分, 指标体系, 表头: few findings, each about different figures; their own wording with
+    each statement once and the requests gathered last, a request another one already contains left out."""
     said: dict[str, None] = {}
     asks: dict[str, None] = {}
     for finding in findings:
         for sentence in _sentences(finding.comment):
-            if sentence.startswith(("请", "建议")) and sentence not in asks:
-                asks[sentence] = None
-            elif sentence not in said and not sentence.startswith(("请", "建议")):
-                said[sentence] = None
+            statement, _, ask = sentence.partition("，请")
+            if statement.startswith(("请", "建议")):
+                statement, ask = "", sentence.removeprefix("请")
+            if statement:
+                said.setdefault(statement, None)
+            if ask:
+                asks.setdefault(ask if ask.startswith("建议") else "请" + ask, None)
+    requests = [a for a in asks if not any(a != b and a.removeprefix("请") in b for b in asks)]
     titles = list(dict.fromkeys(TITLE.get(f.code, f.code) for f in findings))
-    return Comment("", list(said), list(asks), titles)
+    return Comment("", list(said), requests, titles)
 
 
 __all__ = ["Comment", "Subject", "compose", "row_kind", "row_facts", "movement", "missed"]
