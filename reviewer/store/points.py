@@ -105,7 +105,10 @@ class PointFilters:
             clauses.append(f"f.year IN ({','.join('?' * len(self.years))})")
             params += [int(y) for y in self.years]
         if self.codes:
-            parts("p.codes", [f" {code.upper()} " for code in self.codes])
+            # By rowid: the planner then starts from the few points with the code, not from every point.
+            clauses.append(f"""p.rowid IN (SELECT x.rowid FROM point_codes c JOIN points x ON x.id = c.point_id
+                                WHERE c.code IN ({','.join('?' * len(self.codes))}))""")
+            params += [code.upper() for code in self.codes]
         for column, values in (("p.severity", self.severities), ("p.verdict", self.verdicts)):
             if values:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
@@ -165,6 +168,7 @@ class PointTables:
                             """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
                                verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
                                updated_at = ? WHERE id = ?""", [*values, at, pid])
+                        self._save_codes(pid, draft.codes)
                     else:
                         self.conn.execute("UPDATE points SET seq = ? WHERE id = ?", [draft.seq, pid])
                     continue
@@ -175,11 +179,16 @@ class PointTables:
                        created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     [pid, form_id, draft.key, form["seq"], *values, prior["id"] if prior else None,
                      form["superseded_by"], at, at])
+                self._save_codes(pid, draft.codes)
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
                     self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
                     carried += 1
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
+
+    def _save_codes(self, pid: str, codes: tuple[str, ...]) -> None:
+        self.conn.execute("DELETE FROM point_codes WHERE point_id = ?", [pid])
+        self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", [(code, pid) for code in codes])
 
     def sync_point_lineage(self, form_ids: Iterable[str]) -> None:
         """Points follow their form: superseded with it, current again with it, in its queue place."""

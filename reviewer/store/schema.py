@@ -119,6 +119,10 @@ def create_points(db: Database) -> None:
     db.execute("""CREATE INDEX points_pending ON points(review_first DESC, form_seq, form_id, seq)
                   WHERE status = 'pending' AND superseded_by IS NULL""")
     db.execute("CREATE INDEX points_scope ON points(superseded_by, status, severity)")
+    # The finding codes under each point: --code filters look them up rather than scan every point.
+    db.execute("""CREATE TABLE point_codes (code TEXT NOT NULL, point_id TEXT NOT NULL,
+                  PRIMARY KEY (code, point_id)) WITHOUT ROWID""")
+    db.execute("CREATE INDEX point_codes_point ON point_codes(point_id)")
     # Which forms have their points built (a form without findings has none), and by which builder.
     db.execute("CREATE TABLE point_builds (form_id TEXT PRIMARY KEY, builder INTEGER NOT NULL, at TEXT NOT NULL)")
 
