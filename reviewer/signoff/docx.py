@@ -226,7 +226,7 @@ def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, dra
         _paragraph(document, f"（草稿：尚有{pending}个要点待审核，本稿仅列已采纳的问题，不得作为正式复核意见印发。）",
                    BODY_FONT, SIZE_3, indent=False, color=RED)
     _paragraph(document, f"{form.unit or form.department}：", indent=False)
-    _paragraph(document, f"{settings.basis}，{_we(settings.bureau)}对你单位报送的{form.name}{form.year}年度项目支出"
+    _paragraph(document, f"{settings.basis}，{_we(settings.bureau)}对你单位报送的《{form.name}》{form.year}年度项目支出"
                          "绩效自评表进行了复核。现将复核意见反馈如下。")
     _heading(document, 1, "总体结论")
     _paragraph(document, _conclusion(review))
