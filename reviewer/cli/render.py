@@ -111,7 +111,8 @@ def header(review: Review) -> Group:
     parts = [title, who, total, execution]
     mark = form.extensions.get("x-import")
     if isinstance(mark, dict):
-        parts.append(Text(f"导入方式：{mark.get('method', '?')}，可信度 {mark.get('confidence', '?')}"
+        converted = f"（由 {mark['converted_from']} 转换）" if mark.get("converted_from") else ""
+        parts.append(Text(f"导入方式：{mark.get('method', '?')}{converted}，可信度 {mark.get('confidence', '?')}"
                           + ("，存在未核对一致的数据" if mark.get("disagreements") else ""), style="magenta"))
     judge = review.judge
     if judge.get("backend"):
