@@ -179,7 +179,9 @@ class FundsRow(_FormPart):
 
 
 class Funds(_FormPart):
-    unit: Literal["万元", "元"] = Field(default="万元", validation_alias=AliasChoices("unit", "单位", "金额单位"))
+    # A blank unit cell is the default, 万元 (form-format: "default 万元").
+    unit: Annotated[Literal["万元", "元"], BeforeValidator(lambda raw: "万元" if is_blank_cell(raw) else raw)] = Field(
+        default="万元", validation_alias=AliasChoices("unit", "单位", "金额单位"))
     total: FundsRow = _alias("total", "年度资金总额", "资金总额", "总额")
     fiscal: FundsRow | None = Field(default=None, validation_alias=AliasChoices(
         "fiscal", "当年财政拨款", "其中:当年财政拨款", "本年财政拨款", "财政资金"))

@@ -162,7 +162,7 @@ def test_a_refused_file_writes_no_database(tmp_path: Path) -> None:
     assert not db.exists()
 
 
-BLANKABLE = [("total_score",), ("funds", "score"), ("funds", "execution_rate"), ("funds", "total", "executed"),
+BLANKABLE = [("total_score",), ("funds", "score"), ("funds", "unit"), ("funds", "execution_rate"), ("funds", "total", "executed"),
              ("indicators", 0, "score"), ("indicators", 0, "target"), ("indicators", 0, "actual"),
              ("indicators", 0, "explanation"), ("department",), ("unit",), ("goal", "planned"), ("goal", "actual")]
 REQUIRED_NUMBERS = [("funds", "weight"), ("indicators", 0, "weight")]
