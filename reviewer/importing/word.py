@@ -38,41 +38,61 @@ def _cells(tr) -> Iterator[Any]:  # noqa: ANN001 - CT_Row
                 yield from (tc for tc in content.iterchildren() if tc.tag == f"{_W}tc")
 
 
-def _table_rows(tbl, parent) -> list[Row]:  # noqa: ANN001 - CT_Tbl and its python-docx parent
-    from docx.table import _Cell
+# Not text: properties (a w:tab in w:tabs is a tab stop), deleted runs, field codes, drawings and text
+# boxes (mc:AlternateContent holds the same text box twice).
+_NOT_TEXT = frozenset(f"{_W}{tag}" for tag in ("pPr", "rPr", "sdtPr", "del", "instrText", "drawing", "pict")) | {
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"}
 
+
+def _text(element) -> str:  # noqa: ANN001 - an lxml element of the document
+    """The visible text below an element. Unlike python-docx's Paragraph.text this keeps text inside
+    tracked insertions (w:ins), smart tags, fields and inline content controls, where Word puts
+    figures a unit typed."""
+    parts: list[str] = []
+    for child in element.iterchildren():
+        tag = child.tag
+        if tag in _NOT_TEXT:
+            continue
+        if tag == f"{_W}t":
+            parts.append(child.text or "")
+        elif tag == f"{_W}tab":
+            parts.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+        elif tag == f"{_W}p":
+            parts.append(_text(child) + "\n")
+        else:
+            parts.append(_text(child))
+    return "".join(parts)
+
+
+def _table_rows(tbl) -> list[Row]:  # noqa: ANN001 - CT_Tbl
     rows: list[Row] = []
     for tr in tbl.tr_lst:
         row: Row = [""] * min(tr.grid_before, _MAX_SPAN)
         for tc in _cells(tr):
             span = max(1, min(tc.grid_span, _MAX_SPAN))
             # A cell a vertical merge continues is blank: its text stands once, at the top.
-            text = "" if tc.vMerge == "continue" else _Cell(tc, parent).text
+            text = "" if tc.vMerge == "continue" else _text(tc).strip("\n")
             row += [text] + [""] * (span - 1)
         rows.append(row)
     return rows
 
 
-def _paragraph_text(p, parent) -> str:  # noqa: ANN001
-    from docx.text.paragraph import Paragraph
-
-    return Paragraph(p, parent).text
-
-
-def _body_rows(container, parent) -> Iterator[tuple[str, Row]]:  # noqa: ANN001 - a body or content control
+def _body_rows(container) -> Iterator[tuple[str, Row]]:  # noqa: ANN001 - a body or content control
     """("p", [text]) for each paragraph and ("tr", cells) for each table row, in document order."""
     for child in container.iterchildren():
         if child.tag == f"{_W}p":
-            text = _paragraph_text(child, parent)
+            text = _text(child)
             if text.strip():
                 yield "p", [text]
         elif child.tag == f"{_W}tbl":
-            for row in _table_rows(child, parent):
+            for row in _table_rows(child):
                 yield "tr", row
         elif child.tag == f"{_W}sdt":
             content = child.find(f"{_W}sdtContent")
             if content is not None:
-                yield from _body_rows(content, parent)
+                yield from _body_rows(content)
 
 
 def _open(path: Path, source: str):  # noqa: ANN202 - a python-docx Document
@@ -91,7 +111,7 @@ def read_docx(path: Path, source: str, method: str = "docx") -> list[Extracted |
     """Every form in the document, or why none could be read."""
     document = _open(path, source)
     try:
-        items = list(_body_rows(document.element.body, document._body))
+        items = list(_body_rows(document.element.body))
     except Exception as exc:  # noqa: BLE001 - a damaged table part (a merge count that is no number...)
         raise NotAForm(source, f"文件已损坏或不是有效的 .docx（{type(exc).__name__}）") from None
     if not any(text.strip() for _, row in items for text in row):
