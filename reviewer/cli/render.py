@@ -14,9 +14,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL, TITLE
+from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL
 from ..checks.wording import clip
-from ..form.values import format_decimal
+from ..form.values import format_decimal, plain_decimal
 from ..judge.settings import JudgeSettings
 from ..review import Review
 
@@ -36,6 +36,15 @@ def number(value: Decimal | int | None) -> Any:
 
 def _score(value: Decimal | None) -> str:
     return "—" if value is None else format_decimal(value)
+
+
+def _money(value: Decimal | None) -> str:
+    return "—" if value is None else plain_decimal(value)
+
+
+def _claimed(value: Decimal | None, blank: str = "未填") -> str:
+    """A score the unit claims; a blank cell (form-format 1.1) shows as blank, never as 0."""
+    return blank if value is None else format_decimal(value)
 
 
 def review_json(review: Review) -> dict[str, Any]:
@@ -69,8 +78,8 @@ def json_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _delta(claimed: Decimal, recomputed: Decimal | None) -> Text:
-    if recomputed is None:
+def _delta(claimed: Decimal | None, recomputed: Decimal | None) -> Text:
+    if recomputed is None or claimed is None:
         return Text("")
     delta = claimed - recomputed
     if delta == 0:
@@ -83,10 +92,11 @@ def header(review: Review) -> Group:
     form, card, funds = review.form, review.card, review.card.funds
     money = form.funds.unit
     title = Text.assemble((form.name, "bold"), f"（{form.year}年度）")
-    who = Text(f"{form.department} · {form.unit}    {review.file}", style="dim")
-    diff = card.claimed_total - card.recomputed_total
+    who = Text(f"{form.department or '（主管部门未填写）'} · {form.unit or '（实施单位未填写）'}    {review.file}", style="dim")
+    claimed = card.claimed_total
+    diff = Decimal(0) if claimed is None else claimed - card.recomputed_total
     total = Text.assemble(
-        "自评总分 ", (format_decimal(card.claimed_total), "bold"),
+        "自评总分 ", (_claimed(claimed, "未填写"), "bold" if claimed is not None else "bold yellow"),
         "    复核总分 ", (format_decimal(card.recomputed_total), "bold green" if diff == 0 else "bold red"),
     )
     if diff:
@@ -94,14 +104,15 @@ def header(review: Review) -> Group:
     printed_rate = form.funds.execution_rate
     rate = "—" if funds.rate_percent is None else f"{format_decimal(funds.rate_percent.quantize(Decimal('0.01')))}%"
     execution = Text(
-        f"预算执行：全年预算 {_score(funds.budget)}{money}，执行 {_score(funds.executed)}{money}，"
+        f"预算执行：全年预算 {_money(funds.budget)}{money}，执行 {_money(funds.executed)}{money}，"
         f"执行率 {'—' if printed_rate is None else format_decimal(printed_rate.percent) + '%'}（复核 {rate}），"
-        f"得分 {format_decimal(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
+        f"得分 {_claimed(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
     )
     parts = [title, who, total, execution]
     mark = form.extensions.get("x-import")
     if isinstance(mark, dict):
-        parts.append(Text(f"导入方式：{mark.get('method', '?')}，可信度 {mark.get('confidence', '?')}"
+        converted = f"（由 {mark['converted_from']} 转换）" if mark.get("converted_from") else ""
+        parts.append(Text(f"导入方式：{mark.get('method', '?')}{converted}，可信度 {mark.get('confidence', '?')}"
                           + ("，存在未核对一致的数据" if mark.get("disagreements") else ""), style="magenta"))
     judge = review.judge
     if judge.get("backend"):
@@ -136,7 +147,7 @@ def scorecard_table(review: Review, width: int = 100) -> Table:
             clip(str(row.indicator.target), 20),
             clip(str(row.indicator.actual), 20),
             format_decimal(row.weight),
-            format_decimal(row.claimed),
+            _claimed(row.claimed),
             _score(row.recomputed),
             _delta(row.claimed, row.recomputed),
             DIRECTION_LABEL[row.direction],
@@ -154,7 +165,7 @@ def findings_block(review: Review, comments: bool = True) -> Group:
         for finding in group:
             where = "、".join(str(i + 1) for i in sorted(finding.indicators)) or "全表"
             line = Text.assemble(
-                (f"{finding.code}", SEVERITY_STYLE[severity]), f" {TITLE.get(finding.code, '')}",
+                (f"{finding.code}", SEVERITY_STYLE[severity]), f" {finding.title}",
                 (f" [指标 {where}]", "dim"),
             )
             if finding.verdict:
@@ -206,7 +217,7 @@ def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
             continue
         counts = row.counts()
         table.add_row(
-            names[row.file], row.form.name, format_decimal(row.card.claimed_total), format_decimal(row.card.recomputed_total),
+            names[row.file], row.form.name, _claimed(row.card.claimed_total, "—"), format_decimal(row.card.recomputed_total),
             str(counts["error"]), str(counts["warning"]), str(counts["info"]),
         )
     return table

@@ -23,7 +23,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL, TAG_LABEL, TITLE, VERDICT_LABEL, source_label
+from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL, TAG_LABEL, VERDICT_LABEL, source_label, title_of
 from ..errors import ReviewerError
 from ..signoff.session import Queue
 from ..store import STATUS_LABEL, Conflict, Critique, Filters, FormRecord, Store, StoreError
@@ -107,7 +107,7 @@ def edit_text(text: str, reader: KeyReader, console: Console) -> str | None:
 def _indicator_row(table: Table, row: dict[str, Any]) -> None:
     table.add_row(
         str(row["index"] + 1), row["name"], row["target"] or "—", row["actual"] or "—", row["weight"],
-        row["claimed"], row["recomputed"] or "—", DIRECTION_LABEL.get(row["direction"], row["direction"]),
+        row["claimed"] or "—", row["recomputed"] or "—", DIRECTION_LABEL.get(row["direction"], row["direction"]),
     )
 
 
@@ -131,8 +131,8 @@ def _funds_table(form: FormRecord, card: dict[str, Any]) -> Table:
     for label in (f"全年预算（{unit}）", f"全年执行（{unit}）", "执行率", "分值", "自评", "复核", "总分 自评/复核"):
         table.add_column(label, justify="right", no_wrap=True)
     rate = f"{funds['rate_printed'] or '—'}%（复核 {funds['rate'] or '—'}%）"
-    table.add_row(funds["budget"] or "—", funds["executed"] or "—", rate, funds["weight"], funds["claimed"],
-                  funds["recomputed"] or "—", f"{form.claimed_total} / {form.recomputed_total}")
+    table.add_row(funds["budget"] or "—", funds["executed"] or "—", rate, funds["weight"], funds["claimed"] or "—",
+                  funds["recomputed"] or "—", f"{form.claimed_total or '—'} / {form.recomputed_total}")
     return table
 
 
@@ -219,7 +219,7 @@ def build_screen(store: Store, critique: Critique, progress: Any, reviewer: str,
     model = critique.data.get("model") if critique.source == "judge:llm" else None
     parts.append((Text(""), SPACER))
     parts.append((Text.assemble(
-        (f"[{SEVERITY_LABEL[severity]}] ", SEVERITY_STYLE[severity]), (TITLE.get(critique.code, ""), "bold"),
+        (f"[{SEVERITY_LABEL[severity]}] ", SEVERITY_STYLE[severity]), (title_of(critique.code, critique.indicators), "bold"),
         (f"  {critique.code} · {source_label(critique.source, model)}", "dim")), FIXED))
     parts.append((Text(critique.message), MORE_TEXT))
     if critique.verdict:

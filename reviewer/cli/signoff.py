@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..checks.catalogue import SEVERITY, SEVERITY_LABEL, TITLE
+from ..checks.catalogue import SEVERITY, SEVERITY_LABEL, title_of
 from ..signoff.report import gather, to_json, to_markdown, to_xlsx
 from ..store import STATUS_LABEL, Critique, Filters, Store, StoreError, local_time
 from .errors import ReviewCommand
@@ -57,7 +57,7 @@ def refuse_ambiguous(ids: tuple[str, ...], rows: list[Critique]) -> None:
             continue
         shown = next(n for n in range(10, 21) if len({r.id[:n] for r in matches}) == len(matches))
         lines.append(f"编号 {prefix} 对应 {len(matches)} 条意见：")
-        lines += [f"  {r.id[:shown]}  {r.form_name}  {r.code} {TITLE.get(r.code, '')}"
+        lines += [f"  {r.id[:shown]}  {r.form_name}  {r.code} {title_of(r.code, r.indicators)}"
                   f"  {STATUS_LABEL[r.status]}" for r in matches]
     if lines:
         raise StoreError("\n".join(lines) + "\n请写出更长的编号（未作任何修改）")
@@ -113,7 +113,7 @@ def _bulk(action: str, ids, forms, codes, severities, source, everything, yes, r
         table.add_column("级别", no_wrap=True, min_width=4)
         table.add_column("当前状态", no_wrap=True, min_width=8)
         for row in rows[:PREVIEW_ROWS]:
-            table.add_row(row.id[:10], row.form_name, f"{row.code} {TITLE.get(row.code, '')}",
+            table.add_row(row.id[:10], row.form_name, f"{row.code} {title_of(row.code, row.indicators)}",
                           SEVERITY_LABEL[row.severity], STATUS_LABEL[row.status])
         if len(rows) > PREVIEW_ROWS:
             table.add_row("…", f"另 {len(rows) - PREVIEW_ROWS} 条", "", "", "")
@@ -196,7 +196,7 @@ def status(forms, db_path) -> None:
         totals = [a + b for a, b in zip(totals, counts)]
         versions = "" if row.previous_id is None else "（新版本）"
         table.add_row(row.id[:8], Text.assemble(row.name + versions, "\n", (row.file, "dim")), *map(str, counts),
-                      row.claimed_total, row.recomputed_total,
+                      row.claimed_total or "—", row.recomputed_total,
                       style="red" if row.claimed_total != row.recomputed_total else None)
     if len(rows) > 1:
         table.add_row("", f"合计 {len(rows)} 份", *map(str, totals), "", "", style="bold")

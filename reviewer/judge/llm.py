@@ -189,7 +189,8 @@ def figures(case: JudgeCase, gap: Gap) -> str:
         change = f"（{pct(gap.unit_change)}）" if gap.unit_change is not None else ""
         lines.append(f"单位成本：计划{num(gap.unit_planned, 2)}，实际{actual}{change}{_unit_cost_unit(gap)}")
     row = case.row
-    lines.append(f"本指标分值{num(row.weight)}，自评得分{num(row.claimed)}"
+    claimed = "未填写" if row.claimed is None else num(row.claimed)  # a blank 得分 (form-format 1.1)
+    lines.append(f"本指标分值{num(row.weight)}，自评得分{claimed}"
                  + (f"，按公式应得{num(row.recomputed)}" if row.recomputed is not None else ""))
     lines += [f"需要说明的理由：{reason}" for reason in _trusted_reasons(case)]
     return "\n".join(f"- {line}" for line in lines)
@@ -214,7 +215,7 @@ def _trusted_reasons(case: JudgeCase) -> list[str]:
     for reason in case.reasons:
         if _NUMERIC_REASON.fullmatch(reason):
             out.append(reason)
-        elif reason.startswith("得分") and row.claimed < row.weight:
+        elif reason.startswith("得分") and row.claimed is not None and row.claimed < row.weight:
             out.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
         elif reason.startswith("实际完成时间") and row.late:
             out.append(f"实际完成时间{_date(row.actual)}晚于目标{_date(row.target)}")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..checks.catalogue import SEVERITY_LABEL, TITLE, VERDICT_LABEL, source_label
+from ..checks.catalogue import SEVERITY_LABEL, VERDICT_LABEL, source_label, title_of
 from ..store import ACCEPTED, EDITED, PENDING, REJECTED, STATUS_LABEL, Critique, FormRecord, Store, now
 
 JUDGEMENT = {"error": "不够规范", "warning": "基本规范", "info": "总体规范", None: "总体规范"}
@@ -66,7 +66,14 @@ def gather(store: Store, selectors: tuple[str, ...] = ()) -> list[FormReport]:
             for form in store.current_forms(selectors)]
 
 
+def _total(stored: str | None, blank: Any = None) -> Any:
+    """A stored total as a number; a blank 总分 as `blank` (null in JSON, — in a sheet)."""
+    return blank if stored is None else float(stored)
+
+
 def score_line(form: FormRecord) -> str:
+    if form.claimed_total is None:  # a blank 总分 (form-format 1.1)
+        return f"自评总分未填写（—），复核 {form.recomputed_total} 分"
     line = f"自评 {form.claimed_total} 分，复核 {form.recomputed_total} 分"
     diff = float(form.claimed_total) - float(form.recomputed_total)
     return line + (f"（相差 {abs(diff):.2f} 分）" if abs(diff) >= 0.005 else "")
@@ -160,7 +167,7 @@ def to_xlsx(reports: list[FormReport], path: str | Path, reviewer: str) -> None:
         names, when = report.signed()
         rows.append([
             form.id[:12], form.file, form.name, form.year, form.department, form.unit,
-            float(form.claimed_total), float(form.recomputed_total), report.judgement,
+            _total(form.claimed_total, "—"), float(form.recomputed_total), report.judgement,
             counts[PENDING], counts[ACCEPTED], counts[EDITED], counts[REJECTED], names or reviewer, when,
         ])
     _write_sheet(summary, ["表单编号", "文件", "项目名称", "年度", "主管部门", "实施单位", "自评总分", "复核总分",
@@ -171,7 +178,7 @@ def to_xlsx(reports: list[FormReport], path: str | Path, reviewer: str) -> None:
         for critique in report.critiques:
             rows.append([
                 critique.id, report.form.name, report.form.file, report.where(critique), critique.code,
-                TITLE.get(critique.code, ""), SEVERITY_LABEL[critique.severity],
+                title_of(critique.code, critique.indicators), SEVERITY_LABEL[critique.severity],
                 source_label(critique.source), STATUS_LABEL[critique.status],
                 critique.message, critique.comment,
                 critique.effective_comment if critique.status in (ACCEPTED, EDITED) else "",
@@ -200,7 +207,7 @@ def to_json(store: Store, reports: list[FormReport], reviewer: str) -> dict[str,
             item = version.columns()
             # forms.seq is the review queue's order, which a new version inherits: here, count versions.
             item["seq"] = number
-            item["claimed_total"] = float(version.claimed_total)
+            item["claimed_total"] = _total(version.claimed_total)
             item["recomputed_total"] = float(version.recomputed_total)
             item["form"] = item.pop("form_json")
             item["scorecard"] = item.pop("scorecard_json")
@@ -211,7 +218,7 @@ def to_json(store: Store, reports: list[FormReport], reviewer: str) -> dict[str,
         forms.append({
             "form_id": form.id, "file": form.file, "name": form.name,
             "year": form.year, "department": form.department,
-            "claimed_total": float(form.claimed_total),
+            "claimed_total": _total(form.claimed_total),
             "recomputed_total": float(form.recomputed_total),
             "judgement": report.judgement, "counts": report.counts(), "reviewers": names or reviewer, "date": when,
             "comments": [{"id": c.id, "where": report.where(c), "code": c.code, "severity": c.severity,

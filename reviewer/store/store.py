@@ -240,7 +240,8 @@ class Store:
                     "INSERT INTO forms VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [fid, previous["lineage"] if previous else fid, previous["id"] if previous else None, seq,
                      file, form.name, form.year, form.department, form.unit,
-                     format_decimal(review.card.claimed_total), format_decimal(review.card.recomputed_total),
+                     None if review.card.claimed_total is None else format_decimal(review.card.claimed_total),
+                     format_decimal(review.card.recomputed_total),
                      form.canonical_json(), json.dumps(scorecard(review), ensure_ascii=False), at, at])
             else:
                 seq = stored["seq"]

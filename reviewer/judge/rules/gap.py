@@ -48,9 +48,14 @@ class Side:
 
     def text(self) -> str:
         if self.a is None or self.b is None:
-            return f"{quoted(self.row)}年度指标值“{self.row.target.raw}”，实际完成值“{self.row.actual.raw}”"
+            return f"{quoted(self.row)}年度指标值{_cell(self.row.target.raw)}，实际完成值{_cell(self.row.actual.raw)}"
         change = f"（{pct(self.change)}）" if self.change is not None and self.moved != "same" else "（未变）"
         return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
+
+
+def _cell(raw: str) -> str:
+    """A target or actual quoted as printed; a blank cell (form-format 1.1) says so."""
+    return f"“{raw}”" if raw.strip() else "未填写"
 
 
 _LEADING_COUNT = re.compile(r"^\D{0,6}?(\d+)\s*(个|家|项|所|座|处|户|人|名|台|套|条|村|镇|乡|县)")
