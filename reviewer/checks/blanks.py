@@ -7,11 +7,9 @@ from decimal import Decimal
 
 from ..config import Thresholds
 from ..scoring import ONE, ZERO, IndicatorScore, Scorecard
-from .catalogue import Finding
+from .catalogue import INDICATOR_KIND, Finding
 from .wording import HUNDRED, num, quoted
 
-_DIRECTION_LABEL = {"higher": "正向指标", "lower": "反向指标", "equal": "等于型指标", "date": "时间指标",
-                    "qualitative": "定性指标"}
 _DASHES = frozenset("-—－/／")
 
 
@@ -64,12 +62,12 @@ def _why_no_formula(row: IndicatorScore) -> str:
     if blank:
         return f"{'和'.join(blank)}未填写，无法按公式计分"
     if row.direction in ("qualitative", "date"):
-        return f"{_DIRECTION_LABEL[row.direction]}无法按公式计分"
+        return f"{INDICATOR_KIND[row.direction]}无法按公式计分"
     return "年度指标值与实际完成值无法比较，无法按公式计分"
 
 
 def _score_missing(row: IndicatorScore) -> Finding:
-    label = _DIRECTION_LABEL[row.direction]
+    label = INDICATOR_KIND[row.direction]
     if row.recomputed is not None:
         return Finding(
             "SCORE_MISSING", (row.index,),

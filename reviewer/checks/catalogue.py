@@ -102,6 +102,9 @@ TAG_LABEL = {
 }
 # How an indicator is scored (docs/form-format.md), as a column of the scorecard shows it.
 DIRECTION_LABEL = {"higher": "正向", "lower": "反向", "equal": "等于", "date": "时间", "qualitative": "定性"}
+# The same, as a message names the kind of indicator: 按正向指标公式…
+INDICATOR_KIND = {"higher": "正向指标", "lower": "反向指标", "equal": "等于型指标", "date": "时间指标",
+                  "qualitative": "定性指标"}
 # Who raised a finding.
 SOURCE_LABEL = {"rules": "规则检查", "judge:rules": "规则评判", "judge:llm": "模型评判"}
 

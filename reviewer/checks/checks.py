@@ -14,7 +14,7 @@ from ..config import Thresholds
 from ..form.values import normalize_text, round_half_up, squash
 from ..scoring import ONE, ZERO, IndicatorScore, Scorecard, level_group
 from .blanks import check_blanks
-from .catalogue import Finding
+from .catalogue import INDICATOR_KIND, Finding
 from .rows import (
     is_money, money_in, explanation_required, has_measure, is_empty_explanation, is_total_cost, pair_cost_rows,
     qualitative_band, shown,
@@ -116,8 +116,6 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
     return findings
 
 
-_DIRECTION_LABEL = {"higher": "正向指标", "lower": "反向指标", "equal": "等于型指标"}
-
 
 def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
     findings: list[Finding] = []
@@ -136,7 +134,7 @@ def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
         if f is None:
             continue
         if abs(s - f) >= t.score_tolerance:
-            label = _DIRECTION_LABEL[row.direction]
+            label = INDICATOR_KIND[row.direction]
             figures = f"年度指标值{shown(row.target, money)}，实际完成值{shown(row.actual, money)}"
             over = s > f
             findings.append(Finding(
