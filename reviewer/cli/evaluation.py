@@ -167,6 +167,22 @@ def confusion_table(metrics: dict[str, Any], rows_title: str = "人工标注 ＼
     return table
 
 
+def band_table(metrics: dict[str, Any], floor: float | None) -> Table:
+    """Accuracy per confidence band, and of each verdict within it: is a firm verdict worth trusting?"""
+    marked = metrics.get("review_first", {}).get("marked", {})
+    title = "各置信度区间的准确率"
+    if floor is not None:
+        title += f"（低于 {floor:g} 或两种评判不一致的标为待重点审核：{marked.get('n', 0)} 例，准确率 {_pct(marked.get('accuracy'))}）"
+    table = Table(title=title, title_justify="left")
+    short = {"covers": "充分", "partial": "部分", "does_not_cover": "未能说明"}
+    for column in ("置信度", "例数", "准确率", *(f"判{short[label]} 对/判" for label in LABELS)):
+        table.add_column(column, justify="left" if column == "置信度" else "right")
+    for band in metrics["bands"]:
+        cells = [f"{v['correct']}/{v['n']}" if v["n"] else "—" for v in band["verdicts"].values()]
+        table.add_row(band["band"], str(band["n"]), _pct(band["accuracy"]), *cells)
+    return table
+
+
 def usage_line(data: dict[str, Any]) -> str:
     usage = data.get("usage", {})
     cost = usage.get("cost")
@@ -183,6 +199,8 @@ def show_result(console: Console, data: dict[str, Any], mistakes: bool) -> None:
     console.print(_headline(metrics), soft_wrap=True)
     console.print(label_table(metrics))
     console.print(confusion_table(metrics))
+    if metrics.get("bands"):
+        console.print(band_table(metrics, meta.get("confidence_floor")))
     console.print(usage_line(data), soft_wrap=True)
     wrong = [i for i in data["items"] if i["predicted"] != i["label"]]
     if mistakes and wrong:

@@ -504,3 +504,19 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
     return False
+
+
+def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool:
+    """The cause's own figures make the gap by arithmetic (parts, products, netting, shares, a dated
+    delay, durations that make the delay), not merely a figure in the right unit (size_covered)."""
+    side = gap.row
+    if side.row.late:
+        days = late_days(case)
+        spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
+        return dated_delay(case, signals) or bool(days is not None and spans and parts_make(spans, Decimal(days)))
+    if side.a is None or side.b is None:
+        return False
+    reads = _reads(side, signals.quantities)
+    return ((bool(reads) and _accounts_for(side, signals, reads)) or pulled_to_actual(side, signals)
+            or (_ROW_UNIT.get(side.unit, side.unit) == "%"
+                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases))))

@@ -223,6 +223,7 @@ class TextSignals:
     drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
     nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
+    cause_strength: int = 0  # FACT, CONNECTIVE, WORD or NO_CAUSE: how the cause was read
 
 
 def garbled(text: str) -> bool:
@@ -368,27 +369,34 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
 _DONE = ("完成", "完工", "上线", "竣工", "建成", "到货", "交付")
 
 
+# How firmly a cause was read (TextSignals.cause_strength): a stated fact particular to the row,
+# a causal connective or a state, or no more than one matched word.
+FACT, CONNECTIVE, WORD, NO_CAUSE = 3, 2, 1, 0
+
+
 def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = False,
-                known: tuple[Decimal, ...] = ()) -> bool:
+                known: tuple[Decimal, ...] = ()) -> int:
     """Does the text name what happened, beyond stock phrases, measures and the gap itself?
 
+    Returns how firmly (FACT, CONNECTIVE, WORD; NO_CAUSE = 0 when it does not).
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
     # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
     # unless they give a cause ("因3家企业退出，较上年减少2家").
     norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence)
                     and not (OTHER_TOPIC.search(sentence) and not CAUSAL.search(sentence)))
     if _states_a_fact(norm, name, late, cost, known):
-        return True
+        return FACT
     text = _not_causes(norm, name, late, cost)
     if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
-        return True
+        return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
-        return True
-    if any(word in text for word in EVENTS if word not in name):  # 超标 beside 超标率 is the row itself
-        return True
-    if not late and any(word in text for word in DELAY_WORDS):
-        return True
-    return _driver_moved(text, name, cost)
+        return CONNECTIVE
+    events = [word for word in EVENTS if word in text and word not in name]  # 超标 beside 超标率 is the row
+    if len(events) > 1:
+        return CONNECTIVE
+    if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
+        return WORD
+    return NO_CAUSE
 
 
 def restatements(name: str) -> tuple[str, ...]:
@@ -502,11 +510,13 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         ("down" if m.group(5) in _DOWN_WORDS else "up", f)
         for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
     )
+    strength = cause_found(norm, name, late, cost, known)
     return TextSignals(
         stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
                or bool(GENERIC_FACTORS.search(norm))
                or bool(VAGUE_AUTHORITY.search(norm))),
-        cause=cause_found(norm, name, late, cost, known),
+        cause=strength > NO_CAUSE,
+        cause_strength=strength,
         figures=tuple(f.text() for f in found),
         singular=bool(_SINGULAR.search(norm)),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),

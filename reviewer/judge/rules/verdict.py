@@ -12,10 +12,11 @@ from ...checks.wording import bigrams, clip
 from ...config import Thresholds
 from ...form.values import squash
 from ..case import JudgeCase, Verdict
+from .confidence import Reading, confidence
 from .facts import strip_injection
 from .gap import (
     Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
-    resolve_implied, size_covered, split_conflict,
+    resolve_implied, size_covered, sized_by_arithmetic, split_conflict,
 )
 from .signals import TextSignals, read_text
 
@@ -35,8 +36,10 @@ def irrelevant(case: JudgeCase, signals: TextSignals, text: str | None = None) -
 
 # --- deciding ------------------------------------------------------------------------
 
-def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds, text: str | None = None) -> str | None:
-    """How the text (the explanation, or what is left of it once injected text is struck) contradicts the figures."""
+def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds,
+                  text: str | None = None) -> tuple[str, str] | None:
+    """How the text (the explanation, or what is left of it once injected text is struck) contradicts the
+    figures, and on what the reading rests: arithmetic, a claim that the target was met, or a direction word."""
     text = case.explanation if text is None else text
     row = gap.row
     if row.row.cost and gap.count is not None and gap.cost is not None:
@@ -47,32 +50,34 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
         if diverges and (signals.follows_count or ("项目数" in text and signals.stock)):
             said = {"down": "减少", "up": "增加", "same": "未变"}
             return (f"称金额随项目数相应调整，但项目数{said[count]}而成本{said[cost]}，"
-                    "单位成本发生变化，与数据矛盾")
+                    "单位成本发生变化，与数据矛盾"), "arithmetic"
     if signals.claims_met and missed(row):
-        return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾"
+        return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾", "met"
     figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals)
     if figures:
-        return figures
+        return figures, "arithmetic"
     if signals.nets:  # savings set against extra costs: words of both directions are expected
         return None
     if row.moved == "up" and signals.claims_down and not signals.claims_up:
-        return "称有所减少，但实际完成值高于指标值，与数据矛盾"
+        return "称有所减少，但实际完成值高于指标值，与数据矛盾", "word"
     if row.moved == "down" and signals.claims_up and not signals.claims_down:
-        return "称有所增加，但实际完成值低于指标值，与数据矛盾"
+        return "称有所增加，但实际完成值低于指标值，与数据矛盾", "word"
     return None
 
 
 def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
-    """The offline verdict for one case."""
+    """The offline verdict for one case, with how firm its reading is (confidence.py)."""
     t = thresholds or Thresholds()
     gap = gap_of(case)
     if case.blank:
         tags = ("no_cause", "no_quantity", "no_measure")
-        return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None)
+        reading = Reading("does_not_cover", tags, None)
+        return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None, reading=reading)
     text, injected = strip_injection(case.explanation)  # injected text is struck; the rest is judged
     if not text.strip("。，,.;；!！?？ "):
         tags = ("injection", "no_cause", "no_quantity", "no_measure")
-        return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None)
+        reading = Reading("does_not_cover", tags, None, injected=True)
+        return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
     signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
                         gap.row.unit)
     signals = resolve_implied(gap.row, signals)
@@ -84,7 +89,8 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags.append("unreadable")
     if irrelevant(case, signals, text):
         tags.append("irrelevant")
-    conflict = contradiction(case, gap, signals, t, text)
+    found = contradiction(case, gap, signals, t, text)
+    conflict, kind = found if found else (None, None)
     if conflict:
         tags.append("contradicts_data")
     if signals.stock or reused:
@@ -107,7 +113,9 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
              "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
     notes = {tag: note for tag, note in notes.items() if note}
     reason = conflict or _reason(verdict, tags, reused, notes)
-    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes)
+    reading = Reading(verdict, tuple(tags), signals, kind, sized=verdict == "covers" and sized_by_arithmetic(case, gap, signals),
+                      short=bool(short), length=len(text), injected=injected)
+    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes, reading)
 
 
 def _reason(verdict: str, tags: list[str], reused: bool, notes: dict[str, str]) -> str:
@@ -169,6 +177,8 @@ _PROBLEM = {
 
 
 def _verdict(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], reason: str,
-             conflict: str | None, notes: dict[str, str] | None = None) -> Verdict:
+             conflict: str | None, notes: dict[str, str] | None = None, reading: Reading | None = None) -> Verdict:
     comment = rules_comment(case, gap, verdict, tags, conflict, notes)
-    return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules")
+    firmness = confidence(reading) if reading is not None else 0.5
+    return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules",
+                   confidence=firmness)
