@@ -68,6 +68,9 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     weighted: labels are ordered), tokens, cost and
     time, and writes a JSON result.
 
+    With `--judge llm`, `--prompt v1|v2`, `--samples N` and `--few-shot K` measure a bureau's
+    own endpoint the way it will run; accuracy is also shown per confidence band.
+
     `review eval --compare A.json B.json` shows two results side by side.
 
     `review eval --from-db` measures stored verdicts against the reviewers'
@@ -87,11 +90,13 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     if check_only:
         show_check(console, *check_set(str(find_set(eval_set)), None if split == "all" else split, config))
         return
-    settings = judge_settings(judge_opts, config)
     eval_set = str(find_set(eval_set))
     cases = load_cases(eval_set, None if split == "all" else split)
     if not cases:
         raise EvalSetError(f"{eval_set}: 没有 {split} 用例")
+    # Few-shot examples never come from a form of this set (any split), nor of the test split.
+    every_form = tuple(sorted({case.form.name for case in load_cases(eval_set)}))
+    settings = judge_settings(judge_opts, config, db_path, exclude_files=every_form)
     cache = JudgeCache(db_path) if settings.backend == "llm" else None
     try:
         result = run_eval(cases, settings, config, eval_set, None if split == "all" else split, cache)

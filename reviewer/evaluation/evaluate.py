@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,23 @@ class EvalCase:
     rationale: str
     split: str
     name: str | None = None
+
+
+def test_split_files(set_path: str | Path = REPO_ROOT / DEFAULT_SET) -> tuple[str, ...]:
+    """The file names of the forms the test split of the repository's eval set uses: nothing from them
+    may reach a prompt (few-shot examples), whatever a bureau's database holds."""
+    path = cases_path(set_path)
+    if not path.is_file():
+        return ()
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(raw, dict) and raw.get("split") == "test" and isinstance(raw.get("form"), str):
+            names.add(Path(raw["form"]).name)
+    return tuple(sorted(names))
 
 
 def cases_path(set_path: str | Path) -> Path:
@@ -184,8 +201,11 @@ def run_eval(cases: list[EvalCase], settings: JudgeSettings, config: Config, set
              split: str | None, cache: VerdictCache | None = None) -> EvalResult:
     """Judge every case in one batch and compare with the labels."""
     started = time.perf_counter()
+    chosen = select(cases, config)
+    if settings.examples:  # a case's own form never teaches the judge its answer
+        measured = {c.review.form_id for c in chosen if c is not None}
+        settings = replace(settings, examples=tuple(e for e in settings.examples if e.form_id not in measured))
     with Engine(config, settings, cache) as engine:
-        chosen = select(cases, config, engine)
         run = engine.judge_cases([c for c in chosen if c is not None])
     verdicts = iter(run.results)
     items = []
@@ -210,7 +230,7 @@ def run_eval(cases: list[EvalCase], settings: JudgeSettings, config: Config, set
         "model": run.summary.get("model"), "prompt_version": run.summary.get("prompt_version"),
         "commit": git_commit(), "at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "labels": dict(Counter(c.label for c in cases)), "samples": settings.samples if settings.backend == "llm" else None,
-        "confidence_floor": settings.confidence_floor,
+        "few_shot": len(settings.examples), "confidence_floor": settings.confidence_floor,
     }
     metrics = scores.to_json()
     metrics["bands"] = accuracy_by_band(gold, predicted, [i["confidence"] for i in items])

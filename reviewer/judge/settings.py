@@ -18,6 +18,7 @@ PROMPT_VERSIONS = ("v1", "v2")
 DEFAULT_CONFIDENCE_FLOOR = 0.65
 DEFAULT_SAMPLE_TEMPERATURE = 0.3  # with --samples N > 1: small enough to stay on task, large enough to vary
 MAX_SAMPLES = 15
+MAX_EXAMPLES = 20  # few-shot examples: more lengthen every prompt for little gain
 
 
 class JudgeConfigError(ConfigError):
@@ -35,8 +36,9 @@ class JudgeSettings:
     samples: int = 1  # model samples per explanation; the majority verdict counts
     temperature: float = DEFAULT_SAMPLE_TEMPERATURE  # used only when samples > 1 (one sample runs at 0)
     confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR
-    # Reviewers' own past decisions shown to the model (opt-in; judge/examples.py). Loaded by the caller
-    # from the store: the judge stage never opens the database.
+    # Reviewers' own past decisions shown to the model (opt-in; judge/examples.py): how many were asked
+    # for, and those the caller loaded from the store (the judge stage never opens the database).
+    few_shot: int = 0
     examples: tuple[Any, ...] = ()
 
 
@@ -51,6 +53,7 @@ def resolve_settings(
     env: Mapping[str, str] | None = None,
     prompt: str | None = None,
     samples: int | None = None,
+    few_shot: int | None = None,
 ) -> JudgeSettings:
     """Settings from options, then REVIEW_* variables, then the [judge] section of the config.
 
@@ -71,7 +74,8 @@ def resolve_settings(
                              prompt_version=_prompt(prompt or section.get("prompt", "v1")),
                              samples=_samples(samples if samples is not None else section.get("samples", 1)),
                              temperature=_number(section, "temperature", DEFAULT_SAMPLE_TEMPERATURE, 0, 2),
-                             confidence_floor=_number(section, "confidence_floor", DEFAULT_CONFIDENCE_FLOOR, 0, 1))
+                             confidence_floor=_number(section, "confidence_floor", DEFAULT_CONFIDENCE_FLOOR, 0, 1),
+                             few_shot=_few_shot(few_shot if few_shot is not None else section.get("few_shot", 0)))
     if backend == "auto":
         backend = "llm" if configured(base_url, model, section, env) else "rules"
     settings.backend = backend
@@ -102,3 +106,9 @@ def _number(section: Mapping[str, Any], key: str, default: float, low: float, hi
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         raise JudgeConfigError(f"[judge] {key} 应为 {low:g} 到 {high:g} 之间的数值，而不是 {value!r}")
     return float(value)
+
+
+def _few_shot(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXAMPLES:
+        raise JudgeConfigError(f"[judge] few_shot 应为 0 到 {MAX_EXAMPLES} 之间的整数，而不是 {value!r}")
+    return value
