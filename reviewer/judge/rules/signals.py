@@ -50,6 +50,19 @@ ACHIEVEMENT = re.compile(
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
 OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
+# A procedure named without what it found or did to this row's items: "经市级资金查重和内部查重",
+# "经审核比对". The whole clause is the procedure; "经比对，36家已撤并" keeps its finding.
+PROCEDURE = re.compile(
+    r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究)"
+    r"(工作|程序|环节)?(后)?\s*$"
+)
+# Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
+# the row moved (labelling guide: none).
+PRAISE = re.compile(
+    r"在[^，,。；;]{0,20}?(坚强|正确|大力|统一|精心)?(领导|指导|支持|关心|部署)下|高度重视|精心组织|周密部署|周密安排|广泛动员"
+    r"|积极配合|密切配合|通力合作|组织有力|措施得当|措施有力|宣传到位|落实到位|狠抓落实|扎实推进|大力推进|多措并举|强化领导"
+    r"|积极(组织|动员|推动|推进|开展|参与)|认真(组织|落实|开展)|不断(扩大|提升|提高|增强|加大|完善)|持续(扩大|提升|提高|增强|加大|推进)"
+)
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
 
@@ -323,7 +336,7 @@ def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
-    text = VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text))
+    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
         text = text.replace(phrase, "，")
@@ -340,7 +353,7 @@ def _before_measures(sentence: str) -> str:
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
             break
-        if not MEASURE_CLAUSE.search(clause):
+        if not MEASURE_CLAUSE.search(clause) and not PROCEDURE.search(clause):
             kept.append(clause)
     return "，".join(kept)
 
