@@ -165,7 +165,11 @@ ACTUAL_CLAIM = re.compile(
     rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 GAP_CLAIM = re.compile(
-    rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
+    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
+)
+# The same said the other way round: 高于控制指标32万元, 低于年度目标5个百分点.
+GAP_CLAIM_AFTER = re.compile(
+    rf"(高于|低于|超出|超过|多于|少于)(年度|原|年初)?(控制)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?了?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 _DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
 # Money saved in one place and spent in another: the parts of a cost gap have opposite signs.
@@ -336,6 +340,7 @@ def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
+    text = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", text))  # the gap said back is no cause
     text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
@@ -370,7 +375,7 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     for sentence in _SENTENCES.split(norm):
         if OTHER_TOPIC.search(sentence):
             continue
-        sentence = GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence))
+        sentence = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence)))
         for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
             dated = bool(DATE.search(clause)) and not (late and any(w in clause for w in DELAY_WORDS + _DONE))
             values = [f.value for f in quantities(clause)]
@@ -522,6 +527,9 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     gaps = tuple(
         ("down" if m.group(5) in _DOWN_WORDS else "up", f)
         for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
+    ) + tuple(
+        ("down" if m.group(1) in ("低于", "少于") else "up", f)
+        for m in GAP_CLAIM_AFTER.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
     )
     strength = cause_found(norm, name, late, cost, known)
     return TextSignals(
