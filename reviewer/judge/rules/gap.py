@@ -331,7 +331,7 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
             f"{num(side.b)}{side.unit}之差{num(size)}{side.unit}，与数据矛盾")
 
 
-def split_conflict(side: Side, signals: TextSignals) -> str | None:
+def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...] = ()) -> str | None:
     """A whole split into parts (200条中170条已打通、其余30条) gives a share the row must show:
     the actual, its complement or the gap. A share row whose split gives none of them is refuted."""
     if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
@@ -339,9 +339,11 @@ def split_conflict(side: Side, signals: TextSignals) -> str | None:
     fits = (side.b, 100 - side.b, abs(side.a - side.b))
     for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
         counts = [f.value for f in signals.quantities if f.unit == unit]
+        larger = counts + [base for base, base_unit in bases if base_unit == unit]
         for part, other, whole in split_wholes(counts):
-            if any(whole < base and _fits(whole / base * 100, fits) for base in counts):
-                continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38
+            if any(whole < base and _fits(whole / base * 100, fits) for base in larger):
+                continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38,
+                # or 118 failures of the 4200 samples another row counts
             shares = (part / whole * 100, other / whole * 100)
             if not any(_fits(share, fits) for share in shares):
                 return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
@@ -472,7 +474,7 @@ def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
     if side.a is None or side.b is None or side.a == side.b:
         return False
     tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
-    fits = (abs(side.a - side.b), side.b)
+    fits = (abs(side.a - side.b), side.b, 100 - side.b)  # the gap, the actual, or the failures
     return any(
         abs(f.value / base * 100 - fit) <= tolerance
         for f in signals.quantities if f.unit in COUNTERS and f.value > 0

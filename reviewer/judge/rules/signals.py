@@ -379,7 +379,7 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
         for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
             dated = bool(DATE.search(clause)) and not (late and any(w in clause for w in DELAY_WORDS + _DONE))
             values = [f.value for f in quantities(clause)]
-            if fact_clause(clause, name, values, known, dated):
+            if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause))):
                 return True
     return False
 
@@ -458,6 +458,8 @@ def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, 
     """The text says the row itself moved this way (a driver moving, or a piece about figures
     other than the row's own, is not a claim about the row)."""
     words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
+    # A word inside an improvement measure (下一步将提高抽检比例, 提高预算准确度) is a plan, not a claim.
+    norm = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
     return any(
         _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
         if not _is_driver(piece, name, cost) and not (known and own_figure([f.value for f in quantities(piece)], known))
@@ -496,6 +498,19 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     return not (head and cause_found(head, name, late, cost, known))
 
 
+def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+    """Counts whose ratio is the row's own share (1,092 of 1,200 calls beside a 91% rate): said back as
+    numerator and denominator, they are the row's measurement, not a fact about why it moved."""
+    counts = [f.value for f in found if f.unit in COUNTERS and f.value > 0]
+    shares = [k for k in known if 0 < k <= 100]
+    out: list[Decimal] = []
+    for x in counts:
+        for y in counts:
+            if x < y and any(abs(x / y * 100 - k) <= Decimal("0.5") for k in shares):
+                out += [x, y]
+    return tuple(out)
+
+
 def _claims_met(norm: str) -> bool:
     return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
 
@@ -505,7 +520,8 @@ def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
     tail = re.search(r"[\u4e00-\u9fff]{2}(率|度)$|占比$|比例$", name)
     if not tail:
         return ()
-    said = re.compile(rf"{re.escape(tail.group(0))}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
+    # 不合格率2.8% beside 合格率 is the complement, not a claim about the row's share
+    said = re.compile(rf"(?<![不未非]){re.escape(tail.group(0))}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
     return tuple(f for m in said.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
 
 
@@ -521,6 +537,8 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
     norm = _MORE_THAN.sub(r"约\1", norm)
     found = quantities(norm, name, unit)
+    if unit in ("%", "％"):
+        known = known + _share_pairs(found, known)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual += _measure_claims(norm, name)

@@ -53,7 +53,7 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
                     "单位成本发生变化，与数据矛盾"), "arithmetic"
     if signals.claims_met and missed(row):
         return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾", "met"
-    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals)
+    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals, gap.bases)
     if figures:
         return figures, "arithmetic"
     if signals.nets:  # savings set against extra costs: words of both directions are expected
