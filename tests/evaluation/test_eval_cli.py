@@ -132,7 +132,12 @@ def verdict_ids(db: Path) -> dict[str, list[str]]:
 
 def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
     db = tmp_path / "review.db"
-    stored_review(db, SEED)
+    # The seed's own texts are covers or does_not_cover by the guide; one row gets a cause without figures.
+    first = json.loads(SEED.read_text())
+    first["indicators"][5]["explanation"] = "部分企业因疫情取消参展"
+    form = tmp_path / "zgc.json"
+    form.write_text(json.dumps(first, ensure_ascii=False))
+    stored_review(db, form)
     ids = verdict_ids(db)
     assert len(ids["does_not_cover"]) >= 2 and ids.get("covers") and ids.get("partial"), ids
     with Store(db) as store:
@@ -141,8 +146,7 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
         store.decide(ids["covers"][0], "accept", "张三")
         store.decide(ids["partial"][0], "edit", "张三", new_comment="请补充查重剔除的项目数量。")
     # A new version of the form carries the four decisions over: they must not count twice.
-    changed = json.loads(SEED.read_text())
-    changed["phone"] = "55578008"
+    changed = dict(first, phone="55578008")
     second = tmp_path / "zgc-v2.json"
     second.write_text(json.dumps(changed, ensure_ascii=False))
     stored_review(db, second)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from itertools import combinations
 
 from ...checks.wording import num, pct, quoted
 from ...form.values import MONEY_SCALE, convert_units
@@ -400,12 +401,18 @@ def dated_delay(case: JudgeCase, signals: TextSignals) -> bool:
     return False
 
 
+def lasts_the_delay(spans: list[Reading], days: int) -> bool:
+    """Causes that together last at least as long as the delay account for it, even when they overlap
+    (停工50天 and 35天 beside 72 days late) or one suspension outlasts it (暂停60天 beside 45)."""
+    return sum(value + tolerance for value, tolerance in spans) >= days
+
+
 def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
     """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay,
     or run from a dated event to the actual date (dated_delay)?"""
     days = late_days(case)
     spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
-    if days is None or not spans or parts_make([read for _, read in spans], Decimal(days)) or dated_delay(case, signals):
+    if days is None or not spans or lasts_the_delay([read for _, read in spans], days) or dated_delay(case, signals):
         return None
     said = "、".join(f.text() for f, _ in spans)
     return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"
@@ -435,14 +442,18 @@ def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
 
 
 def _counts_give_share(side: Side, signals: TextSignals) -> bool:
-    """Two counts in the text give the row's share or its gap: 21 of 25 works done beside 84%."""
+    """Two figures of one kind give the row's share or its gap: 21 of 25 works done beside 84%; 33.4 of
+    8,784 hours down beside an availability of 99.62% ((8784 − 33.4) ÷ 8784)."""
     if side.a is None or side.b is None:
         return False
-    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
     shares = (side.b, abs(side.a - side.b), 100 - side.b)
+    groups: dict[str, list[Decimal]] = {}
+    for f in signals.quantities:
+        if f.value > 0 and f.unit not in ("%", "pp", "倍", ""):
+            groups.setdefault("count" if f.unit in COUNTERS else f.unit, []).append(f.value)
     return any(
         abs(ratio - share) <= Decimal("0.5")
-        for x in counts for y in counts if x < y
+        for counts in groups.values() for x in counts for y in counts if x < y
         for ratio in (x / y * 100, x / (x + y) * 100) for share in shares
     )
 
@@ -483,6 +494,59 @@ def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
     )
 
 
+def factors_make(side: Side, signals: TextSignals) -> bool:
+    """Factors that multiply to the row's ratio: 快检点2倍 × 单点检测量约1.15倍 ≈ 2.3 beside 2万 → 4.6万."""
+    factors = [f for f in signals.quantities if f.unit == "倍" and f.value > 0]
+    if len(factors) < 2 or not side.a or side.b is None:
+        return False
+    ratio = side.b / side.a if side.b >= side.a else side.a / side.b
+    products: list[tuple[Decimal, int]] = [(Decimal(1), 0)]
+    for f in factors[:8]:
+        products += [(p * f.value, n + 1) for p, n in products]
+    return any(n >= 2 and abs(p - ratio) <= ratio * Decimal("0.02") for p, n in products)
+
+
+def names_the_items(side: Side, signals: TextSignals) -> bool:
+    """A gap of a few items, each named with what happened to it (城西农贸市场并入…; 南塘农贸市场…征收),
+    and no count given: naming them sizes the gap."""
+    if side.a is None or side.b is None or side.row.direction == "qualitative" or side.row.cost:
+        return False
+    size = abs(side.a - side.b)
+    if size != size.to_integral_value() or not 1 <= size <= MAX_NAMED:
+        return False
+    counted = any(f.unit in COUNTERS or f.unit == _ROW_UNIT.get(side.unit, side.unit) for f in signals.quantities)
+    return not counted and signals.named_items == size
+
+
+MAX_NAMED = 5  # beyond a handful, a reviewer wants the count
+
+
+def without_breakdown(side: Side, signals: TextSignals) -> TextSignals:
+    """Figures that add up to the row's actual (or target) describe it, not the gap: 线上620 + 线下380 =
+    1000人次. They neither size nor refute the gap, so they are set aside (unless they account for it)."""
+    if side.a is None or side.b is None:
+        return signals
+    reads = _reads(side, signals.quantities)
+    if len(reads) < 2 or _accounts_for(side, signals, reads):
+        return signals
+    for whole in (side.b, side.a):
+        parts = _subset_making([read for _, read in reads], whole)
+        if parts:
+            drop = {id(reads[i][0]) for i in parts}
+            return replace(signals, quantities=tuple(f for f in signals.quantities if id(f) not in drop))
+    return signals
+
+
+def _subset_making(reads: list[Reading], whole: Decimal) -> tuple[int, ...]:
+    """Indices of two or more readings that add up to `whole`; () when none do."""
+    for size in range(2, min(len(reads), 6) + 1):
+        for chosen in combinations(range(len(reads)), size):
+            total = sum(reads[i][0] for i in chosen)
+            if near(total, whole, sum(reads[i][1] for i in chosen)):
+                return chosen
+    return ()
+
+
 def size_covered(gap: Gap, signals: TextSignals) -> bool:
     """The text sizes the gap with figures that relate to it: money for a money row, a share
     (other than the target and actual said back) for a percentage row, any count or duration
@@ -490,6 +554,10 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     side = gap.row
     if side.row.late:  # a delay is sized in days, weeks or months (or dated events: dated_delay)
         return any(f.unit in _DAYS for f in signals.quantities)
+    if factors_make(side, signals) or names_the_items(side, signals):
+        return True
+    if side.a is None and side.row.direction == "qualitative" and signals.parts_told:
+        return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
         if any(f.money or f.unit in ("%", "pp") for f in signals.quantities):
@@ -515,10 +583,11 @@ def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool
     if side.row.late:
         days = late_days(case)
         spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
-        return dated_delay(case, signals) or bool(days is not None and spans and parts_make(spans, Decimal(days)))
+        return dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days))
     if side.a is None or side.b is None:
-        return False
+        return side.row.direction == "qualitative" and signals.parts_told
     reads = _reads(side, signals.quantities)
     return ((bool(reads) and _accounts_for(side, signals, reads)) or pulled_to_actual(side, signals)
+            or factors_make(side, signals) or names_the_items(side, signals)
             or (_ROW_UNIT.get(side.unit, side.unit) == "%"
                 and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases))))

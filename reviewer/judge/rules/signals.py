@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import combinations
 
 from ...checks.rows import has_measure
 from ...form.values import MONEY_SCALE, normalize_text
@@ -55,6 +56,12 @@ OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一
 PROCEDURE = re.compile(
     r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究)"
     r"(工作|程序|环节)?(后)?\s*$"
+)
+# A piece of the year's work, counted (核查处置不合格食品36批次, 立案查处12起, 开展专项整治行动5次): a list of
+# completed tasks is narrative, not why the row moved.
+TASK_REPORT = re.compile(
+    r"^\s*(全年|累计|共计|合计|年内|其中|另)?[^，,。；;\d]{0,4}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
+    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问)[^，,。；;]{0,20}?\d"
 )
 # Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
 # the row moved (labelling guide: none).
@@ -241,6 +248,8 @@ class TextSignals:
     nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
     cause_strength: int = 0  # FACT, CONNECTIVE, WORD or NO_CAUSE: how the cause was read
+    named_items: int = 0  # sentences that each name one item of the gap and what happened to it
+    parts_told: bool = False  # says which part is done and which is not, with a cause (qualitative rows)
 
 
 def garbled(text: str) -> bool:
@@ -351,6 +360,24 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 _SENTENCES = re.compile(r"[。；;！!？?\n]")
 
 
+def _task_report(clause: str) -> bool:
+    """Work done and counted, with nothing that went wrong in it: 立案查处12起 is a report, 交工检测的48个
+    检测段中有1段压实度不足 a finding."""
+    m = TASK_REPORT.search(clause)
+    if not m or CAUSAL.search(clause):
+        return False
+    rest = clause[:m.start(2)] + clause[m.end(2):]
+    return not (any(word in rest for word in EVENTS) or _OBSTACLE_WORDS.search(rest))
+
+
+_OBSTACLE_WORDS = re.compile(r"无法|难以|不能|未能|不足|不够|不到位|不达标|不合规")
+
+
+def _without_measures(norm: str) -> str:
+    """The text before its measures: the heading and each sentence's measure clauses struck."""
+    return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
+
+
 def _before_measures(sentence: str) -> str:
     """The clauses of a sentence before its measures begin: "今后将加大路检力度，督促车主及时维修"
     is all measure, though its second clause has no measure word of its own."""
@@ -358,7 +385,7 @@ def _before_measures(sentence: str) -> str:
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
             break
-        if not MEASURE_CLAUSE.search(clause) and not PROCEDURE.search(clause):
+        if not (MEASURE_CLAUSE.search(clause) or PROCEDURE.search(clause) or _task_report(clause)):
             kept.append(clause)
     return "，".join(kept)
 
@@ -458,8 +485,7 @@ def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, 
     """The text says the row itself moved this way (a driver moving, or a piece about figures
     other than the row's own, is not a claim about the row)."""
     words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
-    # A word inside an improvement measure (下一步将提高抽检比例, 提高预算准确度) is a plan, not a claim.
-    norm = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
+    norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
     return any(
         _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
         if not _is_driver(piece, name, cost) and not (known and own_figure([f.value for f in quantities(piece)], known))
@@ -498,6 +524,22 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     return not (head and cause_found(head, name, late, cost, known))
 
 
+def _parts_of(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+    """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
+    actual 4200): parts of the row's measurement, not facts about why it moved."""
+    groups: dict[str, list[Decimal]] = {}
+    for f in found:
+        if f.value > 0 and f.unit not in ("%", "pp", "倍"):
+            groups.setdefault(f.unit, []).append(f.value)
+    out: list[Decimal] = []
+    for values in groups.values():
+        for size in range(2, min(len(values), 4) + 1):
+            for chosen in combinations(values[:10], size):
+                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in known):
+                    out += chosen
+    return tuple(out)
+
+
 def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     """Counts whose ratio is the row's own share (1,092 of 1,200 calls beside a 91% rate): said back as
     numerator and denominator, they are the row's measurement, not a fact about why it moved."""
@@ -509,6 +551,33 @@ def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple
             if x < y and any(abs(x / y * 100 - k) <= Decimal("0.5") for k in shares):
                 out += [x, y]
     return tuple(out)
+
+
+# An item named by its place or name: 城西农贸市场, 龙湾区永中街道快检室, 石门中学, 东门大桥 (not 部分市场, 各校).
+_ITEM = re.compile(
+    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])[\u4e00-\u9fff]{2,10}?"
+    r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区)"
+)
+
+
+def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> int:
+    """How many sentences each begin by naming one item (a place, a facility, a body) and say what
+    happened to it; distinct names only."""
+    names = set()
+    for sentence in _SENTENCES.split(norm):
+        m = _ITEM.search(sentence.strip())
+        if m and cause_found(sentence[m.end():], name, late, cost, known):
+            names.add(m.group(0).strip())
+    return len(names)
+
+
+# 已于5月印发并在5地推行 … 文成、泰顺两县…推行顺延: a part done and a part not done.
+_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展)")
+_UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推迟|延至|正在|待)")
+
+
+def _parts_told(norm: str, strength: int) -> bool:
+    return strength >= CONNECTIVE and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
 
 
 def _claims_met(norm: str) -> bool:
@@ -537,6 +606,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
     norm = _MORE_THAN.sub(r"约\1", norm)
     found = quantities(norm, name, unit)
+    known = known + _parts_of(found, known)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
@@ -556,6 +626,8 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
                or bool(VAGUE_AUTHORITY.search(norm))),
         cause=strength > NO_CAUSE,
         cause_strength=strength,
+        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength else 0,
+        parts_told=_parts_told(_without_measures(norm), strength),
         figures=tuple(f.text() for f in found),
         singular=bool(_SINGULAR.search(norm)),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),

@@ -16,7 +16,7 @@ from .confidence import Reading, confidence
 from .facts import strip_injection
 from .gap import (
     Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
-    resolve_implied, size_covered, sized_by_arithmetic, split_conflict,
+    resolve_implied, size_covered, sized_by_arithmetic, split_conflict, without_breakdown,
 )
 from .signals import TextSignals, read_text
 
@@ -80,7 +80,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
     signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
                         gap.row.unit)
-    signals = resolve_implied(gap.row, signals)
+    signals = without_breakdown(gap.row, resolve_implied(gap.row, signals))
     reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
     tags: list[str] = []
     if injected or signals.injection:
