@@ -286,6 +286,8 @@ def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
         return False
     for figure in signals.drives_actual:
         read = _in_row_unit(figure, side.unit)
+        if read is None and figure.unit in COUNTERS and _ROW_UNIT.get(side.unit, side.unit) in COUNTERS:
+            read = (figure.value, _tolerance(figure.value))
         if read is not None and _close(figure, read, side.b):
             return True
     return False
@@ -472,6 +474,14 @@ def _sizes_a_count(side: Side, figure: Figure) -> bool:
     return _in_row_unit(figure, side.unit) is not None
 
 
+def _said_back(side: Side, figure: Figure) -> bool:
+    """The row's own target or actual, said back (购买13台 beside an actual of 13台): it sizes nothing."""
+    read = _in_row_unit(figure, side.unit)
+    if read is None and figure.unit in COUNTERS:
+        read = (figure.value, _tolerance(figure.value))
+    return read is not None and any(v is not None and _close(figure, read, v) for v in (side.a, side.b))
+
+
 def _relative_gap(side: Side, figure: Figure) -> bool:
     """A percentage that is the row's relative change: 减少21% beside 15 → 11.8."""
     if side.change is None:
@@ -514,7 +524,8 @@ def names_the_items(side: Side, signals: TextSignals) -> bool:
     size = abs(side.a - side.b)
     if size != size.to_integral_value() or not 1 <= size <= MAX_NAMED:
         return False
-    counted = any(f.unit in COUNTERS or f.unit == _ROW_UNIT.get(side.unit, side.unit) for f in signals.quantities)
+    counted = any((f.unit in COUNTERS or f.unit == _ROW_UNIT.get(side.unit, side.unit)) and not _said_back(side, f)
+                  for f in signals.quantities)
     return not counted and signals.named_items == size
 
 
@@ -554,7 +565,7 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     side = gap.row
     if side.row.late:  # a delay is sized in days, weeks or months (or dated events: dated_delay)
         return any(f.unit in _DAYS for f in signals.quantities)
-    if factors_make(side, signals) or names_the_items(side, signals):
+    if factors_make(side, signals) or names_the_items(side, signals) or pulled_to_actual(side, signals):
         return True
     if side.a is None and side.row.direction == "qualitative" and signals.parts_told:
         return True  # 部分达成: which part is done, which is not, and why
@@ -569,7 +580,8 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
             return True
-    elif any(_sizes_a_count(side, f) or _relative_gap(side, f) for f in signals.quantities):
+    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
+             for f in signals.quantities):
         return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1

@@ -28,6 +28,8 @@ STOCK_PHRASES = (
     "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
     "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
     "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
+    # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全
+    "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
 )
 # A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
 # beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
@@ -54,21 +56,26 @@ OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一
 # A procedure named without what it found or did to this row's items: "经市级资金查重和内部查重",
 # "经审核比对". The whole clause is the procedure; "经比对，36家已撤并" keeps its finding.
 PROCEDURE = re.compile(
-    r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究)"
+    r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究|自查|检查)"
     r"(工作|程序|环节)?(后)?\s*$"
 )
 # A piece of the year's work, counted (核查处置不合格食品36批次, 立案查处12起, 开展专项整治行动5次): a list of
 # completed tasks is narrative, not why the row moved.
 TASK_REPORT = re.compile(
-    r"^\s*(全年|累计|共计|合计|年内|其中|另)?[^，,。；;\d]{0,4}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
-    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问)[^，,。；;]{0,20}?\d"
+    r"^\s*(全年|累计|共计|合计|年内|其中|另|共)?[^，,。；;\d]{0,4}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
+    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问|申报|报送|编报|上报|争取|投入|购买|购置|支出|支付|拨付)"
+    r"[^，,。；;]{0,30}?\d"
 )
 # Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
 # the row moved (labelling guide: none).
 PRAISE = re.compile(
     r"在[^，,。；;]{0,20}?(坚强|正确|大力|统一|精心)?(领导|指导|支持|关心|部署)下|高度重视|精心组织|周密部署|周密安排|广泛动员"
     r"|积极配合|密切配合|通力合作|组织有力|措施得当|措施有力|宣传到位|落实到位|狠抓落实|扎实推进|大力推进|多措并举|强化领导"
-    r"|积极(组织|动员|推动|推进|开展|参与)|认真(组织|落实|开展)|不断(扩大|提升|提高|增强|加大|完善)|持续(扩大|提升|提高|增强|加大|推进)"
+    r"|积极(组织|动员|推动|推进|开展|参与|争取)|认真(组织|落实|开展)|不断(扩大|提升|提高|增强|加大|完善)|持续(扩大|提升|提高|增强|加大|推进)"
+    # self-evaluation: 决策程序严密、规划合理, 使用合规、执行有效, 严格执行…程序, 基本完成…目标任务, 保障了…
+    r"|(程序|决策|规划|分配|使用|执行|管理|实施|支付)(范围|标准|进度|依据)?[^，,。；;、]{0,4}?(严密|合理|合规|合法|有效|规范|到位|有力|有序)"
+    r"|合规合法|合法合规|严格(执行|落实|按照|遵守)[^，,。；;]{0,30}|(从整体评价来看|总体来看|整体来看)|基本完成[^，,。；;]{0,12}(目标|任务)"
+    r"|保障了|确保了|有效(保障|推动|促进)|紧紧围绕|完善[^，,。；;]{0,16}配套"
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -185,7 +192,13 @@ _MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高",
 # Savings set against extra costs: the parts of the gap have opposite signs.
 NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
 # The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
-DRIVES_ACTUAL = re.compile(rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?")
+DRIVES_ACTUAL = re.compile(
+    rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?"
+    # the move itself, said as the cause's consequence: 可补贴户数由120户增至168户
+    rf"|(由){_NUMBER}\s*(?:{_UNIT_RE})?[^，,。；;\d]{{0,6}}?(至|到|为)(约)?({_NUMBER})\s*({_UNIT_RE})?"
+    # the base the row is now counted on: 受益人数按实际在册1,842人核定
+    rf"|(按)[^，,。；;\d]{{0,12}}?()(约)?({_NUMBER})\s*({_UNIT_RE})(?=[^，,。；;\d]{{0,4}}?(核定|计算|确定|测算|核算))"
+)
 
 # --- the rest --------------------------------------------------------------------------
 
@@ -404,14 +417,19 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
             continue
         sentence = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence)))
         for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
-            dated = bool(DATE.search(clause)) and not (late and any(w in clause for w in DELAY_WORDS + _DONE))
+            dated = (bool(DATE.search(clause)) and not REPORT_DATE.search(clause)
+                     and not any(w in clause for w in _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())))
             values = [f.value for f in quantities(clause)]
             if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause))):
                 return True
     return False
 
 
-_DONE = ("完成", "完工", "上线", "竣工", "建成", "到货", "交付")
+_DONE = ("完成", "完工", "上线", "竣工", "建成", "交付")
+# Beside a late date, the project's own start and end said back (于1月1日开工，于12月31日全面结束) are its schedule.
+_SCHEDULE = ("开工", "开始", "启动", "结束", "到货")
+# 截至12月8日…: the day figures were taken, not an event.
+REPORT_DATE = re.compile(r"(截至|截止|截止到|截至到|到)\s*\d{4}\s*年|(截至|截止)\s*\d{1,2}\s*月")
 
 
 # How firmly a cause was read (TextSignals.cause_strength): a stated fact particular to the row,
@@ -644,7 +662,8 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         per_unit=per_unit,
         gap_claims=gaps,
         nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
-        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) if (f := _figure(m.group(4), m.group(5) or unit))),
+        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
+                            if (f := _figure(m.group(i), m.group(i + 1) or unit))),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
     )
