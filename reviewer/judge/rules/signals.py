@@ -38,6 +38,8 @@ STOCK_PHRASES = (
 VAGUE_AUTHORITY = re.compile(
     r"(上级|有关|相关)(有关|相关)?(部门|单位|领导)?的?(文件|政策|规定|要求|审批|批复|部署|安排|精神)+"
     r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
+    # money moved by whoever holds it, for no stated reason: 因市级财政统筹调减3万元
+    r"|(因|由于)[^，,。；;\d]{0,8}?(财政|资金)统筹(调减|调增|调整|安排|使用|调剂)?"
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
@@ -111,6 +113,23 @@ DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "�
 STATE = re.compile(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
+    # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
+    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保期"
+    # demand or workload that was large: 用工需求大, 工作量较大, 补助资金有缺口
+    r"|(需求|用工|工作量|任务量|业务量|工程量|难度|客流|人流)(量)?(较|很|偏|特别)?(大|多|旺盛|集中)|资金(有|存在)?缺口"
+)
+# Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
+NOT_FINISHED = re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
+_FINISHING = ("完工", "完成", "竣工", "建成", "交付", "进度", "时间", "日期")
+# Beside a late date, "still within the construction period" or "not yet at the completion date" says the
+# delay back: 因项目尚在建设工期内，未到完工日期.
+STILL_BUILDING = re.compile(
+    r"(因|由于)?(本|该)?(项目|工程)?(尚|仍|还)?(在|处于)(建设|施工)?(工期|建设期|施工期|合同工期)内?|未到(完工|竣工|验收)(日期|时间|环节)?"
+)
+# An earlier stage that came late is a cause of a later date: 开工推迟 beside a completion date.
+EARLIER_STAGE_LATE = re.compile(
+    r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达)[^，,。；;]{0,4}?(推迟|延迟|延期|较晚|滞后|延后)"
+    r"|(推迟|延迟|延期|延后)(开工|招标|采购|审批|批复|到货|下达)"
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
@@ -136,7 +155,8 @@ RESTATES = {
     "开放率": ("暂缓对外开放", "暂缓开放", "未开放"), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
 }
 # Beside a cost row, money left over or overspent is the gap itself.
-COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支")
+COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支",
+                 "调减", "调增", "追加", "压减")  # the budget moved: the money row itself, said back
 # A sentence cut off before it names anything: ends on a connective or a preposition.
 TRUNCATED = re.compile(
     r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
@@ -363,6 +383,8 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
     text = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", text))  # the gap said back is no cause
+    if late:
+        text = STILL_BUILDING.sub("，", text)
     text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
@@ -451,6 +473,10 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return FACT
     text = _not_causes(norm, name, late, cost)
     if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
+        return CONNECTIVE
+    if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
+        return CONNECTIVE
+    if late and EARLIER_STAGE_LATE.search(text) and not any(m.group(0)[:2] in name for m in EARLIER_STAGE_LATE.finditer(text)):
         return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
