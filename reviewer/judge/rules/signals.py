@@ -18,7 +18,7 @@ from itertools import combinations
 
 from ...checks.rows import has_measure
 from ...form.values import MONEY_SCALE, normalize_text
-from .facts import INJECTION, INVISIBLE, fact_clause, own_figure
+from .facts import INJECTION, INVISIBLE, OBSTACLE, fact_clause, own_figure
 
 # --- phrases that are not a cause --------------------------------------------------
 
@@ -46,6 +46,7 @@ VAGUE_AUTHORITY = re.compile(
 _FACTORS = r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?"
 BARE_CAUSES = re.compile(
     r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)|" + _FACTORS + r"(影响|制约|所致)?"
+    r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
 )
 GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
@@ -64,8 +65,8 @@ PROCEDURE = re.compile(
 # A piece of the year's work, counted (核查处置不合格食品36批次, 立案查处12起, 开展专项整治行动5次): a list of
 # completed tasks is narrative, not why the row moved.
 TASK_REPORT = re.compile(
-    r"^\s*(全年|累计|共计|合计|年内|其中|另|共)?[^，,。；;\d]{0,4}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
-    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问|申报|报送|编报|上报|争取|投入|购买|购置|支出|支付|拨付)"
+    r"^\s*(\d{4}\s*年度?)?\s*(全年|累计|共计|合计|年内|其中|另|共)?[^，,。；;\d]{0,8}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
+    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问|申报|报送|编报|上报|争取|投入|购买|购置|支出|支付|拨付|建成|新建)"
     r"[^，,。；;]{0,30}?\d"
 )
 # Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
@@ -77,7 +78,7 @@ PRAISE = re.compile(
     # self-evaluation: 决策程序严密、规划合理, 使用合规、执行有效, 严格执行…程序, 基本完成…目标任务, 保障了…
     r"|(程序|决策|规划|分配|使用|执行|管理|实施|支付)(范围|标准|进度|依据)?[^，,。；;、]{0,4}?(严密|合理|合规|合法|有效|规范|到位|有力|有序)"
     r"|合规合法|合法合规|严格(执行|落实|按照|遵守)[^，,。；;]{0,30}|(从整体评价来看|总体来看|整体来看)|基本完成[^，,。；;]{0,12}(目标|任务)"
-    r"|保障了|确保了|有效(保障|推动|促进)|紧紧围绕|完善[^，,。；;]{0,16}配套"
+    r"|保障了|确保了|有效(保障|推动|促进)|紧紧围绕|完善[^，,。；;]{0,16}配套|基本满足|满足了"
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -103,7 +104,7 @@ EVENTS = (
     "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
     "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
     "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
-    "违规", "虚报", "冒领",
+    "违规", "虚报", "冒领", "退回", "补正", "补记", "驳回",
     "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
     "改由", "转为", "并入", "承接", "缓慢", "恢复",
 )
@@ -116,7 +117,8 @@ STATE = re.compile(
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
     r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保期"
     # demand or workload that was large: 用工需求大, 工作量较大, 补助资金有缺口
-    r"|(需求|用工|工作量|任务量|业务量|工程量|难度|客流|人流)(量)?(较|很|偏|特别)?(大|多|旺盛|集中)|资金(有|存在)?缺口"
+    r"|(需求|用工|工作量|任务量|业务量|工程量|难度|客流|人流|使用|利用|学生|群众|游客|居民)(量|人数|人次)?(较|很|偏|特别)?(大|多|旺盛|集中|频繁)"
+    r"|资金(有|存在)?缺口"
 )
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
 NOT_FINISHED = re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
@@ -341,7 +343,7 @@ _NAMED_LIST = re.compile(
 )
 
 
-def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
+def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) -> tuple[Figure, ...]:
     """Figures that can size a gap: counts, money, percentages, durations; never dates.
 
     A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
@@ -372,6 +374,8 @@ def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
         if name and undated[m.start():m.end() + 2] in name:
             continue
         found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    if not derived:  # only the figures written, not counts read off lists of names
+        return tuple(found)
     for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
     for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
@@ -401,7 +405,7 @@ def _task_report(clause: str) -> bool:
     m = TASK_REPORT.search(clause)
     if not m or CAUSAL.search(clause):
         return False
-    rest = clause[:m.start(2)] + clause[m.end(2):]
+    rest = clause[:m.start(3)] + clause[m.end(3):]
     return not (any(word in rest for word in EVENTS) or _OBSTACLE_WORDS.search(rest))
 
 
@@ -414,15 +418,43 @@ def _without_measures(norm: str) -> str:
 
 
 def _before_measures(sentence: str) -> str:
-    """The clauses of a sentence before its measures begin: "今后将加大路检力度，督促车主及时维修"
-    is all measure, though its second clause has no measure word of its own."""
+    """The clauses of a sentence that may carry a cause: those before its measures begin ("今后将加大路检力度，
+    督促车主及时维修" is all measure, though its second clause has no measure word of its own), without
+    procedures, praise and reports. A report runs on through the clauses after it that find nothing
+    (报送项目11个，信贷需求18.97亿元; 共投入14380万元，其中中央资金1836万元…)."""
     kept = []
+    reporting = False
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
             break
-        if not (MEASURE_CLAUSE.search(clause) or PROCEDURE.search(clause) or _task_report(clause)):
-            kept.append(clause)
+        if MEASURE_CLAUSE.search(clause) or PROCEDURE.search(clause):
+            continue
+        finding = _finding(clause)
+        if (PRAISE.search(clause) or PROJECT_PROFILE.search(clause)) and not finding:
+            continue
+        if _task_report(clause) or (reporting and not finding):
+            reporting = True
+            continue
+        reporting = False
+        kept.append(clause)
     return "，".join(kept)
+
+
+def _finding(clause: str) -> bool:
+    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle."""
+    return bool(CAUSAL.search(clause) or STATE.search(clause) or _OBSTACLE_WORDS.search(clause)
+                or OBSTACLE.search(clause) or any(word in clause for word in EVENTS))
+
+
+# Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
+_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
+                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处")
+
+
+# The project described rather than what happened to it: 该项目总投资额为3.8亿元, 建成后为…海滨公园一座.
+PROJECT_PROFILE = re.compile(
+    r"^\s*(该|本)?(项目|工程)(的)?(总投资|投资总额|总投资额|总规模|建设规模|建设内容|占地|位于|主要建设|建设地点)|^\s*建成后"
+)
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
@@ -441,8 +473,9 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
         for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
             dated = (bool(DATE.search(clause)) and not REPORT_DATE.search(clause)
                      and not any(w in clause for w in _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())))
-            values = [f.value for f in quantities(clause)]
-            if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause))):
+            values = [f.value for f in quantities(clause, derived=False)]
+            if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause)),
+                           eventful=_finding(clause) or bool(CHANGE.search(clause)) or bool(_VERB.search(clause))):
                 return True
     return False
 
