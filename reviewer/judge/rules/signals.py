@@ -448,7 +448,8 @@ def _finding(clause: str) -> bool:
 
 # Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
-                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处")
+                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知"
+                   r"|暂停|终止|停止|关闭|拆除|征收")
 
 
 # The project described rather than what happened to it: 该项目总投资额为3.8亿元, 建成后为…海滨公园一座.
@@ -601,7 +602,7 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     return not (head and cause_found(head, name, late, cost, known))
 
 
-def _parts_of(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+def _parts_of(found: tuple[Figure, ...], wholes: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
     actual 4200): parts of the row's measurement, not facts about why it moved."""
     groups: dict[str, list[Decimal]] = {}
@@ -612,7 +613,7 @@ def _parts_of(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[De
     for values in groups.values():
         for size in range(2, min(len(values), 4) + 1):
             for chosen in combinations(values[:10], size):
-                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in known):
+                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in wholes):
                     out += chosen
     return tuple(out)
 
@@ -672,18 +673,19 @@ def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
 
 
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
-              known: tuple[Decimal, ...] = (), unit: str = "") -> TextSignals:
+              known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
     """The signals of one explanation.
 
     name is the indicator's, late whether its row is a missed date, cost whether it is a cost row:
     they tell a restatement of the gap (延期 beside a late date, 结余 beside a cost under-run) from a cause.
+    wholes are the row's target and actual: figures that add up to one of them are its parts, not facts.
     known holds the row's own figures (target, actual, gap), which restate the gap when said back.
     injection says whether the text carries instructions; the judge strips them first
     (explanation_facts.strip_injection) and reads the rest."""
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
     norm = _MORE_THAN.sub(r"约\1", norm)
     found = quantities(norm, name, unit)
-    known = known + _parts_of(found, known)
+    known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))

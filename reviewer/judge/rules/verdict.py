@@ -79,7 +79,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         reading = Reading("does_not_cover", tags, None, injected=True)
         return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
     signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
-                        gap.row.unit)
+                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
     signals = without_breakdown(gap.row, resolve_implied(gap.row, signals))
     reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
     tags: list[str] = []
