@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from collections import Counter
 from itertools import combinations
 
 from ...checks.wording import num, pct, quoted
@@ -277,7 +278,8 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
         return True
     counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
     rates = [read for _, read in _reads(side, signals.per_unit)]
-    return product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
+    return (product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
+            or products_make_both(side, signals) or factors_make(side, signals))
 
 
 def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
@@ -320,8 +322,13 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
         return None
     # a figure above the row's own target and actual is a total or a base, not a part of the gap;
     # one said per unit (单场60万元) is a rate, not a part
-    own = [(f, read) for f, read in _reads(side, signals.quantities, any_count=False)
-           if 0 < read[0] < max(side.a, side.b) and f not in signals.per_unit]
+    rates = Counter(signals.per_unit)  # each figure said per unit is a rate once, however often its value recurs
+    own = []
+    for f, read in _reads(side, signals.quantities, any_count=False):
+        if rates[f]:
+            rates[f] -= 1
+        elif 0 < read[0] < max(side.a, side.b):
+            own.append((f, read))
     if not own or _accounts_for(side, signals, _reads(side, signals.quantities)):
         return None
     size = abs(side.a - side.b)
@@ -532,6 +539,27 @@ def names_the_items(side: Side, signals: TextSignals) -> bool:
 MAX_NAMED = 5  # beyond a handful, a reviewer wants the count
 
 
+def nothing_done(side: Side, signals: TextSignals) -> bool:
+    """Nothing was achieved (0 of the target) and the text says why (因项目尚在建设工期内，未到竣工验收环节):
+    the one reason accounts for the whole gap."""
+    return side.b == 0 and bool(side.a) and signals.causal
+
+
+def products_make_both(side: Side, signals: TextSignals) -> bool:
+    """A count times a price gives the target and another gives the actual (50座 × 10万元 = 500万元,
+    70座 × 10.7万元 = 749万元 ≈ 750.02): both factors of the move are sized."""
+    if side.a is None or side.b is None or side.unit not in MONEY_SCALE:
+        return False
+    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
+    prices = [read[0] for f in signals.quantities if f.money and (read := _in_row_unit(f, side.unit))
+              and not any(_close(f, read, v) for v in (side.a, side.b))]
+
+    def makes(total: Decimal) -> bool:
+        return any(abs(c * p - total) <= abs(total) / 200 for c in counts for p in prices)
+
+    return makes(side.a) and makes(side.b)
+
+
 def without_breakdown(side: Side, signals: TextSignals) -> TextSignals:
     """Figures that add up to the row's actual (or target) describe it, not the gap: 线上620 + 线下380 =
     1000人次. They neither size nor refute the gap, so they are set aside (unless they account for it)."""
@@ -565,7 +593,8 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     side = gap.row
     if side.row.late:  # a delay is sized in days, weeks or months (or dated events: dated_delay)
         return any(f.unit in _DAYS for f in signals.quantities)
-    if factors_make(side, signals) or names_the_items(side, signals) or pulled_to_actual(side, signals):
+    if (factors_make(side, signals) or names_the_items(side, signals) or pulled_to_actual(side, signals)
+            or nothing_done(side, signals) or products_make_both(side, signals)):
         return True
     if side.a is None and side.row.direction == "qualitative" and signals.parts_told:
         return True  # 部分达成: which part is done, which is not, and why
@@ -600,6 +629,7 @@ def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool
         return side.row.direction == "qualitative" and signals.parts_told
     reads = _reads(side, signals.quantities)
     return ((bool(reads) and _accounts_for(side, signals, reads)) or pulled_to_actual(side, signals)
-            or factors_make(side, signals) or names_the_items(side, signals)
+            or factors_make(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
+            or products_make_both(side, signals)
             or (_ROW_UNIT.get(side.unit, side.unit) == "%"
                 and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases))))

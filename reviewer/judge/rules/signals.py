@@ -284,6 +284,7 @@ class TextSignals:
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
     cause_strength: int = 0  # FACT, CONNECTIVE, WORD or NO_CAUSE: how the cause was read
     named_items: int = 0  # sentences that each name one item of the gap and what happened to it
+    causal: bool = False  # a causal connective (因, 由于, 导致…) stands before the measures
     parts_told: bool = False  # says which part is done and which is not, with a cause (qualitative rows)
 
 
@@ -377,6 +378,8 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     if not derived:  # only the figures written, not counts read off lists of names
         return tuple(found)
     for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+        if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
+            continue
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
     for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
@@ -655,7 +658,9 @@ _UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推�
 
 
 def _parts_told(norm: str, strength: int) -> bool:
-    return strength >= CONNECTIVE and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
+    """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
+    why = bool(CAUSAL.search(norm)) or any(word in norm for word in EVENTS)
+    return strength >= CONNECTIVE and why and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
 
 
 def _claims_met(norm: str) -> bool:
@@ -707,6 +712,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         cause_strength=strength,
         named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength else 0,
         parts_told=_parts_told(_without_measures(norm), strength),
+        causal=bool(CAUSAL.search(_without_measures(norm))),
         figures=tuple(f.text() for f in found),
         singular=bool(_SINGULAR.search(norm)),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
