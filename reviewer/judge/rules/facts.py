@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Callable
 
 # --- injected instructions -------------------------------------------------------------
 
@@ -91,7 +92,7 @@ def own_figure(values: list[Decimal], known: tuple[Decimal, ...]) -> bool:
 
 
 def fact_clause(clause: str, name: str, values: list[Decimal], known: tuple[Decimal, ...], dated: bool,
-                words: str | None = None, eventful: bool = True) -> bool:
+                words: str | None = None, eventful: Callable[[], bool] = lambda: True) -> bool:
     """This clause states something particular about what happened (see the module doc). `words` is the
     clause without its figures (numbers and units), when the caller has read them: figures alone, beside
     the row's own words (15分钟内响应1092次 beside 应急呼叫响应及时率), state nothing."""
@@ -102,5 +103,5 @@ def fact_clause(clause: str, name: str, values: list[Decimal], known: tuple[Deci
     if _OUTPUT.search(clause) and (not _ENTITY.search(clause) or not own_figure(values, known)):
         return False  # a result reported, even where it was achieved (在…5村共建成烤房70座)
     # A place or body named with nothing happening to it (在遮山镇夏庄村、白沟村) is where, not why.
-    return (own_figure(values, known) or dated or (eventful and bool(_ENTITY.search(clause)))
-            or bool(_CODE.search(clause)) or bool(OBSTACLE.search(clause)))
+    return (own_figure(values, known) or dated or bool(_CODE.search(clause)) or bool(OBSTACLE.search(clause))
+            or (bool(_ENTITY.search(clause)) and eventful()))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
@@ -108,6 +109,9 @@ EVENTS = (
     "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
     "改由", "转为", "并入", "承接", "缓慢", "恢复",
 )
+# One pattern for all of them: a scan per text instead of a substring test per word (longest first).
+EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS), key=len, reverse=True)))
+_STOCK = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES), key=len, reverse=True)))
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
@@ -159,6 +163,7 @@ RESTATES = {
 # Beside a cost row, money left over or overspent is the gap itself.
 COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支",
                  "调减", "调增", "追加", "压减")  # the budget moved: the money row itself, said back
+_STOCK_AND_COST = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES + COST_RESTATES), key=len, reverse=True)))
 # A sentence cut off before it names anything: ends on a connective or a preposition.
 TRUNCATED = re.compile(
     r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
@@ -381,9 +386,12 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
         if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
             continue
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
-    for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
+    for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
+
+
+_ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")
 
 
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
@@ -394,12 +402,15 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
         text = STILL_BUILDING.sub("，", text)
     text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
-    for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
+    text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
+    for phrase in restatements(name):
         text = text.replace(phrase, "，")
     return text
 
 
+
 _SENTENCES = re.compile(r"[。；;！!？?\n]")
+_DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千]")
 
 
 def _task_report(clause: str) -> bool:
@@ -409,17 +420,19 @@ def _task_report(clause: str) -> bool:
     if not m or CAUSAL.search(clause):
         return False
     rest = clause[:m.start(3)] + clause[m.end(3):]
-    return not (any(word in rest for word in EVENTS) or _OBSTACLE_WORDS.search(rest))
+    return not (EVENT_WORDS.search(rest) or _OBSTACLE_WORDS.search(rest))
 
 
 _OBSTACLE_WORDS = re.compile(r"无法|难以|不能|未能|不足|不够|不到位|不达标|不合规")
 
 
+@lru_cache(maxsize=512)
 def _without_measures(norm: str) -> str:
     """The text before its measures: the heading and each sentence's measure clauses struck."""
     return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
 
 
+@lru_cache(maxsize=2048)
 def _before_measures(sentence: str) -> str:
     """The clauses of a sentence that may carry a cause: those before its measures begin ("今后将加大路检力度，
     督促车主及时维修" is all measure, though its second clause has no measure word of its own), without
@@ -446,7 +459,7 @@ def _before_measures(sentence: str) -> str:
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle."""
     return bool(CAUSAL.search(clause) or STATE.search(clause) or _OBSTACLE_WORDS.search(clause)
-                or OBSTACLE.search(clause) or any(word in clause for word in EVENTS))
+                or OBSTACLE.search(clause) or EVENT_WORDS.search(clause))
 
 
 # Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
@@ -469,18 +482,19 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     """Some clause states a fact specific to this project (explanation_facts.fact_clause).
 
     Sentences about something else (last year, other results) are skipped, and so are the
-    row's own figures said back: "实际完成…", "较目标少…"."""
-    for sentence in _SENTENCES.split(norm):
-        if OTHER_TOPIC.search(sentence):
+    row's own figures said back: "实际完成…", "较目标少…". The text is read in one pass, so the
+    heading of the measures ends the candidates for every sentence after it."""
+    kept = "。".join(sentence for sentence in _SENTENCES.split(norm) if not OTHER_TOPIC.search(sentence))
+    kept = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", kept)))
+    schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
+    for clause in _CLAUSES.split(_not_causes(kept, name, late, cost)):
+        if not clause:
             continue
-        sentence = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence)))
-        for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
-            dated = (bool(DATE.search(clause)) and not REPORT_DATE.search(clause)
-                     and not any(w in clause for w in _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())))
-            values = [f.value for f in quantities(clause, derived=False)]
-            if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause)),
-                           eventful=_finding(clause) or bool(CHANGE.search(clause)) or bool(_VERB.search(clause))):
-                return True
+        dated = bool(DATE.search(clause)) and not REPORT_DATE.search(clause) and not any(w in clause for w in schedule)
+        values = [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
+        if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause)),
+                       eventful=lambda c=clause: _finding(c) or bool(CHANGE.search(c) or _VERB.search(c))):
+            return True
     return False
 
 
@@ -525,6 +539,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     return NO_CAUSE
 
 
+@lru_cache(maxsize=1024)
 def restatements(name: str) -> tuple[str, ...]:
     return tuple(word for measure, words in RESTATES.items() if name.endswith(measure) for word in words)
 
@@ -567,11 +582,15 @@ def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, 
     other than the row's own, is not a claim about the row)."""
     words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
     norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
-    return any(
-        _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
-        if not _is_driver(piece, name, cost) and not (known and own_figure([f.value for f in quantities(piece)], known))
-        for w in words if w in piece
-    )
+    for piece in _pieces(norm):
+        present = [w for w in words if w in piece]  # the cheap test first: most pieces hold no direction word
+        if not present or _is_driver(piece, name, cost):
+            continue
+        if known and own_figure([f.value for f in quantities(piece)], known):
+            continue
+        if any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present):
+            return True
+    return False
 
 
 
@@ -659,7 +678,7 @@ _UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推�
 
 def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
-    why = bool(CAUSAL.search(norm)) or any(word in norm for word in EVENTS)
+    why = bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
     return strength >= CONNECTIVE and why and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
 
 
@@ -672,9 +691,16 @@ def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
     tail = re.search(r"[\u4e00-\u9fff]{2}(率|度)$|占比$|比例$", name)
     if not tail:
         return ()
+    if tail.group(0) not in norm:
+        return ()
+    return tuple(f for m in _share_said(tail.group(0)).finditer(norm)
+                 if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+
+
+@lru_cache(maxsize=256)
+def _share_said(measure: str) -> re.Pattern:
     # 不合格率2.8% beside 合格率 is the complement, not a claim about the row's share
-    said = re.compile(rf"(?<![不未非]){re.escape(tail.group(0))}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
-    return tuple(f for m in said.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+    return re.compile(rf"(?<![不未非]){re.escape(measure)}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
 
 
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,

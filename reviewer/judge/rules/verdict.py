@@ -18,7 +18,7 @@ from .gap import (
     Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
     resolve_implied, size_covered, sized_by_arithmetic, split_conflict, without_breakdown,
 )
-from .signals import TextSignals, read_text
+from .signals import CROSS_REF, TextSignals, read_text
 
 # --- reading the text (the signals live in explanation_signals) -------------------------
 
@@ -65,6 +65,34 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
     return None
 
 
+def referenced_row(case: JudgeCase, text: str) -> int | None:
+    """The other row a cross-reference points at (见完成除险加固水库数量指标说明): the row whose name shares
+    most with the reference, when it shares at least two character pairs."""
+    m = CROSS_REF.search(squash(text))
+    if not m:
+        return None
+    wanted = bigrams(m.group(0))
+    scored = [(len(wanted & bigrams(squash(row.name))), row.index) for row in case.review.card.indicators
+              if row.index != case.index]
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] >= 2 else None
+
+
+def sized_elsewhere(case: JudgeCase, gap: Gap, text: str, t: Thresholds) -> bool:
+    """A cross-reference to a row whose own explanation covers a gap of the same size (溢洪道 13 → 11处
+    beside 水库 13 → 11宗, 见该指标说明): that explanation sizes this gap too (labelling guide)."""
+    other = referenced_row(case, text)
+    if other is None or gap.row.a is None or gap.row.b is None:
+        return False
+    there = JudgeCase(case.review, other)
+    if there.blank or CROSS_REF.search(squash(there.explanation)):  # one step only: no chains, no loops
+        return False
+    theirs = gap_of(there).row
+    if theirs.a is None or theirs.b is None or abs(theirs.a - theirs.b) != abs(gap.row.a - gap.row.b):
+        return False
+    return judge_rules(there, t).verdict == "covers"
+
+
 def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
     """The offline verdict for one case, with how firm its reading is (confidence.py)."""
     t = thresholds or Thresholds()
@@ -98,7 +126,9 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     if not signals.cause:
         tags.append("no_cause")
     short = None if conflict else part_of_gap(gap.row, signals) or late_part(case, signals)
-    if short or not (size_covered(gap, signals) or dated_delay(case, signals)):
+    sized = not short and (size_covered(gap, signals) or dated_delay(case, signals)
+                           or (signals.cause and sized_elsewhere(case, gap, text, t)))
+    if not sized:
         tags.append("no_quantity")
     if not signals.measure:
         tags.append("no_measure")
