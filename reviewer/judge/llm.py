@@ -12,6 +12,7 @@ verdict beside it, never a guessed one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
@@ -371,21 +372,32 @@ class LLMJudge:
     async def one(self, case: JudgeCase) -> Verdict:
         """The verdict of `samples` model answers (the majority; agreement as confidence), or the rules
         verdict with the error when every call failed."""
-        rules = judge_rules(case, self.settings.thresholds)
-        if case.blank:
-            return rules  # nothing for a model to read
-        block = form_block(case)
-        messages = build_messages(case, self.prompt, block, self.examples)
+        # Preparation happens inside a slot, so it overlaps with the calls already in flight; one sample
+        # keeps that slot for its call.
+        async with self.semaphore:
+            rules = judge_rules(case, self.settings.thresholds)
+            if case.blank:
+                return rules  # nothing for a model to read
+            block = form_block(case)
+            messages = build_messages(case, self.prompt, block, self.examples)
+            if self.settings.samples == 1:
+                return self.settled([await self.sample(case, rules, block, messages, 0, held=True)])
         count = self.settings.samples
-        verdicts = await asyncio.gather(*(self.sample(case, rules, block, messages, i) for i in range(count)))
-        verdict = majority(list(verdicts))
+        return self.settled(list(await asyncio.gather(*(self.sample(case, rules, block, messages, i)
+                                                           for i in range(count)))))
+
+    @staticmethod
+    def settled(verdicts: list[Verdict]) -> Verdict:
+        """The majority of the samples; never firm with an injected instruction or an invented quote."""
+        verdict = majority(verdicts)
         if verdict.source == "judge:llm" and {"injection", "unverified_quote"} & set(verdict.tags):
             verdict = replace(verdict, confidence=min(verdict.confidence, DOUBTFUL))
         return verdict
 
     async def sample(self, case: JudgeCase, rules: Verdict, block: str, messages: list[dict[str, str]],
-                     index: int) -> Verdict:
-        """One model answer (from the cache when the same request was answered before)."""
+                     index: int, held: bool = False) -> Verdict:
+        """One model answer (from the cache when the same request was answered before). `held`: the caller
+        already holds a concurrency slot."""
         several = self.settings.samples > 1
         temperature = self.settings.temperature if several else 0.0
         endpoint = self.settings.endpoint
@@ -395,9 +407,9 @@ class LLMJudge:
         if hit is not None:
             value = self.prompt.schema.model_validate(hit["verdict"])
             return replace(self.to_verdict(value, case, rules, block), cached=True)
-        # The call goes inside the slot; the first call goes alone so the shared system prompt is in
+        # The call goes inside a slot; the first call goes alone so the shared system prompt is in
         # the endpoint's prefix cache before the rest arrive.
-        async with self.semaphore:
+        async with (contextlib.nullcontext() if held else self.semaphore):
             first = not self.warming
             self.warming = True
             if not first:
