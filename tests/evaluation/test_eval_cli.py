@@ -245,6 +245,21 @@ def test_measuring_test_shows_and_keeps_no_texts_unless_asked(tmp_path: Path):
     assert "t-wrong" in result.output and "explanation" in json.loads(out.read_text())["items"][0]
 
 
+def test_accuracy_is_reported_per_confidence_band(tiny: Path, tmp_path: Path):
+    out = tmp_path / "result.json"
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "dev", "-o", str(out))
+    assert "各置信度区间的准确率" in result.output
+    data = json.loads(out.read_text())
+    bands = data["metrics"]["bands"]
+    assert [b["band"] for b in bands] == ["0.00–0.50", "0.50–0.65", "0.65–0.80", "0.80–1.00"]
+    # A blank explanation is the firmest reading there is: both cases fall in the top band, one right.
+    top = bands[-1]
+    assert top["n"] == 2 and top["correct"] == 1 and top["verdicts"]["does_not_cover"] == {"n": 2, "correct": 1}
+    assert all(i["confidence"] >= 0.8 and i["review_first"] is False for i in data["items"])
+    assert data["metrics"]["review_first"]["unmarked"] == {"n": 2, "correct": 1, "accuracy": 0.5}
+    assert data["meta"]["confidence_floor"] == 0.65
+
+
 def test_check_counts_a_set_without_judging_it(tmp_path: Path):
     folder = make_set(tmp_path / "set", [{"id": "c1", "label": "covers", **BLANK}])
     result = invoke("eval", str(folder), "--check", "--split", "all")
