@@ -269,3 +269,20 @@ def review_path(tmp_path: Path) -> Path:
     path = tmp_path / "today.json"
     shutil.copy(SEED, path)
     return path
+
+
+def test_a_verdict_finding_carries_confidence_and_review_first_for_sign_off():
+    from reviewer.judge import judge_reviews
+
+    v1_covers = {"evidence_quotes": ["项目数有所调整，金额相应调整"], "reason": "理由", "verdict": "covers",
+                 "tags": [], "comment": "请补充说明。", "injection_suspected": False}
+    review = review_with("经市级资金查重和内部查重，项目数有所调整")
+    with FakeOpenAI(default=reply_json(v1_covers)) as server:
+        endpoint = Endpoint(server.base_url, "judge-model", timeout=2.0, max_retries=0, backoff=0.01)
+        judge_reviews([review], JudgeSettings(backend="llm", endpoint=endpoint, concurrency=4))
+    finding = next(f for f in review.findings if f.code == "EXPLANATION_VERDICT" and f.indicators[0] == 14)
+    assert finding.data["rules_verdict"] == "does_not_cover" and finding.verdict == "covers"
+    assert finding.confidence == finding.data["confidence"] == 0.67  # one sample: (1 + 1) / (1 + 2)
+    assert finding.data["review_first"] is True  # the two judges disagree
+    assert finding.to_json()["confidence"] == 0.67
+    assert review.judge["review_first"] >= 1
