@@ -22,7 +22,7 @@ from ..form.values import normalize_text
 from .case import JudgeCase, Verdict
 from .rules.gap import (
     dated_delay, figure_conflict, gap_of, known_figures, late_part, overstated, part_of_gap, resolve_implied,
-    size_covered,
+    size_covered, without_breakdown,
 )
 from .rules.signals import read_text
 from .rules.verdict import rules_comment
@@ -68,9 +68,10 @@ def checklist_verdict(answer: Checklist, case: JudgeCase, rules: Verdict, block:
     tags: list[str] = []
     gap = gap_of(case)
     row = gap.row
+    wholes = tuple(v for v in (row.a, row.b) if v is not None)
     sizing = read_text("；".join(size + items), case.row.name, bool(case.row.late), case.row.cost,
-                       known_figures(case, gap), row.unit)
-    sizing = resolve_implied(row, sizing)
+                       known_figures(case, gap), row.unit, wholes)
+    sizing = without_breakdown(row, resolve_implied(row, sizing))  # parts of the actual size nothing
     claims = read_text("；".join(direction + size), case.row.name, bool(case.row.late), case.row.cost,
                        known_figures(case, gap), row.unit)
     conflict = None
