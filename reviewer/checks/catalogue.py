@@ -128,6 +128,8 @@ class Finding:
     # Figures behind the message (A, B, printed vs recomputed, …) for judges and reports.
     data: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    # EXPLANATION_VERDICT only: how firm the judge's reading is, 0 to 1 (docs/findings.md).
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         if not self.severity:
@@ -158,6 +160,8 @@ class Finding:
         }
         if self.source != "rules":
             out["tags"] = list(self.tags)
+        if self.code == "EXPLANATION_VERDICT":
+            out["confidence"] = self.confidence
         return out
 
 

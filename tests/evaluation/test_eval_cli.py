@@ -132,7 +132,12 @@ def verdict_ids(db: Path) -> dict[str, list[str]]:
 
 def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
     db = tmp_path / "review.db"
-    stored_review(db, SEED)
+    # The seed's own texts are covers or does_not_cover by the guide; one row gets a cause without figures.
+    first = json.loads(SEED.read_text())
+    first["indicators"][5]["explanation"] = "部分企业因疫情取消参展"
+    form = tmp_path / "zgc.json"
+    form.write_text(json.dumps(first, ensure_ascii=False))
+    stored_review(db, form)
     ids = verdict_ids(db)
     assert len(ids["does_not_cover"]) >= 2 and ids.get("covers") and ids.get("partial"), ids
     with Store(db) as store:
@@ -141,8 +146,7 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
         store.decide(ids["covers"][0], "accept", "张三")
         store.decide(ids["partial"][0], "edit", "张三", new_comment="请补充查重剔除的项目数量。")
     # A new version of the form carries the four decisions over: they must not count twice.
-    changed = json.loads(SEED.read_text())
-    changed["phone"] = "55578008"
+    changed = dict(first, phone="55578008")
     second = tmp_path / "zgc-v2.json"
     second.write_text(json.dumps(changed, ensure_ascii=False))
     stored_review(db, second)
@@ -239,6 +243,21 @@ def test_measuring_test_shows_and_keeps_no_texts_unless_asked(tmp_path: Path):
         {"id": "t-wrong", "split": "test", "label": "covers", "predicted": "does_not_cover"}]
     result = invoke("eval", str(folder), "--judge", "rules", "--split", "test", "--mistakes", "-o", str(out))
     assert "t-wrong" in result.output and "explanation" in json.loads(out.read_text())["items"][0]
+
+
+def test_accuracy_is_reported_per_confidence_band(tiny: Path, tmp_path: Path):
+    out = tmp_path / "result.json"
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "dev", "-o", str(out))
+    assert "各置信度区间的准确率" in result.output
+    data = json.loads(out.read_text())
+    bands = data["metrics"]["bands"]
+    assert [b["band"] for b in bands] == ["0.00–0.50", "0.50–0.65", "0.65–0.80", "0.80–1.00"]
+    # A blank explanation is the firmest reading there is: both cases fall in the top band, one right.
+    top = bands[-1]
+    assert top["n"] == 2 and top["correct"] == 1 and top["verdicts"]["does_not_cover"] == {"n": 2, "correct": 1}
+    assert all(i["confidence"] >= 0.8 and i["review_first"] is False for i in data["items"])
+    assert data["metrics"]["review_first"]["unmarked"] == {"n": 2, "correct": 1, "accuracy": 0.5}
+    assert data["meta"]["confidence_floor"] == 0.65
 
 
 def test_check_counts_a_set_without_judging_it(tmp_path: Path):
