@@ -54,6 +54,8 @@ class Thresholds:
     reuse_count: int = 3
     # QUALITATIVE_SHARE: qualitative rows carry more than this share of 产出 + 效益 points.
     qualitative_share: Decimal = Decimal("0.5")
+    # PAYMENT_RATE_CONFLICT: a payout row at 100% while 执行率 is below 100% by more than this many points.
+    payment_rate_gap: Decimal = Decimal("5")
     # Scores and money compared within this (score ±0.01, 万元 ±0.01).
     score_tolerance: Decimal = Decimal("0.01")
     money_tolerance: Decimal = Decimal("0.01")

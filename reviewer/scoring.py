@@ -19,9 +19,9 @@ from .form.values import (
     LOWER,
     Quantity,
     convert_units,
-    format_decimal,
     normalize_text,
     parse_quantity,
+    plain_decimal,
     round_half_up,
 )
 
@@ -75,7 +75,8 @@ class IndicatorScore:
     late: bool | None
 
     @property
-    def claimed(self) -> Decimal:
+    def claimed(self) -> Decimal | None:
+        """得分 as the unit filled it in; None when the cell is blank (SCORE_MISSING)."""
         return self.indicator.score
 
     @property
@@ -93,14 +94,17 @@ class IndicatorScore:
             return ""
         a, b = self.target_value, self.actual_value
         return self.formula_template.format(
-            a=format_decimal(a), b=format_decimal(b), w=format_decimal(self.weight),
-            low=format_decimal(min(a, b)), high=format_decimal(max(a, b)),
+            a=plain_decimal(a), b=plain_decimal(b), w=plain_decimal(self.weight),
+            low=plain_decimal(min(a, b)), high=plain_decimal(max(a, b)),
         )
 
     @property
     def counted(self) -> Decimal:
-        """What this row adds to the recomputed total."""
-        return self.recomputed if self.recomputed is not None else self.claimed
+        """What this row adds to the recomputed total: the formula score where one applies,
+        else the claimed score, else 0 (a blank score with no formula, docs/findings.md SCORE_MISSING)."""
+        if self.recomputed is not None:
+            return self.recomputed
+        return self.claimed if self.claimed is not None else ZERO
 
     @property
     def ratio(self) -> Decimal | None:
@@ -133,8 +137,16 @@ class Scorecard:
     recomputed_total: Decimal
 
     @property
-    def claimed_total(self) -> Decimal:
+    def claimed_total(self) -> Decimal | None:
+        """总分 as claimed; None when the cell is blank (TOTAL_MISSING)."""
         return self.form.total_score
+
+    @property
+    def funds_counted(self) -> Decimal:
+        """What the 预算执行率 adds to the recomputed total: recomputed, else claimed, else 0."""
+        if self.funds.recomputed is not None:
+            return self.funds.recomputed
+        return self.form.funds.score if self.form.funds.score is not None else ZERO
 
     @cached_property
     def form_id(self) -> str:
@@ -267,6 +279,7 @@ def score_funds(form: Form) -> FundsScore:
 def score_form(form: Form) -> Scorecard:
     funds = score_funds(form)
     indicators = [score_indicator(i, ind, form.year) for i, ind in enumerate(form.indicators)]
-    total = funds.recomputed if funds.recomputed is not None else form.funds.score
-    total += sum((row.counted for row in indicators), ZERO)
-    return Scorecard(form=form, funds=funds, indicators=indicators, recomputed_total=round_half_up(total))
+    card = Scorecard(form=form, funds=funds, indicators=indicators, recomputed_total=ZERO)
+    total = card.funds_counted + sum((row.counted for row in indicators), ZERO)
+    card.recomputed_total = round_half_up(total)
+    return card

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -36,6 +36,12 @@ SEVERITY = {
     "OVERACHIEVED": INFO,
     "ACTUAL_COPIES_TARGET": INFO,
     "QUALITATIVE_SHARE": INFO,
+    "TOTAL_MISSING": WARNING,
+    "SCORE_MISSING": WARNING,
+    "VALUE_BLANK": WARNING,
+    "HEADER_BLANK": INFO,
+    "PAYMENT_RATE_CONFLICT": WARNING,
+    "DATE_SCORE": WARNING,
     "EXPLANATION_VERDICT": INFO,  # warning for does_not_cover, set by the judge
 }
 
@@ -61,8 +67,28 @@ TITLE = {
     "OVERACHIEVED": "超额完成且得满分",
     "ACTUAL_COPIES_TARGET": "实际完成值照抄指标值",
     "QUALITATIVE_SHARE": "定性指标占比过高",
+    "TOTAL_MISSING": "总分未填写",
+    "SCORE_MISSING": "得分未填写",
+    "VALUE_BLANK": "指标值或实际值未填写",
+    "HEADER_BLANK": "表头信息未填写",
+    "PAYMENT_RATE_CONFLICT": "资金支付指标与执行率矛盾",
+    "DATE_SCORE": "时效指标得分与完成时间不符",
     "EXPLANATION_VERDICT": "偏差说明评判",
 }
+# A code raised on the 预算执行率 (no indicator) where the code's own title would mislead:
+# the execution rate's ROUNDING is a rate slip, not a score rounded wrongly.
+FORM_LEVEL_TITLE = {
+    "ROUNDING": "执行率舍入不当",
+    "SCORE_MISSING": "预算执行率得分未填写",
+}
+
+
+def title_of(code: str, indicators: Sequence[int] = ()) -> str:
+    """The title a reviewer reads for a finding: by its code, and for a form-level finding
+    (no indicators) the form-level title where the code has one. Works on stored critiques too."""
+    if not indicators:
+        return FORM_LEVEL_TITLE.get(code) or TITLE.get(code, "")
+    return TITLE.get(code, "")
 
 
 # The judge's vocabulary (docs/findings.md, "Judgement of explanations").
@@ -76,6 +102,9 @@ TAG_LABEL = {
 }
 # How an indicator is scored (docs/form-format.md), as a column of the scorecard shows it.
 DIRECTION_LABEL = {"higher": "正向", "lower": "反向", "equal": "等于", "date": "时间", "qualitative": "定性"}
+# The same, as a message names the kind of indicator: 按正向指标公式…
+INDICATOR_KIND = {"higher": "正向指标", "lower": "反向指标", "equal": "等于型指标", "date": "时间指标",
+                  "qualitative": "定性指标"}
 # Who raised a finding.
 SOURCE_LABEL = {"rules": "规则检查", "judge:rules": "规则评判", "judge:llm": "模型评判"}
 
@@ -99,10 +128,16 @@ class Finding:
     # Figures behind the message (A, B, printed vs recomputed, …) for judges and reports.
     data: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    # EXPLANATION_VERDICT only: how firm the judge's reading is, 0 to 1 (docs/findings.md).
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         if not self.severity:
             self.severity = SEVERITY[self.code]
+
+    @property
+    def title(self) -> str:
+        return title_of(self.code, self.indicators)
 
     @property
     def key(self) -> str:
@@ -125,6 +160,8 @@ class Finding:
         }
         if self.source != "rules":
             out["tags"] = list(self.tags)
+        if self.code == "EXPLANATION_VERDICT":
+            out["confidence"] = self.confidence
         return out
 
 

@@ -11,14 +11,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..config import Thresholds
-from ..form.values import round_half_up, squash
+from ..form.values import normalize_text, round_half_up, squash
 from ..scoring import ONE, ZERO, IndicatorScore, Scorecard, level_group
-from .catalogue import Finding
+from .blanks import check_blanks
+from .catalogue import INDICATOR_KIND, Finding
 from .rows import (
     is_money, money_in, explanation_required, has_measure, is_empty_explanation, is_total_cost, pair_cost_rows,
-    qualitative_band,
+    qualitative_band, shown,
 )
-from .wording import HUNDRED, indices_label, num, pct, quoted, share
+from .wording import HUNDRED, amount, indices_label, num, pct, quoted, share
 
 
 _COLUMNS = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
@@ -38,7 +39,7 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
         total = getattr(form.funds.total, column) or ZERO
         parts_sum = sum(parts, ZERO)
         if abs(total - parts_sum) > t.money_tolerance:
-            mismatches.append(f"{label}：总额{num(total)}{money}，分项合计{num(parts_sum)}{money}")
+            mismatches.append(f"{label}：总额{amount(total, money)}，分项合计{amount(parts_sum, money)}")
     if mismatches:
         note = "；已按分项合计重算执行率" if funds.from_subrows else ""
         findings.append(Finding(
@@ -51,8 +52,8 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
     if funds.budget is not None and funds.executed is not None and funds.executed > funds.budget:
         findings.append(Finding(
             "FUNDS_OVER_BUDGET", (),
-            f"全年执行数{num(funds.executed)}{money}超过全年预算数{num(funds.budget)}{money}",
-            f"该项目全年执行数{num(funds.executed)}{money}超过全年预算数{num(funds.budget)}{money}，"
+            f"全年执行数{amount(funds.executed, money)}超过全年预算数{amount(funds.budget, money)}",
+            f"该项目全年执行数{amount(funds.executed, money)}超过全年预算数{amount(funds.budget, money)}，"
             "请说明超预算支出的原因及资金来源，并核实数据是否准确。",
             data={"budget": str(funds.budget), "executed": str(funds.executed)},
         ))
@@ -63,13 +64,13 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
         gap = abs(printed.percent - actual)
         shown = f"{num(printed.percent)}%"
         computed = f"{num(actual, 4)}%"
-        basis = f"全年执行数{num(funds.executed)}÷全年预算数{num(funds.budget)}"
+        basis = f"全年执行数{amount(funds.executed, money)}÷全年预算数{amount(funds.budget, money)}"
         if gap >= printed.unit:
             hint = ""
             if funds.initial_budget and funds.initial_budget != funds.budget:
                 by_initial = funds.executed / funds.initial_budget * HUNDRED
                 if abs(by_initial - printed.percent) < printed.unit:
-                    hint = f"；填报值与按年初预算数{num(funds.initial_budget)}计算的结果一致，疑似误用年初预算数"
+                    hint = f"；填报值与按年初预算数{amount(funds.initial_budget, money)}计算的结果一致，疑似误用年初预算数"
             findings.append(Finding(
                 "EXECUTION_RATE", (),
                 f"填报执行率{shown}，按{basis}应为{computed}，相差{num(gap, 2)}个百分点{hint}",
@@ -84,7 +85,9 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
             ))
 
     claimed, weight = form.funds.score, form.funds.weight
-    if funds.formula_value is not None and abs(claimed - funds.formula_value) > t.score_tolerance:
+    if claimed is None:
+        pass  # a blank 得分 is SCORE_MISSING (checks/blanks.py)
+    elif funds.formula_value is not None and abs(claimed - funds.formula_value) > t.score_tolerance:
         capped = "（执行率超过100%按100%计）" if funds.rate > ONE else ""
         findings.append(Finding(
             "EXECUTION_SCORE", (),
@@ -94,7 +97,7 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
             f"自评{num(claimed)}分，请更正。",
             data={"claimed": str(claimed), "recomputed": str(funds.recomputed)},
         ))
-    if claimed > weight:
+    if claimed is not None and claimed > weight:
         findings.append(Finding(
             "SCORE_BOUNDS", (),
             f"预算执行率得分{num(claimed)}分超过其分值{num(weight)}分",
@@ -113,13 +116,14 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
     return findings
 
 
-_DIRECTION_LABEL = {"higher": "正向指标", "lower": "反向指标", "equal": "等于型指标"}
-
 
 def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
     findings: list[Finding] = []
+    money = card.form.funds.unit
     for row in card.indicators:
         s, w = row.claimed, row.weight
+        if s is None:
+            continue  # a blank 得分 is SCORE_MISSING (checks/blanks.py)
         if s > w:
             findings.append(Finding(
                 "SCORE_BOUNDS", (row.index,),
@@ -130,8 +134,8 @@ def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
         if f is None:
             continue
         if abs(s - f) >= t.score_tolerance:
-            label = _DIRECTION_LABEL[row.direction]
-            figures = f"年度指标值{row.target.printed()}，实际完成值{row.actual.printed()}"
+            label = INDICATOR_KIND[row.direction]
+            figures = f"年度指标值{shown(row.target, money)}，实际完成值{shown(row.actual, money)}"
             over = s > f
             findings.append(Finding(
                 "INDICATOR_SCORE", (row.index,),
@@ -155,8 +159,10 @@ def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
 def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
     form = card.form
     findings: list[Finding] = []
-    parts = form.funds.score + sum((row.claimed for row in card.indicators), ZERO)
-    if abs(form.total_score - parts) > t.score_tolerance:
+    scores = [form.funds.score, *(row.claimed for row in card.indicators)]
+    # A blank total is TOTAL_MISSING; with a blank score the claimed parts do not add up to anything.
+    parts = None if None in scores else sum(scores, ZERO)
+    if form.total_score is not None and parts is not None and abs(form.total_score - parts) > t.score_tolerance:
         findings.append(Finding(
             "TOTAL_SCORE", (),
             f"总分填报{num(form.total_score)}分，预算执行率得分与各指标得分合计为{num(parts)}分",
@@ -190,7 +196,8 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
 
     scored = [row for row in card.indicators if level_group(row.indicator) in ("产出", "效益", "成本")]
     pool = sum((row.weight for row in scored), ZERO)
-    qualitative = [row for row in scored if row.direction == "qualitative"]
+    # A row whose 年度指标值 is blank is no qualitative indicator: it is VALUE_BLANK.
+    qualitative = [row for row in scored if row.direction == "qualitative" and not row.target.is_blank]
     points = sum((row.weight for row in qualitative), ZERO)
     if pool and points / pool > t.qualitative_share:
         findings.append(Finding(
@@ -206,11 +213,14 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
 
 def check_values(card: Scorecard, t: Thresholds) -> list[Finding]:
     findings: list[Finding] = []
+    money = card.form.funds.unit
     for row in card.indicators:
         target, actual = row.target, row.actual
         reason = None
-        if target.is_number and not actual.is_number:
-            reason = "实际完成值为空" if actual.is_blank else f"实际完成值“{actual.raw}”不是数值"
+        if actual.is_blank:
+            pass  # a blank cell is VALUE_BLANK (checks/blanks.py), not a value of another kind
+        elif target.is_number and not actual.is_number:
+            reason = f"实际完成值“{actual.raw}”不是数值"
         elif target.kind == "date" and actual.kind == "text" and not actual.is_blank:
             reason = f"实际完成值“{actual.raw}”不是日期"
         elif row.units_differ:
@@ -224,7 +234,7 @@ def check_values(card: Scorecard, t: Thresholds) -> list[Finding]:
                 "请按指标值的计量单位填报实际完成数据。",
             ))
 
-        if row.direction == "qualitative":
+        if row.direction == "qualitative" and row.claimed is not None:
             band = qualitative_band(actual.raw)
             if band:
                 label, low, high, inclusive = band
@@ -240,21 +250,120 @@ def check_values(card: Scorecard, t: Thresholds) -> list[Finding]:
                         f"{bracket}分，自评{num(s)}分，请核实更正。",
                     ))
 
-        if actual.kind == "text" and not actual.is_blank and squash(actual.raw) == squash(str(target.raw)):
-            findings.append(Finding(
-                "ACTUAL_COPIES_TARGET", (row.index,),
-                f"{quoted(row)}实际完成值与年度指标值完全相同，未反映实际完成情况",
-                f"{quoted(row)}实际完成值照抄年度指标值，未反映实际完成情况。请填写可核实的实际完成数据，并提供佐证材料。",
-            ))
+        copied = _copies_target(row)
+        if copied:
+            findings.append(copied)
 
-        ratio = row.ratio if row.direction == "higher" and row.claimed >= row.weight else None
+        full = row.claimed is not None and row.claimed >= row.weight
+        ratio = row.ratio if row.direction == "higher" and full else None
         if ratio is not None and ratio >= t.overachieved_ratio:
             findings.append(Finding(
                 "OVERACHIEVED", (row.index,),
-                f"{quoted(row)}实际完成值{actual.printed()}为年度指标值{target.printed()}的{share(ratio)}"
+                f"{quoted(row)}实际完成值{shown(actual, money)}为年度指标值{shown(target, money)}的{share(ratio)}"
                 f"（≥{share(t.overachieved_ratio)}）且得满分，指标值可能设置偏低",
-                f"{quoted(row)}实际完成{actual.printed()}，为年度指标值{target.printed()}的{share(ratio)}，"
+                f"{quoted(row)}实际完成{shown(actual, money)}，为年度指标值{shown(target, money)}的{share(ratio)}，"
                 "超额幅度较大，年度指标值可能设置偏低。请说明原因，下年度合理设置指标值。",
+            ))
+    return findings
+
+
+def _copies_target(row: IndicatorScore) -> Finding | None:
+    """The actual repeats the target: the same text, or the same figure with its comparator (≥266米)."""
+    target, actual = row.target, row.actual
+    if actual.is_blank:
+        return None
+    if actual.kind == "text" and squash(actual.raw) == squash(str(target.raw)):
+        return Finding(
+            "ACTUAL_COPIES_TARGET", (row.index,),
+            f"{quoted(row)}实际完成值与年度指标值完全相同，未反映实际完成情况",
+            f"{quoted(row)}实际完成值照抄年度指标值，未反映实际完成情况。请填写可核实的实际完成数据，并提供佐证材料。",
+        )
+    repeats = (target.is_number and actual.is_number and actual.comparator is not None
+               and actual.comparator == target.comparator and row.target_value is not None
+               and row.target_value == row.actual_value)
+    if not repeats:
+        return None
+    return Finding(
+        "ACTUAL_COPIES_TARGET", (row.index,),
+        f"{quoted(row)}实际完成值“{actual.raw.strip()}”连同比较符照抄年度指标值“{str(target.raw).strip()}”，"
+        "只重复了目标，未反映实际完成了多少",
+        f"{quoted(row)}实际完成值填报为“{actual.raw.strip()}”，与年度指标值相同且带有比较符，未反映实际完成情况。"
+        "请填写实际完成的具体数值（不带“≥”“≤”等比较符），并提供佐证材料；实际未达目标的，应相应调整得分。",
+        data={"target": str(target.raw), "actual": actual.raw},
+    )
+
+
+_PAYOUT_WORDS = ("拨付", "支付", "结算", "兑付", "发放")
+_PROGRESS_WORDS = ("率", "进度", "完成")
+# A rate of how well, not how much: 兑付审核准确率, 拨付及时率 say nothing of the money paid out.
+_QUALITY_WORDS = ("准确", "正确", "合格", "差错", "错误", "满意", "合规", "及时", "审核")
+
+
+def _payout_word(name: str) -> str | None:
+    """The word naming money paid out, when the indicator measures how much was paid (资金拨付率, 结算完成率)."""
+    text = normalize_text(name)
+    word = next((w for w in _PAYOUT_WORDS if w in text), None)
+    if word is None or not any(p in text for p in _PROGRESS_WORDS) or any(q in text for q in _QUALITY_WORDS):
+        return None
+    return word
+
+
+def check_payment_rates(card: Scorecard, t: Thresholds) -> list[Finding]:
+    """PAYMENT_RATE_CONFLICT: a row says all the money went out; the funds table says it did not."""
+    funds, money = card.funds, card.form.funds.unit
+    printed = card.form.funds.execution_rate
+    rate = funds.rate_percent if funds.rate_percent is not None else (printed.percent if printed else None)
+    if rate is None or HUNDRED - rate <= t.payment_rate_gap:
+        return []
+    if funds.rate_percent is not None:
+        basis = f"全年执行数{amount(funds.executed, money)}÷全年预算数{amount(funds.budget, money)}"
+        table = (f"项目资金表显示全年预算数{amount(funds.budget, money)}、全年执行数{amount(funds.executed, money)}，"
+                 f"预算执行率{num(rate, 2)}%，尚有{amount(funds.budget - funds.executed, money)}未支出")
+    else:
+        basis = "填报执行率"
+        table = f"项目资金表填报的预算执行率为{num(rate, 2)}%"
+    findings = []
+    for row in card.indicators:
+        word = _payout_word(row.name)
+        actual = row.actual
+        if word is None or not (actual.is_number and actual.unit == "%" and actual.value >= HUNDRED):
+            continue
+        findings.append(Finding(
+            "PAYMENT_RATE_CONFLICT", (row.index,),
+            f"{quoted(row)}实际完成值{shown(actual)}，但预算执行率为{num(rate, 2)}%（{basis}），"
+            f"低于100%达{num(HUNDRED - rate, 2)}个百分点（阈值{num(t.payment_rate_gap)}个百分点）：表中资金并未全部{word}",
+            f"{quoted(row)}填报实际完成{shown(actual)}，但{table}，二者矛盾。请核实资金实际{word}情况，"
+            f"据实填报该指标实际完成值并相应调整得分；确已{word}而未计入执行数的，请说明原因并提供凭证。",
+            data={"actual": str(actual.value), "execution_rate": str(rate)},
+        ))
+    return findings
+
+
+def check_dates(card: Scorecard, t: Thresholds) -> list[Finding]:
+    """DATE_SCORE: a late date scored full marks; or a date met on time marked down with no reason given."""
+    findings = []
+    for row in card.indicators:
+        s, w = row.claimed, row.weight
+        if row.late is None or s is None:
+            continue
+        target, actual = str(row.target.raw).strip(), row.actual.raw.strip()
+        if row.late and s >= w:
+            findings.append(Finding(
+                "DATE_SCORE", (row.index,),
+                f"{quoted(row)}年度指标值“{target}”，实际完成“{actual}”，晚于目标时间，却自评满分{num(s)}分",
+                f"{quoted(row)}实际完成时间（{actual}）晚于年度指标值（{target}），未按期完成，不应得满分{num(w)}分。"
+                "请按实际完成时间扣减得分，并说明延期的原因及改进措施。",
+                data={"late": True, "claimed": str(s)},
+            ))
+        elif not row.late and s < w and is_empty_explanation(row.indicator.explanation):
+            findings.append(Finding(
+                "DATE_SCORE", (row.index,),
+                f"{quoted(row)}年度指标值“{target}”，实际完成“{actual}”，已按时完成，自评得分{num(s)}分低于分值"
+                f"{num(w)}分，且未说明扣分原因",
+                f"{quoted(row)}实际完成时间（{actual}）未晚于年度指标值（{target}），已按时完成，自评得分{num(s)}分"
+                f"低于分值{num(w)}分，又未说明扣分原因。请核实：按时完成的应得满分{num(w)}分；另有扣分依据的，"
+                "请在偏差原因分析栏中说明。",
+                data={"late": False, "claimed": str(s)},
             ))
     return findings
 
@@ -269,19 +378,19 @@ def check_costs(card: Scorecard, t: Thresholds) -> list[Finding]:
         problems = []
         planned, spent = money_in(total.target, money), money_in(total.actual, money)
         if planned is not None and funds.budget is not None and abs(planned - funds.budget) > t.money_tolerance:
-            problems.append(f"指标值{num(planned)}{money}与全年预算数{num(funds.budget)}{money}不一致")
+            problems.append(f"指标值{amount(planned, money)}与全年预算数{amount(funds.budget, money)}不一致")
         if spent is not None and funds.executed is not None and abs(spent - funds.executed) > t.money_tolerance:
-            problems.append(f"实际值{num(spent)}{money}与全年执行数{num(funds.executed)}{money}不一致")
+            problems.append(f"实际值{amount(spent, money)}与全年执行数{amount(funds.executed, money)}不一致")
         items = [row for row in card.indicators if row.cost and row is not total and not is_total_cost(row)]
         rows = [total.index]
         if len(items) >= 2 and all(is_money(r.target) and is_money(r.actual) for r in items):
             item_planned = sum((money_in(r.target, money) for r in items), ZERO)
             item_spent = sum((money_in(r.actual, money) for r in items), ZERO)
             if planned is not None and abs(item_planned - planned) > t.money_tolerance:
-                problems.append(f"各分项成本指标值合计{num(item_planned)}{money}，与总成本指标值{num(planned)}{money}不符")
+                problems.append(f"各分项成本指标值合计{amount(item_planned, money)}，与总成本指标值{amount(planned, money)}不符")
                 rows += [r.index for r in items]
             if spent is not None and abs(item_spent - spent) > t.money_tolerance:
-                problems.append(f"各分项成本实际值合计{num(item_spent)}{money}，与总成本实际值{num(spent)}{money}不符")
+                problems.append(f"各分项成本实际值合计{amount(item_spent, money)}，与总成本实际值{amount(spent, money)}不符")
                 rows += [r.index for r in items] if len(rows) == 1 else []
         if problems:
             findings.append(Finding(
@@ -317,9 +426,10 @@ def _divergence(quantity: IndicatorScore, cost: IndicatorScore, money: str, t: T
     if not reasons:
         return None
     unit = quantity.target.unit or "个"
-    count_text = (f"数量由{num(qa)}{unit}{'减为' if qb < qa else '增至' if qb > qa else '保持'}{num(qb)}{unit}"
-                  f"（{pct(count_change)}）" if qb != qa else f"数量保持{num(qa)}{unit}不变")
-    cost_text = f"由{num(ca)}{money}{'增至' if cb > ca else '减为' if cb < ca else '保持'}{num(cb)}{money}（{pct(cost_change)}）"
+    count_text = (f"数量由{amount(qa, unit)}{'减为' if qb < qa else '增至' if qb > qa else '保持'}{amount(qb, unit)}"
+                  f"（{pct(count_change)}）" if qb != qa else f"数量保持{amount(qa, unit)}不变")
+    cost_text = (f"由{amount(ca, money)}{'增至' if cb > ca else '减为' if cb < ca else '保持'}{amount(cb, money)}"
+                 f"（{pct(cost_change)}）")
     unit_text = (f"单位成本由计划{num(unit_planned, 2)}{money}/{unit}变为{num(unit_actual, 2)}{money}/{unit}"
                  if unit_actual is not None else "实际数量为0，无法计算单位成本")
     return Finding(
@@ -334,9 +444,9 @@ def _divergence(quantity: IndicatorScore, cost: IndicatorScore, money: str, t: T
     )
 
 
-def _gap_text(row: IndicatorScore) -> str:
+def _gap_text(row: IndicatorScore, money: str) -> str:
     if row.target_value is not None and row.actual_value is not None and row.target_value:
-        return (f"年度指标值{row.target.printed()}，实际完成值{row.actual.printed()}"
+        return (f"年度指标值{shown(row.target, money)}，实际完成值{shown(row.actual, money)}"
                 f"（{pct(row.actual_value / row.target_value - ONE)}）")
     return f"年度指标值“{row.target.raw}”，实际完成值“{row.actual.raw}”"
 
@@ -347,17 +457,18 @@ def _blank_label(text: str | None) -> str:
 
 def check_explanations(card: Scorecard, t: Thresholds) -> list[Finding]:
     findings: list[Finding] = []
+    money = card.form.funds.unit
     groups: dict[str, list[IndicatorScore]] = defaultdict(list)
     for row in card.indicators:
         text = row.indicator.explanation
         if is_empty_explanation(text):
-            reasons = explanation_required(row, t)
+            reasons = explanation_required(row, t, money)
             if reasons:
                 money_hint = "（包括未使用资金的去向）" if row.cost else ""
                 findings.append(Finding(
                     "EXPLANATION_MISSING", (row.index,),
-                    f"{quoted(row)}{_gap_text(row)}，{'；'.join(reasons)}，但{_blank_label(text)}",
-                    f"{quoted(row)}{_gap_text(row)}，偏差原因分析及改进措施栏未填写。请补充说明偏差的具体原因"
+                    f"{quoted(row)}{_gap_text(row, money)}，{'；'.join(reasons)}，但{_blank_label(text)}",
+                    f"{quoted(row)}{_gap_text(row, money)}，偏差原因分析及改进措施栏未填写。请补充说明偏差的具体原因"
                     f"{money_hint}及改进措施。",
                     data={"reasons": reasons},
                 ))
@@ -382,7 +493,8 @@ def check_explanations(card: Scorecard, t: Thresholds) -> list[Finding]:
     return findings
 
 
-CHECKS = (check_funds, check_indicator_scores, check_totals, check_values, check_costs, check_explanations)
+CHECKS = (check_funds, check_indicator_scores, check_totals, check_values, check_costs, check_explanations,
+          check_payment_rates, check_dates, check_blanks)
 
 
 def run_checks(card: Scorecard, thresholds: Thresholds) -> list[Finding]:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from ..config import Thresholds
 from ..form.values import MONEY_SCALE, Quantity, convert_units, normalize_text, squash
 from ..scoring import ONE, IndicatorScore, Scorecard
-from .wording import num, pct, share
+from .wording import amount, num, pct, share
 
 
 _BANDS = [  # (words, label, low, high, high_inclusive)
@@ -98,6 +98,16 @@ def money_in(q: Quantity, unit: str) -> Decimal | None:
     return convert_units(q, unit) if is_money(q) else None
 
 
+def shown(q: Quantity, money: str | None = None) -> str:
+    """A target or actual for a message: money in the form's unit (one unit per form, so 72890元
+    beside a form in 万元 reads 7.289万元), numbers without trailing zeros, text as printed."""
+    if money and is_money(q):
+        return amount(convert_units(q, money), money)
+    if q.is_number and q.value is not None:
+        return amount(q.value, q.unit)
+    return q.raw
+
+
 _EMPTY = {"", "无", "暂无", "0", "无偏差", "没有", "无差异", "不适用", "无问题", "na", "无此项", "没有偏差"}
 
 
@@ -117,16 +127,17 @@ def has_measure(text: str) -> bool:
     return any(word in norm for word in MEASURE_WORDS)
 
 
-def explanation_required(row: IndicatorScore, t: Thresholds) -> list[str]:
-    """Why this row needs a deviation explanation (empty when it does not)."""
+def explanation_required(row: IndicatorScore, t: Thresholds, money: str | None = None) -> list[str]:
+    """Why this row needs a deviation explanation (empty when it does not); `money` is the
+    form's unit, in which money figures are written."""
     reasons = []
     a, b = row.target_value, row.actual_value
-    if row.claimed < row.weight:
+    if row.claimed is not None and row.claimed < row.weight:
         reasons.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
     if a is not None and b is not None:
         missed = {"higher": "未达", "lower": "超过", "equal": "不等于"}.get(row.direction)
         if missed and {"higher": b < a, "lower": b > a, "equal": b != a}[row.direction]:
-            reasons.append(f"实际完成值{row.actual.printed()}{missed}年度指标值{row.target.printed()}")
+            reasons.append(f"实际完成值{shown(row.actual, money)}{missed}年度指标值{shown(row.target, money)}")
         if row.cost and a and abs(b / a - ONE) > t.cost_deviation:
             reasons.append(f"成本偏离指标值{pct(b / a - ONE)}（超过±{share(t.cost_deviation)}）")
         if row.direction == "higher" and a > 0 and b >= t.over_target_ratio * a:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..form.values import format_decimal, round_half_up
+from ..form.values import format_decimal, plain_decimal, round_half_up
 
 if TYPE_CHECKING:
     from ..scoring import IndicatorScore
@@ -18,6 +18,11 @@ def num(value: Decimal, places: int | None = None) -> str:
     if places is not None:
         value = round_half_up(value, Decimal(1).scaleb(-places))
     return format_decimal(value)
+
+
+def amount(value: Decimal, unit: str = "") -> str:
+    """Money (or a count) as a comment writes it: 5000万元, never 5000.000000万元."""
+    return f"{plain_decimal(value)}{unit}"
 
 
 def pct(fraction: Decimal) -> str:

@@ -68,7 +68,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     with `review session`; reviewing it again stores nothing twice.
     """
     config = load_config(config_path)
-    settings = judge_settings(judge_opts, config)
+    settings = judge_settings(judge_opts, config, db_path)
     files = expand_paths(paths)
     if not files:
         raise click.UsageError("没有找到 .json 表单文件")

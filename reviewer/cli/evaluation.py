@@ -68,6 +68,9 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     weighted: labels are ordered), tokens, cost and
     time, and writes a JSON result.
 
+    With `--judge llm`, `--prompt v1|v2`, `--samples N` and `--few-shot K` measure a bureau's
+    own endpoint the way it will run; accuracy is also shown per confidence band.
+
     `review eval --compare A.json B.json` shows two results side by side.
 
     `review eval --from-db` measures stored verdicts against the reviewers'
@@ -87,11 +90,13 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     if check_only:
         show_check(console, *check_set(str(find_set(eval_set)), None if split == "all" else split, config))
         return
-    settings = judge_settings(judge_opts, config)
     eval_set = str(find_set(eval_set))
     cases = load_cases(eval_set, None if split == "all" else split)
     if not cases:
         raise EvalSetError(f"{eval_set}: 没有 {split} 用例")
+    # Few-shot examples never come from a form of this set (any split), nor of the test split.
+    every_form = tuple(sorted({case.form.name for case in load_cases(eval_set)}))
+    settings = judge_settings(judge_opts, config, db_path, exclude_files=every_form)
     cache = JudgeCache(db_path) if settings.backend == "llm" else None
     try:
         result = run_eval(cases, settings, config, eval_set, None if split == "all" else split, cache)
@@ -167,6 +172,22 @@ def confusion_table(metrics: dict[str, Any], rows_title: str = "人工标注 ＼
     return table
 
 
+def band_table(metrics: dict[str, Any], floor: float | None) -> Table:
+    """Accuracy per confidence band, and of each verdict within it: is a firm verdict worth trusting?"""
+    marked = metrics.get("review_first", {}).get("marked", {})
+    title = "各置信度区间的准确率"
+    if floor is not None:
+        title += f"（低于 {floor:g} 或两种评判不一致的标为待重点审核：{marked.get('n', 0)} 例，准确率 {_pct(marked.get('accuracy'))}）"
+    table = Table(title=title, title_justify="left")
+    short = {"covers": "充分", "partial": "部分", "does_not_cover": "未能说明"}
+    for column in ("置信度", "例数", "准确率", *(f"判{short[label]} 对/判" for label in LABELS)):
+        table.add_column(column, justify="left" if column == "置信度" else "right")
+    for band in metrics["bands"]:
+        cells = [f"{v['correct']}/{v['n']}" if v["n"] else "—" for v in band["verdicts"].values()]
+        table.add_row(band["band"], str(band["n"]), _pct(band["accuracy"]), *cells)
+    return table
+
+
 def usage_line(data: dict[str, Any]) -> str:
     usage = data.get("usage", {})
     cost = usage.get("cost")
@@ -183,6 +204,8 @@ def show_result(console: Console, data: dict[str, Any], mistakes: bool) -> None:
     console.print(_headline(metrics), soft_wrap=True)
     console.print(label_table(metrics))
     console.print(confusion_table(metrics))
+    if metrics.get("bands"):
+        console.print(band_table(metrics, meta.get("confidence_floor")))
     console.print(usage_line(data), soft_wrap=True)
     wrong = [i for i in data["items"] if i["predicted"] != i["label"]]
     if mistakes and wrong:

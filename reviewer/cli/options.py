@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 import getpass
 import os
 from typing import Any, Callable
@@ -10,8 +11,13 @@ from typing import Any, Callable
 import click
 
 from ..config import Config, load_config
-from ..judge.settings import BACKENDS, DEFAULT_CONCURRENCY, JudgeSettings, resolve_settings
+from ..evaluation.evaluate import test_split_files
+from ..judge.examples import DEFAULT_EXAMPLES, choose
+from ..judge.settings import (
+    BACKENDS, DEFAULT_CONCURRENCY, MAX_EXAMPLES, MAX_SAMPLES, PROMPT_VERSIONS, JudgeSettings, resolve_settings,
+)
 from ..llm.endpoints import DEFAULT_TIMEOUT, PROFILES
+from ..store.examples import load_examples
 
 
 def config_option(func: Callable) -> Callable:
@@ -74,11 +80,13 @@ def filter_options(func: Callable) -> Callable:
     return wrapper
 
 
-JUDGE_OPTION_NAMES = ("judge_backend", "base_url", "model", "profile", "concurrency", "timeout")
+JUDGE_OPTION_NAMES = ("judge_backend", "base_url", "model", "profile", "concurrency", "timeout", "prompt", "samples",
+                      "few_shot")
 
 
 def judge_options(func: Callable) -> Callable:
-    """--judge, --base-url, --model, --profile, --concurrency, --timeout, gathered into `judge_opts`."""
+    """--judge, --base-url, --model, --profile, --concurrency, --timeout, --prompt, --samples, --few-shot,
+    gathered into `judge_opts`."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -99,18 +107,35 @@ def judge_options(func: Callable) -> Callable:
                      help=f"Model calls in flight at once [default: {DEFAULT_CONCURRENCY}]."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
                      help=f"Seconds per model call before it is retried [default: {DEFAULT_TIMEOUT:g}]."),
+        click.option("--prompt", type=click.Choice(PROMPT_VERSIONS), default=None,
+                     help="Model prompt: v1 asks for the verdict; v2 asks a checklist answered with quotes and "
+                          "computes the verdict in code [default: [judge] prompt, else v1]."),
+        click.option("--samples", type=click.IntRange(1, MAX_SAMPLES), default=None,
+                     help="Model answers per explanation, at a small temperature; the majority verdict counts and "
+                          "the agreement is its confidence [default: [judge] samples, else 1]."),
+        click.option("--few-shot", "few_shot", type=click.IntRange(0, MAX_EXAMPLES), default=None,
+                     help=f"Show the model this many of the reviewers' own past decisions from --db (0: none) "
+                          f"[default: [judge] few_shot, else 0; {DEFAULT_EXAMPLES} is a good start]."),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
 
 
-def judge_settings(opts: dict[str, Any], config: Config) -> JudgeSettings:
-    """The judge the options ask for (ConfigError when they cannot work)."""
-    return resolve_settings(
+def judge_settings(opts: dict[str, Any], config: Config, db_path: str | None = None,
+                   exclude_files: tuple[str, ...] = ()) -> JudgeSettings:
+    """The judge the options ask for (ConfigError when they cannot work). With --few-shot (or [judge]
+    few_shot) and a model judge, the reviewers' decisions in `db_path` become examples, never from a
+    form of the eval test split nor from `exclude_files`."""
+    settings = resolve_settings(
         backend=opts["judge_backend"], base_url=opts["base_url"], model=opts["model"], profile=opts["profile"],
         concurrency=opts["concurrency"], timeout=opts["timeout"], config=config,
+        prompt=opts.get("prompt"), samples=opts.get("samples"), few_shot=opts.get("few_shot"),
     )
+    if settings.few_shot and settings.backend == "llm" and db_path:
+        found = load_examples(db_path, exclude_files=test_split_files() + exclude_files)
+        settings = replace(settings, examples=choose(found, settings.few_shot))
+    return settings
 
 
 __all__ = ["config_option", "db_option", "reviewer_option", "document_reviewer_option", "filter_options",

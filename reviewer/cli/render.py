@@ -14,9 +14,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL, TITLE
+from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL
 from ..checks.wording import clip
-from ..form.values import format_decimal
+from ..form.values import format_decimal, plain_decimal
 from ..judge.settings import JudgeSettings
 from ..review import Review
 from .wrap import fitted_table, wrap_rich
@@ -37,6 +37,15 @@ def number(value: Decimal | int | None) -> Any:
 
 def _score(value: Decimal | None) -> str:
     return "—" if value is None else format_decimal(value)
+
+
+def _money(value: Decimal | None) -> str:
+    return "—" if value is None else plain_decimal(value)
+
+
+def _claimed(value: Decimal | None, blank: str = "未填") -> str:
+    """A score the unit claims; a blank cell (form-format 1.1) shows as blank, never as 0."""
+    return blank if value is None else format_decimal(value)
 
 
 def review_json(review: Review) -> dict[str, Any]:
@@ -70,8 +79,8 @@ def json_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _delta(claimed: Decimal, recomputed: Decimal | None) -> Text:
-    if recomputed is None:
+def _delta(claimed: Decimal | None, recomputed: Decimal | None) -> Text:
+    if recomputed is None or claimed is None:
         return Text("")
     delta = claimed - recomputed
     if delta == 0:
@@ -84,11 +93,12 @@ def header(review: Review, width: int = 100) -> Group:
     form, card, funds = review.form, review.card, review.card.funds
     money = form.funds.unit
     title = Text.assemble((form.name, "bold"), f"（{form.year}年度）")
-    who = Text(f"{form.department} · {form.unit}", style="dim")
+    who = Text(f"{form.department or '（主管部门未填写）'} · {form.unit or '（实施单位未填写）'}", style="dim")
     where = Text(review.file, style="dim")
-    diff = card.claimed_total - card.recomputed_total
+    claimed = card.claimed_total
+    diff = Decimal(0) if claimed is None else claimed - card.recomputed_total
     total = Text.assemble(
-        "自评总分 ", (format_decimal(card.claimed_total), "bold"),
+        "自评总分 ", (_claimed(claimed, "未填写"), "bold" if claimed is not None else "bold yellow"),
         "    复核总分 ", (format_decimal(card.recomputed_total), "bold green" if diff == 0 else "bold red"),
     )
     if diff:
@@ -96,15 +106,16 @@ def header(review: Review, width: int = 100) -> Group:
     printed_rate = form.funds.execution_rate
     rate = "—" if funds.rate_percent is None else f"{format_decimal(funds.rate_percent.quantize(Decimal('0.01')))}%"
     execution = Text(
-        f"预算执行：全年预算 {_score(funds.budget)}{money}，执行 {_score(funds.executed)}{money}，"
+        f"预算执行：全年预算 {_money(funds.budget)}{money}，执行 {_money(funds.executed)}{money}，"
         f"执行率 {'—' if printed_rate is None else format_decimal(printed_rate.percent) + '%'}（复核 {rate}），"
-        f"得分 {format_decimal(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
+        f"得分 {_claimed(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
     )
     parts = [wrap_rich(part, width) for part in (title, who)] + [where]
     parts += [wrap_rich(part, width) for part in (total, execution)]
     mark = form.extensions.get("x-import")
     if isinstance(mark, dict):
-        parts.append(Text(f"导入方式：{mark.get('method', '?')}，可信度 {mark.get('confidence', '?')}"
+        converted = f"（由 {mark['converted_from']} 转换）" if mark.get("converted_from") else ""
+        parts.append(Text(f"导入方式：{mark.get('method', '?')}{converted}，可信度 {mark.get('confidence', '?')}"
                           + ("，存在未核对一致的数据" if mark.get("disagreements") else ""), style="magenta"))
     judge = review.judge
     if judge.get("backend"):
@@ -125,7 +136,7 @@ def scorecard_table(review: Review, width: int = 100) -> Table:
         if not narrow:
             name, target, actual = clip(name, 40), clip(target, 20), clip(actual, 20)
         rows.append([str(row.index + 1), Text(name, style=style), target, actual, format_decimal(row.weight),
-                     _score(row.claimed), _score(row.recomputed), _delta(row.claimed, row.recomputed),
+                     _claimed(row.claimed), _score(row.recomputed), _delta(row.claimed, row.recomputed),
                      Text(DIRECTION_LABEL[row.direction], style="dim")])
     columns = [("#", "right"), ("指标", "text"), ("指标值", "text"), ("实际值", "text"), ("分值", "right"),
                ("自评", "right"), ("复核", "right"), ("Δ", "right"), ("方式", "left")]
@@ -142,7 +153,7 @@ def findings_block(review: Review, comments: bool = True, width: int = 100) -> G
         for finding in group:
             where = "、".join(str(i + 1) for i in sorted(finding.indicators)) or "全表"
             line = Text.assemble(
-                (f"{finding.code}", SEVERITY_STYLE[severity]), f" {TITLE.get(finding.code, '')}",
+                (f"{finding.code}", SEVERITY_STYLE[severity]), f" {finding.title}",
                 (f" [指标 {where}]", "dim"),
             )
             if finding.verdict:
@@ -196,7 +207,7 @@ def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
             continue
         counts = row.counts()
         table.add_row(
-            names[row.file], row.form.name, format_decimal(row.card.claimed_total), format_decimal(row.card.recomputed_total),
+            names[row.file], row.form.name, _claimed(row.card.claimed_total, "—"), format_decimal(row.card.recomputed_total),
             str(counts["error"]), str(counts["warning"]), str(counts["info"]),
         )
     return table

@@ -95,6 +95,23 @@ def wrap_rich(text: Text | str, columns: int) -> Text:
     return Text("\n").join(pieces)
 
 
+def _fold(text: Text, columns: int) -> Text:
+    """Lines still wider than the column (a run that cannot be broken, like a path) cut at the width."""
+    lines = text.split("\n", allow_blank=True)
+    if all(line.cell_len <= columns for line in lines):
+        return text
+    out: list[Text] = []
+    for line in lines:
+        while line.cell_len > columns:
+            cut = 0
+            while cut < len(line.plain) and width(line.plain[:cut + 1]) <= columns:
+                cut += 1
+            head, line = line.divide([max(cut, 1)])
+            out.append(head)
+        out.append(line)
+    return Text("\n").join(out)
+
+
 def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]],
                  **options: Any) -> Table:
     """A table whose text columns ("text") share what the others ("left", "right": numbers, codes, ids) leave,
@@ -112,6 +129,10 @@ def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: S
     widths = dict(enumerate(natural))
     for i in text_columns:
         widths[i] = min(floor[i], natural[i])
+    # A run wider than the room (a long file path) cannot push the figures off the line: it is folded.
+    while sum(widths[i] for i in text_columns) > room and any(widths[i] > 4 for i in text_columns):
+        widest = max(text_columns, key=lambda i: widths[i])
+        widths[widest] -= 1
     spare = room - sum(widths[i] for i in text_columns)
     share = {i: min(natural[i], 30) - widths[i] for i in text_columns}
     want = sum(max(v, 0) for v in share.values()) or 1
@@ -129,7 +150,8 @@ def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: S
     for i, (label, kind) in enumerate(columns):
         table.add_column(label, justify="right" if kind == "right" else "left", no_wrap=True, width=widths[i])
     for row in cells:
-        table.add_row(*[wrap_rich(cell, widths[i]) if columns[i][1] == "text" else cell for i, cell in enumerate(row)])
+        table.add_row(*[_fold(wrap_rich(cell, widths[i]), widths[i]) if columns[i][1] == "text" else cell
+                        for i, cell in enumerate(row)])
     return table
 
 

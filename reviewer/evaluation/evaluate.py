@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from ..judge.cache import VerdictCache
 from ..review import Review
 from ..store import Store, StoreError
 from ..store.rows import DecidedVerdict
-from .metrics import LABELS, agreement
+from .metrics import LABELS, accuracy_by_band, agreement
 
 SPLITS = ("dev", "test")
 NOT_JUDGED = "not_judged"  # the judge's case selection skipped this indicator: counted wrong
@@ -52,6 +52,23 @@ class EvalCase:
     rationale: str
     split: str
     name: str | None = None
+
+
+def test_split_files(set_path: str | Path = REPO_ROOT / DEFAULT_SET) -> tuple[str, ...]:
+    """The file names of the forms the test split of the repository's eval set uses: nothing from them
+    may reach a prompt (few-shot examples), whatever a bureau's database holds."""
+    path = cases_path(set_path)
+    if not path.is_file():
+        return ()
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(raw, dict) and raw.get("split") == "test" and isinstance(raw.get("form"), str):
+            names.add(Path(raw["form"]).name)
+    return tuple(sorted(names))
 
 
 def cases_path(set_path: str | Path) -> Path:
@@ -184,8 +201,11 @@ def run_eval(cases: list[EvalCase], settings: JudgeSettings, config: Config, set
              split: str | None, cache: VerdictCache | None = None) -> EvalResult:
     """Judge every case in one batch and compare with the labels."""
     started = time.perf_counter()
+    chosen = select(cases, config)
+    if settings.examples:  # a case's own form never teaches the judge its answer
+        measured = {c.review.form_id for c in chosen if c is not None}
+        settings = replace(settings, examples=tuple(e for e in settings.examples if e.form_id not in measured))
     with Engine(config, settings, cache) as engine:
-        chosen = select(cases, config, engine)
         run = engine.judge_cases([c for c in chosen if c is not None])
     verdicts = iter(run.results)
     items = []
@@ -193,22 +213,39 @@ def run_eval(cases: list[EvalCase], settings: JudgeSettings, config: Config, set
         item: dict[str, Any] = {
             "id": case.id, "split": case.split, "label": case.label, "label_tags": list(case.tags),
             "predicted": NOT_JUDGED, "tags": [], "reason": "", "source": None, "error": None,
-            "explanation": None,
+            "explanation": None, "confidence": None, "review_first": None, "votes": [],
         }
         if judge_case is not None:
             verdict = next(verdicts).verdict
             item.update(predicted=verdict.verdict, tags=list(verdict.tags), reason=verdict.reason,
-                        source=verdict.source, error=verdict.error, explanation=judge_case.explanation)
+                        source=verdict.source, error=verdict.error, explanation=judge_case.explanation,
+                        confidence=verdict.confidence, review_first=verdict.review_first(settings.confidence_floor),
+                        votes=list(verdict.votes))
         items.append(item)
     elapsed = time.perf_counter() - started
-    scores = agreement([i["label"] for i in items], [i["predicted"] for i in items])
+    gold, predicted = [i["label"] for i in items], [i["predicted"] for i in items]
+    scores = agreement(gold, predicted)
     meta = {
         "set": str(cases_path(set_path)), "split": split or "all", "backend": settings.backend,
         "model": run.summary.get("model"), "prompt_version": run.summary.get("prompt_version"),
         "commit": git_commit(), "at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "labels": dict(Counter(c.label for c in cases)),
+        "labels": dict(Counter(c.label for c in cases)), "samples": settings.samples if settings.backend == "llm" else None,
+        "few_shot": len(settings.examples), "confidence_floor": settings.confidence_floor,
     }
-    return EvalResult(meta=meta, items=items, metrics=scores.to_json(), usage=run.summary, elapsed=elapsed)
+    metrics = scores.to_json()
+    metrics["bands"] = accuracy_by_band(gold, predicted, [i["confidence"] for i in items])
+    metrics["review_first"] = _review_first(items)
+    return EvalResult(meta=meta, items=items, metrics=metrics, usage=run.summary, elapsed=elapsed)
+
+
+def _review_first(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many verdicts were marked for a person first, and how often those and the rest were right."""
+    out: dict[str, Any] = {}
+    for key, flag in (("marked", True), ("unmarked", False)):
+        chosen = [i for i in items if i["review_first"] is flag]
+        right = sum(1 for i in chosen if i["predicted"] == i["label"])
+        out[key] = {"n": len(chosen), "correct": right, "accuracy": right / len(chosen) if chosen else None}
+    return out
 
 
 def default_output(result: EvalResult, folder: str | Path = "eval_results") -> Path:

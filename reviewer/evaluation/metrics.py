@@ -121,3 +121,37 @@ def agreement(gold: list[str], predicted: list[str], labels: tuple[str, ...] = L
         weighted_kappa=weighted_kappa(gold, predicted, labels),
         confusion=confusion,
     )
+
+
+# Confidence bands: [low, high) except the last, which includes 1.
+BANDS = ((0.0, 0.5), (0.5, 0.65), (0.65, 0.8), (0.8, 1.0))
+
+
+def band_of(confidence: float, bands: tuple[tuple[float, float], ...] = BANDS) -> str:
+    for low, high in bands:
+        if low <= confidence < high or (high == bands[-1][1] and confidence == high):
+            return f"{low:.2f}–{high:.2f}"
+    raise ValueError(f"confidence {confidence!r} is outside [0, 1]")
+
+
+def accuracy_by_band(gold: list[str], predicted: list[str], confidences: list[float | None],
+                     bands: tuple[tuple[float, float], ...] = BANDS) -> list[dict]:
+    """Per confidence band: how many verdicts, how many right, and how often each verdict was right
+    (a firm `covers` should be worth trusting). Cases without a confidence (not judged) are left out."""
+    rows = {band_of(low, bands): {
+        "band": band_of(low, bands), "low": low, "high": high, "n": 0, "correct": 0,
+        "verdicts": {label: {"n": 0, "correct": 0} for label in LABELS}} for low, high in bands}
+    for g, p, c in zip(gold, predicted, confidences, strict=True):
+        if c is None:
+            continue
+        row = rows[band_of(c, bands)]
+        row["n"] += 1
+        row["correct"] += g == p
+        if p in row["verdicts"]:
+            row["verdicts"][p]["n"] += 1
+            row["verdicts"][p]["correct"] += g == p
+    out = []
+    for row in rows.values():
+        row["accuracy"] = _ratio(row["correct"], row["n"]) if row["n"] else None
+        out.append(row)
+    return out

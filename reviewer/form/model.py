@@ -36,6 +36,14 @@ class _NonFinite:
         return self.literal
 
 
+_BLANK_CELLS = ("", "-", "—", "－", "/", "／")
+
+
+def is_blank_cell(raw: Any) -> bool:
+    """null, or a cell printed empty or with a dash: nothing was filled in."""
+    return raw is None or (isinstance(raw, str) and raw.strip() in _BLANK_CELLS)
+
+
 def _amount(raw: Any) -> Decimal:
     # Fast path for what most files hold: plain non-negative JSON numbers.
     kind = type(raw)
@@ -45,16 +53,27 @@ def _amount(raw: Any) -> Decimal:
         return raw
     if isinstance(raw, _NonFinite):
         raise UnreadableValue(f'无法识别的数值 "{raw}"')
+    if is_blank_cell(raw):
+        # A blank cell is not an unreadable number: say what is missing.
+        raise UnreadableValue("未填写（空白），此处须填写数值")
     return parse_amount(raw)
 
 
 def _optional_amount(raw: Any) -> Decimal | None:
-    if raw is None or (isinstance(raw, str) and raw.strip() in ("", "-", "—", "－", "/")):
+    """A cell that may be blank (docs/form-format.md 1.1): null or a dash is None."""
+    if is_blank_cell(raw):
         return None
     return _amount(raw)
 
 
+def _text_or_blank(raw: Any) -> Any:
+    """A header text that may be blank: null reads as "" (HEADER_BLANK reports it)."""
+    return "" if raw is None else raw
+
+
 def _rate(raw: Any) -> Rate | None:
+    if is_blank_cell(raw):
+        return None
     if isinstance(raw, _NonFinite):
         raise UnreadableValue(f'无法识别的执行率 "{raw}"')
     try:
@@ -83,6 +102,7 @@ def _printed(raw: Any) -> str | Decimal:
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 OptionalAmount = Annotated[Decimal | None, BeforeValidator(_optional_amount)]
 Printed = Annotated[str | Decimal, BeforeValidator(_printed)]
+BlankableText = Annotated[str, BeforeValidator(_text_or_blank)]
 
 
 def _alias(name: str, *labels: str) -> Any:
@@ -159,7 +179,9 @@ class FundsRow(_FormPart):
 
 
 class Funds(_FormPart):
-    unit: Literal["万元", "元"] = Field(default="万元", validation_alias=AliasChoices("unit", "单位", "金额单位"))
+    # A blank unit cell is the default, 万元 (form-format: "default 万元").
+    unit: Annotated[Literal["万元", "元"], BeforeValidator(lambda raw: "万元" if is_blank_cell(raw) else raw)] = Field(
+        default="万元", validation_alias=AliasChoices("unit", "单位", "金额单位"))
     total: FundsRow = _alias("total", "年度资金总额", "资金总额", "总额")
     fiscal: FundsRow | None = Field(default=None, validation_alias=AliasChoices(
         "fiscal", "当年财政拨款", "其中:当年财政拨款", "本年财政拨款", "财政资金"))
@@ -168,7 +190,7 @@ class Funds(_FormPart):
     weight: Amount = _alias("weight", "分值", "权重")
     execution_rate: Annotated[Rate | None, BeforeValidator(_rate)] = Field(
         default=None, validation_alias=AliasChoices("execution_rate", "执行率", "预算执行率"))
-    score: Amount = _alias("score", "得分")
+    score: OptionalAmount = _alias("score", "得分")
     explanation: str | None = Field(default=None, validation_alias=AliasChoices(
         "explanation", "原因", "偏差原因", "执行率偏差原因"))
 
@@ -177,8 +199,8 @@ class Funds(_FormPart):
 
 
 class Goal(_FormPart):
-    planned: str = Field(default="", validation_alias=AliasChoices("planned", "预期目标"))
-    actual: str = Field(default="", validation_alias=AliasChoices("actual", "实际完成情况"))
+    planned: BlankableText = Field(default="", validation_alias=AliasChoices("planned", "预期目标"))
+    actual: BlankableText = Field(default="", validation_alias=AliasChoices("actual", "实际完成情况"))
 
 
 _DIRECTIONS = {
@@ -195,7 +217,7 @@ class Indicator(_FormPart):
     target: Printed = _alias("target", "年度指标值", "指标值", "年度目标值")
     actual: Printed = _alias("actual", "实际完成值", "完成值", "全年实际值")
     weight: Amount = _alias("weight", "分值", "权重")
-    score: Amount = _alias("score", "得分")
+    score: OptionalAmount = _alias("score", "得分")
     explanation: str | None = Field(
         default=None,
         validation_alias=AliasChoices("explanation", "偏差原因分析及改进措施", "未完成原因分析", "偏差原因分析"),
@@ -216,14 +238,14 @@ class Indicator(_FormPart):
 class Form(_FormPart):
     name: str = _alias("name", "项目名称")
     year: int = _alias("year", "年度", "预算年度")
-    department: str = _alias("department", "主管部门")
-    unit: str = _alias("unit", "实施单位")
+    department: BlankableText = _alias("department", "主管部门")
+    unit: BlankableText = _alias("unit", "实施单位")
     lead: str | None = Field(default=None, validation_alias=AliasChoices("lead", "项目负责人"))
     phone: str | None = Field(default=None, validation_alias=AliasChoices("phone", "联系电话"))
     funds: Funds = _alias("funds", "项目资金", "项目资金(万元)", "项目资金(元)")
     goal: Goal = _alias("goal", "年度总体目标")
     indicators: list[Indicator] = _alias("indicators", "绩效指标")
-    total_score: Amount = _alias("total_score", "总分")
+    total_score: OptionalAmount = _alias("total_score", "总分")
 
     @field_validator("year", mode="before")
     @classmethod
@@ -233,6 +255,8 @@ class Form(_FormPart):
             return value
         if isinstance(value, Decimal) and value == value.to_integral_value():
             return int(value)
+        if value is None:
+            raise UnreadableValue("年度未填写（应为整数，例如 2021）")
         raise UnreadableValue(f'年度应为整数，例如 2021（而不是 {json.dumps(as_printed(value) if not isinstance(value, (bool, type(None))) else value, ensure_ascii=False)}）')
 
     @field_validator("phone", mode="before")

@@ -40,6 +40,9 @@ _MESSAGES = {
 }
 
 
+_BLANK_TYPES = ("string_type", "int_type", "dict_type", "model_type", "model_attributes_type", "list_type")
+
+
 def _json_path(loc: tuple[Any, ...]) -> str:
     path = ""
     for part in loc:
@@ -63,6 +66,8 @@ def _first_error(error: ValidationError) -> tuple[str, str]:
     elif detail["type"] == "literal_error":
         allowed = " / ".join(re.findall(r"'([^']*)'", detail["ctx"]["expected"]))
         message = f'{_MESSAGES["literal_error"]}："{detail["input"]}"（可用 {allowed}）'
+    elif detail.get("input", 0) is None and detail["type"] in _BLANK_TYPES:
+        message = "未填写（空白）"  # a blank cell, not a value of the wrong kind
     else:
         message = _MESSAGES.get(detail["type"], detail["msg"])
     return _json_path(loc), message

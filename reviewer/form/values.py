@@ -229,6 +229,13 @@ def format_decimal(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
+def plain_decimal(value: Decimal) -> str:
+    """An amount without trailing zeros: 5000.000000 -> 5000, 410.90 -> 410.9 (never 5E+3)."""
+    if value == value.to_integral_value():
+        return format_decimal(value.quantize(Decimal(1)))
+    return format_decimal(value.normalize())
+
+
 _PREFIX_TOKENS = dict(_PREFIX_COMPARATORS)
 _SUFFIX_TOKENS = dict(_SUFFIX_COMPARATORS)
 # Longest token first, so "不低于" is not read as "不" and ">=" not as ">".

@@ -1,4 +1,5 @@
-"""Import forms as reviewers receive them (PDF text, PDF, Excel, multi-form documents) into form.json.
+"""Import forms as reviewers receive them (PDF, PDF text, Word, Excel old and new, WPS; documents
+holding several forms) into form.json.
 
 `import_document` reads one file into one or more `Imported` forms (or
 `NotAForm` outcomes for the parts it cannot read). Every imported form
@@ -14,11 +15,12 @@ from typing import Any, Callable
 
 from ..form import Form, FormError, decode_bytes, form_from_data
 from .cells import Extracted, NotAForm
+from .convert import Converter
 from .reconcile import mark
 from .split import split_text
 from .text_layout import parse_text
 
-__all__ = ["Imported", "NotAForm", "import_document", "finish"]
+__all__ = ["Converter", "Imported", "NotAForm", "SUPPORTED", "files_below", "import_document", "finish"]
 
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
 _FUNDS_ORDER = ("unit", "total", "fiscal", "carryover", "other", "weight", "execution_rate", "score", "explanation")
@@ -80,22 +82,62 @@ def _try_fallback(text: str, source: str, error: NotAForm, fallback: Fallback | 
         return fallback_error
 
 
+# What `review import FOLDER` picks up below a folder (form.json files are its output, not its input).
+SUPPORTED = frozenset({".pdf", ".txt", ".xlsx", ".xlsm", ".xls", ".docx", ".docm", ".doc", ".wps", ".et", ".rtf"})
+_OLE = b"\xd0\xcf\x11\xe0"  # the compound file of .doc, .xls, .wps, .et
+
+
+def _zip_kind(path: Path) -> str:
+    """A zip package by what it holds: a Word document, a workbook, or something else."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return "damaged-zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "zip"
+
+
 def _sniff(path: Path, head: bytes) -> str:
     suffix = path.suffix.lower()
     if head.startswith(b"%PDF"):
         return "pdf"
-    if head.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
+    if head.startswith(b"PK\x03\x04"):
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return "xlsx"
+        if suffix in (".docx", ".docm"):
+            return "docx"
+        kind = _zip_kind(path)
+        return "zip" if kind == "damaged-zip" else kind
     if head.startswith(_IMAGE_MAGIC) or suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif"):
         return "image"
-    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
+    if suffix in (".doc", ".wps", ".et", ".rtf"):
+        return "convert"  # LibreOffice reads them, also when they are RTF or a web page saved under that name
+    if suffix == ".xls":
+        return "xls" if head.startswith(_OLE) else "convert"  # an "xls" exported as a web page
+    if suffix in (".docx", ".docm"):
+        return "damaged-docx"
+    if head.startswith(_OLE):
+        return "ole"
     return "text"
 
 
-def read_document(path: Path, fallback: Fallback | None = None) -> list[Extracted | NotAForm]:
+def _unreadable(source: str, kind: str) -> NotAForm:
+    if kind == "image":
+        return NotAForm(source, "是图片文件，需要先进行 OCR 文字识别，再导入识别出的文字")
+    if kind == "damaged-docx":
+        return NotAForm(source, "文件已损坏或不是有效的 .docx")
+    return NotAForm(source, "不支持的文件类型（可导入 PDF、Word（.docx/.doc/.wps）、Excel（.xlsx/.xls/.et）"
+                            "或从 PDF 复制出的文字）")
+
+
+def read_document(path: Path, fallback: Fallback | None = None,
+                  converter: Converter | None = None) -> list[Extracted | NotAForm]:
     """The forms extracted from one file, before reconciliation."""
     source = str(path)
     try:
@@ -108,12 +150,8 @@ def read_document(path: Path, fallback: Fallback | None = None) -> list[Extracte
     except OSError as exc:
         raise NotAForm(source, f"无法读取：{exc.strerror}") from None
     kind = _sniff(path, head)
-    if kind == "image":
-        raise NotAForm(source, "是图片文件，需要先进行 OCR 文字识别，再导入识别出的文字")
-    if kind == "xls":
-        raise NotAForm(source, "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后导入")
-    if kind == "zip":
-        raise NotAForm(source, "不支持的文件类型（可导入 PDF、.xlsx 或从 PDF 复制出的文字）")
+    if kind in ("image", "zip", "ole", "damaged-docx"):
+        raise _unreadable(source, kind)
     if kind == "pdf":
         from .pdf import read_pdf, pdf_text
 
@@ -121,15 +159,55 @@ def read_document(path: Path, fallback: Fallback | None = None) -> list[Extracte
         if fallback and all(isinstance(o, NotAForm) for o in outcomes):
             return [_try_fallback(pdf_text(path), source, outcomes[0], fallback)]
         return outcomes
-    if kind == "xlsx":
-        from .xlsx import read_xlsx
+    if kind == "convert":
+        return _read_converted(path, source, converter)
+    if kind in _READERS:
+        return _READERS[kind](path, source)
+    return _read_text_file(path, source, fallback)
 
-        return read_xlsx(path, source)
+
+def _read_xlsx(path: Path, source: str, method: str = "xlsx") -> list[Extracted | NotAForm]:
+    from .xlsx import read_xlsx
+
+    return read_xlsx(path, source, method)
+
+
+def _read_docx(path: Path, source: str, method: str = "docx") -> list[Extracted | NotAForm]:
+    from .word import read_docx
+
+    return read_docx(path, source, method)
+
+
+def _read_xls(path: Path, source: str, method: str = "xls") -> list[Extracted | NotAForm]:
+    from .xls import read_xls
+
+    return read_xls(path, source, method)
+
+
+_READERS: dict[str, Callable[..., list[Extracted | NotAForm]]] = {
+    "xlsx": _read_xlsx, "docx": _read_docx, "xls": _read_xls,
+}
+
+
+def _read_converted(path: Path, source: str, converter: Converter | None) -> list[Extracted | NotAForm]:
+    """A .doc / .wps / .et (or a web-page .xls) through LibreOffice, then the .docx or .xlsx reader."""
+    if converter is None:
+        with Converter() as own:
+            return _read_converted(path, source, own)
+    converted = converter.convert(path, source)
+    outcomes = _READERS[converted.suffix.lstrip(".")](converted, source, "converted")
+    for outcome in outcomes:
+        if isinstance(outcome, Extracted):
+            outcome.converted_from = path.suffix.lower()
+    return outcomes
+
+
+def _read_text_file(path: Path, source: str, fallback: Fallback | None) -> list[Extracted | NotAForm]:
     data = path.read_bytes()
     if not data.strip():
         raise NotAForm(source, "文件为空")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise NotAForm(source, "无法识别的文件类型（可导入 PDF、.xlsx 或从 PDF 复制出的文字）")
+        raise _unreadable(source, "binary")
     try:
         text = decode_bytes(data)
     except UnicodeDecodeError:
@@ -139,15 +217,17 @@ def read_document(path: Path, fallback: Fallback | None = None) -> list[Extracte
     return _read_text(text, source, fallback)
 
 
-def import_document(path: str | Path, fallback: Fallback | None = None) -> list[Imported | NotAForm]:
+def import_document(path: str | Path, fallback: Fallback | None = None,
+                    converter: Converter | None = None) -> list[Imported | NotAForm]:
     """Every form in one file, reconciled and validated; the parts that are no form as NotAForm.
 
     Raises NotAForm when the file as a whole cannot be read (missing, an
-    image, an empty sheet...). `fallback` reads what the parser cannot (the
-    LLM extractor); it is only ever passed when the reviewer asked for it.
+    image, an empty sheet, a .doc with no LibreOffice...). `fallback` reads what the parser
+    cannot (the LLM extractor); it is only ever passed when the reviewer asked for it.
+    `converter` converts .doc / .wps / .et for a whole run (one is made per file otherwise).
     """
     outcomes: list[Imported | NotAForm] = []
-    for outcome in read_document(Path(path), fallback):
+    for outcome in read_document(Path(path), fallback, converter):
         if isinstance(outcome, NotAForm):
             outcomes.append(outcome)
             continue
@@ -156,3 +236,16 @@ def import_document(path: str | Path, fallback: Fallback | None = None) -> list[
         except NotAForm as error:
             outcomes.append(error)
     return outcomes
+
+
+def files_below(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(the files `review import` reads below a folder, the files it passes over), both sorted.
+    Hidden files, Office's lock files (~$表.docx) and form.json files are neither."""
+    found, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if path.name.startswith("~$") or path.suffix.lower() == ".json":
+            continue  # Office's lock files; form.json files (what an import writes, maybe beside its input)
+        (found if path.suffix.lower() in SUPPORTED else skipped).append(path)
+    return found, skipped

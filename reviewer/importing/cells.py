@@ -74,6 +74,11 @@ def as_number(text: Any) -> Any:
     return int(value) if value == value.to_integral_value() and "." not in raw else float(raw)
 
 
+def score_cell(text: Any) -> Any:
+    """A 得分 or 总分 cell: a number as as_number reads it; blank or a dash is None (form-format 1.1)."""
+    return None if text is None or (isinstance(text, str) and blank(text)) else as_number(text)
+
+
 def printed(text: str | None) -> str | None:
     """An amount cell as printed; blank or a dash is None."""
     return None if blank(text) else clean(text)
@@ -95,6 +100,7 @@ class Extracted:
     rows_seen: int = 0            # indicator rows the parser saw on the page
     total_weight: Any = None      # 分值 printed on the 总分 row
     doubts: list[str] = field(default_factory=list)   # places where the layout was ambiguous
+    converted_from: str | None = None  # ".doc" when LibreOffice converted the file first
 
 
 class NotAForm(ReviewerError):

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .cells import (
-    NATURE, TITLE, YEAR, Extracted, NotAForm, as_number, blank, clean, fold, level_label, printed,
+    NATURE, TITLE, YEAR, Extracted, NotAForm, as_number, blank, clean, fold, level_label, printed, score_cell,
 )
 from .text_layout import funds_column
 
@@ -96,7 +96,7 @@ def _funds(grid: Grid, keys: list[list[str]], header: int, end: int, extracted: 
         if key == "total":
             funds["weight"] = as_number(cell("weight") or "")
             funds["execution_rate"] = printed(cell("rate"))
-            funds["score"] = as_number(cell("score") or "")
+            funds["score"] = score_cell(cell("score"))
             if printed(cell("explanation")):
                 funds["explanation"] = printed(cell("explanation"))
     if "total" not in rows:
@@ -154,10 +154,7 @@ def _indicators(grid: Grid, keys: list[list[str]], header: int, extracted: Extra
         row, key = grid[r], keys[r]
         first = next((k for k in key if k), "")
         if first.startswith(("总分", "合计", "总计")):
-            numbers = [as_number(cell) for cell in row if re.fullmatch(r"\d+(\.\d+)?", clean(cell or ""))]
-            if numbers:
-                extracted.data["total_score"] = numbers[-1]
-                extracted.total_weight = numbers[0] if len(numbers) > 1 else None
+            _total_row(row, columns, extracted)
             return indicators, r + 1
         if any(k.startswith(_NOTES) for k in key if k) and not any("指标" in k for k in key if k):
             return indicators, r
@@ -180,7 +177,7 @@ def _indicators(grid: Grid, keys: list[list[str]], header: int, extracted: Extra
         item: dict[str, Any] = {
             "level1": levels[0], "level2": levels[1], "name": name,
             "target": _compose_target(cell("target"), cell("measure")), "actual": cell("actual"),
-            "weight": as_number(cell("weight")), "score": as_number(cell("score")),
+            "weight": as_number(cell("weight")), "score": score_cell(cell("score")),
         }
         nature = cell("nature")
         if nature in NATURE:
@@ -190,6 +187,26 @@ def _indicators(grid: Grid, keys: list[list[str]], header: int, extracted: Extra
         indicators.append(item)
         r += 1
     return indicators, r
+
+
+_FIGURE = re.compile(r"\d+(\.\d+)?")
+
+
+def _total_row(row: list[str], columns: dict[str, int], extracted: Extracted) -> None:
+    """The 总分 row: 分值 and the claimed total in their columns; a blank total stays blank."""
+    def at(name: str) -> str:
+        return clean(row[columns[name]]) if name in columns and columns[name] < len(row) else ""
+
+    weight, score = at("weight"), at("score")
+    if _FIGURE.fullmatch(score) or (blank(score) and _FIGURE.fullmatch(weight)):
+        extracted.data["total_score"] = as_number(score) if _FIGURE.fullmatch(score) else None
+        extracted.total_weight = as_number(weight) if _FIGURE.fullmatch(weight) else None
+        return
+    # The row's cells do not line up with the header (merged differently): its last figure is the total.
+    numbers = [as_number(cell) for cell in row if _FIGURE.fullmatch(clean(cell or ""))]
+    if numbers:
+        extracted.data["total_score"] = numbers[-1]
+        extracted.total_weight = numbers[0] if len(numbers) > 1 else None
 
 
 def _notes(grid: Grid, keys: list[list[str]], start: int) -> dict[str, str]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from ..errors import ConfigError
 from ..llm.client import LLMCallError, structured_call_sync
 from ..llm.endpoints import Endpoint, resolve_endpoint
-from .cells import Extracted, NotAForm, as_number, printed
+from .cells import Extracted, NotAForm, as_number, printed, score_cell
 
 MAX_TEXT = 24000  # characters of document text sent; a form is a few thousand
 MAX_TOKENS = 8192  # a 20-indicator form is about 3k tokens of JSON
@@ -85,12 +85,12 @@ def to_form_data(out: FormOut) -> dict[str, Any]:
             "total": _row(out.total) or {"initial_budget": None, "annual_budget": None, "executed": None},
             "fiscal": _row(out.fiscal), "carryover": _row(out.carryover), "other": _row(out.other),
             "weight": as_number(out.funds_weight), "execution_rate": printed(out.execution_rate),
-            "score": as_number(out.funds_score),
+            "score": score_cell(out.funds_score),
         },
         "goal": {"planned": out.goal_planned, "actual": out.goal_actual},
         "indicators": [
             {"level1": i.level1, "level2": i.level2, "name": i.name, "target": i.target, "actual": i.actual,
-             "weight": as_number(i.weight), "score": as_number(i.score),
+             "weight": as_number(i.weight), "score": score_cell(i.score),
              **({"explanation": i.explanation} if i.explanation.strip() else {})}
             for i in out.indicators
         ],

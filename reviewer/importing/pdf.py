@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .cells import Extracted, NotAForm, fold
 from .grid import parse_grid
-from .split import split_items, split_text
+from .split import parse_each, split_items, split_text
 from .text_layout import parse_text
 
 Row = list[str]
@@ -53,20 +53,8 @@ def read_pdf(path: Path, source: str) -> list[Extracted | NotAForm]:
             raise NotAForm(source, "PDF 只有图片、没有文字（扫描件），需要先进行 OCR 文字识别")
         raise NotAForm(source, "PDF 中没有文字")
     if _has_indicator_table(rows):
-        return _parse_each(split_items(rows, lambda row: " ".join(row)), source, parse_grid, "pdf-table")
-    return _parse_each(split_text(text), source, parse_text, "pdf-text")
-
-
-def _parse_each(chunks: list, source: str, parse, method: str) -> list[Extracted | NotAForm]:  # noqa: ANN001
-    """One outcome per form in the document; a chunk that is not a form does not stop the others."""
-    outcomes: list[Extracted | NotAForm] = []
-    for number, chunk in enumerate(chunks, 1):
-        label = source if len(chunks) == 1 else f"{source}（第 {number} 张表）"
-        try:
-            outcomes.append(parse(chunk, label, method))
-        except NotAForm as error:
-            outcomes.append(error)
-    return outcomes
+        return parse_each(split_items(rows, lambda row: " ".join(row)), source, parse_grid, "pdf-table")
+    return parse_each(split_text(text), source, parse_text, "pdf-text")
 
 
 def pdf_text(path: Path) -> str:

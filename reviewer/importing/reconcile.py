@@ -12,9 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..form.values import UnreadableValue, format_decimal, parse_amount, parse_rate
-from .cells import Extracted
+from .cells import Extracted, blank
 
-BASE_CONFIDENCE = {"xlsx": 1.0, "pdf-table": 0.95, "pdf-text": 0.9, "text": 0.9, "llm": 0.7}
+# A converted file went through LibreOffice first: its cells are as sure as a .docx's, barring the conversion.
+BASE_CONFIDENCE = {"xlsx": 1.0, "xls": 1.0, "docx": 1.0, "converted": 0.95, "pdf-table": 0.95, "pdf-text": 0.9,
+                   "text": 0.9, "llm": 0.7}
 CENT = Decimal("0.01")
 
 
@@ -85,11 +87,13 @@ def disagreements(extracted: Extracted) -> list[str]:
     if None not in scores and funds_score is not None:
         computed = sum(scores, Decimal(0)) + funds_score
         claimed = _num(data.get("total_score"))
-        if claimed is None:
-            data["total_score"] = float(computed) if computed != computed.to_integral_value() else int(computed)
-            found.append(f"total_score: 表上没有读到总分，按各项得分之和填写 {_fmt(computed)}")
-        elif abs(computed - claimed) > CENT:
+        if claimed is not None and abs(computed - claimed) > CENT:
             found.append(f"total_score: 总分 {data.get('total_score')} ≠ 各项得分之和 {_fmt(computed)}")
+    total = data.get("total_score")
+    if total is None or (isinstance(total, str) and blank(total)):
+        # A blank 总分 (or a page cut before it) stays blank: the review says TOTAL_MISSING (form-format 1.1).
+        data["total_score"] = None
+        extracted.doubts.append("表上没有读到总分（已留空，审核时按各项得分复核）")
     printed_weight = _num(extracted.total_weight)
     if None not in weights and funds_weight is not None and printed_weight is not None:
         computed = sum(weights, Decimal(0)) + funds_weight
@@ -107,10 +111,13 @@ def mark(extracted: Extracted) -> dict[str, Any]:
     """The `x-import` mark written into the form: how it was read and how sure we are."""
     found = disagreements(extracted)
     confidence = BASE_CONFIDENCE.get(extracted.method, 0.8) - 0.1 * len(found) - 0.05 * len(extracted.doubts)
-    return {
+    out = {
         "method": extracted.method,
         "source": extracted.source,
         "confidence": round(max(confidence, 0.05), 2),
         "disagreements": found,
         "doubts": list(extracted.doubts),
     }
+    if extracted.converted_from:
+        out["converted_from"] = extracted.converted_from  # LibreOffice turned it into .docx / .xlsx first
+    return out

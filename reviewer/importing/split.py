@@ -11,9 +11,9 @@ same rule works on text lines and on worksheet rows.
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
-from .cells import TITLE, YEAR, fold
+from .cells import TITLE, YEAR, Extracted, NotAForm, fold
 
 Item = TypeVar("Item")
 _LOOKAHEAD = 4
@@ -45,3 +45,16 @@ def split_items(items: list[Item], text_of: Callable[[Item], str]) -> list[list[
 def split_text(text: str) -> list[str]:
     """The text of each form in a document."""
     return ["\n".join(chunk) for chunk in split_items(text.splitlines(), lambda line: line)]
+
+
+def parse_each(chunks: list[Any], source: str, parse: Callable[[Any, str, str], Extracted],
+               method: str) -> list[Extracted | NotAForm]:
+    """One outcome per form in a document; a chunk that is no form does not stop the others."""
+    outcomes: list[Extracted | NotAForm] = []
+    for number, chunk in enumerate(chunks, 1):
+        label = source if len(chunks) == 1 else f"{source}（第 {number} 张表）"
+        try:
+            outcomes.append(parse(chunk, label, method))
+        except NotAForm as error:
+            outcomes.append(error)
+    return outcomes

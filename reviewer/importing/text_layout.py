@@ -13,7 +13,8 @@ import re
 from typing import Any
 
 from .cells import (
-    NATURE, ONLY_LEVEL1, TITLE, YEAR, Extracted, NotAForm, as_number, clean, fold, level_label, printed, width,
+    NATURE, ONLY_LEVEL1, TITLE, YEAR, Extracted, NotAForm, as_number, clean, fold, level_label, printed,
+    score_cell, width,
 )
 
 VERTICAL_LABELS = {"年度总体目标", "绩效指标", "项目资金", "年度总体目标完成情况"}
@@ -159,7 +160,7 @@ def _funds(lines: list[str], extracted: Extracted) -> dict[str, Any]:
         if _FUNDS_KEYS.get(label) == "total":
             funds["weight"] = as_number(values.get("weight") or "")
             funds["execution_rate"] = printed(values.get("rate"))
-            funds["score"] = as_number(values.get("score") or "")
+            funds["score"] = score_cell(values.get("score"))
             if printed(values.get("explanation")):
                 funds["explanation"] = printed(values.get("explanation"))
     if "total" not in rows:
@@ -336,10 +337,23 @@ def parse_text(text: str, source: str, method: str = "pdf-text") -> Extracted:
     data["indicators"] = _indicators(body, extracted)
     if total_at < len(lines):
         numbers = re.findall(_NUMBER, lines[total_at])
-        if numbers:
+        if len(numbers) == 1 and _is_weight_total(numbers[0], data):
+            extracted.total_weight = as_number(numbers[0])  # 总分 100 and a blank total
+        elif numbers:
             data["total_score"] = as_number(numbers[-1])
             extracted.total_weight = as_number(numbers[0]) if len(numbers) > 1 else None
     return extracted
+
+
+def _is_weight_total(figure: str, data: dict[str, Any]) -> bool:
+    """A lone figure on the 总分 line that is the sum of the weights and not of the scores: the 分值 column."""
+    def total(key: str) -> float | None:
+        values = [data["funds"].get(key)] + [row.get(key) for row in data["indicators"]]
+        return sum(values) if all(isinstance(v, (int, float)) for v in values) else None
+
+    weights, scores = total("weight"), total("score")
+    return weights is not None and abs(weights - float(figure)) < 0.005 and (
+        scores is None or abs(scores - float(figure)) >= 0.005)
 
 
 def _strip_repeated_headers(lines: list[str]) -> list[str]:

@@ -21,7 +21,11 @@ def _decimals(number_format: str) -> int | None:
 
 def display(cell) -> str:  # noqa: ANN001 - openpyxl cell
     """A cell's value as Excel shows it: 5,000.000000, 99.57%, 12 — values are kept as printed."""
-    value = cell.value
+    return shown_value(cell.value, cell.number_format)
+
+
+def shown_value(value: object, number_format: str | None) -> str:
+    """A value with its number format, as Excel shows it (the .xlsx and the old .xls readers share it)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -29,7 +33,7 @@ def display(cell) -> str:  # noqa: ANN001 - openpyxl cell
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, (int, float)):
-        fmt = cell.number_format or "General"
+        fmt = number_format or "General"
         decimals = _decimals(fmt)
         if "%" in fmt:
             return f"{value * 100:.{decimals or 0}f}%"
@@ -41,29 +45,37 @@ def display(cell) -> str:  # noqa: ANN001 - openpyxl cell
     return str(value)
 
 
-def read_xlsx(path: Path, source: str) -> list[Extracted | NotAForm]:
+def read_xlsx(path: Path, source: str, method: str = "xlsx") -> list[Extracted | NotAForm]:
     """Every form in every sheet, or why none could be read."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        # A file object, not the name: openpyxl refuses a workbook by its extension (an .xlsx saved as .xls).
+        with path.open("rb") as handle:
+            workbook = openpyxl.load_workbook(handle, data_only=True)
     except (zipfile.BadZipFile, zlib.error, EOFError, ParseError):  # a truncated or damaged archive or part
         raise NotAForm(source, "文件已损坏或不是有效的 .xlsx") from None
     except (InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise NotAForm(source, f"无法打开 Excel 文件（{type(exc).__name__}）") from None
     except Exception as exc:  # noqa: BLE001 - openpyxl fails on damaged parts in many ways (TypeError, NotImplementedError...)
         raise NotAForm(source, f"文件已损坏或不是有效的 .xlsx（{type(exc).__name__}）") from None
+    sheets = [(sheet.title, [[display(cell) for cell in row] for row in sheet.iter_rows()])
+              for sheet in workbook.worksheets]
+    return parse_sheets(sheets, source, method)
+
+
+def parse_sheets(sheets: list[tuple[str, list[list[str]]]], source: str, method: str) -> list[Extracted | NotAForm]:
+    """Every form on every sheet (one or several per sheet); empty sheets are passed over."""
     outcomes: list[Extracted | NotAForm] = []
-    for sheet in workbook.worksheets:
-        rows = [[display(cell) for cell in row] for row in sheet.iter_rows()]
+    for title, rows in sheets:
         if not any(cell.strip() for row in rows for cell in row):
             continue
         chunks = split_items(rows, lambda row: " ".join(row))
         for number, chunk in enumerate(chunks, 1):
-            label = f"{source}#{sheet.title}" + ("" if len(chunks) == 1 else f"（第 {number} 张表）")
+            label = f"{source}#{title}" + ("" if len(chunks) == 1 else f"（第 {number} 张表）")
             try:
-                outcomes.append(parse_grid(chunk, label, "xlsx"))
+                outcomes.append(parse_grid(chunk, label, method))
             except NotAForm as error:
                 outcomes.append(error)
     if not outcomes:

@@ -70,6 +70,19 @@ class Verdict:
     cached: bool = False
     usage: Usage = field(default_factory=Usage)
     rules: "Verdict | None" = None  # the rules verdict, beside an LLM one
+    # How firm the reading is, 0 to 1 (docs/findings.md): for the rules, the kind of evidence the
+    # verdict rests on; for a model, the agreement across its samples (judge/sampling.py).
+    confidence: float = 0.5
+    votes: tuple[str, ...] = ()  # each model sample's verdict, in sample order
+
+    @property
+    def disagrees(self) -> bool:
+        """A model verdict that differs from the rules verdict beside it."""
+        return self.rules is not None and self.source == "judge:llm" and self.rules.verdict != self.verdict
+
+    def review_first(self, floor: float) -> bool:
+        """Doubtful: a person should look at this verdict before the firm ones (待重点审核)."""
+        return self.confidence < floor or self.disagrees
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +90,7 @@ class Verdict:
             "source": self.source, "evidence": list(self.evidence), "model": self.model,
             "prompt_version": self.prompt_version, "error": self.error, "cached": self.cached,
             "rules_verdict": self.rules.verdict if self.rules else None,
+            "confidence": self.confidence, "votes": list(self.votes),
         }
 
 

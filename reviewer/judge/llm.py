@@ -12,6 +12,7 @@ verdict beside it, never a guessed one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
@@ -33,9 +34,12 @@ from ..llm.client import LLMCallError, LLMClient, strict_schema
 from ..llm.endpoints import normalize_base_url, profile_name
 from .case import JudgeCase, Verdict
 from .cache import VerdictCache
+from .checklist import Checklist, checklist_verdict
+from .examples import examples_section
 from .rules import judge_rules
 from .rules.gap import Gap, Side, gap_of
 from .rules.signals import read_text
+from .sampling import majority
 from .settings import JudgeSettings
 
 
@@ -52,6 +56,7 @@ PROMPTS = _prompt_folder()
 GOAL_CHARS = 400
 EXPLANATION_CHARS = 1200
 QUOTE_CHARS = 80
+DOUBTFUL = 0.5  # the most a verdict can be trusted with an injected instruction or an invented quote
 
 
 class LLMVerdict(BaseModel):
@@ -70,15 +75,24 @@ class Prompt:
     version: str  # stored with every result: judge/v1
     system: str
     user: Template
+    schema: type[BaseModel] = LLMVerdict  # what the model returns: a verdict (v1) or a checklist (v2)
+    name: str = "explanation_verdict"
+
+
+# v1 asks for the verdict; v2 asks a checklist and code computes the verdict (checklist.py).
+SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
+    "v1": (LLMVerdict, "explanation_verdict"), "v2": (Checklist, "explanation_checklist"),
+}
 
 
 @lru_cache(maxsize=None)
 def load_prompt(version: str = "v1") -> Prompt:
     folder = PROMPTS / version
-    schema = json.dumps(strict_schema(LLMVerdict), ensure_ascii=False, indent=1)
+    model, name = SCHEMAS[version]
+    schema = json.dumps(strict_schema(model), ensure_ascii=False, indent=1)
     system = Template((folder / "system.md").read_text(encoding="utf-8")).substitute(schema=schema)
     user = Template((folder / "user.md").read_text(encoding="utf-8"))
-    return Prompt(f"judge/{version}", system, user)
+    return Prompt(f"judge/{version}", system, user, model, name)
 
 
 # --- the user message ------------------------------------------------------------
@@ -189,7 +203,8 @@ def figures(case: JudgeCase, gap: Gap) -> str:
         change = f"（{pct(gap.unit_change)}）" if gap.unit_change is not None else ""
         lines.append(f"单位成本：计划{num(gap.unit_planned, 2)}，实际{actual}{change}{_unit_cost_unit(gap)}")
     row = case.row
-    lines.append(f"本指标分值{num(row.weight)}，自评得分{num(row.claimed)}"
+    claimed = "未填写" if row.claimed is None else num(row.claimed)  # a blank 得分 (form-format 1.1)
+    lines.append(f"本指标分值{num(row.weight)}，自评得分{claimed}"
                  + (f"，按公式应得{num(row.recomputed)}" if row.recomputed is not None else ""))
     lines += [f"需要说明的理由：{reason}" for reason in _trusted_reasons(case)]
     return "\n".join(f"- {line}" for line in lines)
@@ -214,7 +229,7 @@ def _trusted_reasons(case: JudgeCase) -> list[str]:
     for reason in case.reasons:
         if _NUMERIC_REASON.fullmatch(reason):
             out.append(reason)
-        elif reason.startswith("得分") and row.claimed < row.weight:
+        elif reason.startswith("得分") and row.claimed is not None and row.claimed < row.weight:
             out.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
         elif reason.startswith("实际完成时间") and row.late:
             out.append(f"实际完成时间{_date(row.actual)}晚于目标{_date(row.target)}")
@@ -263,11 +278,14 @@ def nonce_for(prompt: Prompt, block: str) -> str:
         salt += 1
 
 
-def build_messages(case: JudgeCase, prompt: Prompt, block: str | None = None) -> list[dict[str, str]]:
+def build_messages(case: JudgeCase, prompt: Prompt, block: str | None = None,
+                   examples: str = "") -> list[dict[str, str]]:
+    """System prompt (rubric, schema, worked examples), then the user message: the reviewers' own past
+    decisions when asked for (the same for every case, so still a cacheable prefix), then this case."""
     block = form_block(case) if block is None else block
     user = prompt.user.substitute(figures=figures(case, gap_of(case)), findings=findings_text(case),
                                   nonce=nonce_for(prompt, block), block=block)
-    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": examples + user}]
 
 
 # --- from the model's answer to a verdict ------------------------------------------------
@@ -307,13 +325,16 @@ KEY_VERSION = 2  # 1: model, prompt version, messages; 2: adds the endpoint (old
 
 
 def cache_key(model: str, prompt_version: str, messages: list[dict[str, Any]], *, base_url: str,
-              profile: str | None) -> str:
+              profile: str | None, sample: tuple[int, float] | None = None) -> str:
     """The endpoint (base URL and profile; never the API key), model, prompt version and messages:
-    two servers that both call their model "llama3" do not share verdicts."""
-    canonical = json.dumps({"v": KEY_VERSION, "base_url": normalize_base_url(base_url),
-                            "profile": profile_name(profile), "model": model,
-                            "prompt_version": prompt_version, "messages": messages},
-                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    two servers that both call their model "llama3" do not share verdicts. With several samples each
+    is its own entry (index and temperature); a single sample keeps the key it always had."""
+    key: dict[str, Any] = {"v": KEY_VERSION, "base_url": normalize_base_url(base_url),
+                           "profile": profile_name(profile), "model": model,
+                           "prompt_version": prompt_version, "messages": messages}
+    if sample is not None:
+        key["sample"], key["temperature"] = sample
+    canonical = json.dumps(key, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -333,6 +354,7 @@ class LLMJudge:
         self.cache = cache
         self.model = settings.endpoint.model
         self.client = LLMClient(settings.endpoint, cache.modes() if cache is not None else None)
+        self.examples = examples_section(tuple(settings.examples))
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         # The first call goes alone so the shared system prompt is in the endpoint's prefix cache.
         self.warm = asyncio.Event()
@@ -349,26 +371,53 @@ class LLMJudge:
         await self.client.aclose()
 
     async def one(self, case: JudgeCase) -> Verdict:
-        # Preparation happens inside the slot, so it overlaps with the calls already in flight.
+        """The verdict of `samples` model answers (the majority; agreement as confidence), or the rules
+        verdict with the error when every call failed."""
+        # Preparation happens inside a slot, so it overlaps with the calls already in flight; one sample
+        # keeps that slot for its call.
         async with self.semaphore:
             rules = judge_rules(case, self.settings.thresholds)
             if case.blank:
                 return rules  # nothing for a model to read
             block = form_block(case)
-            messages = build_messages(case, self.prompt, block)
-            endpoint = self.settings.endpoint
-            key = cache_key(self.model, self.prompt.version, messages, base_url=endpoint.base_url,
-                            profile=endpoint.profile)
-            hit = self.cache.get(key) if self.cache is not None else None
-            if hit is not None:
-                value = LLMVerdict.model_validate(hit["verdict"])
-                return replace(to_verdict(value, case, self.prompt, self.model, rules, block), cached=True)
+            messages = build_messages(case, self.prompt, block, self.examples)
+            if self.settings.samples == 1:
+                return self.settled([await self.sample(case, rules, block, messages, 0, held=True)])
+        count = self.settings.samples
+        return self.settled(list(await asyncio.gather(*(self.sample(case, rules, block, messages, i)
+                                                           for i in range(count)))))
+
+    @staticmethod
+    def settled(verdicts: list[Verdict]) -> Verdict:
+        """The majority of the samples; never firm with an injected instruction or an invented quote."""
+        verdict = majority(verdicts)
+        if verdict.source == "judge:llm" and {"injection", "unverified_quote"} & set(verdict.tags):
+            verdict = replace(verdict, confidence=min(verdict.confidence, DOUBTFUL))
+        return verdict
+
+    async def sample(self, case: JudgeCase, rules: Verdict, block: str, messages: list[dict[str, str]],
+                     index: int, held: bool = False) -> Verdict:
+        """One model answer (from the cache when the same request was answered before). `held`: the caller
+        already holds a concurrency slot."""
+        several = self.settings.samples > 1
+        temperature = self.settings.temperature if several else 0.0
+        endpoint = self.settings.endpoint
+        key = cache_key(self.model, self.prompt.version, messages, base_url=endpoint.base_url,
+                        profile=endpoint.profile, sample=(index, temperature) if several else None)
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            value = self.prompt.schema.model_validate(hit["verdict"])
+            return replace(self.to_verdict(value, case, rules, block), cached=True)
+        # The call goes inside a slot; the first call goes alone so the shared system prompt is in
+        # the endpoint's prefix cache before the rest arrive.
+        async with (contextlib.nullcontext() if held else self.semaphore):
             first = not self.warming
             self.warming = True
             if not first:
                 await self.warm.wait()
             try:
-                result = await self.client.structured_call(messages, LLMVerdict, name="explanation_verdict")
+                result = await self.client.structured_call(messages, self.prompt.schema, name=self.prompt.name,
+                                                           temperature=temperature)
             except LLMCallError as error:
                 return replace(rules, error=f"{error.kind}: {error}", usage=error.usage, model=self.model,
                                prompt_version=self.prompt.version)
@@ -378,5 +427,9 @@ class LLMJudge:
         if self.cache is not None:
             self.cache.put(key, self.model, self.prompt.version, result.value.model_dump(), result.content,
                            result.mode, result.model, result.usage.as_dict())
-        verdict = to_verdict(result.value, case, self.prompt, self.model, rules, block)
-        return replace(verdict, usage=result.usage)
+        return replace(self.to_verdict(result.value, case, rules, block), usage=result.usage)
+
+    def to_verdict(self, value: BaseModel, case: JudgeCase, rules: Verdict, block: str) -> Verdict:
+        if isinstance(value, Checklist):
+            return checklist_verdict(value, case, rules, block, self.model, self.prompt.version)
+        return to_verdict(value, case, self.prompt, self.model, rules, block)

@@ -21,7 +21,7 @@ from ..review import Review
 from .cache import VerdictCache
 from .case import JudgeCase, JudgeResult, Verdict, judge_cases
 from .rules import judge_rules
-from .settings import JudgeSettings
+from .settings import DEFAULT_CONFIDENCE_FLOOR, JudgeSettings
 
 
 @dataclass
@@ -99,7 +99,7 @@ def judge_reviews(reviews: list[Review], settings: JudgeSettings, cache: Verdict
 
 def summarize(results: list[JudgeResult], settings: JudgeSettings) -> dict[str, Any]:
     usage = Usage()
-    cached = fallbacks = errors = 0
+    cached = fallbacks = errors = doubtful = 0
     for result in results:
         verdict = result.verdict
         usage.add(verdict.usage)
@@ -107,6 +107,7 @@ def summarize(results: list[JudgeResult], settings: JudgeSettings) -> dict[str, 
         if settings.backend == "llm" and verdict.source == "judge:rules":
             fallbacks += 1
         errors += verdict.error is not None
+        doubtful += verdict.review_first(settings.confidence_floor)
     endpoint = settings.endpoint if settings.backend == "llm" else None
     model = endpoint.model if endpoint else None
     return {
@@ -121,7 +122,9 @@ def summarize(results: list[JudgeResult], settings: JudgeSettings) -> dict[str, 
         "cached_tokens": usage.cached_tokens,
         "cost": cost_of(usage, model, settings.prices),
         "prompt_version": f"judge/{settings.prompt_version}" if endpoint else None,
+        "samples": settings.samples if endpoint else None,
         "judged": len(results),
+        "review_first": doubtful,
     }
 
 
@@ -136,7 +139,9 @@ def cost_of(usage: Usage, model: str | None, prices: dict[str, dict[str, float]]
     return round(total / 1_000_000, 6)
 
 
-def verdict_finding(case: JudgeCase, verdict: Verdict) -> Finding:
+def verdict_finding(case: JudgeCase, verdict: Verdict, floor: float = DEFAULT_CONFIDENCE_FLOOR) -> Finding:
+    """The EXPLANATION_VERDICT finding. data["confidence"] and data["review_first"] are the contract with
+    sign-off, which marks review_first points 待重点审核 and puts them first."""
     row = case.row
     tags = "、".join(TAG_LABEL.get(t, t) for t in verdict.tags)
     message = f"{quoted(row)}的偏差说明评判为“{VERDICT_LABEL[verdict.verdict]}”"
@@ -151,7 +156,9 @@ def verdict_finding(case: JudgeCase, verdict: Verdict) -> Finding:
         "EXPLANATION_VERDICT", indicators, message, verdict.comment,
         severity=WARNING if verdict.verdict == "does_not_cover" else INFO,
         source=verdict.source, verdict=verdict.verdict, tags=verdict.tags,
-        data={"indicator": case.index, "pair": case.pair, **verdict.as_dict()},
+        data={"indicator": case.index, "pair": case.pair, **verdict.as_dict(),
+              "review_first": verdict.review_first(floor)},
+        confidence=verdict.confidence,
     )
 
 
@@ -162,5 +169,5 @@ def apply_results(reviews: list[Review], run: JudgeRun, settings: JudgeSettings)
         by_form.setdefault(id(result.case.review), []).append(result)
     for review in reviews:
         results = by_form.get(id(review), [])
-        review.add_findings([verdict_finding(r.case, r.verdict) for r in results])
+        review.add_findings([verdict_finding(r.case, r.verdict, settings.confidence_floor) for r in results])
         review.judge = summarize(results, settings)

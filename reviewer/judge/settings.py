@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..config import Config, Thresholds
 from ..errors import ConfigError
@@ -12,6 +12,13 @@ from ..llm.endpoints import Endpoint, configured, resolve_endpoint
 
 BACKENDS = ("auto", "rules", "llm")
 DEFAULT_CONCURRENCY = 8
+PROMPT_VERSIONS = ("v1", "v2")
+# Verdicts less firm than this are marked 待重点审核 (review_first). With the model's agreement
+# measured as (k + 1) / (N + 2), a 2-of-3 split (0.6) falls below it and one sample (0.67) does not.
+DEFAULT_CONFIDENCE_FLOOR = 0.65
+DEFAULT_SAMPLE_TEMPERATURE = 0.3  # with --samples N > 1: small enough to stay on task, large enough to vary
+MAX_SAMPLES = 15
+MAX_EXAMPLES = 20  # few-shot examples: more lengthen every prompt for little gain
 
 
 class JudgeConfigError(ConfigError):
@@ -26,6 +33,13 @@ class JudgeSettings:
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
     prompt_version: str = "v1"
+    samples: int = 1  # model samples per explanation; the majority verdict counts
+    temperature: float = DEFAULT_SAMPLE_TEMPERATURE  # used only when samples > 1 (one sample runs at 0)
+    confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR
+    # Reviewers' own past decisions shown to the model (opt-in; judge/examples.py): how many were asked
+    # for, and those the caller loaded from the store (the judge stage never opens the database).
+    few_shot: int = 0
+    examples: tuple[Any, ...] = ()
 
 
 def resolve_settings(
@@ -37,6 +51,9 @@ def resolve_settings(
     timeout: float | None = None,
     config: Config | None = None,
     env: Mapping[str, str] | None = None,
+    prompt: str | None = None,
+    samples: int | None = None,
+    few_shot: int | None = None,
 ) -> JudgeSettings:
     """Settings from options, then REVIEW_* variables, then the [judge] section of the config.
 
@@ -53,7 +70,12 @@ def resolve_settings(
         raise JudgeConfigError(f"未知的评判方式 {backend!r}（可用：{', '.join(BACKENDS)}）")
     if concurrency < 1:
         raise JudgeConfigError("并发数应为正整数")
-    settings = JudgeSettings(concurrency=concurrency, prices=config.prices, thresholds=config.thresholds)
+    settings = JudgeSettings(concurrency=concurrency, prices=config.prices, thresholds=config.thresholds,
+                             prompt_version=_prompt(prompt or section.get("prompt", "v1")),
+                             samples=_samples(samples if samples is not None else section.get("samples", 1)),
+                             temperature=_number(section, "temperature", DEFAULT_SAMPLE_TEMPERATURE, 0, 2),
+                             confidence_floor=_number(section, "confidence_floor", DEFAULT_CONFIDENCE_FLOOR, 0, 1),
+                             few_shot=_few_shot(few_shot if few_shot is not None else section.get("few_shot", 0)))
     if backend == "auto":
         backend = "llm" if configured(base_url, model, section, env) else "rules"
     settings.backend = backend
@@ -63,3 +85,30 @@ def resolve_settings(
         except ConfigError as error:
             raise JudgeConfigError(error.message) from None
     return settings
+
+
+def _prompt(version: Any) -> str:
+    version = str(version).strip().lower()
+    if version not in PROMPT_VERSIONS:
+        raise JudgeConfigError(f"未知的提示词版本 {version!r}（可用：{', '.join(PROMPT_VERSIONS)}）")
+    return version
+
+
+def _samples(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SAMPLES:
+        raise JudgeConfigError(f"采样次数应为 1 到 {MAX_SAMPLES} 之间的整数，而不是 {value!r}")
+    return value
+
+
+def _number(section: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
+    """A [judge] number within [low, high]; the message names the key."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise JudgeConfigError(f"[judge] {key} 应为 {low:g} 到 {high:g} 之间的数值，而不是 {value!r}")
+    return float(value)
+
+
+def _few_shot(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXAMPLES:
+        raise JudgeConfigError(f"[judge] few_shot 应为 0 到 {MAX_EXAMPLES} 之间的整数，而不是 {value!r}")
+    return value

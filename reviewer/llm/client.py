@@ -216,10 +216,10 @@ class LLMClient:
         return self.learned.get(self._learn_key, self.profile.structured)
 
     async def _create(self, messages: list[dict[str, Any]], mode: str, fmt: dict[str, Any] | None,
-                      max_tokens: int, usage: Usage) -> Any:
+                      max_tokens: int, usage: Usage, temperature: float = 0.0) -> Any:
         body: dict[str, Any] = {"model": self.endpoint.model, "messages": messages, "max_tokens": max_tokens}
         if self.profile.temperature:
-            body["temperature"] = 0
+            body["temperature"] = temperature
         body.update(self.profile.thinking_off)
         if fmt is not None:
             body["response_format"] = fmt
@@ -251,13 +251,14 @@ class LLMClient:
             return response
 
     async def _create_on_ladder(self, messages: list[dict[str, Any]], name: str, schema: dict[str, Any],
-                                max_tokens: int, usage: Usage) -> tuple[Any, str]:
+                                max_tokens: int, usage: Usage, temperature: float = 0.0) -> tuple[Any, str]:
         mode = self.current_mode()
         tried: set[str] = set()
         while True:
             tried.add(mode)
             try:
-                response = await self._create(messages, mode, response_format(mode, name, schema), max_tokens, usage)
+                response = await self._create(messages, mode, response_format(mode, name, schema), max_tokens, usage,
+                                              temperature)
                 return response, mode
             except openai.APIStatusError as error:
                 if error.status_code in (400, 422) and _mode_refused(error):
@@ -275,8 +276,12 @@ class LLMClient:
         *,
         name: str = "result",
         check: Callable[[T], None] | None = None,
+        temperature: float = 0.0,
     ) -> StructuredResult:
         """One validated `schema_model` from the endpoint, or LLMCallError.
+
+        `temperature` is sent where the profile allows one (0 by default: a judge should be
+        repeatable; sampling several answers asks for a small positive value).
 
         The messages should already say "JSON" and show the schema (some
         endpoints require the word; every rung then reads the same prompt).
@@ -290,7 +295,7 @@ class LLMClient:
         content = ""
         for attempt in range(2):  # the first answer and one repair
             try:
-                response, mode = await self._create_on_ladder(convo, name, schema, max_tokens, usage)
+                response, mode = await self._create_on_ladder(convo, name, schema, max_tokens, usage, temperature)
             except openai.APIStatusError as error:
                 raise LLMCallError("status", f"HTTP {error.status_code}: {_status_text(error)}", usage) from None
             except openai.APIConnectionError as error:

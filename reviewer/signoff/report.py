@@ -28,7 +28,7 @@ def score_text(value: Decimal | None) -> str:
 def overall(review: FormReview) -> str:
     """该项目绩效自评基本规范，自评 98.43 分，复核 89.43 分，等级“良”，偏离度 9.14%（…）."""
     score = review.score
-    claimed = "自评总分未填写" if score.claimed_total is None else f"自评 {score_text(score.claimed_total)} 分"
+    claimed = "自评总分未填写（—）" if score.claimed_total is None else f"自评 {score_text(score.claimed_total)} 分"
     line = (f"该项目绩效自评{review.judgement}，{claimed}，复核 {score_text(score.review_total)} 分，"
             f"等级“{score.grade}”")
     if score.deviation is not None:

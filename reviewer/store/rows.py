@@ -56,7 +56,7 @@ class FormRecord:
     year: int
     department: str
     unit: str | None
-    claimed_total: str | None  # None: 总分 left blank on the form
+    claimed_total: str | None  # None: the 总分 cell was blank (TOTAL_MISSING)
     recomputed_total: str
     form_json: str
     scorecard_json: str

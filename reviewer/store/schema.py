@@ -94,6 +94,12 @@ def create_undone_batches(db: Database) -> None:
                        BEGIN SELECT RAISE(ABORT, 'undone_batches is append-only'); END""")
 
 
+@migrations()
+def forms_claimed_total_may_be_blank(db: Database) -> None:
+    # form-format 1.1: a blank 总分 is reviewed (TOTAL_MISSING), so the claimed total may be NULL.
+    # sqlite-utils rebuilds the table with its columns in order and recreates its indexes.
+    db["forms"].transform(not_null={"claimed_total": False})
+
 
 def _append_only(db: Database, table: str) -> None:
     for event in ("UPDATE", "DELETE"):

@@ -108,6 +108,14 @@ CASES = [
      set_row(4, target="群众满意度明显提升", actual="群众满意度明显提升。"),
      set_row(4, target="群众满意度明显提升", actual="群众满意度有所提升")),
     ("QUALITATIVE_SHARE", qualitative(0, 4, 5), qualitative(0, 4, 2)),
+    ("TOTAL_MISSING", total(None), total(0)),
+    ("SCORE_MISSING", set_row(0, score=None), set_row(0, score=0)),
+    ("VALUE_BLANK", set_row(0, actual=None, score=0.01), set_row(0, actual=None, score=0)),
+    ("HEADER_BLANK", lambda d: d.update(department=None), lambda d: d.update(department="局")),
+    ("PAYMENT_RATE_CONFLICT",
+     chain(set_row(1, name="补贴资金拨付率", target="100%", actual="100%"), executed("949.90", "94.99%", 9.5)),
+     chain(set_row(1, name="补贴资金拨付率", target="100%", actual="100%"), executed("950.00", "95.00%", 9.5))),
+    ("DATE_SCORE", set_row(2, actual="2023年11月1日"), set_row(2, actual="2023年10月31日")),
 ]
 
 

@@ -50,7 +50,7 @@ def test_review_of_a_form_at_80_columns_keeps_every_figure_and_code_whole(tmp_pa
     lines = result.output.split("\n")
     assert max(width(line.rstrip()) for line in lines) <= 80
     assert not split_across([line.strip() for line in lines])
-    for code in ("COST_COUNT_DIVERGENCE", "EXPLANATION_NO_MEASURE", "4978.562000万元", "163/199×2", "-45.5%"):
+    for code in ("COST_COUNT_DIVERGENCE", "EXPLANATION_NO_MEASURE", "4978.562万元", "163/199×2", "-45.5%"):
         assert any(code in line for line in lines), code
     status = CliRunner(env={"COLUMNS": "80", "REVIEW_DB": str(tmp_path / "r.db")})
     status.invoke(cli, [str(SEED)])

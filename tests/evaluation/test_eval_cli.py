@@ -131,29 +131,35 @@ def points_by_key(db: Path) -> dict[str, str]:
 def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
     """Reviewers decide on points; each verdict among a point's evidence takes the point's decision."""
     db = tmp_path / "review.db"
-    stored_review(db, SEED)
+    # The seed's own texts are covers or does_not_cover by the guide; one row gets a cause without figures.
+    first = json.loads(SEED.read_text())
+    first["indicators"][5]["explanation"] = "部分企业因疫情取消参展"
+    form = tmp_path / "zgc.json"
+    form.write_text(json.dumps(first, ensure_ascii=False))
+    stored_review(db, form)
     points = points_by_key(db)
     with Store(db) as store:
         signoff = Signoff(store)
+        verdicts = {p.key: p.verdict for p in signoff.points()}
+        assert verdicts["I:5,16"] == "does_not_cover" and verdicts["I:3,14"] == "does_not_cover"
         signoff.decide(points["I:0,11"], "accept", "张三")  # does_not_cover on 12
         signoff.decide(points["I:2,13"], "reject", "张三")  # does_not_cover on 14
-        signoff.decide(points["I:3,14"], "accept", "张三")  # covers on 4 and does_not_cover on 15
-        signoff.decide(points["I:1,12"], "edit", "张三", comment="请补充查重剔除的项目数量。")  # partial on 2
+        signoff.decide(points["I:3,14"], "accept", "张三")  # covers on 4, does_not_cover on 15
+        signoff.decide(points["I:5,16"], "edit", "张三", comment="请补充取消参展的企业数量。")  # partial on 6, dnc on 17
     # A new version of the form carries the four decisions over: they must not count twice.
-    changed = json.loads(SEED.read_text())
-    changed["phone"] = "55578008"
+    changed = dict(first, phone="55578008")
     second = tmp_path / "zgc-v2.json"
     second.write_text(json.dumps(changed, ensure_ascii=False))
     stored_review(db, second)
 
     result = invoke("eval", "--from-db", "--db", str(db))
     assert result.exit_code == 0, result.output
-    # Judge: problem, problem, no problem, problem, problem. Reviewer: problem, no problem, no problem,
-    # problem, problem. p_o = 4/5; p_e = (4·3 + 1·2)/25 = 0.56; κ = 0.24/0.44 = 0.545.
+    # Judge: problem, problem, no problem, problem, problem, problem. Reviewer: problem, no problem,
+    # no problem, problem, problem, problem. p_o = 5/6; p_e = (5·4 + 1·2)/36; κ = 0.571.
     assert "judge:rules" in result.output
-    assert "5 条已决定的评判" in result.output
-    assert "一致率 80.0%" in result.output
-    assert "Cohen κ 0.545" in result.output
+    assert "6 条已决定的评判" in result.output
+    assert "一致率 83.3%" in result.output
+    assert "Cohen κ 0.571" in result.output
 
 
 def test_from_db_without_decisions_says_so(tmp_path: Path):
@@ -238,6 +244,21 @@ def test_measuring_test_shows_and_keeps_no_texts_unless_asked(tmp_path: Path):
         {"id": "t-wrong", "split": "test", "label": "covers", "predicted": "does_not_cover"}]
     result = invoke("eval", str(folder), "--judge", "rules", "--split", "test", "--mistakes", "-o", str(out))
     assert "t-wrong" in result.output and "explanation" in json.loads(out.read_text())["items"][0]
+
+
+def test_accuracy_is_reported_per_confidence_band(tiny: Path, tmp_path: Path):
+    out = tmp_path / "result.json"
+    result = invoke("eval", str(tiny), "--judge", "rules", "--split", "dev", "-o", str(out))
+    assert "各置信度区间的准确率" in result.output
+    data = json.loads(out.read_text())
+    bands = data["metrics"]["bands"]
+    assert [b["band"] for b in bands] == ["0.00–0.50", "0.50–0.65", "0.65–0.80", "0.80–1.00"]
+    # A blank explanation is the firmest reading there is: both cases fall in the top band, one right.
+    top = bands[-1]
+    assert top["n"] == 2 and top["correct"] == 1 and top["verdicts"]["does_not_cover"] == {"n": 2, "correct": 1}
+    assert all(i["confidence"] >= 0.8 and i["review_first"] is False for i in data["items"])
+    assert data["metrics"]["review_first"]["unmarked"] == {"n": 2, "correct": 1, "accuracy": 0.5}
+    assert data["meta"]["confidence_floor"] == 0.65
 
 
 def test_check_counts_a_set_without_judging_it(tmp_path: Path):

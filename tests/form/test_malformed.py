@@ -70,9 +70,13 @@ CORPUS = [
     ("bad-funds-unit", edited(put("美元", "funds", "unit")), "funds.unit: 取值不在允许范围内"),
     ("bad-direction", edited(put("up", "indicators", 0, "direction")), "indicators[0].direction: 无法识别的指标方向"),
     ("boolean-score", edited(put(True, "indicators", 0, "score")), "indicators[0].score: 无法识别的数值"),
-    ("null-weight", edited(put(None, "indicators", 1, "weight")), "indicators[1].weight: 无法识别的数值"),
+    ("null-weight", edited(put(None, "indicators", 1, "weight")), "indicators[1].weight: 未填写（空白），此处须填写数值"),
+    ("blank-weight", edited(put("", "indicators", 1, "weight")), "indicators[1].weight: 未填写（空白），此处须填写数值"),
+    ("null-name", edited(put(None, "name")), "name: 未填写（空白）"),
+    ("null-year", edited(put(None, "year")), "year: 年度未填写"),
     ("year-as-printed", edited(put("2021年", "year")), 'year: 年度应为整数，例如 2021（而不是 "2021年"）'),
-    ("null-amount-shown-as-json", edited(put(None, "funds", "score")), 'funds.score: 无法识别的数值 "null"'),
+    ("null-funds-weight", edited(put(None, "funds", "weight")), "funds.weight: 未填写（空白）"),
+    ("boolean-shown-as-json", edited(put(True, "funds", "weight")), 'funds.weight: 无法识别的数值 "true"'),
     ("same-field-twice", edited(put("另一个名称", "项目名称")), '"项目名称" 与 "name" 是同一字段，重复给出'),
     ("lone-surrogate", replaced('"target": "2个"', '"target": "\\ud800"'), "indicators[0].target: 含有无效的 Unicode 字符"),
     ("integer-too-long", replaced('"total_score": 98.43', '"total_score": ' + "9" * 5000), "数值位数过多"),
@@ -156,3 +160,28 @@ def test_a_refused_file_writes_no_database(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [str(bad), "--db", str(db)])
     assert result.exit_code == 2
     assert not db.exists()
+
+
+BLANKABLE = [("total_score",), ("funds", "score"), ("funds", "unit"), ("funds", "execution_rate"), ("funds", "total", "executed"),
+             ("indicators", 0, "score"), ("indicators", 0, "target"), ("indicators", 0, "actual"),
+             ("indicators", 0, "explanation"), ("department",), ("unit",), ("goal", "planned"), ("goal", "actual")]
+REQUIRED_NUMBERS = [("funds", "weight"), ("indicators", 0, "weight")]
+
+
+@pytest.mark.parametrize("blank", [None, "", " ", "—"], ids=["null", "empty", "space", "dash"])
+def test_a_blank_cell_is_reviewed_or_refused_as_blank_never_as_an_unreadable_number(tmp_path: Path, blank) -> None:
+    """form-format 1.1: the blankable cells are reviewed; a blank required number is named as blank."""
+    runner = CliRunner(env={"REVIEW_DB": str(tmp_path / "r.db")})
+    for path in BLANKABLE:
+        if blank not in (None, "") and path[-1] in ("department", "unit", "planned", "actual", "target", "explanation"):
+            continue  # a dash in a text cell is text, not a number
+        form = tmp_path / "form.json"
+        form.write_bytes(edited(put(blank, *path)))
+        result = runner.invoke(cli, [str(form), "--json", "--no-store"])
+        assert result.exit_code == 0, (path, result.output)
+    for path in REQUIRED_NUMBERS:
+        form = tmp_path / "form.json"
+        form.write_bytes(edited(put(blank, *path)))
+        result = runner.invoke(cli, [str(form), "--no-store"])
+        assert result.exit_code == 2 and "未填写（空白）" in result.output, (path, result.output)
+        assert "无法识别" not in result.output

@@ -168,6 +168,116 @@ def _excel_value(value):
     return value
 
 
+def _covered(merges: list) -> set[tuple[int, int]]:
+    """Cells a merge covers other than its origin."""
+    return {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)} - {
+        (r0, c0) for r0, c0, _, _ in merges}
+
+
+def _docx_table(document, rows: list[list], merges: list) -> None:  # noqa: ANN001 - a python-docx Document
+    """A Word table of the grid, its merges written the way Word writes them: the origin cell spans the
+    columns (w:gridSpan) and starts a vertical merge (w:vMerge restart) that the cells below continue."""
+    width = max(len(row) for row in rows)
+    table = document.add_table(rows=len(rows), cols=width)
+    table.style = "Table Grid"
+    cells = table._cells  # one snapshot (table.cell() walks the whole table on every call)
+    covered = _covered(merges)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if (r, c) not in covered and value != "":
+                cells[r * width + c].text = str(value)
+    trs = table._tbl.tr_lst
+    for r0, c0, r1, c1 in sorted(merges, key=lambda m: -m[1]):  # right to left: offsets stay put
+        for r in range(r0, r1 + 1):
+            tc = trs[r].tc_at_grid_offset(c0)
+            for _ in range(c1 - c0):
+                doomed = tc.getnext()
+                doomed.getparent().remove(doomed)
+            if c1 > c0:
+                tc.grid_span = c1 - c0 + 1
+            if r1 > r0:
+                tc.vMerge = "restart" if r == r0 else "continue"
+
+
+def _clip(merges: list, start: int, end: int, shift: int) -> list:
+    """The merges of rows [start, end), moved by `shift`; a merge across the bounds is cut at them."""
+    out = []
+    for r0, c0, r1, c1 in merges:
+        a, b = max(r0, start), min(r1, end - 1)
+        if a <= b:
+            out.append((a + shift, c0, b + shift, c1))
+    return out
+
+
+def write_docx(path: Path, forms: list[tuple[list[list], list]], *, titles_outside: bool = False,
+               split_at: int | None = None) -> Path:
+    """A Word document, one table per form (a page break between forms). `titles_outside`: the title
+    and year rows as paragraphs above the table, as a unit types them; `split_at`: the table cut at
+    that indicator row onto a second page, its header row repeated (a table running over pages)."""
+    import docx
+
+    document = docx.Document()
+    for number, (rows, merges) in enumerate(forms):
+        if number:
+            document.add_page_break()
+        if titles_outside:
+            for row in rows[:2]:
+                document.add_paragraph(str(row[0]))
+            rows, merges = rows[2:], _clip(merges, 2, len(rows), -2)
+        if split_at is None:
+            _docx_table(document, rows, merges)
+            continue
+        head = next(i for i, row in enumerate(rows) if "三级指标" in row)
+        cut = head + 1 + split_at
+        _docx_table(document, rows[:cut], _clip(merges, 0, cut, 0))
+        document.add_page_break()
+        _docx_table(document, [rows[head]] + rows[cut:], _clip(merges, cut, len(rows), 1 - cut))
+    document.save(path)
+    return path
+
+
+def write_html(path: Path, rows: list[list], merges: list) -> Path:
+    """A web page of the form: title and year as paragraphs, the rest one table with rowspan / colspan.
+    LibreOffice turns it into a Word 97 .doc for the conversion tests."""
+    import html
+
+    spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in merges}
+    covered = _covered(merges)
+    out = ['<html><head><meta charset="utf-8"></head><body>',
+           f"<p>{html.escape(str(rows[0][0]))}</p><p>{html.escape(str(rows[1][0]))}</p>", '<table border="1">']
+    for r, row in enumerate(rows[2:], 2):
+        cells = [f'<td rowspan="{spans.get((r, c), (1, 1))[0]}" colspan="{spans.get((r, c), (1, 1))[1]}">'
+                 f"{html.escape(str(value))}</td>" for c, value in enumerate(row) if (r, c) not in covered]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    path.write_text("".join(out) + "</table></body></html>", encoding="utf-8")
+    return path
+
+
+def write_xls(path: Path, sheets: list[tuple[str, list[list], list]], formats: dict | None = None) -> Path:
+    """An old binary .xls (xlwt): merges, numbers as numbers, number formats by (row, col)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    styles: dict[str, object] = {}
+    for title, rows, merges in sheets:
+        sheet = book.add_sheet(title)
+        for r0, c0, r1, c1 in merges:
+            if (r0, c0) != (r1, c1):
+                sheet.merge(r0, r1, c0, c1)
+        covered = _covered(merges)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if (r, c) in covered or value == "":
+                    continue
+                fmt = (formats or {}).get((r, c))
+                if fmt and fmt not in styles:
+                    styles[fmt] = xlwt.easyxf(num_format_str=fmt)
+                cell = _excel_value(value)
+                sheet.write(r, c, cell, styles[fmt]) if fmt else sheet.write(r, c, cell)
+    book.save(str(path))
+    return path
+
+
 def write_pdf(path: Path, *tables: tuple[list[list], list, list[float]]) -> Path:
     """A ruled-table PDF, one table (rows, merges, column widths) per form; long tables run over pages."""
     from reportlab.lib.pagesizes import A4, landscape

@@ -88,3 +88,15 @@ def test_figures_that_do_not_add_up_are_marked_and_review_shows_it(tmp_path):
     assert any(line.startswith("funds.total.executed:") for line in mark["disagreements"])
     review = CliRunner().invoke(cli, ["check", "--no-store", str(tmp_path / "off.json")], env={"COLUMNS": "200"})
     assert "存在未核对一致的数据" in review.output
+
+
+def test_a_blank_total_on_the_page_stays_blank(tmp_path):
+    """总分 100 and nothing after it: the 100 is the 分值 column, the total is blank (TOTAL_MISSING)."""
+    text = SEED_TEXT.read_text(encoding="utf-8").replace("总分 100 98.43", "总分 100")
+    assert "总分 100 98.43" not in text
+    path = tmp_path / "blank.txt"
+    path.write_text(text, encoding="utf-8")
+    [imported] = import_document(path)
+    assert imported.data["total_score"] is None and imported.form.total_score is None
+    assert any("没有读到总分" in doubt for doubt in imported.mark["doubts"])
+    assert not any(line.startswith("indicators[].weight") for line in imported.mark["disagreements"])

@@ -54,3 +54,12 @@ def test_one_form_per_sheet_and_empty_sheets_skipped(tmp_path):
 def test_workbook_with_only_an_empty_sheet_is_refused(tmp_path):
     with pytest.raises(NotAForm, match="工作表为空"):
         import_document(write_xlsx(tmp_path / "empty.xlsx", [("Sheet1", [], [])]))
+
+
+def test_a_blank_total_cell_is_not_taken_from_the_weight_column(tmp_path):
+    form = zgc()
+    form["total_score"] = ""
+    form["indicators"][2]["score"] = "-"
+    [imported] = import_document(write_xlsx(tmp_path / "bj.xlsx", [("自评表", *beijing_grid(form))]))
+    assert imported.data["total_score"] is None and imported.data["indicators"][2]["score"] is None
+    assert imported.mark["disagreements"] == []

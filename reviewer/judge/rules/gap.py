@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from collections import Counter
+from itertools import combinations
 
 from ...checks.wording import num, pct, quoted
 from ...form.values import MONEY_SCALE, convert_units
@@ -48,9 +50,14 @@ class Side:
 
     def text(self) -> str:
         if self.a is None or self.b is None:
-            return f"{quoted(self.row)}年度指标值“{self.row.target.raw}”，实际完成值“{self.row.actual.raw}”"
+            return f"{quoted(self.row)}年度指标值{_cell(self.row.target.raw)}，实际完成值{_cell(self.row.actual.raw)}"
         change = f"（{pct(self.change)}）" if self.change is not None and self.moved != "same" else "（未变）"
         return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
+
+
+def _cell(raw: str) -> str:
+    """A target or actual quoted as printed; a blank cell (form-format 1.1) says so."""
+    return f"“{raw}”" if raw.strip() else "未填写"
 
 
 _LEADING_COUNT = re.compile(r"^\D{0,6}?(\d+)\s*(个|家|项|所|座|处|户|人|名|台|套|条|村|镇|乡|县)")
@@ -276,7 +283,8 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
         return True
     counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
     rates = [read for _, read in _reads(side, signals.per_unit)]
-    return product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
+    return (product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
+            or products_make_both(side, signals) or factors_make(side, signals))
 
 
 def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
@@ -285,6 +293,8 @@ def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
         return False
     for figure in signals.drives_actual:
         read = _in_row_unit(figure, side.unit)
+        if read is None and figure.unit in COUNTERS and _ROW_UNIT.get(side.unit, side.unit) in COUNTERS:
+            read = (figure.value, _tolerance(figure.value))
         if read is not None and _close(figure, read, side.b):
             return True
     return False
@@ -317,8 +327,13 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
         return None
     # a figure above the row's own target and actual is a total or a base, not a part of the gap;
     # one said per unit (单场60万元) is a rate, not a part
-    own = [(f, read) for f, read in _reads(side, signals.quantities, any_count=False)
-           if 0 < read[0] < max(side.a, side.b) and f not in signals.per_unit]
+    rates = Counter(signals.per_unit)  # each figure said per unit is a rate once, however often its value recurs
+    own = []
+    for f, read in _reads(side, signals.quantities, any_count=False):
+        if rates[f]:
+            rates[f] -= 1
+        elif 0 < read[0] < max(side.a, side.b):
+            own.append((f, read))
     if not own or _accounts_for(side, signals, _reads(side, signals.quantities)):
         return None
     size = abs(side.a - side.b)
@@ -331,7 +346,7 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
             f"{num(side.b)}{side.unit}之差{num(size)}{side.unit}，与数据矛盾")
 
 
-def split_conflict(side: Side, signals: TextSignals) -> str | None:
+def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...] = ()) -> str | None:
     """A whole split into parts (200条中170条已打通、其余30条) gives a share the row must show:
     the actual, its complement or the gap. A share row whose split gives none of them is refuted."""
     if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
@@ -339,9 +354,11 @@ def split_conflict(side: Side, signals: TextSignals) -> str | None:
     fits = (side.b, 100 - side.b, abs(side.a - side.b))
     for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
         counts = [f.value for f in signals.quantities if f.unit == unit]
+        larger = counts + [base for base, base_unit in bases if base_unit == unit]
         for part, other, whole in split_wholes(counts):
-            if any(whole < base and _fits(whole / base * 100, fits) for base in counts):
-                continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38
+            if any(whole < base and _fits(whole / base * 100, fits) for base in larger):
+                continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38,
+                # or 118 failures of the 4200 samples another row counts
             shares = (part / whole * 100, other / whole * 100)
             if not any(_fits(share, fits) for share in shares):
                 return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
@@ -398,12 +415,18 @@ def dated_delay(case: JudgeCase, signals: TextSignals) -> bool:
     return False
 
 
+def lasts_the_delay(spans: list[Reading], days: int) -> bool:
+    """Causes that together last at least as long as the delay account for it, even when they overlap
+    (停工50天 and 35天 beside 72 days late) or one suspension outlasts it (暂停60天 beside 45)."""
+    return sum(value + tolerance for value, tolerance in spans) >= days
+
+
 def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
     """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay,
     or run from a dated event to the actual date (dated_delay)?"""
     days = late_days(case)
     spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
-    if days is None or not spans or parts_make([read for _, read in spans], Decimal(days)) or dated_delay(case, signals):
+    if days is None or not spans or lasts_the_delay([read for _, read in spans], days) or dated_delay(case, signals):
         return None
     said = "、".join(f.text() for f, _ in spans)
     return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"
@@ -433,14 +456,18 @@ def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
 
 
 def _counts_give_share(side: Side, signals: TextSignals) -> bool:
-    """Two counts in the text give the row's share or its gap: 21 of 25 works done beside 84%."""
+    """Two figures of one kind give the row's share or its gap: 21 of 25 works done beside 84%; 33.4 of
+    8,784 hours down beside an availability of 99.62% ((8784 − 33.4) ÷ 8784)."""
     if side.a is None or side.b is None:
         return False
-    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
     shares = (side.b, abs(side.a - side.b), 100 - side.b)
+    groups: dict[str, list[Decimal]] = {}
+    for f in signals.quantities:
+        if f.value > 0 and f.unit not in ("%", "pp", "倍", ""):
+            groups.setdefault("count" if f.unit in COUNTERS else f.unit, []).append(f.value)
     return any(
         abs(ratio - share) <= Decimal("0.5")
-        for x in counts for y in counts if x < y
+        for counts in groups.values() for x in counts for y in counts if x < y
         for ratio in (x / y * 100, x / (x + y) * 100) for share in shares
     )
 
@@ -459,6 +486,14 @@ def _sizes_a_count(side: Side, figure: Figure) -> bool:
     return _in_row_unit(figure, side.unit) is not None
 
 
+def _said_back(side: Side, figure: Figure) -> bool:
+    """The row's own target or actual, said back (购买13台 beside an actual of 13台): it sizes nothing."""
+    read = _in_row_unit(figure, side.unit)
+    if read is None and figure.unit in COUNTERS:
+        read = (figure.value, _tolerance(figure.value))
+    return read is not None and any(v is not None and _close(figure, read, v) for v in (side.a, side.b))
+
+
 def _relative_gap(side: Side, figure: Figure) -> bool:
     """A percentage that is the row's relative change: 减少21% beside 15 → 11.8."""
     if side.change is None:
@@ -472,13 +507,88 @@ def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
     if side.a is None or side.b is None or side.a == side.b:
         return False
     tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
-    fits = (abs(side.a - side.b), side.b)
+    fits = (abs(side.a - side.b), side.b, 100 - side.b)  # the gap, the actual, or the failures
     return any(
         abs(f.value / base * 100 - fit) <= tolerance
         for f in signals.quantities if f.unit in COUNTERS and f.value > 0
         for base, unit in bases if unit == f.unit and base > f.value
         for fit in fits
     )
+
+
+def factors_make(side: Side, signals: TextSignals) -> bool:
+    """Factors that multiply to the row's ratio: 快检点2倍 × 单点检测量约1.15倍 ≈ 2.3 beside 2万 → 4.6万."""
+    factors = [f for f in signals.quantities if f.unit == "倍" and f.value > 0]
+    if len(factors) < 2 or not side.a or side.b is None:
+        return False
+    ratio = side.b / side.a if side.b >= side.a else side.a / side.b
+    products: list[tuple[Decimal, int]] = [(Decimal(1), 0)]
+    for f in factors[:8]:
+        products += [(p * f.value, n + 1) for p, n in products]
+    return any(n >= 2 and abs(p - ratio) <= ratio * Decimal("0.02") for p, n in products)
+
+
+def names_the_items(side: Side, signals: TextSignals) -> bool:
+    """A gap of a few items, each named with what happened to it (城西农贸市场并入…; 南塘农贸市场…征收),
+    and no count given: naming them sizes the gap."""
+    if side.a is None or side.b is None or side.row.direction == "qualitative" or side.row.cost:
+        return False
+    size = abs(side.a - side.b)
+    if size != size.to_integral_value() or not 1 <= size <= MAX_NAMED:
+        return False
+    counted = any((f.unit in COUNTERS or f.unit == _ROW_UNIT.get(side.unit, side.unit)) and not _said_back(side, f)
+                  for f in signals.quantities)
+    return not counted and signals.named_items == size
+
+
+MAX_NAMED = 5  # beyond a handful, a reviewer wants the count
+
+
+def nothing_done(side: Side, signals: TextSignals) -> bool:
+    """Nothing was achieved (0 of the target) and the text says why (因项目尚在建设工期内，未到竣工验收环节):
+    the one reason accounts for the whole gap."""
+    return side.b == 0 and bool(side.a) and signals.causal
+
+
+def products_make_both(side: Side, signals: TextSignals) -> bool:
+    """A count times a price gives the target and another gives the actual (50座 × 10万元 = 500万元,
+    70座 × 10.7万元 = 749万元 ≈ 750.02): both factors of the move are sized."""
+    if side.a is None or side.b is None or side.unit not in MONEY_SCALE:
+        return False
+    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
+    prices = [read[0] for f in signals.quantities if f.money and (read := _in_row_unit(f, side.unit))
+              and not any(_close(f, read, v) for v in (side.a, side.b))]
+
+    def makes(total: Decimal) -> bool:
+        return any(abs(c * p - total) <= abs(total) / 200 for c in counts for p in prices)
+
+    return makes(side.a) and makes(side.b)
+
+
+def without_breakdown(side: Side, signals: TextSignals) -> TextSignals:
+    """Figures that add up to the row's actual (or target) describe it, not the gap: 线上620 + 线下380 =
+    1000人次. They neither size nor refute the gap, so they are set aside (unless they account for it)."""
+    if side.a is None or side.b is None:
+        return signals
+    reads = _reads(side, signals.quantities)
+    if len(reads) < 2 or _accounts_for(side, signals, reads):
+        return signals
+    for whole in (side.b, side.a):
+        parts = _subset_making([read for _, read in reads], whole)
+        if parts:
+            drop = {id(reads[i][0]) for i in parts}
+            return replace(signals, quantities=tuple(f for f in signals.quantities if id(f) not in drop))
+    return signals
+
+
+def _subset_making(reads: list[Reading], whole: Decimal) -> tuple[int, ...]:
+    """Indices of two or more readings that add up to `whole`; () when none do."""
+    for size in range(2, min(len(reads), 6) + 1):
+        for chosen in combinations(range(len(reads)), size):
+            total = sum(reads[i][0] for i in chosen)
+            if near(total, whole, sum(reads[i][1] for i in chosen)):
+                return chosen
+    return ()
 
 
 def size_covered(gap: Gap, signals: TextSignals) -> bool:
@@ -488,9 +598,14 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     side = gap.row
     if side.row.late:  # a delay is sized in days, weeks or months (or dated events: dated_delay)
         return any(f.unit in _DAYS for f in signals.quantities)
+    if (factors_make(side, signals) or names_the_items(side, signals) or pulled_to_actual(side, signals)
+            or nothing_done(side, signals) or products_make_both(side, signals)):
+        return True
+    if side.a is None and side.row.direction == "qualitative" and signals.parts_told:
+        return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
-        if any(f.money or f.unit in ("%", "pp") for f in signals.quantities):
+        if any((f.money or f.unit in ("%", "pp")) and not _said_back(side, f) for f in signals.quantities):
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = [v for v in (side.a, side.b) if v is not None]
@@ -499,8 +614,27 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
             return True
-    elif any(_sizes_a_count(side, f) or _relative_gap(side, f) for f in signals.quantities):
+    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
+             for f in signals.quantities):
         return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
     return False
+
+
+def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool:
+    """The cause's own figures make the gap by arithmetic (parts, products, netting, shares, a dated
+    delay, durations that make the delay), not merely a figure in the right unit (size_covered)."""
+    side = gap.row
+    if side.row.late:
+        days = late_days(case)
+        spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
+        return dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days))
+    if side.a is None or side.b is None:
+        return side.row.direction == "qualitative" and signals.parts_told
+    reads = _reads(side, signals.quantities)
+    return ((bool(reads) and _accounts_for(side, signals, reads)) or pulled_to_actual(side, signals)
+            or factors_make(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
+            or products_make_both(side, signals)
+            or (_ROW_UNIT.get(side.unit, side.unit) == "%"
+                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases))))

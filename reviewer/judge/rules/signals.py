@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from itertools import combinations
 
 from ...checks.rows import has_measure
 from ...form.values import MONEY_SCALE, normalize_text
-from .facts import INJECTION, INVISIBLE, fact_clause, own_figure
+from .facts import INJECTION, INVISIBLE, OBSTACLE, fact_clause, own_figure
 
 # --- phrases that are not a cause --------------------------------------------------
 
@@ -27,6 +29,8 @@ STOCK_PHRASES = (
     "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
     "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
     "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
+    # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全
+    "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
 )
 # A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
 # beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
@@ -35,12 +39,15 @@ STOCK_PHRASES = (
 VAGUE_AUTHORITY = re.compile(
     r"(上级|有关|相关)(有关|相关)?(部门|单位|领导)?的?(文件|政策|规定|要求|审批|批复|部署|安排|精神)+"
     r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
+    # money moved by whoever holds it, for no stated reason: 因市级财政统筹调减3万元
+    r"|(因|由于)[^，,。；;\d]{0,8}?(财政|资金)统筹(调减|调增|调整|安排|使用|调剂)?"
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
 _FACTORS = r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?"
 BARE_CAUSES = re.compile(
     r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)|" + _FACTORS + r"(影响|制约|所致)?"
+    r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
 )
 GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
@@ -50,6 +57,30 @@ ACHIEVEMENT = re.compile(
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
 OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
+# A procedure named without what it found or did to this row's items: "经市级资金查重和内部查重",
+# "经审核比对". The whole clause is the procedure; "经比对，36家已撤并" keeps its finding.
+PROCEDURE = re.compile(
+    r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究|自查|检查)"
+    r"(工作|程序|环节)?(后)?\s*$"
+)
+# A piece of the year's work, counted (核查处置不合格食品36批次, 立案查处12起, 开展专项整治行动5次): a list of
+# completed tasks is narrative, not why the row moved.
+TASK_REPORT = re.compile(
+    r"^\s*(\d{4}\s*年度?)?\s*(全年|累计|共计|合计|年内|其中|另|共)?[^，,。；;\d]{0,8}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
+    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问|申报|报送|编报|上报|争取|投入|购买|购置|支出|支付|拨付|建成|新建)"
+    r"[^，,。；;]{0,30}?\d"
+)
+# Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
+# the row moved (labelling guide: none).
+PRAISE = re.compile(
+    r"在[^，,。；;]{0,20}?(坚强|正确|大力|统一|精心)?(领导|指导|支持|关心|部署)下|高度重视|精心组织|周密部署|周密安排|广泛动员"
+    r"|积极配合|密切配合|通力合作|组织有力|措施得当|措施有力|宣传到位|落实到位|狠抓落实|扎实推进|大力推进|多措并举|强化领导"
+    r"|积极(组织|动员|推动|推进|开展|参与|争取)|认真(组织|落实|开展)|不断(扩大|提升|提高|增强|加大|完善)|持续(扩大|提升|提高|增强|加大|推进)"
+    # self-evaluation: 决策程序严密、规划合理, 使用合规、执行有效, 严格执行…程序, 基本完成…目标任务, 保障了…
+    r"|(程序|决策|规划|分配|使用|执行|管理|实施|支付)(范围|标准|进度|依据)?[^，,。；;、]{0,4}?(严密|合理|合规|合法|有效|规范|到位|有力|有序)"
+    r"|合规合法|合法合规|严格(执行|落实|按照|遵守)[^，,。；;]{0,30}|(从整体评价来看|总体来看|整体来看)|基本完成[^，,。；;]{0,12}(目标|任务)"
+    r"|保障了|确保了|有效(保障|推动|促进)|紧紧围绕|完善[^，,。；;]{0,16}配套|基本满足|满足了"
+)
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
 
@@ -74,16 +105,37 @@ EVENTS = (
     "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
     "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
     "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
-    "违规", "虚报", "冒领",
+    "违规", "虚报", "冒领", "退回", "补正", "补记", "驳回",
     "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
     "改由", "转为", "并入", "承接", "缓慢", "恢复",
 )
+# One pattern for all of them: a scan per text instead of a substring test per word (longest first).
+EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS), key=len, reverse=True)))
+_STOCK = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES), key=len, reverse=True)))
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
 STATE = re.compile(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
+    # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
+    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保期"
+    # demand or workload that was large: 用工需求大, 工作量较大, 补助资金有缺口
+    r"|(需求|用工|工作量|任务量|业务量|工程量|难度|客流|人流|使用|利用|学生|群众|游客|居民)(量|人数|人次)?(较|很|偏|特别)?(大|多|旺盛|集中|频繁)"
+    r"|资金(有|存在)?缺口"
+)
+# Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
+NOT_FINISHED = re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
+_FINISHING = ("完工", "完成", "竣工", "建成", "交付", "进度", "时间", "日期")
+# Beside a late date, "still within the construction period" or "not yet at the completion date" says the
+# delay back: 因项目尚在建设工期内，未到完工日期.
+STILL_BUILDING = re.compile(
+    r"(因|由于)?(本|该)?(项目|工程)?(尚|仍|还)?(在|处于)(建设|施工)?(工期|建设期|施工期|合同工期)内?|未到(完工|竣工|验收)(日期|时间|环节)?"
+)
+# An earlier stage that came late is a cause of a later date: 开工推迟 beside a completion date.
+EARLIER_STAGE_LATE = re.compile(
+    r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达)[^，,。；;]{0,4}?(推迟|延迟|延期|较晚|滞后|延后)"
+    r"|(推迟|延迟|延期|延后)(开工|招标|采购|审批|批复|到货|下达)"
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
@@ -109,7 +161,9 @@ RESTATES = {
     "开放率": ("暂缓对外开放", "暂缓开放", "未开放"), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
 }
 # Beside a cost row, money left over or overspent is the gap itself.
-COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支")
+COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支",
+                 "调减", "调增", "追加", "压减")  # the budget moved: the money row itself, said back
+_STOCK_AND_COST = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES + COST_RESTATES), key=len, reverse=True)))
 # A sentence cut off before it names anything: ends on a connective or a preposition.
 TRUNCATED = re.compile(
     r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
@@ -152,7 +206,11 @@ ACTUAL_CLAIM = re.compile(
     rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 GAP_CLAIM = re.compile(
-    rf"(较|比)(年度|原)?(目标|计划|指标值|指标|预期|预算)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
+    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
+)
+# The same said the other way round: 高于控制指标32万元, 低于年度目标5个百分点.
+GAP_CLAIM_AFTER = re.compile(
+    rf"(高于|低于|超出|超过|多于|少于)(年度|原|年初)?(控制)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?了?(约)?({_NUMBER})\s*({_UNIT_RE})"
 )
 _DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
 # Money saved in one place and spent in another: the parts of a cost gap have opposite signs.
@@ -161,7 +219,13 @@ _MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高",
 # Savings set against extra costs: the parts of the gap have opposite signs.
 NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
 # The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
-DRIVES_ACTUAL = re.compile(rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?")
+DRIVES_ACTUAL = re.compile(
+    rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?"
+    # the move itself, said as the cause's consequence: 可补贴户数由120户增至168户
+    rf"|(由){_NUMBER}\s*(?:{_UNIT_RE})?[^，,。；;\d]{{0,6}}?(至|到|为)(约)?({_NUMBER})\s*({_UNIT_RE})?"
+    # the base the row is now counted on: 受益人数按实际在册1,842人核定
+    rf"|(按)[^，,。；;\d]{{0,12}}?()(约)?({_NUMBER})\s*({_UNIT_RE})(?=[^，,。；;\d]{{0,4}}?(核定|计算|确定|测算|核算))"
+)
 
 # --- the rest --------------------------------------------------------------------------
 
@@ -223,6 +287,10 @@ class TextSignals:
     drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
     nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
+    cause_strength: int = 0  # FACT, CONNECTIVE, WORD or NO_CAUSE: how the cause was read
+    named_items: int = 0  # sentences that each name one item of the gap and what happened to it
+    causal: bool = False  # a causal connective (因, 由于, 导致…) stands before the measures
+    parts_told: bool = False  # says which part is done and which is not, with a cause (qualitative rows)
 
 
 def garbled(text: str) -> bool:
@@ -281,7 +349,7 @@ _NAMED_LIST = re.compile(
 )
 
 
-def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
+def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) -> tuple[Figure, ...]:
     """Figures that can size a gap: counts, money, percentages, durations; never dates.
 
     A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
@@ -312,36 +380,98 @@ def quantities(norm: str, name: str = "", unit: str = "") -> tuple[Figure, ...]:
         if name and undated[m.start():m.end() + 2] in name:
             continue
         found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    if not derived:  # only the figures written, not counts read off lists of names
+        return tuple(found)
     for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+        if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
+            continue
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
-    for unit in {m.group(1) for m in re.finditer(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)", undated)}:
+    for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
+
+
+_ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")
 
 
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
-    text = VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text))
+    text = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", text))  # the gap said back is no cause
+    if late:
+        text = STILL_BUILDING.sub("，", text)
+    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
-    for phrase in STOCK_PHRASES + restatements(name) + (COST_RESTATES if cost else ()):
+    text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
+    for phrase in restatements(name):
         text = text.replace(phrase, "，")
     return text
 
 
+
 _SENTENCES = re.compile(r"[。；;！!？?\n]")
+_DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千]")
 
 
+def _task_report(clause: str) -> bool:
+    """Work done and counted, with nothing that went wrong in it: 立案查处12起 is a report, 交工检测的48个
+    检测段中有1段压实度不足 a finding."""
+    m = TASK_REPORT.search(clause)
+    if not m or CAUSAL.search(clause):
+        return False
+    rest = clause[:m.start(3)] + clause[m.end(3):]
+    return not (EVENT_WORDS.search(rest) or _OBSTACLE_WORDS.search(rest))
+
+
+_OBSTACLE_WORDS = re.compile(r"无法|难以|不能|未能|不足|不够|不到位|不达标|不合规")
+
+
+@lru_cache(maxsize=512)
+def _without_measures(norm: str) -> str:
+    """The text before its measures: the heading and each sentence's measure clauses struck."""
+    return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
+
+
+@lru_cache(maxsize=2048)
 def _before_measures(sentence: str) -> str:
-    """The clauses of a sentence before its measures begin: "今后将加大路检力度，督促车主及时维修"
-    is all measure, though its second clause has no measure word of its own."""
+    """The clauses of a sentence that may carry a cause: those before its measures begin ("今后将加大路检力度，
+    督促车主及时维修" is all measure, though its second clause has no measure word of its own), without
+    procedures, praise and reports. A report runs on through the clauses after it that find nothing
+    (报送项目11个，信贷需求18.97亿元; 共投入14380万元，其中中央资金1836万元…)."""
     kept = []
+    reporting = False
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
             break
-        if not MEASURE_CLAUSE.search(clause):
-            kept.append(clause)
+        if MEASURE_CLAUSE.search(clause) or PROCEDURE.search(clause):
+            continue
+        finding = _finding(clause)
+        if (PRAISE.search(clause) or PROJECT_PROFILE.search(clause)) and not finding:
+            continue
+        if _task_report(clause) or (reporting and not finding):
+            reporting = True
+            continue
+        reporting = False
+        kept.append(clause)
     return "，".join(kept)
+
+
+def _finding(clause: str) -> bool:
+    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle."""
+    return bool(CAUSAL.search(clause) or STATE.search(clause) or _OBSTACLE_WORDS.search(clause)
+                or OBSTACLE.search(clause) or EVENT_WORDS.search(clause))
+
+
+# Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
+_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
+                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知"
+                   r"|暂停|终止|停止|关闭|拆除|征收")
+
+
+# The project described rather than what happened to it: 该项目总投资额为3.8亿元, 建成后为…海滨公园一座.
+PROJECT_PROFILE = re.compile(
+    r"^\s*(该|本)?(项目|工程)(的)?(总投资|投资总额|总投资额|总规模|建设规模|建设内容|占地|位于|主要建设|建设地点)|^\s*建成后"
+)
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
@@ -352,45 +482,64 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     """Some clause states a fact specific to this project (explanation_facts.fact_clause).
 
     Sentences about something else (last year, other results) are skipped, and so are the
-    row's own figures said back: "实际完成…", "较目标少…"."""
-    for sentence in _SENTENCES.split(norm):
-        if OTHER_TOPIC.search(sentence):
+    row's own figures said back: "实际完成…", "较目标少…". The text is read in one pass, so the
+    heading of the measures ends the candidates for every sentence after it."""
+    kept = "。".join(sentence for sentence in _SENTENCES.split(norm) if not OTHER_TOPIC.search(sentence))
+    kept = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", kept)))
+    schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
+    for clause in _CLAUSES.split(_not_causes(kept, name, late, cost)):
+        if not clause:
             continue
-        sentence = GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", sentence))
-        for clause in _CLAUSES.split(_not_causes(sentence, name, late, cost)):
-            dated = bool(DATE.search(clause)) and not (late and any(w in clause for w in DELAY_WORDS + _DONE))
-            values = [f.value for f in quantities(clause)]
-            if fact_clause(clause, name, values, known, dated):
-                return True
+        dated = bool(DATE.search(clause)) and not REPORT_DATE.search(clause) and not any(w in clause for w in schedule)
+        values = [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
+        if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause)),
+                       eventful=lambda c=clause: _finding(c) or bool(CHANGE.search(c) or _VERB.search(c))):
+            return True
     return False
 
 
-_DONE = ("完成", "完工", "上线", "竣工", "建成", "到货", "交付")
+_DONE = ("完成", "完工", "上线", "竣工", "建成", "交付")
+# Beside a late date, the project's own start and end said back (于1月1日开工，于12月31日全面结束) are its schedule.
+_SCHEDULE = ("开工", "开始", "启动", "结束", "到货")
+# 截至12月8日…: the day figures were taken, not an event.
+REPORT_DATE = re.compile(r"(截至|截止|截止到|截至到|到)\s*\d{4}\s*年|(截至|截止)\s*\d{1,2}\s*月")
+
+
+# How firmly a cause was read (TextSignals.cause_strength): a stated fact particular to the row,
+# a causal connective or a state, or no more than one matched word.
+FACT, CONNECTIVE, WORD, NO_CAUSE = 3, 2, 1, 0
 
 
 def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = False,
-                known: tuple[Decimal, ...] = ()) -> bool:
+                known: tuple[Decimal, ...] = ()) -> int:
     """Does the text name what happened, beyond stock phrases, measures and the gap itself?
 
+    Returns how firmly (FACT, CONNECTIVE, WORD; NO_CAUSE = 0 when it does not).
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
     # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
     # unless they give a cause ("因3家企业退出，较上年减少2家").
     norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence)
                     and not (OTHER_TOPIC.search(sentence) and not CAUSAL.search(sentence)))
     if _states_a_fact(norm, name, late, cost, known):
-        return True
+        return FACT
     text = _not_causes(norm, name, late, cost)
     if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
-        return True
+        return CONNECTIVE
+    if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
+        return CONNECTIVE
+    if late and EARLIER_STAGE_LATE.search(text) and not any(m.group(0)[:2] in name for m in EARLIER_STAGE_LATE.finditer(text)):
+        return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
-        return True
-    if any(word in text for word in EVENTS if word not in name):  # 超标 beside 超标率 is the row itself
-        return True
-    if not late and any(word in text for word in DELAY_WORDS):
-        return True
-    return _driver_moved(text, name, cost)
+        return CONNECTIVE
+    events = [word for word in EVENTS if word in text and word not in name]  # 超标 beside 超标率 is the row
+    if len(events) > 1:
+        return CONNECTIVE
+    if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
+        return WORD
+    return NO_CAUSE
 
 
+@lru_cache(maxsize=1024)
 def restatements(name: str) -> tuple[str, ...]:
     return tuple(word for measure, words in RESTATES.items() if name.endswith(measure) for word in words)
 
@@ -432,11 +581,16 @@ def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, 
     """The text says the row itself moved this way (a driver moving, or a piece about figures
     other than the row's own, is not a claim about the row)."""
     words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
-    return any(
-        _about_the_row(piece[:piece.index(w)], name, cost) for piece in _pieces(norm)
-        if not _is_driver(piece, name, cost) and not (known and own_figure([f.value for f in quantities(piece)], known))
-        for w in words if w in piece
-    )
+    norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
+    for piece in _pieces(norm):
+        present = [w for w in words if w in piece]  # the cheap test first: most pieces hold no direction word
+        if not present or _is_driver(piece, name, cost):
+            continue
+        if known and own_figure([f.value for f in quantities(piece)], known):
+            continue
+        if any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present):
+            return True
+    return False
 
 
 
@@ -470,6 +624,64 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     return not (head and cause_found(head, name, late, cost, known))
 
 
+def _parts_of(found: tuple[Figure, ...], wholes: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+    """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
+    actual 4200): parts of the row's measurement, not facts about why it moved."""
+    groups: dict[str, list[Decimal]] = {}
+    for f in found:
+        if f.value > 0 and f.unit not in ("%", "pp", "倍"):
+            groups.setdefault(f.unit, []).append(f.value)
+    out: list[Decimal] = []
+    for values in groups.values():
+        for size in range(2, min(len(values), 4) + 1):
+            for chosen in combinations(values[:10], size):
+                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in wholes):
+                    out += chosen
+    return tuple(out)
+
+
+def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+    """Counts whose ratio is the row's own share (1,092 of 1,200 calls beside a 91% rate): said back as
+    numerator and denominator, they are the row's measurement, not a fact about why it moved."""
+    counts = [f.value for f in found if f.unit in COUNTERS and f.value > 0]
+    shares = [k for k in known if 0 < k <= 100]
+    out: list[Decimal] = []
+    for x in counts:
+        for y in counts:
+            if x < y and any(abs(x / y * 100 - k) <= Decimal("0.5") for k in shares):
+                out += [x, y]
+    return tuple(out)
+
+
+# An item named by its place or name: 城西农贸市场, 龙湾区永中街道快检室, 石门中学, 东门大桥 (not 部分市场, 各校).
+_ITEM = re.compile(
+    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])[\u4e00-\u9fff]{2,10}?"
+    r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区)"
+)
+
+
+def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> int:
+    """How many sentences each begin by naming one item (a place, a facility, a body) and say what
+    happened to it; distinct names only."""
+    names = set()
+    for sentence in _SENTENCES.split(norm):
+        m = _ITEM.search(sentence.strip())
+        if m and cause_found(sentence[m.end():], name, late, cost, known):
+            names.add(m.group(0).strip())
+    return len(names)
+
+
+# 已于5月印发并在5地推行 … 文成、泰顺两县…推行顺延: a part done and a part not done.
+_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展)")
+_UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推迟|延至|正在|待)")
+
+
+def _parts_told(norm: str, strength: int) -> bool:
+    """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
+    why = bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
+    return strength >= CONNECTIVE and why and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
+
+
 def _claims_met(norm: str) -> bool:
     return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
 
@@ -479,34 +691,54 @@ def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
     tail = re.search(r"[\u4e00-\u9fff]{2}(率|度)$|占比$|比例$", name)
     if not tail:
         return ()
-    said = re.compile(rf"{re.escape(tail.group(0))}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
-    return tuple(f for m in said.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+    if tail.group(0) not in norm:
+        return ()
+    return tuple(f for m in _share_said(tail.group(0)).finditer(norm)
+                 if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+
+
+@lru_cache(maxsize=256)
+def _share_said(measure: str) -> re.Pattern:
+    # 不合格率2.8% beside 合格率 is the complement, not a claim about the row's share
+    return re.compile(rf"(?<![不未非]){re.escape(measure)}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
 
 
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
-              known: tuple[Decimal, ...] = (), unit: str = "") -> TextSignals:
+              known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
     """The signals of one explanation.
 
     name is the indicator's, late whether its row is a missed date, cost whether it is a cost row:
     they tell a restatement of the gap (延期 beside a late date, 结余 beside a cost under-run) from a cause.
+    wholes are the row's target and actual: figures that add up to one of them are its parts, not facts.
     known holds the row's own figures (target, actual, gap), which restate the gap when said back.
     injection says whether the text carries instructions; the judge strips them first
     (explanation_facts.strip_injection) and reads the rest."""
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
     norm = _MORE_THAN.sub(r"约\1", norm)
     found = quantities(norm, name, unit)
+    known = known + _parts_of(found, wholes)
+    if unit in ("%", "％"):
+        known = known + _share_pairs(found, known)
     per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
     actual += _measure_claims(norm, name)
     gaps = tuple(
         ("down" if m.group(5) in _DOWN_WORDS else "up", f)
         for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
+    ) + tuple(
+        ("down" if m.group(1) in ("低于", "少于") else "up", f)
+        for m in GAP_CLAIM_AFTER.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
     )
+    strength = cause_found(norm, name, late, cost, known)
     return TextSignals(
         stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
                or bool(GENERIC_FACTORS.search(norm))
                or bool(VAGUE_AUTHORITY.search(norm))),
-        cause=cause_found(norm, name, late, cost, known),
+        cause=strength > NO_CAUSE,
+        cause_strength=strength,
+        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength else 0,
+        parts_told=_parts_told(_without_measures(norm), strength),
+        causal=bool(CAUSAL.search(_without_measures(norm))),
         figures=tuple(f.text() for f in found),
         singular=bool(_SINGULAR.search(norm)),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
@@ -523,7 +755,8 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         per_unit=per_unit,
         gap_claims=gaps,
         nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
-        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) if (f := _figure(m.group(4), m.group(5) or unit))),
+        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
+                            if (f := _figure(m.group(i), m.group(i + 1) or unit))),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
     )

@@ -12,12 +12,13 @@ from ...checks.wording import bigrams, clip
 from ...config import Thresholds
 from ...form.values import squash
 from ..case import JudgeCase, Verdict
+from .confidence import Reading, confidence
 from .facts import strip_injection
 from .gap import (
     Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
-    resolve_implied, size_covered, split_conflict,
+    resolve_implied, size_covered, sized_by_arithmetic, split_conflict, without_breakdown,
 )
-from .signals import TextSignals, read_text
+from .signals import CROSS_REF, TextSignals, read_text
 
 # --- reading the text (the signals live in explanation_signals) -------------------------
 
@@ -35,8 +36,10 @@ def irrelevant(case: JudgeCase, signals: TextSignals, text: str | None = None) -
 
 # --- deciding ------------------------------------------------------------------------
 
-def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds, text: str | None = None) -> str | None:
-    """How the text (the explanation, or what is left of it once injected text is struck) contradicts the figures."""
+def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds,
+                  text: str | None = None) -> tuple[str, str] | None:
+    """How the text (the explanation, or what is left of it once injected text is struck) contradicts the
+    figures, and on what the reading rests: arithmetic, a claim that the target was met, or a direction word."""
     text = case.explanation if text is None else text
     row = gap.row
     if row.row.cost and gap.count is not None and gap.cost is not None:
@@ -47,35 +50,65 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
         if diverges and (signals.follows_count or ("项目数" in text and signals.stock)):
             said = {"down": "减少", "up": "增加", "same": "未变"}
             return (f"称金额随项目数相应调整，但项目数{said[count]}而成本{said[cost]}，"
-                    "单位成本发生变化，与数据矛盾")
+                    "单位成本发生变化，与数据矛盾"), "arithmetic"
     if signals.claims_met and missed(row):
-        return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾"
-    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals)
+        return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾", "met"
+    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals, gap.bases)
     if figures:
-        return figures
+        return figures, "arithmetic"
     if signals.nets:  # savings set against extra costs: words of both directions are expected
         return None
     if row.moved == "up" and signals.claims_down and not signals.claims_up:
-        return "称有所减少，但实际完成值高于指标值，与数据矛盾"
+        return "称有所减少，但实际完成值高于指标值，与数据矛盾", "word"
     if row.moved == "down" and signals.claims_up and not signals.claims_down:
-        return "称有所增加，但实际完成值低于指标值，与数据矛盾"
+        return "称有所增加，但实际完成值低于指标值，与数据矛盾", "word"
     return None
 
 
+def referenced_row(case: JudgeCase, text: str) -> int | None:
+    """The other row a cross-reference points at (见完成除险加固水库数量指标说明): the row whose name shares
+    most with the reference, when it shares at least two character pairs."""
+    m = CROSS_REF.search(squash(text))
+    if not m:
+        return None
+    wanted = bigrams(m.group(0))
+    scored = [(len(wanted & bigrams(squash(row.name))), row.index) for row in case.review.card.indicators
+              if row.index != case.index]
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] >= 2 else None
+
+
+def sized_elsewhere(case: JudgeCase, gap: Gap, text: str, t: Thresholds) -> bool:
+    """A cross-reference to a row whose own explanation covers a gap of the same size (溢洪道 13 → 11处
+    beside 水库 13 → 11宗, 见该指标说明): that explanation sizes this gap too (labelling guide)."""
+    other = referenced_row(case, text)
+    if other is None or gap.row.a is None or gap.row.b is None:
+        return False
+    there = JudgeCase(case.review, other)
+    if there.blank or CROSS_REF.search(squash(there.explanation)):  # one step only: no chains, no loops
+        return False
+    theirs = gap_of(there).row
+    if theirs.a is None or theirs.b is None or abs(theirs.a - theirs.b) != abs(gap.row.a - gap.row.b):
+        return False
+    return judge_rules(there, t).verdict == "covers"
+
+
 def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
-    """The offline verdict for one case."""
+    """The offline verdict for one case, with how firm its reading is (confidence.py)."""
     t = thresholds or Thresholds()
     gap = gap_of(case)
     if case.blank:
         tags = ("no_cause", "no_quantity", "no_measure")
-        return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None)
+        reading = Reading("does_not_cover", tags, None)
+        return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None, reading=reading)
     text, injected = strip_injection(case.explanation)  # injected text is struck; the rest is judged
     if not text.strip("。，,.;；!！?？ "):
         tags = ("injection", "no_cause", "no_quantity", "no_measure")
-        return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None)
+        reading = Reading("does_not_cover", tags, None, injected=True)
+        return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
     signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
-                        gap.row.unit)
-    signals = resolve_implied(gap.row, signals)
+                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
+    signals = without_breakdown(gap.row, resolve_implied(gap.row, signals))
     reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
     tags: list[str] = []
     if injected or signals.injection:
@@ -84,7 +117,8 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags.append("unreadable")
     if irrelevant(case, signals, text):
         tags.append("irrelevant")
-    conflict = contradiction(case, gap, signals, t, text)
+    found = contradiction(case, gap, signals, t, text)
+    conflict, kind = found if found else (None, None)
     if conflict:
         tags.append("contradicts_data")
     if signals.stock or reused:
@@ -92,7 +126,9 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     if not signals.cause:
         tags.append("no_cause")
     short = None if conflict else part_of_gap(gap.row, signals) or late_part(case, signals)
-    if short or not (size_covered(gap, signals) or dated_delay(case, signals)):
+    sized = not short and (size_covered(gap, signals) or dated_delay(case, signals)
+                           or (signals.cause and sized_elsewhere(case, gap, text, t)))
+    if not sized:
         tags.append("no_quantity")
     if not signals.measure:
         tags.append("no_measure")
@@ -107,7 +143,9 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
              "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
     notes = {tag: note for tag, note in notes.items() if note}
     reason = conflict or _reason(verdict, tags, reused, notes)
-    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes)
+    reading = Reading(verdict, tuple(tags), signals, kind, sized=verdict == "covers" and sized_by_arithmetic(case, gap, signals),
+                      short=bool(short), length=len(text), injected=injected)
+    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes, reading)
 
 
 def _reason(verdict: str, tags: list[str], reused: bool, notes: dict[str, str]) -> str:
@@ -169,6 +207,8 @@ _PROBLEM = {
 
 
 def _verdict(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], reason: str,
-             conflict: str | None, notes: dict[str, str] | None = None) -> Verdict:
+             conflict: str | None, notes: dict[str, str] | None = None, reading: Reading | None = None) -> Verdict:
     comment = rules_comment(case, gap, verdict, tags, conflict, notes)
-    return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules")
+    firmness = confidence(reading) if reading is not None else 0.5
+    return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules",
+                   confidence=firmness)

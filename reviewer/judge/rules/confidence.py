@@ -1,0 +1,84 @@
+"""How firm the offline judge's reading is (the `confidence` of docs/findings.md), 0 to 1.
+
+The rules judge reads text with patterns, so its firmness is the kind of evidence a verdict rests
+on, not a probability it computed: a cause found and sized by arithmetic is firm; a verdict that
+rests on one matched word, on a direction word, or on finding nothing in a long text is not.
+The levels were set by the accuracy of each kind of reading on 76 dev cases written blind from
+published texts, measured before the rules were tuned on them (a cause read as a fact and sized
+by arithmetic was right 15 times in 16; figures short of the gap 1 in 6; covers on a figure in the
+right unit only 1 in 4). `review eval` prints accuracy per band; verdicts below `[judge]
+confidence_floor` are marked for a person to look at first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .signals import CONNECTIVE, FACT, TextSignals
+
+BLANK = 0.95  # nothing written: nothing to misread
+INJECTED = 0.5  # text was struck as an instruction: a person should see what remains
+GARBLED, CUT_OFF = 0.85, 0.6
+# A contradiction found by arithmetic (figures the row refutes, a cost/count divergence), a claim
+# that the target was met, or only a direction word that the data contradict.
+CONFLICT = {"arithmetic": 0.9, "met": 0.8, "word": 0.55}
+# No cause: a stock phrase recognised; a short text with nothing in it; a long one where a cause
+# may have been missed; text about something else.
+STOCK_ONLY, SHORT_EMPTY, LONG_EMPTY, OTHER_TOPIC, UNRELATED = 0.8, 0.7, 0.55, 0.75, 0.6
+SHORT_TEXT = 40  # characters
+# partial: figures that fall short of the gap by arithmetic; else by how the cause was read.
+SHORTFALL = 0.55
+MECHANISM = {FACT: 0.7, CONNECTIVE: 0.65}
+ONE_WORD = 0.45
+STOCK_PENALTY = 0.1  # a stock phrase beside the cause: the reading leans on what is left
+# covers: sized by arithmetic, or by a figure in the right unit only.
+SIZED = {FACT: 0.92, CONNECTIVE: 0.75}
+SIZED_ONE_WORD = 0.6
+LOOSE = {FACT: 0.6, CONNECTIVE: 0.55}
+LOOSE_ONE_WORD = 0.5
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a rules verdict rests on."""
+
+    verdict: str
+    tags: tuple[str, ...]
+    signals: TextSignals | None  # None for a blank or wholly injected explanation
+    conflict: str | None = None  # arithmetic, met or word
+    sized: bool = False  # the cause's figures make the gap by arithmetic
+    short: bool = False  # the figures fall short of the gap by arithmetic
+    length: int = 0  # characters judged
+    injected: bool = False
+
+
+def confidence(reading: Reading) -> float:
+    value = _firmness(reading)
+    if reading.injected or "injection" in reading.tags:
+        value = min(value, INJECTED)
+    return round(value, 2)
+
+
+def _firmness(r: Reading) -> float:
+    s = r.signals
+    if s is None:
+        return BLANK
+    if "unreadable" in r.tags:
+        return GARBLED if s.garbled else CUT_OFF
+    if r.conflict:
+        return CONFLICT[r.conflict]
+    if r.verdict == "does_not_cover":
+        if "irrelevant" in r.tags:
+            return OTHER_TOPIC if s.other_topic else UNRELATED
+        if s.stock:
+            return STOCK_ONLY
+        return SHORT_EMPTY if r.length <= SHORT_TEXT else LONG_EMPTY
+    strength = s.cause_strength
+    if r.verdict == "partial":
+        if r.short:
+            return SHORTFALL
+        value = MECHANISM.get(strength, ONE_WORD)
+        return value - STOCK_PENALTY if s.stock else value
+    if r.sized:
+        return SIZED.get(strength, SIZED_ONE_WORD)
+    return LOOSE.get(strength, LOOSE_ONE_WORD)
