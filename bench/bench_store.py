@@ -1,9 +1,9 @@
 """Benchmark of the sign-off store: prints figures, asserts nothing.
 
-1. Storing 1,000 reviewed forms (review time excluded), one transaction each.
+1. Storing 1,000 reviewed forms with their points (review time excluded), one transaction each.
 2. Keystroke to next screen with 50,000 critiques in the database: record the
-   decision, find the next pending critique, build and render the screen, as
-   the session does (target: under 50 ms).
+   decision on a point, find the next pending point, build and render the screen,
+   as the session does (target: under 50 ms).
 
     /tmp/venv/bin/python bench/bench_store.py [--forms 1000] [--critiques 50000]
 """
@@ -24,8 +24,11 @@ from rich.console import Console
 from reviewer.config import Config
 from reviewer.engine import review_form
 from reviewer.form import form_from_data
-from reviewer.cli.session import build_screen
-from reviewer.store import Filters, Store
+from reviewer.cli.screen import build_screen
+from reviewer.signoff.intake import save
+from reviewer.signoff.service import Signoff
+from reviewer.signoff.session import Queue
+from reviewer.store import Filters, PointFilters, Store
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "zgc-2021.json"
 
@@ -43,7 +46,7 @@ def reviews(seed: dict, start: int, count: int, config: Config):
 
 
 def count_critiques(store: Store) -> int:
-    return sum(form.total for form in store.current_forms())
+    return len(store.critiques(Filters(), None))
 
 
 def ms(seconds: float) -> str:
@@ -63,7 +66,7 @@ def main() -> None:
         prepared = list(reviews(seed, 0, args.forms, config))
         started = time.perf_counter()
         for review in prepared:
-            store.save_review(review)
+            save(store, review)
         elapsed = time.perf_counter() - started
         stored = count_critiques(store)
         print(f"store {args.forms} reviewed forms ({stored} critiques): {elapsed:.2f} s, "
@@ -71,32 +74,34 @@ def main() -> None:
 
         started = time.perf_counter()
         for review in prepared[:200]:
-            store.save_review(review)
+            save(store, review)
         print(f"re-store 200 unchanged forms (idempotent path): {ms((time.perf_counter() - started) / 200)} per form")
 
         index = args.forms
         while stored < args.critiques:
             for review in reviews(seed, index, 200, config):
-                store.save_review(review)
+                save(store, review)
             index += 200
             stored = count_critiques(store)
         # Half the queue already decided, so the next pending one sits mid-table.
-        ids = [critique.id for critique in store.critiques(Filters(), None)]
-        store.bulk(ids[: len(ids) // 2], "accept", "bench")
+        signoff = Signoff(store)
+        ids = [point.id for point in store.points()]
+        store.bulk_points(ids[: len(ids) // 2], "accept", "bench")
         size = Path(store.path).stat().st_size / 1e6
-        print(f"database: {index} forms, {stored} critiques, {len(ids) // 2} decided, {size:.0f} MB")
+        print(f"database: {index} forms, {stored} critiques, {len(ids)} points, {len(ids) // 2} decided, "
+              f"{size:.0f} MB")
 
         console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system="truecolor")
-        forms: dict = {}
-        for filters, label in ((Filters(), "all pending"), (Filters(codes=("ROUNDING",)), "--code ROUNDING")):
+        for filters, label in ((PointFilters(), "all pending"), (PointFilters(codes=("ROUNDING",)), "--code ROUNDING")):
+            queue = Queue(signoff, filters, "bench")
             total, commit, query, render = [], [], [], []
             for _ in range(args.keystrokes):
                 t0 = time.perf_counter()
-                critique = store.next_pending(filters)
-                store.decide(critique.id, "accept", "bench", expect="pending")
+                point = queue.current()
+                queue.decide(point, "accept")
                 t1 = time.perf_counter()
-                nxt = store.next_pending(filters)
-                screen = build_screen(store, nxt, store.progress(filters, nxt.form_id), "bench", "上一条：已采纳", forms)
+                nxt = queue.current()
+                screen = build_screen(signoff, nxt, queue.progress(nxt), "bench", "上一条：已采纳", console)
                 t2 = time.perf_counter()
                 console.print(screen)
                 console.file.seek(0)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..engine import Engine
 from ..form import FormError
 from ..review import Review
+from ..signoff.intake import save
 from ..store import JudgeCache, Store
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
@@ -84,6 +85,12 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
             for outcome in engine.run(with_progress(files, show_progress)):
                 if isinstance(outcome, FormError):
                     failed += 1
+                    if not no_store and (store is not None or Path(db_path).exists()):
+                        # Kept so the batch summary lists it apart until it is read; into a database that
+                        # exists already: a refused file alone creates none.
+                        store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
+                        store.record_refusal(outcome.file, outcome.message if not outcome.path
+                                             else f"{outcome.path}: {outcome.message}")
                     if as_json:
                         click.echo(json_line({"file": outcome.file, "error": str(outcome)}))
                     elif single:
@@ -94,7 +101,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                     continue
                 if not no_store:
                     store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
-                    saved = store.save_review(outcome)
+                    saved = save(store, outcome)
                     if saved.carried and not as_json:
                         click.echo(f"{outcome.file}：表单已修改，作为新版本保存，沿用上一版本 {saved.carried} 条决定",
                                    err=True)

@@ -11,7 +11,8 @@ from ..engine import tune_for_batch
 from .check import check
 from .evaluation import eval_command
 from .imports import import_command
-from .signoff import accept, reject, reopen, report, session, status, undo
+from .documents import report, rules, summary
+from .signoff import accept, reject, reopen, score, session, status, undo
 
 
 @click.group(cls=DefaultGroup, default="check", default_if_no_args=False)
@@ -24,7 +25,8 @@ def cli() -> None:
     """
 
 
-for command in (check, session, accept, reject, reopen, undo, status, report, import_command, eval_command):
+for command in (check, session, accept, reject, reopen, undo, status, score, report, summary, rules, import_command,
+                eval_command):
     cli.add_command(command)
 
 

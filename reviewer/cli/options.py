@@ -43,17 +43,41 @@ def reviewer_option(func: Callable) -> Callable:
                         help="Name recorded with each decision.")(func)
 
 
+def document_reviewer_option(func: Callable) -> Callable:
+    return click.option("--reviewer", default=None,
+                        help="复核人 printed in the documents (default: [signoff] reviewer of --config, else "
+                             "$REVIEWER; never the login name).")(func)
+
+
+FILTER_NAMES = ("forms", "units", "departments", "years", "codes", "severities", "verdicts", "source", "first")
+
+
 def filter_options(func: Callable) -> Callable:
+    """The point filters, gathered into `filters` (a dict of FILTER_NAMES)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["filters"] = {name: kwargs.pop(name) for name in FILTER_NAMES}
+        return func(*args, **kwargs)
+
     for option in reversed([
         click.option("--form", "forms", multiple=True,
                      help="Form id prefix, part of its file path, or part of the project name."),
-        click.option("--code", "codes", multiple=True, help="Finding code, e.g. ROUNDING (repeatable)."),
+        click.option("--unit", "units", multiple=True, help="Part of the 实施单位 (repeatable)."),
+        click.option("--department", "departments", multiple=True, help="Part of the 主管部门 (repeatable)."),
+        click.option("--year", "years", multiple=True, type=int, help="Budget year of the form (repeatable)."),
+        click.option("--code", "codes", multiple=True,
+                     help="Points with a finding of this code, e.g. ROUNDING (repeatable)."),
         click.option("--severity", "severities", multiple=True, type=click.Choice(["error", "warning", "info"]),
-                     help="Only findings of this severity (repeatable)."),
-        click.option("--source", type=click.Choice(["rules", "judge"]), help="Only rule checks or only judge verdicts."),
+                     help="Points of this severity (their most serious finding's; repeatable)."),
+        click.option("--verdict", "verdicts", multiple=True, type=click.Choice(["covers", "partial", "does_not_cover"]),
+                     help="Points the judge gave this verdict (repeatable)."),
+        click.option("--source", type=click.Choice(["rules", "judge"]),
+                     help="Points with a rule finding, or with a judge's verdict."),
+        click.option("--first", is_flag=True, default=None, help="Only points marked 待重点审核 (look at first)."),
     ]):
-        func = option(func)
-    return func
+        wrapper = option(wrapper)
+    return wrapper
 
 
 JUDGE_OPTION_NAMES = ("judge_backend", "base_url", "model", "profile", "concurrency", "timeout", "prompt", "samples",
@@ -114,5 +138,5 @@ def judge_settings(opts: dict[str, Any], config: Config, db_path: str | None = N
     return settings
 
 
-__all__ = ["config_option", "db_option", "reviewer_option", "filter_options", "judge_options", "judge_settings",
-           "default_reviewer", "load_config"]
+__all__ = ["config_option", "db_option", "reviewer_option", "document_reviewer_option", "filter_options",
+           "judge_options", "judge_settings", "default_reviewer", "load_config", "FILTER_NAMES"]

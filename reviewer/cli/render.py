@@ -19,6 +19,7 @@ from ..checks.wording import clip
 from ..form.values import format_decimal, plain_decimal
 from ..judge.settings import JudgeSettings
 from ..review import Review
+from .wrap import fitted_table, wrap_rich
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -88,11 +89,12 @@ def _delta(claimed: Decimal | None, recomputed: Decimal | None) -> Text:
     return Text(f"{sign}{format_decimal(delta)}", style="red" if abs(delta) >= Decimal("0.01") else "")
 
 
-def header(review: Review) -> Group:
+def header(review: Review, width: int = 100) -> Group:
     form, card, funds = review.form, review.card, review.card.funds
     money = form.funds.unit
     title = Text.assemble((form.name, "bold"), f"（{form.year}年度）")
-    who = Text(f"{form.department or '（主管部门未填写）'} · {form.unit or '（实施单位未填写）'}    {review.file}", style="dim")
+    who = Text(f"{form.department or '（主管部门未填写）'} · {form.unit or '（实施单位未填写）'}", style="dim")
+    where = Text(review.file, style="dim")
     claimed = card.claimed_total
     diff = Decimal(0) if claimed is None else claimed - card.recomputed_total
     total = Text.assemble(
@@ -108,7 +110,8 @@ def header(review: Review) -> Group:
         f"执行率 {'—' if printed_rate is None else format_decimal(printed_rate.percent) + '%'}（复核 {rate}），"
         f"得分 {_claimed(form.funds.score)}/{format_decimal(form.funds.weight)}（复核 {_score(funds.recomputed)}）"
     )
-    parts = [title, who, total, execution]
+    parts = [wrap_rich(part, width) for part in (title, who)] + [where]
+    parts += [wrap_rich(part, width) for part in (total, execution)]
     mark = form.extensions.get("x-import")
     if isinstance(mark, dict):
         converted = f"（由 {mark['converted_from']} 转换）" if mark.get("converted_from") else ""
@@ -122,40 +125,25 @@ def header(review: Review) -> Group:
 
 
 def scorecard_table(review: Review, width: int = 100) -> Table:
-    # Numbers never wrap; the three text columns share what is left of the
-    # line, so long Chinese names are clipped rather than pushing numbers off.
-    text_room = max(30, width - 48)
-    value_width = max(10, min(32, text_room // 4))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
-    # On a narrow terminal names and values wrap: clipped names all look alike and
-    # a clipped "4978.…" hides the very figure being checked.
-    narrow = width < 110
-    wrap = {"overflow": "fold", "no_wrap": False} if narrow else {"overflow": "ellipsis", "no_wrap": True}
-    table.add_column("指标", width=text_room - 2 * value_width, **wrap)
-    table.add_column("指标值", width=value_width, **wrap)
-    table.add_column("实际值", width=value_width, **wrap)
-    for label in ("分值", "自评", "复核", "Δ"):
-        table.add_column(label, justify="right", no_wrap=True)
-    table.add_column("方式", style="dim", no_wrap=True)
+    """The recomputed scorecard. Numbers never wrap; the three text columns share what is left of the line,
+    broken between characters (never inside a figure) on a narrow terminal, clipped on a wide one."""
     flagged = {i for f in review.findings for i in f.indicators if f.severity != "info"}
+    rows = []
+    narrow = width < 110
     for row in review.card.indicators:
-        style = "yellow" if row.index in flagged else None
-        table.add_row(
-            str(row.index + 1),
-            Text(clip(row.name, 40), style=style or ""),
-            clip(str(row.indicator.target), 20),
-            clip(str(row.indicator.actual), 20),
-            format_decimal(row.weight),
-            _claimed(row.claimed),
-            _score(row.recomputed),
-            _delta(row.claimed, row.recomputed),
-            DIRECTION_LABEL[row.direction],
-        )
-    return table
+        style = "yellow" if row.index in flagged else ""
+        name, target, actual = row.name, str(row.indicator.target), str(row.indicator.actual)
+        if not narrow:
+            name, target, actual = clip(name, 40), clip(target, 20), clip(actual, 20)
+        rows.append([str(row.index + 1), Text(name, style=style), target, actual, format_decimal(row.weight),
+                     _claimed(row.claimed), _score(row.recomputed), _delta(row.claimed, row.recomputed),
+                     Text(DIRECTION_LABEL[row.direction], style="dim")])
+    columns = [("#", "right"), ("指标", "text"), ("指标值", "text"), ("实际值", "text"), ("分值", "right"),
+               ("自评", "right"), ("复核", "right"), ("Δ", "right"), ("方式", "left")]
+    return fitted_table(width, columns, rows, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
 
 
-def findings_block(review: Review, comments: bool = True) -> Group:
+def findings_block(review: Review, comments: bool = True, width: int = 100) -> Group:
     parts: list[Any] = []
     for severity in ("error", "warning", "info"):
         group = [f for f in review.findings if f.severity == severity]
@@ -170,18 +158,20 @@ def findings_block(review: Review, comments: bool = True) -> Group:
             )
             if finding.verdict:
                 line.append(f" 评判：{finding.verdict}", style="bold")
-            parts.append(Padding(Group(line, Text(finding.message)), (0, 0, 0, 2)))
+            parts.append(Padding(Group(wrap_rich(line, width - 2), wrap_rich(finding.message, width - 2)),
+                                 (0, 0, 0, 2)))
             if comments and finding.comment:
-                parts.append(Padding(Text(f"建议意见：{finding.comment}", style="dim"), (0, 0, 0, 4)))
+                parts.append(Padding(wrap_rich(Text(f"建议意见：{finding.comment}", style="dim"), width - 4),
+                                     (0, 0, 0, 4)))
     if not parts:
         parts.append(Text("未发现问题。", style="green"))
     return Group(*parts)
 
 
 def print_review(console: Console, review: Review, comments: bool = True) -> None:
-    console.print(header(review))
+    console.print(header(review, console.width - 1))
     console.print(scorecard_table(review, console.width))
-    console.print(findings_block(review, comments=comments))
+    console.print(findings_block(review, comments=comments, width=console.width - 1))
     counts = review.counts()
     console.print(Text(f"错误 {counts['error']} · 警告 {counts['warning']} · 提示 {counts['info']}", style="bold"))
     console.print()

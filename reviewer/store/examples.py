@@ -13,24 +13,42 @@ from typing import Iterable
 from ..judge.examples import Example
 from .store import Store
 
+# Reviewers decide on points (store/points.py): each verdict among a point's evidence takes the point's
+# decision. Decisions an older database took on critiques count for forms whose points were never built.
 _DECIDED = """
-    SELECT c.form_id, c.indicators, c.verdict, c.status, f.name AS form_name, f.file, f.scorecard_json
+    SELECT c.form_id, c.indicators, c.verdict, p.status, f.name AS form_name, f.file, f.scorecard_json,
+           p.decided_at, c.rowid AS n
+    FROM points p
+    JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
+                    AND instr(p.findings, '"' || c.id || '"') > 0
+    JOIN forms f ON f.id = p.form_id
+    WHERE p.status IN ('accepted', 'edited', 'rejected') AND p.superseded_by IS NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM point_decisions d
+        WHERE d.rowid = (SELECT max(rowid) FROM point_decisions WHERE point_id = p.id)
+          AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%' OR d.note LIKE '沿用较新版本%'))
+"""
+_LEGACY = """
+    SELECT c.form_id, c.indicators, c.verdict, c.status, f.name AS form_name, f.file, f.scorecard_json,
+           c.decided_at, c.rowid AS n
     FROM critiques c JOIN forms f ON f.id = c.form_id
     WHERE c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
-      AND c.status IN ('accepted', 'edited', 'rejected') AND c.superseded_by IS NULL
+      AND c.status IN ('accepted', 'edited', 'rejected') AND c.superseded_by IS NULL {unbuilt}
       AND NOT EXISTS (
         SELECT 1 FROM decisions d
         WHERE d.rowid = (SELECT max(rowid) FROM decisions WHERE critique_id = c.id)
           AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%'))
-    ORDER BY c.decided_at DESC, c.rowid DESC
-    LIMIT ?
 """
 
 
 def decided_examples(store: Store, limit: int = 200) -> list[Example]:
     """Up to `limit` decided verdicts, most recent first, each with its row's name, figures and text."""
+    has_points = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'point_builds'").fetchone()
+    legacy = _LEGACY.format(unbuilt="AND c.form_id NOT IN (SELECT form_id FROM point_builds)" if has_points else "")
+    sql = (f"{_DECIDED} UNION ALL {legacy}" if has_points else legacy) + " ORDER BY decided_at DESC, n DESC LIMIT ?"
     out = []
-    for row in store.conn.execute(_DECIDED, [limit]).fetchall():
+    for row in store.conn.execute(sql, [limit]).fetchall():
         indicators = json.loads(row["indicators"])
         rows = json.loads(row["scorecard_json"]).get("indicators", [])
         if not indicators or indicators[0] >= len(rows):

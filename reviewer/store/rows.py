@@ -44,7 +44,7 @@ class _Columns:
 
 @dataclass
 class FormRecord:
-    """A stored version of a form, with the counts of its critiques when read for progress."""
+    """A stored version of a form, with the counts of its points when read for progress."""
 
     id: str
     lineage: str
@@ -195,4 +195,118 @@ class DecidedVerdict:
     form_id: str
 
 
-__all__ = ["FormRecord", "Critique", "Decision", "Run", "Progress", "DecidedVerdict", "from_row"]
+@dataclass
+class Point:
+    """One point a reviewer decides on: everything raised about one indicator, one cost/count pair or one
+    part of the form (预算执行, 总分, 指标体系, 表头), with one suggested comment and its evidence (findings)."""
+
+    id: str
+    form_id: str
+    key: str
+    form_seq: int
+    seq: int
+    indicators: tuple[int, ...]
+    kind: str  # count, money, rate, date, qualitative, pair, funds, total, scheme, header, form
+    title: str
+    severity: str
+    codes: str  # " CODE1 CODE2 ", for filtering
+    verdict: str | None
+    review_first: int
+    findings: tuple[str, ...]  # critique ids, the evidence
+    comment: str
+    parts: dict[str, Any]
+    signature: str
+    status: str = "pending"
+    final_comment: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+    note: str | None = None
+    previous_id: str | None = None
+    superseded_by: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    form_name: str | None = None  # when read with its form
+    form_file: str | None = None
+    form_unit: str | None = None
+
+    def __post_init__(self) -> None:
+        self.indicators = tuple(_loads(self.indicators, ()))
+        self.findings = tuple(_loads(self.findings, ()))
+        self.parts = _loads(self.parts, {})
+        self.review_first = int(self.review_first or 0)
+
+    @property
+    def code_list(self) -> list[str]:
+        return self.codes.split()
+
+    @property
+    def effective_comment(self) -> str:
+        """The comment as it stands: the reviewer's wording where edited, else the suggested one."""
+        return self.final_comment if self.status == "edited" and self.final_comment else self.comment
+
+    @property
+    def decided(self) -> bool:
+        return self.status != "pending"
+
+    def columns(self) -> dict[str, Any]:
+        """The points table's columns, JSON columns decoded."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)[:25]}
+        out["indicators"], out["findings"] = list(self.indicators), list(self.findings)
+        return out
+
+
+@dataclass
+class PointDecision(_Columns):
+    """One entry of the append-only audit trail of decisions on points."""
+
+    id: str
+    point_id: str
+    action: str
+    reviewer: str
+    at: str
+    status_before: str
+    status_after: str
+    old_comment: str | None = None
+    new_comment: str | None = None
+    batch: str | None = None
+    reverts: str | None = None
+    carried_from: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class ScoreChange(_Columns):
+    """A reviewer's 复核完成值 or 复核得分 set on one row of a form (append-only).
+
+    `row` is the indicator index, or -1 for 预算执行率. `after` None puts the rulebook's proposal
+    back in force (an undo of the first change). `before` is the override in force before (None: the
+    proposal), `shown_before` the value the reviewer saw."""
+
+    id: str
+    form_id: str
+    row: int
+    field: str  # "score" or "value"
+    before: str | None
+    shown_before: str | None
+    after: str | None
+    reason: str
+    clause: str | None
+    reviewer: str
+    at: str
+    reverts: str | None = None
+    carried_from: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Refusal(_Columns):
+    """A file `review` could not read, kept so the batch summary lists it until it is read."""
+
+    file: str
+    message: str
+    at: str
+    resolved_at: str | None = None
+
+
+__all__ = ["FormRecord", "Critique", "Decision", "Run", "Progress", "DecidedVerdict", "Point", "PointDecision",
+           "ScoreChange", "Refusal", "from_row"]

@@ -101,6 +101,74 @@ def forms_claimed_total_may_be_blank(db: Database) -> None:
     db["forms"].transform(not_null={"claimed_total": False})
 
 
+def _append_only(db: Database, table: str) -> None:
+    for event in ("UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER {table}_append_only_{event.lower()} BEFORE {event} ON {table}
+                       BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""")
+
+
+@migrations()
+def create_points(db: Database) -> None:
+    # One row per point (an indicator, a cost/count pair or a part of the form) of a form version.
+    # status is a cache of the latest point decision, written in the same transaction.
+    db.execute("""
+        CREATE TABLE points (
+            id TEXT PRIMARY KEY, form_id TEXT NOT NULL, key TEXT NOT NULL, form_seq INTEGER NOT NULL,
+            seq INTEGER NOT NULL, indicators TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
+            severity TEXT NOT NULL, codes TEXT NOT NULL, verdict TEXT, review_first INTEGER NOT NULL DEFAULT 0,
+            findings TEXT NOT NULL, comment TEXT NOT NULL, parts TEXT NOT NULL, signature TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending', final_comment TEXT, decided_by TEXT, decided_at TEXT,
+            note TEXT, previous_id TEXT, superseded_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX points_form ON points(form_id, seq)")
+    # The session asks "first pending point" on every keystroke: points to look at first (待重点审核),
+    # then the queue order. An index walk, never a sort of the candidates.
+    db.execute("""CREATE INDEX points_pending ON points(review_first DESC, form_seq, form_id, seq)
+                  WHERE status = 'pending' AND superseded_by IS NULL""")
+    db.execute("CREATE INDEX points_scope ON points(superseded_by, status, severity)")
+    # The finding codes under each point: --code filters look them up rather than scan every point.
+    db.execute("""CREATE TABLE point_codes (code TEXT NOT NULL, point_id TEXT NOT NULL,
+                  PRIMARY KEY (code, point_id)) WITHOUT ROWID""")
+    db.execute("CREATE INDEX point_codes_point ON point_codes(point_id)")
+    # Which forms have their points built (a form without findings has none), and by which builder.
+    db.execute("CREATE TABLE point_builds (form_id TEXT PRIMARY KEY, builder INTEGER NOT NULL, at TEXT NOT NULL)")
+
+
+@migrations()
+def create_point_decisions(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE point_decisions (
+            id TEXT PRIMARY KEY, point_id TEXT NOT NULL, action TEXT NOT NULL, reviewer TEXT NOT NULL,
+            at TEXT NOT NULL, status_before TEXT NOT NULL, status_after TEXT NOT NULL,
+            old_comment TEXT, new_comment TEXT, batch TEXT, reverts TEXT, carried_from TEXT, note TEXT)""")
+    db.execute("CREATE INDEX point_decisions_point ON point_decisions(point_id)")
+    db.execute("CREATE INDEX point_decisions_reviewer ON point_decisions(reviewer)")
+    db.execute("CREATE INDEX point_decisions_batch ON point_decisions(batch)")
+    db.execute("CREATE INDEX point_decisions_reverts ON point_decisions(reverts)")
+    _append_only(db, "point_decisions")
+
+
+@migrations()
+def create_score_changes(db: Database) -> None:
+    # The reviewer's 复核完成值 / 复核得分 per row (-1: 预算执行率); the latest change per
+    # (form, row, field) is in force.
+    db.execute("""
+        CREATE TABLE score_changes (
+            id TEXT PRIMARY KEY, form_id TEXT NOT NULL, row INTEGER NOT NULL, field TEXT NOT NULL,
+            before TEXT, shown_before TEXT, after TEXT, reason TEXT NOT NULL, clause TEXT, reviewer TEXT NOT NULL,
+            at TEXT NOT NULL, reverts TEXT, carried_from TEXT, note TEXT)""")
+    db.execute("CREATE INDEX score_changes_row ON score_changes(form_id, row, field)")
+    db.execute("CREATE INDEX score_changes_reviewer ON score_changes(reviewer)")
+    db.execute("CREATE INDEX score_changes_reverts ON score_changes(reverts)")
+    _append_only(db, "score_changes")
+
+
+@migrations()
+def create_refusals(db: Database) -> None:
+    # Files `review` could not read: the batch summary lists them apart until the file is read.
+    db.execute("""CREATE TABLE refusals (file TEXT PRIMARY KEY, message TEXT NOT NULL, at TEXT NOT NULL,
+                  resolved_at TEXT)""")
+
+
 def scorecard(review: Review) -> dict[str, Any]:
     card, funds = review.card, review.card.funds
     printed_rate = review.form.funds.execution_rate

@@ -1,10 +1,13 @@
-"""The sign-off store: forms, review runs, critiques and the decisions on them, in one SQLite file.
+"""The sign-off store: forms, review runs, critiques, and (points.py) the points a reviewer decides
+on with the decisions and score changes on them, in one SQLite file.
 
 A critique is a finding as stored: its id is the finding id (form hash +
 code + indicators), so reviewing the same form twice stores nothing twice.
-Decisions are an append-only audit trail (triggers refuse UPDATE and DELETE);
-the status kept on a critique is only a cache of its latest decision, written
-in the same transaction. Every write takes the database lock up front
+Reviewers decide on points, not on critiques: the critiques are a point's
+evidence. (Databases from before points kept a status on each critique and
+an append-only `decisions` table; both are read, never written, and
+signoff/intake.py carries those decisions onto the points once.) Every
+write takes the database lock up front
 (BEGIN IMMEDIATE) and WAL lets readers go on meanwhile, so several sessions
 and a running `review` can share one file. The tables are in schema.py, the
 records the store hands out in rows.py; which stored form a new one is the
@@ -15,58 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator
 
 from sqlite_utils import Database
 
-from ..errors import ReviewerError
 from ..form.values import format_decimal
 from ..review import Review
+from .base import PENDING, StoreError, form_selector, now, resolved
 from .db import connect
-from .rows import Critique, DecidedVerdict, Decision, FormRecord, Progress, Run, from_row
+from .points import PointTables
+from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
 from .schema import migrations, scorecard
-
-PENDING, ACCEPTED, REJECTED, EDITED = "pending", "accepted", "rejected", "edited"
-STATUS_LABEL = {PENDING: "待审", ACCEPTED: "已采纳", REJECTED: "已驳回", EDITED: "已修改"}
-ACTION_STATUS = {"accept": ACCEPTED, "reject": REJECTED, "edit": EDITED, "reopen": PENDING}
-STATUS_ACTION = {ACCEPTED: "accept", REJECTED: "reject", EDITED: "edit"}
-
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def ulid() -> str:
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(secrets.token_bytes(10), "big")
-    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
-
-
-def now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def local_time(at: str | None) -> str:
-    """A stored ISO timestamp as the reviewer's local time: 2026-11-26 17:51."""
-    if not at:
-        return ""
-    try:
-        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return at
-
-
-class StoreError(ReviewerError):
-    """A reviewer's mistake or a refused change: Chinese message, no traceback, nothing changed."""
-
-
-class Conflict(StoreError):
-    """Someone else changed the critique since it was shown."""
 
 
 @dataclass(frozen=True)
@@ -105,21 +71,6 @@ class Filters:
         return " AND ".join(clauses), params
 
 
-def form_selector(selectors: tuple[str, ...], alias: str = "f") -> tuple[str, list[Any]]:
-    """Forms named by id prefix, any part of the file path (file name included) or part of the project name.
-
-    An empty selector names no form (instr would match every one)."""
-    parts, params = [], []
-    for selector in selectors:
-        if not selector.strip():
-            parts.append("0")
-            continue
-        parts.append(f"(substr({alias}.id, 1, length(?)) = ? OR instr({alias}.file, ?) > 0"
-                     f" OR instr({alias}.file, ?) > 0 OR instr({alias}.name, ?) > 0)")
-        params += [selector, selector, selector, os.path.normpath(selector), selector]
-    return "(" + " OR ".join(parts) + ")", params
-
-
 @dataclass
 class Saved:
     """What storing one review did. `carried` counts decisions carried onto a new version;
@@ -129,34 +80,12 @@ class Saved:
     new_form: bool
     previous_id: str | None
     added: int
-    carried: int
+    carried: int = 0
     carried_back: int = 0
+    revived: bool = False
 
 
-@dataclass
-class Bulk:
-    batch: str
-    changed: int
-    conflicts: int  # decided by someone else since they were shown: left alone
-
-
-@dataclass
-class Undone:
-    """One bulk action undone: `restored` decisions reverted, `kept` left because someone decided on top."""
-
-    batch: str
-    action: str
-    at: str
-    restored: int
-    kept: int
-
-
-def resolved(file: str | Path) -> str:
-    """A form's file as stored: absolute, symlinks resolved, so `form.json` in two folders are two files."""
-    return str(Path(file).resolve())
-
-
-class Store:
+class Store(PointTables):
     """One open database. Use as a context manager, or call close()."""
 
     def __init__(self, path: str | Path, create: bool = True, warn: Callable[[str], None] | None = None,
@@ -225,8 +154,9 @@ class Store:
         Another project under a reviewed file's path starts a lineage of its
         own, with a warning: decisions never pass between projects. A form
         stored before but since superseded (a file reverted to an earlier
-        version) becomes current again and its lineage's head is superseded;
-        decisions on the newer version's identical critiques carry back.
+        version) becomes current again and its lineage's head is superseded.
+        Decisions live on points (points.py): signoff/intake.py stores the
+        points of a review with it and carries decisions between versions.
         """
         form, fid, at = review.form, review.form_id, now()
         file = resolved(review.file)
@@ -236,11 +166,12 @@ class Store:
             if stored is None:
                 previous = self._predecessor(fid, file, form)
                 seq = previous["seq"] if previous else self._one("SELECT coalesce(max(seq), 0) + 1 FROM forms")[0]
+                claimed = review.card.claimed_total
                 self.conn.execute(
                     "INSERT INTO forms VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [fid, previous["lineage"] if previous else fid, previous["id"] if previous else None, seq,
                      file, form.name, form.year, form.department, form.unit,
-                     None if review.card.claimed_total is None else format_decimal(review.card.claimed_total),
+                     None if claimed is None else format_decimal(claimed),
                      format_decimal(review.card.recomputed_total),
                      form.canonical_json(), json.dumps(scorecard(review), ensure_ascii=False), at, at])
             else:
@@ -252,38 +183,32 @@ class Store:
             self._save_run(review, file, at)
             old = {}
             if previous:
-                old = {row["key"]: row for row in self._all("SELECT * FROM critiques WHERE form_id = ?", [previous["id"]])}
-            added = carried = 0
+                old = {row["key"]: row["id"] for row in
+                       self._all("SELECT key, id FROM critiques WHERE form_id = ?", [previous["id"]])}
+            added = 0
             for order, finding in enumerate(review.findings):
                 if not finding.id:
                     finding.assign_id(fid)
                 if self._refresh_critique(finding, order, at):
                     continue
-                prior = old.get(finding.key)
                 self.conn.execute(
                     """INSERT INTO critiques (id, form_id, key, code, indicators, form_seq, seq, source, severity,
                        message, verdict, tags, data, comment, previous_id, created_at, updated_at)
                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    [finding.id, fid, finding.key, finding.code, json.dumps(list(finding.indicators)), seq, order,
+                    [finding.id, fid, finding.key, finding.code, json.dumps(list(finding.indicators)),
+                     seq, order,
                      finding.source, finding.severity, finding.message, finding.verdict,
                      json.dumps(list(finding.tags), ensure_ascii=False),
                      json.dumps(finding.data, ensure_ascii=False, default=str), finding.comment,
-                     prior["id"] if prior else None, at, at])
+                     old.get(finding.key), at, at])
                 added += 1
-                if prior and prior["status"] != PENDING and prior["message"] == finding.message \
-                        and prior["comment"] == finding.comment:
-                    self._carry(prior, finding.id, previous["id"], at)
-                    carried += 1
-            if revived and previous:
-                carried += self._carry_back(fid, old, at)
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
                 self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [fid, previous["id"]])
+            self.resolve_refusal(file, at)
         if revived:
-            self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本"
-                      + (f"，沿用较新版本 {carried} 条决定" if carried else ""))
-            return Saved(fid, False, previous["id"] if previous else None, added, 0, carried)
-        return Saved(fid, stored is None, previous["id"] if previous else None, added, carried)
+            self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
+        return Saved(fid, stored is None, previous["id"] if previous else None, added, revived=revived)
 
     def _predecessor(self, fid: str, file: str, form: Any) -> sqlite3.Row | None:
         """The current form a new one is the next version of (see save_review), warning when
@@ -314,21 +239,6 @@ class Store:
         self.conn.execute("UPDATE forms SET superseded_by = NULL, seq = ? WHERE id = ?", [seq, fid])
         self.conn.execute("UPDATE critiques SET superseded_by = NULL, form_seq = ? WHERE form_id = ?", [seq, fid])
         return head
-
-    def _carry_back(self, fid: str, newer: dict[str, sqlite3.Row], at: str) -> int:
-        """On a revived form: the newer version's word on identical critiques, where it differs."""
-        carried = 0
-        for row in self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [fid]):
-            prior = newer.get(row["key"])
-            if prior is None or prior["message"] != row["message"] or prior["comment"] != row["comment"]:
-                continue
-            if (prior["status"], prior["final_comment"]) == (row["status"], row["final_comment"]):
-                continue
-            if self._one("SELECT 1 FROM decisions WHERE critique_id = ? LIMIT 1", [prior["id"]]) is None:
-                continue  # never decided on the newer version: this version's own decision stands
-            self._carry(prior, row["id"], prior["form_id"], at, before=row, label="较新版本")
-            carried += 1
-        return carried
 
     def _save_run(self, review: Review, file: str, at: str) -> None:
         judge = review.judge or {}
@@ -365,28 +275,6 @@ class Store:
             self.conn.execute("UPDATE critiques SET seq = ? WHERE id = ?", [order, finding.id])
         return True
 
-    def _carry(self, prior: sqlite3.Row, critique_id: str, previous_form: str, at: str,
-               before: sqlite3.Row | None = None, label: str = "上一版本") -> None:
-        """Give a critique the state of its counterpart in another version, as a decision noting where from.
-
-        `before` is the critique's own row when it is not new (a revived version)."""
-        last = self._one("SELECT id FROM decisions WHERE critique_id = ? ORDER BY rowid DESC LIMIT 1", [prior["id"]])
-        note = f"沿用{label}（{previous_form[:8]}）{prior['decided_by'] or ''}的决定：{STATUS_LABEL[prior['status']]}"
-        effective = prior["final_comment"] if prior["status"] == EDITED else prior["comment"]
-        status_before = before["status"] if before else PENDING
-        old_comment = before["final_comment"] if before and before["status"] == EDITED else prior["comment"]
-        reviewer = prior["decided_by"] or (self._one("SELECT reviewer FROM decisions WHERE id = ?", [last["id"]])[0]
-                                           if last else "?")
-        self.conn.execute(
-            """INSERT INTO decisions (id, critique_id, action, reviewer, at, status_before, status_after, old_comment,
-               new_comment, carried_from, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-            [ulid(), critique_id, STATUS_ACTION.get(prior["status"], "reopen"), reviewer, at, status_before,
-             prior["status"], old_comment, effective, last["id"] if last else None, note])
-        self.conn.execute(
-            """UPDATE critiques SET status = ?, final_comment = ?, decided_by = ?, decided_at = ?, note = ?,
-               updated_at = ? WHERE id = ?""",
-            [prior["status"], prior["final_comment"], prior["decided_by"], prior["decided_at"], note, at, critique_id])
-
     # --- reading -----------------------------------------------------------
 
     _CRITIQUES = "SELECT c.*, f.name AS form_name, f.file AS form_file FROM critiques c JOIN forms f ON f.id = c.form_id"
@@ -407,47 +295,21 @@ class Store:
         return [from_row(Critique, row) for row in
                 self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [form_id])]
 
-    def next_pending(self, filters: Filters, skip: set[str] = frozenset(), first: str | None = None) -> Critique | None:
-        """The critique to show next: `first` if it is still pending, else the first pending one in order."""
-        where, params = filters.where()
-        where += " AND c.status = 'pending'"
-        if first:
-            row = self._one(f"SELECT c.* FROM critiques c JOIN forms f ON f.id = c.form_id WHERE {where} AND c.id = ?",
-                            params + [first])
-            if row:
-                return from_row(Critique, row)
-        if skip:
-            where += f" AND c.id NOT IN ({','.join('?' * len(skip))})"
-            params += list(skip)
-        # INDEXED BY: walk the pending-only index in queue order rather than sort every candidate.
-        return from_row(Critique, self._one(
-            f"""SELECT c.* FROM critiques c INDEXED BY critiques_pending JOIN forms f ON f.id = c.form_id
-                WHERE {where} ORDER BY c.form_seq, c.form_id, c.seq LIMIT 1""", params))
-
-    def progress(self, filters: Filters, form_id: str) -> Progress:
-        """Decided and total over the filtered critiques, then the same within one form."""
-        where, params = filters.where()
-        join = "JOIN forms f ON f.id = c.form_id" if filters.forms else ""
-        counts = f"SELECT count(*), coalesce(sum(c.status != 'pending'), 0) FROM critiques c {join} WHERE {where}"
-        total, done = self._one(counts, params)
-        form_total, form_done = self._one(counts + " AND c.form_id = ?", params + [form_id])
-        return Progress(done, total, form_done, form_total)
-
     def form(self, form_id: str) -> FormRecord | None:
         return from_row(FormRecord, self._one("SELECT * FROM forms WHERE id = ?", [form_id]))
 
     def current_forms(self, selectors: tuple[str, ...] = ()) -> list[FormRecord]:
-        """The current version of each selected form, with the counts of its critiques by status."""
+        """The current version of each selected form, with the counts of its points by status."""
         where, params = ("f.superseded_by IS NULL", [])
         if selectors:
             clause, params = form_selector(selectors)
             where += " AND " + clause
-        rows = self._all(f"""SELECT f.*, count(c.id) AS total,
-                             coalesce(sum(c.status = 'pending'), 0) AS pending,
-                             coalesce(sum(c.status = 'accepted'), 0) AS accepted,
-                             coalesce(sum(c.status = 'rejected'), 0) AS rejected,
-                             coalesce(sum(c.status = 'edited'), 0) AS edited
-                             FROM forms f LEFT JOIN critiques c ON c.form_id = f.id
+        rows = self._all(f"""SELECT f.*, count(p.id) AS total,
+                             coalesce(sum(p.status = 'pending'), 0) AS pending,
+                             coalesce(sum(p.status = 'accepted'), 0) AS accepted,
+                             coalesce(sum(p.status = 'rejected'), 0) AS rejected,
+                             coalesce(sum(p.status = 'edited'), 0) AS edited
+                             FROM forms f LEFT JOIN points p ON p.form_id = f.id
                              WHERE {where} GROUP BY f.id ORDER BY f.seq, f.id""", params)
         return [from_row(FormRecord, row) for row in rows]
 
@@ -474,127 +336,36 @@ class Store:
                 self._all("SELECT * FROM decisions WHERE critique_id = ? ORDER BY rowid", [critique_id])]
 
     def decided_verdicts(self) -> list[DecidedVerdict]:
-        """Judge verdicts a reviewer accepted, edited or rejected; decisions carried over from another
-        version of the form count once (on the version they were taken on)."""
-        return [from_row(DecidedVerdict, row) for row in self._all(_DECIDED_VERDICTS)]
-
-    # --- deciding ----------------------------------------------------------
-
-    def decide(self, critique_id: str, action: str, reviewer: str, new_comment: str | None = None,
-               expect: str | None = None, batch: str | None = None) -> str | None:
-        """Record one decision and apply it; None when it would change nothing.
-
-        `expect` is the status the reviewer saw: if another reviewer decided in
-        the meantime, Conflict is raised and nothing is written.
-        """
-        with self.transaction():
-            row = self._one("SELECT * FROM critiques WHERE id = ?", [critique_id])
-            if row is None:
-                raise StoreError(f"意见 {critique_id} 不存在")
-            if expect is not None and row["status"] != expect:
-                raise Conflict(f"该意见已由 {row['decided_by'] or '他人'} 处理（{STATUS_LABEL[row['status']]}）")
-            status = ACTION_STATUS[action]
-            if status == row["status"] and action != "edit":
-                return None
-            final = new_comment if action == "edit" else None
-            return self._apply(row, action, reviewer, status, final, batch=batch)
-
-    def _apply(self, row: sqlite3.Row, action: str, reviewer: str, status: str, final: str | None,
-               batch: str | None = None, reverts: str | None = None) -> str:
-        at, decision_id = now(), ulid()
-        old = row["final_comment"] if row["status"] == EDITED else row["comment"]
-        new = final if status == EDITED else row["comment"]
-        self.conn.execute(
-            """INSERT INTO decisions (id, critique_id, action, reviewer, at, status_before, status_after,
-               old_comment, new_comment, batch, reverts) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-            [decision_id, row["id"], action, reviewer, at, row["status"], status, old, new, batch, reverts])
-        decided = status != PENDING
-        self.conn.execute(
-            """UPDATE critiques SET status = ?, final_comment = ?, decided_by = ?, decided_at = ?, note = NULL,
-               updated_at = ? WHERE id = ?""",
-            [status, final if status == EDITED else None, reviewer if decided else None,
-             at if decided else None, at, row["id"]])
-        return decision_id
-
-    def _revert(self, decision: sqlite3.Row, reviewer: str, batch: str | None = None) -> str | None:
-        """Undo one decision, unless a later decision on the same critique stands on top of it."""
-        latest = self._one("SELECT id, reviewer FROM decisions WHERE critique_id = ? ORDER BY rowid DESC LIMIT 1",
-                          [decision["critique_id"]])
-        if latest["id"] != decision["id"]:
-            return None
-        row = self._one("SELECT * FROM critiques WHERE id = ?", [decision["critique_id"]])
-        restored = decision["status_before"]
-        final = decision["old_comment"] if restored == EDITED else None
-        self._apply(row, "undo", reviewer, restored, final, batch=batch, reverts=decision["id"])
-        return row["id"]
-
-    def undo_last(self, reviewer: str) -> str:
-        """Undo this reviewer's latest single decision still in force; returns its critique id."""
-        with self.transaction():
-            decision = self._one(
-                """SELECT d.* FROM decisions d WHERE d.reviewer = ? AND d.action != 'undo' AND d.batch IS NULL
-                   AND d.carried_from IS NULL AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverts = d.id)
-                   ORDER BY d.rowid DESC LIMIT 1""", [reviewer])
-            if decision is None:
-                raise StoreError("没有可撤销的决定")
-            critique_id = self._revert(decision, reviewer)
-            if critique_id is None:
-                raise Conflict("该意见之后已被他人修改，无法撤销")
-            return critique_id
-
-    def bulk(self, critique_ids: list[str], action: str, reviewer: str,
-             expect: Mapping[str, str] | None = None) -> Bulk:
-        """One decision per critique, all in one transaction and one batch (undone together).
-
-        `expect` maps a critique id to the status it was shown with: one decided by
-        someone else since (say while the reviewer was asked to confirm) is left alone
-        and counted as a conflict."""
-        result = Bulk(ulid(), 0, 0)
-        with self.transaction():
-            for critique_id in critique_ids:
-                try:
-                    if self.decide(critique_id, action, reviewer, expect=(expect or {}).get(critique_id),
-                                   batch=result.batch):
-                        result.changed += 1
-                except Conflict:
-                    result.conflicts += 1
-        return result
-
-    def undo_last_batch(self, reviewer: str) -> Undone | None:
-        """Undo this reviewer's latest bulk action not undone yet; None when there is none.
-
-        Decisions someone has decided on top of are left in place. Either way the
-        batch is then done with (recorded in undone_batches): the next call goes
-        to the batch before it rather than finding this one again. Batches undone
-        before that table existed are recognised by their reverted decisions."""
-        with self.transaction():
-            row = self._one(
-                """SELECT d.batch FROM decisions d WHERE d.reviewer = ? AND d.batch IS NOT NULL AND d.action != 'undo'
-                   AND NOT EXISTS (SELECT 1 FROM undone_batches b WHERE b.batch = d.batch)
-                   AND NOT EXISTS (SELECT 1 FROM decisions x JOIN decisions u ON u.reverts = x.id
-                                   WHERE x.batch = d.batch)
-                   ORDER BY d.rowid DESC LIMIT 1""", [reviewer])
-            if row is None:
-                return None
-            batch = row["batch"]
-            first = self._one("SELECT action, at FROM decisions WHERE batch = ? ORDER BY rowid LIMIT 1", [batch])
-            undone = Undone(batch, first["action"], first["at"], 0, 0)
-            undo_batch = ulid()
-            for decision in self._all("SELECT * FROM decisions WHERE batch = ? ORDER BY rowid", [batch]):
-                if self._revert(decision, reviewer, batch=undo_batch):
-                    undone.restored += 1
-                else:
-                    undone.kept += 1
-            self.conn.execute("INSERT INTO undone_batches VALUES (?,?,?,?,?,?)",
-                              [batch, undo_batch, reviewer, now(), undone.restored, undone.kept])
-        return undone
-
+        """Judge verdicts on points a reviewer accepted, edited or rejected (the point's status is the
+        decision on each verdict among its evidence); decisions carried over from another version of
+        the form count once (on the version they were taken on)."""
+        has_points = self._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'point_builds'")
+        rows = self._all(_DECIDED_VERDICTS) if has_points else []
+        # Decisions an older database took on critiques, on forms whose points were never built (a database
+        # opened read-only cannot build them): counted as they were taken.
+        rows += self._all(_LEGACY_DECIDED_VERDICTS.format(
+            unbuilt="AND c.form_id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
+        return [from_row(DecidedVerdict, row) for row in rows]
 
 _DECIDED_VERDICTS = """
+    SELECT c.id, c.verdict, p.status, c.source, c.form_id
+    FROM points p
+    JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
+                    AND instr(p.findings, '"' || c.id || '"') > 0
+    WHERE p.status IN ('accepted', 'edited', 'rejected')
+      AND NOT EXISTS (
+        SELECT 1 FROM point_decisions d
+        WHERE d.rowid = (SELECT max(rowid) FROM point_decisions WHERE point_id = p.id)
+          AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%' OR d.note LIKE '沿用较新版本%'))
+    ORDER BY c.rowid
+"""
+
+
+_LEGACY_DECIDED_VERDICTS = """
     SELECT c.id, c.verdict, c.status, c.source, c.form_id
     FROM critiques c
     WHERE c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
-      AND c.status IN ('accepted', 'edited', 'rejected')
+      AND c.status IN ('accepted', 'edited', 'rejected') {unbuilt}
       AND NOT EXISTS (
         SELECT 1 FROM decisions d
         WHERE d.rowid = (SELECT max(rowid) FROM decisions WHERE critique_id = c.id)

@@ -73,7 +73,7 @@ def test_status_and_report_show_a_blank_total_as_a_dash(tmp_path: Path, db: Path
     status = run_review("status").output
     assert "—" in status and "98.43" in status
     report = run_review("report", "--format", "json").output
-    assert json.loads(report)["forms"][0]["claimed_total"] is None
+    assert json.loads(report)[0]["claimed_total"] is None  # an array of forms since the 复核 (issue 12)
     markdown = tmp_path / "r.md"
     run_review("report", "-o", str(markdown))
     assert "自评总分未填写（—），复核 98.43 分" in markdown.read_text(encoding="utf-8")

@@ -14,7 +14,9 @@ from reviewer.cli.main import cli
 from reviewer.config import Config
 from reviewer.engine import review_file
 from reviewer.judge import JudgeSettings, judge_reviews
-from reviewer.store import Filters, Store
+from reviewer.signoff.intake import save
+from reviewer.signoff.service import Signoff
+from reviewer.store import Store
 
 BLANK = {"form": "forms/zgc-2021.json", "indicator": 11, "name": "支持海外建设特色科技园区项目预算控制数",
          "tags": [], "rationale": "754→410.9万元，说明空白", "split": "dev"}
@@ -118,19 +120,16 @@ def stored_review(db: Path, path: Path) -> None:
     review = review_file(path, Config())
     judge_reviews([review], JudgeSettings())
     with Store(db) as store:
-        store.save_review(review)
+        save(store, review)
 
 
-def verdict_ids(db: Path) -> dict[str, list[str]]:
+def points_by_key(db: Path) -> dict[str, str]:
     with Store(db) as store:
-        rows = store.critiques(Filters(codes=("EXPLANATION_VERDICT",)), None)
-    out: dict[str, list[str]] = {}
-    for row in sorted(rows, key=lambda row: row.seq):
-        out.setdefault(row.verdict, []).append(row.id)
-    return out
+        return {point.key: point.id for point in Signoff(store).points()}
 
 
 def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
+    """Reviewers decide on points; each verdict among a point's evidence takes the point's decision."""
     db = tmp_path / "review.db"
     # The seed's own texts are covers or does_not_cover by the guide; one row gets a cause without figures.
     first = json.loads(SEED.read_text())
@@ -138,13 +137,15 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
     form = tmp_path / "zgc.json"
     form.write_text(json.dumps(first, ensure_ascii=False))
     stored_review(db, form)
-    ids = verdict_ids(db)
-    assert len(ids["does_not_cover"]) >= 2 and ids.get("covers") and ids.get("partial"), ids
+    points = points_by_key(db)
     with Store(db) as store:
-        store.decide(ids["does_not_cover"][0], "accept", "张三")
-        store.decide(ids["does_not_cover"][1], "reject", "张三")
-        store.decide(ids["covers"][0], "accept", "张三")
-        store.decide(ids["partial"][0], "edit", "张三", new_comment="请补充查重剔除的项目数量。")
+        signoff = Signoff(store)
+        verdicts = {p.key: p.verdict for p in signoff.points()}
+        assert verdicts["I:5,16"] == "does_not_cover" and verdicts["I:3,14"] == "does_not_cover"
+        signoff.decide(points["I:0,11"], "accept", "张三")  # does_not_cover on 12
+        signoff.decide(points["I:2,13"], "reject", "张三")  # does_not_cover on 14
+        signoff.decide(points["I:3,14"], "accept", "张三")  # covers on 4, does_not_cover on 15
+        signoff.decide(points["I:5,16"], "edit", "张三", comment="请补充取消参展的企业数量。")  # partial on 6, dnc on 17
     # A new version of the form carries the four decisions over: they must not count twice.
     changed = dict(first, phone="55578008")
     second = tmp_path / "zgc-v2.json"
@@ -153,12 +154,12 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
 
     result = invoke("eval", "--from-db", "--db", str(db))
     assert result.exit_code == 0, result.output
-    # Judge: problem, problem, no problem, problem. Reviewer: problem, no problem, no problem, problem.
-    # p_o = 3/4; p_e = (2·3 + 2·1)/16 = 1/2; κ = 1/2.
+    # Judge: problem, problem, no problem, problem, problem, problem. Reviewer: problem, no problem,
+    # no problem, problem, problem, problem. p_o = 5/6; p_e = (5·4 + 1·2)/36; κ = 0.571.
     assert "judge:rules" in result.output
-    assert "4 条已决定的评判" in result.output
-    assert "一致率 75.0%" in result.output
-    assert "Cohen κ 0.500" in result.output
+    assert "6 条已决定的评判" in result.output
+    assert "一致率 83.3%" in result.output
+    assert "Cohen κ 0.571" in result.output
 
 
 def test_from_db_without_decisions_says_so(tmp_path: Path):
@@ -269,3 +270,19 @@ def test_check_counts_a_set_without_judging_it(tmp_path: Path):
                                                                           "name": "支持海外设立研发中心项目"}}])
     result = invoke("eval", str(bad), "--check", "--split", "all")
     assert result.exit_code == 2 and "c2" in result.output
+
+
+def test_from_db_counts_decisions_an_older_database_took_on_critiques(tmp_path: Path):
+    """A database from before points, read without building them: its critique decisions still count."""
+    db = tmp_path / "review.db"
+    review = review_file(SEED, Config())
+    judge_reviews([review], JudgeSettings())
+    with Store(db) as store:
+        store.save_review(review)  # no points built
+        verdict = next(f for f in review.findings if f.verdict == "does_not_cover")
+        with store.transaction():
+            store.conn.execute("UPDATE critiques SET status = 'rejected', decided_by = '张三' WHERE id = ?",
+                               [verdict.id])
+    result = invoke("eval", "--from-db", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert "1 条已决定的评判" in result.output

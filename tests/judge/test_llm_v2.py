@@ -20,7 +20,9 @@ from reviewer.form import form_from_data
 from reviewer.judge import JudgeSettings, judge, judge_cases
 from reviewer.judge.examples import Example, choose
 from reviewer.llm.client import Endpoint
-from reviewer.store import JudgeCache, Store
+from reviewer.signoff.intake import save
+from reviewer.signoff.service import Signoff
+from reviewer.store import JudgeCache, PointFilters, Store
 
 # 支持独立参加境外知名展览项目: 199 → 163 个, a gap of 36.
 ROW = 5
@@ -213,11 +215,11 @@ def _decided_db(tmp_path: Path, file_name: str) -> Path:
     review = review_form(form_from_data(json.loads(SEED.read_text(encoding="utf-8")), str(path)), str(path), Config())
     judge_reviews([review], JudgeSettings(backend="rules"))
     db = tmp_path / "review.db"
-    with Store(db) as store:
-        store.save_review(review)
-        for finding in review.findings:
-            if finding.code == "EXPLANATION_VERDICT":
-                store.decide(finding.id, "accept" if finding.verdict != "covers" else "reject", "张三")
+    with Store(db) as store:  # reviewers decide on points (issue 12): each verdict takes its point's decision
+        save(store, review)
+        signoff = Signoff(store)
+        for point in signoff.points(PointFilters(source="judge")):
+            signoff.decide(point.id, "accept" if point.verdict != "covers" else "reject", "张三")
     return db
 
 

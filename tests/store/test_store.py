@@ -1,4 +1,7 @@
-"""Storing reviews: idempotent re-reviews, new versions, bulk decisions, crash safety."""
+"""Storing reviews: idempotent re-reviews, new versions, bulk decisions on points, crash safety.
+
+Decisions are taken on points (one per indicator or cost/count pair, signoff/points.py), no longer on
+single critiques: the tests that decided on critiques now decide on the points those critiques make up."""
 
 from __future__ import annotations
 
@@ -33,8 +36,13 @@ def test_review_stores_form_and_critiques(db: Path) -> None:
     finding_ids = {f["id"] for f in json.loads(result.output)["findings"]}
     assert rows(db, "SELECT name, year, department FROM forms") == [
         ("2021年中关村示范区国际创新资源支持资金", 2021, "中关村科技园区管理委员会")]
-    assert {r[0] for r in rows(db, "SELECT id FROM critiques WHERE status = 'pending'")} == finding_ids
+    assert {r[0] for r in rows(db, "SELECT id FROM critiques")} == finding_ids
     assert rows(db, "SELECT backend, times FROM runs") == [("rules", 1)]
+    # Every finding is evidence of a point, except a judge's verdict that the explanation covers its gap.
+    evidence = {i for (ids,) in rows(db, "SELECT findings FROM points") for i in json.loads(ids)}
+    covers = {r[0] for r in rows(db, "SELECT id FROM critiques WHERE verdict = 'covers' AND tags = '[]'")}
+    assert evidence | covers == finding_ids
+    assert rows(db, "SELECT count(*), count(DISTINCT status) FROM points") == [(11, 1)]
 
 
 def test_storing_does_not_change_json_output(db: Path, tmp_path: Path) -> None:
@@ -46,13 +54,13 @@ def test_storing_does_not_change_json_output(db: Path, tmp_path: Path) -> None:
 
 def test_re_review_adds_nothing_twice_and_keeps_decisions(db: Path) -> None:
     run_review(str(SEED))
-    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
-    before = {t: count(db, t) for t in ("forms", "critiques", "decisions", "runs")}
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")  # both slips are on pair 6/17
+    before = {t: count(db, t) for t in ("forms", "critiques", "points", "point_decisions", "runs")}
     run_review(str(SEED))
     run_review(str(SEED), "--json")
     assert {t: count(db, t) for t in before} == before
     assert rows(db, "SELECT times FROM runs") == [(3,)]
-    assert rows(db, "SELECT count(*) FROM critiques WHERE status = 'accepted' AND decided_by = '张三'") == [(2,)]
+    assert rows(db, "SELECT key FROM points WHERE status = 'accepted' AND decided_by = '张三'") == [("I:5,16",)]
 
 
 def test_changed_form_is_a_new_version_with_decisions_carried_over(db: Path, seed_copy: Path) -> None:
@@ -60,7 +68,7 @@ def test_changed_form_is_a_new_version_with_decisions_carried_over(db: Path, see
     run_review("accept", "--code", "ROUNDING", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "张三")
     run_review("reject", "--code", "COST_COUNT_DIVERGENCE", "--yes", "--reviewer", "李四")
     (old_id,) = rows(db, "SELECT id FROM forms")[0]
-    decisions_before = rows(db, "SELECT * FROM decisions ORDER BY rowid")
+    decisions_before = rows(db, "SELECT * FROM point_decisions ORDER BY rowid")
 
     data = seed_form()
     data["indicators"][3]["actual"] = "30个"  # 支持国际研发合作项目 36 → 30: its COST_COUNT_DIVERGENCE changes
@@ -72,19 +80,20 @@ def test_changed_form_is_a_new_version_with_decisions_carried_over(db: Path, see
     (old, old_prev, old_sup), (new, new_prev, new_sup) = forms
     assert (old, old_prev, new_prev, new_sup) == (old_id, None, old_id, None) and old_sup == new
     # The old version and every decision on it are still there, untouched.
-    assert rows(db, "SELECT * FROM decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
-    superseded = rows(db, "SELECT count(*) FROM critiques WHERE form_id = ? AND superseded_by = ?", old, new)
-    assert superseded == rows(db, "SELECT count(*) FROM critiques WHERE form_id = ?", old)
-    statuses = dict(rows(db, "SELECT key, status FROM critiques WHERE form_id = ?", new))
-    assert statuses["ROUNDING:5"] == "accepted" and statuses["ACTUAL_COPIES_TARGET:18"] == "accepted"
-    assert statuses["COST_COUNT_DIVERGENCE:0,11"] == "rejected"
-    assert statuses["COST_COUNT_DIVERGENCE:3,14"] == "pending"  # its message changed: decide again
-    carried = rows(db, """SELECT d.reviewer, d.note FROM decisions d JOIN critiques c ON c.id = d.critique_id
-                          WHERE c.form_id = ? AND d.carried_from IS NOT NULL""", new)
-    assert len(carried) == 5 + 5  # 2 ROUNDING + 3 copies accepted; 6 divergences rejected, one changed
+    assert rows(db, "SELECT * FROM point_decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
+    for table in ("critiques", "points"):
+        superseded = rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ? AND superseded_by = ?", old, new)
+        assert superseded == rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ?", old)
+    statuses = dict(rows(db, "SELECT key, status FROM points WHERE form_id = ?", new))
+    assert statuses["I:5,16"] == "accepted" and statuses["I:18"] == "accepted"  # ROUNDING; a copied actual
+    assert statuses["I:0,11"] == "rejected"
+    assert statuses["I:3,14"] == "pending"  # its figures changed: decide again
+    carried = rows(db, """SELECT d.reviewer, d.note FROM point_decisions d JOIN points p ON p.id = d.point_id
+                          WHERE p.form_id = ? AND d.carried_from IS NOT NULL""", new)
+    assert len(carried) == 4 + 4  # pair 6/17 and 3 copies accepted; 5 pairs rejected, one changed
     assert all("沿用上一版本" in note for _, note in carried)
-    linked = rows(db, "SELECT count(*) FROM critiques WHERE form_id = ? AND previous_id IS NOT NULL", new)
-    assert linked[0][0] >= 20
+    linked = rows(db, "SELECT count(*) FROM points WHERE form_id = ? AND previous_id IS NOT NULL", new)
+    assert linked[0][0] == 11
     status = run_review("status", env={"COLUMNS": "200"}).output
     assert "（新版本）" in status and status.count("2021年中关村") == 1
 
@@ -101,38 +110,41 @@ def test_same_name_year_department_in_another_file_is_the_same_form(db: Path, tm
 def test_decisions_cannot_be_rewritten(db: Path) -> None:
     run_review(str(SEED))
     run_review("accept", "--all", "--yes")
-    with sqlite3.connect(db) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("DELETE FROM decisions")
-    assert count(db, "decisions") == count(db, "critiques")
+    run_review("score", "zgc", "19", "--score", "5", "--clause", "unverifiable_medium", "--reason", "抽查无佐证")
+    for table in ("point_decisions", "score_changes"):
+        for statement in (f"DELETE FROM {table}", f"UPDATE {table} SET reviewer = '某人'"):
+            with sqlite3.connect(db) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(statement)
+    assert count(db, "point_decisions") == count(db, "points") and count(db, "score_changes") == 1
 
 
 def test_bulk_accept_asks_then_undo_reverts_the_batch(db: Path) -> None:
     run_review(str(SEED))
-    warnings = rows(db, "SELECT count(*) FROM critiques WHERE severity = 'warning'")[0][0]
+    warnings = rows(db, "SELECT count(*) FROM points WHERE severity = 'warning'")[0][0]
     declined = run_review("accept", "--severity", "warning", "--reviewer", "张三", input="n\n")
-    assert f"将采纳 {warnings} 条意见" in declined.output and "已取消" in declined.output
-    assert count(db, "decisions") == 0
+    assert f"将采纳 {warnings} 个要点" in declined.output and "已取消" in declined.output
+    assert count(db, "point_decisions") == 0
     accepted = run_review("accept", "--severity", "warning", "--reviewer", "张三", input="y\n")
-    assert f"已采纳 {warnings} 条意见" in accepted.output
-    first = rows(db, "SELECT id FROM critiques WHERE severity = 'info' ORDER BY seq LIMIT 1")[0][0]
+    assert f"已采纳 {warnings} 个要点" in accepted.output
+    first = rows(db, "SELECT id FROM points WHERE severity = 'info' ORDER BY seq LIMIT 1")[0][0]
     run_review("reject", first[:10], "--yes", "--reviewer", "张三")
-    assert rows(db, "SELECT status FROM critiques WHERE id = ?", first) == [("rejected",)]
+    assert rows(db, "SELECT status FROM points WHERE id = ?", first) == [("rejected",)]
 
     undone = run_review("undo", "--reviewer", "张三")
-    assert "恢复 1 条" in undone.output
+    assert "恢复 1 个" in undone.output
     undone = run_review("undo", "--reviewer", "张三")
-    assert f"恢复 {warnings} 条" in undone.output
-    assert rows(db, "SELECT count(*) FROM critiques WHERE status != 'pending'") == [(0,)]
-    assert rows(db, "SELECT count(*) FROM decisions WHERE action = 'undo'") == [(warnings + 1,)]
+    assert f"恢复 {warnings} 个" in undone.output
+    assert rows(db, "SELECT count(*) FROM points WHERE status != 'pending'") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM point_decisions WHERE action = 'undo'") == [(warnings + 1,)]
     assert run_review("undo", "--reviewer", "张三").exit_code == 1
 
 
 def test_bulk_needs_a_filter_and_known_ids(db: Path) -> None:
     run_review(str(SEED))
-    assert "请指定意见编号或筛选条件" in run_review("accept", "--yes").output
+    assert "请指定要点编号或筛选条件" in run_review("accept", "--yes").output
     unknown = run_review("accept", "ffffffffff", "--yes")
-    assert unknown.exit_code == 1 and "找不到意见：ffffffffff" in unknown.output
-    assert count(db, "decisions") == 0
+    assert unknown.exit_code == 1 and "找不到要点：ffffffffff" in unknown.output
+    assert count(db, "point_decisions") == 0
 
 
 def test_commands_on_a_missing_database_say_so(tmp_path: Path) -> None:
@@ -149,13 +161,15 @@ def test_status_counts_per_form(db: Path, tmp_path: Path) -> None:
     run_review(str(folder))
     run_review("accept", "--form", str(folder / "a.json"), "--code", "ROUNDING", "--yes")
     run_review("reject", "--form", "第2号", "--code", "QUALITATIVE_SHARE", "--code", "TOTAL_SCORE", "--yes")
-    (n1, r1), (n2, r2) = rows(db, """SELECT count(*), f.recomputed_total FROM critiques c
-                                     JOIN forms f ON f.id = c.form_id GROUP BY f.id ORDER BY f.name""")
+    (n1, r1), (n2, r2) = rows(db, """SELECT count(*), f.recomputed_total FROM points p
+                                     JOIN forms f ON f.id = p.form_id GROUP BY f.id ORDER BY f.name""")
     out = run_review("status", env={"COLUMNS": "200"}).output
     first = next(line for line in out.splitlines() if "第1号" in line).split()
     second = next(line for line in out.splitlines() if "第2号" in line).split()
-    assert first[-6:] == [str(n1 - 2), "2", "0", "0", "98.43", r1]
-    assert second[-6:] == [str(n2 - 2), "0", "0", "2", "90", r2]
+    # The columns: pending, accepted, edited, rejected points; 自评; 复核总分; 等级. Nothing accepted on form 2
+    # cuts a score: its 复核 is the recomputed total.
+    assert first[-7:-1] == [str(n1 - 1), "1", "0", "0", "98.43", r1]
+    assert second[-7:] == [str(n2 - 2), "0", "0", "2", "90", r2, "优"]
 
 
 @pytest.mark.slow
@@ -194,16 +208,18 @@ def test_kill_during_a_long_review_loses_nothing(db: Path, tmp_path: Path) -> No
     assert rows(db, "SELECT count(*), count(DISTINCT form_id) FROM runs") == [(200, 200)]
     assert rows(db, "SELECT count(*), count(DISTINCT lineage) FROM forms") == [(200, 200)]
     first_form = rows(db, "SELECT id FROM forms WHERE file = ?", str(folder / "form-000.json"))[0][0]
-    decided = rows(db, "SELECT count(*) FROM critiques WHERE form_id = ?", first_form)[0][0]
-    assert rows(db, "SELECT count(*) FROM decisions") == [(decided,)]
-    assert rows(db, "SELECT count(*) FROM critiques WHERE status = 'accepted'") == [(decided,)]
+    decided = rows(db, "SELECT count(*) FROM points WHERE form_id = ?", first_form)[0][0]
+    assert rows(db, "SELECT count(*) FROM point_decisions") == [(decided,)]
+    assert rows(db, "SELECT count(*) FROM points WHERE status = 'accepted'") == [(decided,)]
+    # Every form stored has its points.
+    assert rows(db, "SELECT count(*) FROM forms WHERE id NOT IN (SELECT form_id FROM point_builds)") == [(0,)]
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 def test_a_form_is_named_by_any_part_of_its_file_path(db: Path, seed_copy: Path) -> None:
     run_review(str(seed_copy))  # …/zgc-2021.json
     accepted = run_review("accept", "--form", "zgc", "--code", "ROUNDING", "--yes")
-    assert accepted.exit_code == 0 and "已采纳 2 条意见" in accepted.output
+    assert accepted.exit_code == 0 and "已采纳 1 个要点" in accepted.output
     assert "2021年中关村" in run_review("status", "zgc", env={"COLUMNS": "200"}).output
     assert "## 2021年中关村" in run_review("report", "zgc-2021").output
     form_id = rows(db, "SELECT id FROM forms")[0][0]
@@ -218,26 +234,26 @@ def test_a_form_selector_matching_nothing_is_refused(db: Path, seed_copy: Path, 
     run_review(str(seed_copy))
     result = run_review(*command)
     assert result.exit_code == 1 and "找不到表单：nope" in result.output
-    assert count(db, "decisions") == 0
+    assert count(db, "point_decisions") == 0
 
 
-def test_id_prefixes_must_be_long_enough_and_name_one_critique(db: Path) -> None:
+def test_id_prefixes_must_be_long_enough_and_name_one_point(db: Path) -> None:
     run_review(str(SEED))
     short = run_review("reject", "1", "--yes")
     assert short.exit_code == 1 and "至少要写前 4 位：1" in short.output
-    # Two critiques whose ids share their first four characters.
+    # Two points whose ids share their first four characters.
     with sqlite3.connect(db) as conn:
-        (a, _), (b, _) = conn.execute("SELECT id, seq FROM critiques WHERE code = 'ROUNDING' ORDER BY seq").fetchall()
-        conn.execute("UPDATE critiques SET id = 'abcd' || substr(id, 5) WHERE id IN (?, ?)", [a, b])
+        (a, _), (b, _) = conn.execute("SELECT id, seq FROM points WHERE kind = 'qualitative' ORDER BY seq LIMIT 2")
+        conn.execute("UPDATE points SET id = 'abcd' || substr(id, 5) WHERE id IN (?, ?)", [a, b])
     a, b = "abcd" + a[4:], "abcd" + b[4:]
     ambiguous = run_review("reject", "abcd", "--yes")
-    assert ambiguous.exit_code == 1 and "编号 abcd 对应 2 条意见" in ambiguous.output
+    assert ambiguous.exit_code == 1 and "编号 abcd 对应 2 个要点" in ambiguous.output
     assert a[:10] in ambiguous.output and b[:10] in ambiguous.output and "未作任何修改" in ambiguous.output
-    assert count(db, "decisions") == 0
+    assert count(db, "point_decisions") == 0
     assert run_review("reject", a[:12], "--yes").exit_code == 0
     # Only one of the two would change now: the prefix is no longer ambiguous for reject.
     assert run_review("reject", "abcd", "--yes").exit_code == 0
-    assert rows(db, "SELECT status FROM critiques WHERE id IN (?, ?)", a, b) == [("rejected",), ("rejected",)]
+    assert rows(db, "SELECT status FROM points WHERE id IN (?, ?)", a, b) == [("rejected",), ("rejected",)]
 
 
 def test_an_unknown_code_is_refused_with_the_known_ones(db: Path) -> None:
@@ -246,14 +262,14 @@ def test_an_unknown_code_is_refused_with_the_known_ones(db: Path) -> None:
         result = run_review(*command)
         assert result.exit_code == 1 and "未知的问题代码：" in result.output
         assert "ROUNDING" in result.output and "EXPLANATION_VERDICT" in result.output
-    assert count(db, "decisions") == 0
+    assert count(db, "point_decisions") == 0
     assert run_review("accept", "--code", "rounding", "--yes").exit_code == 0  # case does not matter
 
 
 def test_undo_names_the_batch_by_local_time(db: Path) -> None:
     run_review(str(SEED))
     run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
-    (at,) = rows(db, "SELECT at FROM decisions LIMIT 1")[0]
+    (at,) = rows(db, "SELECT at FROM point_decisions LIMIT 1")[0]
     undone = run_review("undo", "--reviewer", "张三").output
     local = datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
     assert f"已撤销 {local} 的批量采纳" in undone and "T" not in undone.split("的批量")[0]
@@ -280,9 +296,9 @@ def test_another_project_under_the_same_relative_path_is_a_form_of_its_own(
     assert {file for _, file in current_forms(db)} == {str(tmp_path / "a" / "form.json"),
                                                        str(tmp_path / "b" / "form.json")}
     # Nobody has seen project 2: nothing is decided on it, and project 1 keeps its decisions.
-    assert rows(db, "SELECT count(*) FROM decisions WHERE carried_from IS NOT NULL") == [(0,)]
-    assert rows(db, """SELECT f.name, c.status, count(*) FROM critiques c JOIN forms f ON f.id = c.form_id
-                       GROUP BY f.name, c.status ORDER BY f.name""")[0][1] == "accepted"
+    assert rows(db, "SELECT count(*) FROM point_decisions WHERE carried_from IS NOT NULL") == [(0,)]
+    assert rows(db, """SELECT f.name, p.status, count(*) FROM points p JOIN forms f ON f.id = p.form_id
+                       GROUP BY f.name, p.status ORDER BY f.name""")[0][1] == "accepted"
     assert len(rows(db, "SELECT DISTINCT lineage FROM forms")) == 2
     status = run_review("status", env={"COLUMNS": "200"}).output
     assert "第1号" in status and "第2号" in status
@@ -297,7 +313,7 @@ def test_a_different_project_written_over_a_reviewed_file_warns_and_starts_afres
     result = run_review(str(path))
     assert "此前保存的是另一项目" in result.stderr and "第1号" in result.stderr
     assert len(current_forms(db)) == 2
-    assert rows(db, "SELECT count(*) FROM decisions WHERE carried_from IS NOT NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM point_decisions WHERE carried_from IS NOT NULL") == [(0,)]
     assert rows(db, "SELECT count(*) FROM forms WHERE previous_id IS NOT NULL") == [(0,)]
 
 
@@ -308,7 +324,7 @@ def test_same_file_with_a_corrected_department_is_a_new_version(db: Path, seed_c
     data["department"] = "北京市科学技术委员会、中关村科技园区管理委员会"
     write_form(seed_copy, data)
     result = run_review(str(seed_copy))
-    assert "作为新版本保存，沿用上一版本 2 条决定" in result.stderr and "另一项目" not in result.stderr
+    assert "作为新版本保存，沿用上一版本 1 条决定" in result.stderr and "另一项目" not in result.stderr
     assert rows(db, "SELECT count(*) FROM forms WHERE superseded_by IS NULL") == [(1,)]
 
 
@@ -321,48 +337,52 @@ def test_reverting_a_file_to_an_earlier_version_makes_that_version_current(db: P
     write_form(seed_copy, data)
     run_review(str(seed_copy))
     (edited_id,) = rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL")[0]
-    # On the edited version: a decision on a critique identical in both versions.
+    # On the edited version: a decision on points identical in both versions.
     run_review("reject", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "李四")
-    decisions_before = rows(db, "SELECT * FROM decisions ORDER BY rowid")
+    decisions_before = rows(db, "SELECT * FROM point_decisions ORDER BY rowid")
 
     write_form(seed_copy, seed_form())
     result = run_review(str(seed_copy))
     assert result.exit_code == 0
     assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL") == [(seed_id,)]
     assert rows(db, "SELECT superseded_by FROM forms WHERE id = ?", edited_id) == [(seed_id,)]
-    assert rows(db, "SELECT count(*) FROM critiques WHERE form_id = ? AND superseded_by IS NOT NULL", seed_id) == [(0,)]
-    assert rows(db, "SELECT count(*) FROM critiques WHERE form_id = ? AND superseded_by IS NULL", edited_id) == [(0,)]
+    for table in ("critiques", "points"):
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ? AND superseded_by IS NOT NULL",
+                    seed_id) == [(0,)]
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ? AND superseded_by IS NULL",
+                    edited_id) == [(0,)]
     # Append-only: nothing rewritten; the edited version's decisions carry back with the note.
-    assert rows(db, "SELECT * FROM decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
-    statuses = dict(rows(db, "SELECT key, status FROM critiques WHERE form_id = ?", seed_id))
-    assert statuses["ROUNDING:5"] == "accepted" and statuses["ACTUAL_COPIES_TARGET:18"] == "rejected"
-    carried = rows(db, """SELECT d.reviewer, d.note FROM decisions d JOIN critiques c ON c.id = d.critique_id
-                          WHERE c.form_id = ? AND d.carried_from IS NOT NULL""", seed_id)
-    assert len(carried) == 3 and all(r == "李四" and "沿用" in n for r, n in carried)
+    assert rows(db, "SELECT * FROM point_decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
+    statuses = dict(rows(db, "SELECT key, status FROM points WHERE form_id = ?", seed_id))
+    assert statuses["I:5,16"] == "accepted" and statuses["I:18"] == "rejected"
+    carried = rows(db, """SELECT d.reviewer, d.note FROM point_decisions d JOIN points p ON p.id = d.point_id
+                          WHERE p.form_id = ? AND d.carried_from IS NOT NULL""", seed_id)
+    assert len(carried) == 3 and all(r == "李四" and "沿用较新版本" in n for r, n in carried)
     status = run_review("status", env={"COLUMNS": "200"}).output
     assert seed_id[:8] in status and edited_id[:8] not in status
     # Reviewing it once more changes nothing.
-    before = {t: count(db, t) for t in ("forms", "critiques", "decisions")}
+    before = {t: count(db, t) for t in ("forms", "critiques", "points", "point_decisions")}
     run_review(str(seed_copy))
     assert {t: count(db, t) for t in before} == before
 
 
 def test_bulk_accept_leaves_alone_what_was_decided_while_it_asked(db: Path) -> None:
     run_review(str(SEED))
-    ids = [r[0] for r in rows(db, "SELECT id FROM critiques WHERE code = 'ROUNDING' ORDER BY seq")]
-    process = subprocess.Popen([*review_script().split(), "accept", "--code", "ROUNDING", "--reviewer", "张三",
+    ids = [r[0] for r in rows(db, "SELECT id FROM points WHERE kind = 'qualitative' ORDER BY seq LIMIT 2")]
+    process = subprocess.Popen([*review_script().split(), "accept", "--code", "ACTUAL_COPIES_TARGET",
+                                "--reviewer", "张三",
                                 "--db", str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200"})
     shown, deadline = b"", time.monotonic() + 30
     while "确认采纳".encode() not in shown and time.monotonic() < deadline:
         shown += os.read(process.stdout.fileno(), 4096)
-    assert "将采纳 2 条意见".encode() in shown
-    # Someone else rejects one of the two while the question is open.
+    assert "将采纳 3 个要点".encode() in shown
+    # Someone else rejects one of them while the question is open.
     assert run_review("reject", ids[0][:12], "--yes", "--reviewer", "李四").exit_code == 0
     out, _ = process.communicate(b"y\n", timeout=30)
     assert process.returncode == 0
-    assert "已采纳 1 条意见" in out.decode() and "1 条已被他人处理，未改动" in out.decode()
-    assert rows(db, "SELECT id, status, decided_by FROM critiques WHERE id IN (?, ?) ORDER BY seq", *ids) == [
+    assert "已采纳 2 个要点" in out.decode() and "1 个已被他人处理，未改动" in out.decode()
+    assert rows(db, "SELECT id, status, decided_by FROM points WHERE id IN (?, ?) ORDER BY seq", *ids) == [
         (ids[0], "rejected", "李四"), (ids[1], "accepted", "张三")]
 
 
@@ -370,14 +390,14 @@ def test_undo_moves_on_past_a_batch_it_could_not_fully_restore(db: Path) -> None
     run_review(str(SEED))
     run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
     run_review("accept", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "张三")
-    copies = [r[0] for r in rows(db, "SELECT id FROM critiques WHERE code = 'ACTUAL_COPIES_TARGET' ORDER BY seq")]
+    copies = [r[0] for r in rows(db, "SELECT id FROM points WHERE codes LIKE '% ACTUAL_COPIES_TARGET %' ORDER BY seq")]
     run_review("reject", copies[0][:12], "--yes", "--reviewer", "李四")
 
     first = run_review("undo", "--reviewer", "张三")
-    assert first.exit_code == 0 and "恢复 2 条" in first.output and "1 条此后已被修改" in first.output
+    assert first.exit_code == 0 and "恢复 2 个" in first.output and "1 个此后已被修改" in first.output
     second = run_review("undo", "--reviewer", "张三")  # on to the ROUNDING batch
-    assert second.exit_code == 0 and "批量采纳：恢复 2 条意见。" in second.output
-    assert rows(db, "SELECT count(*) FROM critiques WHERE status != 'pending'") == [(1,)]
+    assert second.exit_code == 0 and "批量采纳：恢复 1 个要点。" in second.output
+    assert rows(db, "SELECT count(*) FROM points WHERE status != 'pending'") == [(1,)]
     third = run_review("undo", "--reviewer", "张三")
     assert third.exit_code == 1 and "没有可撤销的批量操作" in third.output
 
@@ -387,17 +407,17 @@ def test_undo_of_a_batch_entirely_decided_over_says_so_and_fails(db: Path) -> No
     run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
     run_review("accept", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "张三")
     run_review("reject", "--code", "ACTUAL_COPIES_TARGET", "--yes", "--reviewer", "李四")  # by filter: pending only
-    copies = [r[0][:12] for r in rows(db, "SELECT id FROM critiques WHERE code = 'ACTUAL_COPIES_TARGET'")]
+    copies = [r[0][:12] for r in rows(db, "SELECT id FROM points WHERE codes LIKE '% ACTUAL_COPIES_TARGET %'")]
     run_review("reject", *copies, "--yes", "--reviewer", "李四")
-    decisions = count(db, "decisions")
+    decisions = count(db, "point_decisions")
 
     nothing = run_review("undo", "--reviewer", "张三")
     assert nothing.exit_code == 1 and "已撤销" not in nothing.output
-    assert "3 条此后均已被修改" in nothing.output and "未恢复任何意见" in nothing.output
-    assert count(db, "decisions") == decisions
+    assert "3 个要点此后均已被修改" in nothing.output and "未恢复任何要点" in nothing.output
+    assert count(db, "point_decisions") == decisions
     again = run_review("undo", "--reviewer", "张三")
-    assert again.exit_code == 0 and "恢复 2 条意见" in again.output
-    assert rows(db, "SELECT count(*) FROM critiques WHERE code = 'ROUNDING' AND status = 'pending'") == [(2,)]
+    assert again.exit_code == 0 and "恢复 1 个要点" in again.output
+    assert rows(db, "SELECT count(*) FROM points WHERE codes LIKE '% ROUNDING %' AND status = 'pending'") == [(1,)]
 
 
 def test_reviewing_a_form_taken_over_by_another_project_in_an_old_database_restores_both(
@@ -410,6 +430,8 @@ def test_reviewing_a_form_taken_over_by_another_project_in_an_old_database_resto
         conn.execute("UPDATE forms SET lineage = ?, previous_id = ? WHERE id = ?", [a_id, a_id, b_id])
         conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [b_id, a_id])
         conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [b_id, a_id])
+        conn.execute("UPDATE points SET superseded_by = ? WHERE form_id = ?", [b_id, a_id])
     run_review(str(a))
     assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL ORDER BY rowid") == [(a_id,), (b_id,)]
-    assert rows(db, "SELECT count(*) FROM critiques WHERE superseded_by IS NOT NULL") == [(0,)]
+    for table in ("critiques", "points"):
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE superseded_by IS NOT NULL") == [(0,)]

@@ -1,0 +1,186 @@
+"""What a 复核 hands back: report (Markdown, Word, Excel, JSON), summary (the batch ranked), rules (the
+rulebook in force)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from rich import box
+from rich.console import Console
+from rich.text import Text
+
+from ..config import Config
+from ..form.values import format_decimal
+from ..signoff.forms import file_name
+from ..signoff.report import to_json, to_markdown
+from ..signoff.rulebook import REVERSE
+from ..signoff.scores import percent
+from ..store import StoreError
+from .errors import ReviewCommand
+from .options import config_option, db_option, document_reviewer_option, load_config
+from .signoff import open_store, require_forms
+from .wrap import fitted_table, wrap_rich, wrap_text
+from ..signoff.service import Signoff
+
+
+def document_reviewer(given: str | None, config: Config) -> str | None:
+    """The 复核人 a document names: the option, the config, $REVIEWER; never the login name."""
+    return given or config.signoff.reviewer or os.environ.get("REVIEWER") or None
+
+
+def login_names() -> tuple[str, ...]:
+    try:
+        return (getpass.getuser(),)
+    except Exception:  # noqa: BLE001 - no login name to leave out
+        return ()
+
+
+def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: str | None) -> int:
+    if not draft and not signoff.settings.bureau:
+        raise StoreError("未配置复核单位名称（--config 文件 [signoff] bureau），不能出具正式复核意见；"
+                         "可加 --draft 出草稿")
+    target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise click.UsageError(f"docx 格式的 -o 应为文件夹（每份表单一个 .docx）：{folder} 是文件")
+    skipped = written = 0
+    used: set[str] = set()
+    for review in reviews:
+        if review.pending and not draft:
+            click.echo(f"跳过「{review.record.name}」（{review.record.year}年度）：尚有 {len(review.pending)} 个要点"
+                       "待审核（可加 --draft 出草稿）", err=True)
+            skipped += 1
+            continue
+        name = file_name(review, draft and bool(review.pending))
+        if name in used:
+            name = name.removesuffix(".docx") + f"_{review.record.id[:8]}.docx"
+        used.add(name)
+        signoff.write_docx(review.record.id, target / name, draft=draft, reviewer=reviewer)
+        written += 1
+    click.echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
+    return skipped
+
+
+@click.command(cls=ReviewCommand)
+@click.argument("forms", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["md", "docx", "xlsx", "json"]), default="md", show_default=True,
+              help="md: the 复核意见 on the terminal; docx: one Word 复核意见 per form; xlsx: 汇总, 问题清单 and "
+                   "one 底稿 per form; json: everything, one object per form.")
+@click.option("-o", "--output", type=click.Path(), help="md/json: a file instead of stdout; docx: a folder; xlsx: "
+                                                        "the workbook.")
+@click.option("--draft", is_flag=True, help="docx: also forms with undecided points, marked 草稿 on every page.")
+@document_reviewer_option
+@config_option
+@db_option
+def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
+    """The 复核 of FORMS (default: every current form), by point: only decided points, accepted ones as
+    the numbered problems, with 复核总分, 等级 and 偏离度.
+
+    docx needs -o DIR and writes one 复核意见 per form; a form with undecided points is skipped
+    (exit status 1) unless --draft. xlsx needs -o FILE. The bureau's name, the reviewer, the
+    deadline, the grade bands and the rulebook come from the [signoff] section of --config.
+    """
+    config = load_config(config_path) if config_path else Config()
+    signer = document_reviewer(reviewer, config)
+    with open_store(db_path) as store:
+        require_forms(store, tuple(forms))
+        signoff = Signoff(store, config)
+        if fmt == "xlsx":
+            if not output:
+                raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")
+            signoff.write_xlsx(tuple(forms), output)
+            click.echo(f"已写入 {output}（{len(signoff.forms(tuple(forms)))} 份表单）", err=True)
+            return
+        reviews = signoff.reviews(tuple(forms))
+        if fmt == "docx":
+            if not output:
+                raise click.UsageError("docx 格式需要用 -o 指定输出文件夹")
+            if _write_docx(signoff, reviews, output, draft, signer):
+                sys.exit(1)
+            return
+        if fmt == "json":
+            text = json.dumps(to_json(store, reviews, signer, login_names()), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = to_markdown(reviews, signer, login_names())
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"已写入 {output}（{len(reviews)} 份表单）", err=True)
+    elif sys.stdout.isatty():
+        columns = shutil.get_terminal_size().columns
+        sys.stdout.write("\n".join(wrap_text(text, columns - 1)))
+    else:
+        sys.stdout.write(text)
+
+
+@click.command(cls=ReviewCommand)
+@config_option
+def rules(config_path) -> None:
+    """The rulebook (复核口径) in force: its clauses, what each deducts and which findings propose it,
+    and how 反向 indicators are scored. A bureau names its own in the [signoff] section of --config."""
+    config = load_config(config_path) if config_path else Config()
+    from ..signoff.rulebook import load_rulebook
+
+    book = load_rulebook(config.signoff.rulebook)
+    console = Console(highlight=False)
+    console.print(wrap_rich(Text.assemble(("复核口径：", "bold"), book.name), console.width - 1))
+    console.print(Text("（随软件提供的默认口径）" if book.source == "（默认）" else f"口径文件：{book.source}",
+                       style="dim"), soft_wrap=True)
+    console.print(f"反向指标计分：{book.reverse}（{REVERSE[book.reverse]}）")
+    bands = "，".join(f"{name} ≥ {format_decimal(bound)}" for name, bound in config.signoff.grades)
+    console.print(f"等级：{bands}，其余为差；自评与复核相差 {format_decimal(config.signoff.deviation_flag_points)} "
+                  "分以上提示")
+    columns = console.width - 1
+    for clause in book.clauses.values():
+        console.print()
+        console.print(wrap_rich(Text.assemble((clause.id, "bold"), "  ", (clause.name, "bold"), "  —  ",
+                                              clause.deduction_text), columns))
+        codes = "、".join(clause.codes) if clause.codes else "（无：供复核人改分时引用）"
+        console.print(wrap_rich(Text.assemble(("  提出：", "dim"), codes), columns))
+        console.print(wrap_rich(Text.assemble(("  说明：", "dim"), clause.description), columns))
+
+
+@click.command(cls=ReviewCommand)
+@click.argument("forms", nargs=-1)
+@config_option
+@db_option
+def summary(forms, config_path, db_path) -> None:
+    """The batch: forms ranked by seriousness (errors, 偏离度, pending points), the same per unit, and the
+    files that could not be read, listed apart. `review report --format xlsx` holds the same sheets."""
+    config = load_config(config_path) if config_path else Config()
+    with open_store(db_path) as store:
+        require_forms(store, tuple(forms))
+        batch = Signoff(store, config).summary(tuple(forms))
+    console = Console(highlight=False)
+    rows = []
+    for line in batch.forms:
+        score = line.review.score
+        style = "red" if score.flagged else ""
+        rows.append([str(line.rank), line.unit, line.record.name, str(line.record.year),
+                     "—" if score.claimed_total is None else format_decimal(score.claimed_total),
+                     format_decimal(score.review_total), score.grade, Text(percent(score.deviation), style=style),
+                     str(line.errors), str(line.pending)])
+    columns = [("#", "right"), ("单位", "text"), ("项目", "text"), ("年度", "left"), ("自评", "right"),
+               ("复核", "right"), ("等级", "left"), ("偏离度", "right"), ("错误", "right"), ("待审", "right")]
+    table = fitted_table(console.width, columns, rows, title="复核汇总（按严重程度排序；红色：偏离提示）",
+                         box=box.SIMPLE_HEAD, title_justify="left")
+    console.print(table if batch.forms else "没有表单。")
+    if len(batch.units) > 1:
+        rows = [[unit.unit, str(unit.forms), str(unit.flagged), str(unit.errors), str(unit.pending),
+                 f"{unit.review:.2f}", unit.worst_grade] for unit in batch.units]
+        columns = [("单位", "text"), ("表单", "right"), ("偏离提示", "right"), ("错误", "right"), ("待审", "right"),
+                   ("平均复核", "right"), ("最低等级", "left")]
+        console.print(fitted_table(console.width, columns, rows, title="按单位", box=box.SIMPLE_HEAD,
+                                   title_justify="left"))
+    if batch.refused:
+        console.print(Text(f"未能读取的文件（{len(batch.refused)} 个，未列入上表）：", style="bold red"))
+        for refusal in batch.refused:
+            console.print(wrap_rich(f"  {refusal.file}：{refusal.message}", console.width - 1))
+
+
+__all__ = ["report", "rules", "summary"]

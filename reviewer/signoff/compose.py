@@ -1,0 +1,430 @@
+"""One suggested comment per point, written from the findings' figures rather than pasted from their texts.
+
+A point's comment has three parts (docs/domain-rules.md §5): the facts (the indicator or pair, its
+target and actual, what changed), the problems (each said once: the rule findings' and the judge's
+readings of each explanation), and the requests to the unit (each said once, fitting the row's kind).
+Nothing is repeated: the figures are stated once, a problem two findings share (no measure from the
+rule and from the judge, stock phrasing and reuse) is said once, and no favourable reading is quoted
+beside a problem, so a comment never says an explanation both contradicts the data and agrees with it.
+A request about a change in numbers is made only where the numbers changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..checks.catalogue import TITLE, Finding
+from ..checks.rows import is_empty_explanation, is_money, money_in, qualitative_band
+from ..checks.wording import clip, num, pct, share
+from ..form.values import round_half_up, squash
+from ..scoring import ONE, IndicatorScore, Scorecard
+
+HUNDRED = Decimal(100)
+DIRECTION_TERM = {"higher": "正向指标", "lower": "反向指标", "equal": "等于型指标"}
+# The judge's tags as problems of an explanation, in the order a comment names them.
+EXPLANATION_ORDER = ("blank", "conflict", "irrelevant", "unreadable", "injection", "generic", "no_cause",
+                     "no_quantity", "no_measure")
+TAG_PROBLEM = {
+    "irrelevant": "内容与本指标偏差无关", "unreadable": "存在乱码或无法辨认的文字",
+    "injection": "夹带与偏差说明无关的指令性文字", "no_cause": "未说明偏差的具体原因",
+    "no_measure": "未提出改进措施",
+}
+MEASURE = "同时提出针对性的改进措施（做法、责任环节和时限）"
+
+
+def row_kind(row: IndicatorScore) -> str:
+    """count, money, rate, date or qualitative: what the row measures, as its comment must speak of it."""
+    if row.direction == "date" or row.target.kind == "date":
+        return "date"
+    if row.direction == "qualitative" or not row.target.is_number:
+        return "qualitative"
+    if row.target.unit == "%":
+        return "rate"
+    if row.cost or is_money(row.target):
+        return "money"
+    return "count"
+
+
+def movement(row: IndicatorScore) -> str:
+    """up, down, same or unknown: B against A."""
+    a, b = row.target_value, row.actual_value
+    if a is None or b is None:
+        return "unknown"
+    return "up" if b > a else "down" if b < a else "same"
+
+
+def missed(row: IndicatorScore) -> bool:
+    """B misses A in the bad direction (a late date included)."""
+    move = movement(row)
+    return bool(row.late) or {"higher": move == "down", "lower": move == "up", "equal": move in ("up", "down")}.get(
+        row.direction, False)
+
+
+def _value(text: str) -> str:
+    return clip(text.strip(), 40)
+
+
+def row_facts(row: IndicatorScore) -> str:
+    """“name”年度指标值A，实际完成值B（change): as printed, the change in the row's own terms."""
+    target = "年度指标值未填写" if row.target.is_blank else f"年度指标值{_value(row.target.raw)}"
+    actual = "实际完成值未填写" if row.actual.is_blank else f"实际完成值{_value(row.actual.raw)}"
+    kind, a, b = row_kind(row), row.target_value, row.actual_value
+    if not row.target.is_blank and squash(row.target.raw) == squash(row.actual.raw) and kind in ("qualitative", "date"):
+        return f"“{row.name}”年度指标值与实际完成值同为“{_value(row.actual.raw)}”"
+    if kind == "qualitative":
+        target = target if row.target.is_blank else f"年度指标值“{_value(row.target.raw)}”"
+        actual = actual if row.actual.is_blank else f"实际完成值“{_value(row.actual.raw)}”"
+    change = ""
+    if kind in ("count", "money") and a is not None and b is not None and a:
+        change = "（未变）" if a == b else f"（{pct(b / a - ONE)}）"
+    elif kind == "rate" and a is not None and b is not None and a != b:
+        change = f"（{'+' if b > a else ''}{num(b - a)}个百分点）"
+    elif kind == "date" and row.late:
+        change = "（晚于目标时间）"
+    return f"“{row.name}”{target}，{actual}{change}"
+
+
+@dataclass
+class Subject:
+    """What a point is about: rows of the form (one, or a cost/count pair), or a part of the form."""
+
+    key: str
+    rows: tuple[int, ...]
+    kind: str
+    title: str
+
+
+@dataclass
+class Comment:
+    facts: str = ""
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        parts = [self.facts] if self.facts else []
+        parts += self.problems
+        if self.requests:
+            first, *rest = self.requests
+            parts.append("；".join([first] + [r.removeprefix("请") for r in rest]))
+        return "".join(p.rstrip("。；，") + "。" for p in parts if p)
+
+    def as_parts(self) -> dict[str, object]:
+        return {"facts": self.facts, "problems": self.problems, "requests": self.requests, "titles": self.titles}
+
+
+class _Ordered(dict):
+    """Keys once, in the order first added."""
+
+    def add(self, key: str, text: str) -> None:
+        self.setdefault(key, text)
+
+
+def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comment:
+    if not subject.rows:
+        return _compose_form_part(findings)
+    rows = [card.indicators[i] for i in subject.rows]
+    money = card.form.funds.unit
+    comment = Comment(titles=list(dict.fromkeys(TITLE.get(f.code, f.code) for f in findings)))
+    comment.facts = _facts(rows, money)
+    named = len(rows) > 1
+    data = _Ordered()
+    requests = _Ordered()
+    groups = _explanation_groups(rows)
+    problems: dict[int, _Ordered] = {id(g): _Ordered() for g in groups}
+    divergence = False
+
+    def group_of(index: int) -> list[IndicatorScore]:
+        return next(g for g in groups if any(r.index == index for r in g))
+
+    for finding in findings:
+        code = finding.code
+        mine = [i for i in finding.indicators if i in subject.rows] or list(subject.rows[:1])
+        row = card.indicators[mine[0]]
+        who = f"“{row.name}”" if named else ""
+        if code in ("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_MISSING", "QUALITATIVE_BAND", "DATE_SCORE"):
+            data.add(f"{code}:{row.index}", who + _score_problem(code, row, finding))
+            requests.add("fix_score", "请按计分规则更正得分")
+        elif code == "COST_COUNT_DIVERGENCE":
+            divergence = True
+            data.add(code, _divergence(rows, money))
+        elif code == "EXPLANATION_MISSING":
+            problems[id(group_of(row.index))].add("blank", "")
+        elif code == "EXPLANATION_NO_MEASURE":
+            problems[id(group_of(row.index))].add("no_measure", TAG_PROBLEM["no_measure"])
+        elif code == "EXPLANATION_REUSED":
+            for index in mine:
+                others = [i for i in finding.indicators if i not in subject.rows]
+                text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
+                problems[id(group_of(index))].add("generic", f"属通用套话，{text}，未针对本指标说明")
+        elif code == "EXPLANATION_VERDICT":
+            judged = finding.data.get("indicator", row.index)
+            judged = judged if judged in subject.rows else row.index
+            _verdict_problems(finding, card.indicators[judged], group_of(judged), problems[id(group_of(judged))])
+        else:
+            text, asks = _value_problem(code, row, finding)
+            data.add(f"{code}:{row.index}", who + text)
+            for key, ask in asks:
+                requests.add(key, ask)
+    comment.problems = list(data.values())
+    explained = False
+    measure = False
+    for group in groups:
+        found = problems[id(group)]
+        if not found:
+            continue
+        measure = measure or "no_measure" in found or "blank" in found
+        explained = explained or any(k != "no_measure" for k in found)
+        comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
+    if explained or divergence:
+        flagged = {r.index for g in groups if problems[id(g)] for r in g}
+        for key, ask in _explain_requests(rows, money, flagged, divergence, "fix_score" in requests):
+            requests.add(key, ask)
+    comment.requests = list(requests.values())
+    if measure:
+        if comment.requests:
+            comment.requests[-1] = comment.requests[-1].rstrip("。") + "，" + MEASURE
+        else:
+            comment.requests.append("请针对偏差原因" + MEASURE.removeprefix("同时"))
+    return comment
+
+
+# --- facts ---------------------------------------------------------------------------------------
+
+def _facts(rows: list[IndicatorScore], money: str) -> str:
+    counts = [r for r in rows if not r.cost]
+    costs = [r for r in rows if r.cost]
+    if not (counts and costs):
+        return "；".join(row_facts(r) for r in rows)
+    parts = [row_facts(r) for r in counts] + ["对应" + _cost_facts(r, counts[0]) for r in costs]
+    unit = _unit_cost(counts[0], costs[0], money)
+    if unit:
+        parts[-1] += "，" + unit
+    return "；".join(parts)
+
+
+def _cost_facts(cost: IndicatorScore, count: IndicatorScore) -> str:
+    """A cost row beside its count, named by what its name adds (预算控制数) when it repeats the count's."""
+    facts = row_facts(cost)
+    stem = squash(count.name)
+    if squash(cost.name).startswith(stem) and len(squash(cost.name)) > len(stem):
+        suffix = cost.name.strip()[len(count.name.strip()):].strip() or "成本"
+        return f"成本指标（{suffix}）" + facts[len(f"“{cost.name}”"):]
+    return "成本指标" + facts
+
+
+def _pair_values(count: IndicatorScore, cost: IndicatorScore, money: str) -> tuple[Decimal, ...] | None:
+    qa, qb = count.target_value, count.actual_value
+    ca, cb = money_in(cost.target, money), money_in(cost.actual, money)
+    if None in (qa, qb, ca, cb) or qa <= 0:
+        return None
+    return qa, qb, ca, cb
+
+
+def _unit_cost(count: IndicatorScore, cost: IndicatorScore, money: str) -> str:
+    values = _pair_values(count, cost, money)
+    if values is None:
+        return ""
+    qa, qb, ca, cb = values
+    unit = count.target.unit or "个"
+    planned = ca / qa
+    if qb <= 0:
+        return f"单位成本计划{num(planned, 2)}{money}/{unit}，实际数量为0"
+    actual = cb / qb
+    change = f"（{pct(actual / planned - ONE)}）" if planned else ""
+    return f"单位成本由计划{num(planned, 2)}{money}/{unit}变为{num(actual, 2)}{money}/{unit}{change}"
+
+
+def _divergence(rows: list[IndicatorScore], money: str) -> str:
+    counts = [r for r in rows if not r.cost]
+    costs = [r for r in rows if r.cost]
+    values = _pair_values(counts[0], costs[0], money) if counts and costs else None
+    if values is None:
+        return "成本与数量变动不匹配"
+    qa, qb, ca, cb = values
+    count = "减少" if qb < qa else "增加" if qb > qa else "未变"
+    cost = "增加" if cb > ca else "减少" if cb < ca else "未变"
+    if count == cost or (count == "未变" and cost == "未变"):
+        return "单位成本变动较大，成本与数量变动不匹配"
+    return f"数量{count}而成本{cost}，成本与数量变动不匹配"
+
+
+# --- problems --------------------------------------------------------------------------------
+
+def _score_problem(code: str, row: IndicatorScore, finding: Finding) -> str:
+    s, w = row.claimed, row.weight
+    if code == "INDICATOR_SCORE" and row.recomputed is not None and s is not None:
+        return (f"按{DIRECTION_TERM.get(row.direction, '计分公式')}计分应得{num(row.recomputed)}分（{row.formula_text}），"
+                f"自评{num(s)}分，评分{'偏高' if s > row.recomputed else '偏低'}")
+    if code == "ROUNDING" and row.formula_value is not None and s is not None:
+        return (f"得分按{row.formula_text}计算为{num(row.formula_value, 4)}分，四舍五入应为{num(row.recomputed)}分，"
+                f"自评填报{num(s)}分")
+    if code == "SCORE_BOUNDS" and s is not None:
+        return f"自评得分{num(s)}分超过该指标分值{num(w)}分"
+    if code == "SCORE_MISSING":
+        return "得分栏未填写" + (f"，按计分公式应得{num(row.recomputed)}分" if row.recomputed is not None else "")
+    if code == "QUALITATIVE_BAND" and s is not None:
+        band = qualitative_band(row.actual.raw)
+        if band:
+            label, low, high, inclusive = band
+            lo, hi = round_half_up(low * w), round_half_up(high * w)
+            bracket = f"[{num(lo)}, {num(hi)}{']' if inclusive else ')'}"
+            return f"完成情况属“{label}”档次，得分应在{bracket}分之间，自评{num(s)}分"
+    return _without_name(finding.message, row)
+
+
+def _value_problem(code: str, row: IndicatorScore, finding: Finding) -> tuple[str, list[tuple[str, str]]]:
+    evidence = ("evidence", "请填写可核实的实际完成数据，并提供佐证材料")
+    if code == "ACTUAL_COPIES_TARGET":
+        return "实际完成值照抄年度指标值，未反映实际完成情况", [evidence]
+    if code == "VALUE_BLANK":
+        blank = [label for label, q in (("年度指标值", row.target), ("实际完成值", row.actual)) if q.is_blank]
+        return f"{'和'.join(blank) or '指标值'}未填写，完成情况无法核实", [evidence]
+    if code == "VALUE_TYPE":
+        if row.units_differ:
+            done = "，已按单位换算计分" if row.actual_value is not None else "，无法计分"
+            text = f"计量单位不一致（{row.target.unit or '无'}与{row.actual.unit or '无'}）{done}"
+        elif row.target.kind == "date":
+            text = "实际完成值不是日期，无法判断是否按时完成"
+        else:
+            text = "实际完成值不是数值，无法与年度指标值比较"
+        return text, [("fill_value", "请按指标值的计量单位填报实际完成数据")]
+    if code == "OVERACHIEVED":
+        ratio = row.ratio
+        size = f"为年度指标值的{share(ratio)}，" if ratio is not None else ""
+        return f"实际完成值{size}超额幅度较大，年度指标值可能设置偏低", [
+            ("target_low", "请说明超额完成的原因，下年度合理设置年度指标值")]
+    if code == "COST_TOTAL":
+        text = finding.message.split("：", 1)[-1]
+        return f"与项目资金数据不一致（{text}）", [("cost_data", "请核实成本指标与项目资金数据，确保口径一致")]
+    if code == "PAYMENT_RATE_CONFLICT":
+        return _without_name(finding.message, row), [("payment", "请核实资金拨付进度与预算执行数据，如实填报")]
+    asks = [("ask:" + s, s) for s in _sentences(finding.comment) if s.startswith(("请", "建议"))]
+    return _without_name(finding.message, row), asks
+
+
+def _without_name(message: str, row: IndicatorScore) -> str:
+    text = message.strip().rstrip("。")
+    for prefix in (f"“{row.name}”的", f"“{row.name}”：", f"“{row.name}”"):
+        if text.startswith(prefix):
+            return text[len(prefix):].lstrip("，：")
+    return text
+
+
+def _explanation_groups(rows: list[IndicatorScore]) -> list[list[IndicatorScore]]:
+    """The subject's rows by explanation: rows with the same text share one."""
+    groups: dict[str, list[IndicatorScore]] = {}
+    for row in rows:
+        text = row.indicator.explanation
+        key = "" if is_empty_explanation(text) else squash(text)
+        groups.setdefault(key or f"blank:{row.index}", []).append(row)
+    return list(groups.values())
+
+
+def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[IndicatorScore], found: _Ordered) -> None:
+    if is_empty_explanation(row.indicator.explanation):
+        found.add("blank", "")
+        return
+    tags = set(finding.tags)
+    if "contradicts_data" in tags:
+        reason = str(finding.data.get("reason") or "").strip().rstrip("。") or "与数据矛盾"
+        found.add("conflict", reason)
+    if "generic" in tags:
+        found.add("generic", "属通用套话，未针对本指标说明")
+    if "no_quantity" in tags:
+        kinds = {row_kind(r) for r in group}
+        what = ("涉及的数量和金额" if {"count", "money"} <= kinds else "涉及的金额" if "money" in kinds
+                else "涉及的数量" if "count" in kinds else "偏差幅度" if "rate" in kinds
+                else "延误的时间" if "date" in kinds else "具体完成情况")
+        found.add("no_quantity", f"未量化说明{what}")
+    for tag in ("irrelevant", "unreadable", "injection", "no_cause", "no_measure"):
+        if tag in tags:
+            found.add(tag, TAG_PROBLEM[tag])
+
+
+def _explanation_sentence(group: list[IndicatorScore], found: _Ordered, several: bool) -> str:
+    where = f"第{'、'.join(str(r.index + 1) for r in group)}项" if several else ""
+    if "blank" in found:
+        return f"{where}偏差原因分析及改进措施栏未填写"
+    text = group[0].indicator.explanation
+    ordered = [found[key] for key in EXPLANATION_ORDER if key in found and found[key]]
+    return f"{where}偏差说明“{clip(text.strip(), 40)}”" + "，".join(ordered)
+
+
+COST_MOVE = Decimal("0.10")  # a cost within ±10% of its target is asked about only when its own text fails
+
+
+OVER = Decimal("1.2")  # above this share of the target, an over-achievement is worth explaining (OVERACHIEVED)
+
+
+def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int], divergence: bool,
+                      fixing_score: bool) -> list[tuple[str, str]]:
+    """What the unit must explain, in the row's own terms: a cost that rose or fell, a count that changed,
+    a rate or date missed. Never a change the row does not show; a cost only where it diverges from its
+    count, moved far, or its own explanation fails."""
+    asks: list[tuple[str, str]] = []
+    counts = [r for r in rows if not r.cost]
+    costs = [r for r in rows if r.cost]
+    for cost in costs:
+        far = cost.ratio is not None and abs(cost.ratio - ONE) > COST_MOVE
+        if not (divergence or far or cost.index in flagged):
+            continue
+        values = _pair_values(counts[0], cost, money) if counts else None
+        up = movement(cost) == "up"
+        if values is not None and values[1] > 0:
+            qa, qb, ca, cb = values
+            up = cb / qb > ca / qa if cb != ca else up
+        if movement(cost) == "same" and values is None:
+            continue
+        asks.append(("cost_up", "请说明单位成本上升的具体原因，列明调整涉及的项目及金额，并提供资金调整依据") if up and counts
+                    else ("cost_up", "请说明成本超出指标值的具体原因，列明涉及的项目及金额") if up
+                    else ("cost_down", "请说明成本减少的具体原因及未使用资金的去向（结转或收回），列明涉及的项目及金额"))
+    for row in counts:
+        kind, move = row_kind(row), movement(row)
+        if kind == "count" and move in ("up", "down"):
+            asks.append(("count", f"请逐项说明数量{'减少' if move == 'down' else '增加'}的具体原因，列明涉及的项目及数量"))
+        elif kind == "date" and row.late:
+            asks.append(("date", "请说明未按期完成的具体原因"))
+        elif kind in ("rate", "count") and missed(row):
+            asks.append(("missed", "请说明未达到年度指标值的具体原因"))
+        elif kind in ("rate", "count") and row.direction == "higher" and row.ratio is not None and row.ratio >= OVER:
+            asks.append(("over", "请说明超额完成的原因"))
+        elif kind == "qualitative" and (qualitative_band(row.actual.raw) or ("达成",))[0] != "达成":
+            asks.append(("qualitative", "请说明未完全达成年度指标的具体原因"))
+    if not asks and not fixing_score:  # a met target scored low is put right by correcting the score
+        row = rows[0]
+        if row.claimed is not None and row.claimed < row.weight:
+            asks.append(("low", "请说明自评得分低于分值的原因"))
+        else:
+            asks.append(("specific", "请针对本指标如实说明完成情况"))
+    return asks
+
+
+# --- points about the form as a whole ----------------------------------------------------------
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in text.replace("\n", "").split("。") if s.strip()]
+
+
+def _compose_form_part(findings: list[Finding]) -> Comment:
+    """预算执行, 总分, 指标体系, 表头: few findings, each about different figures; their own wording with
+    each statement once and the requests gathered last, a request another one already contains left out."""
+    said: dict[str, None] = {}
+    asks: dict[str, None] = {}
+    for finding in findings:
+        for sentence in _sentences(finding.comment):
+            statement, _, ask = sentence.partition("，请")
+            if statement.startswith(("请", "建议")):
+                statement, ask = "", sentence.removeprefix("请")
+            if statement:
+                said.setdefault(statement, None)
+            if ask:
+                asks.setdefault(ask if ask.startswith("建议") else "请" + ask, None)
+    requests = [a for a in asks if not any(a != b and a.removeprefix("请") in b for b in asks)]
+    titles = list(dict.fromkeys(TITLE.get(f.code, f.code) for f in findings))
+    return Comment("", list(said), requests, titles)
+
+
+__all__ = ["Comment", "Subject", "compose", "row_kind", "row_facts", "movement", "missed"]

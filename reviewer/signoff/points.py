@@ -1,0 +1,131 @@
+"""Points: everything raised about one indicator, one cost/count pair or one part of the form, as one thing
+to decide on.
+
+A review's findings (rule checks and the judge's verdicts) are grouped by what they are about:
+
+- an indicator, or a cost indicator with its count (checks/rows.py pairs them): one point per pair,
+  so a COST_COUNT_DIVERGENCE, the judge's verdicts on both rows, a ROUNDING slip on one of them and
+  the explanation reused elsewhere reach the reviewer together;
+- a finding that spans several subjects (EXPLANATION_REUSED on five rows, COST_TOTAL on the items) is
+  evidence on each of them, and their comments each say it from that row's side;
+- findings about the form as a whole go to 预算执行, 总分, 指标体系 or 表头 by their code.
+
+Each point gets one suggested comment (compose.py). A point whose only finding is a judge's verdict
+that the explanation covers its gap, with nothing else to say, is no point: there is nothing to decide,
+unless the judge marked the verdict to be looked at first (data["review_first"]).
+"""
+
+from __future__ import annotations
+
+from ..checks.catalogue import SEVERITY_ORDER, Finding
+from ..checks.rows import pair_cost_rows
+from ..review import Review
+from ..scoring import Scorecard
+from ..store import PointDraft
+from .compose import Subject, compose, row_kind
+
+BUILDER = 1  # raise when the grouping or the wording changes: pending points of stored forms are rebuilt
+
+# Form-level findings by part of the form; a code not listed goes to 全表.
+FORM_PARTS = {
+    "funds": ("预算执行", ("FUNDS_SUM", "FUNDS_OVER_BUDGET", "EXECUTION_RATE", "EXECUTION_SCORE", "ROUNDING",
+                          "SCORE_BOUNDS", "EXPLANATION_MISSING", "PAYMENT_RATE_CONFLICT")),
+    "total": ("总分", ("TOTAL_SCORE", "TOTAL_MISSING")),
+    "scheme": ("指标体系", ("WEIGHTS_TOTAL", "WEIGHT_SCHEME", "QUALITATIVE_SHARE")),
+    "header": ("表头信息", ("HEADER_BLANK",)),
+}
+FORM_ORDER = ("funds", "total")  # before the indicators; the rest of the form parts after them
+VERDICT_ORDER = {"does_not_cover": 0, "partial": 1, "covers": 2}
+
+
+def review_first(finding: Finding) -> bool:
+    """The judge marks a doubtful verdict, or one where the rules and the model disagree, to be looked at
+    first (issue 16's contract): read defensively, absent is False."""
+    data = finding.data if isinstance(finding.data, dict) else {}
+    return bool(data.get("review_first"))
+
+
+def subjects(card: Scorecard) -> dict[int, Subject]:
+    """Each indicator's subject: itself, or the cost/count pair it belongs to (pairs sharing a row are one)."""
+    parent = list(range(len(card.indicators)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for quantity, cost in pair_cost_rows(card):
+        parent[root(cost.index)] = root(quantity.index)
+    members: dict[int, list[int]] = {}
+    for i in range(len(card.indicators)):
+        members.setdefault(root(i), []).append(i)
+    out: dict[int, Subject] = {}
+    for rows in members.values():
+        rows = sorted(rows)
+        first = card.indicators[rows[0]]
+        numbers = "、".join(str(i + 1) for i in rows)
+        if len(rows) == 1:
+            subject = Subject(f"I:{rows[0]}", tuple(rows), row_kind(first), f"第{numbers}项“{first.name}”")
+        else:
+            count = next((card.indicators[i] for i in rows if not card.indicators[i].cost), first)
+            subject = Subject(f"I:{','.join(map(str, rows))}", tuple(rows), "pair",
+                              f"第{numbers}项“{count.name}”（数量与成本）")
+        for i in rows:
+            out[i] = subject
+    return out
+
+
+def form_subject(code: str) -> Subject:
+    for part, (title, codes) in FORM_PARTS.items():
+        if code in codes:
+            return Subject(f"F:{part}", (), part, title)
+    return Subject("F:form", (), "form", "全表")
+
+
+def _order(subject: Subject) -> tuple[int, int]:
+    if subject.rows:
+        return (1, subject.rows[0])
+    part = subject.key[2:]
+    return (0, FORM_ORDER.index(part)) if part in FORM_ORDER else (2, list(FORM_PARTS).index(part)
+                                                                     if part in FORM_PARTS else 99)
+
+
+def _is_clean_cover(finding: Finding) -> bool:
+    return finding.code == "EXPLANATION_VERDICT" and finding.verdict == "covers" and not finding.tags
+
+
+def build_points(review: Review) -> list[PointDraft]:
+    """The points of one reviewed form, in the order a 复核意见 reads them (预算执行 and 总分 first,
+    then the indicators in form order, then 指标体系 and 表头). Findings must carry their ids."""
+    card = review.card
+    by_row = subjects(card)
+    gathered: dict[str, tuple[Subject, list[Finding]]] = {}
+    for finding in review.findings:
+        if finding.indicators:
+            targets = list(dict.fromkeys(by_row[i].key for i in finding.indicators if i in by_row))
+            chosen = [by_row[i] for i in finding.indicators if i in by_row]
+            places = {s.key: s for s in chosen}
+        else:
+            subject = form_subject(finding.code)
+            targets, places = [subject.key], {subject.key: subject}
+        for key in targets:
+            gathered.setdefault(key, (places[key], []))[1].append(finding)
+    drafts = []
+    for subject, findings in sorted(gathered.values(), key=lambda item: _order(item[0])):
+        first = any(review_first(f) for f in findings)
+        if all(_is_clean_cover(f) for f in findings) and not first:
+            continue
+        comment = compose(subject, findings, card)
+        verdicts = [f.verdict for f in findings if f.code == "EXPLANATION_VERDICT" and f.verdict]
+        severity = min((f.severity for f in findings), key=lambda s: SEVERITY_ORDER[s])
+        drafts.append(PointDraft(
+            key=subject.key, seq=len(drafts), indicators=subject.rows, kind=subject.kind, title=subject.title,
+            severity=severity, codes=tuple(dict.fromkeys(f.code for f in findings)),
+            verdict=min(verdicts, key=lambda v: VERDICT_ORDER.get(v, 9)) if verdicts else None,
+            review_first=first, findings=tuple(f.id for f in findings), comment=comment.text,
+            parts=comment.as_parts()))
+    return drafts
+
+
+__all__ = ["BUILDER", "build_points", "subjects", "form_subject", "review_first"]

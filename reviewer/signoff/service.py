@@ -1,0 +1,175 @@
+"""The sign-off API: what the terminal session, the `review` commands and the browser workbench call.
+
+    with Store("review.db") as store:
+        signoff = Signoff(store, config)
+        for point in signoff.points(PointFilters(units=("科技",)), statuses=("pending",)):
+            ...
+        signoff.decide(point.id, "accept", "张三", expect="pending")     # Conflict if decided meanwhile
+        signoff.set_score(form_id, 5, "张三", score="1.5", reason="…", clause="copied_actual")
+        review = signoff.form_review(form_id)                             # points, evidence, 复核总分, 等级, 偏离度
+        signoff.write_docx(form_id, "out/复核意见.docx", draft=True, reviewer="张三")
+
+Everything goes through the store (typed records, append-only decisions and score changes); nothing
+here knows of a terminal or a browser.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Mapping
+
+from ..config import Config
+from ..form.values import format_decimal
+from ..store import (
+    FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
+    StoreError, Undone,
+)
+from .forms import FormReview
+from .intake import card_of, ensure_points
+from .rulebook import Rulebook, load_rulebook
+from .scores import FormScore, score_form
+from .summary import BatchSummary, summarize
+
+class Signoff:
+    """The 复核 over one store, with the bureau's settings and rulebook."""
+
+    def __init__(self, store: Store, config: Config | None = None, rulebook: Rulebook | None = None):
+        self.store = store
+        self.config = config or Config()
+        self.settings = self.config.signoff
+        self.rulebook = rulebook or load_rulebook(self.settings.rulebook)
+        ensure_points(store)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def forms(self, selectors: tuple[str, ...] = ()) -> list[FormRecord]:
+        """The current version of each selected form, with its points counted by status."""
+        return self.store.current_forms(selectors)
+
+    def points(self, filters: PointFilters = PointFilters(), statuses: tuple[str, ...] | None = None) -> list[Point]:
+        return self.store.points(filters, statuses)
+
+    def point(self, point_id: str) -> Point:
+        point = self.store.point(point_id)
+        if point is None:
+            raise StoreError(f"要点 {point_id} 不存在")
+        return point
+
+    def evidence(self, point: Point) -> list[Critique]:
+        """The findings under a point, in the order of its evidence."""
+        critiques = {c.id: c for c in self.store.form_critiques(point.form_id)}
+        return [critiques[i] for i in point.findings if i in critiques]
+
+    def decisions(self, point_id: str) -> list[PointDecision]:
+        return self.store.point_decisions(point_id)
+
+    def form_review(self, form_id: str) -> FormReview:
+        record = self.store.form(form_id)
+        if record is None:
+            raise StoreError(f"表单 {form_id} 不存在")
+        card = card_of(record)
+        points = self.store.form_points(form_id)
+        critiques = {c.id: c for c in self.store.form_critiques(form_id)}
+        score = score_form(card, points, critiques, self.store.score_overrides(form_id), self.rulebook, self.settings)
+        return FormReview(record, card, points, critiques, score, self.store.score_history(form_id))
+
+    def form_score(self, form_id: str) -> FormScore:
+        return self.form_review(form_id).score
+
+    def reviews(self, selectors: tuple[str, ...] = ()) -> list[FormReview]:
+        return [self.form_review(record.id) for record in self.forms(selectors)]
+
+    # --- deciding ------------------------------------------------------------------------------
+
+    def decide(self, point_id: str, action: str, reviewer: str, comment: str | None = None,
+               expect: str | None = PENDING) -> str | None:
+        """accept, reject, edit (with the new comment) or reopen; Conflict when the point is no longer in
+        the status the reviewer saw (`expect`; None skips the check). Returns the decision's id."""
+        return self.store.decide_point(point_id, action, reviewer, new_comment=comment, expect=expect)
+
+    def undo_decision(self, decision_id: str, reviewer: str) -> PointDecision:
+        return self.store.undo_point_decision(decision_id, reviewer)
+
+    def undo_last(self, reviewer: str) -> PointDecision:
+        """Undo this reviewer's latest single decision still in force (repeat to go further back)."""
+        return self.store.undo_last_point(reviewer)
+
+    def bulk(self, point_ids: list[str], action: str, reviewer: str,
+             expect: Mapping[str, str] | None = None) -> Bulk:
+        return self.store.bulk_points(point_ids, action, reviewer, expect)
+
+    def undo_bulk(self, reviewer: str) -> Undone | None:
+        return self.store.undo_last_point_batch(reviewer)
+
+    # --- the reviewer's score ---------------------------------------------------------------------
+
+    def set_score(self, form_id: str, row: int, reviewer: str, *, score: str | Decimal | None = None,
+                  value: str | None = None, reason: str, clause: str | None = None,
+                  expect: str | None | object = ...) -> list[ScoreChange]:
+        """Set a row's 复核得分 and/or 复核完成值 (row -1: 预算执行率), with the reason and the rulebook clause.
+
+        The score must lie between 0 and the row's weight, with at most two decimals, and needs a clause.
+        `expect` is the score override the reviewer saw (None: the proposal): a change someone made
+        meanwhile raises Conflict. Every change is recorded (who, when, before, after) and undoable."""
+        review = self.form_review(form_id)
+        if row != FUNDS_ROW and not 0 <= row < len(review.card.indicators):
+            raise StoreError(f"第{row + 1}项指标不存在（本表共 {len(review.card.indicators)} 项）")
+        if not reason.strip():
+            raise StoreError("请说明修改的理由")
+        current = review.score.row(row)
+        changes = []
+        if score is not None:
+            if clause is None:
+                raise StoreError("请注明修改得分所依据的复核口径条款")
+            self.rulebook.require(clause)
+            number = _score(score, current.weight)
+            changes.append(self.store.change_score(form_id, row, "score", format_decimal(number), reviewer, reason.strip(), clause,
+                                                   str(current.score), expect=expect))
+        if value is not None:
+            if not value.strip():
+                raise StoreError("复核完成值不能为空")
+            if clause is not None:
+                self.rulebook.require(clause)
+            changes.append(self.store.change_score(form_id, row, "value", value.strip(), reviewer, reason.strip(),
+                                                   clause, current.value))
+        if not changes:
+            raise StoreError("请给出复核得分或复核完成值")
+        return changes
+
+    def undo_score(self, change_id: str, reviewer: str) -> ScoreChange:
+        return self.store.undo_score_change(change_id, reviewer)
+
+    # --- documents -------------------------------------------------------------------------------
+
+    def write_docx(self, form_id: str, path: str | Path, draft: bool = False, reviewer: str | None = None) -> Path:
+        """The 复核意见 of one form (Word). Without `draft`, a form with undecided points is refused."""
+        from .docx import write_docx  # python-docx only when a document is written: every start would pay for it
+
+        return write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
+
+    def write_xlsx(self, selectors: tuple[str, ...], path: str | Path) -> Path:
+        """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel)."""
+        from .xlsx import write_xlsx
+
+        return write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
+                          self.rulebook)
+
+    def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
+        """The batch ranked by seriousness, per unit, and the refused files apart."""
+        return summarize(self.reviews(selectors), self.store.refusals(selectors))
+
+
+def _score(raw: str | Decimal, weight: Decimal) -> Decimal:
+    try:
+        number = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise StoreError(f"无法识别的得分“{raw}”") from None
+    if not number.is_finite() or number < 0 or number > weight:
+        raise StoreError(f"得分应在 0 到 {format_decimal(weight)} 分之间")
+    if number != number.quantize(Decimal("0.01")):
+        raise StoreError("得分最多保留两位小数")
+    return number
+
+
+__all__ = ["Signoff", "FormReview"]

@@ -1,0 +1,503 @@
+"""Points, the decisions on them and the reviewer's scores: the tables of the 复核 (sign-off).
+
+A point gathers everything raised about one indicator, one cost/count pair or one part of the form
+(signoff/points.py builds them); its id is the form hash + the point's key, so storing the same
+review twice stores nothing twice. Decisions on points are an append-only audit trail, like the
+decisions on critiques before them; a point's status is a cache of its latest decision, written in
+the same transaction. Score changes (复核完成值 / 复核得分 set by a reviewer) are append-only too:
+the latest change per form, row and field is in force, and an undo is a change that puts back
+what stood before.
+
+This is a mixin of Store (store.py): it uses its connection, transaction() and helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .base import (
+    ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
+    now, resolved, ulid,
+)
+from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
+
+FUNDS_ROW = -1  # the 预算执行率 row in score_changes
+
+
+@dataclass
+class PointDraft:
+    """A point as signoff/points.py builds it from a review, before it is stored."""
+
+    key: str
+    seq: int
+    indicators: tuple[int, ...]
+    kind: str
+    title: str
+    severity: str
+    codes: tuple[str, ...]
+    verdict: str | None
+    review_first: bool
+    findings: tuple[str, ...]
+    comment: str
+    parts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        """What a decision was taken on: the suggested comment and the evidence behind it."""
+        return hashlib.sha256(json.dumps([self.comment, sorted(self.codes), self.indicators],
+                                         ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def point_id(form_id: str, key: str) -> str:
+    return hashlib.sha256(f"{form_id}|point|{key}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class PointFilters:
+    """Which points a session, a bulk action or the workbench works on; empty means all current ones.
+
+    forms: id prefix, part of the file path or of the project name; units / departments: part of the
+    实施单位 / 主管部门; codes: a finding code among the point's evidence; severities: the point's
+    (its most serious finding's); verdicts: the judge's verdict on it; source: points with a rule
+    finding ("rules") or with a judge's verdict ("judge")."""
+
+    forms: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    codes: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    verdicts: tuple[str, ...] = ()
+    source: str | None = None
+    ids: tuple[str, ...] = ()
+    review_first: bool | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.forms, self.units, self.departments, self.years, self.codes, self.severities,
+                    self.verdicts, self.source, self.ids, self.review_first is not None))
+
+    @property
+    def on_forms(self) -> bool:
+        """Whether the filter reads the forms table (else a count needs no join)."""
+        return any((self.forms, self.units, self.departments, self.years))
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, params = ["p.superseded_by IS NULL"], []
+
+        def parts(column: str, values: Iterable[Any]) -> None:
+            values = list(values)
+            clauses.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in values) + ")")
+            params.extend(values)
+
+        if self.forms:
+            clause, form_params = form_selector(self.forms)
+            clauses.append(clause)
+            params += form_params
+        if self.units:
+            parts("coalesce(f.unit, '')", self.units)
+        if self.departments:
+            parts("f.department", self.departments)
+        if self.years:
+            clauses.append(f"f.year IN ({','.join('?' * len(self.years))})")
+            params += [int(y) for y in self.years]
+        if self.codes:
+            # By rowid: the planner then starts from the few points with the code, not from every point.
+            clauses.append(f"""p.rowid IN (SELECT x.rowid FROM point_codes c JOIN points x ON x.id = c.point_id
+                                WHERE c.code IN ({','.join('?' * len(self.codes))}))""")
+            params += [code.upper() for code in self.codes]
+        for column, values in (("p.severity", self.severities), ("p.verdict", self.verdicts)):
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += list(values)
+        if self.source == "rules":
+            clauses.append("p.codes != ' EXPLANATION_VERDICT '")
+        elif self.source == "judge":
+            clauses.append("p.verdict IS NOT NULL")
+        if self.ids:
+            clauses.append("(" + " OR ".join("substr(p.id, 1, length(?)) = ?" for _ in self.ids) + ")")
+            for prefix in self.ids:
+                params += [prefix, prefix]
+        if self.review_first is not None:
+            clauses.append("p.review_first = ?")
+            params.append(int(self.review_first))
+        return " AND ".join(clauses), params
+
+
+QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form_id, p.seq"
+
+
+class PointTables:
+    """Store's methods on points, point decisions, score changes and refusals."""
+
+    conn: sqlite3.Connection
+
+    # provided by Store
+    def transaction(self) -> Any: ...  # pragma: no cover
+    def _one(self, sql: str, params: Any = ()) -> sqlite3.Row | None: ...  # pragma: no cover
+    def _all(self, sql: str, params: Any = ()) -> list[sqlite3.Row]: ...  # pragma: no cover
+
+    # --- storing points ----------------------------------------------------
+
+    def save_points(self, form_id: str, drafts: list[PointDraft], builder: int, at: str) -> int:
+        """Store the points of one form version; returns how many decisions were carried over.
+
+        A point already stored keeps its decision: a pending one takes the newest suggestion (say,
+        a new judge verdict), a decided one only its place. A new point whose counterpart in the
+        previous version was decided on the same suggestion and evidence inherits that decision."""
+        carried = 0
+        with self.transaction():
+            form = self._one("SELECT seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
+            previous = {}
+            if form["previous_id"]:
+                previous = {row["key"]: row for row in
+                            self._all("SELECT * FROM points WHERE form_id = ?", [form["previous_id"]])}
+            for draft in drafts:
+                pid = point_id(form_id, draft.key)
+                values = [draft.seq, json.dumps(list(draft.indicators)), draft.kind, draft.title, draft.severity,
+                          f" {' '.join(draft.codes)} ", draft.verdict, int(draft.review_first),
+                          json.dumps(list(draft.findings)), draft.comment,
+                          json.dumps(draft.parts, ensure_ascii=False), draft.signature]
+                stored = self._one("SELECT status FROM points WHERE id = ?", [pid])
+                if stored is not None:
+                    if stored["status"] == PENDING:
+                        self.conn.execute(
+                            """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
+                               verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
+                               updated_at = ? WHERE id = ?""", [*values, at, pid])
+                        self._save_codes(pid, draft.codes)
+                    else:
+                        self.conn.execute("UPDATE points SET seq = ? WHERE id = ?", [draft.seq, pid])
+                    continue
+                prior = previous.get(draft.key)
+                self.conn.execute(
+                    """INSERT INTO points (id, form_id, key, form_seq, seq, indicators, kind, title, severity, codes,
+                       verdict, review_first, findings, comment, parts, signature, previous_id, superseded_by,
+                       created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    [pid, form_id, draft.key, form["seq"], *values, prior["id"] if prior else None,
+                     form["superseded_by"], at, at])
+                self._save_codes(pid, draft.codes)
+                if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
+                    self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
+                    carried += 1
+            self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
+        return carried
+
+    def _save_codes(self, pid: str, codes: tuple[str, ...]) -> None:
+        self.conn.execute("DELETE FROM point_codes WHERE point_id = ?", [pid])
+        self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", [(code, pid) for code in codes])
+
+    def sync_point_lineage(self, form_ids: Iterable[str]) -> None:
+        """Points follow their form: superseded with it, current again with it, in its queue place."""
+        with self.transaction():
+            for form_id in form_ids:
+                self.conn.execute(
+                    """UPDATE points SET superseded_by = (SELECT superseded_by FROM forms WHERE id = ?),
+                       form_seq = (SELECT seq FROM forms WHERE id = ?) WHERE form_id = ?""",
+                    [form_id, form_id, form_id])
+
+    def carry_back_points(self, form_id: str, newer_form: str, at: str) -> int:
+        """On a form version made current again: the newer version's decisions on identical points."""
+        carried = 0
+        with self.transaction():
+            newer = {row["key"]: row for row in self._all("SELECT * FROM points WHERE form_id = ?", [newer_form])}
+            for row in self._all("SELECT * FROM points WHERE form_id = ? ORDER BY seq", [form_id]):
+                prior = newer.get(row["key"])
+                if prior is None or prior["signature"] != row["signature"]:
+                    continue
+                if (prior["status"], prior["final_comment"]) == (row["status"], row["final_comment"]):
+                    continue
+                if self._one("SELECT 1 FROM point_decisions WHERE point_id = ? LIMIT 1", [prior["id"]]) is None:
+                    continue
+                self._carry_point(prior, row["id"], at, f"沿用较新版本（{newer_form[:8]}）", before=row)
+                carried += 1
+        return carried
+
+    def _carry_point(self, prior: sqlite3.Row, target: str, at: str, label: str,
+                     before: sqlite3.Row | None = None) -> None:
+        last = self._one("SELECT id, reviewer FROM point_decisions WHERE point_id = ? ORDER BY rowid DESC LIMIT 1",
+                         [prior["id"]])
+        reviewer = prior["decided_by"] or (last["reviewer"] if last else "?")
+        note = f"{label}{reviewer}的决定：{STATUS_LABEL[prior['status']]}"
+        self.adopt_decision(target, prior["status"], prior["final_comment"], reviewer, at, note,
+                            carried_from=last["id"] if last else None, decided_at=prior["decided_at"], before=before)
+
+    def adopt_decision(self, target: str, status: str, final_comment: str | None, reviewer: str, at: str,
+                       note: str, carried_from: str | None = None, decided_at: str | None = None,
+                       before: sqlite3.Row | None = None) -> None:
+        """Give a point a decision taken elsewhere (another version, the critiques of an older database),
+        recorded as a decision with a note saying where from."""
+        row = before or self._one("SELECT * FROM points WHERE id = ?", [target])
+        old = row["final_comment"] if row["status"] == EDITED else row["comment"]
+        new = final_comment if status == EDITED else row["comment"]
+        self.conn.execute(
+            """INSERT INTO point_decisions (id, point_id, action, reviewer, at, status_before, status_after,
+               old_comment, new_comment, carried_from, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+            [ulid(), target, STATUS_ACTION[status], reviewer, at, row["status"], status, old, new, carried_from, note])
+        decided = status != PENDING
+        self.conn.execute(
+            """UPDATE points SET status = ?, final_comment = ?, decided_by = ?, decided_at = ?, note = ?, updated_at = ?
+               WHERE id = ?""",
+            [status, final_comment if status == EDITED else None, reviewer if decided else None,
+             (decided_at or at) if decided else None, note, at, target])
+
+    def forms_without_points(self, builder: int) -> list[str]:
+        """Current forms whose points were never built, or built by an older builder."""
+        return [row[0] for row in self._all(
+            """SELECT f.id FROM forms f LEFT JOIN point_builds b ON b.form_id = f.id
+               WHERE f.superseded_by IS NULL AND (b.form_id IS NULL OR b.builder < ?) ORDER BY f.seq""", [builder])]
+
+    # --- reading points ------------------------------------------------------
+
+    _POINTS = """SELECT p.*, f.name AS form_name, f.file AS form_file, f.unit AS form_unit
+                 FROM points p JOIN forms f ON f.id = p.form_id"""
+
+    def points(self, filters: PointFilters = PointFilters(),
+               statuses: tuple[str, ...] | None = None) -> list[Point]:
+        """The filtered current points in queue order (待重点审核 first), any status unless given."""
+        where, params = filters.where()
+        if statuses:
+            where += f" AND p.status IN ({','.join('?' * len(statuses))})"
+            params += list(statuses)
+        return [from_row(Point, row) for row in self._all(f"{self._POINTS} WHERE {where} ORDER BY {QUEUE_ORDER}",
+                                                          params)]
+
+    def point(self, pid: str) -> Point | None:
+        return from_row(Point, self._one(f"{self._POINTS} WHERE p.id = ?", [pid]))
+
+    def form_points(self, form_id: str) -> list[Point]:
+        """Every point of one form version, 待重点审核 first, then in the order of the form."""
+        return [from_row(Point, row) for row in self._all(
+            f"{self._POINTS} WHERE p.form_id = ? ORDER BY p.review_first DESC, p.seq", [form_id])]
+
+    def next_point(self, filters: PointFilters, skip: Iterable[str] = (), first: str | None = None) -> Point | None:
+        """The point to show next: `first` if it is still pending, else the first pending one in queue order."""
+        where, params = filters.where()
+        where += " AND p.status = 'pending'"
+        if first:
+            row = self._one(f"{self._POINTS} WHERE {where} AND p.id = ?", params + [first])
+            if row:
+                return from_row(Point, row)
+        skip = list(skip)
+        if skip:
+            where += f" AND p.id NOT IN ({','.join('?' * len(skip))})"
+            params += skip
+        # INDEXED BY: walk the pending-only index in queue order rather than sort every candidate.
+        return from_row(Point, self._one(
+            f"""SELECT p.*, f.name AS form_name, f.file AS form_file, f.unit AS form_unit
+                FROM points p INDEXED BY points_pending JOIN forms f ON f.id = p.form_id
+                WHERE {where} ORDER BY {QUEUE_ORDER} LIMIT 1""", params))
+
+    def point_progress(self, filters: PointFilters, form_id: str) -> Progress:
+        """Decided and total over the filtered points, then the same within one form."""
+        where, params = filters.where()
+        # Every keystroke asks this: without a form filter the count walks the points_scope index alone.
+        join = "JOIN forms f ON f.id = p.form_id" if filters.on_forms else ""
+        counts = f"""SELECT count(*), coalesce(sum(p.status != 'pending'), 0) FROM points p {join} WHERE {where}"""
+        total, done = self._one(counts, params)
+        form_total, form_done = self._one(counts + " AND p.form_id = ?", params + [form_id])
+        return Progress(done, total, form_done, form_total)
+
+    def point_decisions(self, pid: str) -> list[PointDecision]:
+        return [from_row(PointDecision, row) for row in
+                self._all("SELECT * FROM point_decisions WHERE point_id = ? ORDER BY rowid", [pid])]
+
+    # --- deciding ------------------------------------------------------------
+
+    def decide_point(self, pid: str, action: str, reviewer: str, new_comment: str | None = None,
+                     expect: str | None = None, batch: str | None = None) -> str | None:
+        """Record one decision on a point and apply it; the decision's id, or None when it changes nothing.
+
+        `expect` is the status the reviewer saw: if someone decided meanwhile, Conflict is raised and
+        nothing is written (a decision is never overwritten unseen)."""
+        if action not in ACTION_STATUS:
+            raise StoreError(f"未知的决定：{action}")
+        with self.transaction():
+            row = self._one("SELECT * FROM points WHERE id = ?", [pid])
+            if row is None:
+                raise StoreError(f"要点 {pid} 不存在")
+            if expect is not None and row["status"] != expect:
+                raise Conflict(f"该要点已由 {row['decided_by'] or '他人'} 处理（{STATUS_LABEL[row['status']]}）")
+            status = ACTION_STATUS[action]
+            if action == "edit" and not (new_comment or "").strip():
+                raise StoreError("修改后的意见不能为空")
+            if status == row["status"] and (action != "edit" or new_comment == row["final_comment"]):
+                return None
+            return self._apply_point(row, action, reviewer, status, new_comment if action == "edit" else None, batch)
+
+    def _apply_point(self, row: sqlite3.Row, action: str, reviewer: str, status: str, final: str | None,
+                     batch: str | None = None, reverts: str | None = None) -> str:
+        at, decision_id = now(), ulid()
+        old = row["final_comment"] if row["status"] == EDITED else row["comment"]
+        new = final if status == EDITED else row["comment"]
+        self.conn.execute(
+            """INSERT INTO point_decisions (id, point_id, action, reviewer, at, status_before, status_after,
+               old_comment, new_comment, batch, reverts) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+            [decision_id, row["id"], action, reviewer, at, row["status"], status, old, new, batch, reverts])
+        decided = status != PENDING
+        self.conn.execute(
+            """UPDATE points SET status = ?, final_comment = ?, decided_by = ?, decided_at = ?, note = NULL,
+               updated_at = ? WHERE id = ?""",
+            [status, final if status == EDITED else None, reviewer if decided else None,
+             at if decided else None, at, row["id"]])
+        return decision_id
+
+    def undo_point_decision(self, decision_id: str, reviewer: str, batch: str | None = None) -> PointDecision:
+        """Undo one decision, if no later decision on its point stands on top of it (else Conflict).
+        Returns the decision undone."""
+        with self.transaction():
+            decision = self._one("SELECT * FROM point_decisions WHERE id = ?", [decision_id])
+            if decision is None:
+                raise StoreError(f"决定 {decision_id} 不存在")
+            if self._revert_point(decision, reviewer, batch) is None:
+                raise Conflict("该要点之后已被他人修改，无法撤销")
+            return from_row(PointDecision, decision)
+
+    def _revert_point(self, decision: sqlite3.Row, reviewer: str, batch: str | None = None) -> str | None:
+        latest = self._one("SELECT id FROM point_decisions WHERE point_id = ? ORDER BY rowid DESC LIMIT 1",
+                           [decision["point_id"]])
+        if latest["id"] != decision["id"]:
+            return None
+        row = self._one("SELECT * FROM points WHERE id = ?", [decision["point_id"]])
+        restored = decision["status_before"]
+        final = decision["old_comment"] if restored == EDITED else None
+        self._apply_point(row, "undo", reviewer, restored, final, batch=batch, reverts=decision["id"])
+        return row["id"]
+
+    def last_point_decision(self, reviewer: str) -> PointDecision | None:
+        """This reviewer's latest single decision still in force (not a bulk one, not carried, not undone)."""
+        return from_row(PointDecision, self._one(
+            """SELECT d.* FROM point_decisions d WHERE d.reviewer = ? AND d.action != 'undo' AND d.batch IS NULL
+               AND d.carried_from IS NULL AND NOT EXISTS (SELECT 1 FROM point_decisions u WHERE u.reverts = d.id)
+               ORDER BY d.rowid DESC LIMIT 1""", [reviewer]))
+
+    def undo_last_point(self, reviewer: str) -> PointDecision:
+        """Undo this reviewer's latest single decision still in force; StoreError when there is none."""
+        with self.transaction():
+            decision = self.last_point_decision(reviewer)
+            if decision is None:
+                raise StoreError("没有可撤销的决定")
+            return self.undo_point_decision(decision.id, reviewer)
+
+    def bulk_points(self, pids: list[str], action: str, reviewer: str,
+                    expect: Mapping[str, str] | None = None) -> Any:
+        """One decision per point, all in one transaction and one batch (undone together).
+
+        `expect` maps a point id to the status it was shown with: one decided by someone else since
+        is left alone and counted as a conflict."""
+        result = Bulk(ulid(), 0, 0)
+        with self.transaction():
+            for pid in pids:
+                try:
+                    if self.decide_point(pid, action, reviewer, expect=(expect or {}).get(pid), batch=result.batch):
+                        result.changed += 1
+                except Conflict:
+                    result.conflicts += 1
+        return result
+
+    def undo_last_point_batch(self, reviewer: str) -> Any:
+        """Undo this reviewer's latest bulk action on points not undone yet; None when there is none.
+
+        Points decided on top of it keep that decision; the batch is done with either way (recorded
+        in undone_batches), so the next call goes to the batch before it."""
+        with self.transaction():
+            row = self._one(
+                """SELECT d.batch FROM point_decisions d WHERE d.reviewer = ? AND d.batch IS NOT NULL
+                   AND d.action != 'undo' AND NOT EXISTS (SELECT 1 FROM undone_batches b WHERE b.batch = d.batch)
+                   ORDER BY d.rowid DESC LIMIT 1""", [reviewer])
+            if row is None:
+                return None
+            batch = row["batch"]
+            first = self._one("SELECT action, at FROM point_decisions WHERE batch = ? ORDER BY rowid LIMIT 1", [batch])
+            undone = Undone(batch, first["action"], first["at"], 0, 0)
+            undo_batch = ulid()
+            for decision in self._all("SELECT * FROM point_decisions WHERE batch = ? ORDER BY rowid", [batch]):
+                if self._revert_point(decision, reviewer, batch=undo_batch):
+                    undone.restored += 1
+                else:
+                    undone.kept += 1
+            self.conn.execute("INSERT INTO undone_batches VALUES (?,?,?,?,?,?)",
+                              [batch, undo_batch, reviewer, now(), undone.restored, undone.kept])
+        return undone
+
+    # --- the reviewer's scores -----------------------------------------------
+
+    def score_overrides(self, form_id: str) -> dict[tuple[int, str], ScoreChange]:
+        """The change in force per (row, field) of one form version, where the latest sets a value."""
+        rows = self._all("""SELECT s.* FROM score_changes s WHERE s.form_id = ? AND s.rowid =
+                            (SELECT max(rowid) FROM score_changes t WHERE t.form_id = s.form_id AND t.row = s.row
+                             AND t.field = s.field)""", [form_id])
+        changes = [from_row(ScoreChange, row) for row in rows]
+        return {(c.row, c.field): c for c in changes if c.after is not None}
+
+    def score_history(self, form_id: str) -> list[ScoreChange]:
+        return [from_row(ScoreChange, row) for row in
+                self._all("SELECT * FROM score_changes WHERE form_id = ? ORDER BY rowid", [form_id])]
+
+    def score_change(self, change_id: str) -> ScoreChange | None:
+        return from_row(ScoreChange, self._one("SELECT * FROM score_changes WHERE id = ?", [change_id]))
+
+    def change_score(self, form_id: str, row: int, field_name: str, after: str | None, reviewer: str, reason: str,
+                     clause: str | None, shown_before: str | None, expect: str | None | object = ...,
+                     reverts: str | None = None, carried_from: str | None = None, note: str | None = None) -> ScoreChange:
+        """Record a reviewer's value for one row and field (None: back to the proposal).
+
+        `expect` is the override the reviewer saw (None: the proposal); if someone changed it meanwhile,
+        Conflict is raised and nothing is written."""
+        with self.transaction():
+            latest = self._one("""SELECT * FROM score_changes WHERE form_id = ? AND row = ? AND field = ?
+                                  ORDER BY rowid DESC LIMIT 1""", [form_id, row, field_name])
+            before = latest["after"] if latest else None
+            if expect is not ... and before != expect:
+                who = latest["reviewer"] if latest else "他人"
+                raise Conflict(f"该项复核{'得分' if field_name == 'score' else '完成值'}已由 {who} 改为"
+                               f"{before if before is not None else '建议值'}")
+            if before == after and reverts is None:
+                raise StoreError("与当前值相同，未作修改")
+            change = ScoreChange(ulid(), form_id, row, field_name, before, shown_before, after, reason, clause,
+                                 reviewer, now(), reverts, carried_from, note)
+            self.conn.execute(f"INSERT INTO score_changes VALUES ({','.join('?' * 14)})", list(change.columns().values()))
+            return change
+
+    def undo_score_change(self, change_id: str, reviewer: str) -> ScoreChange:
+        """Put back what stood before one change, if no later change on its row stands on top (else Conflict)."""
+        with self.transaction():
+            change = self.score_change(change_id)
+            if change is None:
+                raise StoreError(f"改分记录 {change_id} 不存在")
+            latest = self._one("""SELECT id FROM score_changes WHERE form_id = ? AND row = ? AND field = ?
+                                  ORDER BY rowid DESC LIMIT 1""", [change.form_id, change.row, change.field])
+            if latest["id"] != change.id:
+                raise Conflict("该项之后已被修改，无法撤销")
+            return self.change_score(change.form_id, change.row, change.field, change.before, reviewer,
+                                     f"撤销：{change.reason}", change.clause, change.after, reverts=change.id)
+
+    def last_score_change(self, reviewer: str) -> ScoreChange | None:
+        """This reviewer's latest score change still in force (not an undo, not undone)."""
+        return from_row(ScoreChange, self._one(
+            """SELECT s.* FROM score_changes s WHERE s.reviewer = ? AND s.reverts IS NULL AND s.carried_from IS NULL
+               AND NOT EXISTS (SELECT 1 FROM score_changes u WHERE u.reverts = s.id)
+               ORDER BY s.rowid DESC LIMIT 1""", [reviewer]))
+
+    # --- refused files -------------------------------------------------------
+
+    def record_refusal(self, file: str, message: str) -> None:
+        with self.transaction():
+            self.conn.execute("""INSERT INTO refusals VALUES (?, ?, ?, NULL) ON CONFLICT(file) DO UPDATE
+                                 SET message = excluded.message, at = excluded.at, resolved_at = NULL""",
+                              [resolved(file), message, now()])
+
+    def resolve_refusal(self, file: str, at: str) -> None:
+        self.conn.execute("UPDATE refusals SET resolved_at = ? WHERE file = ? AND resolved_at IS NULL", [at, file])
+
+    def refusals(self, selectors: tuple[str, ...] = ()) -> list[Refusal]:
+        """Files refused and not read since, optionally those whose path holds one of the selectors."""
+        rows = [from_row(Refusal, row) for row in
+                self._all("SELECT * FROM refusals WHERE resolved_at IS NULL ORDER BY at, file")]
+        return [r for r in rows if not selectors or any(s and s in r.file for s in selectors)]
+
+
+__all__ = ["PointDraft", "PointFilters", "PointTables", "point_id", "FUNDS_ROW"]
