@@ -19,7 +19,7 @@ from itertools import combinations
 
 from ...checks.rows import has_measure
 from ...form.values import MONEY_SCALE, normalize_text
-from .facts import INJECTION, INVISIBLE, OBSTACLE, fact_clause, own_figure
+from .facts import INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 
 # --- phrases that are not a cause --------------------------------------------------
 
@@ -57,19 +57,6 @@ ACHIEVEMENT = re.compile(
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
 OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
-# A procedure named without what it found or did to this row's items: "经市级资金查重和内部查重",
-# "经审核比对". The whole clause is the procedure; "经比对，36家已撤并" keeps its finding.
-PROCEDURE = re.compile(
-    r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究|自查|检查)"
-    r"(工作|程序|环节)?(后)?\s*$"
-)
-# A piece of the year's work, counted (核查处置不合格食品36批次, 立案查处12起, 开展专项整治行动5次): a list of
-# completed tasks is narrative, not why the row moved.
-TASK_REPORT = re.compile(
-    r"^\s*(\d{4}\s*年度?)?\s*(全年|累计|共计|合计|年内|其中|另|共)?[^，,。；;\d]{0,8}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
-    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问|申报|报送|编报|上报|争取|投入|购买|购置|支出|支付|拨付|建成|新建)"
-    r"[^，,。；;]{0,30}?\d"
-)
 # Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
 # the row moved (labelling guide: none).
 PRAISE = re.compile(
@@ -89,28 +76,46 @@ CAUSAL = re.compile(
     r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于|[:：]|主要是|主要为)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
     r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
 )
-# Events and states that produce a gap: applicants withdrawing, rules, procurement, weather,
-# shortages, faults, things not yet in place, demand bunching up.
-EVENTS = (
-    "退出", "放弃", "迁", "撤", "取消", "查重", "重复", "评审", "不予", "不符合", "未通过", "政策", "文件", "市场",
-    "价格", "招标", "采购", "中标", "节约", "结余", "天气", "汛", "审计", "调减", "调增", "压减", "追加", "申报",
-    "资格", "终止", "破产", "注销", "违约", "变更", "合并", "拆分", "暂停", "批复", "停办", "停工", "停产", "关停",
-    "搬迁", "暂缓", "选址", "争议", "反对", "不足", "短缺", "紧张", "超标", "不达标", "故障", "中断", "损坏", "停电",
-    "限电", "干旱", "降雨", "高温", "未开发", "未到位", "未出台", "未发布", "未落地", "已有", "不具备",
-    "困难", "较晚", "繁琐", "缺乏", "缺少", "上涨", "涨价", "下调",
-    "审批", "手续", "用地", "征地", "拆迁", "环评", "立项", "验收",  # procedural stages (管理原因)
-    "有意见", "投诉", "不满", "不稳定", "不稳", "扩大", "扩面", "缩小", "收窄",  # complaints, instability, scope
-    # people moving on; epidemic controls; weather; supply and money arriving late; checks that strike claims
-    "外出务工", "外出打工", "流动", "离职", "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "外迁", "流失",
-    "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
-    "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
-    "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
-    "违规", "虚报", "冒领", "退回", "补正", "补记", "驳回",
-    "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
-    "改由", "转为", "并入", "承接", "缓慢", "恢复",
+# What happens to a project, by kind: the events and states a reviewer accepts as a cause (domain-rules §3:
+# an event or state outside the row). A topic (政策, 市场, 采购, 审批, 用地) or a procedure (查重, 审核, 比对)
+# names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
+EVENT_KINDS = {
+    "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
+                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡"),
+    "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
+                      "改由", "转为", "承接", "拆迁"),
+    "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
+                      "补正", "补记", "驳回"),
+    "stoppages and faults": ("暂停", "暂缓", "停工", "停产", "中断", "故障", "损坏", "老化", "报废", "检修", "维修", "渗漏",
+                             "停电", "限电"),
+    "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
+                                      "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
+    "short, late or slow": ("不足", "短缺", "紧张", "缺乏", "缺少", "缺货", "断供", "滞后", "较晚", "繁琐", "缓慢",
+                            "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
+    "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
+    "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
+                                   "不稳定", "不稳"),
+    "defects found": ("超标", "不达标", "返工", "返修", "返厂", "整改", "欠费"),
+    "scope": ("扩大", "扩面", "缩小", "收窄", "已有", "恢复"),
+    "demand surged": ("走红", "火爆", "爆满", "激增", "骤增", "井喷"),
+}
+EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
+# Happenings said in ways beyond single words: with a colloquial negation (没法动工, 没通过验收, 没做闭水试验);
+# people away (常年在外打工); a check that found something (排查出漏挂户); a rule changed (修订办法, 允许…入库);
+# a figure moved from one value to another (由50座调整为70座); a price set against another (成交价…低于预算
+# 单价); a stoppage (停机, 停运).
+_HAPPENED = (
+    r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)"
+    r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
+    r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
+    r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高)"
+    r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
+    r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用)|占用|挤占|挪用"
+    r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS), key=len, reverse=True)))
+EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS), key=len, reverse=True))
+                         + "|" + _HAPPENED)
 _STOCK = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES), key=len, reverse=True)))
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
@@ -139,7 +144,7 @@ EARLIER_STAGE_LATE = re.compile(
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
-BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据)?")
+BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据|显示|表明)")
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
 # "<driver> 增加/减少": something other than the row itself moved.
@@ -397,30 +402,22 @@ _ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)"
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
-    text = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", text))  # the gap said back is no cause
+    text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
     text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
-    for phrase in restatements(name):
-        text = text.replace(phrase, "，")
+    if restatements(name):
+        text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
+        for phrase in restatements(name):
+            text = text.replace(phrase, "，")
     return text
 
 
 
 _SENTENCES = re.compile(r"[。；;！!？?\n]")
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千]")
-
-
-def _task_report(clause: str) -> bool:
-    """Work done and counted, with nothing that went wrong in it: 立案查处12起 is a report, 交工检测的48个
-    检测段中有1段压实度不足 a finding."""
-    m = TASK_REPORT.search(clause)
-    if not m or CAUSAL.search(clause):
-        return False
-    rest = clause[:m.start(3)] + clause[m.end(3):]
-    return not (EVENT_WORDS.search(rest) or _OBSTACLE_WORDS.search(rest))
 
 
 _OBSTACLE_WORDS = re.compile(r"无法|难以|不能|未能|不足|不够|不到位|不达标|不合规")
@@ -436,73 +433,83 @@ def _without_measures(norm: str) -> str:
 def _before_measures(sentence: str) -> str:
     """The clauses of a sentence that may carry a cause: those before its measures begin ("今后将加大路检力度，
     督促车主及时维修" is all measure, though its second clause has no measure word of its own), without
-    procedures, praise and reports. A report runs on through the clauses after it that find nothing
-    (报送项目11个，信贷需求18.97亿元; 共投入14380万元，其中中央资金1836万元…)."""
+    clauses of praise that find nothing.
+
+    Procedures (经…查重), reports of the year's work (立案查处12起) and descriptions of the project (总投资
+    3.8亿元) need no rule of their own: they name no happening, so they are no cause (_states_a_fact)."""
     kept = []
-    reporting = False
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
             break
-        if MEASURE_CLAUSE.search(clause) or PROCEDURE.search(clause):
+        if MEASURE_CLAUSE.search(clause) or (PRAISE.search(clause) and not _finding(clause)):
             continue
-        finding = _finding(clause)
-        if (PRAISE.search(clause) or PROJECT_PROFILE.search(clause)) and not finding:
-            continue
-        if _task_report(clause) or (reporting and not finding):
-            reporting = True
-            continue
-        reporting = False
         kept.append(clause)
     return "，".join(kept)
 
 
 def _finding(clause: str) -> bool:
-    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle."""
+    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
+    count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
     return bool(CAUSAL.search(clause) or STATE.search(clause) or _OBSTACLE_WORDS.search(clause)
-                or OBSTACLE.search(clause) or EVENT_WORDS.search(clause))
+                or OBSTACLE.search(clause) or EVENT_WORDS.search(clause)
+                or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
 
 
 # Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
-                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知"
+                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知|批复|批准"
                    r"|暂停|终止|停止|关闭|拆除|征收")
-
-
-# The project described rather than what happened to it: 该项目总投资额为3.8亿元, 建成后为…海滨公园一座.
-PROJECT_PROFILE = re.compile(
-    r"^\s*(该|本)?(项目|工程)(的)?(总投资|投资总额|总投资额|总规模|建设规模|建设内容|占地|位于|主要建设|建设地点)|^\s*建成后"
-)
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
 MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)")
 
 
-def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
-    """Some clause states a fact specific to this project (explanation_facts.fact_clause).
+def _without_gap_said(text: str, cost: bool) -> str:
+    """The text without the gap said back (较目标少5个, 高于控制指标32万元). Beside a cost row, a count's
+    gap (较计划少3台) is the paired quantity moving, which is why the money moved: it stays."""
+    def strike(m: re.Match) -> str:
+        return m.group(0) if cost and m.group(m.re.groups) in COUNTERS else "，"
+    return GAP_CLAIM_AFTER.sub(strike, GAP_CLAIM.sub(strike, text))
 
-    Sentences about something else (last year, other results) are skipped, and so are the
-    row's own figures said back: "实际完成…", "较目标少…". The text is read in one pass, so the
-    heading of the measures ends the candidates for every sentence after it."""
+
+def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+    """Some sentence says what happened (an event or state outside the row: _happens) and gives its
+    particulars (a figure of its own, a date, a code, a named party: explanation_facts.particular).
+
+    Figures, dates and names alone are no cause (labelling guide: narrative, the row's own figures);
+    a happening without particulars is a mechanism, read by cause_found's later steps. Sentences about
+    something else (last year, other results) are skipped, and so are the row's own figures said back
+    ("实际完成…", "较目标少…")."""
     kept = "。".join(sentence for sentence in _SENTENCES.split(norm) if not OTHER_TOPIC.search(sentence))
-    kept = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", kept)))
+    kept = _without_gap_said(ACTUAL_CLAIM.sub("，", kept), cost)
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
-    for clause in _CLAUSES.split(_not_causes(kept, name, late, cost)):
-        if not clause:
+    for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
+        clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
+        if not any(_happens(clause, name) for clause in clauses):
             continue
-        dated = bool(DATE.search(clause)) and not REPORT_DATE.search(clause) and not any(w in clause for w in schedule)
-        values = [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
-        if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause)),
-                       eventful=lambda c=clause: _finding(c) or bool(CHANGE.search(c) or _VERB.search(c))):
-            return True
+        for clause in clauses:
+            dated = bool(DATE.search(clause)) and not any(w in clause for w in schedule)
+            values = [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
+            if particular(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause))):
+                return True
     return False
+
+
+# A complaint with its object (对菜品口味和品种单一不满意): it names what, so it is no restatement of a
+# lower satisfaction, as a bare 不满意 is.
+COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较大|有意见)")
+
+
+def _happens(clause: str, name: str) -> bool:
+    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
+    a driver that moved, or something done to a party."""
+    return _finding(clause) or bool(_VERB.search(clause)) or _is_driver(clause, name)
 
 
 _DONE = ("完成", "完工", "上线", "竣工", "建成", "交付")
 # Beside a late date, the project's own start and end said back (于1月1日开工，于12月31日全面结束) are its schedule.
 _SCHEDULE = ("开工", "开始", "启动", "结束", "到货")
-# 截至12月8日…: the day figures were taken, not an event.
-REPORT_DATE = re.compile(r"(截至|截止|截止到|截至到|到)\s*\d{4}\s*年|(截至|截止)\s*\d{1,2}\s*月")
 
 
 # How firmly a cause was read (TextSignals.cause_strength): a stated fact particular to the row,
@@ -523,7 +530,8 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     if _states_a_fact(norm, name, late, cost, known):
         return FACT
     text = _not_causes(norm, name, late, cost)
-    if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
+    if (CAUSAL.search(text) or STATE.search(text) or OBSTACLE.search(text) or PURPOSE.search(text)
+            or CROSS_REF.search(text) or BASIS.search(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
@@ -531,7 +539,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
-    events = [word for word in EVENTS if word in text and word not in name]  # 超标 beside 超标率 is the row
+    events = {m.group(0) for m in EVENT_WORDS.finditer(text) if m.group(0) not in name}  # 超标 beside 超标率 is the row
     if len(events) > 1:
         return CONNECTIVE
     if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
@@ -560,6 +568,8 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
     Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
     if OTHER_TOPIC.search(piece):
         return False
+    if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
+        return True  # 较计划少3台 beside a cost row: the quantity bought moved
     for m in CHANGE.finditer(piece):
         subject = m.group(1)
         new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
