@@ -56,17 +56,16 @@ ACHIEVEMENT = re.compile(
     r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
-OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
-# Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
-# the row moved (labelling guide: none).
+YEAR_ON_YEAR = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度")
+OTHER_TOPIC = re.compile(YEAR_ON_YEAR.pattern + "|" + ACHIEVEMENT.pattern)
+# Praise of the unit's own work says nothing of why the row moved (labelling guide: none). Three forms:
+# the leadership formula (在…坚强领导下), an adverb of effort before the unit's own doing (高度重视, 精心组织,
+# 积极配合, 不断扩大, 狠抓落实), and a verdict on its own work (措施得当, 宣传到位, 决策程序严密、规划合理).
 PRAISE = re.compile(
-    r"在[^，,。；;]{0,20}?(坚强|正确|大力|统一|精心)?(领导|指导|支持|关心|部署)下|高度重视|精心组织|周密部署|周密安排|广泛动员"
-    r"|积极配合|密切配合|通力合作|组织有力|措施得当|措施有力|宣传到位|落实到位|狠抓落实|扎实推进|大力推进|多措并举|强化领导"
-    r"|积极(组织|动员|推动|推进|开展|参与|争取)|认真(组织|落实|开展)|不断(扩大|提升|提高|增强|加大|完善)|持续(扩大|提升|提高|增强|加大|推进)"
-    # self-evaluation: 决策程序严密、规划合理, 使用合规、执行有效, 严格执行…程序, 基本完成…目标任务, 保障了…
-    r"|(程序|决策|规划|分配|使用|执行|管理|实施|支付)(范围|标准|进度|依据)?[^，,。；;、]{0,4}?(严密|合理|合规|合法|有效|规范|到位|有力|有序)"
-    r"|合规合法|合法合规|严格(执行|落实|按照|遵守)[^，,。；;]{0,30}|(从整体评价来看|总体来看|整体来看)|基本完成[^，,。；;]{0,12}(目标|任务)"
-    r"|保障了|确保了|有效(保障|推动|促进)|紧紧围绕|完善[^，,。；;]{0,16}配套|基本满足|满足了"
+    r"在[^，,。；;]{0,20}?(领导|指导|支持|关心|部署)下"
+    r"|(高度|积极|认真|不断|持续|大力|扎实|精心|周密|广泛|密切|狠抓|全力|切实|通力|严格|多措)(地)?"
+    r"(重视|组织|部署|安排|动员|配合|合作|推进|推动|落实|开展|参与|争取|扩大|提升|提高|增强|加大|完善|保障|执行|并举)"
+    r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff])"
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -125,9 +124,11 @@ STATE = re.compile(
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
     r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保期"
-    # demand or workload that was large: 用工需求大, 工作量较大, 补助资金有缺口
-    r"|(需求|用工|工作量|任务量|业务量|工程量|难度|客流|人流|使用|利用|学生|群众|游客|居民)(量|人数|人次)?(较|很|偏|特别)?(大|多|旺盛|集中|频繁)"
-    r"|资金(有|存在)?缺口"
+    # demand or workload that was large, or something there was much or little of: 用工需求大, 工作量较大,
+    # 承担大量…任务, 申报企业较少, 补助资金有缺口 (the gap itself, 偏差较大, is no state)
+    r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
+    r"|(?<!偏差)(?<!差距)(?<!差异)(?<=[\u4e00-\u9fff]{2})(较|很|偏|特别|过)(多|少|大|旺盛|频繁)"
+    r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
 )
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
 NOT_FINISHED = re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
@@ -160,11 +161,10 @@ MEASURE_CLAUSE = re.compile(
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
-RESTATES = {
-    "完好率": ("故障", "损坏", "维修", "检修"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
-    "完成率": ("未完成",), "利用率": ("暂缓对外开放", "暂缓开放", "未开放", "闲置", "未利用"),
-    "开放率": ("暂缓对外开放", "暂缓开放", "未开放"), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
-}
+# The converse of the row's own measure restates the gap: 不合格 beside 合格率, 不满意 / 满意度不高 beside
+# 满意度, 未到位 beside 到位率 (restatements); a few measures have a word of their own for the converse.
+ANTONYMS = {"完好": ("故障", "损坏", "维修", "检修"), "使用": ("闲置",), "利用": ("闲置",), "出勤": ("缺勤",),
+            "开放": ("暂缓对外开放", "暂缓开放", "闭馆")}
 # Beside a cost row, money left over or overspent is the gap itself.
 COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支",
                  "调减", "调增", "追加", "压减")  # the budget moved: the money row itself, said back
@@ -457,12 +457,26 @@ def _finding(clause: str) -> bool:
 
 # Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
-                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知|批复|批准"
+                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知|批复|批准"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
-MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)")
+MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)|(明年|下年|\d{{4}}年)[^，,。；;\d]{{0,6}}将")
+
+
+def _without_other_topics(norm: str) -> str:
+    """The text without what is about something else: a sentence that reports achievements and praises them,
+    and a clause that compares with last year (诊疗人次同比增长4.2%) unless it gives a cause ("因3家企业退出，
+    较上年减少2家")."""
+    kept = []
+    for sentence in _SENTENCES.split(norm):
+        if ACHIEVEMENT.search(sentence):
+            continue
+        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(sentence):
+            sentence = "，".join(c for c in _CLAUSES.split(sentence) if not YEAR_ON_YEAR.search(c))
+        kept.append(sentence)
+    return "。".join(kept)
 
 
 def _without_gap_said(text: str, cost: bool) -> str:
@@ -481,7 +495,7 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     a happening without particulars is a mechanism, read by cause_found's later steps. Sentences about
     something else (last year, other results) are skipped, and so are the row's own figures said back
     ("实际完成…", "较目标少…")."""
-    kept = "。".join(sentence for sentence in _SENTENCES.split(norm) if not OTHER_TOPIC.search(sentence))
+    kept = _without_other_topics(norm)
     kept = _without_gap_said(ACTUAL_CLAIM.sub("，", kept), cost)
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
     for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
@@ -525,8 +539,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
     # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
     # unless they give a cause ("因3家企业退出，较上年减少2家").
-    norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence)
-                    and not (OTHER_TOPIC.search(sentence) and not CAUSAL.search(sentence)))
+    norm = _without_other_topics(norm)
     if _states_a_fact(norm, name, late, cost, known):
         return FACT
     text = _not_causes(norm, name, late, cost)
@@ -549,7 +562,14 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
 
 @lru_cache(maxsize=1024)
 def restatements(name: str) -> tuple[str, ...]:
-    return tuple(word for measure, words in RESTATES.items() if name.endswith(measure) for word in words)
+    """The measure's converse said back: for 文物开放利用率, 未开放, 不利用, 利用率不高, 暂缓开放, 闲置…"""
+    m = re.search(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$", name)
+    if not m:
+        return ()
+    said: list[str] = [f"{m.group(2)}{m.group(3)}不高", f"{m.group(2)}{m.group(3)}偏低"]
+    for stem in filter(None, (m.group(1), m.group(2))):
+        said += [f"{no}{stem}" for no in ("不", "未", "非")] + list(ANTONYMS.get(stem, ()))
+    return tuple(said)
 
 
 _LINKS = re.compile(r"导致|致使|造成|使得|从而|进而|因此")
