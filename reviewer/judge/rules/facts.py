@@ -61,7 +61,7 @@ def strip_injection(text: str) -> tuple[str, bool]:
 # --- facts specific to the row ------------------------------------------------------------
 
 # A named party or place: 蔡甸区, 省农业农村厅, 石桥乡, 某某公司 (not 全市 / 各区 / 我区 / 部分县区).
-_ENTITY = re.compile(
+ENTITY = re.compile(
     r"(?<![全各本该其此外我])(?<!部分)(?<!相关)(?<!有关)(?<!个别)(?<!一些)[\u4e00-\u9fff]{2,8}?"
     r"(省|市|区|县|乡|镇|村|街道|社区|公司|集团|医院|卫生院|学校|中学|小学|大学|厅|局|委|办|署|海关|银行|协会|合作社)"
     r"(?![级内外域均属段块间划别])"  # 区段, 区块, 区间 are stretches, not a district
@@ -88,4 +88,4 @@ def particular(clause: str, name: str, values: list[Decimal], known: tuple[Decim
                if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _FILLER}
     if len(content) < 2:
         return False
-    return own_figure(values, known) or dated or bool(_CODE.search(clause)) or bool(_ENTITY.search(clause))
+    return own_figure(values, known) or dated or bool(_CODE.search(clause)) or bool(ENTITY.search(clause))

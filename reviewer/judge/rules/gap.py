@@ -479,7 +479,7 @@ def _sizes_a_count(side: Side, figure: Figure) -> bool:
     unit = _ROW_UNIT.get(side.unit, side.unit)
     if figure.unit in ("%", "pp"):
         return False
-    if not unit or figure.unit == unit or figure.unit in _DAYS or figure.unit == "":
+    if not unit or figure.unit == unit:
         return True
     if unit in COUNTERS:
         return figure.unit in COUNTERS
@@ -605,7 +605,8 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
-        if any((f.money or f.unit in ("%", "pp")) and not _said_back(side, f) for f in signals.quantities):
+        if any((f.money and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
+               for f in signals.quantities):
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = [v for v in (side.a, side.b) if v is not None]

@@ -19,7 +19,7 @@ from itertools import combinations
 
 from ...checks.rows import has_measure
 from ...form.values import MONEY_SCALE, normalize_text
-from .facts import INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
+from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 
 # --- phrases that are not a cause --------------------------------------------------
 
@@ -248,7 +248,9 @@ _MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
 # OCR and encoding junk inside otherwise readable text: a run of keyboard symbols or empty boxes
 # ("…@#￥%……&*（）□□□"), or a raw byte written out ("0x3F"). A reviewer cannot read past it.
 _JUNK = re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}")
-_SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
+# One party: a count of one (一家), or "that company" back-referring to a party the text names.
+_ONE_PARTY = re.compile(r"一(家|个|项|所)")
+_THAT_PARTY = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
 _MEASURE_AHEAD = re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
 
@@ -770,7 +772,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         parts_told=_parts_told(_without_measures(norm), strength),
         causal=bool(CAUSAL.search(_without_measures(norm))),
         figures=tuple(f.text() for f in found),
-        singular=bool(_SINGULAR.search(norm)),
+        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
         garbled=garbled(text),
         truncated=_cut_off(norm, name, late, cost, known),
