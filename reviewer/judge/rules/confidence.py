@@ -50,12 +50,13 @@ class Reading:
     short: bool = False  # the figures fall short of the gap by arithmetic
     length: int = 0  # characters judged
     injected: bool = False
+    limited: bool = False  # judged on the first limits.MAX_EXPLANATION characters only
 
 
 def confidence(reading: Reading) -> float:
     value = _firmness(reading)
-    if reading.injected or "injection" in reading.tags:
-        value = min(value, INJECTED)
+    if reading.injected or "injection" in reading.tags or reading.limited:
+        value = min(value, INJECTED)  # a person should see what was struck, or what was not read
     return round(value, 2)
 
 

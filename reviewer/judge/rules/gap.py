@@ -21,6 +21,8 @@ from ...checks.wording import num, pct, quoted
 from ...form.values import MONEY_SCALE, convert_units
 from ...scoring import ONE, IndicatorScore
 from ..case import JudgeCase
+from .limits import MAX_PARTS
+from .review_index import ReviewIndex, index_of
 from .signals import COUNTERS, Figure, TextSignals
 
 # --- the gap, in figures ---------------------------------------------------------
@@ -84,7 +86,8 @@ class Gap:
     cost: Side | None  # the cost side
     unit_planned: Decimal | None
     unit_actual: Decimal | None
-    bases: tuple[tuple[Decimal, str], ...] = ()  # counts printed on the form's other rows: shares are taken of them
+    index: ReviewIndex | None = None  # the form's other rows, read once per review: shares are taken of their counts
+    at: int = -1  # this row's index, left out of the counts it is set against
 
     @property
     def unit_change(self) -> Decimal | None:
@@ -117,18 +120,7 @@ def gap_of(case: JudgeCase) -> Gap:
     if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
         unit_planned = cost.a / count.a
         unit_actual = cost.b / count.b if count.b > 0 else None
-    return Gap(row, pair, count, cost, unit_planned, unit_actual, _bases(case))
-
-
-def _bases(case: JudgeCase) -> tuple[tuple[Decimal, str], ...]:
-    """The counts on the form's other rows (5436户 of 补贴发放户数): a share row's failures are a part of one."""
-    found = []
-    for i, other in enumerate(case.review.card.indicators):
-        unit = other.target.unit or other.actual.unit
-        if i == case.index or unit not in COUNTERS:
-            continue
-        found += [(v, unit) for v in (other.target_value, other.actual_value) if v is not None and v > 0]
-    return tuple(found)
+    return Gap(row, pair, count, cost, unit_planned, unit_actual, index_of(case.review), case.index)
 
 
 # --- arithmetic on figures -----------------------------------------------------------
@@ -180,9 +172,10 @@ def base_moves(counts: list[Decimal], a: Decimal, b: Decimal) -> bool:
 def split_wholes(counts: list[Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
     """(part, other part, whole) where two counts add up to a third: 170 + 30 = 200 条."""
     found = []
+    present = set(counts)
     for i, x in enumerate(counts):
         for z in counts[i + 1:]:
-            if x > 0 and z > 0 and x + z in counts:
+            if x > 0 and z > 0 and x + z in present:
                 found.append((x, z, x + z))
     return found
 
@@ -270,6 +263,8 @@ def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -
             if f.approx:  # 约…
                 read = (read[0], max(read[1], read[0] / 10))
             reads.append((f, read))
+            if len(reads) == MAX_PARTS:  # sums and subsets of more are not a reviewer's arithmetic (limits.py)
+                break
     return reads
 
 
@@ -346,7 +341,7 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
             f"{num(side.b)}{side.unit}之差{num(size)}{side.unit}，与数据矛盾")
 
 
-def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...] = ()) -> str | None:
+def split_conflict(side: Side, signals: TextSignals, index: ReviewIndex | None = None, at: int = -1) -> str | None:
     """A whole split into parts (200条中170条已打通、其余30条) gives a share the row must show:
     the actual, its complement or the gap. A share row whose split gives none of them is refuted."""
     if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
@@ -354,9 +349,9 @@ def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
     fits = (side.b, 100 - side.b, abs(side.a - side.b))
     for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
         counts = [f.value for f in signals.quantities if f.unit == unit]
-        larger = counts + [base for base, base_unit in bases if base_unit == unit]
         for part, other, whole in split_wholes(counts):
-            if any(whole < base and _fits(whole / base * 100, fits) for base in larger):
+            if (any(whole < base and _fits(whole / base * 100, fits) for base in counts)
+                    or (index is not None and any(index.share_of_base(whole, unit, at, fit, _HALF) for fit in fits))):
                 continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38,
                 # or 118 failures of the 4200 samples another row counts
             shares = (part / whole * 100, other / whole * 100)
@@ -364,6 +359,9 @@ def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
                 return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
                         f"{_share(shares[1])}%，与实际完成值{num(side.b)}%不符，与数据矛盾")
     return None
+
+
+_HALF = Decimal("0.5")
 
 
 def _fits(share: Decimal, fits: tuple[Decimal, ...]) -> bool:
@@ -501,19 +499,15 @@ def _relative_gap(side: Side, figure: Figure) -> bool:
     return abs(figure.value - abs(side.change) * 100) <= max(_tolerance(figure.value), Decimal(1))
 
 
-def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...]) -> bool:
+def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, at: int) -> bool:
     """A count in the text, taken of a count on another row, is the row's gap or its actual:
     21户 of the 5436户 paid beside 准确率 100% → 99.6%."""
-    if side.a is None or side.b is None or side.a == side.b:
+    if side.a is None or side.b is None or side.a == side.b or index is None:
         return False
     tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
     fits = (abs(side.a - side.b), side.b, 100 - side.b)  # the gap, the actual, or the failures
-    return any(
-        abs(f.value / base * 100 - fit) <= tolerance
-        for f in signals.quantities if f.unit in COUNTERS and f.value > 0
-        for base, unit in bases if unit == f.unit and base > f.value
-        for fit in fits
-    )
+    return any(index.share_of_base(f.value, f.unit, at, fit, tolerance)
+               for f in signals.quantities if f.unit in COUNTERS and f.value > 0 for fit in fits)
 
 
 def factors_make(side: Side, signals: TextSignals) -> bool:
@@ -613,7 +607,7 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
                for f in signals.quantities):
             return True
-        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
+        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at):
             return True
     elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
              for f in signals.quantities):
@@ -638,4 +632,4 @@ def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool
             or factors_make(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
             or products_make_both(side, signals)
             or (_ROW_UNIT.get(side.unit, side.unit) == "%"
-                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases))))
+                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at))))

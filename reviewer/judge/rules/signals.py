@@ -19,6 +19,7 @@ from itertools import combinations
 
 from ...checks.rows import has_measure
 from ...form.values import MONEY_SCALE, normalize_text
+from .limits import MAX_FIGURES
 from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 
 # --- phrases that are not a cause --------------------------------------------------
@@ -747,7 +748,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     (explanation_facts.strip_injection) and reads the rest."""
     norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
     norm = _MORE_THAN.sub(r"约\1", norm)
-    found = quantities(norm, name, unit)
+    found = quantities(norm, name, unit)[:MAX_FIGURES]
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
