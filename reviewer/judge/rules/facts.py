@@ -68,7 +68,13 @@ ENTITY = re.compile(
 )
 _CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")
 # An obstacle or a consequence that forces rework: the mechanism said without a causal word.
-OBSTACLE = re.compile(r"无法|难以|不能(?!按期|按时|完成)|未能(?!按期|按时|完成|达到|实现)|须|需(?!要|求)|才(?=[\u4e00-\u9fff]{0,6}(发布|下达|批复|到位|到货|出台|完成|确定))")
+# An obstacle: something could not be done, had to be redone or waited for, or came only late (才批复).
+# Not being able to measure (无法评估) is no obstacle to the project; 共需 is the plan's size.
+OBSTACLE = re.compile(
+    r"无法(?!评估|评价|统计|计算|核实|确定|判断)|难以|不能(?!按期|按时|完成)|未能(?!按期|按时|完成|达到|实现)"
+    r"|(须|需)(要)?(重新|另行|改|调整|补|再|先|等待|经|报|待|办理|取得|协调)"
+    r"|才(?=[\u4e00-\u9fff]{0,6}(发布|下达|批复|到位|到货|出台|完成|确定))"
+)
 # Words that carry no content of their own (filler around a stock phrase or a restatement).
 _FILLER = set("的了和与及等在对将把被由从向为是有所已经均各全部分个一些年度实际目标计划指标完成情况工作项目相应进行作出根据结合按照统筹安排调整优化变化")
 

@@ -454,11 +454,12 @@ def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
 
 
 def _counts_give_share(side: Side, signals: TextSignals) -> bool:
-    """Two figures of one kind give the row's share or its gap: 21 of 25 works done beside 84%; 33.4 of
-    8,784 hours down beside an availability of 99.62% ((8784 − 33.4) ÷ 8784)."""
+    """Two figures of one kind give what failed, as a share or as the gap: 33.4 of 8,784 hours down beside
+    an availability of 99.62% ((8784 − 33.4) ÷ 8784). The actual said back as a fraction (已拨付269.3 of
+    280万元 beside 96%) is the row's own measurement and sizes nothing."""
     if side.a is None or side.b is None:
         return False
-    shares = (side.b, abs(side.a - side.b), 100 - side.b)
+    shares = (abs(side.a - side.b), 100 - side.b)  # what failed; the actual said back as a fraction sizes nothing
     groups: dict[str, list[Decimal]] = {}
     for f in signals.quantities:
         if f.value > 0 and f.unit not in ("%", "pp", "倍", ""):
@@ -505,7 +506,7 @@ def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, 
     if side.a is None or side.b is None or side.a == side.b or index is None:
         return False
     tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
-    fits = (abs(side.a - side.b), side.b, 100 - side.b)  # the gap, the actual, or the failures
+    fits = (abs(side.a - side.b), 100 - side.b)  # what failed: the gap or the failures (the actual said back sizes nothing)
     return any(index.share_of_base(f.value, f.unit, at, fit, tolerance)
                for f in signals.quantities if f.unit in COUNTERS and f.value > 0 for fit in fits)
 

@@ -28,7 +28,7 @@ from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particula
 STOCK_PHRASES = (
     "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
     "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
-    "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
+    "客观原因", "多种原因", "各种原因", "多种因素", "各种因素", "诸多因素", "工作安排调整",
     "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
     # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全
     "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
@@ -45,9 +45,12 @@ VAGUE_AUTHORITY = re.compile(
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
-_FACTORS = r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?"
+# Factors nobody names (受多方面因素影响, 因客观原因, 其他因素制约); "因死亡等原因" names its cause and is none of them.
+_FACTORS = (r"(受|因|由于)?(到)?(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等)(的)?"
+            r"(因素|原因)(的)?")
 BARE_CAUSES = re.compile(
-    r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)|" + _FACTORS + r"(影响|制约|所致)?"
+    r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
+    + _FACTORS + r"(影响|制约|所致)?"
     r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
 )
 GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
@@ -86,17 +89,18 @@ EVENT_KINDS = {
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
                       "补正", "补记", "驳回"),
-    "stoppages and faults": ("暂停", "暂缓", "停工", "停产", "中断", "故障", "损坏", "老化", "报废", "检修", "维修", "渗漏",
+    "stoppages and faults": ("暂停", "暂缓", "停工", "停产", "中断", "故障", "损坏", "破损", "损毁", "坍塌", "塌方", "开裂",
+                             "老化", "报废", "检修", "维修", "渗漏",
                              "停电", "限电"),
     "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
                                       "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
-    "short, late or slow": ("不足", "短缺", "紧张", "缺乏", "缺少", "缺货", "断供", "滞后", "较晚", "繁琐", "缓慢",
+    "short, late or slow": ("不足", "短缺", "紧张", "积压", "缺乏", "缺少", "缺货", "断供", "滞后", "较晚", "繁琐", "缓慢",
                             "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
     "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
     "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
                                    "不稳定", "不稳"),
     "defects found": ("超标", "不达标", "返工", "返修", "返厂", "整改", "欠费"),
-    "scope": ("扩大", "扩面", "缩小", "收窄", "已有", "恢复"),
+    "scope": ("扩大", "扩面", "缩小", "收窄", "恢复"),
     "demand surged": ("走红", "火爆", "爆满", "激增", "骤增", "井喷"),
 }
 EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
@@ -107,10 +111,11 @@ EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
 _HAPPENED = (
     r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)"
     r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
-    r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
+    r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
     r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高)"
     r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
     r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用)|占用|挤占|挪用"
+    r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
@@ -118,13 +123,16 @@ EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS)
                          + "|" + _HAPPENED)
 _STOCK = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES), key=len, reverse=True)))
 # For a late row, the delay is the gap itself, not its cause.
-DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
+DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "滞后", "延后", "拖后", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
 STATE = re.compile(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
-    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保期"
+    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
+    r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
+    # a term of a contract or agreement: 按合同约定, 依协议约定
+    r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large, or something there was much or little of: 用工需求大, 工作量较大,
     # 承担大量…任务, 申报企业较少, 补助资金有缺口 (the gap itself, 偏差较大, is no state)
     r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
@@ -156,7 +164,7 @@ _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况
 # Clauses about what will be done (改进措施) say nothing about what happened.
 _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
 MEASURE_CLAUSE = re.compile(
-    rf"下一步|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
+    rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
 )
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
@@ -423,7 +431,7 @@ _SENTENCES = re.compile(r"[。；;！!？?\n]")
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千]")
 
 
-_OBSTACLE_WORDS = re.compile(r"无法|难以|不能|未能|不足|不够|不到位|不达标|不合规")
+_SHORT_WORDS = re.compile(r"不足|不够|不到位|不达标|不合规")
 
 
 @lru_cache(maxsize=512)
@@ -453,7 +461,7 @@ def _before_measures(sentence: str) -> str:
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(CAUSAL.search(clause) or STATE.search(clause) or _OBSTACLE_WORDS.search(clause)
+    return bool(CAUSAL.search(clause) or STATE.search(clause) or _SHORT_WORDS.search(clause)
                 or OBSTACLE.search(clause) or EVENT_WORDS.search(clause)
                 or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
 
@@ -503,7 +511,7 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
     for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
-        if not any(_happens(clause, name) for clause in clauses):
+        if not any(_happens(clause, name, cost) for clause in clauses):
             continue
         for clause in clauses:
             dated = bool(DATE.search(clause)) and not any(w in clause for w in schedule)
@@ -518,10 +526,29 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
 COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较大|有意见)")
 
 
-def _happens(clause: str, name: str) -> bool:
+def _happens(clause: str, name: str, cost: bool = False) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
-    return _finding(clause) or bool(_VERB.search(clause)) or _is_driver(clause, name)
+    if CAUSAL.search(clause) or STATE.search(clause) or _SHORT_WORDS.search(clause):
+        return True
+    if any(m.group(0) not in name for m in EVENT_WORDS.finditer(clause)):  # 超标 beside 超标率 is the row
+        return True
+    if any(not _own_action(clause, m, name) for pattern in (OBSTACLE, _VERB) for m in pattern.finditer(clause)):
+        return True
+    return (cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause))) or _is_driver(clause, name, cost)
+
+
+_ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
+
+
+def _own_action(text: str, m: re.Match, name: str) -> bool:
+    """The row's own action said back, not something that happened to it: 签约 beside 签约率, 征收 beside
+    征收房屋入户调查完成率, 未签协议 beside 拆迁户签约率, 未能全部完工 beside 项目完工时间."""
+    word = m.group(0)
+    if word[0] not in "未不无难没须需才":
+        return word in name
+    verb = _ADVERBS.sub("", text[m.start() + (2 if word[:2] in ("未能", "不能", "无法", "难以") else 1):][:6])
+    return len(verb) >= 2 and (verb[:2] in name or verb[0] in name[-4:])
 
 
 _DONE = ("完成", "完工", "上线", "竣工", "建成", "交付")
@@ -546,8 +573,8 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     if _states_a_fact(norm, name, late, cost, known):
         return FACT
     text = _not_causes(norm, name, late, cost)
-    if (CAUSAL.search(text) or STATE.search(text) or OBSTACLE.search(text) or PURPOSE.search(text)
-            or CROSS_REF.search(text) or BASIS.search(text)):
+    if (CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text)
+            or BASIS.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text))):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
@@ -555,7 +582,8 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
-    events = {m.group(0) for m in EVENT_WORDS.finditer(text) if m.group(0) not in name}  # 超标 beside 超标率 is the row
+    events = {m.group(0) for m in EVENT_WORDS.finditer(text)  # 超标 beside 超标率 is the row; a delay beside a date
+              if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)}
     if len(events) > 1:
         return CONNECTIVE
     if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
