@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
@@ -271,6 +271,7 @@ class Figure:
     value: Decimal
     unit: str
     approx: bool = False
+    level: bool = field(default=False, compare=False)  # said as what something is (为, 共, 达), not as a change
 
     @property
     def money(self) -> bool:
@@ -365,6 +366,10 @@ _NAMED_LIST = re.compile(
 )
 
 
+# A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
+_SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量)(约|近)?$")
+
+
 def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) -> tuple[Figure, ...]:
     """Figures that can size a gap: counts, money, percentages, durations; never dates.
 
@@ -383,6 +388,8 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     for m in FIGURE.finditer(undated):
         if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
             figure = _figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
+            if figure is not None and _SAID_AS_LEVEL.search(undated, max(0, m.start() - 3), m.start()):
+                figure = replace(figure, level=True)
         else:
             said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
             after = undated[m.end():m.end() + 1]
@@ -511,7 +518,7 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
     for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
-        if not any(_happens(clause, name, cost) for clause in clauses):
+        if not any(_happens(clause, name, cost, late) for clause in clauses):
             continue
         for clause in clauses:
             dated = bool(DATE.search(clause)) and not any(w in clause for w in schedule)
@@ -526,16 +533,28 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
 COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较大|有意见)")
 
 
-def _happens(clause: str, name: str, cost: bool = False) -> bool:
+def _happens(clause: str, name: str, cost: bool = False, late: bool = False) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
     if CAUSAL.search(clause) or STATE.search(clause) or _SHORT_WORDS.search(clause):
         return True
-    if any(m.group(0) not in name for m in EVENT_WORDS.finditer(clause)):  # 超标 beside 超标率 is the row
+    if _events(clause, name, late):
         return True
     if any(not _own_action(clause, m, name) for pattern in (OBSTACLE, _VERB) for m in pattern.finditer(clause)):
         return True
     return (cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause))) or _is_driver(clause, name, cost)
+
+
+# Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
+_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织)了?[^，,。；;]{0,8}$")
+
+
+def _events(text: str, name: str, late: bool = False) -> set[str]:
+    """The distinct event words that say something happened: not a word of the row's name (超标 beside
+    超标率), not a delay beside a late date (the gap itself), not the object of work done."""
+    return {m.group(0) for m in EVENT_WORDS.finditer(text)
+            if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
+            and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())}
 
 
 _ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
@@ -582,8 +601,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
-    events = {m.group(0) for m in EVENT_WORDS.finditer(text)  # 超标 beside 超标率 is the row; a delay beside a date
-              if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)}
+    events = _events(text, name, late)
     if len(events) > 1:
         return CONNECTIVE
     if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
@@ -799,7 +817,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         cause_strength=strength,
         named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength else 0,
         parts_told=_parts_told(_without_measures(norm), strength),
-        causal=bool(CAUSAL.search(_without_measures(norm))),
+        causal=bool(CAUSAL.search(_not_causes(norm, name, late, cost))),  # a connective before a cause, not a bare one
         figures=tuple(f.text() for f in found),
         singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
         measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
