@@ -22,7 +22,7 @@ from ...form.values import MONEY_SCALE, convert_units
 from ...scoring import ONE, IndicatorScore
 from ..case import JudgeCase
 from .limits import MAX_PARTS
-from .review_index import ReviewIndex, index_of
+from .review_index import MONEY, ReviewIndex, index_of
 from .signals import COUNTERS, Figure, TextSignals
 
 # --- the gap, in figures ---------------------------------------------------------
@@ -88,6 +88,7 @@ class Gap:
     unit_actual: Decimal | None
     index: ReviewIndex | None = None  # the form's other rows, read once per review: shares are taken of their counts
     at: int = -1  # this row's index, left out of the counts it is set against
+    money: str = "万元"  # the form's money unit
 
     @property
     def unit_change(self) -> Decimal | None:
@@ -120,7 +121,7 @@ def gap_of(case: JudgeCase) -> Gap:
     if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
         unit_planned = cost.a / count.a
         unit_actual = cost.b / count.b if count.b > 0 else None
-    return Gap(row, pair, count, cost, unit_planned, unit_actual, index_of(case.review), case.index)
+    return Gap(row, pair, count, cost, unit_planned, unit_actual, index_of(case.review), case.index, money)
 
 
 # --- arithmetic on figures -----------------------------------------------------------
@@ -502,15 +503,18 @@ def _relative_gap(side: Side, figure: Figure) -> bool:
     return abs(figure.value - abs(side.change) * 100) <= max(_tolerance(figure.value), Decimal(1))
 
 
-def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, at: int) -> bool:
-    """A count in the text, taken of a count on another row, is the row's gap or its actual:
-    21户 of the 5436户 paid beside 准确率 100% → 99.6%."""
+def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, at: int, money: str = "万元") -> bool:
+    """A count or an amount in the text, taken of one printed elsewhere on the form, is what failed:
+    21户 of the 5436户 paid beside 准确率 100% → 99.6%; 530万元 unpaid of the 1850万元 budget beside a
+    payment rate of 90% → 71.35%."""
     if side.a is None or side.b is None or side.a == side.b or index is None:
         return False
     tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
     fits = (abs(side.a - side.b), 100 - side.b)  # what failed: the gap or the failures (the actual said back sizes nothing)
-    return any(index.share_of_base(f.value, f.unit, at, fit, tolerance)
-               for f in signals.quantities if f.unit in COUNTERS and f.value > 0 for fit in fits)
+    parts = [(f.value, f.unit) for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
+    parts += [(f.value * MONEY_SCALE[f.unit] / MONEY_SCALE[money], MONEY) for f in signals.quantities
+              if f.money and f.value > 0 and money in MONEY_SCALE]
+    return any(index.share_of_base(value, unit, at, fit, tolerance) for value, unit in parts for fit in fits)
 
 
 def factors_make(side: Side, signals: TextSignals) -> bool:
@@ -610,7 +614,7 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
                for f in signals.quantities):
             return True
-        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at):
+        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
     elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
              for f in signals.quantities):
@@ -635,4 +639,4 @@ def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool
             or factors_make(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
             or products_make_both(side, signals)
             or (_ROW_UNIT.get(side.unit, side.unit) == "%"
-                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at))))
+                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money))))

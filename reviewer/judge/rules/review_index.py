@@ -1,7 +1,7 @@
 """What the rules judge reads from the whole form, once per review instead of once per judgement.
 
-A share row's failures may be a part of a count printed on another row (21户 of the 5436户 paid), and a
-cross-reference (见…指标说明) names another row by its words. Both look across every row of the form;
+A share row's failures may be a part of a count or an amount printed elsewhere on the form (21户 of the
+5436户 paid; 530万元 unpaid of the 1850万元 budget beside a payment rate of 71.35%), and a cross-reference (见…指标说明) names another row by its words. Both look across every row of the form;
 done per judgement that is quadratic in the number of indicators, so it is done here once per review
 and looked up (bisection for counts, an index of character pairs for names).
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from ...checks.wording import bigrams
-from ...form.values import squash
+from ...form.values import MONEY_SCALE, convert_units, squash
 from ...review import Review
 from .limits import MAX_POSTINGS
 from .signals import COUNTERS
@@ -25,7 +25,8 @@ _SLACK = Decimal("1.000001")  # widen a bisection window a little; the exact tes
 
 @dataclass(frozen=True)
 class ReviewIndex:
-    counts: dict[str, tuple[tuple[Decimal, int], ...]]  # unit → (value, row index), sorted by value
+    counts: dict[str, tuple[tuple[Decimal, int], ...]]  # unit → (value, row index), sorted by value;
+    # MONEY holds amounts in the form's unit (the funds table has row index -1)
     reused: frozenset[int]  # rows whose explanation EXPLANATION_REUSED flags
     postings: dict[str, tuple[int, ...]]  # character pair → rows whose name holds it
 
@@ -63,15 +64,24 @@ class ReviewIndex:
         return max(row for row, n in hits.items() if n == best) if best >= 2 else None  # ties: the later row
 
 
+MONEY = "money"
+
+
 def build(review: Review) -> ReviewIndex:
     counts: dict[str, list[tuple[Decimal, int]]] = {}
     postings: dict[str, list[int]] = {}
+    money = review.form.funds.unit
+    total = review.form.funds.total
+    counts[MONEY] = [(v, -1) for v in (total.initial_budget, total.annual_budget, total.executed) if v and v > 0]
     for row in review.card.indicators:
         i = row.index
         unit = row.target.unit or row.actual.unit
         if unit in COUNTERS:
             counts.setdefault(unit, []).extend((v, i) for v in (row.target_value, row.actual_value)
                                                if v is not None and v > 0)
+        elif unit in MONEY_SCALE and row.target.is_number and row.actual.is_number:
+            counts[MONEY].extend((v, i) for v in (convert_units(row.target, money), convert_units(row.actual, money))
+                                 if v is not None and v > 0)
         for pair in bigrams(squash(row.name)):
             postings.setdefault(pair, []).append(i)
     reused = frozenset(i for f in review.findings if f.code == "EXPLANATION_REUSED" for i in f.indicators)

@@ -75,18 +75,30 @@ def referenced_row(case: JudgeCase, text: str) -> int | None:
 
 
 def sized_elsewhere(case: JudgeCase, gap: Gap, text: str, t: Thresholds) -> bool:
-    """A cross-reference to a row whose own explanation covers a gap of the same size (溢洪道 13 → 11处
-    beside 水库 13 → 11宗, 见该指标说明): that explanation sizes this gap too (labelling guide)."""
+    """A cross-reference to a row whose own explanation covers its gap: that explanation is part of this
+    one (labelling guide), so it sizes this gap when its gap is the same size (溢洪道 13 → 11处 beside 水库
+    13 → 11宗) or when its figures, read against this row, size this gap (单价由8元降至6元 beside 单价
+    8 → 6元/株)."""
     other = referenced_row(case, text)
     if other is None or gap.row.a is None or gap.row.b is None:
         return False
     there = JudgeCase(case.review, other)
     if there.blank or CROSS_REF.search(squash(there.explanation)):  # one step only: no chains, no loops
         return False
-    theirs = gap_of(there).row
-    if theirs.a is None or theirs.b is None or abs(theirs.a - theirs.b) != abs(gap.row.a - gap.row.b):
+    if judge_rules(there, t).verdict != "covers":
         return False
-    return judge_rules(there, t).verdict == "covers"
+    theirs = gap_of(there).row
+    if theirs.a is not None and theirs.b is not None and abs(theirs.a - theirs.b) == abs(gap.row.a - gap.row.b):
+        return True
+    signals = _signals(case, gap, strip_injection(there.explanation[:MAX_EXPLANATION])[0])
+    return not part_of_gap(gap.row, signals) and size_covered(gap, signals)
+
+
+def _signals(case: JudgeCase, gap: Gap, text: str) -> TextSignals:
+    """The text read against this row: its name, kind, figures and unit."""
+    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
+                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
+    return without_breakdown(gap.row, resolve_implied(gap.row, signals))
 
 
 def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
@@ -103,9 +115,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags = ("injection", "no_cause", "no_quantity", "no_measure")
         reading = Reading("does_not_cover", tags, None, injected=True)
         return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
-    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
-                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
-    signals = without_breakdown(gap.row, resolve_implied(gap.row, signals))
+    signals = _signals(case, gap, text)
     reused = case.index in index_of(case.review).reused
     tags: list[str] = []
     if injected or signals.injection:
