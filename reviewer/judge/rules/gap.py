@@ -624,19 +624,28 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     return False
 
 
-def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool:
-    """The cause's own figures make the gap by arithmetic (parts, products, netting, shares, a dated
-    delay, durations that make the delay), not merely a figure in the right unit (size_covered)."""
+PARTS, WHOLE = "parts", "whole"  # how a covers was sized (confidence.py)
+
+
+def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> str:
+    """How the gap is sized, if not merely by a figure in the right unit (size_covered): PARTS when the
+    cause's own figures make it by arithmetic (parts that add up, products, netting, factors, durations
+    that make a delay, a dated delay); WHOLE when a reading without such figures takes the whole gap (the
+    items named one by one, nothing done and why, the actual the cause pulled the row to, a share of a
+    base, 部分达成 parts told); "" otherwise."""
     side = gap.row
     if side.row.late:
         days = late_days(case)
         spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
-        return dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days))
+        return PARTS if dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days)) else ""
     if side.a is None or side.b is None:
-        return side.row.direction == "qualitative" and signals.parts_told
+        return WHOLE if side.row.direction == "qualitative" and signals.parts_told else ""
     reads = _reads(side, signals.quantities)
-    return ((bool(reads) and _accounts_for(side, signals, reads)) or pulled_to_actual(side, signals)
-            or factors_make(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
-            or products_make_both(side, signals)
+    if ((reads and _accounts_for(side, signals, reads)) or factors_make(side, signals)
+            or products_make_both(side, signals)):
+        return PARTS
+    if (pulled_to_actual(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
             or (_ROW_UNIT.get(side.unit, side.unit) == "%"
-                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money))))
+                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money)))):
+        return WHOLE
+    return ""

@@ -150,7 +150,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
              "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
     notes = {tag: note for tag, note in notes.items() if note}
     reason = conflict or _reason(verdict, tags, reused, notes)
-    reading = Reading(verdict, tuple(tags), signals, kind, sized=verdict == "covers" and sized_by_arithmetic(case, gap, signals),
+    reading = Reading(verdict, tuple(tags), signals, kind, sized=sized_by_arithmetic(case, gap, signals) if verdict == "covers" else "",
                       short=bool(short), length=len(text), injected=injected, limited=bool(limited))
     if limited:
         reason = f"{reason}（{limited}）"
