@@ -13,7 +13,11 @@ Two readings live here (eval_sets/README.md labelling guide, docs/domain-rules.m
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal
+from typing import Callable
+
+from .patterns import has_latin
 
 # --- injected instructions -------------------------------------------------------------
 
@@ -34,6 +38,7 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?�
 _LATIN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])|(?<=[\u4e00-\u9fff。；，])(?=[A-Za-z]{3,})")
 
 
+@lru_cache(maxsize=4096)
 def strip_injection(text: str) -> tuple[str, bool]:
     """The explanation without sentences addressed to a reviewer or a machine; whether any were struck."""
     found = bool(INVISIBLE.search(text))
@@ -50,7 +55,7 @@ def strip_injection(text: str) -> tuple[str, bool]:
     kept = []
     for sentence in _SENTENCE.findall(text):
         struck = False
-        for part in _LATIN_SENTENCE.split(sentence):
+        for part in _LATIN_SENTENCE.split(sentence) if has_latin(sentence) else (sentence,):  # splits before letters
             if struck or INJECTION.search(part):  # the rest of the sentence belongs to the instruction
                 found = struck = True
             else:
@@ -84,14 +89,14 @@ def own_figure(values: list[Decimal], known: tuple[Decimal, ...]) -> bool:
     return any(all(abs(v - k) > Decimal("0.001") for k in known) for v in values)
 
 
-def particular(clause: str, name: str, values: list[Decimal], known: tuple[Decimal, ...], dated: bool,
-               words: str | None = None) -> bool:
+def particular(clause: str, name: str, values: Callable[[], list[Decimal]], known: tuple[Decimal, ...], dated: bool,
+               words: Callable[[], str]) -> bool:
     """This clause gives a particular of what happened: a figure of its own (not the row's target,
-    actual or gap), a date, a code such as G319, or a named party or place. `words` is the clause
-    without its figures (numbers and units), when the caller has read them: figures alone, beside
-    the row's own words (15分钟内响应1092次 beside 应急呼叫响应及时率), state nothing."""
-    content = {c for c in (clause if words is None else words)
-               if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _FILLER}
-    if len(content) < 2:
+    actual or gap), a date, a code such as G319, or a named party or place, and words of its own besides:
+    figures alone, beside the row's own words (15分钟内响应1092次 beside 应急呼叫响应及时率), state nothing.
+    `values` gives the clause's figures and `words` the clause without them (numbers and units); both are
+    read only when needed, the cheap tests first."""
+    if not (dated or _CODE.search(clause) or ENTITY.search(clause) or own_figure(values(), known)):
         return False
-    return own_figure(values, known) or dated or bool(_CODE.search(clause)) or bool(ENTITY.search(clause))
+    content = {c for c in words() if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _FILLER}
+    return len(content) >= 2

@@ -542,7 +542,7 @@ def names_the_items(side: Side, signals: TextSignals) -> bool:
     return not counted and signals.named_items == size
 
 
-MAX_NAMED = 5  # beyond a handful, a reviewer wants the count
+MAX_NAMED = 5  # beyond a handful, a reviewer wants the count (signals._few reads only such gaps)
 
 
 def nothing_done(side: Side, signals: TextSignals) -> bool:

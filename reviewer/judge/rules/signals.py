@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
-from ...checks.rows import has_measure
+from ...checks.rows import MEASURE_WORDS
 from ...form.values import MONEY_SCALE, normalize_text
-from .limits import MAX_FIGURES
+from .limits import MAX_EXPLANATION, MAX_FIGURES
+from .patterns import has_digit, words_pattern
 from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 
 # --- phrases that are not a cause --------------------------------------------------
@@ -119,9 +121,10 @@ _HAPPENED = (
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS), key=len, reverse=True))
+EVENT_WORDS = re.compile(words_pattern(EVENTS)
                          + "|" + _HAPPENED)
-_STOCK = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES), key=len, reverse=True)))
+_MEASURE_WORD = re.compile(words_pattern(MEASURE_WORDS))
+_STOCK = re.compile(words_pattern(STOCK_PHRASES))
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "滞后", "延后", "拖后", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
@@ -177,7 +180,7 @@ ANTONYMS = {"完好": ("故障", "损坏", "维修", "检修"), "使用": ("闲�
 # Beside a cost row, money left over or overspent is the gap itself.
 COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支",
                  "调减", "调增", "追加", "压减")  # the budget moved: the money row itself, said back
-_STOCK_AND_COST = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES + COST_RESTATES), key=len, reverse=True)))
+_STOCK_AND_COST = re.compile(words_pattern(STOCK_PHRASES + COST_RESTATES))
 # A sentence cut off before it names anything: ends on a connective or a preposition.
 TRUNCATED = re.compile(
     r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
@@ -310,22 +313,21 @@ class TextSignals:
     parts_told: bool = False  # says which part is done and which is not, with a cause (qualitative rows)
 
 
+_SPACE = re.compile(r"\s")
+_PLAIN = re.compile("[\u4e00-\u9fff\x00-\x7f％（）：；，。、“”‘’《》]+")
+
+
 def garbled(text: str) -> bool:
     """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
     if any(mark in text for mark in _MOJIBAKE) or _JUNK.search(text):
         return True
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
+    total = len(text) - len(_SPACE.findall(text))
+    if not total:
         return False
-    odd = 0
-    for c in chars:
-        category = unicodedata.category(c)
-        cjk = "\u4e00" <= c <= "\u9fff"
-        if not (cjk or c.isascii() or category.startswith("P") or category == "Nd" or c in "％（）：；，。、“”‘’《》"):
-            odd += 1
-        elif c == "?":
-            odd += 1
-    return odd / len(chars) > 0.3
+    # Chinese, ASCII and the common full-width marks are never odd: only the rest is looked at one by one.
+    odd = text.count("?") + sum(1 for c in _PLAIN.sub("", text) if not c.isspace()
+                                and not unicodedata.category(c).startswith("P") and unicodedata.category(c) != "Nd")
+    return odd / total > 0.3
 
 
 def _figure(number: str, unit: str | None, approx: bool = False) -> Figure | None:
@@ -370,13 +372,14 @@ _NAMED_LIST = re.compile(
 _SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量)(约|近)?$")
 
 
+@lru_cache(maxsize=8192)
 def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) -> tuple[Figure, ...]:
     """Figures that can size a gap: counts, money, percentages, durations; never dates.
 
     A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
     a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
     unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
-    undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm)
+    undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm) if has_digit(norm) else norm  # a date has digits
     found = []
     if unit and unit not in _KNOWN_UNITS:
         def own_unit(m: re.Match) -> str:
@@ -417,6 +420,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
 _ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")
 
 
+@lru_cache(maxsize=4096)
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
@@ -468,9 +472,18 @@ def _before_measures(sentence: str) -> str:
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(CAUSAL.search(clause) or STATE.search(clause) or _SHORT_WORDS.search(clause)
-                or OBSTACLE.search(clause) or EVENT_WORDS.search(clause)
-                or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
+    return bool(_FINDING.search(clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
+
+
+def _any_of(*patterns: re.Pattern) -> re.Pattern:
+    """One pattern that matches where any of these does: a text is scanned once, not once per pattern
+    (only for a yes or no; none of them holds a back-reference)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
+
+_FINDING = _any_of(CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
+_SAID_WHY = _any_of(CAUSAL, STATE, _SHORT_WORDS)
+_CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
@@ -521,11 +534,16 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
         if not any(_happens(clause, name, cost, late) for clause in clauses):
             continue
         for clause in clauses:
-            dated = bool(DATE.search(clause)) and not any(w in clause for w in schedule)
-            values = [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
-            if particular(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause))):
+            dated = has_digit(clause) and bool(DATE.search(clause)) and not any(w in clause for w in schedule)
+            if particular(clause, name, lambda c=clause: _values(c), known, dated,
+                          lambda c=clause: FIGURE.sub("", DATE.sub("", c))):
                 return True
     return False
+
+
+def _values(clause: str) -> list[Decimal]:
+    """The figures a clause writes (not counts read off lists of names)."""
+    return [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
 
 
 # A complaint with its object (对菜品口味和品种单一不满意): it names what, so it is no restatement of a
@@ -536,7 +554,7 @@ COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较�
 def _happens(clause: str, name: str, cost: bool = False, late: bool = False) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
-    if CAUSAL.search(clause) or STATE.search(clause) or _SHORT_WORDS.search(clause):
+    if _SAID_WHY.search(clause):
         return True
     if _events(clause, name, late):
         return True
@@ -592,8 +610,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     if _states_a_fact(norm, name, late, cost, known):
         return FACT
     text = _not_causes(norm, name, late, cost)
-    if (CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text)
-            or BASIS.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text))):
+    if _CONNECTED.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
@@ -656,21 +673,30 @@ def _driver_moved(text: str, name: str, cost: bool = False) -> bool:
 _FILLER_CHARS = set("的了和与及等在对将把被由从向为是有所已经均各全使得致导因此而")
 
 
-def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = (), cost: bool = False) -> bool:
-    """The text says the row itself moved this way (a driver moving, or a piece about figures
-    other than the row's own, is not a claim about the row)."""
-    words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
+_DIRECTION = re.compile(words_pattern(CLAIMS_DOWN + CLAIMS_UP))
+
+
+def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = False) -> tuple[bool, bool]:
+    """Whether the text says the row itself moved down, and up (a driver moving, or a piece about figures
+    other than the row's own, is no claim about the row). One pass over the pieces for both directions."""
+    downs = tuple(w for w in CLAIMS_DOWN if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
+    ups = tuple(w for w in CLAIMS_UP if w not in name)
+    found = [False, False]
     norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
+    if not _DIRECTION.search(norm):  # no direction word anywhere: no piece needs reading
+        return False, False
     for piece in _pieces(norm):
-        present = [w for w in words if w in piece]  # the cheap test first: most pieces hold no direction word
-        if not present or _is_driver(piece, name, cost):
+        present = [[w for w in words if w in piece] if not found[i] else [] for i, words in enumerate((downs, ups))]
+        if not (present[0] or present[1]) or _is_driver(piece, name, cost):  # the cheap test first
             continue
         if known and own_figure([f.value for f in quantities(piece)], known):
             continue
-        if any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present):
-            return True
-    return False
-
+        for i in (0, 1):
+            if present[i] and any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present[i]):
+                found[i] = True
+        if all(found):
+            break
+    return found[0], found[1]
 
 
 def _about_the_row(before: str, name: str, cost: bool) -> bool:
@@ -755,10 +781,20 @@ _DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台
 _UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推迟|延至|正在|待)")
 
 
+def _few(wholes: tuple[Decimal, ...], cost: bool) -> bool:
+    """A gap of one to a few whole items (gap.MAX_NAMED) on a count row: the only gap naming items can size
+    (gap.names_the_items), so the only one for which they are sought."""
+    if cost or len(wholes) != 2:
+        return False
+    size = abs(wholes[0] - wholes[1])
+    return size == size.to_integral_value() and 1 <= size <= 5
+
+
 def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
-    why = bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
-    return strength >= CONNECTIVE and why and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
+    if strength < CONNECTIVE or not _DONE_PART.search(norm) or not _UNDONE_PART.search(norm):
+        return False  # the rare conditions first: most texts are ruled out before the cause is sought again
+    return bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
 
 
 def _claims_met(norm: str) -> bool:
@@ -782,6 +818,68 @@ def _share_said(measure: str) -> re.Pattern:
     return re.compile(rf"(?<![不未非]){re.escape(measure)}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
 
 
+def injected(text: str) -> bool:
+    """Whether the text carries instructions to a reviewer or a machine (one pass; any length)."""
+    return bool(INVISIBLE.search(text) or INJECTION.search(_normalised(text)))
+
+
+def _normalised(text: str) -> str:
+    """NFKC and spacing folded (form.values.normalize_text), thousands separators dropped (1,842 → 1842),
+    "8400余万" read as about 8400万."""
+    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
+    return _MORE_THAN.sub(r"约\1", norm)
+
+
+@lru_cache(maxsize=4096)
+class _Read(NamedTuple):
+    """What a text says whatever row it stands beside: read once per text (_read_alone)."""
+
+    norm: str
+    stock: bool
+    singular: bool
+    measure: bool
+    garbled: bool
+    injection: bool
+    follows_count: bool
+    other_topic: bool
+    claims_met: bool
+    per_unit: tuple[Figure, ...]
+    actual: tuple[Figure, ...]
+    gaps: tuple[tuple[str, Figure], ...]
+    nets: bool
+    days: tuple[tuple[int | None, int, int], ...]
+
+
+@lru_cache(maxsize=4096)
+def _read_alone(text: str) -> _Read:
+    norm = _normalised(text)
+    return _Read(
+        norm=norm,
+        stock=(bool(_STOCK.search(norm)) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
+               or bool(GENERIC_FACTORS.search(norm)) or bool(VAGUE_AUTHORITY.search(norm))),
+        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
+        measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
+        garbled=garbled(text),
+        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
+        follows_count=bool(FOLLOWS_COUNT.search(norm)),
+        other_topic=bool(OTHER_TOPIC.search(norm)),
+        claims_met=_claims_met(norm),
+        per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2))))),
+        actual=tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2))))),
+        gaps=tuple(
+            ("down" if m.group(5) in _DOWN_WORDS else "up", f)
+            for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
+        ) + tuple(
+            ("down" if m.group(1) in ("低于", "少于") else "up", f)
+            for m in GAP_CLAIM_AFTER.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
+        ),
+        nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
+        days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+    )
+
+
+@lru_cache(maxsize=4096)
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
               known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
     """The signals of one explanation.
@@ -791,51 +889,44 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     wholes are the row's target and actual: figures that add up to one of them are its parts, not facts.
     known holds the row's own figures (target, actual, gap), which restate the gap when said back.
     injection says whether the text carries instructions; the judge strips them first
-    (explanation_facts.strip_injection) and reads the rest."""
-    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
-    norm = _MORE_THAN.sub(r"约\1", norm)
+    (explanation_facts.strip_injection) and reads the rest.
+
+    Work is shared: what a text says whatever its row is read once per text (_read_alone), and the
+    whole reading is memoised on all these inputs, so rows that carry the same text beside the same
+    name, kind and figures (a batch of copies of one form) share it. A text longer than
+    limits.MAX_EXPLANATION is read on its first MAX_EXPLANATION characters."""
+    alone = _read_alone(text[:MAX_EXPLANATION])
+    norm = alone.norm
     found = quantities(norm, name, unit)[:MAX_FIGURES]
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
-    per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
-    actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
-    actual += _measure_claims(norm, name)
-    gaps = tuple(
-        ("down" if m.group(5) in _DOWN_WORDS else "up", f)
-        for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
-    ) + tuple(
-        ("down" if m.group(1) in ("低于", "少于") else "up", f)
-        for m in GAP_CLAIM_AFTER.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
-    )
     strength = cause_found(norm, name, late, cost, known)
+    down, up = _claims(norm, name, known, cost)
     return TextSignals(
-        stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
-               or bool(GENERIC_FACTORS.search(norm))
-               or bool(VAGUE_AUTHORITY.search(norm))),
+        stock=alone.stock,
         cause=strength > NO_CAUSE,
         cause_strength=strength,
-        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength else 0,
+        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength and _few(wholes, cost) else 0,
         parts_told=_parts_told(_without_measures(norm), strength),
         causal=bool(CAUSAL.search(_not_causes(norm, name, late, cost))),  # a connective before a cause, not a bare one
         figures=tuple(f.text() for f in found),
-        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
-        measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
-        garbled=garbled(text),
+        singular=alone.singular,
+        measure=alone.measure,
+        garbled=alone.garbled,
         truncated=_cut_off(norm, name, late, cost, known),
-        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
-        follows_count=bool(FOLLOWS_COUNT.search(norm)),
-        claims_down=_claims(norm, name, CLAIMS_DOWN, known, cost),
-        claims_up=_claims(norm, name, CLAIMS_UP, known, cost),
-        other_topic=bool(OTHER_TOPIC.search(norm)),
-        claims_met=_claims_met(norm),
+        injection=alone.injection,
+        follows_count=alone.follows_count,
+        claims_down=down,
+        claims_up=up,
+        other_topic=alone.other_topic,
+        claims_met=alone.claims_met,
         quantities=found,
-        actual_claims=actual,
-        per_unit=per_unit,
-        gap_claims=gaps,
-        nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
+        actual_claims=alone.actual + _measure_claims(norm, name),
+        per_unit=alone.per_unit,
+        gap_claims=alone.gaps,
+        nets=alone.nets,
         drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
                             if (f := _figure(m.group(i), m.group(i + 1) or unit))),
-        days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
-                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+        days=alone.days,
     )
