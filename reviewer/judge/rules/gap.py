@@ -23,7 +23,8 @@ from ...scoring import ONE, IndicatorScore
 from ..case import JudgeCase
 from .limits import MAX_PARTS
 from .review_index import MONEY, ReviewIndex, index_of
-from .signals import COUNTERS, Figure, TextSignals
+from .figures import COUNTERS, Figure
+from .signals import TextSignals
 
 # --- the gap, in figures ---------------------------------------------------------
 

@@ -18,7 +18,7 @@ from ...checks.wording import bigrams
 from ...form.values import MONEY_SCALE, convert_units, squash
 from ...review import Review
 from .limits import MAX_POSTINGS
-from .signals import COUNTERS
+from .figures import COUNTERS
 
 _SLACK = Decimal("1.000001")  # widen a bisection window a little; the exact test decides
 
