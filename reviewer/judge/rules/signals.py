@@ -1,11 +1,14 @@
 """What the text of a deviation explanation says, read without the model.
 
 Signals follow docs/domain-rules.md §3 and the labelling guide in
-eval_sets/README.md: a cause (stated with a causal word, or as a fact about
-what happened: a purpose, a state, a rescheduling, a driver that moved, a
-reference to another row's explanation), figures that size the gap (dates
-are not figures), stock phrases, claims about the direction or the figures,
-garbling and instructions aimed at the reviewer.
+eval_sets/README.md: a cause, which is something that happened outside the
+row (an event or a state by kind, an obstacle, a driver that moved, something
+done to a party, a purpose, a rescheduling, a reference to another row's
+explanation), firmest when a sentence gives its particulars (a figure of its
+own, a date, a named party); figures that size the gap (figures.py; dates are
+not figures); stock phrases, praise and the row said back, which are no
+cause; claims about the direction or the figures; garbling and instructions
+aimed at the reviewer.
 """
 
 from __future__ import annotations
