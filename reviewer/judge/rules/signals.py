@@ -143,10 +143,9 @@ STATE = re.compile(
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
     # a term of a contract or agreement: 按合同约定, 依协议约定
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
-    # demand or workload that was large, or something there was much or little of: 用工需求大, 工作量较大,
-    # 承担大量…任务, 申报企业较少, 补助资金有缺口 (the gap itself, 偏差较大, is no state)
+    # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
+    # else there was much or little of, 申报企业较少, is a driver: _is_driver)
     r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
-    r"|(?<!偏差)(?<!差距)(?<!差异)(?<=[\u4e00-\u9fff]{2})(较|很|偏|特别|过)(多|少|大|旺盛|频繁)"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
 )
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
@@ -490,6 +489,10 @@ def _pieces(text: str) -> list[str]:
 _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规模)$")
 
 
+# Something there was much or little of (申报企业较少, 学生较多): a driver when it is not the row or money.
+_LEVEL = re.compile(r"([\u4e00-\u9fff]{2,14}?)(较|很|偏|特别|过)(多|少)")
+
+
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
     """Something other than this row (or money in general) went up or down in this piece of text.
     Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
@@ -497,7 +500,7 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    for m in CHANGE.finditer(piece):
+    for m in (*CHANGE.finditer(piece), *_LEVEL.finditer(piece)):
         subject = m.group(1)
         new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
         if len(new) >= 2:
