@@ -489,8 +489,9 @@ def _pieces(text: str) -> list[str]:
 _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规模)$")
 
 
-# Something there was much or little of (申报企业较少, 学生较多): a driver when it is not the row or money.
-_LEVEL = re.compile(r"([\u4e00-\u9fff]{2,14}?)(较|很|偏|特别|过)(多|少)")
+# Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
+# or money; the gap itself (偏差较大, 差距较大) is none.
+_LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
 
 
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
