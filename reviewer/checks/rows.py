@@ -4,10 +4,9 @@ when an explanation is required, whether one is empty or gives a measure, a qual
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 from ..config import Thresholds
-from ..form.values import MONEY_SCALE, Quantity, convert_units, normalize_text, squash
+from ..form.values import MONEY_SCALE, Quantity, convert_units, memo_short, normalize_text, squash
 from ..scoring import ONE, IndicatorScore, Scorecard
 from .wording import amount, num, pct, share
 
@@ -20,7 +19,7 @@ _BANDS = [  # (words, label, low, high, high_inclusive)
 ]
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def qualitative_band(actual: str) -> tuple[str, Decimal, Decimal, bool] | None:
     text = normalize_text(actual)
     for words, label, low, high, inclusive in _BANDS:
@@ -35,7 +34,7 @@ _COST_SUFFIXES = ("预算控制数", "控制数", "总成本", "成本", "资金
 _COUNT_SUFFIXES = ("数量", "个数", "数")
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def cost_stem(name: str) -> str:
     stem = squash(name)
     changed = True
@@ -47,7 +46,7 @@ def cost_stem(name: str) -> str:
     return stem
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def _count_stem(name: str) -> str:
     stem = squash(name)
     for suffix in _COUNT_SUFFIXES:
@@ -60,7 +59,7 @@ def is_total_cost(row: IndicatorScore) -> bool:
     return _is_total_cost_name(row.name)
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def _is_total_cost_name(name: str) -> bool:
     squashed = squash(name)
     return "总成本" in squashed or "总预算" in squashed or cost_stem(name) in ("项目", "项目总", "总", "")
@@ -121,7 +120,7 @@ def is_empty_explanation(text: str | None) -> bool:
     return text is None or squash(text).lower() in _EMPTY
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def has_measure(text: str) -> bool:
     norm = normalize_text(text)
     return any(word in norm for word in MEASURE_WORDS)
