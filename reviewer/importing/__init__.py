@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..form import Form, FormError, decode_bytes, form_from_data
+from ..form.files import Walk, open_regular, os_reason, shown_path, walk
 from .cells import Extracted, NotAForm
 from .convert import Converter
 from .reconcile import mark
@@ -139,16 +140,12 @@ def _unreadable(source: str, kind: str) -> NotAForm:
 def read_document(path: Path, fallback: Fallback | None = None,
                   converter: Converter | None = None) -> list[Extracted | NotAForm]:
     """The forms extracted from one file, before reconciliation."""
-    source = str(path)
-    try:
-        with path.open("rb") as handle:
+    source = shown_path(path)
+    with open_regular(path, lambda reason: NotAForm(source, reason)) as handle:
+        try:
             head = handle.read(8)
-    except FileNotFoundError:
-        raise NotAForm(source, "文件不存在") from None
-    except IsADirectoryError:
-        raise NotAForm(source, "是目录，不是文件") from None
-    except OSError as exc:
-        raise NotAForm(source, f"无法读取：{exc.strerror}") from None
+        except OSError as exc:
+            raise NotAForm(source, f"无法读取：{os_reason(exc)}") from None
     kind = _sniff(path, head)
     if kind in ("image", "zip", "ole", "damaged-docx"):
         raise _unreadable(source, kind)
@@ -238,14 +235,17 @@ def import_document(path: str | Path, fallback: Fallback | None = None,
     return outcomes
 
 
-def files_below(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(the files `review import` reads below a folder, the files it passes over), both sorted.
-    Hidden files, Office's lock files (~$表.docx) and form.json files are neither."""
-    found, skipped = [], []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        if path.name.startswith("~$") or path.suffix.lower() == ".json":
-            continue  # Office's lock files; form.json files (what an import writes, maybe beside its input)
-        (found if path.suffix.lower() in SUPPORTED else skipped).append(path)
-    return found, skipped
+def _document(name: str) -> str | None:
+    """What a folder walk does with a file: take a supported document, pass over (and list) other
+    files; Office's lock files (~$表.docx) and form.json files (what an import writes, maybe beside
+    its input) go unmentioned."""
+    if name.startswith("~$") or name.lower().endswith(".json"):
+        return None
+    return "take" if Path(name).suffix.lower() in SUPPORTED else "pass"
+
+
+def files_below(folder: Path) -> Walk:
+    """The files `review import` reads below a folder (`taken`), the files it passes over
+    (`passed`), both sorted, and the entries it could not read (`skipped`: a folder without
+    permission, a broken or circular link, a pipe). Hidden files and folders are left out."""
+    return walk(folder, _document, hidden=False)
