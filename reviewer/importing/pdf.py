@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
+from . import limits
 from .cells import Extracted, NotAForm, fold
 from .grid import parse_grid
 from .split import parse_each, split_items, split_text
 from .text_layout import parse_text
 
 Row = list[str]
+
+# pdfminer logs every repair it makes to a damaged file ("Not adding object 7 to xref ...") as a
+# warning; with no handler of the application's, Python prints them on stderr. The reviewer is
+# told in one Chinese line instead. An application that configures logging still gets them.
+for _name in ("pdfminer", "pdfplumber"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 def _page_rows(page) -> list[Row]:  # noqa: ANN001 - pdfplumber.Page
@@ -34,19 +44,10 @@ def _has_indicator_table(rows: list[Row]) -> bool:
 
 def read_pdf(path: Path, source: str) -> list[Extracted | NotAForm]:
     """Every form in the PDF, or why none could be read."""
-    import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
-
-    try:
-        pdf = pdfplumber.open(path)
-    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises several unrelated types for bad files
-        raise NotAForm(source, f"无法打开 PDF（文件损坏或已加密：{type(exc).__name__}）") from None
-    with pdf:
-        texts, rows, images = [], [], 0
-        for page in pdf.pages:
-            texts.append(page.extract_text() or "")
-            rows.extend(_page_rows(page))
-            images += len(page.images)
+    read = _read_pages(path, source, lambda page: (page.extract_text() or "", _page_rows(page), len(page.images)))
+    texts = [text for text, _, _ in read]
+    rows = [row for _, page_rows, _ in read for row in page_rows]
+    images = sum(count for _, _, count in read)
     text = "\n".join(texts)
     if not text.strip():
         if images:
@@ -57,9 +58,48 @@ def read_pdf(path: Path, source: str) -> list[Extracted | NotAForm]:
     return parse_each(split_text(text), source, parse_text, "pdf-text")
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path, source: str | None = None) -> str:
     """All the text of a PDF, page after page (for the LLM fallback)."""
+    return "\n".join(_read_pages(path, source or str(path), lambda page: page.extract_text() or ""))
+
+
+Read = TypeVar("Read")
+
+
+def _read_pages(path: Path, source: str, read: Callable[[Any], Read]) -> list[Read]:
+    """`read(page)` for every page in turn, each page's parsed objects let go before the next
+    (memory stays flat over a long document). A PDF that cannot be opened, has more pages than
+    limits.MAX_PDF_PAGES, or breaks on one of its pages (pdfminer raises many unrelated types
+    for damaged files) is NotAForm."""
     import pdfplumber
 
-    with pdfplumber.open(path) as pdf:
-        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+    try:
+        pdf = pdfplumber.open(path)
+    except Exception as exc:  # noqa: BLE001 - PDFSyntaxError, PdfminerException, PSEOF, TypeError...
+        raise NotAForm(source, f"无法打开 PDF（文件损坏或已加密：{type(exc).__name__}）") from None
+    number = 0
+    try:
+        with pdf:
+            _check_page_count(pdf, source)
+            results = []
+            for number, page in enumerate(pdf.pages, 1):
+                try:
+                    results.append(read(page))
+                finally:
+                    page.close()
+            return results
+    except NotAForm:
+        raise
+    except Exception as exc:  # noqa: BLE001 - as above, raised while a page is parsed
+        where = f"第 {number} 页" if number else "页面目录"
+        raise NotAForm(source, f"PDF 已损坏：{where}无法读取（{type(exc).__name__}）") from None
+
+
+def _check_page_count(pdf, source: str) -> None:  # noqa: ANN001 - pdfplumber.PDF
+    """Count the pages without laying any out, stopping one past the limit."""
+    from pdfminer.pdfpage import PDFPage
+
+    count = sum(1 for _ in itertools.islice(PDFPage.create_pages(pdf.doc), limits.MAX_PDF_PAGES + 1))
+    if count > limits.MAX_PDF_PAGES:
+        raise NotAForm(source, f"PDF 页数超过上限 {limits.MAX_PDF_PAGES} 页，未读取；"
+                               "请只保留自评表所在的页（或拆成几个文件）再导入")

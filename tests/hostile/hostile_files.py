@@ -78,16 +78,20 @@ def many_indicators(count: int) -> dict:
 
 # --- archives ------------------------------------------------------------------------------
 
-def zip_bomb(path: Path, member: str, inflated: int, *, others: dict[str, bytes] | None = None) -> Path:
+ROW = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+def zip_bomb(path: Path, member: str, inflated: int, *, others: dict[str, bytes] | None = None,
+             filler: bytes = ROW) -> Path:
     """A zip package (.xlsx / .docx) whose `member` inflates to `inflated` bytes of one repeated
-    XML row while the file weighs a few hundred KB: what openpyxl or python-docx would parse whole."""
-    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    XML row (or `filler`: spaces deflate 1,000:1) while the file weighs a few hundred KB: what
+    openpyxl or python-docx would parse whole."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, data in (others or {}).items():
             archive.writestr(name, data)
         with archive.open(member, "w", force_zip64=True) as handle:
             handle.write(b'<?xml version="1.0"?><worksheet><sheetData>')
-            chunk = row * (1 << 14)
+            chunk = filler * ((1 << 20) // len(filler))
             written = 0
             while written < inflated:
                 handle.write(chunk)
@@ -134,6 +138,16 @@ def mutated(data: bytes, seed: int, flips: int = 20) -> bytes:
     return bytes(out)
 
 
+def import_builders():  # noqa: ANN201 - the module
+    """tests/importing/test_import_builders.py (the national template as a sheet, a PDF ...)."""
+    folder = str(Path(__file__).resolve().parent.parent / "importing")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import test_import_builders
+
+    return test_import_builders
+
+
 # --- the operating system ------------------------------------------------------------------
 
 _PR_CAPBSET_DROP = 24
@@ -175,3 +189,56 @@ def review_unprivileged(*args: str, cwd: Path, env: dict[str, str] | None = None
     return subprocess.run([sys.executable, "-m", "reviewer", *args], cwd=cwd, capture_output=True,
                           preexec_fn=_drop_file_capabilities if os.geteuid() == 0 else None,
                           env=environment, timeout=120)
+
+
+def text_pdf(path: Path, text: str) -> Path:
+    """A PDF of plain lines (no table rules) in the built-in CID font: a copied-text PDF."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    page = canvas.Canvas(str(path), pagesize=A4)
+    y = 800
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if y < 40:
+            page.showPage()
+            y = 800
+        page.setFont("STSong-Light", 9)
+        page.drawString(30, y, line)
+        y -= 13
+    page.save()
+    return path
+
+
+# --- deadlines -----------------------------------------------------------------------------
+
+class Unbounded(AssertionError):
+    """Work that did not end within a generous deadline: super-linear, or a hang."""
+
+
+class deadline:  # noqa: N801 - used as `with deadline(20):`
+    """Fails the test when the block runs longer than `seconds` (a guard against hangs and
+    super-linear work, far above the time the bounded work takes; not a timing measurement)."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+
+    def __enter__(self) -> "deadline":
+        import signal
+
+        def expired(*_: object) -> None:
+            raise Unbounded(f"still running after {self.seconds} s: the work is not bounded")
+
+        self._previous = signal.signal(signal.SIGALRM, expired)
+        signal.alarm(self.seconds)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self._previous)
