@@ -16,3 +16,8 @@ MAX_RATIO = 500  # a part of 1 MB or more deflated more than 500:1 is a crafted 
 MAX_PDF_PAGES = 500  # a department's 决算 with every form is 100-300 pages
 MAX_ROWS = 20_000  # rows of a workbook, all sheets (2,000 indicators and their headers fit in one form)
 MAX_SHEET_CELLS = 2_000_000  # rows x columns that hold values on one sheet
+# PDF: what one compressed stream (a page's content, a font) may inflate to, and all together;
+# pdfminer inflates a stream whole, and re-inflates a damaged one a byte at a time (quadratic).
+MAX_PDF_STREAM_BYTES = 32 * 1024 * 1024
+MAX_PDF_INFLATED_BYTES = 256 * 1024 * 1024
+MAX_DAMAGED_STREAM_WORK = 2 * 10**9  # a damaged stream's input x output bytes (pdfminer's byte-at-a-time repair)

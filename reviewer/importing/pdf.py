@@ -81,6 +81,7 @@ def _read_pages(path: Path, source: str, read: Callable[[Any], Read]) -> list[Re
     try:
         with pdf:
             _check_page_count(pdf, source)
+            _check_streams(pdf.doc, source)
             results = []
             for number, page in enumerate(pdf.pages, 1):
                 try:
@@ -103,3 +104,55 @@ def _check_page_count(pdf, source: str) -> None:  # noqa: ANN001 - pdfplumber.PD
     if count > limits.MAX_PDF_PAGES:
         raise NotAForm(source, f"PDF 页数超过上限 {limits.MAX_PDF_PAGES} 页，未读取；"
                                "请只保留自评表所在的页（或拆成几个文件）再导入")
+
+
+def _check_streams(doc, source: str) -> None:  # noqa: ANN001 - pdfminer PDFDocument
+    """Inflate each compressed stream once before pdfminer does, counting its bytes and keeping
+    none: pdfminer inflates a stream whole (a page of 100 KB can hold gigabytes of blanks) and
+    re-inflates a damaged one a byte at a time into a growing bytes object (quadratic)."""
+    from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFStream
+
+    total = 0
+    for objid in sorted({objid for xref in doc.xrefs for objid in xref.get_objids()}):
+        try:
+            stream = doc.getobj(objid)
+            if not isinstance(stream, PDFStream) or stream.rawdata is None:
+                continue
+            filters = stream.get_filters()
+            if not filters or filters[0][0] not in LITERALS_FLATE_DECODE:
+                continue
+            data = stream.rawdata
+            if stream.decipher:
+                data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
+        except Exception:  # noqa: BLE001 - an object that cannot be read: pdfminer says so if it is used
+            continue
+        size, damaged = _inflated_size(data, limits.MAX_PDF_STREAM_BYTES)
+        image = str(stream.attrs.get("Subtype", "")).endswith("Image")  # held, never inflated by the reader
+        if size > limits.MAX_PDF_STREAM_BYTES and not image:
+            raise NotAForm(source, f"PDF 中有一段数据解压后过大（超过 {limits.MAX_PDF_STREAM_BYTES // 2**20} MB），"
+                                   "疑似压缩炸弹，未读取")
+        if damaged and len(data) * size > limits.MAX_DAMAGED_STREAM_WORK:
+            raise NotAForm(source, "PDF 已损坏：有一段较大的压缩数据不完整，无法在合理时间内修复读取")
+        total += size
+        if total > limits.MAX_PDF_INFLATED_BYTES:
+            raise NotAForm(source, f"PDF 解压后的内容过大（超过 {limits.MAX_PDF_INFLATED_BYTES // 2**20} MB），未读取")
+
+
+def _inflated_size(data: bytes, limit: int) -> tuple[int, bool]:
+    """(how many bytes `data` inflates to, stopping past `limit`; whether the stream is damaged:
+    an error, or no proper end)."""
+    import zlib
+
+    inflater = zlib.decompressobj()
+    size = 0
+    pending = data
+    try:
+        while not inflater.eof and size <= limit:
+            out = inflater.decompress(pending, 1 << 20)
+            pending = inflater.unconsumed_tail
+            size += len(out)
+            if not out and not pending:
+                break  # all input taken, nothing more comes out: the stream stops short of its end
+    except zlib.error:
+        return size, True
+    return size, not inflater.eof and size <= limit

@@ -102,16 +102,19 @@ def zip_bomb(path: Path, member: str, inflated: int, *, others: dict[str, bytes]
 
 # --- PDFs ----------------------------------------------------------------------------------
 
-def many_page_pdf(path: Path, pages: int, text: str = "page") -> Path:
-    """A valid PDF of `pages` pages that all show one small content stream, written by hand:
-    thousands of pages in a few hundred KB, built in milliseconds."""
+def many_page_pdf(path: Path, pages: int, text: str = "page", *, content: bytes | None = None,
+                  flate: bool = False) -> Path:
+    """A valid PDF of `pages` pages that all show one content stream (by default one line of
+    `text`; `flate`: `content` as given is FlateDecode data), written by hand: thousands of
+    pages in a few hundred KB, built in milliseconds."""
     objects: list[bytes] = []
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    content = content if content is not None else f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
     kids = " ".join(f"{5 + n} 0 R" for n in range(pages))
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    flate_filter = b" /Filter /FlateDecode" if flate else b""
+    objects.append(b"<< /Length %d%s >>\nstream\n" % (len(content), flate_filter) + content + b"\nendstream")
     for _ in range(pages):
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
                        b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>")
@@ -126,6 +129,20 @@ def many_page_pdf(path: Path, pages: int, text: str = "page") -> Path:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path.write_bytes(bytes(out))
     return path
+
+
+def deflated(data: bytes, *, inflated: int = 0, cut: int = 0) -> bytes:
+    """`data` deflated, followed by `inflated` bytes of spaces (a page that inflates a
+    thousandfold); `cut` bytes taken off the end (a stream damaged on the way)."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    out = packer.compress(data)
+    chunk = b" " * (1 << 20)
+    for _ in range(inflated // len(chunk)):
+        out += packer.compress(chunk)
+    out += packer.flush()
+    return out[:len(out) - cut] if cut else out
 
 
 def mutated(data: bytes, seed: int, flips: int = 20) -> bytes:
@@ -216,8 +233,9 @@ def text_pdf(path: Path, text: str) -> Path:
 
 # --- deadlines -----------------------------------------------------------------------------
 
-class Unbounded(AssertionError):
-    """Work that did not end within a generous deadline: super-linear, or a hang."""
+class Unbounded(BaseException):
+    """Work that did not end within a generous deadline: super-linear, or a hang. Not an
+    Exception, so no `except Exception` in the code under test can swallow it."""
 
 
 class deadline:  # noqa: N801 - used as `with deadline(20):`

@@ -18,11 +18,11 @@ import pytest
 
 from formkit import SEED_TEXT
 from hostile_files import (
-    assert_refused, deadline, import_builders, many_page_pdf, mutated, review, text_pdf, zip_bomb,
+    assert_refused, deadline, deflated, import_builders, many_page_pdf, mutated, review, text_pdf, zip_bomb,
 )
 from reviewer.importing import NotAForm, import_document
 from reviewer.importing.limits import (
-    MAX_PACKAGE_MEMBERS, MAX_PDF_PAGES, MAX_SHEET_CELLS, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES, MAX_XLS_BYTES,
+    MAX_PACKAGE_MEMBERS, MAX_PDF_PAGES, MAX_PDF_STREAM_BYTES, MAX_SHEET_CELLS, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES, MAX_XLS_BYTES,
 )
 
 SEED = SEED_TEXT.read_text(encoding="utf-8")
@@ -148,6 +148,26 @@ def test_a_pdf_at_the_page_limit_is_read_page_by_page(tmp_path):
     with deadline(60):
         outcomes = import_document(path)  # read to the end: "page" on every page, and no form
     assert [type(outcome) for outcome in outcomes] == [NotAForm] and "没有找到" in outcomes[0].message
+
+
+def test_a_pdf_page_that_inflates_a_thousandfold_is_refused_before_it_is_parsed(tmp_path):
+    page = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n"
+    path = many_page_pdf(tmp_path / "inflates.pdf", 1, content=deflated(page, inflated=MAX_PDF_STREAM_BYTES + 2**20),
+                         flate=True)
+    assert path.stat().st_size < 100_000
+    with deadline(20):
+        result = import_batch(tmp_path, path)
+    assert_refused(result, f"{path}: ", "解压后", f"{MAX_PDF_STREAM_BYTES // 2**20} MB")
+
+
+def test_a_damaged_compressed_page_is_refused_before_pdfminer_repairs_it_byte_by_byte(tmp_path):
+    """pdfminer re-inflates a damaged stream one byte at a time, appending to a growing bytes:
+    quadratic. Three megabytes of it would take hours."""
+    page = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n" + os.urandom(3 * 2**20).hex().encode()[:3 * 2**20]
+    path = many_page_pdf(tmp_path / "cut.pdf", 1, content=deflated(page, cut=8), flate=True)
+    with deadline(20):
+        result = import_batch(tmp_path, path)
+    assert_refused(result, f"{path}: ", "PDF 已损坏")
 
 
 @pytest.fixture(scope="module")
