@@ -79,6 +79,20 @@ def many_indicators(count: int) -> dict:
 # --- archives ------------------------------------------------------------------------------
 
 ROW = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def xlsx_parts() -> dict[str, bytes]:
+    """Every part of a real one-sheet workbook but its sheet: a bomb in their midst is reached
+    by openpyxl (without them it stops at the missing workbook)."""
+    import io
+
+    import openpyxl
+
+    buffer = io.BytesIO()
+    openpyxl.Workbook().save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name != SHEET}
 
 
 def zip_bomb(path: Path, member: str, inflated: int, *, others: dict[str, bytes] | None = None,
@@ -90,7 +104,8 @@ def zip_bomb(path: Path, member: str, inflated: int, *, others: dict[str, bytes]
         for name, data in (others or {}).items():
             archive.writestr(name, data)
         with archive.open(member, "w", force_zip64=True) as handle:
-            handle.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+            handle.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                         b'spreadsheetml/2006/main"><sheetData>')
             chunk = filler * ((1 << 20) // len(filler))
             written = 0
             while written < inflated:

@@ -18,7 +18,8 @@ import pytest
 
 from formkit import SEED_TEXT
 from hostile_files import (
-    assert_refused, deadline, deflated, import_builders, many_page_pdf, mutated, review, text_pdf, zip_bomb,
+    SHEET, assert_refused, deadline, deflated, import_builders, many_page_pdf, mutated, review, text_pdf,
+    xlsx_parts, zip_bomb,
 )
 from reviewer.importing import NotAForm, import_document
 from reviewer.importing.limits import (
@@ -26,19 +27,6 @@ from reviewer.importing.limits import (
 )
 
 SEED = SEED_TEXT.read_text(encoding="utf-8")
-
-_XLSX_PARTS = {
-    "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                           b'content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
-                           b'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
-    "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                   b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                   b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-    "xl/workbook.xml": b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-                       b'2006/main"><sheets><sheet name="s" sheetId="1" r:id="rId1" xmlns:r="http://schemas.'
-                       b'openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>',
-}
-
 
 def import_batch(tmp_path: Path, hostile: Path):
     """`review import HOSTILE good.txt`: the good text must still become a form.json."""
@@ -52,7 +40,7 @@ def import_batch(tmp_path: Path, hostile: Path):
 # --- zip packages ---------------------------------------------------------------------------
 
 def test_an_xlsx_zip_bomb_is_refused_before_it_is_parsed(tmp_path):
-    bomb = zip_bomb(tmp_path / "bomb.xlsx", "xl/worksheets/sheet1.xml", MAX_UNZIPPED_BYTES + 2**20, others=_XLSX_PARTS)
+    bomb = zip_bomb(tmp_path / "bomb.xlsx", SHEET, MAX_UNZIPPED_BYTES + 2**20, others=xlsx_parts())
     assert bomb.stat().st_size < MAX_UNZIPPED_BYTES // 100
     with deadline(20):
         result = import_batch(tmp_path, bomb)
@@ -61,15 +49,14 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_parsed(tmp_path):
 
 def test_a_docx_zip_bomb_is_refused_before_it_is_parsed(tmp_path):
     bomb = zip_bomb(tmp_path / "bomb.docx", "word/document.xml", MAX_UNZIPPED_BYTES + 2**20,
-                    others={"[Content_Types].xml": _XLSX_PARTS["[Content_Types].xml"]})
+                    others={"[Content_Types].xml": xlsx_parts()["[Content_Types].xml"]})
     with deadline(20):
         result = import_batch(tmp_path, bomb)
     assert_refused(result, f"{bomb}: ", "解压后")
 
 
 def test_a_member_that_inflates_a_thousandfold_is_refused_as_a_bomb(tmp_path):
-    bomb = zip_bomb(tmp_path / "small-bomb.xlsx", "xl/worksheets/sheet1.xml", 8 * 2**20, others=_XLSX_PARTS,
-                    filler=b" " * 1024)
+    bomb = zip_bomb(tmp_path / "small-bomb.xlsx", SHEET, 8 * 2**20, others=xlsx_parts(), filler=b" " * 1024)
     with deadline(20):
         result = import_batch(tmp_path, bomb)
     assert_refused(result, f"{bomb}: ", "压缩比")
@@ -78,7 +65,7 @@ def test_a_member_that_inflates_a_thousandfold_is_refused_as_a_bomb(tmp_path):
 def test_a_package_of_too_many_parts_is_refused(tmp_path):
     path = tmp_path / "parts.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
-        for name, data in _XLSX_PARTS.items():
+        for name, data in xlsx_parts().items():
             archive.writestr(name, data)
         for number in range(MAX_PACKAGE_MEMBERS):
             archive.writestr(f"xl/x/{number}.xml", b"")
