@@ -108,7 +108,7 @@ def walk(folder: Path, sort: Sort, *, hidden: bool = True) -> Walk:
     except OSError as error:
         found.skipped.append(Skipped(folder, f"无法读取文件夹（{os_reason(error)}）"))
         return found
-    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(folder, frozenset({(top.st_dev, top.st_ino)}))]
+    stack: list[tuple[Path, frozenset[object]]] = [(folder, frozenset({_identity(folder, top)}))]
     while stack:
         directory, parents = stack.pop()
         try:
@@ -129,7 +129,7 @@ def walk(folder: Path, sort: Sort, *, hidden: bool = True) -> Walk:
                     found.skipped.append(Skipped(path, _unresolved(error, link)))
                 continue
             if stat.S_ISDIR(info.st_mode):
-                key = (info.st_dev, info.st_ino)
+                key = _identity(path, info)
                 if key in parents:
                     found.skipped.append(Skipped(path, "符号链接指回它所在的上级文件夹（循环），未进入"))
                 else:
@@ -145,6 +145,12 @@ def walk(folder: Path, sort: Sort, *, hidden: bool = True) -> Walk:
     found.passed.sort()
     found.skipped.sort(key=lambda skipped: skipped.path)
     return found
+
+
+def _identity(path: Path, info: os.stat_result) -> object:
+    """What makes a folder the same folder by another path: device and inode, or where a file
+    system has no inode numbers (st_ino 0), the real path."""
+    return (info.st_dev, info.st_ino) if info.st_ino else os.path.realpath(path)
 
 
 def _unresolved(error: OSError, link: bool) -> str:

@@ -223,29 +223,6 @@ def review_unprivileged(*args: str, cwd: Path, env: dict[str, str] | None = None
                           env=environment, timeout=120)
 
 
-def text_pdf(path: Path, text: str) -> Path:
-    """A PDF of plain lines (no table rules) in the built-in CID font: a copied-text PDF."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    page = canvas.Canvas(str(path), pagesize=A4)
-    y = 800
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if y < 40:
-            page.showPage()
-            y = 800
-        page.setFont("STSong-Light", 9)
-        page.drawString(30, y, line)
-        y -= 13
-    page.save()
-    return path
-
-
 # --- deadlines -----------------------------------------------------------------------------
 
 class Unbounded(BaseException):

@@ -205,34 +205,35 @@ def locked_tree(tmp_path: Path):
     (tmp_path / "noexec").chmod(0o755)
 
 
-def test_a_mode_000_subfolder_is_named_and_the_rest_reviewed(locked_tree):
-    proc = review_unprivileged("收件", "--no-store", cwd=locked_tree)
+def refused_unprivileged(tree: Path, *args: str, named: str) -> str:
+    """`review ARGS` as a child the folder permissions apply to: exit 2, an `错误：` line holding
+    `named`, no traceback. Returns its stdout."""
+    proc = review_unprivileged(*args, cwd=tree)
     stderr = proc.stderr.decode("utf-8")
     assert proc.returncode == 2, stderr
-    assert any("收件/locked: 无法读取文件夹（没有读取权限）" in line for line in error_lines(stderr)), stderr
-    assert "good.json" in proc.stdout.decode("utf-8") and "Traceback" not in stderr
+    assert any(named in line for line in error_lines(stderr)), stderr
+    assert "Traceback" not in stderr
+    return proc.stdout.decode("utf-8")
+
+
+LOCKED = "收件/locked: 无法读取文件夹（没有读取权限）"
+
+
+def test_a_mode_000_subfolder_is_named_and_the_rest_reviewed(locked_tree):
+    assert "good.json" in refused_unprivileged(locked_tree, "收件", "--no-store", named=LOCKED)
 
 
 def test_a_folder_without_read_permission_given_directly_does_not_stop_the_batch(locked_tree):
-    proc = review_unprivileged("收件/locked", "收件/good.json", "--no-store", cwd=locked_tree)
-    stderr = proc.stderr.decode("utf-8")
-    assert proc.returncode == 2, stderr
-    assert any("收件/locked: 无法读取文件夹（没有读取权限）" in line for line in error_lines(stderr)), stderr
-    assert "good.json" in proc.stdout.decode("utf-8") and "Traceback" not in stderr
+    stdout = refused_unprivileged(locked_tree, "收件/locked", "收件/good.json", "--no-store", named=LOCKED)
+    assert "good.json" in stdout
 
 
 def test_a_file_in_a_folder_one_may_not_enter_is_named(locked_tree):
-    proc = review_unprivileged("noexec/inside.json", "收件/good.json", "--no-store", cwd=locked_tree)
-    stderr = proc.stderr.decode("utf-8")
-    assert proc.returncode == 2, stderr
-    assert "错误：noexec/inside.json: 无法读取：没有读取权限" in error_lines(stderr), stderr
-    assert "Traceback" not in stderr
+    refused_unprivileged(locked_tree, "noexec/inside.json", "收件/good.json", "--no-store",
+                         named="错误：noexec/inside.json: 无法读取：没有读取权限")
 
 
 def test_import_names_a_mode_000_subfolder(locked_tree):
     shutil.copy(SEED_TEXT, locked_tree / "收件" / "zgc.txt")
-    proc = review_unprivileged("import", "收件", cwd=locked_tree)
-    stderr = proc.stderr.decode("utf-8")
-    assert proc.returncode == 2, stderr
-    assert any("收件/locked: 无法读取文件夹（没有读取权限）" in line for line in error_lines(stderr)), stderr
+    refused_unprivileged(locked_tree, "import", "收件", named=LOCKED)
     assert (locked_tree / "收件" / "zgc.json").is_file()

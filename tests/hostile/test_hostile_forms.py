@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from formkit import review_data, seed_form
+from formkit import put, review_data, seed_form
 from hostile_files import assert_refused, form_with, many_indicators, review, seed_file, write_json
 from reviewer.config import Config
 from reviewer.engine import review_form
@@ -24,15 +24,6 @@ from reviewer.form.limits import (
     JUDGED_EXPLANATION_CHARS, MAX_CELL_CHARS, MAX_DIGITS, MAX_FORM_BYTES, MAX_INDICATORS,
 )
 from reviewer.judge import Judge, JudgeSettings
-
-
-def put(value, *path):
-    def edit(data):
-        node = data
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
-    return edit
 
 
 def raw_json(data: dict, raw: str) -> str:

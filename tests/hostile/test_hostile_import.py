@@ -18,7 +18,7 @@ import pytest
 
 from formkit import SEED_TEXT
 from hostile_files import (
-    SHEET, assert_refused, deadline, deflated, import_builders, many_page_pdf, mutated, review, text_pdf,
+    SHEET, assert_refused, deadline, deflated, import_builders, many_page_pdf, mutated, review,
     xlsx_parts, zip_bomb,
 )
 from reviewer.importing import NotAForm, import_document
@@ -159,7 +159,7 @@ def test_a_damaged_compressed_page_is_refused_before_pdfminer_repairs_it_byte_by
 
 @pytest.fixture(scope="module")
 def seed_pdf(tmp_path_factory) -> bytes:
-    return text_pdf(tmp_path_factory.mktemp("pdf") / "zgc.pdf", SEED).read_bytes()
+    return import_builders().write_text_pdf(tmp_path_factory.mktemp("pdf") / "zgc.pdf", SEED).read_bytes()
 
 
 @pytest.mark.parametrize("seed", range(40))
