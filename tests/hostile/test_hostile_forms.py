@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from formkit import put, review_data, seed_form
-from hostile_files import assert_refused, form_with, many_indicators, review, seed_file, write_json
+from hostile_files import assert_refused, form_with, many_indicators, review, seed_file
 from reviewer.config import Config
 from reviewer.engine import review_form
 from reviewer.form import FormError, read_form_bytes

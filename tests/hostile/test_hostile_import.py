@@ -6,7 +6,6 @@ imported. Limits: reviewer/importing/limits.py, README "Limits"."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import zipfile
