@@ -11,8 +11,6 @@ from decimal import Decimal
 MAX_FORM_BYTES = 20 * 1024 * 1024  # a form.json; a real one is a few KB, one with 2,000 indicators ~2 MB
 MAX_INDICATORS = 2_000  # a form prints 10 to 60; more is several forms run together, or no form
 MAX_CELL_CHARS = 1_000_000  # any text cell; a 10 MB cell is refused
-# The judge reads the first N characters of a deviation explanation and says so (the form keeps it all).
-JUDGED_EXPLANATION_CHARS = 10_000
 # Amounts, scores, rates and numeric targets: |x| < 10^15 and, when not zero, |x| >= 10^-8. So a ratio
 # of two figures stays below 10^23 and every rounding fits Decimal's 28 digits.
 MAX_MAGNITUDE = Decimal(10) ** 15
