@@ -20,8 +20,9 @@ from hostile_files import assert_refused, form_with, many_indicators, review, se
 from reviewer.config import Config
 from reviewer.engine import review_form
 from reviewer.form import FormError, read_form_bytes
+from reviewer.judge.rules.limits import MAX_EXPLANATION
 from reviewer.form.limits import (
-    JUDGED_EXPLANATION_CHARS, MAX_CELL_CHARS, MAX_DIGITS, MAX_FORM_BYTES, MAX_INDICATORS,
+    MAX_CELL_CHARS, MAX_DIGITS, MAX_FORM_BYTES, MAX_INDICATORS,
 )
 from reviewer.judge import Judge, JudgeSettings
 
@@ -123,7 +124,7 @@ def test_the_limits_themselves_are_accepted():
     data["year"] = 2100
     review = review_data(data)
     assert len(review.card.indicators) == MAX_INDICATORS
-    assert JUDGED_EXPLANATION_CHARS < MAX_CELL_CHARS  # the judge reads the first N; part of the form all the same
+    assert MAX_EXPLANATION < MAX_CELL_CHARS  # the rules judge reads the first N; the form keeps all the same
 
 
 @pytest.mark.parametrize("text", ["NaN", "nan", "-Infinity", "inf", "sNaN", "1e999999", "1E+400", "Infinity个",
