@@ -2,9 +2,9 @@
 
 What the tool proposes for a row: the formula score where arithmetic decides (whatever the points'
 decisions: the model never overrides arithmetic, and neither does a rejected point), else the score
-the unit claimed; then, for each accepted point about the row, what the rulebook's clause for each
-of its findings proposes (0, the band's bound, a fraction of the weight off); the lowest proposal
-stands, with its clause. A score or value the reviewer set (store: score_changes) wins over the
+the unit claimed, never above the weight; then, for each accepted point about the row, what the
+rulebook's clause for each of its findings proposes (0, the band's bound, a fraction of the weight
+off); the lowest proposal stands, with its clause. No proposal leaves [0, 分值]. A score or value the reviewer set (store: score_changes) wins over the
 proposal, with its reason and clause.
 
 偏离度 = (自评 − 复核) / 自评 (docs/domain-rules.md §6); a form is flagged when |自评 − 复核| reaches
@@ -149,9 +149,42 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text in (None, "") else Decimal(text)
 
 
+def clamp(score: Decimal, weight: Decimal) -> Decimal:
+    """A score inside [0, 分值]: no proposal gives more than the weight nor less than nothing."""
+    return min(max(score, ZERO), weight)
+
+
+def _bounded(row: IndicatorScore) -> Decimal:
+    """What an accepted SCORE_BOUNDS proposes: the weight, or the top of a 定性 row's band."""
+    bound = band_bound(row, row.weight)
+    return row.weight if bound is None else bound
+
+
+@dataclass(frozen=True)
+class Proposal:
+    score: Decimal
+    clause: Clause
+
+
+def _proposal(row: IndicatorScore, base: Decimal, critique: Critique, rulebook: Rulebook) -> Proposal | None:
+    """What one accepted finding's clause proposes for the row, or None."""
+    clause = rulebook.for_code(critique.code)
+    if clause is None or clause.deduction == "none":
+        return None
+    if clause.deduction == "formula":
+        return Proposal(_bounded(row), clause) if critique.code == "SCORE_BOUNDS" else None
+    if clause.deduction == "zero":
+        return Proposal(ZERO, clause)
+    if clause.deduction == "band":
+        bound = band_bound(row, base)
+        return None if bound is None else Proposal(bound, clause)
+    return Proposal(round_half_up(base - clause.deduction * row.weight), clause)
+
+
 def _proposals(row: IndicatorScore, base: Decimal, points: list[Point], critiques: dict[str, Critique],
-               rulebook: Rulebook) -> list[tuple[Decimal, Clause]]:
-    """What the accepted points about this row propose, one per finding whose clause deducts."""
+               rulebook: Rulebook) -> list[Proposal]:
+    """What the accepted points about this row propose, one per finding whose clause has something to say,
+    each inside [0, 分值]."""
     out = []
     for point in points:
         if point.status not in (ACCEPTED, EDITED) or row.index not in point.indicators:
@@ -160,18 +193,15 @@ def _proposals(row: IndicatorScore, base: Decimal, points: list[Point], critique
             critique = critiques.get(finding_id)
             if critique is None or row.index not in critique.indicators:
                 continue
-            clause = rulebook.for_code(critique.code)
-            if clause is None or clause.deduction in ("none", "formula"):
-                continue
-            if clause.deduction == "zero":
-                out.append((ZERO, clause))
-            elif clause.deduction == "band":
-                bound = band_bound(row, base)
-                if bound is not None:
-                    out.append((bound, clause))
-            else:
-                out.append((max(ZERO, round_half_up(base - clause.deduction * row.weight)), clause))
+            proposal = _proposal(row, base, critique, rulebook)
+            if proposal is not None:
+                out.append(Proposal(clamp(proposal.score, row.weight), proposal.clause))
     return out
+
+
+def _lowest(base: Decimal, clause: Clause | None, proposals: list[Proposal]) -> tuple[Decimal, Clause | None]:
+    """The lowest proposal stands (a deduction never raises what the unit claimed; ties keep the first)."""
+    return min([(base, clause)] + [(p.score, p.clause) for p in proposals], key=lambda item: item[0])
 
 
 def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critique],
@@ -182,7 +212,7 @@ def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critiq
     rows: list[RowScore] = []
     funds, printed = card.funds, card.form.funds
     funds_claimed = printed.score
-    funds_base = funds.recomputed if funds.recomputed is not None else (funds_claimed or ZERO)
+    funds_base = funds.recomputed if funds.recomputed is not None else clamp(funds_claimed or ZERO, printed.weight)
     rate = "" if printed.execution_rate is None else f"{format_decimal(printed.execution_rate.percent)}%"
     recomputed_rate = "" if funds.rate_percent is None else f"{format_decimal(round_half_up(funds.rate_percent))}%"
     rows.append(RowScore(
@@ -195,9 +225,9 @@ def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critiq
         clause = formula_clause if base is not None and base != claimed else None
         if base is None:
             base = claimed if claimed is not None else ZERO
-        # The lowest proposal stands (a clause never raises what the unit claimed); ties keep the first.
-        proposed, chosen = min([(base, clause)] + _proposals(row, base, points, critiques, rulebook),
-                               key=lambda item: item[0])
+            if base > row.weight:  # arithmetic, as a formula would: never more than the weight
+                base, clause = row.weight, rulebook.for_code("SCORE_BOUNDS") or formula_clause
+        proposed, chosen = _lowest(base, clause, _proposals(row, base, points, critiques, rulebook))
         rows.append(RowScore(
             row.index, row.indicator.level1, row.indicator.level2, row.name,
             DIRECTION_LABEL.get(row.direction, row.direction), row.target.raw, row.target.unit,

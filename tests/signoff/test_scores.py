@@ -215,3 +215,29 @@ def test_a_form_saved_without_points_gets_them_when_signed_off(db: Path) -> None
     with Store(db) as store:
         assert save(store, review).new_form is False  # storing the review again adds nothing
         assert len(store.points()) == 11
+
+
+def over_the_weight(tmp_path: Path) -> Path:
+    """A 时效 row claiming 6 of 5 and a 定性 row claiming 12 of 10 (rows with no formula)."""
+    data = clean_form()
+    data["indicators"][2]["score"] = 6
+    data["indicators"].insert(4, indicator("效益指标", "社会效益指标", "群众获得感", "明显提升", "已达成，群众获得感明显提升", 10, 12))
+    data["indicators"][5]["weight"] = data["indicators"][5]["score"] = 5  # keep 100 points in all
+    data["total_score"] = 102.5
+    return write_form(tmp_path / "over.json", data)
+
+
+def test_a_review_score_never_exceeds_the_weight(db: Path, tmp_path: Path) -> None:
+    run_review(str(over_the_weight(tmp_path)))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        form_id = signoff.forms()[0].id
+        score = signoff.form_score(form_id)
+        assert (score.row(2).score, score.row(4).score) == (Decimal(5), Decimal(10))  # arithmetic: never above 分值
+        assert score.row(2).clause.id == "formula" and "SCORE_BOUNDS" in score.row(2).clause.codes
+        signoff.bulk([p.id for p in signoff.points()], "accept", "张三")
+        score = signoff.form_score(form_id)
+        assert all(row.score <= row.weight and row.proposed <= row.weight for row in score.rows)
+        assert (score.row(2).score, score.row(4).score) == (Decimal(5), Decimal(10))  # 达成: the band's top
+        assert score.review_total <= 100 and str(score.review_total) == "99.50"
+
