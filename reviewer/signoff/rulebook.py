@@ -23,7 +23,7 @@ from ..errors import ConfigError
 # Codes docs/findings.md defines that a branch may not have in its catalogue yet (blank cells, issue 11).
 DOCUMENTED_CODES = frozenset(SEVERITY) | {"TOTAL_MISSING", "SCORE_MISSING", "VALUE_BLANK", "HEADER_BLANK",
                                          "PAYMENT_RATE_CONFLICT", "DATE_SCORE"}
-KINDS = ("formula", "zero", "band", "none")
+KINDS = ("formula", "zero", "band", "full", "none")
 REVERSE = {"ratio": "A/B×分值", "linear": "(1−(B−A)/A)×分值，B≥2A得0分"}
 DEFAULT_NAME = "rulebook.toml"
 
@@ -45,7 +45,8 @@ class Clause:
         """The deduction as a reviewer reads it."""
         if isinstance(self.deduction, Decimal):
             return f"扣减分值的{_percent(self.deduction)}"
-        return {"formula": "按计分公式计分", "zero": "不得分", "band": "按完成档次边界计分", "none": "不扣分"}[self.deduction]
+        return {"formula": "按计分公式计分", "zero": "不得分", "band": "按完成档次边界计分", "full": "得满分",
+                "none": "不扣分"}[self.deduction]
 
     @property
     def basis(self) -> str:
@@ -70,6 +71,13 @@ class Rulebook:
 
     def for_code(self, code: str) -> Clause | None:
         return next((c for c in self.clauses.values() if code in c.codes), None)
+
+    def with_deduction(self, kind: str) -> list[Clause]:
+        return [c for c in self.clauses.values() if c.deduction == kind]
+
+    def full_marks(self) -> Clause | None:
+        """The clause a date met on time is scored by (full marks), if the rulebook has one."""
+        return next(iter(self.with_deduction("full")), None)
 
     def require(self, clause_id: str) -> Clause:
         clause = self.clause(clause_id)
@@ -134,7 +142,7 @@ def _clause(clause_id: str, body: Any, source: str) -> Clause:
         raise ConfigError(f"{where}: name 和 description 应为文字")
     deduction = body["deduction"]
     if isinstance(deduction, bool) or not isinstance(deduction, (str, int, float)):
-        raise ConfigError(f"{where}.deduction: 应为 formula、zero、band、none 或 0 到 1 之间的比例")
+        raise ConfigError(f"{where}.deduction: 应为 formula、zero、band、full、none 或 0 到 1 之间的比例")
     if isinstance(deduction, str):
         if deduction not in KINDS:
             raise ConfigError(f"{where}.deduction: 未知的扣分方式“{deduction}”（可用：{'、'.join(KINDS)} 或比例）")

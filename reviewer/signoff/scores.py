@@ -4,8 +4,9 @@ What the tool proposes for a row: the formula score where arithmetic decides (wh
 decisions: the model never overrides arithmetic, and neither does a rejected point), else the score
 the unit claimed, never above the weight; then, for each accepted point about the row, what the
 rulebook's clause for each of its findings proposes (0, the band's bound, a fraction of the weight
-off); the lowest proposal stands, with its clause. No proposal leaves [0, 分值]. A score or value the reviewer set (store: score_changes) wins over the
-proposal, with its reason and clause.
+off; full marks for a date met on time that the unit marked down); the lowest proposal stands, with
+its clause. No proposal leaves [0, 分值]. A score or value the reviewer set (store: score_changes)
+wins over the proposal, with its reason and clause.
 
 偏离度 = (自评 − 复核) / 自评 (docs/domain-rules.md §6); a form is flagged when |自评 − 复核| reaches
 the configured number of points (default 5).
@@ -160,14 +161,23 @@ def _bounded(row: IndicatorScore) -> Decimal:
     return row.weight if bound is None else bound
 
 
+def _on_time(critique: Critique) -> bool:
+    """A DATE_SCORE about a date met on time and marked down (not a late one with full marks)."""
+    return critique.code == "DATE_SCORE" and critique.data.get("late") is False
+
+
 @dataclass(frozen=True)
 class Proposal:
     score: Decimal
     clause: Clause
+    raises: bool = False  # full marks the unit did not claim (a date met on time), not a deduction
 
 
 def _proposal(row: IndicatorScore, base: Decimal, critique: Critique, rulebook: Rulebook) -> Proposal | None:
     """What one accepted finding's clause proposes for the row, or None."""
+    if _on_time(critique):  # the cut is for a late date: one met on time gets full marks
+        clause = rulebook.full_marks() or next(iter(rulebook.with_deduction("formula")), None)
+        return None if clause is None else Proposal(row.weight, clause, raises=True)
     clause = rulebook.for_code(critique.code)
     if clause is None or clause.deduction == "none":
         return None
@@ -175,6 +185,8 @@ def _proposal(row: IndicatorScore, base: Decimal, critique: Critique, rulebook: 
         return Proposal(_bounded(row), clause) if critique.code == "SCORE_BOUNDS" else None
     if clause.deduction == "zero":
         return Proposal(ZERO, clause)
+    if clause.deduction == "full":
+        return Proposal(row.weight, clause, raises=True)
     if clause.deduction == "band":
         bound = band_bound(row, base)
         return None if bound is None else Proposal(bound, clause)
@@ -195,20 +207,24 @@ def _proposals(row: IndicatorScore, base: Decimal, points: list[Point], critique
                 continue
             proposal = _proposal(row, base, critique, rulebook)
             if proposal is not None:
-                out.append(Proposal(clamp(proposal.score, row.weight), proposal.clause))
+                out.append(Proposal(clamp(proposal.score, row.weight), proposal.clause, proposal.raises))
     return out
 
 
 def _lowest(base: Decimal, clause: Clause | None, proposals: list[Proposal]) -> tuple[Decimal, Clause | None]:
-    """The lowest proposal stands (a deduction never raises what the unit claimed; ties keep the first)."""
-    return min([(base, clause)] + [(p.score, p.clause) for p in proposals], key=lambda item: item[0])
+    """The lowest proposal stands (a deduction never raises what the unit claimed; ties keep the first).
+    Full marks for a date met on time first raise the base; any deduction proposed beside them still applies."""
+    for proposal in proposals:
+        if proposal.raises and proposal.score > base:
+            base, clause = proposal.score, proposal.clause
+    return min([(base, clause)] + [(p.score, p.clause) for p in proposals if not p.raises], key=lambda item: item[0])
 
 
 def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critique],
                overrides: dict[tuple[int, str], ScoreChange], rulebook: Rulebook,
                settings: SignoffSettings) -> FormScore:
     """The 复核 of one form version: every row's proposal and the reviewer's values, and the totals."""
-    formula_clause = next((c for c in rulebook.clauses.values() if c.deduction == "formula"), None)
+    formula_clause = next(iter(rulebook.with_deduction("formula")), None)
     rows: list[RowScore] = []
     funds, printed = card.funds, card.form.funds
     funds_claimed = printed.score

@@ -241,3 +241,31 @@ def test_a_review_score_never_exceeds_the_weight(db: Path, tmp_path: Path) -> No
         assert (score.row(2).score, score.row(4).score) == (Decimal(5), Decimal(10))  # 达成: the band's top
         assert score.review_total <= 100 and str(score.review_total) == "99.50"
 
+
+def on_time(tmp_path: Path, claimed: int, actual: str = "2023年9月完成") -> Path:
+    data = clean_form()
+    data["indicators"][2]["score"] = claimed
+    data["indicators"][2]["actual"] = actual
+    data["total_score"] = 99.5 - 5 + claimed
+    return write_form(tmp_path / "date.json", data)
+
+
+def test_a_date_met_on_time_and_marked_down_is_proposed_full_marks(db: Path, tmp_path: Path) -> None:
+    run_review(str(on_time(tmp_path, 3)))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        (point,) = [p for p in signoff.points() if "DATE_SCORE" in p.code_list]
+        signoff.decide(point.id, "accept", "张三")
+        row = signoff.form_score(point.form_id).row(2)
+        assert (row.score, row.clause.id) == (Decimal(5), "date_on_time")
+        assert "未按期" not in row.remark and "依据“时效指标按期完成（得满分）”" in row.remark
+
+
+def test_a_late_date_with_full_marks_is_cut_by_the_clause(db: Path, tmp_path: Path) -> None:
+    run_review(str(on_time(tmp_path, 5, "2023年12月完成")))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        (point,) = [p for p in signoff.points() if "DATE_SCORE" in p.code_list]
+        signoff.decide(point.id, "accept", "张三")
+        row = signoff.form_score(point.form_id).row(2)
+        assert (row.score, row.clause.id) == (Decimal("3.5"), "date_score")
