@@ -476,9 +476,11 @@ class PointTables:
                                      f"撤销：{change.reason}", change.clause, change.after, reverts=change.id)
 
     def last_score_change(self, reviewer: str) -> ScoreChange | None:
-        """This reviewer's latest score change still in force (not an undo, not undone)."""
+        """This reviewer's latest score change still in force on a current form version (not an undo, not
+        undone; one carried onto a new version counts there)."""
         return from_row(ScoreChange, self._one(
-            """SELECT s.* FROM score_changes s WHERE s.reviewer = ? AND s.reverts IS NULL AND s.carried_from IS NULL
+            """SELECT s.* FROM score_changes s JOIN forms f ON f.id = s.form_id AND f.superseded_by IS NULL
+               WHERE s.reviewer = ? AND s.reverts IS NULL
                AND NOT EXISTS (SELECT 1 FROM score_changes u WHERE u.reverts = s.id)
                ORDER BY s.rowid DESC LIMIT 1""", [reviewer]))
 

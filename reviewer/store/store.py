@@ -20,7 +20,7 @@ import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -83,6 +83,8 @@ class Saved:
     carried: int = 0
     carried_back: int = 0
     revived: bool = False
+    scores_carried: int = 0  # the reviewer's score changes carried from the other version
+    scores_dropped: list[str] = field(default_factory=list)  # those that no longer fit, as a reviewer reads them
 
 
 class Store(PointTables):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_review, write_form
-from formkit import SEED, clean_form, indicator, review_data
+from formkit import SEED, clean_form, indicator, review_data, seed_form
 from reviewer.config import Config, SignoffSettings
 from reviewer.signoff.intake import save
 from reviewer.signoff.scores import FormScore, percent
@@ -269,3 +269,33 @@ def test_a_late_date_with_full_marks_is_cut_by_the_clause(db: Path, tmp_path: Pa
         signoff.decide(point.id, "accept", "张三")
         row = signoff.form_score(point.form_id).row(2)
         assert (row.score, row.clause.id) == (Decimal("3.5"), "date_score")
+
+
+def test_score_changes_follow_a_new_version_where_the_row_is_unchanged(db: Path, seed_copy: Path) -> None:
+    run_review(str(seed_copy))
+    assert run_review("score", "zgc", "第2项", "--score", "1.5", "--clause", "unverifiable_minor", "--reason", "抽查",
+                      "--reviewer", "张三").exit_code == 0
+    assert run_review("score", "zgc", "第4项", "--score", "1", "--clause", "unverifiable_medium", "--reason", "无合同",
+                      "--reviewer", "李四").exit_code == 0
+    data = seed_form()
+    data["indicators"][3]["actual"] = "30个"  # row 4 changed: its score change no longer fits; row 2 did not
+    write_form(seed_copy, data)
+    result = run_review(str(seed_copy))
+    assert "沿用上一版本" in result.output and "1 项改分" in result.output
+    assert "未沿用" in result.output and "第4项复核得分1（李四）" in result.output
+    with Store(db) as store:
+        signoff = Signoff(store)
+        (form,) = signoff.forms()
+        assert form.previous_id is not None
+        score = signoff.form_score(form.id)
+        row = score.row(1)
+        assert (row.score, row.clause.id, row.reason, row.set_by.reviewer) == (Decimal("1.5"), "unverifiable_minor",
+                                                                                "抽查", "张三")
+        assert row.set_by.carried_from is not None and "沿用上一版本" in row.set_by.note
+        assert score.row(3).set_by is None  # dropped: its figures changed
+    # --undo works on the current version: the carried change is undone there.
+    undone = run_review("score", "--undo", "--reviewer", "张三")
+    assert undone.exit_code == 0 and "第2项复核得分恢复为建议值" in undone.output
+    with Store(db) as store:
+        assert Signoff(store).form_score(form.id).row(1).set_by is None
+    assert run_review("score", "--undo", "--reviewer", "李四").exit_code == 1  # only a superseded version's
