@@ -90,7 +90,7 @@ class Queue:
         """Undo the last action of this walk (else the reviewer's last decision) and show its point next;
         returns what was undone. StoreError when there is nothing to undo."""
         if self.actions:
-            action = self.actions.pop()  # gone either way: an undo refused now would be refused forever
+            action = self.actions.pop()
             try:
                 if action.kind == "skip":
                     if action.point_id in self.skipped:
@@ -101,6 +101,8 @@ class Queue:
                 else:
                     self.signoff.undo_score(action.ref, self.reviewer)
             except Conflict as exc:
+                # Kept: it can be undone once whoever changed it since undoes their change.
+                self.actions.append(action)
                 raise StoreError(f"无法撤销{action.label}：{exc.message}") from None
             self._focus = action.point_id
             return f"已撤销：{action.label}"

@@ -130,6 +130,15 @@ class PointFilters:
 QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form_id, p.seq"
 
 
+def cancel_out(later: list[sqlite3.Row]) -> bool:
+    """Whether what was recorded after a decision (or score change) cancels out, so that it may be undone:
+    each later entry an undo of another later one, or undone by one (可连续撤销: undo, undo again).
+    An entry already undone has its undo among them, which reverts it, not a later one: refused."""
+    ids = {row["id"] for row in later}
+    undone = {row["reverts"] for row in later if row["reverts"]}
+    return all(row["reverts"] in ids or row["id"] in undone for row in later)
+
+
 class PointTables:
     """Store's methods on points, point decisions, score changes and refusals."""
 
@@ -346,8 +355,8 @@ class PointTables:
         return decision_id
 
     def undo_point_decision(self, decision_id: str, reviewer: str, batch: str | None = None) -> PointDecision:
-        """Undo one decision, if no later decision on its point stands on top of it (else Conflict).
-        Returns the decision undone."""
+        """Undo one decision, if no later decision on its point stands on top of it (else Conflict): later
+        ones that cancel out (a decision and its undo) do not. Returns the decision undone."""
         with self.transaction():
             decision = self._one("SELECT * FROM point_decisions WHERE id = ?", [decision_id])
             if decision is None:
@@ -357,9 +366,10 @@ class PointTables:
             return from_row(PointDecision, decision)
 
     def _revert_point(self, decision: sqlite3.Row, reviewer: str, batch: str | None = None) -> str | None:
-        latest = self._one("SELECT id FROM point_decisions WHERE point_id = ? ORDER BY rowid DESC LIMIT 1",
-                           [decision["point_id"]])
-        if latest["id"] != decision["id"]:
+        later = self._all("""SELECT id, reverts FROM point_decisions WHERE point_id = ? AND rowid >
+                             (SELECT rowid FROM point_decisions WHERE id = ?) ORDER BY rowid""",
+                          [decision["point_id"], decision["id"]])
+        if not cancel_out(later):
             return None
         row = self._one("SELECT * FROM points WHERE id = ?", [decision["point_id"]])
         restored = decision["status_before"]
@@ -463,14 +473,16 @@ class PointTables:
             return change
 
     def undo_score_change(self, change_id: str, reviewer: str) -> ScoreChange:
-        """Put back what stood before one change, if no later change on its row stands on top (else Conflict)."""
+        """Put back what stood before one change, if no later change on its row stands on top (else Conflict):
+        later ones that cancel out (a change and its undo) do not."""
         with self.transaction():
             change = self.score_change(change_id)
             if change is None:
                 raise StoreError(f"改分记录 {change_id} 不存在")
-            latest = self._one("""SELECT id FROM score_changes WHERE form_id = ? AND row = ? AND field = ?
-                                  ORDER BY rowid DESC LIMIT 1""", [change.form_id, change.row, change.field])
-            if latest["id"] != change.id:
+            later = self._all("""SELECT id, reverts FROM score_changes WHERE form_id = ? AND row = ? AND field = ?
+                                 AND rowid > (SELECT rowid FROM score_changes WHERE id = ?) ORDER BY rowid""",
+                              [change.form_id, change.row, change.field, change.id])
+            if not cancel_out(later):
                 raise Conflict("该项之后已被修改，无法撤销")
             return self.change_score(change.form_id, change.row, change.field, change.before, reviewer,
                                      f"撤销：{change.reason}", change.clause, change.after, reverts=change.id)

@@ -299,3 +299,30 @@ def test_score_changes_follow_a_new_version_where_the_row_is_unchanged(db: Path,
     with Store(db) as store:
         assert Signoff(store).form_score(form.id).row(1).set_by is None
     assert run_review("score", "--undo", "--reviewer", "李四").exit_code == 1  # only a superseded version's
+
+
+def test_score_undo_can_be_repeated_on_one_row(db: Path) -> None:
+    run_review(str(SEED))
+    for score in ("1.5", "1"):
+        assert run_review("score", "zgc", "第4项", "--score", score, "--clause", "unverifiable_minor", "--reason",
+                          "抽查", "--reviewer", "张三").exit_code == 0
+    first = run_review("score", "--undo", "--reviewer", "张三")
+    assert first.exit_code == 0 and "第4项复核得分恢复为1.5" in first.output
+    second = run_review("score", "--undo", "--reviewer", "张三")  # the undo before it is no obstacle
+    assert second.exit_code == 0 and "第4项复核得分恢复为建议值" in second.output, second.output
+    assert run_review("score", "--undo", "--reviewer", "张三").exit_code == 1  # nothing left
+    with Store(db) as store:
+        signoff = Signoff(store)
+        form_id = signoff.forms()[0].id
+        assert signoff.form_score(form_id).row(3).set_by is None
+        assert [c.after for c in store.score_history(form_id)] == ["1.5", "1", "1.5", None]
+
+
+def test_an_undo_still_refuses_a_change_someone_made_on_top(db: Path) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        (mine,) = signoff.set_score(form_id, 3, "张三", score="1.5", reason="抽查", clause="unverifiable_minor")
+        signoff.set_score(form_id, 3, "李四", score="1", reason="复查", clause="unverifiable_minor")
+        with pytest.raises(Conflict):
+            signoff.undo_score(mine.id, "张三")
+        assert signoff.form_score(form_id).row(3).score == Decimal("1")
