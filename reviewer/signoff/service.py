@@ -118,23 +118,25 @@ class Signoff:
         if not reason.strip():
             raise StoreError("请说明修改的理由")
         current = review.score.row(row)
-        changes = []
+        # Both checked before either is written, and written in one transaction: never half a change.
+        if score is None and value is None:
+            raise StoreError("请给出复核得分或复核完成值")
         if score is not None:
             if clause is None:
                 raise StoreError("请注明修改得分所依据的复核口径条款")
+            score = format_decimal(_score(score, current.weight))
+        if value is not None and not value.strip():
+            raise StoreError("复核完成值不能为空")
+        if clause is not None:
             self.rulebook.require(clause)
-            number = _score(score, current.weight)
-            changes.append(self.store.change_score(form_id, row, "score", format_decimal(number), reviewer, reason.strip(), clause,
-                                                   str(current.score), expect=expect))
-        if value is not None:
-            if not value.strip():
-                raise StoreError("复核完成值不能为空")
-            if clause is not None:
-                self.rulebook.require(clause)
-            changes.append(self.store.change_score(form_id, row, "value", value.strip(), reviewer, reason.strip(),
-                                                   clause, current.value))
-        if not changes:
-            raise StoreError("请给出复核得分或复核完成值")
+        changes = []
+        with self.store.transaction():
+            if score is not None:
+                changes.append(self.store.change_score(form_id, row, "score", score, reviewer, reason.strip(), clause,
+                                                       str(current.score), expect=expect))
+            if value is not None:
+                changes.append(self.store.change_score(form_id, row, "value", value.strip(), reviewer, reason.strip(),
+                                                       clause, current.value))
         return changes
 
     def undo_score(self, change_id: str, reviewer: str) -> ScoreChange:

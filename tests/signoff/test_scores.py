@@ -326,3 +326,21 @@ def test_an_undo_still_refuses_a_change_someone_made_on_top(db: Path) -> None:
         with pytest.raises(Conflict):
             signoff.undo_score(mine.id, "张三")
         assert signoff.form_score(form_id).row(3).score == Decimal("1")
+
+
+@pytest.mark.parametrize("value,message", [(" ", "复核完成值不能为空"), ("36个", "与当前值相同")])
+def test_a_score_and_a_value_are_written_together_or_not_at_all(db: Path, value: str, message: str) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        if value == "36个":
+            signoff.set_score(form_id, 3, "张三", value="36个", reason="核实")
+        before = store.score_history(form_id)
+        with pytest.raises(Exception, match=message):
+            signoff.set_score(form_id, 3, "张三", score="1.5", value=value, reason="抽查", clause="unverifiable_minor")
+        assert store.score_history(form_id) == before  # the score was not written alone
+        assert signoff.form_score(form_id).row(3).set_by is None
+    result = run_review("score", "zgc", "第4项", "--score", "1.5", "--value", value, "--clause", "unverifiable_minor",
+                        "--reason", "抽查", "--reviewer", "张三")
+    assert result.exit_code == 1 and message in result.output and "复核得分" not in result.output
+    with Store(db) as store:
+        assert store.score_history(form_id) == before
