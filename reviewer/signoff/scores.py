@@ -5,8 +5,9 @@ decisions: the model never overrides arithmetic, and neither does a rejected poi
 the unit claimed, never above the weight; then, for each accepted point about the row, what the
 rulebook's clause for each of its findings proposes (0, the band's bound, a fraction of the weight
 off; full marks for a date met on time that the unit marked down); the lowest proposal stands, with
-its clause. No proposal leaves [0, 分值]. A score or value the reviewer set (store: score_changes)
-wins over the proposal, with its reason and clause.
+its clause. No proposal leaves [0, 分值]. A 复核完成值 the reviewer set replaces the unit's
+actual where a formula applies to it (the proposal is derived from it); a 复核得分 the reviewer set
+(store: score_changes) wins over the proposal, with its reason and clause.
 
 偏离度 = (自评 − 复核) / 自评 (docs/domain-rules.md §6); a form is flagged when |自评 − 复核| reaches
 the configured number of points (default 5).
@@ -20,8 +21,8 @@ from decimal import Decimal
 from ..checks.catalogue import DIRECTION_LABEL
 from ..checks.rows import qualitative_band
 from ..config import SignoffSettings
-from ..form.values import format_decimal, round_half_up
-from ..scoring import FORMULA_DIRECTIONS, ZERO, IndicatorScore, Scorecard, formula
+from ..form.values import format_decimal, parse_quantity, round_half_up
+from ..scoring import FORMULA_DIRECTIONS, HUNDRED, ONE, ZERO, IndicatorScore, Scorecard, formula, score_indicator
 from ..store import ACCEPTED, EDITED, FUNDS_ROW, Critique, Point, ScoreChange
 from .rulebook import Clause, Rulebook
 
@@ -211,6 +212,25 @@ def _proposals(row: IndicatorScore, base: Decimal, points: list[Point], critique
     return out
 
 
+def _with_value(row: IndicatorScore, value: str, year: int, rulebook: Rulebook) -> IndicatorScore:
+    """The row scored with the reviewer's 复核完成值 as its B, where a formula applies to it; else as it is."""
+    rescored = score_indicator(row.index, row.indicator.model_copy(update={"actual": value}), year)
+    return rescored if formula_score(rescored, rulebook) is not None else row
+
+
+def _funds_base(card: Scorecard, value: ScoreChange | None) -> Decimal:
+    """The 预算执行率 score: from the reviewer's rate (95%) where set, else recomputed, else as claimed
+    (never above the weight)."""
+    printed = card.form.funds
+    if value is not None:
+        rate = parse_quantity(value.after or "")
+        if rate.is_number and rate.unit in ("%", ""):
+            return round_half_up(clamp(rate.value / HUNDRED, ONE) * printed.weight)
+    if card.funds.recomputed is not None:
+        return card.funds.recomputed
+    return clamp(printed.score or ZERO, printed.weight)
+
+
 def _lowest(base: Decimal, clause: Clause | None, proposals: list[Proposal]) -> tuple[Decimal, Clause | None]:
     """The lowest proposal stands (a deduction never raises what the unit claimed; ties keep the first).
     Full marks for a date met on time first raise the base; any deduction proposed beside them still applies."""
@@ -228,7 +248,7 @@ def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critiq
     rows: list[RowScore] = []
     funds, printed = card.funds, card.form.funds
     funds_claimed = printed.score
-    funds_base = funds.recomputed if funds.recomputed is not None else clamp(funds_claimed or ZERO, printed.weight)
+    funds_base = _funds_base(card, overrides.get((FUNDS_ROW, "value")))
     rate = "" if printed.execution_rate is None else f"{format_decimal(printed.execution_rate.percent)}%"
     recomputed_rate = "" if funds.rate_percent is None else f"{format_decimal(round_half_up(funds.rate_percent))}%"
     rows.append(RowScore(
@@ -237,13 +257,15 @@ def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critiq
         formula_clause if funds_base != funds_claimed else None))
     for row in card.indicators:
         claimed = row.claimed
-        base = formula_score(row, rulebook)
+        value = overrides.get((row.index, "value"))
+        basis = row if value is None else _with_value(row, value.after, card.form.year, rulebook)
+        base = formula_score(basis, rulebook)
         clause = formula_clause if base is not None and base != claimed else None
         if base is None:
             base = claimed if claimed is not None else ZERO
             if base > row.weight:  # arithmetic, as a formula would: never more than the weight
                 base, clause = row.weight, rulebook.for_code("SCORE_BOUNDS") or formula_clause
-        proposed, chosen = _lowest(base, clause, _proposals(row, base, points, critiques, rulebook))
+        proposed, chosen = _lowest(base, clause, _proposals(basis, base, points, critiques, rulebook))
         rows.append(RowScore(
             row.index, row.indicator.level1, row.indicator.level2, row.name,
             DIRECTION_LABEL.get(row.direction, row.direction), row.target.raw, row.target.unit,

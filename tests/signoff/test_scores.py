@@ -344,3 +344,20 @@ def test_a_score_and_a_value_are_written_together_or_not_at_all(db: Path, value:
     assert result.exit_code == 1 and message in result.output and "复核得分" not in result.output
     with Store(db) as store:
         assert store.score_history(form_id) == before
+
+
+def test_a_review_value_re_derives_the_formula_score(db: Path) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        signoff.set_score(form_id, 3, "张三", value="30个", reason="抽查核实")  # 37 planned: 30/37×2
+        row = signoff.form_score(form_id).row(3)
+        assert (row.value, row.proposed, row.score, row.clause.id) == ("30个", Decimal("1.62"), Decimal("1.62"),
+                                                                       "formula")
+        assert str(signoff.form_score(form_id).review_total) == "98.10"
+        signoff.set_score(form_id, 3, "张三", score="1.5", reason="另有2个无合同", clause="unverifiable_minor")
+        row = signoff.form_score(form_id).row(3)
+        assert (row.proposed, row.score, row.clause.id) == (Decimal("1.62"), Decimal("1.5"), "unverifiable_minor")
+        signoff.set_score(form_id, -1, "张三", value="90%", reason="核减未支付款项")  # 预算执行率: 90% × 10
+        assert signoff.form_score(form_id).row(-1).score == Decimal("9.00")
+        signoff.set_score(form_id, 7, "张三", value="基本达成", reason="核实")  # 定性: no formula, the unit's score stands
+        assert signoff.form_score(form_id).row(7).score == Decimal(15)
