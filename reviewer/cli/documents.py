@@ -172,7 +172,7 @@ def summary(forms, config_path, db_path) -> None:
     console.print(table if batch.forms else "没有表单。")
     if len(batch.units) > 1:
         rows = [[unit.unit, str(unit.forms), str(unit.flagged), str(unit.errors), str(unit.pending),
-                 f"{unit.review:.2f}", unit.worst_grade] for unit in batch.units]
+                 format_decimal(unit.review), unit.worst_grade] for unit in batch.units]
         columns = [("单位", "text"), ("表单", "right"), ("偏离提示", "right"), ("错误", "right"), ("待审", "right"),
                    ("平均复核", "right"), ("最低等级", "left")]
         console.print(fitted_table(console.width, columns, rows, title="按单位", box=box.SIMPLE_HEAD,

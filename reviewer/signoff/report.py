@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..form.values import format_decimal
+from ..form.values import format_decimal, round_half_up
 from ..store import EDITED, Point, Store
 from .scores import FormScore, RowScore, percent
 from .forms import FormReview
@@ -21,8 +21,8 @@ CLOSING = ("请项目单位对上述问题逐项整改，补充偏差原因说�
 
 
 def score_text(value: Decimal | None) -> str:
-    """A score as the documents print it: two decimals."""
-    return "—" if value is None else f"{value.quantize(Decimal('0.01'))}"
+    """A score (or a rate) as the documents print it: two decimals, rounded half-up."""
+    return "—" if value is None else f"{round_half_up(value)}"
 
 
 def overall(review: FormReview) -> str:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from ..form.values import format_decimal
+from ..form.values import format_decimal, round_half_up
 from ..review import Review
-
-_CENT = Decimal("0.01")
 
 migrations = Migrations("reviewer")
 
@@ -181,7 +178,7 @@ def scorecard(review: Review) -> dict[str, Any]:
         "funds": {
             "budget": text(funds.budget), "executed": text(funds.executed),
             "rate_printed": None if printed_rate is None else format_decimal(printed_rate.percent),
-            "rate": None if funds.rate_percent is None else format_decimal(funds.rate_percent.quantize(_CENT)),
+            "rate": None if funds.rate_percent is None else format_decimal(round_half_up(funds.rate_percent)),
             "weight": text(review.form.funds.weight), "claimed": text(review.form.funds.score),
             "recomputed": text(funds.recomputed), "explanation": review.form.funds.explanation,
         },
