@@ -73,7 +73,40 @@ def test_an_unchanged_count_is_never_asked_about(db: Path) -> None:
     for rows in ((0, 11), (2, 13), (6, 17)):  # counts 2→2, 1→1, 1→1
         comment = points[rows].comment
         assert "数量未变" in comment and not re.search("数量(减少|增加|变化)的具体原因", comment), comment
-    assert "逐项说明数量减少的具体原因" in points[(3, 14)].comment  # 37 → 36
+    assert "逐项说明数量减少的具体原因" in points[(1, 12)].comment  # 12 → 11, its explanation a stock phrase
+
+
+def test_a_count_whose_explanation_gives_the_cause_is_not_asked_for_it(db: Path) -> None:
+    """Row 4 (37 → 36) names the company that moved away: its pair asks about the unit cost, not the count."""
+    run_review(str(SEED))
+    comment = {p.indicators: p for p in seed_points(db)}[(3, 14)].comment
+    assert "单位成本上升的具体原因" in comment and "数量减少的具体原因" not in comment, comment
+
+
+def test_an_over_achievement_is_asked_about_once() -> None:
+    data = clean_form()
+    data["indicators"][0].update(actual="750人次")  # 培训人次 ≥500: 150%, no explanation
+    (point,) = [p for p in build_points(judged(data)) if p.indicators == (0,)]
+    assert "请说明超额完成的原因，下年度合理设置年度指标值" in point.comment
+    assert "数量增加的具体原因" not in point.comment and point.comment.count("超额完成的原因") == 1
+    assert "如实说明完成情况" not in point.comment  # nothing general beside the request made
+
+
+@pytest.mark.parametrize("actual,score,says", [("2023年11月完成", 5, "未按期完成，却自评满分5分"),
+                                                ("2023年9月完成", 3, "已按时完成，自评3分低于分值5分，且未说明扣分原因")])
+def test_a_date_score_point_states_the_dates_once(actual: str, score: int, says: str) -> None:
+    data = clean_form()
+    data["indicators"][2].update(actual=actual, score=score)  # 培训完成时间 2023年10月底前, 5 points
+    (point,) = [p for p in build_points(judged(data)) if p.indicators == (2,)]
+    assert "DATE_SCORE" in point.codes and says in point.comment, point.comment
+    assert point.comment.count("2023年10月底前") == 1 and point.comment.count(actual) == 1, point.comment
+
+
+def test_a_row_that_met_its_target_is_not_asked_to_quantify_a_gap() -> None:
+    data = clean_form()
+    data["indicators"][1].update(actual="90%", score=14, explanation="因疫情影响部分项目验收推迟，下一步加强督导")
+    (point,) = [p for p in build_points(judged(data)) if p.indicators == (1,)]
+    assert "达到目标值" in point.comment and "未量化" not in point.comment, point.comment
 
 
 def test_a_rate_row_met_but_scored_low_is_a_score_point_not_a_count_one() -> None:
@@ -134,3 +167,59 @@ def test_the_blank_cell_codes_have_a_home_and_a_clause(code: str) -> None:
     if code in ("TOTAL_MISSING", "HEADER_BLANK"):
         assert form_subject(code).key in ("F:total", "F:header")
     assert Config().signoff.deviation_flag_points == 5
+
+
+def _changes(rows: list) -> set[str]:
+    """What the rows' figures show, in the words a request would use (computed here, not by compose)."""
+    shown = set()
+    counts = [r for r in rows if not r.cost]
+    for row in rows:
+        a, b = row.target_value, row.actual_value
+        if row.late:
+            shown.add("late")
+        if row.direction == "qualitative" or not row.target.is_number:
+            shown.add("qualitative")
+        if a is None or b is None:
+            continue
+        if b != a:
+            shown.add("moved")
+        missed = {"higher": b < a, "lower": b > a, "equal": b != a}.get(row.direction, False)
+        if missed:
+            shown.add("missed")
+        if b > a and row.direction == "higher":
+            shown.add("over")
+        if row.cost:
+            shown.add("cost up" if b > a else "cost down" if b < a else "cost same")
+            for count in counts:
+                qa, qb = count.target_value, count.actual_value
+                if qa and qb and a and (b / qb) > (a / qa):
+                    shown.add("unit cost up")
+        else:
+            shown.add("count up" if b > a else "count down" if b < a else "count same")
+    return shown
+
+
+REQUEST_NEEDS = {  # a request in a comment, and what the rows must show for it to be asked
+    "数量减少的具体原因": "count down", "数量增加的具体原因": "count up", "成本减少的具体原因": "cost down",
+    "单位成本上升的具体原因": "unit cost up", "成本超出指标值的具体原因": "cost up", "超额完成的原因": "over",
+    "未按期完成的具体原因": "late", "未达到年度指标值的具体原因": "missed", "未完全达成年度指标": "qualitative",
+}
+
+
+def every_form() -> list[Path]:
+    return [SEED, *sorted((Path(__file__).resolve().parents[2] / "eval_sets" / "forms").glob("*.json"))]
+
+
+@pytest.mark.parametrize("path", every_form(), ids=lambda p: p.stem)
+def test_no_comment_repeats_contradicts_or_asks_about_a_change_not_shown(path: Path) -> None:
+    review = judged(__import__("json").loads(path.read_text(encoding="utf-8")))
+    for point in build_points(review):
+        comment = point.comment
+        sentences = [s for s in re.split("[。；]", comment) if s]
+        assert len(sentences) == len(set(sentences)), comment
+        assert not ("与数据矛盾" in comment and "与数据相符" in comment), comment
+        assert "数量变化" not in comment, comment
+        shown = _changes([review.card.indicators[i] for i in point.indicators])
+        for request, needs in REQUEST_NEEDS.items():
+            if point.indicators and request in comment:
+                assert needs in shown, (request, shown, comment)
