@@ -151,13 +151,23 @@ def ensure_points(store: Store) -> int:
     forms = store.forms_without_points(BUILDER)
     for form_id in forms:
         record = store.form(form_id)
-        critiques = store.form_critiques(form_id)
+        critiques = _still_raised(store, form_id)
         at = now()
         with store.transaction():
             store.save_points(form_id, build_points(review_of(record, critiques)), BUILDER, at)
             store.sync_point_lineage([form_id])
             _adopt_critique_decisions(store, form_id, {c.id: c for c in critiques}, at)
     return len(forms)
+
+
+def _still_raised(store: Store, form_id: str) -> list[Critique]:
+    """The stored critiques of a form version less those only retired points hold: its latest review no
+    longer raised them, and a rebuild must not bring them back."""
+    stale: set[str] = set()
+    live: set[str] = set()
+    for point in store.form_points(form_id, retired=True):
+        (stale if point.retired_at else live).update(point.findings)
+    return [c for c in store.form_critiques(form_id) if c.id not in stale - live]
 
 
 def _adopt_critique_decisions(store: Store, form_id: str, critiques: dict[str, Critique], at: str) -> None:

@@ -123,7 +123,8 @@ def _point_json(store: Store, point: Point, history: bool) -> dict[str, Any]:
             "comment": point.effective_comment, "findings": list(point.findings), "title": point.title,
             "kind": point.kind, "severity": point.severity, "codes": point.code_list, "verdict": point.verdict,
             "review_first": bool(point.review_first), "suggested": point.comment,
-            "decided_by": point.decided_by, "decided_at": point.decided_at, "note": point.note}
+            "decided_by": point.decided_by, "decided_at": point.decided_at, "note": point.note,
+            "retired_at": point.retired_at}
     if history:
         item["decisions"] = [d.columns() for d in store.point_decisions(point.id)]
     return item
@@ -146,7 +147,7 @@ def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
             item["runs"] = [run.columns() for run in store.runs(version.id)]
             item["critiques"] = [dict(c.columns(), decisions=[d.columns() for d in store.decisions(c.id)])
                                  for c in store.form_critiques(version.id)]
-            item["points"] = [_point_json(store, p, True) for p in store.form_points(version.id)]
+            item["points"] = [_point_json(store, p, True) for p in store.form_points(version.id, retired=True)]
             item["score_changes"] = [c.columns() for c in store.score_history(version.id)]
             versions.append(item)
         out.append({

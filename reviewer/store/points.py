@@ -86,7 +86,7 @@ class PointFilters:
         return any((self.forms, self.units, self.departments, self.years))
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["p.superseded_by IS NULL"], []
+        clauses, params = ["p.superseded_by IS NULL", "p.retired_at IS NULL"], []
 
         def parts(column: str, values: Iterable[Any]) -> None:
             values = list(values)
@@ -156,7 +156,9 @@ class PointTables:
 
         A point already stored keeps its decision: a pending one takes the newest suggestion (say,
         a new judge verdict), a decided one only its place. A new point whose counterpart in the
-        previous version was decided on the same suggestion and evidence inherits that decision."""
+        previous version was decided on the same suggestion and evidence inherits that decision.
+        A stored point this review no longer raises (another setting, another judge) is retired: out
+        of the queue and the 复核意见, its decisions kept; raised again, it is back as it was."""
         carried = 0
         with self.transaction():
             form = self._one("SELECT seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
@@ -176,10 +178,10 @@ class PointTables:
                         self.conn.execute(
                             """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
                                verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
-                               updated_at = ? WHERE id = ?""", [*values, at, pid])
+                               updated_at = ?, retired_at = NULL WHERE id = ?""", [*values, at, pid])
                         self._save_codes(pid, draft.codes)
                     else:
-                        self.conn.execute("UPDATE points SET seq = ? WHERE id = ?", [draft.seq, pid])
+                        self.conn.execute("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", [draft.seq, pid])
                     continue
                 prior = previous.get(draft.key)
                 self.conn.execute(
@@ -192,8 +194,14 @@ class PointTables:
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
                     self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
                     carried += 1
+            self._retire_points(form_id, [draft.key for draft in drafts], at)
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
+
+    def _retire_points(self, form_id: str, keys: list[str], at: str) -> None:
+        """Points of this form version the review no longer raises: retired (their decisions stay)."""
+        self.conn.execute(f"""UPDATE points SET retired_at = ? WHERE form_id = ? AND retired_at IS NULL
+                              AND key NOT IN ({','.join('?' * len(keys))})""", [at, form_id, *keys])
 
     def _save_codes(self, pid: str, codes: tuple[str, ...]) -> None:
         self.conn.execute("DELETE FROM point_codes WHERE point_id = ?", [pid])
@@ -277,10 +285,12 @@ class PointTables:
     def point(self, pid: str) -> Point | None:
         return from_row(Point, self._one(f"{self._POINTS} WHERE p.id = ?", [pid]))
 
-    def form_points(self, form_id: str) -> list[Point]:
-        """Every point of one form version, 待重点审核 first, then in the order of the form."""
+    def form_points(self, form_id: str, retired: bool = False) -> list[Point]:
+        """The points of one form version, 待重点审核 first, then in the order of the form; those its review
+        no longer raises only when `retired` (the history)."""
+        live = "" if retired else " AND p.retired_at IS NULL"
         return [from_row(Point, row) for row in self._all(
-            f"{self._POINTS} WHERE p.form_id = ? ORDER BY p.review_first DESC, p.seq", [form_id])]
+            f"{self._POINTS} WHERE p.form_id = ?{live} ORDER BY p.review_first DESC, p.seq", [form_id])]
 
     def next_point(self, filters: PointFilters, skip: Iterable[str] = (), first: str | None = None) -> Point | None:
         """The point to show next: `first` if it is still pending, else the first pending one in queue order."""

@@ -166,6 +166,16 @@ def create_refusals(db: Database) -> None:
                   resolved_at TEXT)""")
 
 
+@migrations()
+def retire_points(db: Database) -> None:
+    # A point the latest review of its form version no longer raises (a setting or the judge changed) is
+    # retired: out of the queue, the counts and the 复核意见, its decisions kept as history. The scope
+    # index (the session's counts, every keystroke) takes the column so it still covers them.
+    db["points"].add_column("retired_at", str)
+    db.execute("DROP INDEX points_scope")
+    db.execute("CREATE INDEX points_scope ON points(superseded_by, retired_at, status, severity)")
+
+
 def scorecard(review: Review) -> dict[str, Any]:
     card, funds = review.card, review.card.funds
     printed_rate = review.form.funds.execution_rate

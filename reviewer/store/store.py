@@ -311,7 +311,7 @@ class Store(PointTables):
                              coalesce(sum(p.status = 'accepted'), 0) AS accepted,
                              coalesce(sum(p.status = 'rejected'), 0) AS rejected,
                              coalesce(sum(p.status = 'edited'), 0) AS edited
-                             FROM forms f LEFT JOIN points p ON p.form_id = f.id
+                             FROM forms f LEFT JOIN points p ON p.form_id = f.id AND p.retired_at IS NULL
                              WHERE {where} GROUP BY f.id ORDER BY f.seq, f.id""", params)
         return [from_row(FormRecord, row) for row in rows]
 

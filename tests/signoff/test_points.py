@@ -223,3 +223,40 @@ def test_no_comment_repeats_contradicts_or_asks_about_a_change_not_shown(path: P
         for request, needs in REQUEST_NEEDS.items():
             if point.indicators and request in comment:
                 assert needs in shown, (request, shown, comment)
+
+
+def test_points_the_review_no_longer_raises_leave_the_queue_and_the_report(db: Path, tmp_path: Path) -> None:
+    """Reviewed again with a setting that no longer raises QUALITATIVE_SHARE: its point is retired, pending or
+    decided, out of the queue, the counts and the 复核意见; a decided one stays in the history."""
+    config = tmp_path / "review.toml"
+    config.write_text("[thresholds]\nqualitative_share = 0.9\n", encoding="utf-8")
+    run_review(str(SEED))
+    with Store(db) as store:
+        scheme = next(p for p in Signoff(store).points() if p.key == "F:scheme")
+        rounding = next(p for p in Signoff(store).points() if p.key == "I:5,16")
+        Signoff(store).decide(rounding.id, "accept", "张三")
+    run_review(str(SEED), "--config", str(config))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        keys = [p.key for p in signoff.points()]
+        assert "F:scheme" not in keys and len(keys) == 10
+        (form,) = signoff.forms()
+        assert form.pending == 9 and form.total == 10
+        assert store.next_point(PointFilters(codes=("QUALITATIVE_SHARE",))) is None
+        assert [p.key for p in signoff.form_review(form.id).points].count("F:scheme") == 0
+    assert "指标体系" not in run_review("accept", "--all", "--yes").output
+    with Store(db) as store:  # rebuilt by a newer builder, from the critiques stored: still retired
+        store.conn.execute("UPDATE point_builds SET builder = 0")
+        assert "F:scheme" not in [p.key for p in Signoff(store).points()]
+    # Raised again (the default settings): back, with its decision kept.
+    run_review(str(SEED))
+    with Store(db) as store:
+        assert store.point(scheme.id).retired_at is None
+        Signoff(store).decide(scheme.id, "accept", "张三", expect=None)
+    run_review(str(SEED), "--config", str(config))
+    report = run_review("report").output
+    assert "指标体系" not in report and "定性指标分值占" not in report
+    exported = __import__("json").loads(run_review("report", "--format", "json").output)[0]
+    assert "指标体系" not in [p["title"] for p in exported["points"]] and len(exported["points"]) == 10
+    history = {p["title"]: p for p in exported["versions"][-1]["points"]}
+    assert history["指标体系"]["status"] == "accepted" and history["指标体系"]["retired_at"]
