@@ -56,7 +56,7 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
                        "待审核（可加 --draft 出草稿）", err=True)
             skipped += 1
             continue
-        name = file_name(review, draft and bool(review.pending))
+        name = file_name(review, draft and (bool(review.pending) or not signoff.settings.bureau))
         if name in used:
             name = name.removesuffix(".docx") + f"_{review.record.id[:8]}.docx"
         used.add(name)

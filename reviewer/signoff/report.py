@@ -71,12 +71,11 @@ def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, 
     lines = [f"## {form.name}（{form.year}年度）", "",
              f"主管部门：{form.department}；实施单位：{form.unit or '—'}", "",
              f"一、总体评价：{overall(review)}。", ""]
-    accepted = review.accepted
+    accepted = review.issued  # the unit's order, without the reviewer's 待重点审核 mark
     if accepted:
         lines += ["二、主要问题及整改要求：", ""]
         for number, point in enumerate(accepted, 1):
-            mark = "【待重点审核】" if point.review_first else ""
-            lines.append(f"{number}. {mark}【{point.title}】{point_text(review, point)}")
+            lines.append(f"{number}. 【{point.title}】{point_text(review, point)}")
         lines += ["", CLOSING, ""]
     elif review.pending:
         lines += ["二、尚无已采纳的问题。", ""]
@@ -158,7 +157,7 @@ def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
             "judgement": review.judgement, "counts": review.counts(), "reviewers": signer(review, reviewer, exclude),
             "date": chinese_date(decided_on(review)),
             "comments": [{"id": p.id, "where": p.title, "text": point_text(review, p), "edited": p.status == EDITED}
-                         for p in review.accepted],
+                         for p in review.issued],
             "points": [_point_json(store, p, False) for p in review.points],
             "scores": [_row_json(row) for row in review.score.rows],
             "versions": versions,

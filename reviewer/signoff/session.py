@@ -77,9 +77,11 @@ class Queue:
             self.skipped.append(point.id)
         self.actions.append(Action("skip", point.id, None, f"跳过“{point.title}”"))
 
-    def set_score(self, point: Point, row: int, score: Decimal | str, reason: str, clause: str) -> str:
+    def set_score(self, point: Point, row: int, score: Decimal | str, reason: str, clause: str,
+                  expect: str | None | object = ...) -> str:
+        """Set a row's 复核得分; `expect` is the override shown (None: the proposal), Conflict if it changed."""
         (change,) = self.signoff.set_score(point.form_id, row, self.reviewer, score=score, reason=reason,
-                                           clause=clause)
+                                           clause=clause, expect=expect)
         where = "预算执行率" if row < 0 else f"第{row + 1}项"
         label = f"{where}复核得分改为{change.after}分"
         self.actions.append(Action("score", point.id, change.id, label))

@@ -269,3 +269,18 @@ def test_shown_figures_round_half_up(db: Path, tmp_path: Path) -> None:
     assert run_review("report", "--format", "xlsx", "-o", str(book)).exit_code == 0
     units = {row[0].value: row[6].value for row in load_workbook(book)["按单位"].iter_rows(min_row=2)}
     assert units["某市职业技能培训中心"] == 98.13
+
+
+def test_a_draft_of_a_fully_decided_form_is_not_marked_draft(db: Path, tmp_path: Path) -> None:
+    run_review(str(SEED))
+    run_review("accept", "--all", "--yes", "--reviewer", "张三")
+    out = tmp_path / "docs"
+    assert run_review("report", "--format", "docx", "-o", str(out), "--draft", "--config",
+                      str(config(tmp_path))).exit_code == 0
+    (path,) = out.iterdir()
+    document = Document(str(path))
+    assert not path.name.endswith("_草稿.docx")
+    assert not any("草稿" in t for t in texts(document))
+    assert "草稿" not in (document.core_properties.keywords, document.core_properties.category)
+    problems = [p.text for p in document.paragraphs if p.text.startswith("（")]
+    assert problems[0].startswith("（一）第1、12项") and "待重点审核" not in "".join(texts(document))

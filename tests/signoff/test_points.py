@@ -146,9 +146,14 @@ def test_a_verdict_marked_review_first_puts_its_point_first_everywhere(db: Path,
         assert [p.key for p in signoff.points(PointFilters(review_first=True))] == ["I:3,14"]
         assert store.next_point(PointFilters()).key == "I:3,14"
         signoff.bulk([p.id for p in points], "accept", "张三")
+    # The 复核意见 is for the unit: in the order of the form, without the reviewer's triage mark.
     md = run_review("report").output
-    first = re.findall(r"^1\. (.*)$", md, flags=re.M)[0]
-    assert first.startswith("【待重点审核】【第4、15项")
+    numbered = re.findall(r"^(\d+)\. 【(第[^】]*)】", md, flags=re.M)
+    assert numbered[0] == ("1", "第1、12项“支持海外建设特色科技园区项目”（数量与成本）")
+    assert numbered[3] == ("4", "第4、15项“支持国际研发合作项目”（数量与成本）") and "待重点审核" not in md
+    exported = __import__("json").loads(run_review("report", "--format", "json").output)[0]
+    assert [c["where"] for c in exported["comments"]] == [where for _, where in numbered] + ["指标体系"]
+    assert exported["points"][0]["review_first"] is True  # the queue's order and mark stay in the points
     screen = run_review("session", "--code", "EXPLANATION_VERDICT", "--verdict", "does_not_cover", input="q\n").output
     assert "没有待审要点了" in screen  # all decided: the mark does not bring a decided point back
 

@@ -361,3 +361,15 @@ def test_a_review_value_re_derives_the_formula_score(db: Path) -> None:
         assert signoff.form_score(form_id).row(-1).score == Decimal("9.00")
         signoff.set_score(form_id, 7, "张三", value="基本达成", reason="核实")  # 定性: no formula, the unit's score stands
         assert signoff.form_score(form_id).row(7).score == Decimal(15)
+
+
+def test_a_value_someone_changed_meanwhile_is_never_overwritten(db: Path) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        signoff.set_score(form_id, 3, "张三", value="30个", reason="抽查", expect_value=None)
+        with pytest.raises(Conflict, match="复核完成值已由 张三 改为30个"):
+            signoff.set_score(form_id, 3, "李四", value="32个", reason="抽查", expect_value=None)
+        with pytest.raises(Conflict):  # nor the score beside it
+            signoff.set_score(form_id, 3, "李四", score="1", value="32个", reason="抽查", clause="formula",
+                              expect=None, expect_value=None)
+        assert [c.after for c in store.score_history(form_id)] == ["30个"]

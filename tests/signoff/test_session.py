@@ -365,3 +365,23 @@ def test_an_undo_refused_stays_in_the_walk(reviewed: Path) -> None:
         signoff.undo_last("李四")
         assert walk.undo().startswith("已撤销：采纳")
         assert signoff.point(point.id).status == "pending"
+
+
+def test_g_never_overwrites_a_score_changed_meanwhile(reviewed: Path, session_env: dict[str, str]) -> None:
+    child = spawn(session_env, "--code", "ACTUAL_COPIES_TARGET", "--reviewer", "王五")
+    child.expect(SCREEN)
+    child.send("g")
+    child.expect("复核得分（0–10，当前 10")  # what 王五 sees; 李四 changes it before 王五 answers
+    assert run_review("score", "zgc", "第19项", "--score", "5", "--clause", "unverifiable_severe", "--reason", "复查",
+                      "--reviewer", "李四").exit_code == 0
+    child.sendline("4")
+    child.expect("依据条款")
+    child.sendline("1")
+    child.expect("理由")
+    child.sendline("抽查")
+    child.expect("已由 李四 改为5，未修改")
+    child.expect("审核人：王五")  # the screen is drawn again, on the same point
+    child.send("q")
+    child.expect(pexpect.EOF)
+    with sqlite3.connect(reviewed) as conn:
+        assert conn.execute("SELECT reviewer, after FROM score_changes").fetchall() == [("李四", "5")]
