@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from ..form.values import format_decimal
 from ..review import Review
-from .base import PENDING, StoreError, form_selector, now, resolved
+from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now, resolved
 from .db import connect
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
@@ -354,7 +354,7 @@ _DECIDED_VERDICTS = """
     FROM points p
     JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
                     AND instr(p.findings, '"' || c.id || '"') > 0
-    WHERE p.status IN ('accepted', 'edited', 'rejected')
+    WHERE p.status IN ('accepted', 'edited', 'rejected') AND """ + ONE_VERDICT + """
       AND NOT EXISTS (
         SELECT 1 FROM point_decisions d
         WHERE d.rowid = (SELECT max(rowid) FROM point_decisions WHERE point_id = p.id)
