@@ -20,9 +20,8 @@ from ..checks.catalogue import SEVERITY
 from ..config import read_toml
 from ..errors import ConfigError
 
-# Codes docs/findings.md defines that a branch may not have in its catalogue yet (blank cells, issue 11).
-DOCUMENTED_CODES = frozenset(SEVERITY) | {"TOTAL_MISSING", "SCORE_MISSING", "VALUE_BLANK", "HEADER_BLANK",
-                                         "PAYMENT_RATE_CONFLICT", "DATE_SCORE"}
+# The codes docs/findings.md defines: the catalogue's.
+DOCUMENTED_CODES = frozenset(SEVERITY)
 KINDS = ("formula", "zero", "band", "full", "none")
 REVERSE = {"ratio": "A/B×分值", "linear": "(1−(B−A)/A)×分值，B≥2A得0分"}
 DEFAULT_NAME = "rulebook.toml"
@@ -37,10 +36,6 @@ class Clause:
     codes: tuple[str, ...] = ()
 
     @property
-    def deducts(self) -> bool:
-        return self.deduction != "none"
-
-    @property
     def deduction_text(self) -> str:
         """The deduction as a reviewer reads it."""
         if isinstance(self.deduction, Decimal):
@@ -52,11 +47,6 @@ class Clause:
     def basis(self) -> str:
         """The clause and what it does, without saying the formula twice: 实际完成值照抄指标值（扣减分值的30%）."""
         return self.name if self.deduction == "formula" else f"{self.name}（{self.deduction_text}）"
-
-    @property
-    def label(self) -> str:
-        """How a document cites it: 《复核口径》“名称”."""
-        return f"“{self.name}”"
 
 
 @dataclass(frozen=True)
@@ -89,10 +79,6 @@ class Rulebook:
 def _percent(fraction: Decimal) -> str:
     value = (fraction * 100).normalize()
     return f"{value:f}%"
-
-
-def default_rulebook_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath(DEFAULT_NAME)))
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:
@@ -160,5 +146,5 @@ def _clause(clause_id: str, body: Any, source: str) -> Clause:
                   tuple(c.upper() for c in codes))
 
 
-__all__ = ["Clause", "Rulebook", "load_rulebook", "parse_rulebook", "default_rulebook_path", "REVERSE",
+__all__ = ["Clause", "Rulebook", "load_rulebook", "parse_rulebook", "REVERSE",
            "DOCUMENTED_CODES"]

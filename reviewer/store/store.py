@@ -35,42 +35,6 @@ from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
 from .schema import migrations, scorecard
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Which critiques a session or bulk action works on; empty means all current ones."""
-
-    forms: tuple[str, ...] = ()
-    codes: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-    source: str | None = None
-    ids: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.forms or self.codes or self.severities or self.source or self.ids)
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["c.superseded_by IS NULL"], []
-        if self.forms:
-            clause, form_params = form_selector(self.forms)
-            clauses.append(clause)
-            params += form_params
-        if self.codes:
-            clauses.append(f"c.code IN ({','.join('?' * len(self.codes))})")
-            params += [code.upper() for code in self.codes]
-        if self.severities:
-            clauses.append(f"c.severity IN ({','.join('?' * len(self.severities))})")
-            params += list(self.severities)
-        if self.source == "rules":
-            clauses.append("c.source = 'rules'")
-        elif self.source == "judge":
-            clauses.append("c.source LIKE 'judge:%'")
-        if self.ids:
-            clauses.append("(" + " OR ".join("substr(c.id, 1, length(?)) = ?" for _ in self.ids) + ")")
-            for prefix in self.ids:
-                params += [prefix, prefix]
-        return " AND ".join(clauses), params
-
-
 @dataclass
 class Saved:
     """What storing one review did. `carried` counts decisions carried onto a new version;
@@ -278,19 +242,6 @@ class Store(PointTables):
         return True
 
     # --- reading -----------------------------------------------------------
-
-    _CRITIQUES = "SELECT c.*, f.name AS form_name, f.file AS form_file FROM critiques c JOIN forms f ON f.id = c.form_id"
-
-    def critiques(self, filters: Filters, statuses: tuple[str, ...] | None = (PENDING,)) -> list[Critique]:
-        where, params = filters.where()
-        if statuses:
-            where += f" AND c.status IN ({','.join('?' * len(statuses))})"
-            params += list(statuses)
-        rows = self._all(f"{self._CRITIQUES} WHERE {where} ORDER BY c.form_seq, c.form_id, c.seq", params)
-        return [from_row(Critique, row) for row in rows]
-
-    def critique(self, critique_id: str) -> Critique | None:
-        return from_row(Critique, self._one(f"{self._CRITIQUES} WHERE c.id = ?", [critique_id]))
 
     def form_critiques(self, form_id: str) -> list[Critique]:
         """Every critique of one form version, in the order of its findings."""
