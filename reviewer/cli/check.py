@@ -14,7 +14,7 @@ from ..engine import Engine
 from ..form import FormError
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
-from ..signoff.intake import save
+from ..signoff.intake import save, version_notes
 from ..store import JudgeCache, Store
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
@@ -119,10 +119,9 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                     continue
                 if not no_store:
                     store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
-                    saved = save(store, outcome)
-                    if saved.carried and not as_json:
-                        click.echo(f"{outcome.file}：表单已修改，作为新版本保存，沿用上一版本 {saved.carried} 条决定",
-                                   err=True)
+                    notes, warnings = version_notes(outcome.file, save(store, outcome))
+                    for line in warnings + ([] if as_json else notes):
+                        click.echo(line, err=True)
                 rows.append(outcome)
                 if as_json:
                     click.echo(json_line(review_json(outcome)))

@@ -56,7 +56,7 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
                        "待审核（可加 --draft 出草稿）", err=True)
             skipped += 1
             continue
-        name = file_name(review, draft and bool(review.pending))
+        name = file_name(review, draft and (bool(review.pending) or not signoff.settings.bureau))
         if name in used:
             name = name.removesuffix(".docx") + f"_{review.record.id[:8]}.docx"
         used.add(name)
@@ -172,7 +172,7 @@ def summary(forms, config_path, db_path) -> None:
     console.print(table if batch.forms else "没有表单。")
     if len(batch.units) > 1:
         rows = [[unit.unit, str(unit.forms), str(unit.flagged), str(unit.errors), str(unit.pending),
-                 f"{unit.review:.2f}", unit.worst_grade] for unit in batch.units]
+                 format_decimal(unit.review), unit.worst_grade] for unit in batch.units]
         columns = [("单位", "text"), ("表单", "right"), ("偏离提示", "right"), ("错误", "right"), ("待审", "right"),
                    ("平均复核", "right"), ("最低等级", "left")]
         console.print(fitted_table(console.width, columns, rows, title="按单位", box=box.SIMPLE_HEAD,

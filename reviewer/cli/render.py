@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL
 from ..checks.wording import clip
-from ..form.values import format_decimal, plain_decimal
+from ..form.values import format_decimal, plain_decimal, round_half_up
 from ..judge.settings import JudgeSettings
 from ..review import Review
 from .wrap import fitted_table, wrap_rich
@@ -104,7 +104,7 @@ def header(review: Review, width: int = 100) -> Group:
     if diff:
         total.append(f"    差额 {'+' if diff > 0 else ''}{format_decimal(diff)}", style="red")
     printed_rate = form.funds.execution_rate
-    rate = "—" if funds.rate_percent is None else f"{format_decimal(funds.rate_percent.quantize(Decimal('0.01')))}%"
+    rate = "—" if funds.rate_percent is None else f"{format_decimal(round_half_up(funds.rate_percent))}%"
     execution = Text(
         f"预算执行：全年预算 {_money(funds.budget)}{money}，执行 {_money(funds.executed)}{money}，"
         f"执行率 {'—' if printed_rate is None else format_decimal(printed_rate.percent) + '%'}（复核 {rate}），"

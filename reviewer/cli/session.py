@@ -51,7 +51,8 @@ def ask_score(queue: Queue, point: Point, reader: KeyReader, console: Console) -
     if not picked.isdigit() or not 1 <= int(picked) <= len(clauses):
         raise StoreError("请按编号选择复核口径条款（未作修改）")
     reason = (reader.line("理由：") or "").strip()
-    return queue.set_score(point, row, score, reason, clauses[int(picked) - 1].id)
+    shown, _ = queue.signoff.shown(current)  # someone's change since it was shown is a Conflict, not overwritten
+    return queue.set_score(point, row, score, reason, clauses[int(picked) - 1].id, expect=shown)
 
 
 def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console: Console, reader: KeyReader,
@@ -89,8 +90,12 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
                         message = "上一条：已修改并采纳"
                 elif key == "g":
                     queue.hold(point)
-                    done = ask_score(queue, point, reader, console)
-                    message = f"已改分：{done}" if done else "得分未修改"
+                    try:
+                        done = ask_score(queue, point, reader, console)
+                    except Conflict as exc:
+                        done, message = None, f"{exc.message}，未修改：请核对后再改"
+                    else:
+                        message = f"已改分：{done}" if done else "得分未修改"
                 elif key == "s":
                     queue.skip(point)
                     message = "上一条：已跳过"

@@ -261,8 +261,11 @@ def score(form, row, score, value, clause, reason, undo_last, reviewer, config_p
         if len(records) > 1:
             raise StoreError(f"“{form}”对应 {len(records)} 份表单，请写得更具体（表单编号或文件名）")
         index = parse_row(row)
+        # What this command reports as "before": a change someone makes meanwhile is a Conflict, not overwritten.
+        rows = {item.row: item for item in signoff.form_score(records[0].id).rows}
+        expect, expect_value = signoff.shown(rows[index]) if index in rows else (..., ...)
         changes = signoff.set_score(records[0].id, index, reviewer, score=score, value=value, reason=reason,
-                                    clause=clause)
+                                    clause=clause, expect=expect, expect_value=expect_value)
         after = signoff.form_score(records[0].id)
     where = "预算执行率" if index == FUNDS_ROW else f"第{index + 1}项"
     for change in changes:

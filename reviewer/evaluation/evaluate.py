@@ -22,7 +22,7 @@ from typing import Any
 from ..config import Config
 from ..engine import Engine
 from ..errors import ReviewerError
-from ..form import FormError
+from ..form import FormError, form_from_data
 from ..judge import JudgeCase, JudgeSettings, judge_cases
 from ..judge.cache import VerdictCache
 from ..review import Review
@@ -54,21 +54,38 @@ class EvalCase:
     name: str | None = None
 
 
-def test_split_files(set_path: str | Path = REPO_ROOT / DEFAULT_SET) -> tuple[str, ...]:
-    """The file names of the forms the test split of the repository's eval set uses: nothing from them
-    may reach a prompt (few-shot examples), whatever a bureau's database holds."""
+def _test_split_forms(set_path: str | Path) -> list[Path]:
+    """The form files the test split of an eval set uses, as its cases name them."""
     path = cases_path(set_path)
     if not path.is_file():
-        return ()
-    names = set()
+        return []
+    forms = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             raw = json.loads(line)
         except json.JSONDecodeError:
             continue
         if isinstance(raw, dict) and raw.get("split") == "test" and isinstance(raw.get("form"), str):
-            names.add(Path(raw["form"]).name)
-    return tuple(sorted(names))
+            forms.add(path.parent / raw["form"])
+    return sorted(forms)
+
+
+def test_split_files(set_path: str | Path = REPO_ROOT / DEFAULT_SET) -> tuple[str, ...]:
+    """The file names of the forms the test split of the repository's eval set uses: nothing from them
+    may reach a prompt (few-shot examples), whatever a bureau's database holds."""
+    return tuple(sorted({form.name for form in _test_split_forms(set_path)}))
+
+
+def test_split_form_ids(set_path: str | Path = REPO_ROOT / DEFAULT_SET) -> tuple[str, ...]:
+    """The ids (content hashes) of those forms: the same form stored under another file name is still one
+    of them. A form that cannot be read is passed over (its file name still excludes it)."""
+    ids = set()
+    for form in _test_split_forms(set_path):
+        try:
+            ids.add(form_from_data(json.loads(form.read_text(encoding="utf-8")), str(form)).form_id)
+        except (OSError, ValueError, FormError):
+            continue
+    return tuple(sorted(ids))
 
 
 def cases_path(set_path: str | Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 import re
 import zipfile
 import zlib
@@ -19,6 +20,16 @@ from .split import split_items
 def _decimals(number_format: str) -> int | None:
     match = re.search(r"0\.(0+)", number_format)
     return len(match.group(1)) if match else None
+
+
+def _fixed(value: int | float, places: int, scale: int = 1, grouped: bool = False) -> str:
+    """A number with `places` decimals as Excel shows it: half away from zero on the decimal it prints
+    (repr), not half-even on the binary value — 0.86125 as a percent is 86.13%, never 86.12%."""
+    number = (Decimal(repr(value)) if isinstance(value, float) else Decimal(value)) * scale
+    if not number.is_finite():
+        return str(value)
+    shown = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{shown:,f}" if grouped else f"{shown:f}"
 
 
 def display(cell) -> str:  # noqa: ANN001 - openpyxl cell
@@ -38,9 +49,9 @@ def shown_value(value: object, number_format: str | None) -> str:
         fmt = number_format or "General"
         decimals = _decimals(fmt)
         if "%" in fmt:
-            return f"{value * 100:.{decimals or 0}f}%"
+            return f"{_fixed(value, decimals or 0, 100)}%"
         if decimals is not None:
-            return f"{value:,.{decimals}f}" if "," in fmt else f"{value:.{decimals}f}"
+            return _fixed(value, decimals, grouped="," in fmt)
         if float(value).is_integer():
             return str(int(value))
         return repr(float(value))

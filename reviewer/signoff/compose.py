@@ -61,6 +61,17 @@ def missed(row: IndicatorScore) -> bool:
         row.direction, False)
 
 
+def has_gap(row: IndicatorScore) -> bool:
+    """Whether the row's actual differs from its target (a late date, a band short of 达成): a gap an
+    explanation could quantify. A row that met its target exactly has none."""
+    kind = row_kind(row)
+    if kind == "date":
+        return bool(row.late) or row.late is None
+    if kind == "qualitative":
+        return (qualitative_band(row.actual.raw) or ("",))[0] != "达成"
+    return movement(row) != "same"
+
+
 def _value(text: str) -> str:
     return clip(text.strip(), 40)
 
@@ -180,7 +191,10 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
     if explained or divergence:
         flagged = {r.index for g in groups if problems[id(g)] for r in g}
-        for key, ask in _explain_requests(rows, money, flagged, divergence, "fix_score" in requests):
+        # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not
+        # asked for the cause again.
+        uncaused = {r.index for g in groups if any(k != "no_measure" for k in problems[id(g)]) for r in g}
+        for key, ask in _explain_requests(rows, money, flagged, uncaused, divergence, set(requests)):
             requests.add(key, ask)
     comment.requests = list(requests.values())
     if measure:
@@ -263,6 +277,10 @@ def _score_problem(code: str, row: IndicatorScore, finding: Finding) -> str:
                 f"自评填报{num(s)}分")
     if code == "SCORE_BOUNDS" and s is not None:
         return f"自评得分{num(s)}分超过该指标分值{num(w)}分"
+    if code == "DATE_SCORE" and s is not None:  # the facts state both dates already
+        if finding.data.get("late"):
+            return f"未按期完成，却自评满分{num(s)}分"
+        return f"已按时完成，自评{num(s)}分低于分值{num(w)}分，且未说明扣分原因"
     if code == "SCORE_MISSING":
         return "得分栏未填写" + (f"，按计分公式应得{num(row.recomputed)}分" if row.recomputed is not None else "")
     if code == "QUALITATIVE_BAND" and s is not None:
@@ -333,7 +351,7 @@ def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[Indicat
         found.add("conflict", reason)
     if "generic" in tags:
         found.add("generic", "属通用套话，未针对本指标说明")
-    if "no_quantity" in tags:
+    if "no_quantity" in tags and any(has_gap(r) for r in group):
         kinds = {row_kind(r) for r in group}
         what = ("涉及的数量和金额" if {"count", "money"} <= kinds else "涉及的金额" if "money" in kinds
                 else "涉及的数量" if "count" in kinds else "偏差幅度" if "rate" in kinds
@@ -359,11 +377,37 @@ COST_MOVE = Decimal("0.10")  # a cost within ±10% of its target is asked about 
 OVER = Decimal("1.2")  # above this share of the target, an over-achievement is worth explaining (OVERACHIEVED)
 
 
-def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int], divergence: bool,
-                      fixing_score: bool) -> list[tuple[str, str]]:
+def _unit_cost_move(count: IndicatorScore | None, cost: IndicatorScore, money: str) -> str:
+    """up, down, same or unknown: the cost per unit of the count, actual against planned."""
+    values = _pair_values(count, cost, money) if count is not None else None
+    if values is None or values[1] <= 0:
+        return "unknown"
+    qa, qb, ca, cb = values
+    planned, actual = ca / qa, cb / qb
+    return "up" if actual > planned else "down" if actual < planned else "same"
+
+
+def _cost_request(count: IndicatorScore | None, cost: IndicatorScore, money: str) -> tuple[str, str] | None:
+    """The request about a cost row, by what its figures show: the unit cost up, the total over its
+    target, the total down (where did the money go), the unit cost down with the total unchanged."""
+    unit, total = _unit_cost_move(count, cost, money), movement(cost)
+    if unit == "up":
+        return "cost_up", "请说明单位成本上升的具体原因，列明调整涉及的项目及金额，并提供资金调整依据"
+    if total == "up":
+        return "cost_up", "请说明成本超出指标值的具体原因，列明涉及的项目及金额"
+    if total == "down":
+        return "cost_down", "请说明成本减少的具体原因及未使用资金的去向（结转或收回），列明涉及的项目及金额"
+    if unit == "down":
+        return "cost_unit", "请说明单位成本下降的具体原因，列明涉及的项目及金额"
+    return None
+
+
+def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int], uncaused: set[int],
+                      divergence: bool, asked: set[str]) -> list[tuple[str, str]]:
     """What the unit must explain, in the row's own terms: a cost that rose or fell, a count that changed,
     a rate or date missed. Never a change the row does not show; a cost only where it diverges from its
-    count, moved far, or its own explanation fails."""
+    count, moved far, or its own explanation fails; the cause of any other row only where its explanation
+    does not give it (`uncaused`); nothing a request already made (`asked`, e.g. target_low) covers."""
     asks: list[tuple[str, str]] = []
     counts = [r for r in rows if not r.cost]
     costs = [r for r in rows if r.cost]
@@ -371,29 +415,25 @@ def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
         far = cost.ratio is not None and abs(cost.ratio - ONE) > COST_MOVE
         if not (divergence or far or cost.index in flagged):
             continue
-        values = _pair_values(counts[0], cost, money) if counts else None
-        up = movement(cost) == "up"
-        if values is not None and values[1] > 0:
-            qa, qb, ca, cb = values
-            up = cb / qb > ca / qa if cb != ca else up
-        if movement(cost) == "same" and values is None:
-            continue
-        asks.append(("cost_up", "请说明单位成本上升的具体原因，列明调整涉及的项目及金额，并提供资金调整依据") if up and counts
-                    else ("cost_up", "请说明成本超出指标值的具体原因，列明涉及的项目及金额") if up
-                    else ("cost_down", "请说明成本减少的具体原因及未使用资金的去向（结转或收回），列明涉及的项目及金额"))
+        ask = _cost_request(counts[0] if counts else None, cost, money)
+        if ask is not None:
+            asks.append(ask)
     for row in counts:
+        if row.index not in uncaused:
+            continue
         kind, move = row_kind(row), movement(row)
-        if kind == "count" and move in ("up", "down"):
+        over = row.direction == "higher" and row.ratio is not None and row.ratio >= OVER
+        if kind == "count" and move in ("up", "down") and not (move == "up" and over):
             asks.append(("count", f"请逐项说明数量{'减少' if move == 'down' else '增加'}的具体原因，列明涉及的项目及数量"))
         elif kind == "date" and row.late:
             asks.append(("date", "请说明未按期完成的具体原因"))
         elif kind in ("rate", "count") and missed(row):
             asks.append(("missed", "请说明未达到年度指标值的具体原因"))
-        elif kind in ("rate", "count") and row.direction == "higher" and row.ratio is not None and row.ratio >= OVER:
+        elif kind in ("rate", "count") and over and "target_low" not in asked:
             asks.append(("over", "请说明超额完成的原因"))
         elif kind == "qualitative" and (qualitative_band(row.actual.raw) or ("达成",))[0] != "达成":
             asks.append(("qualitative", "请说明未完全达成年度指标的具体原因"))
-    if not asks and not fixing_score:  # a met target scored low is put right by correcting the score
+    if not asks and not asked:  # e.g. a met target scored low is put right by correcting the score
         row = rows[0]
         if row.claimed is not None and row.claimed < row.weight:
             asks.append(("low", "请说明自评得分低于分值的原因"))

@@ -218,6 +218,8 @@ def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, dra
     document = Document()
     _normal_style(document)
     _declare_fonts(document)
+    # A form with nothing left to decide is final, as its file name says, unless the 落款 is missing.
+    draft = draft and (bool(pending) or not settings.bureau)
     _page_setup(document, draft)
     title = f"关于{form.name}（{form.year}年度）绩效自评的复核意见"
     _paragraph(document, title, TITLE_FONT, SIZE_2, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
@@ -231,7 +233,7 @@ def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, dra
     _heading(document, 1, "总体结论")
     _paragraph(document, _conclusion(review))
     _heading(document, 2, "主要问题")
-    accepted = sorted(review.accepted, key=lambda p: p.seq)
+    accepted = review.issued
     if not accepted:
         _paragraph(document, "经复核，未发现需要整改的问题。")
     for number, point in enumerate(accepted, 1):

@@ -32,6 +32,12 @@ class FormReview:
         return self.with_status(ACCEPTED, EDITED)
 
     @property
+    def issued(self) -> list[Point]:
+        """The accepted points as the 复核意见 numbers them for the unit: in the order of the form (seq),
+        whatever the reviewer's queue put first."""
+        return sorted(self.accepted, key=lambda p: p.seq)
+
+    @property
     def pending(self) -> list[Point]:
         return self.with_status(PENDING)
 

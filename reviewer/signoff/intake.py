@@ -16,13 +16,14 @@ from ..checks.catalogue import Finding
 from ..form import Form, form_from_data
 from ..review import Review
 from ..scoring import Scorecard, score_form
-from ..store import ACCEPTED, EDITED, PENDING, REJECTED, Critique, FormRecord, Saved, Store, now
+from ..store import ACCEPTED, EDITED, FUNDS_ROW, PENDING, REJECTED, Critique, FormRecord, Saved, Store, now
 from .points import BUILDER, build_points
 
 
 def save(store: Store, review: Review) -> Saved:
     """Store one reviewed form with its points; `carried` counts point decisions carried from the
-    previous version (or, for a form made current again, from the newer one)."""
+    previous version (or, for a form made current again, from the newer one), `scores_carried` the
+    reviewer's score changes carried likewise and `scores_dropped` those that no longer fit."""
     with store.transaction():
         saved = store.save_review(review)
         at = now()
@@ -30,11 +31,85 @@ def save(store: Store, review: Review) -> Saved:
         if saved.revived and saved.previous_id:
             carried += store.carry_back_points(saved.form_id, saved.previous_id, at)
         store.sync_point_lineage([saved.form_id] + ([saved.previous_id] if saved.previous_id else []))
+        if saved.previous_id:
+            label = "沿用较新版本" if saved.revived else "沿用上一版本"
+            saved.scores_carried, saved.scores_dropped = carry_score_changes(
+                store, saved.previous_id, saved.form_id, f"{label}（{saved.previous_id[:8]}）")
     if saved.revived:
         saved.carried_back = carried
     else:
         saved.carried = carried
     return saved
+
+
+def version_notes(file: str, saved: Saved) -> tuple[list[str], list[str]]:
+    """What the reviewer is told when a form comes in as another version: what was carried over (notes),
+    and each score change that no longer fits (warnings)."""
+    kept = "、".join(part for part in (f"{saved.carried} 条决定" if saved.carried and not saved.revived else "",
+                                       f"{saved.scores_carried} 项改分" if saved.scores_carried else "") if part)
+    notes = []
+    if kept:
+        where = "沿用较新版本" if saved.revived else "表单已修改，作为新版本保存，沿用上一版本"
+        notes.append(f"{file}：{where} {kept}")
+    warnings = []
+    if saved.scores_dropped:
+        warnings.append(f"{file}：以下改分所在指标的名称、指标值、完成值或分值已修改，未沿用，请重新核定："
+                        + "；".join(saved.scores_dropped))
+    return notes, warnings
+
+
+FIELD_LABEL = {"score": "得分", "value": "完成值"}
+
+
+def row_label(row: int) -> str:
+    return "预算执行率" if row == FUNDS_ROW else f"第{row + 1}项"
+
+
+def _row_identity(card: Scorecard, row: int) -> tuple[str | None, ...] | None:
+    """What a score change rests on: the row's name, target, actual and weight (for 预算执行率, the funds)."""
+    if row == FUNDS_ROW:
+        funds, printed = card.funds, card.form.funds
+        rate = None if printed.execution_rate is None else str(printed.execution_rate.percent)
+        return ("预算执行率", str(funds.budget), str(funds.executed), rate, str(printed.weight))
+    if not 0 <= row < len(card.indicators):
+        return None
+    item = card.indicators[row]
+    return (item.name, item.target.raw, item.actual.raw, str(item.weight))
+
+
+def _same_row(old: Scorecard, new: Scorecard, row: int) -> int | None:
+    """The new version's row that is the old `row` unchanged: in the same place, else the only such row."""
+    identity = _row_identity(old, row)
+    if identity is None:
+        return None
+    if _row_identity(new, row) == identity:
+        return row
+    matches = [i for i in range(len(new.indicators)) if _row_identity(new, i) == identity]
+    return matches[0] if row != FUNDS_ROW and len(matches) == 1 else None
+
+
+def carry_score_changes(store: Store, source_id: str, target_id: str, label: str) -> tuple[int, list[str]]:
+    """The reviewer's score changes in force on one version carried onto another where their row is
+    unchanged (name, target, actual, weight), each recorded with carried_from and a note; returns how many
+    were carried and, for the others, what was dropped (第4项复核得分1.5（张三）)."""
+    changes = store.score_overrides(source_id)
+    if not changes:
+        return 0, []
+    source, target = card_of(store.form(source_id)), card_of(store.form(target_id))
+    in_force = store.score_overrides(target_id)
+    carried, dropped = 0, []
+    for (row, field_name), change in sorted(changes.items()):
+        index = _same_row(source, target, row)
+        if index is None:
+            dropped.append(f"{row_label(row)}复核{FIELD_LABEL[field_name]}{change.after}（{change.reviewer}）")
+            continue
+        current = in_force.get((index, field_name))
+        if current is not None and current.after == change.after:
+            continue
+        store.change_score(target_id, index, field_name, change.after, change.reviewer, change.reason, change.clause,
+                           change.shown_before, carried_from=change.id, note=f"{label}{change.reviewer}的改分")
+        carried += 1
+    return carried, dropped
 
 
 def stored_form(record: FormRecord) -> Form:
@@ -76,13 +151,23 @@ def ensure_points(store: Store) -> int:
     forms = store.forms_without_points(BUILDER)
     for form_id in forms:
         record = store.form(form_id)
-        critiques = store.form_critiques(form_id)
+        critiques = _still_raised(store, form_id)
         at = now()
         with store.transaction():
             store.save_points(form_id, build_points(review_of(record, critiques)), BUILDER, at)
             store.sync_point_lineage([form_id])
             _adopt_critique_decisions(store, form_id, {c.id: c for c in critiques}, at)
     return len(forms)
+
+
+def _still_raised(store: Store, form_id: str) -> list[Critique]:
+    """The stored critiques of a form version less those only retired points hold: its latest review no
+    longer raised them, and a rebuild must not bring them back."""
+    stale: set[str] = set()
+    live: set[str] = set()
+    for point in store.form_points(form_id, retired=True):
+        (stale if point.retired_at else live).update(point.findings)
+    return [c for c in store.form_critiques(form_id) if c.id not in stale - live]
 
 
 def _adopt_critique_decisions(store: Store, form_id: str, critiques: dict[str, Critique], at: str) -> None:
@@ -108,4 +193,4 @@ def _adopt_critique_decisions(store: Store, form_id: str, critiques: dict[str, C
                              f"沿用逐条意见的决定（{latest.decided_by or '?'}）", decided_at=latest.decided_at)
 
 
-__all__ = ["save", "ensure_points", "stored_form", "card_of", "review_of", "finding_of"]
+__all__ = ["save", "version_notes", "carry_score_changes", "row_label", "ensure_points", "stored_form", "card_of", "review_of", "finding_of"]

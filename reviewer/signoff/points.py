@@ -24,7 +24,7 @@ from ..scoring import Scorecard
 from ..store import PointDraft
 from .compose import Subject, compose, row_kind
 
-BUILDER = 1  # raise when the grouping or the wording changes: pending points of stored forms are rebuilt
+BUILDER = 2  # raise when the grouping or the wording changes: pending points of stored forms are rebuilt
 
 # Form-level findings by part of the form; a code not listed goes to 全表.
 FORM_PARTS = {

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..form.values import format_decimal
+from ..form.values import format_decimal, round_half_up
 from ..store import EDITED, Point, Store
 from .scores import FormScore, RowScore, percent
 from .forms import FormReview
@@ -21,8 +21,8 @@ CLOSING = ("请项目单位对上述问题逐项整改，补充偏差原因说�
 
 
 def score_text(value: Decimal | None) -> str:
-    """A score as the documents print it: two decimals."""
-    return "—" if value is None else f"{value.quantize(Decimal('0.01'))}"
+    """A score (or a rate) as the documents print it: two decimals, rounded half-up."""
+    return "—" if value is None else f"{round_half_up(value)}"
 
 
 def overall(review: FormReview) -> str:
@@ -71,12 +71,11 @@ def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, 
     lines = [f"## {form.name}（{form.year}年度）", "",
              f"主管部门：{form.department}；实施单位：{form.unit or '—'}", "",
              f"一、总体评价：{overall(review)}。", ""]
-    accepted = review.accepted
+    accepted = review.issued  # the unit's order, without the reviewer's 待重点审核 mark
     if accepted:
         lines += ["二、主要问题及整改要求：", ""]
         for number, point in enumerate(accepted, 1):
-            mark = "【待重点审核】" if point.review_first else ""
-            lines.append(f"{number}. {mark}【{point.title}】{point_text(review, point)}")
+            lines.append(f"{number}. 【{point.title}】{point_text(review, point)}")
         lines += ["", CLOSING, ""]
     elif review.pending:
         lines += ["二、尚无已采纳的问题。", ""]
@@ -123,7 +122,8 @@ def _point_json(store: Store, point: Point, history: bool) -> dict[str, Any]:
             "comment": point.effective_comment, "findings": list(point.findings), "title": point.title,
             "kind": point.kind, "severity": point.severity, "codes": point.code_list, "verdict": point.verdict,
             "review_first": bool(point.review_first), "suggested": point.comment,
-            "decided_by": point.decided_by, "decided_at": point.decided_at, "note": point.note}
+            "decided_by": point.decided_by, "decided_at": point.decided_at, "note": point.note,
+            "retired_at": point.retired_at}
     if history:
         item["decisions"] = [d.columns() for d in store.point_decisions(point.id)]
     return item
@@ -146,7 +146,7 @@ def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
             item["runs"] = [run.columns() for run in store.runs(version.id)]
             item["critiques"] = [dict(c.columns(), decisions=[d.columns() for d in store.decisions(c.id)])
                                  for c in store.form_critiques(version.id)]
-            item["points"] = [_point_json(store, p, True) for p in store.form_points(version.id)]
+            item["points"] = [_point_json(store, p, True) for p in store.form_points(version.id, retired=True)]
             item["score_changes"] = [c.columns() for c in store.score_history(version.id)]
             versions.append(item)
         out.append({
@@ -157,7 +157,7 @@ def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
             "judgement": review.judgement, "counts": review.counts(), "reviewers": signer(review, reviewer, exclude),
             "date": chinese_date(decided_on(review)),
             "comments": [{"id": p.id, "where": p.title, "text": point_text(review, p), "edited": p.status == EDITED}
-                         for p in review.accepted],
+                         for p in review.issued],
             "points": [_point_json(store, p, False) for p in review.points],
             "scores": [_row_json(row) for row in review.score.rows],
             "versions": versions,

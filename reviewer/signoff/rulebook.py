@@ -20,10 +20,9 @@ from ..checks.catalogue import SEVERITY
 from ..config import read_toml
 from ..errors import ConfigError
 
-# Codes docs/findings.md defines that a branch may not have in its catalogue yet (blank cells, issue 11).
-DOCUMENTED_CODES = frozenset(SEVERITY) | {"TOTAL_MISSING", "SCORE_MISSING", "VALUE_BLANK", "HEADER_BLANK",
-                                         "PAYMENT_RATE_CONFLICT", "DATE_SCORE"}
-KINDS = ("formula", "zero", "band", "none")
+# The codes docs/findings.md defines: the catalogue's.
+DOCUMENTED_CODES = frozenset(SEVERITY)
+KINDS = ("formula", "zero", "band", "full", "none")
 REVERSE = {"ratio": "A/B×分值", "linear": "(1−(B−A)/A)×分值，B≥2A得0分"}
 DEFAULT_NAME = "rulebook.toml"
 
@@ -37,25 +36,17 @@ class Clause:
     codes: tuple[str, ...] = ()
 
     @property
-    def deducts(self) -> bool:
-        return self.deduction != "none"
-
-    @property
     def deduction_text(self) -> str:
         """The deduction as a reviewer reads it."""
         if isinstance(self.deduction, Decimal):
             return f"扣减分值的{_percent(self.deduction)}"
-        return {"formula": "按计分公式计分", "zero": "不得分", "band": "按完成档次边界计分", "none": "不扣分"}[self.deduction]
+        return {"formula": "按计分公式计分", "zero": "不得分", "band": "按完成档次边界计分", "full": "得满分",
+                "none": "不扣分"}[self.deduction]
 
     @property
     def basis(self) -> str:
         """The clause and what it does, without saying the formula twice: 实际完成值照抄指标值（扣减分值的30%）."""
         return self.name if self.deduction == "formula" else f"{self.name}（{self.deduction_text}）"
-
-    @property
-    def label(self) -> str:
-        """How a document cites it: 《复核口径》“名称”."""
-        return f"“{self.name}”"
 
 
 @dataclass(frozen=True)
@@ -71,6 +62,13 @@ class Rulebook:
     def for_code(self, code: str) -> Clause | None:
         return next((c for c in self.clauses.values() if code in c.codes), None)
 
+    def with_deduction(self, kind: str) -> list[Clause]:
+        return [c for c in self.clauses.values() if c.deduction == kind]
+
+    def full_marks(self) -> Clause | None:
+        """The clause a date met on time is scored by (full marks), if the rulebook has one."""
+        return next(iter(self.with_deduction("full")), None)
+
     def require(self, clause_id: str) -> Clause:
         clause = self.clause(clause_id)
         if clause is None:
@@ -81,10 +79,6 @@ class Rulebook:
 def _percent(fraction: Decimal) -> str:
     value = (fraction * 100).normalize()
     return f"{value:f}%"
-
-
-def default_rulebook_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath(DEFAULT_NAME)))
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:
@@ -134,7 +128,7 @@ def _clause(clause_id: str, body: Any, source: str) -> Clause:
         raise ConfigError(f"{where}: name 和 description 应为文字")
     deduction = body["deduction"]
     if isinstance(deduction, bool) or not isinstance(deduction, (str, int, float)):
-        raise ConfigError(f"{where}.deduction: 应为 formula、zero、band、none 或 0 到 1 之间的比例")
+        raise ConfigError(f"{where}.deduction: 应为 formula、zero、band、full、none 或 0 到 1 之间的比例")
     if isinstance(deduction, str):
         if deduction not in KINDS:
             raise ConfigError(f"{where}.deduction: 未知的扣分方式“{deduction}”（可用：{'、'.join(KINDS)} 或比例）")
@@ -152,5 +146,5 @@ def _clause(clause_id: str, body: Any, source: str) -> Clause:
                   tuple(c.upper() for c in codes))
 
 
-__all__ = ["Clause", "Rulebook", "load_rulebook", "parse_rulebook", "default_rulebook_path", "REVERSE",
+__all__ = ["Clause", "Rulebook", "load_rulebook", "parse_rulebook", "REVERSE",
            "DOCUMENTED_CODES"]

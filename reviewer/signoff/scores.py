@@ -2,10 +2,12 @@
 
 What the tool proposes for a row: the formula score where arithmetic decides (whatever the points'
 decisions: the model never overrides arithmetic, and neither does a rejected point), else the score
-the unit claimed; then, for each accepted point about the row, what the rulebook's clause for each
-of its findings proposes (0, the band's bound, a fraction of the weight off); the lowest proposal
-stands, with its clause. A score or value the reviewer set (store: score_changes) wins over the
-proposal, with its reason and clause.
+the unit claimed, never above the weight; then, for each accepted point about the row, what the
+rulebook's clause for each of its findings proposes (0, the band's bound, a fraction of the weight
+off; full marks for a date met on time that the unit marked down); the lowest proposal stands, with
+its clause. No proposal leaves [0, 分值]. A 复核完成值 the reviewer set replaces the unit's
+actual where a formula applies to it (the proposal is derived from it); a 复核得分 the reviewer set
+(store: score_changes) wins over the proposal, with its reason and clause.
 
 偏离度 = (自评 − 复核) / 自评 (docs/domain-rules.md §6); a form is flagged when |自评 − 复核| reaches
 the configured number of points (default 5).
@@ -19,8 +21,8 @@ from decimal import Decimal
 from ..checks.catalogue import DIRECTION_LABEL
 from ..checks.rows import qualitative_band
 from ..config import SignoffSettings
-from ..form.values import format_decimal, round_half_up
-from ..scoring import FORMULA_DIRECTIONS, ZERO, IndicatorScore, Scorecard, formula
+from ..form.values import format_decimal, parse_quantity, round_half_up
+from ..scoring import FORMULA_DIRECTIONS, HUNDRED, ONE, ZERO, IndicatorScore, Scorecard, formula, score_indicator
 from ..store import ACCEPTED, EDITED, FUNDS_ROW, Critique, Point, ScoreChange
 from .rulebook import Clause, Rulebook
 
@@ -149,9 +151,53 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text in (None, "") else Decimal(text)
 
 
+def clamp(score: Decimal, weight: Decimal) -> Decimal:
+    """A score inside [0, 分值]: no proposal gives more than the weight nor less than nothing."""
+    return min(max(score, ZERO), weight)
+
+
+def _bounded(row: IndicatorScore) -> Decimal:
+    """What an accepted SCORE_BOUNDS proposes: the weight, or the top of a 定性 row's band."""
+    bound = band_bound(row, row.weight)
+    return row.weight if bound is None else bound
+
+
+def _on_time(critique: Critique) -> bool:
+    """A DATE_SCORE about a date met on time and marked down (not a late one with full marks)."""
+    return critique.code == "DATE_SCORE" and critique.data.get("late") is False
+
+
+@dataclass(frozen=True)
+class Proposal:
+    score: Decimal
+    clause: Clause
+    raises: bool = False  # full marks the unit did not claim (a date met on time), not a deduction
+
+
+def _proposal(row: IndicatorScore, base: Decimal, critique: Critique, rulebook: Rulebook) -> Proposal | None:
+    """What one accepted finding's clause proposes for the row, or None."""
+    if _on_time(critique):  # the cut is for a late date: one met on time gets full marks
+        clause = rulebook.full_marks() or next(iter(rulebook.with_deduction("formula")), None)
+        return None if clause is None else Proposal(row.weight, clause, raises=True)
+    clause = rulebook.for_code(critique.code)
+    if clause is None or clause.deduction == "none":
+        return None
+    if clause.deduction == "formula":
+        return Proposal(_bounded(row), clause) if critique.code == "SCORE_BOUNDS" else None
+    if clause.deduction == "zero":
+        return Proposal(ZERO, clause)
+    if clause.deduction == "full":
+        return Proposal(row.weight, clause, raises=True)
+    if clause.deduction == "band":
+        bound = band_bound(row, base)
+        return None if bound is None else Proposal(bound, clause)
+    return Proposal(round_half_up(base - clause.deduction * row.weight), clause)
+
+
 def _proposals(row: IndicatorScore, base: Decimal, points: list[Point], critiques: dict[str, Critique],
-               rulebook: Rulebook) -> list[tuple[Decimal, Clause]]:
-    """What the accepted points about this row propose, one per finding whose clause deducts."""
+               rulebook: Rulebook) -> list[Proposal]:
+    """What the accepted points about this row propose, one per finding whose clause has something to say,
+    each inside [0, 分值]."""
     out = []
     for point in points:
         if point.status not in (ACCEPTED, EDITED) or row.index not in point.indicators:
@@ -160,29 +206,49 @@ def _proposals(row: IndicatorScore, base: Decimal, points: list[Point], critique
             critique = critiques.get(finding_id)
             if critique is None or row.index not in critique.indicators:
                 continue
-            clause = rulebook.for_code(critique.code)
-            if clause is None or clause.deduction in ("none", "formula"):
-                continue
-            if clause.deduction == "zero":
-                out.append((ZERO, clause))
-            elif clause.deduction == "band":
-                bound = band_bound(row, base)
-                if bound is not None:
-                    out.append((bound, clause))
-            else:
-                out.append((max(ZERO, round_half_up(base - clause.deduction * row.weight)), clause))
+            proposal = _proposal(row, base, critique, rulebook)
+            if proposal is not None:
+                out.append(Proposal(clamp(proposal.score, row.weight), proposal.clause, proposal.raises))
     return out
+
+
+def _with_value(row: IndicatorScore, value: str, year: int, rulebook: Rulebook) -> IndicatorScore:
+    """The row scored with the reviewer's 复核完成值 as its B, where a formula applies to it; else as it is."""
+    rescored = score_indicator(row.index, row.indicator.model_copy(update={"actual": value}), year)
+    return rescored if formula_score(rescored, rulebook) is not None else row
+
+
+def _funds_base(card: Scorecard, value: ScoreChange | None) -> Decimal:
+    """The 预算执行率 score: from the reviewer's rate (95%) where set, else recomputed, else as claimed
+    (never above the weight)."""
+    printed = card.form.funds
+    if value is not None:
+        rate = parse_quantity(value.after or "")
+        if rate.is_number and rate.unit in ("%", ""):
+            return round_half_up(clamp(rate.value / HUNDRED, ONE) * printed.weight)
+    if card.funds.recomputed is not None:
+        return card.funds.recomputed
+    return clamp(printed.score or ZERO, printed.weight)
+
+
+def _lowest(base: Decimal, clause: Clause | None, proposals: list[Proposal]) -> tuple[Decimal, Clause | None]:
+    """The lowest proposal stands (a deduction never raises what the unit claimed; ties keep the first).
+    Full marks for a date met on time first raise the base; any deduction proposed beside them still applies."""
+    for proposal in proposals:
+        if proposal.raises and proposal.score > base:
+            base, clause = proposal.score, proposal.clause
+    return min([(base, clause)] + [(p.score, p.clause) for p in proposals if not p.raises], key=lambda item: item[0])
 
 
 def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critique],
                overrides: dict[tuple[int, str], ScoreChange], rulebook: Rulebook,
                settings: SignoffSettings) -> FormScore:
     """The 复核 of one form version: every row's proposal and the reviewer's values, and the totals."""
-    formula_clause = next((c for c in rulebook.clauses.values() if c.deduction == "formula"), None)
+    formula_clause = next(iter(rulebook.with_deduction("formula")), None)
     rows: list[RowScore] = []
     funds, printed = card.funds, card.form.funds
     funds_claimed = printed.score
-    funds_base = funds.recomputed if funds.recomputed is not None else (funds_claimed or ZERO)
+    funds_base = _funds_base(card, overrides.get((FUNDS_ROW, "value")))
     rate = "" if printed.execution_rate is None else f"{format_decimal(printed.execution_rate.percent)}%"
     recomputed_rate = "" if funds.rate_percent is None else f"{format_decimal(round_half_up(funds.rate_percent))}%"
     rows.append(RowScore(
@@ -191,13 +257,15 @@ def score_form(card: Scorecard, points: list[Point], critiques: dict[str, Critiq
         formula_clause if funds_base != funds_claimed else None))
     for row in card.indicators:
         claimed = row.claimed
-        base = formula_score(row, rulebook)
+        value = overrides.get((row.index, "value"))
+        basis = row if value is None else _with_value(row, value.after, card.form.year, rulebook)
+        base = formula_score(basis, rulebook)
         clause = formula_clause if base is not None and base != claimed else None
         if base is None:
             base = claimed if claimed is not None else ZERO
-        # The lowest proposal stands (a clause never raises what the unit claimed); ties keep the first.
-        proposed, chosen = min([(base, clause)] + _proposals(row, base, points, critiques, rulebook),
-                               key=lambda item: item[0])
+            if base > row.weight:  # arithmetic, as a formula would: never more than the weight
+                base, clause = row.weight, rulebook.for_code("SCORE_BOUNDS") or formula_clause
+        proposed, chosen = _lowest(base, clause, _proposals(basis, base, points, critiques, rulebook))
         rows.append(RowScore(
             row.index, row.indicator.level1, row.indicator.level2, row.name,
             DIRECTION_LABEL.get(row.direction, row.direction), row.target.raw, row.target.unit,

@@ -28,7 +28,7 @@ from ..store import (
 from .forms import FormReview
 from .intake import card_of, ensure_points
 from .rulebook import Rulebook, load_rulebook
-from .scores import FormScore, score_form
+from .scores import FormScore, RowScore, score_form
 from .summary import BatchSummary, summarize
 
 class Signoff:
@@ -106,39 +106,48 @@ class Signoff:
 
     def set_score(self, form_id: str, row: int, reviewer: str, *, score: str | Decimal | None = None,
                   value: str | None = None, reason: str, clause: str | None = None,
-                  expect: str | None | object = ...) -> list[ScoreChange]:
+                  expect: str | None | object = ..., expect_value: str | None | object = ...) -> list[ScoreChange]:
         """Set a row's 复核得分 and/or 复核完成值 (row -1: 预算执行率), with the reason and the rulebook clause.
 
         The score must lie between 0 and the row's weight, with at most two decimals, and needs a clause.
-        `expect` is the score override the reviewer saw (None: the proposal): a change someone made
-        meanwhile raises Conflict. Every change is recorded (who, when, before, after) and undoable."""
+        `expect` is the score override the reviewer saw (None: the proposal), `expect_value` the value
+        override: a change someone made meanwhile raises Conflict and nothing is written. Every change is
+        recorded (who, when, before, after) and undoable."""
         review = self.form_review(form_id)
         if row != FUNDS_ROW and not 0 <= row < len(review.card.indicators):
             raise StoreError(f"第{row + 1}项指标不存在（本表共 {len(review.card.indicators)} 项）")
         if not reason.strip():
             raise StoreError("请说明修改的理由")
         current = review.score.row(row)
-        changes = []
+        # Both checked before either is written, and written in one transaction: never half a change.
+        if score is None and value is None:
+            raise StoreError("请给出复核得分或复核完成值")
         if score is not None:
             if clause is None:
                 raise StoreError("请注明修改得分所依据的复核口径条款")
+            score = format_decimal(_score(score, current.weight))
+        if value is not None and not value.strip():
+            raise StoreError("复核完成值不能为空")
+        if clause is not None:
             self.rulebook.require(clause)
-            number = _score(score, current.weight)
-            changes.append(self.store.change_score(form_id, row, "score", format_decimal(number), reviewer, reason.strip(), clause,
-                                                   str(current.score), expect=expect))
-        if value is not None:
-            if not value.strip():
-                raise StoreError("复核完成值不能为空")
-            if clause is not None:
-                self.rulebook.require(clause)
-            changes.append(self.store.change_score(form_id, row, "value", value.strip(), reviewer, reason.strip(),
-                                                   clause, current.value))
-        if not changes:
-            raise StoreError("请给出复核得分或复核完成值")
+        changes = []
+        with self.store.transaction():
+            if score is not None:
+                changes.append(self.store.change_score(form_id, row, "score", score, reviewer, reason.strip(), clause,
+                                                       str(current.score), expect=expect))
+            if value is not None:
+                changes.append(self.store.change_score(form_id, row, "value", value.strip(), reviewer, reason.strip(),
+                                                       clause, current.value, expect=expect_value))
         return changes
 
     def undo_score(self, change_id: str, reviewer: str) -> ScoreChange:
         return self.store.undo_score_change(change_id, reviewer)
+
+    @staticmethod
+    def shown(row: RowScore) -> tuple[str | None, str | None]:
+        """The score and value overrides a reviewer sees on a row (None: the proposal): what to pass to
+        set_score as `expect` and `expect_value`."""
+        return (row.set_by.after if row.set_by else None, row.value_set_by.after if row.value_set_by else None)
 
     # --- documents -------------------------------------------------------------------------------
 

@@ -77,9 +77,11 @@ class Queue:
             self.skipped.append(point.id)
         self.actions.append(Action("skip", point.id, None, f"跳过“{point.title}”"))
 
-    def set_score(self, point: Point, row: int, score: Decimal | str, reason: str, clause: str) -> str:
+    def set_score(self, point: Point, row: int, score: Decimal | str, reason: str, clause: str,
+                  expect: str | None | object = ...) -> str:
+        """Set a row's 复核得分; `expect` is the override shown (None: the proposal), Conflict if it changed."""
         (change,) = self.signoff.set_score(point.form_id, row, self.reviewer, score=score, reason=reason,
-                                           clause=clause)
+                                           clause=clause, expect=expect)
         where = "预算执行率" if row < 0 else f"第{row + 1}项"
         label = f"{where}复核得分改为{change.after}分"
         self.actions.append(Action("score", point.id, change.id, label))
@@ -90,7 +92,7 @@ class Queue:
         """Undo the last action of this walk (else the reviewer's last decision) and show its point next;
         returns what was undone. StoreError when there is nothing to undo."""
         if self.actions:
-            action = self.actions.pop()  # gone either way: an undo refused now would be refused forever
+            action = self.actions.pop()
             try:
                 if action.kind == "skip":
                     if action.point_id in self.skipped:
@@ -101,6 +103,8 @@ class Queue:
                 else:
                     self.signoff.undo_score(action.ref, self.reviewer)
             except Conflict as exc:
+                # Kept: it can be undone once whoever changed it since undoes their change.
+                self.actions.append(action)
                 raise StoreError(f"无法撤销{action.label}：{exc.message}") from None
             self._focus = action.point_id
             return f"已撤销：{action.label}"

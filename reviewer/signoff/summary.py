@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..form.values import round_half_up
 from ..store import ACCEPTED, EDITED, PENDING, REJECTED, Refusal
 from .forms import FormReview
 
@@ -39,8 +40,8 @@ class UnitLine:
     flagged: int
     errors: int
     pending: int
-    claimed: Decimal | None  # average 自评总分 of the forms that give one
-    review: Decimal  # average 复核总分
+    claimed: Decimal | None  # average 自评总分 of the forms that give one, rounded half-up to 2 decimals
+    review: Decimal  # average 复核总分, likewise
     worst_grade: str
 
 
@@ -81,8 +82,8 @@ def summarize(reviews: list[FormReview], refused: list[Refusal]) -> BatchSummary
         units.append(UnitLine(
             unit, len(members), sum(m.review.score.flagged for m in members), sum(m.errors for m in members),
             sum(m.pending for m in members),
-            sum(claimed) / len(claimed) if claimed else None,
-            sum(m.review.score.review_total for m in members) / len(members),
+            round_half_up(sum(claimed) / len(claimed)) if claimed else None,
+            round_half_up(sum(m.review.score.review_total for m in members) / len(members)),
             max((m.review.score.grade for m in members), key=lambda g: GRADE_RANK.get(g, 9))))
     units.sort(key=lambda u: (-u.errors, -u.flagged, -u.pending, u.unit))
     return BatchSummary(lines, units, refused)

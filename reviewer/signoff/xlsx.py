@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SignoffSettings
+from ..form.values import round_half_up
 from ..store import ACCEPTED, EDITED, PENDING, STATUS_LABEL, Point, Refusal
 from .rulebook import Rulebook
+from .scores import percent
 from .forms import FormReview
 from .summary import summarize
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 WRAP_FROM = 40  # display columns; longer text wraps instead of widening the column
 SCORE_FORMAT, PERCENT_FORMAT, TIME_FORMAT = "0.00", "0.00%", "yyyy-mm-dd hh:mm"
+SHOWN_PLACES = {SCORE_FORMAT: Decimal("0.01"), PERCENT_FORMAT: Decimal("0.0001")}
 DIMENSION = {
     "数据准确性": ("FUNDS_SUM", "FUNDS_OVER_BUDGET", "EXECUTION_RATE", "EXECUTION_SCORE", "INDICATOR_SCORE",
                  "ROUNDING", "SCORE_BOUNDS", "TOTAL_SCORE", "TOTAL_MISSING", "SCORE_MISSING", "COST_TOTAL",
@@ -72,7 +75,9 @@ def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool =
     from openpyxl.styles import Alignment, Font
 
     if isinstance(value, Decimal):
-        value = float(value)
+        # Rounded half-up to what the format shows: Excel would round the binary float itself.
+        places = SHOWN_PLACES.get(number_format or "")
+        value = float(round_half_up(value, places) if places is not None else value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # text as typed, never a formula
@@ -138,7 +143,7 @@ def _draft_sheet(review: FormReview, title: str, tz: tzinfo) -> Sheet:
     preamble = [["项目支出绩效自评复核底稿"],
                 ["项目名称", form.name, "年度", form.year, "主管部门", form.department, "实施单位", form.unit or ""],
                 ["自评总分", score.claimed_total, "复核总分", score.review_total, "等级", score.grade, "偏离度",
-                 score.deviation]]
+                 percent(score.deviation)]]
     sheet = Sheet(title, DRAFT_COLUMNS, preamble)
     sheet.formats = {6: SCORE_FORMAT, 8: SCORE_FORMAT, 10: SCORE_FORMAT, 11: PERCENT_FORMAT, 14: TIME_FORMAT}
     for row in score.rows:

@@ -9,9 +9,9 @@ from .base import (
 from .judge_cache import JudgeCache
 from .points import FUNDS_ROW, PointDraft, PointFilters, point_id
 from .rows import Critique, Decision, FormRecord, Point, PointDecision, Progress, Refusal, Run, ScoreChange
-from .store import Filters, Saved, Store
+from .store import Saved, Store
 
 __all__ = ["JudgeCache", "Critique", "Decision", "FormRecord", "Point", "PointDecision", "Progress", "Refusal", "Run",
            "ScoreChange", "ACCEPTED", "ACTION_LABEL", "EDITED", "PENDING", "REJECTED", "STATUS_LABEL", "Bulk",
-           "Conflict", "FUNDS_ROW", "Filters", "PointDraft", "PointFilters", "Saved", "Store", "StoreError", "Undone",
+           "Conflict", "FUNDS_ROW", "PointDraft", "PointFilters", "Saved", "Store", "StoreError", "Undone",
            "local_time", "now", "point_id"]

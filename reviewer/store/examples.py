@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Iterable
 
 from ..judge.examples import Example
+from .base import ONE_VERDICT
 from .store import Store
 
-# Reviewers decide on points (store/points.py): each verdict among a point's evidence takes the point's
-# decision. Decisions an older database took on critiques count for forms whose points were never built.
+# Reviewers decide on points (store/points.py): a verdict takes its point's decision when it is the point's
+# only judge evidence (ONE_VERDICT). Decisions an older database took on critiques count for forms whose points were never built.
 _DECIDED = """
     SELECT c.form_id, c.indicators, c.verdict, p.status, f.name AS form_name, f.file, f.scorecard_json,
            p.decided_at, c.rowid AS n
@@ -22,7 +23,7 @@ _DECIDED = """
     JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
                     AND instr(p.findings, '"' || c.id || '"') > 0
     JOIN forms f ON f.id = p.form_id
-    WHERE p.status IN ('accepted', 'edited', 'rejected') AND p.superseded_by IS NULL
+    WHERE p.status IN ('accepted', 'edited', 'rejected') AND p.superseded_by IS NULL AND """ + ONE_VERDICT + """
       AND NOT EXISTS (
         SELECT 1 FROM point_decisions d
         WHERE d.rowid = (SELECT max(rowid) FROM point_decisions WHERE point_id = p.id)

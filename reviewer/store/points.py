@@ -86,7 +86,7 @@ class PointFilters:
         return any((self.forms, self.units, self.departments, self.years))
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["p.superseded_by IS NULL"], []
+        clauses, params = ["p.superseded_by IS NULL", "p.retired_at IS NULL"], []
 
         def parts(column: str, values: Iterable[Any]) -> None:
             values = list(values)
@@ -130,6 +130,15 @@ class PointFilters:
 QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form_id, p.seq"
 
 
+def cancel_out(later: list[sqlite3.Row]) -> bool:
+    """Whether what was recorded after a decision (or score change) cancels out, so that it may be undone:
+    each later entry an undo of another later one, or undone by one (可连续撤销: undo, undo again).
+    An entry already undone has its undo among them, which reverts it, not a later one: refused."""
+    ids = {row["id"] for row in later}
+    undone = {row["reverts"] for row in later if row["reverts"]}
+    return all(row["reverts"] in ids or row["id"] in undone for row in later)
+
+
 class PointTables:
     """Store's methods on points, point decisions, score changes and refusals."""
 
@@ -147,7 +156,9 @@ class PointTables:
 
         A point already stored keeps its decision: a pending one takes the newest suggestion (say,
         a new judge verdict), a decided one only its place. A new point whose counterpart in the
-        previous version was decided on the same suggestion and evidence inherits that decision."""
+        previous version was decided on the same suggestion and evidence inherits that decision.
+        A stored point this review no longer raises (another setting, another judge) is retired: out
+        of the queue and the 复核意见, its decisions kept; raised again, it is back as it was."""
         carried = 0
         with self.transaction():
             form = self._one("SELECT seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
@@ -167,10 +178,10 @@ class PointTables:
                         self.conn.execute(
                             """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
                                verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
-                               updated_at = ? WHERE id = ?""", [*values, at, pid])
+                               updated_at = ?, retired_at = NULL WHERE id = ?""", [*values, at, pid])
                         self._save_codes(pid, draft.codes)
                     else:
-                        self.conn.execute("UPDATE points SET seq = ? WHERE id = ?", [draft.seq, pid])
+                        self.conn.execute("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", [draft.seq, pid])
                     continue
                 prior = previous.get(draft.key)
                 self.conn.execute(
@@ -183,8 +194,14 @@ class PointTables:
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
                     self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
                     carried += 1
+            self._retire_points(form_id, [draft.key for draft in drafts], at)
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
+
+    def _retire_points(self, form_id: str, keys: list[str], at: str) -> None:
+        """Points of this form version the review no longer raises: retired (their decisions stay)."""
+        self.conn.execute(f"""UPDATE points SET retired_at = ? WHERE form_id = ? AND retired_at IS NULL
+                              AND key NOT IN ({','.join('?' * len(keys))})""", [at, form_id, *keys])
 
     def _save_codes(self, pid: str, codes: tuple[str, ...]) -> None:
         self.conn.execute("DELETE FROM point_codes WHERE point_id = ?", [pid])
@@ -268,10 +285,12 @@ class PointTables:
     def point(self, pid: str) -> Point | None:
         return from_row(Point, self._one(f"{self._POINTS} WHERE p.id = ?", [pid]))
 
-    def form_points(self, form_id: str) -> list[Point]:
-        """Every point of one form version, 待重点审核 first, then in the order of the form."""
+    def form_points(self, form_id: str, retired: bool = False) -> list[Point]:
+        """The points of one form version, 待重点审核 first, then in the order of the form; those its review
+        no longer raises only when `retired` (the history)."""
+        live = "" if retired else " AND p.retired_at IS NULL"
         return [from_row(Point, row) for row in self._all(
-            f"{self._POINTS} WHERE p.form_id = ? ORDER BY p.review_first DESC, p.seq", [form_id])]
+            f"{self._POINTS} WHERE p.form_id = ?{live} ORDER BY p.review_first DESC, p.seq", [form_id])]
 
     def next_point(self, filters: PointFilters, skip: Iterable[str] = (), first: str | None = None) -> Point | None:
         """The point to show next: `first` if it is still pending, else the first pending one in queue order."""
@@ -346,8 +365,8 @@ class PointTables:
         return decision_id
 
     def undo_point_decision(self, decision_id: str, reviewer: str, batch: str | None = None) -> PointDecision:
-        """Undo one decision, if no later decision on its point stands on top of it (else Conflict).
-        Returns the decision undone."""
+        """Undo one decision, if no later decision on its point stands on top of it (else Conflict): later
+        ones that cancel out (a decision and its undo) do not. Returns the decision undone."""
         with self.transaction():
             decision = self._one("SELECT * FROM point_decisions WHERE id = ?", [decision_id])
             if decision is None:
@@ -357,9 +376,10 @@ class PointTables:
             return from_row(PointDecision, decision)
 
     def _revert_point(self, decision: sqlite3.Row, reviewer: str, batch: str | None = None) -> str | None:
-        latest = self._one("SELECT id FROM point_decisions WHERE point_id = ? ORDER BY rowid DESC LIMIT 1",
-                           [decision["point_id"]])
-        if latest["id"] != decision["id"]:
+        later = self._all("""SELECT id, reverts FROM point_decisions WHERE point_id = ? AND rowid >
+                             (SELECT rowid FROM point_decisions WHERE id = ?) ORDER BY rowid""",
+                          [decision["point_id"], decision["id"]])
+        if not cancel_out(later):
             return None
         row = self._one("SELECT * FROM points WHERE id = ?", [decision["point_id"]])
         restored = decision["status_before"]
@@ -463,22 +483,26 @@ class PointTables:
             return change
 
     def undo_score_change(self, change_id: str, reviewer: str) -> ScoreChange:
-        """Put back what stood before one change, if no later change on its row stands on top (else Conflict)."""
+        """Put back what stood before one change, if no later change on its row stands on top (else Conflict):
+        later ones that cancel out (a change and its undo) do not."""
         with self.transaction():
             change = self.score_change(change_id)
             if change is None:
                 raise StoreError(f"改分记录 {change_id} 不存在")
-            latest = self._one("""SELECT id FROM score_changes WHERE form_id = ? AND row = ? AND field = ?
-                                  ORDER BY rowid DESC LIMIT 1""", [change.form_id, change.row, change.field])
-            if latest["id"] != change.id:
+            later = self._all("""SELECT id, reverts FROM score_changes WHERE form_id = ? AND row = ? AND field = ?
+                                 AND rowid > (SELECT rowid FROM score_changes WHERE id = ?) ORDER BY rowid""",
+                              [change.form_id, change.row, change.field, change.id])
+            if not cancel_out(later):
                 raise Conflict("该项之后已被修改，无法撤销")
             return self.change_score(change.form_id, change.row, change.field, change.before, reviewer,
                                      f"撤销：{change.reason}", change.clause, change.after, reverts=change.id)
 
     def last_score_change(self, reviewer: str) -> ScoreChange | None:
-        """This reviewer's latest score change still in force (not an undo, not undone)."""
+        """This reviewer's latest score change still in force on a current form version (not an undo, not
+        undone; one carried onto a new version counts there)."""
         return from_row(ScoreChange, self._one(
-            """SELECT s.* FROM score_changes s WHERE s.reviewer = ? AND s.reverts IS NULL AND s.carried_from IS NULL
+            """SELECT s.* FROM score_changes s JOIN forms f ON f.id = s.form_id AND f.superseded_by IS NULL
+               WHERE s.reviewer = ? AND s.reverts IS NULL
                AND NOT EXISTS (SELECT 1 FROM score_changes u WHERE u.reverts = s.id)
                ORDER BY s.rowid DESC LIMIT 1""", [reviewer]))
 

@@ -225,6 +225,7 @@ class Point:
     superseded_by: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    retired_at: str | None = None  # when the review of its form version stopped raising it
     form_name: str | None = None  # when read with its form
     form_file: str | None = None
     form_unit: str | None = None

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from ..form.values import format_decimal
+from ..form.values import format_decimal, round_half_up
 from ..review import Review
-
-_CENT = Decimal("0.01")
 
 migrations = Migrations("reviewer")
 
@@ -169,6 +166,16 @@ def create_refusals(db: Database) -> None:
                   resolved_at TEXT)""")
 
 
+@migrations()
+def retire_points(db: Database) -> None:
+    # A point the latest review of its form version no longer raises (a setting or the judge changed) is
+    # retired: out of the queue, the counts and the 复核意见, its decisions kept as history. The scope
+    # index (the session's counts, every keystroke) takes the column so it still covers them.
+    db["points"].add_column("retired_at", str)
+    db.execute("DROP INDEX points_scope")
+    db.execute("CREATE INDEX points_scope ON points(superseded_by, retired_at, status, severity)")
+
+
 def scorecard(review: Review) -> dict[str, Any]:
     card, funds = review.card, review.card.funds
     printed_rate = review.form.funds.execution_rate
@@ -181,7 +188,7 @@ def scorecard(review: Review) -> dict[str, Any]:
         "funds": {
             "budget": text(funds.budget), "executed": text(funds.executed),
             "rate_printed": None if printed_rate is None else format_decimal(printed_rate.percent),
-            "rate": None if funds.rate_percent is None else format_decimal(funds.rate_percent.quantize(_CENT)),
+            "rate": None if funds.rate_percent is None else format_decimal(round_half_up(funds.rate_percent)),
             "weight": text(review.form.funds.weight), "claimed": text(review.form.funds.score),
             "recomputed": text(funds.recomputed), "explanation": review.form.funds.explanation,
         },

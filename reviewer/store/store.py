@@ -20,7 +20,7 @@ import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -28,47 +28,11 @@ from sqlite_utils import Database
 
 from ..form.values import format_decimal
 from ..review import Review
-from .base import PENDING, StoreError, form_selector, now, resolved
+from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now, resolved
 from .db import connect
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
 from .schema import migrations, scorecard
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which critiques a session or bulk action works on; empty means all current ones."""
-
-    forms: tuple[str, ...] = ()
-    codes: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-    source: str | None = None
-    ids: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.forms or self.codes or self.severities or self.source or self.ids)
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["c.superseded_by IS NULL"], []
-        if self.forms:
-            clause, form_params = form_selector(self.forms)
-            clauses.append(clause)
-            params += form_params
-        if self.codes:
-            clauses.append(f"c.code IN ({','.join('?' * len(self.codes))})")
-            params += [code.upper() for code in self.codes]
-        if self.severities:
-            clauses.append(f"c.severity IN ({','.join('?' * len(self.severities))})")
-            params += list(self.severities)
-        if self.source == "rules":
-            clauses.append("c.source = 'rules'")
-        elif self.source == "judge":
-            clauses.append("c.source LIKE 'judge:%'")
-        if self.ids:
-            clauses.append("(" + " OR ".join("substr(c.id, 1, length(?)) = ?" for _ in self.ids) + ")")
-            for prefix in self.ids:
-                params += [prefix, prefix]
-        return " AND ".join(clauses), params
 
 
 @dataclass
@@ -83,6 +47,8 @@ class Saved:
     carried: int = 0
     carried_back: int = 0
     revived: bool = False
+    scores_carried: int = 0  # the reviewer's score changes carried from the other version
+    scores_dropped: list[str] = field(default_factory=list)  # those that no longer fit, as a reviewer reads them
 
 
 class Store(PointTables):
@@ -277,19 +243,6 @@ class Store(PointTables):
 
     # --- reading -----------------------------------------------------------
 
-    _CRITIQUES = "SELECT c.*, f.name AS form_name, f.file AS form_file FROM critiques c JOIN forms f ON f.id = c.form_id"
-
-    def critiques(self, filters: Filters, statuses: tuple[str, ...] | None = (PENDING,)) -> list[Critique]:
-        where, params = filters.where()
-        if statuses:
-            where += f" AND c.status IN ({','.join('?' * len(statuses))})"
-            params += list(statuses)
-        rows = self._all(f"{self._CRITIQUES} WHERE {where} ORDER BY c.form_seq, c.form_id, c.seq", params)
-        return [from_row(Critique, row) for row in rows]
-
-    def critique(self, critique_id: str) -> Critique | None:
-        return from_row(Critique, self._one(f"{self._CRITIQUES} WHERE c.id = ?", [critique_id]))
-
     def form_critiques(self, form_id: str) -> list[Critique]:
         """Every critique of one form version, in the order of its findings."""
         return [from_row(Critique, row) for row in
@@ -309,7 +262,7 @@ class Store(PointTables):
                              coalesce(sum(p.status = 'accepted'), 0) AS accepted,
                              coalesce(sum(p.status = 'rejected'), 0) AS rejected,
                              coalesce(sum(p.status = 'edited'), 0) AS edited
-                             FROM forms f LEFT JOIN points p ON p.form_id = f.id
+                             FROM forms f LEFT JOIN points p ON p.form_id = f.id AND p.retired_at IS NULL
                              WHERE {where} GROUP BY f.id ORDER BY f.seq, f.id""", params)
         return [from_row(FormRecord, row) for row in rows]
 
@@ -352,7 +305,7 @@ _DECIDED_VERDICTS = """
     FROM points p
     JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
                     AND instr(p.findings, '"' || c.id || '"') > 0
-    WHERE p.status IN ('accepted', 'edited', 'rejected')
+    WHERE p.status IN ('accepted', 'edited', 'rejected') AND """ + ONE_VERDICT + """
       AND NOT EXISTS (
         SELECT 1 FROM point_decisions d
         WHERE d.rowid = (SELECT max(rowid) FROM point_decisions WHERE point_id = p.id)

@@ -129,7 +129,7 @@ def points_by_key(db: Path) -> dict[str, str]:
 
 
 def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
-    """Reviewers decide on points; each verdict among a point's evidence takes the point's decision."""
+    """Reviewers decide on points; a verdict takes its point's decision where it is the point's only one."""
     db = tmp_path / "review.db"
     # The seed's own texts are covers or does_not_cover by the guide; one row gets a cause without figures.
     first = json.loads(SEED.read_text())
@@ -144,7 +144,7 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
         assert verdicts["I:5,16"] == "does_not_cover" and verdicts["I:3,14"] == "does_not_cover"
         signoff.decide(points["I:0,11"], "accept", "张三")  # does_not_cover on 12
         signoff.decide(points["I:2,13"], "reject", "张三")  # does_not_cover on 14
-        signoff.decide(points["I:3,14"], "accept", "张三")  # covers on 4, does_not_cover on 15
+        signoff.decide(points["I:3,14"], "accept", "张三")  # covers on 4, does_not_cover on 15: neither alone
         signoff.decide(points["I:5,16"], "edit", "张三", comment="请补充取消参展的企业数量。")  # partial on 6, dnc on 17
     # A new version of the form carries the four decisions over: they must not count twice.
     changed = dict(first, phone="55578008")
@@ -154,12 +154,12 @@ def test_from_db_measures_decisions_and_ignores_carried_ones(tmp_path: Path):
 
     result = invoke("eval", "--from-db", "--db", str(db))
     assert result.exit_code == 0, result.output
-    # Judge: problem, problem, no problem, problem, problem, problem. Reviewer: problem, no problem,
-    # no problem, problem, problem, problem. p_o = 5/6; p_e = (5·4 + 1·2)/36; κ = 0.571.
+    # The two pairs with two verdicts each are left out. Judge: problem, problem. Reviewer: problem, no
+    # problem. p_o = 1/2 = p_e; κ = 0.
     assert "judge:rules" in result.output
-    assert "6 条已决定的评判" in result.output
-    assert "一致率 83.3%" in result.output
-    assert "Cohen κ 0.571" in result.output
+    assert "2 条已决定的评判" in result.output
+    assert "一致率 50.0%" in result.output
+    assert "Cohen κ 0.000" in result.output
 
 
 def test_from_db_without_decisions_says_so(tmp_path: Path):
@@ -286,3 +286,23 @@ def test_from_db_counts_decisions_an_older_database_took_on_critiques(tmp_path: 
     result = invoke("eval", "--from-db", "--db", str(db))
     assert result.exit_code == 0, result.output
     assert "1 条已决定的评判" in result.output
+
+
+def test_a_decision_counts_only_for_a_point_with_one_verdict(tmp_path: Path):
+    """Accepting the 4/15 pair (covers on 4, does_not_cover on 15) says nothing of either verdict alone:
+    neither eval --from-db nor the few-shot examples credit it to them."""
+    from reviewer.store.examples import load_examples
+
+    db = tmp_path / "review.db"
+    stored_review(db, SEED)
+    points = points_by_key(db)
+    with Store(db) as store:
+        Signoff(store).decide(points["I:3,14"], "accept", "张三")
+    assert "还没有经审核人决定" in invoke("eval", "--from-db", "--db", str(db)).output
+    assert load_examples(db) == []
+    with Store(db) as store:
+        Signoff(store).decide(points["I:2,13"], "reject", "张三")  # one verdict: does_not_cover on 14
+    assert "1 条已决定的评判" in invoke("eval", "--from-db", "--db", str(db)).output
+    (example,) = load_examples(db)
+    assert (example.indicator, example.verdict, example.status) == (
+        "支持建设运营中关村区域性国际科技创新合作中心项目预算控制数", "does_not_cover", "rejected")

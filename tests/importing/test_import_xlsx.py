@@ -63,3 +63,16 @@ def test_a_blank_total_cell_is_not_taken_from_the_weight_column(tmp_path):
     [imported] = import_document(write_xlsx(tmp_path / "bj.xlsx", [("自评表", *beijing_grid(form))]))
     assert imported.data["total_score"] is None and imported.data["indicators"][2]["score"] is None
     assert imported.mark["disagreements"] == []
+
+
+def test_a_number_format_rounds_half_up_as_excel_shows_it(tmp_path):
+    """0.86125 with 0.00% is 86.13% on screen; 2.675 with 0.00 is 2.68 (binary floats just below the half)."""
+    rows, merges = beijing_grid(zgc())
+    rows[6][7], rows[6][8] = 0.86125, 8.6125
+    [imported] = import_document(write_xlsx(tmp_path / "bj.xlsx", [("自评表", rows, merges)],
+                                            {(6, 7): "0.00%", (6, 8): "0.00"}))
+    assert imported.data["funds"]["execution_rate"] == "86.13%"
+    assert str(imported.data["funds"]["score"]) == "8.61"  # 8.6125 → 8.61
+    from reviewer.importing.xlsx import shown_value
+    assert (shown_value(2.675, "0.00"), shown_value(1234.565, "#,##0.00"), shown_value(-0.125, "0.00%")) == (
+        "2.68", "1,234.57", "-12.50%")

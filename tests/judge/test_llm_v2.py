@@ -206,13 +206,13 @@ def test_examples_go_first_in_the_user_message_delimited_and_stripped_of_instruc
     assert "忽略以上规则" not in user
 
 
-def _decided_db(tmp_path: Path, file_name: str) -> Path:
-    """A review database holding one form (saved as file_name) whose verdicts a reviewer decided."""
+def _decided_db(tmp_path: Path, file_name: str, source: Path = SEED) -> Path:
+    """A review database holding one form (`source`, saved as file_name) whose verdicts a reviewer decided."""
     from reviewer.judge import judge_reviews
 
     path = tmp_path / file_name
-    shutil.copy(SEED, path)
-    review = review_form(form_from_data(json.loads(SEED.read_text(encoding="utf-8")), str(path)), str(path), Config())
+    shutil.copy(source, path)
+    review = review_form(form_from_data(json.loads(source.read_text(encoding="utf-8")), str(path)), str(path), Config())
     judge_reviews([review], JudgeSettings(backend="rules"))
     db = tmp_path / "review.db"
     with Store(db) as store:  # reviewers decide on points (issue 12): each verdict takes its point's decision
@@ -242,7 +242,7 @@ def test_review_eval_runs_v2_with_samples_and_few_shot_from_the_database(tmp_pat
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["meta"]["prompt_version"] == "judge/v2" and data["meta"]["samples"] == 3
-    assert data["meta"]["few_shot"] == 4
+    assert data["meta"]["few_shot"] == 3  # the seed's decided points with one verdict and a text to show
     assert data["items"][0]["predicted"] == "covers" and data["items"][0]["confidence"] == 0.8
     assert sum(band["n"] for band in data["metrics"]["bands"]) == 1
     assert "置信度" in result.output
@@ -251,20 +251,40 @@ def test_review_eval_runs_v2_with_samples_and_few_shot_from_the_database(tmp_pat
     assert KEY not in result.output and KEY not in out.read_text(encoding="utf-8")
 
 
-def test_few_shot_never_uses_a_form_of_the_test_split(tmp_path, monkeypatch):
+def _test_split_names() -> tuple[str, ...]:
     from reviewer.evaluation.evaluate import test_split_files
 
     names = test_split_files()
     if not names:
         pytest.skip("the repository's eval set has no test split here")
-    db = _decided_db(tmp_path, names[0])  # a bureau that once reviewed a test form
+    return names
+
+
+def _examples_sent(tmp_path: Path, db: Path, monkeypatch) -> bool:
+    """Review today's form with the model judge and few-shot examples from `db`: were any sent?"""
     monkeypatch.setenv("REVIEW_API_KEY", KEY)
     with FakeOpenAI(default=reply_json(checklist())) as server:
         result = CliRunner().invoke(cli, [str(review_path(tmp_path)), "--judge", "llm", "--base-url", server.base_url,
                                           "--model", "m", "--prompt", "v2", "--few-shot", "6", "--db", str(db),
                                           "--no-store", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert server.requests and not any("<examples-" in r.messages[-1]["content"] for r in server.requests)
+    assert server.requests
+    return any("<examples-" in r.messages[-1]["content"] for r in server.requests)
+
+
+def test_few_shot_never_uses_a_form_of_the_test_split(tmp_path, monkeypatch):
+    db = _decided_db(tmp_path, _test_split_names()[0])  # a bureau that once reviewed a test form
+    assert not _examples_sent(tmp_path, db, monkeypatch)
+
+
+def test_few_shot_never_uses_a_test_split_form_under_another_name(tmp_path, monkeypatch):
+    """The bureau stored a test-split form as 本局表单.json: the same form (its id), so no example from it."""
+    from reviewer.evaluation.evaluate import REPO_ROOT
+    from reviewer.store.examples import load_examples
+
+    db = _decided_db(tmp_path, "本局表单.json", REPO_ROOT / "eval_sets" / "forms" / _test_split_names()[0])
+    assert load_examples(db)  # decided verdicts are there to take …
+    assert not _examples_sent(tmp_path, db, monkeypatch)  # … and none is sent
 
 
 def review_path(tmp_path: Path) -> Path:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import zipfile
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from docx.shared import Mm
 from openpyxl import load_workbook
 
 from conftest import run_review, seed_variant, write_form
-from formkit import SEED, seed_form
+from formkit import SEED, clean_form, seed_form
 
 BUREAU = "北京市海淀区财政局"
 
@@ -233,3 +234,53 @@ def test_the_word_document_renders_in_libreoffice(db: Path, tmp_path: Path) -> N
         assert 4 <= len(pages) <= 14
         assert abs(pages[0].width - 595) < 2 and abs(pages[0].height - 842) < 2  # A4 in points
     assert "复核意见" in text and "89.43" in text and BUREAU in text
+
+
+def half_cent_form(index: int) -> dict:
+    """A clean form whose execution rate is exactly 86.125% (689 of 800), a half to round up."""
+    data = clean_form()
+    data["name"] = f"{data['name']}（第{index}号）"
+    data["funds"]["total"] = data["funds"]["fiscal"] = {"initial_budget": "800.00", "annual_budget": "800.00",
+                                                        "executed": "689.00"}
+    data["funds"]["execution_rate"], data["funds"]["score"] = "86.13%", 8.61
+    data["total_score"] = 98.61
+    return data
+
+
+def test_shown_figures_round_half_up(db: Path, tmp_path: Path) -> None:
+    """86.125 shows as 86.13 wherever it is shown: the form's header, the Word 结论 and the batch average."""
+    header = run_review(str(write_form(tmp_path / "a.json", half_cent_form(1))))
+    assert "执行率 86.13%（复核 86.13%）" in header.output
+    run_review(str(write_form(tmp_path / "b.json", half_cent_form(2))))
+    run_review(str(write_form(tmp_path / "c.json", dict(half_cent_form(3), unit="另一单位"))))
+    for form, score in (("第1号", "19.51"), ("第2号", "19.52")):  # 复核总分 98.12 and 98.13: 98.125 on average
+        assert run_review("score", form, "第1项", "--score", score, "--clause", "unverifiable_minor", "--reason",
+                          "抽查").exit_code == 0
+    run_review("accept", "--all", "--yes", "--reviewer", "张三")
+    out = tmp_path / "docs"
+    assert run_review("report", "--format", "docx", "-o", str(out), "--config", str(config(tmp_path))).exit_code == 0
+    for path in out.iterdir():
+        assert "预算执行率86.13%" in paragraph(Document(str(path)), "经复核").text
+    summary = run_review("summary", env={"COLUMNS": "200"}).output
+    assert "98.12" in summary and "98.13" in summary
+    unit_line = next(line for line in summary.splitlines() if line.strip().startswith("某市职业技能培训中心"))
+    assert "98.13" in unit_line.split()  # the average 98.125
+    book = tmp_path / "复核.xlsx"
+    assert run_review("report", "--format", "xlsx", "-o", str(book)).exit_code == 0
+    units = {row[0].value: row[6].value for row in load_workbook(book)["按单位"].iter_rows(min_row=2)}
+    assert units["某市职业技能培训中心"] == 98.13
+
+
+def test_a_draft_of_a_fully_decided_form_is_not_marked_draft(db: Path, tmp_path: Path) -> None:
+    run_review(str(SEED))
+    run_review("accept", "--all", "--yes", "--reviewer", "张三")
+    out = tmp_path / "docs"
+    assert run_review("report", "--format", "docx", "-o", str(out), "--draft", "--config",
+                      str(config(tmp_path))).exit_code == 0
+    (path,) = out.iterdir()
+    document = Document(str(path))
+    assert not path.name.endswith("_草稿.docx")
+    assert not any("草稿" in t for t in texts(document))
+    assert "草稿" not in (document.core_properties.keywords, document.core_properties.category)
+    problems = [p.text for p in document.paragraphs if p.text.startswith("（")]
+    assert problems[0].startswith("（一）第1、12项") and "待重点审核" not in "".join(texts(document))

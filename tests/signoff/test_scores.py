@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_review, write_form
-from formkit import SEED, clean_form, indicator, review_data
+from formkit import SEED, clean_form, indicator, review_data, seed_form
 from reviewer.config import Config, SignoffSettings
 from reviewer.signoff.intake import save
 from reviewer.signoff.scores import FormScore, percent
@@ -215,3 +215,161 @@ def test_a_form_saved_without_points_gets_them_when_signed_off(db: Path) -> None
     with Store(db) as store:
         assert save(store, review).new_form is False  # storing the review again adds nothing
         assert len(store.points()) == 11
+
+
+def over_the_weight(tmp_path: Path) -> Path:
+    """A 时效 row claiming 6 of 5 and a 定性 row claiming 12 of 10 (rows with no formula)."""
+    data = clean_form()
+    data["indicators"][2]["score"] = 6
+    data["indicators"].insert(4, indicator("效益指标", "社会效益指标", "群众获得感", "明显提升", "已达成，群众获得感明显提升", 10, 12))
+    data["indicators"][5]["weight"] = data["indicators"][5]["score"] = 5  # keep 100 points in all
+    data["total_score"] = 102.5
+    return write_form(tmp_path / "over.json", data)
+
+
+def test_a_review_score_never_exceeds_the_weight(db: Path, tmp_path: Path) -> None:
+    run_review(str(over_the_weight(tmp_path)))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        form_id = signoff.forms()[0].id
+        score = signoff.form_score(form_id)
+        assert (score.row(2).score, score.row(4).score) == (Decimal(5), Decimal(10))  # arithmetic: never above 分值
+        assert score.row(2).clause.id == "formula" and "SCORE_BOUNDS" in score.row(2).clause.codes
+        signoff.bulk([p.id for p in signoff.points()], "accept", "张三")
+        score = signoff.form_score(form_id)
+        assert all(row.score <= row.weight and row.proposed <= row.weight for row in score.rows)
+        assert (score.row(2).score, score.row(4).score) == (Decimal(5), Decimal(10))  # 达成: the band's top
+        assert score.review_total <= 100 and str(score.review_total) == "99.50"
+
+
+def on_time(tmp_path: Path, claimed: int, actual: str = "2023年9月完成") -> Path:
+    data = clean_form()
+    data["indicators"][2]["score"] = claimed
+    data["indicators"][2]["actual"] = actual
+    data["total_score"] = 99.5 - 5 + claimed
+    return write_form(tmp_path / "date.json", data)
+
+
+def test_a_date_met_on_time_and_marked_down_is_proposed_full_marks(db: Path, tmp_path: Path) -> None:
+    run_review(str(on_time(tmp_path, 3)))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        (point,) = [p for p in signoff.points() if "DATE_SCORE" in p.code_list]
+        signoff.decide(point.id, "accept", "张三")
+        row = signoff.form_score(point.form_id).row(2)
+        assert (row.score, row.clause.id) == (Decimal(5), "date_on_time")
+        assert "未按期" not in row.remark and "依据“时效指标按期完成（得满分）”" in row.remark
+
+
+def test_a_late_date_with_full_marks_is_cut_by_the_clause(db: Path, tmp_path: Path) -> None:
+    run_review(str(on_time(tmp_path, 5, "2023年12月完成")))
+    with Store(db) as store:
+        signoff = Signoff(store)
+        (point,) = [p for p in signoff.points() if "DATE_SCORE" in p.code_list]
+        signoff.decide(point.id, "accept", "张三")
+        row = signoff.form_score(point.form_id).row(2)
+        assert (row.score, row.clause.id) == (Decimal("3.5"), "date_score")
+
+
+def test_score_changes_follow_a_new_version_where_the_row_is_unchanged(db: Path, seed_copy: Path) -> None:
+    run_review(str(seed_copy))
+    assert run_review("score", "zgc", "第2项", "--score", "1.5", "--clause", "unverifiable_minor", "--reason", "抽查",
+                      "--reviewer", "张三").exit_code == 0
+    assert run_review("score", "zgc", "第4项", "--score", "1", "--clause", "unverifiable_medium", "--reason", "无合同",
+                      "--reviewer", "李四").exit_code == 0
+    data = seed_form()
+    data["indicators"][3]["actual"] = "30个"  # row 4 changed: its score change no longer fits; row 2 did not
+    write_form(seed_copy, data)
+    result = run_review(str(seed_copy))
+    assert "沿用上一版本" in result.output and "1 项改分" in result.output
+    assert "未沿用" in result.output and "第4项复核得分1（李四）" in result.output
+    with Store(db) as store:
+        signoff = Signoff(store)
+        (form,) = signoff.forms()
+        assert form.previous_id is not None
+        score = signoff.form_score(form.id)
+        row = score.row(1)
+        assert (row.score, row.clause.id, row.reason, row.set_by.reviewer) == (Decimal("1.5"), "unverifiable_minor",
+                                                                                "抽查", "张三")
+        assert row.set_by.carried_from is not None and "沿用上一版本" in row.set_by.note
+        assert score.row(3).set_by is None  # dropped: its figures changed
+    # --undo works on the current version: the carried change is undone there.
+    undone = run_review("score", "--undo", "--reviewer", "张三")
+    assert undone.exit_code == 0 and "第2项复核得分恢复为建议值" in undone.output
+    with Store(db) as store:
+        assert Signoff(store).form_score(form.id).row(1).set_by is None
+    assert run_review("score", "--undo", "--reviewer", "李四").exit_code == 1  # only a superseded version's
+
+
+def test_score_undo_can_be_repeated_on_one_row(db: Path) -> None:
+    run_review(str(SEED))
+    for score in ("1.5", "1"):
+        assert run_review("score", "zgc", "第4项", "--score", score, "--clause", "unverifiable_minor", "--reason",
+                          "抽查", "--reviewer", "张三").exit_code == 0
+    first = run_review("score", "--undo", "--reviewer", "张三")
+    assert first.exit_code == 0 and "第4项复核得分恢复为1.5" in first.output
+    second = run_review("score", "--undo", "--reviewer", "张三")  # the undo before it is no obstacle
+    assert second.exit_code == 0 and "第4项复核得分恢复为建议值" in second.output, second.output
+    assert run_review("score", "--undo", "--reviewer", "张三").exit_code == 1  # nothing left
+    with Store(db) as store:
+        signoff = Signoff(store)
+        form_id = signoff.forms()[0].id
+        assert signoff.form_score(form_id).row(3).set_by is None
+        assert [c.after for c in store.score_history(form_id)] == ["1.5", "1", "1.5", None]
+
+
+def test_an_undo_still_refuses_a_change_someone_made_on_top(db: Path) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        (mine,) = signoff.set_score(form_id, 3, "张三", score="1.5", reason="抽查", clause="unverifiable_minor")
+        signoff.set_score(form_id, 3, "李四", score="1", reason="复查", clause="unverifiable_minor")
+        with pytest.raises(Conflict):
+            signoff.undo_score(mine.id, "张三")
+        assert signoff.form_score(form_id).row(3).score == Decimal("1")
+
+
+@pytest.mark.parametrize("value,message", [(" ", "复核完成值不能为空"), ("36个", "与当前值相同")])
+def test_a_score_and_a_value_are_written_together_or_not_at_all(db: Path, value: str, message: str) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        if value == "36个":
+            signoff.set_score(form_id, 3, "张三", value="36个", reason="核实")
+        before = store.score_history(form_id)
+        with pytest.raises(Exception, match=message):
+            signoff.set_score(form_id, 3, "张三", score="1.5", value=value, reason="抽查", clause="unverifiable_minor")
+        assert store.score_history(form_id) == before  # the score was not written alone
+        assert signoff.form_score(form_id).row(3).set_by is None
+    result = run_review("score", "zgc", "第4项", "--score", "1.5", "--value", value, "--clause", "unverifiable_minor",
+                        "--reason", "抽查", "--reviewer", "张三")
+    assert result.exit_code == 1 and message in result.output and "复核得分" not in result.output
+    with Store(db) as store:
+        assert store.score_history(form_id) == before
+
+
+def test_a_review_value_re_derives_the_formula_score(db: Path) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        signoff.set_score(form_id, 3, "张三", value="30个", reason="抽查核实")  # 37 planned: 30/37×2
+        row = signoff.form_score(form_id).row(3)
+        assert (row.value, row.proposed, row.score, row.clause.id) == ("30个", Decimal("1.62"), Decimal("1.62"),
+                                                                       "formula")
+        assert str(signoff.form_score(form_id).review_total) == "98.10"
+        signoff.set_score(form_id, 3, "张三", score="1.5", reason="另有2个无合同", clause="unverifiable_minor")
+        row = signoff.form_score(form_id).row(3)
+        assert (row.proposed, row.score, row.clause.id) == (Decimal("1.62"), Decimal("1.5"), "unverifiable_minor")
+        signoff.set_score(form_id, -1, "张三", value="90%", reason="核减未支付款项")  # 预算执行率: 90% × 10
+        assert signoff.form_score(form_id).row(-1).score == Decimal("9.00")
+        signoff.set_score(form_id, 7, "张三", value="基本达成", reason="核实")  # 定性: no formula, the unit's score stands
+        assert signoff.form_score(form_id).row(7).score == Decimal(15)
+
+
+def test_a_value_someone_changed_meanwhile_is_never_overwritten(db: Path) -> None:
+    store, signoff, form_id = seed_signoff(db)
+    with store:
+        signoff.set_score(form_id, 3, "张三", value="30个", reason="抽查", expect_value=None)
+        with pytest.raises(Conflict, match="复核完成值已由 张三 改为30个"):
+            signoff.set_score(form_id, 3, "李四", value="32个", reason="抽查", expect_value=None)
+        with pytest.raises(Conflict):  # nor the score beside it
+            signoff.set_score(form_id, 3, "李四", score="1", value="32个", reason="抽查", clause="formula",
+                              expect=None, expect_value=None)
+        assert [c.after for c in store.score_history(form_id)] == ["30个"]

@@ -317,3 +317,71 @@ def test_g_sets_the_score_with_a_clause_and_u_undoes_it(reviewed: Path, session_
     assert changes == [(18, "4", "unverifiable_medium", "王五", 0), (18, None, "unverifiable_medium", "王五", 1),
                        (18, "4", "unverifiable_medium", "王五", 0)]
     assert {status for _, status, _ in queue(reviewed)} == {"pending"}  # a score change decides nothing
+
+
+def test_g_g_u_u_undoes_both_score_changes(reviewed: Path, session_env: dict[str, str]) -> None:
+    """可连续撤销: the second u undoes the first change although an undo now stands after it."""
+    score = "g\n{}\n1\n抽查\n"
+    result = subprocess.run([*review_script().split(), "session", "--code", "ACTUAL_COPIES_TARGET", "--reviewer",
+                             "王五"], input=score.format(4) + score.format(3) + "u\nu\nq\n",
+                            capture_output=True, text=True, env=session_env, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "已撤销：第19项复核得分改为3分" in result.stdout and "已撤销：第19项复核得分改为4分" in result.stdout
+    assert "无法撤销" not in result.stdout
+    with sqlite3.connect(reviewed) as conn:
+        changes = conn.execute("SELECT after, reverts IS NOT NULL FROM score_changes ORDER BY rowid").fetchall()
+    assert changes == [("4", 0), ("3", 0), ("4", 1), (None, 1)]
+
+
+def test_a_point_decision_undone_twice_in_a_row(reviewed: Path) -> None:
+    from reviewer.signoff.service import Signoff
+    from reviewer.store import Store
+
+    with Store(reviewed) as store:
+        signoff = Signoff(store)
+        point = signoff.points()[0]
+        signoff.decide(point.id, "accept", "张三")
+        signoff.decide(point.id, "edit", "张三", comment="改写的意见。", expect="accepted")
+        assert signoff.undo_last("张三").action == "edit"
+        assert signoff.undo_last("张三").action == "accept"  # an undo between is no obstacle
+        assert signoff.point(point.id).status == "pending"
+
+
+def test_an_undo_refused_stays_in_the_walk(reviewed: Path) -> None:
+    """Another reviewer decided on top: u says so and keeps the action, which undoes once they undo theirs."""
+    from reviewer.signoff.service import Signoff
+    from reviewer.signoff.session import Queue
+    from reviewer.store import PointFilters, Store, StoreError
+
+    with Store(reviewed) as store:
+        signoff = Signoff(store)
+        walk = Queue(signoff, PointFilters(codes=("ROUNDING",)), "张三")
+        point = walk.current()
+        walk.decide(point, "accept")
+        signoff.decide(point.id, "reject", "李四", expect="accepted")
+        with pytest.raises(StoreError, match="无法撤销"):
+            walk.undo()
+        assert len(walk.actions) == 1
+        signoff.undo_last("李四")
+        assert walk.undo().startswith("已撤销：采纳")
+        assert signoff.point(point.id).status == "pending"
+
+
+def test_g_never_overwrites_a_score_changed_meanwhile(reviewed: Path, session_env: dict[str, str]) -> None:
+    child = spawn(session_env, "--code", "ACTUAL_COPIES_TARGET", "--reviewer", "王五")
+    child.expect(SCREEN)
+    child.send("g")
+    child.expect("复核得分（0–10，当前 10")  # what 王五 sees; 李四 changes it before 王五 answers
+    assert run_review("score", "zgc", "第19项", "--score", "5", "--clause", "unverifiable_severe", "--reason", "复查",
+                      "--reviewer", "李四").exit_code == 0
+    child.sendline("4")
+    child.expect("依据条款")
+    child.sendline("1")
+    child.expect("理由")
+    child.sendline("抽查")
+    child.expect("已由 李四 改为5，未修改")
+    child.expect("审核人：王五")  # the screen is drawn again, on the same point
+    child.send("q")
+    child.expect(pexpect.EOF)
+    with sqlite3.connect(reviewed) as conn:
+        assert conn.execute("SELECT reviewer, after FROM score_changes").fetchall() == [("李四", "5")]
