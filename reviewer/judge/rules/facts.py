@@ -77,7 +77,7 @@ _CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")
 # Not being able to measure (无法评估) is no obstacle to the project; 共需 is the plan's size.
 OBSTACLE = re.compile(
     r"无法(?!评估|评价|统计|计算|核实|确定|判断)|难以|不能(?!按期|按时|完成)|未能(?!按期|按时|完成|达到|实现)"
-    r"|(须|需)(要)?(重新|另行|改|调整|补|再|先|等待|经|报|待|办理|取得|协调)"
+    r"|(须|需)(要)?(重新|另行|改|调整|补|再|先|等待|经|报|待|办理|取得|协调)|(?<![需须将还])要(重新|另行|等待|先)"
     r"|才(?=[\u4e00-\u9fff]{0,6}(发布|下达|批复|到位|到货|出台|完成|确定))"
 )
 # Words that carry no content of their own (filler around a stock phrase or a restatement).

@@ -24,7 +24,9 @@ UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 FIGURE = re.compile(rf"({NUMBER})\s*({UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
 # Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
 _CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
-_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}(?!半?月)")
+# Durations said in words: 二十天, 两周, 三个月, 两个半月, 半个月 (三月 alone is March, not three months).
+_CN_SPAN = re.compile(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(天|周)|([一二两三四五六七八九十百]+)?(个半|个|半个)月)")
 # Money said in words: 一百五十六万, 三十二万四 (32.4万).
 _CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
 # "8400余万次", "180多万人次": more than the figure, read as an approximation.
@@ -117,6 +119,16 @@ _GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资
 PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({NUMBER})\s*({UNIT_RE})")
 
 
+def _cn_span(m: re.Match) -> Figure | None:
+    """二十天 → 20天, 两个半月 → 2.5个月, 半个月 → 0.5个月; None for 个月 with no number before it."""
+    if m.group(2):
+        return Figure(_cn_number(m.group(1)), m.group(2))
+    half = Decimal("0.5") if "半" in m.group(4) else Decimal(0)
+    if not m.group(3) and not half:
+        return None
+    return Figure((_cn_number(m.group(3)) if m.group(3) else Decimal(0)) + half, "个月")
+
+
 _KNOWN_UNITS = frozenset(_UNITS)
 # Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
 _NAMED_LIST = re.compile(
@@ -159,6 +171,9 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     for m in _CN_MONEY.finditer(undated):
         tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
         found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
+    for m in _CN_SPAN.finditer(undated):
+        if (figure := _cn_span(m)) is not None:
+            found.append(replace(figure, approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
     for m in _CN_FIGURE.finditer(undated):
         if name and undated[m.start():m.end() + 2] in name:
             continue

@@ -93,7 +93,7 @@ CAUSAL = re.compile(
 # names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
 EVENT_KINDS = {
     "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
-                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡"),
+                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去"),
     "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
@@ -103,11 +103,11 @@ EVENT_KINDS = {
                              "停电", "限电"),
     "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
                                       "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
-    "short, late or slow": ("不足", "短缺", "紧张", "积压", "缺乏", "缺少", "缺货", "断供", "滞后", "较晚", "繁琐", "缓慢",
+    "short, late or slow": ("不足", "短缺", "紧张", "积压", "缺乏", "缺少", "缺货", "断货", "断供", "停供", "滞后", "较晚", "繁琐", "缓慢",
                             "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
     "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
     "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
-                                   "不稳定", "不稳"),
+                                   "不同意", "不肯", "不让", "不给", "不稳定", "不稳"),
     "defects found": ("超标", "不达标", "返工", "返修", "返厂", "整改", "欠费"),
     "scope": ("扩大", "扩面", "缩小", "收窄", "恢复"),
     "demand surged": ("走红", "火爆", "爆满", "激增", "骤增", "井喷"),
@@ -121,7 +121,9 @@ _HAPPENED = (
     r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)"
     r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
     r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
-    r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高)"
+    r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高|涨|降|贵|便宜)"
+    r"|(价|价格|单价|费率|标准)[^。；;]{0,16}?比[^，,。；;\d]{0,8}?(低|高|少|多)"
+    r"|每[\u4e00-\u9fff]{1,3}?(涨|降|贵|便宜)了?(?=[\d约近一二两三四五六七八九十])"  # 每吨涨了80元: a price moved
     r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
     r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用)|占用|挤占|挪用"
     r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
@@ -326,10 +328,48 @@ _SAID_WHY = _any_of(CAUSAL, STATE, _SHORT_WORDS)
 _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
-# Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
-_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
-                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知|批复|批准"
+# Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
+_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
+                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
+# Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
+# outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
+# 同意追加, 与某公司签订合同) is its work narrated, which names no cause (labelling guide: narrative; a
+# procedure without what it found). So an act counts only with an actor of its own before it in the clause.
+_ACT = re.compile(r"下达|发布|出台|印发|要求|通知|批复|批准|签订|签约|申请|提出|同意|决定")
+# Who acts: a named party or body (ENTITY), a level of government, a count of people or parties, a party by kind.
+_ACTOR = re.compile(
+    r"(中央|国家|国务院|省级?|市级|县级|区级|上级)"
+    r"|\d+\s*(人|名|户|家|个|所|位)|[一二两三四五六七八九十]+(人|名|户|家|所|位)"
+    r"|(?<![我本])(企业|公司|厂家|厂商|供应商|承包商|施工方|施工单位|中标单位|业主|居民|群众|村民|农户|家长|学生|老人|患者|车主|商户)"
+)
+# The unit's own bodies deliberating (局务会, 局长办公会, 党组会议, 专题会议): the unit itself, not another party.
+_OWN_MEETING = re.compile(r"[\u4e00-\u9fff]{0,8}?(会议|务会|办公会|党组会|专题会|常务会)")
+
+
+# The basis formula (按照《…方案》要求, 根据市里通知): the rule is named as the ground of what follows, and what
+# it did is said after it (改为, 扩大至, 不再纳入) or not at all.
+_ON_BASIS = re.compile(r"(根据|按照|依据|遵照|依照|按)[^，,。；;]*$")
+
+
+# The other side of the unit's own act (与某公司签订合同, 向省厅申请): a counterpart, not the actor.
+_COUNTERPART = re.compile(r"(与|同|跟|向)[^，,。；;]*$")
+
+
+# The plan itself as the object of an act (下达创建任务15个, 下达年度目标): the target and who set it.
+_SETS_THE_TARGET = re.compile(r"[^，,。；;]{0,10}?(任务|目标|计划)(数|量)?[^，,。；;\d]{0,2}\d")
+
+
+def _acted_by_another(clause: str, m: re.Match) -> bool:
+    """The act matched at m has an actor of its own before it in the clause (not the unit's own meeting,
+    not a rule named as the basis of what follows), and its object is not the row's own target (省级下达
+    创建任务15个 says who set the target)."""
+    before = _COUNTERPART.sub("", _OWN_MEETING.sub("", clause[:m.start()]))
+    if _ON_BASIS.search(before):
+        return False
+    if _SETS_THE_TARGET.match(clause, m.end()):
+        return False
+    return bool(ENTITY.search(before) or _ACTOR.search(before))
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
@@ -350,11 +390,18 @@ def _without_other_topics(norm: str) -> str:
     return "。".join(kept)
 
 
+# A price set against the budget (招标价比预算低了20万元, 中标价180万元，比预算少20万元) is the tender or the
+# market moving the money: a cause, not the gap said back.
+_PRICE_BEFORE = re.compile(r"(价|价格|单价)[^。；;!！?？\n]{0,12}$")
+
+
 def _without_gap_said(text: str, cost: bool) -> str:
     """The text without the gap said back (较目标少5个, 高于控制指标32万元). Beside a cost row, a count's
     gap (较计划少3台) is the paired quantity moving, which is why the money moved: it stays."""
     def strike(m: re.Match) -> str:
-        return m.group(0) if cost and m.group(m.re.groups) in COUNTERS else "，"
+        if cost and m.group(m.re.groups) in COUNTERS:
+            return m.group(0)
+        return m.group(0) if _PRICE_BEFORE.search(text, max(0, m.start() - 16), m.start()) else "，"
     return GAP_CLAIM_AFTER.sub(strike, GAP_CLAIM.sub(strike, text))
 
 
@@ -371,7 +418,7 @@ def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[De
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
     for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
-        if not any(_happens(clause, name, cost, late) for clause in clauses):
+        if not any(_happens(clause, name, cost, late, known) for clause in clauses):
             continue
         for clause in clauses:
             dated = has_digit(clause) and bool(DATE.search(clause)) and not any(w in clause for w in schedule)
@@ -391,28 +438,44 @@ def _values(clause: str) -> list[Decimal]:
 COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较大|有意见)")
 
 
-def _happens(clause: str, name: str, cost: bool = False, late: bool = False) -> bool:
+def _happens(clause: str, name: str, cost: bool = False, late: bool = False, known: tuple[Decimal, ...] = ()) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
     if _SAID_WHY.search(clause):
         return True
-    if _events(clause, name, late):
+    if _events(clause, name, late, known):
         return True
     if any(not _own_action(clause, m, name) for pattern in (OBSTACLE, _VERB) for m in pattern.finditer(clause)):
         return True
+    if _act_of_another(clause, name):
+        return True
     return (cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause))) or _is_driver(clause, name, cost)
+
+
+def _act_of_another(text: str, name: str) -> bool:
+    """Some clause has an act done by a party other than the unit (_acted_by_another)."""
+    return any(_acted_by_another(clause, m) and not _own_action(clause, m, name)
+               for clause in _CLAUSES.split(text) if _ACT.search(clause) for m in _ACT.finditer(clause))
 
 
 # Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
 _WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织)了?[^，,。；;]{0,8}$")
 
 
-def _events(text: str, name: str, late: bool = False) -> set[str]:
+def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...] = ()) -> set[str]:
     """The distinct event words that say something happened: not a word of the row's name (超标 beside
-    超标率), not a delay beside a late date (the gap itself), not the object of work done."""
+    超标率), not a delay beside a late date (the gap itself), not the object of work done, not the row's
+    own move said back (由200人调整为150人 beside 200 → 150人)."""
     return {m.group(0) for m in EVENT_WORDS.finditer(text)
             if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
-            and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())}
+            and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())
+            and not (known and m.group(0)[0] == "由" and _own_move(text[m.start():m.end() + 16], known))}
+
+
+def _own_move(move: str, known: tuple[Decimal, ...]) -> bool:
+    """A move from one value to another (由…调整为…) whose figures are the row's own target and actual."""
+    values = [f.value for f in quantities(move, derived=False)[:2]]
+    return bool(values) and not own_figure(values, known)
 
 
 _ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
@@ -456,12 +519,14 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return CONNECTIVE
     if late and EARLIER_STAGE_LATE.search(text) and not any(m.group(0)[:2] in name for m in EARLIER_STAGE_LATE.finditer(text)):
         return CONNECTIVE
+
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
-    events = _events(text, name, late)
+    events = _events(text, name, late, known)
     if len(events) > 1:
         return CONNECTIVE
-    if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
+    if (events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost)
+            or _act_of_another(text, name)):
         return WORD
     return NO_CAUSE
 
@@ -492,6 +557,8 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 # Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
 # or money; the gap itself (偏差较大, 差距较大) is none.
 _LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+# Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
+_PLAIN_LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){1,8}的[\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
 
 
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
@@ -501,8 +568,8 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    for m in (*CHANGE.finditer(piece), *_LEVEL.finditer(piece)):
-        subject = m.group(1)
+    for m in (*CHANGE.finditer(piece), *_LEVEL.finditer(piece), *_PLAIN_LEVEL.finditer(piece)):
+        subject = m.group(1).replace("的", "")
         new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
         if len(new) >= 2:
             return True
@@ -576,10 +643,11 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
 
 def _parts_of(found: tuple[Figure, ...], wholes: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
-    actual 4200): parts of the row's measurement, not facts about why it moved."""
+    actual 4200): parts of the row's measurement, not facts about why it moved. The row's own figures are
+    no such part: the target as the actual plus others (600 = 462 + 102 + 36) breaks down the gap."""
     groups: dict[str, list[Decimal]] = {}
     for f in found:
-        if f.value > 0 and f.unit not in ("%", "pp", "倍"):
+        if f.value > 0 and f.unit not in ("%", "pp", "倍") and all(abs(f.value - k) > Decimal("0.001") for k in wholes):
             groups.setdefault(f.unit, []).append(f.value)
     out: list[Decimal] = []
     for values in groups.values():

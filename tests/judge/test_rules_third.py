@@ -1,0 +1,101 @@
+"""The rules judge's readings of judge-3: who did what to which items. The unit's own work narrated (a
+meeting, a plan issued, a contract signed, a rule named as the basis, the row's own move decided) is no
+cause; someone else's act is. Plain speech says causes without the words of reports (涨了, 不给批, 要重新,
+报名的人少, 两个半月). Each on texts of its own, on the clean test form."""
+
+from __future__ import annotations
+
+import pytest
+from formkit import clean_form
+
+from reviewer.config import Config
+from reviewer.engine import review_form
+from reviewer.form import form_from_data
+from reviewer.judge import JudgeSettings, judge_reviews
+
+
+def judged(data: dict, index: int):
+    review = review_form(form_from_data(data, "form.json"), "form.json", Config())
+    judge_reviews([review], JudgeSettings(backend="rules"))
+    return next(f for f in review.findings if f.code == "EXPLANATION_VERDICT" and f.indicators[0] == index)
+
+
+def row(index: int, target: str, actual: str, score: float, text: str, **extra):
+    data = clean_form()
+    data["indicators"][index].update(target=target, actual=actual, score=score, explanation=text, **extra)
+    return judged(data, index)
+
+
+def training(text: str):
+    return row(0, "≥500人次", "420人次", 16.8, text)  # 培训人次 500 → 420: 80 short
+
+
+def rent(text: str):
+    return row(3, "≤100万元", "112万元", 8.8, text)  # 场地租赁费用 100 → 112万元: 12 over
+
+
+def late(text: str):
+    return row(2, "2023年6月30日前", "2023年9月15日", 3, text)  # 培训完成时间: 77 days late
+
+
+@pytest.mark.parametrize("text", [
+    "2023年3月15日召开专题会议部署，4月10日印发实施方案，全年共培训420人次，较目标少80人次。",  # the year's work
+    "经2023年9月15日局长办公会研究，决定将培训人次由500人次调整为420人次。",  # the row's own move, decided
+    "按照《某市职业技能提升行动方案》（某人社发〔2023〕12号）要求，结合实际，全年完成培训420人次。",  # a basis
+    "2023年6月12日与某某培训有限公司签订培训服务合同（合同编号HT2023-045），全年培训420人次。",  # a contract
+])
+def test_the_units_own_work_narrated_is_no_cause(text):
+    found = training(text)
+    assert found.verdict == "does_not_cover" and "no_cause" in found.tags
+
+
+def test_the_units_own_meeting_agreeing_to_spend_more_is_no_cause():
+    assert rent("经2023年8月15日第12次局务会议研究，同意追加预算12万元。").verdict == "does_not_cover"
+
+
+@pytest.mark.parametrize("text", [
+    "省人社厅10月才下达第4期培训计划，第4期80人次未能开班。",  # another body's act, late
+    "合作企业中有80名学员书面申请不参加培训。",  # a count of people acting
+])
+def test_someone_elses_act_is_a_happening(text):
+    assert training(text).verdict == "covers"
+
+
+def test_the_target_as_the_actual_plus_parts_breaks_down_the_gap():
+    # 500 = 420 + 50 + 30: the 30 who applied not to attend are a part of the gap, not of the measurement
+    found = training("年初按500人次测算；实际报名450人，较测算少50人；报名人员中30人已就业并书面申请不参加，实际培训420人次。")
+    assert found.verdict == "covers"
+
+
+@pytest.mark.parametrize("text", [
+    "场地每天涨了2000元，共租了60天，多花了12万元。",  # a price moved, times the days
+    "新场地的租金比原预算高了12万元，原场地被征收改建。",  # a price set against the budget
+])
+def test_a_price_said_plainly_is_a_cause(text):
+    assert rent(text).verdict == "covers"
+
+
+def test_a_tender_price_below_the_budget_is_no_gap_said_back():
+    found = row(3, "≤100万元", "80万元", 10, "公开招标中标价80万元，比预算少20万元。")
+    assert found.verdict == "covers"
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("第4期培训的场地在老厂房里，消防部门不给批，要重新找场地，80人次没能培训。", "covers"),  # a refusal, a redo
+    ("今年农忙，报名的人少。", "partial"),  # a level said without its adverb: a mechanism without its size
+])
+def test_plain_speech_names_a_cause(text, verdict):
+    assert training(text).verdict == verdict
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("5月主管部门要求增加实操课程，课程设计和重新审批用了两个半月，9月15日完成。", "covers"),  # 2.5 months ≥ 77 days
+    ("5月主管部门要求增加实操课程，课程重新审批用了二十天。", "partial"),  # 20 of 77 days
+])
+def test_durations_in_words_size_a_delay(text, verdict):
+    assert late(text).verdict == verdict
+
+
+def test_an_authority_setting_the_target_is_the_target_said_back():
+    found = training("省人社厅下达年度培训任务500人次，全年完成420人次。")
+    assert found.verdict == "does_not_cover"
