@@ -99,3 +99,32 @@ def test_durations_in_words_size_a_delay(text, verdict):
 def test_an_authority_setting_the_target_is_the_target_said_back():
     found = training("省人社厅下达年度培训任务500人次，全年完成420人次。")
     assert found.verdict == "does_not_cover"
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("省里的钱8月20日才到账，第4期80人次的培训没办成。", "covers"),  # 才 after a time: it came late
+    ("有些学员常年在外地打工，联系不上，报不了名。", "partial"),  # could not (联系不上, 报不了)
+    ("讲课的老师有两位生病住院，他们带的80人次课停了。", "covers"),  # people unavailable; 停了
+    ("下半年新落户的两家电子厂自办岗前培训，原定送培的80人次不再参加。", "covers"),  # a party arrived
+])
+def test_more_plain_speech(text, verdict):
+    assert training(text).verdict == verdict
+
+
+def test_plain_lateness_of_an_earlier_stage_is_a_cause_of_a_late_date():
+    assert late("上面的钱到得晚，开课晚了。").verdict == "partial"
+
+
+def test_an_event_word_under_nothing_found_did_not_happen():
+    found = row(1, "≥90%", "85%", 14.2, "经第三方审计（某某会计师事务所，报告编号2023-112），未发现违规问题。",
+                name="培训考核通过率")
+    assert found.verdict == "does_not_cover"
+
+
+def test_a_purpose_that_is_the_projects_own_running_is_stock():
+    found = rent("为保障项目顺利实施，经单位班子会研究，增加支出12万元。")
+    assert found.verdict == "does_not_cover" and "generic" in found.tags
+
+
+def test_something_added_to_the_work_is_a_cause_of_more_cost():
+    assert rent("为保障项目顺利实施，增加了夜间实训场地，支出有所增加。").verdict == "partial"

@@ -63,6 +63,10 @@ BARE_CAUSES = re.compile(
     r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
 )
 GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
+# A purpose that is the project's own running (为保障项目顺利实施, 为确保工作按期完成) could stand beside any
+# gap; a purpose with an object of its own (为弥补线下培训停办) is a cause.
+STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,。；;]{0,6}?(顺利|按期|如期|正常|有序|高效)"
+                           r"(实施|开展|推进|进行|完成|运行|实现)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
 # A sentence that reports results and praises them is about achievements, not the gap.
 ACHIEVEMENT = re.compile(
@@ -93,7 +97,9 @@ CAUSAL = re.compile(
 # names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
 EVENT_KINDS = {
     "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
-                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去"),
+                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去",
+                "生病", "患病", "住院", "病休"),
+    "arriving": ("落户", "入驻", "投产", "开业", "引进"),
     "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
@@ -118,14 +124,16 @@ EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
 # a figure moved from one value to another (由50座调整为70座); a price set against another (成交价…低于预算
 # 单价); a stoppage (停机, 停运).
 _HAPPENED = (
-    r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)"
+    r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)|(常年|长期)在外"
     r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
+    # something added to the work (增加了围挡和夜间照明, 加装电梯): the scope grew; not money added (增加支出)
+    r"|(增加|加装|增补)了?(?!(较|很|明显|幅|比|至|到|为|的|支出|资金|费用|经费|成本|预算|投入|金额|开支|人数|数量))(?=[\u4e00-\u9fff]{2})"
     r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
     r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高|涨|降|贵|便宜)"
     r"|(价|价格|单价|费率|标准)[^。；;]{0,16}?比[^，,。；;\d]{0,8}?(低|高|少|多)"
     r"|每[\u4e00-\u9fff]{1,3}?(涨|降|贵|便宜)了?(?=[\d约近一二两三四五六七八九十])"  # 每吨涨了80元: a price moved
     r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
-    r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用)|占用|挤占|挪用"
+    r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用|了|掉|下来)|占用|挤占|挪用"
     r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
@@ -160,7 +168,9 @@ STILL_BUILDING = re.compile(
 )
 # An earlier stage that came late is a cause of a later date: 开工推迟 beside a completion date.
 EARLIER_STAGE_LATE = re.compile(
-    r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达)[^，,。；;]{0,4}?(推迟|延迟|延期|较晚|滞后|延后)"
+    r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达|到账|拨付|拨款)[^，,。；;]{0,4}?"
+    r"(推迟|延迟|延期|较晚|滞后|延后|得?晚了?|得?迟了?)"
+    r"|(钱|资金|款|经费)[^，,。；;]{0,4}?到得?(晚|迟)"  # said plainly: 上面的钱到得晚
     r"|(推迟|延迟|延期|延后)(开工|招标|采购|审批|批复|到货|下达)"
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
@@ -269,7 +279,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
+    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", STOCK_PURPOSE.sub("，", BARE_CAUSES.sub("，", text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
     if restatements(name):
@@ -330,7 +340,7 @@ _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
-                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
+                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现|发现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 # Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
 # outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
@@ -458,6 +468,8 @@ def _act_of_another(text: str, name: str) -> bool:
                for clause in _CLAUSES.split(text) if _ACT.search(clause) for m in _ACT.finditer(clause))
 
 
+# Nothing found or nothing happened (未发现违规问题, 没有出现故障): the event word under it did not happen.
+_NONE_FOUND = re.compile(r"(未|没有|没|无)(发现|出现|发生)[^，,。；;]{0,6}$")
 # Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
 _WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织)了?[^，,。；;]{0,8}$")
 
@@ -469,6 +481,7 @@ def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...]
     return {m.group(0) for m in EVENT_WORDS.finditer(text)
             if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
             and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())
+            and not _NONE_FOUND.search(text, max(0, m.start() - 8), m.start())
             and not (known and m.group(0)[0] == "由" and _own_move(text[m.start():m.end() + 16], known))}
 
 
@@ -761,7 +774,8 @@ def _read_alone(text: str) -> _Read:
     return _Read(
         norm=norm,
         stock=(bool(_STOCK.search(norm)) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
-               or bool(GENERIC_FACTORS.search(norm)) or bool(VAGUE_AUTHORITY.search(norm))),
+               or bool(GENERIC_FACTORS.search(norm)) or bool(VAGUE_AUTHORITY.search(norm))
+               or bool(STOCK_PURPOSE.search(norm))),
         singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
         measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
         garbled=garbled(text),
