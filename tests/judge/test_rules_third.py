@@ -128,3 +128,26 @@ def test_a_purpose_that_is_the_projects_own_running_is_stock():
 
 def test_something_added_to_the_work_is_a_cause_of_more_cost():
     assert rent("为保障项目顺利实施，增加了夜间实训场地，支出有所增加。").verdict == "partial"
+
+
+@pytest.mark.parametrize("text", [
+    "受宏观经济形势影响。",
+    "由于政策调整，培训人次有所减少。",
+    "由于2023年度市场环境变化，项目推进受到一定影响，全年培训420人次。",
+    "主要原因是年初目标设定偏高，未充分考虑实际情况。",
+])
+def test_a_general_condition_or_the_target_blamed_is_no_cause(text):
+    found = training(text)
+    assert found.verdict == "does_not_cover" and "generic" in found.tags
+
+
+def test_the_effect_said_back_after_a_bare_category_is_no_cause():
+    assert late("因项目实施过程中遇到诸多困难，导致工期延误。").verdict == "does_not_cover"
+
+
+def test_a_condition_of_this_site_is_a_mechanism():
+    assert late("因实训楼所在地块地质条件复杂，地基处理返工。").verdict == "partial"
+
+
+def test_not_enough_said_plainly_is_a_mechanism():
+    assert training("合作企业派不出人，师资不够。").verdict == "partial"

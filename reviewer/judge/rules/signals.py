@@ -39,7 +39,8 @@ STOCK_PHRASES = (
     "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
     "客观原因", "多种原因", "各种原因", "多种因素", "各种因素", "诸多因素", "工作安排调整",
     "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
-    # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全
+    # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全, 考虑不周
+    "考虑不周", "考虑不充分", "未充分考虑", "预估不足", "估计不足", "预判不足",
     "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
 )
 # A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
@@ -55,14 +56,24 @@ VAGUE_AUTHORITY = re.compile(
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
 # Factors nobody names (受多方面因素影响, 因客观原因, 其他因素制约); "因死亡等原因" names its cause and is none of them.
-_FACTORS = (r"(受|因|由于)?(到)?(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等)(的)?"
-            r"(因素|原因)(的)?")
+_FACTORS = (r"(受|因|由于)?(到)?([^，,。；;]{0,10}?(遇到|存在|出现|面临|碰到)了?)?"  # 因实施中遇到诸多困难
+            r"(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等|一定)(的)?"
+            r"(因素|原因|困难|问题)(的)?")
+# A general condition named as the cause, with nothing particular behind it: 受宏观经济形势影响, 由于政策调整,
+# 因客观条件限制, 由于市场环境变化 (not 因地质条件复杂: a state of this site follows).
+_CONDITION = (r"(受|因|由于|因为)(到)?(?:(?!不|未|没|无)[\u4e00-\u9fff\d]){0,8}?(形势|环境|条件|行情|变化|调整)+(等)?(的)?"
+              r"(影响|制约|限制|所致)?(?=[，,。；;]|$|导致|致使|造成|使)"
+              # an impact with nothing named: 项目推进受到一定影响
+              r"|受到?了?(一定|较大|很大|严重|较为严重|不同程度|不小)?(程度)?(的)?(影响|冲击|制约)(?=[，,。；;]|$)")
+# The target said to be set badly (目标设定偏高, 指标值不够科学): self-criticism that fits any gap.
+_TARGET_SET = r"(目标|指标)(值)?(设定|设置|制定|测算)?(得)?(偏高|过高|偏低|过低|不合理|不科学|不够科学|不准确|不够准确)"
 BARE_CAUSES = re.compile(
     r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
     + _FACTORS + r"(影响|制约|所致)?"
     r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
+    r"|" + _CONDITION + "|" + _TARGET_SET
 )
-GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
+GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)" + "|" + _CONDITION + "|" + _TARGET_SET)
 # A purpose that is the project's own running (为保障项目顺利实施, 为确保工作按期完成) could stand beside any
 # gap; a purpose with an object of its own (为弥补线下培训停办) is a cause.
 STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,。；;]{0,6}?(顺利|按期|如期|正常|有序|高效)"
@@ -109,7 +120,7 @@ EVENT_KINDS = {
                              "停电", "限电"),
     "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
                                       "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
-    "short, late or slow": ("不足", "短缺", "紧张", "积压", "缺乏", "缺少", "缺货", "断货", "断供", "停供", "滞后", "较晚", "繁琐", "缓慢",
+    "short, late or slow": ("不足", "短缺", "紧张", "积压", "不够", "缺乏", "缺少", "缺货", "断货", "断供", "停供", "滞后", "较晚", "繁琐", "缓慢",
                             "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
     "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
     "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
@@ -272,6 +283,16 @@ def garbled(text: str) -> bool:
     return odd / total > 0.3
 
 
+# The effect said back (导致工期延误, 致使完成数量减少): the gap itself, introduced by a connective; the
+# cause, if any, is what stands before it.
+_EFFECT_SAID = re.compile(
+    r"(导致|致使|造成|以致|从而|进而|使得)(了)?[^，,。；;]{0,12}?(延误|滞后|延期|推迟|延迟|减少|下降|降低|未能完成|未完成"
+    r"|未达到|未达标|不达标|偏低|偏高|增加|超支|结余)[^，,。；;]{0,6}?(?=[，,。；;]|$)"
+)
+# A connective left with nothing after it once bare categories are struck (主要原因是年初，…).
+_LEFT_BARE = re.compile(r"(主要)?(原因(是|为|在于|主要是)|由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)")
+
+
 @lru_cache(maxsize=4096)
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
@@ -282,6 +303,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", STOCK_PURPOSE.sub("，", BARE_CAUSES.sub("，", text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
+    text = _LEFT_BARE.sub("，", _EFFECT_SAID.sub("，", text))
     if restatements(name):
         text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
         for phrase in restatements(name):
