@@ -151,3 +151,16 @@ def test_a_condition_of_this_site_is_a_mechanism():
 
 def test_not_enough_said_plainly_is_a_mechanism():
     assert training("合作企业派不出人，师资不够。").verdict == "partial"
+
+
+def test_figures_in_a_forecast_or_a_measure_size_nothing():
+    # the months of what is still to be built are no span of the delay already run
+    found = late("因合作企业资金链断裂，实训楼停工，如果一切顺利工期大概在两个月到三个月。")
+    assert found.verdict == "partial"
+    assert training("因合作企业恒达公司破产，第4期培训取消；下一步将新增培训80人次。").verdict == "partial"
+
+
+def test_a_time_that_ran_long_is_sized_as_a_delay():
+    # 培训周期 30 → 60天: stoppages of 20 and 15 days overlap but last at least the 30 days over
+    found = row(2, "≤30天", "60天", 2.5, "8月台风停课二十天；9月教室漏水维修，又停课十五天。", name="培训周期")
+    assert found.verdict == "covers" and "contradicts_data" not in found.tags

@@ -210,6 +210,9 @@ def _in_row_unit(figure: Figure, unit: str) -> tuple[Decimal, Decimal] | None:
     if figure.money and unit in MONEY_SCALE:
         scale = MONEY_SCALE[figure.unit] / MONEY_SCALE[unit]
         return figure.value * scale, _tolerance(figure.value) * scale
+    if figure.unit in _DAYS and unit in _DAYS:  # 两个月 beside a row counted in days
+        scale = Decimal(_DAYS[figure.unit][0]) / Decimal(_DAYS[unit][0])
+        return figure.value * scale, Decimal(_DAYS[figure.unit][1]) / Decimal(_DAYS[unit][0])
     return None
 
 
@@ -276,12 +279,21 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
     size = abs(side.a - side.b)
     if parts_make([read for _, read in reads], size):
         return True
+    if _ran_long(side) and lasts_the_delay([read for f, read in reads if f.unit in _DAYS], int(size)):
+        return True  # a time that ran long is a delay: causes lasting at least as long account for it
     if signals.nets and net_parts_make([read for _, read in reads], size):
         return True
     counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
     rates = [read for _, read in _reads(side, signals.per_unit)]
     return (product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
             or products_make_both(side, signals) or factors_make(side, signals))
+
+
+def _ran_long(side: Side) -> bool:
+    """A row counted in days, weeks or months whose time ran longer than planned (封路施工时长 90 → 200天):
+    its gap is a delay, sized as a late date's is."""
+    unit = _ROW_UNIT.get(side.unit, side.unit)
+    return unit in _DAYS and side.a is not None and side.b is not None and side.b > side.a and side.row.direction == "lower"
 
 
 def pulled_to_actual(side: Side, signals: TextSignals) -> bool:

@@ -110,7 +110,7 @@ EVENT_KINDS = {
     "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
                 "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去",
                 "生病", "患病", "住院", "病休"),
-    "arriving": ("落户", "入驻", "投产", "开业", "引进"),
+    "arriving": ("落户", "入驻", "开业", "引进"),
     "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
@@ -198,6 +198,8 @@ _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|�
 MEASURE_CLAUSE = re.compile(
     rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
+    # a forecast: what is expected, not what happened (如果一切顺利工期大概在四个月, 预计2024年3月完工)
+    r"|如果|倘若|假如|一切顺利|有望|可望|(?<![原初])预计(将|于|在|可|能|\d)"
 )
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
@@ -838,7 +840,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     limits.MAX_EXPLANATION is read on its first MAX_EXPLANATION characters."""
     alone = _read_alone(text[:MAX_EXPLANATION])
     norm = alone.norm
-    found = quantities(norm, name, unit)[:MAX_FIGURES]
+    found = quantities(_without_measures(norm), name, unit)[:MAX_FIGURES]
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
