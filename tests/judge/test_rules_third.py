@@ -164,3 +164,17 @@ def test_a_time_that_ran_long_is_sized_as_a_delay():
     # 培训周期 30 → 60天: stoppages of 20 and 15 days overlap but last at least the 30 days over
     found = row(2, "≤30天", "60天", 2.5, "8月台风停课二十天；9月教室漏水维修，又停课十五天。", name="培训周期")
     assert found.verdict == "covers" and "contradicts_data" not in found.tags
+
+
+def test_lengths_in_words_size_a_gap():
+    # 实训场地 1000 → 860平方米: the 一百四十平方米 still let to the old tenant is the gap
+    found = row(4, "≥1000平方米", "860平方米", 12.9, "西侧一百四十平方米仍由原承租的物流公司占用，合同明年3月才到期。",
+                name="实训场地面积")
+    assert found.verdict == "covers"
+
+
+def test_a_stretch_between_two_days_is_a_span_of_the_delay():
+    # 77 days late: 6月20日 to 9月5日 is 77 days of waiting for the permit
+    assert late("实训楼消防验收从6月20日拖到9月5日，这期间不能开课。").verdict == "covers"
+    # the same stretch said with its days counts once: 20 of 77 days
+    assert late("实训楼消防验收6月20日至7月10日停了二十天，这期间不能开课。").verdict == "partial"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -25,6 +26,8 @@ FIGURE = re.compile(rf"({NUMBER})\s*({UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is
 # Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
 _CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
 _CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}(?!半?月)")
+# Lengths, areas and weights said in words: 六百二十米, 约二十五米, 三百亩 (money in words is _CN_MONEY).
+_CN_MEASURE = re.compile(r"(?<![第\d])([一二两三四五六七八九十百千零]+)(平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克)")
 # Durations said in words: 二十天, 两周, 三个月, 两个半月, 半个月 (三月 alone is March, not three months).
 _CN_SPAN = re.compile(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(天|周)|([一二两三四五六七八九十百]+)?(个半|个|半个)月)")
 # Money said in words: 一百五十六万, 三十二万四 (32.4万).
@@ -119,6 +122,29 @@ _GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资
 PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({NUMBER})\s*({UNIT_RE})")
 
 
+# A stretch of time between two days: 7月10日至9月14日, 从4月10日拖到7月5日 (a span of days, as 停工66天 is).
+_RANGE = re.compile(r"(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|拖到|一直到|直至|延至|—|-|~)(?:\d{4}年)?(\d{1,2})月(\d{1,2})日")
+_SPAN_SAID = re.compile(rf"{NUMBER}\s*(天|周|个月)|[一二两三四五六七八九十百]+(天|周|个月)")
+
+
+def _ranges(norm: str) -> tuple[Figure, ...]:
+    """The days between the two ends of each stretch of time the text names, unless its clause gives the
+    span itself (7月10日至9月14日停工六十六天 is one span, not two)."""
+    found = []
+    for m in _RANGE.finditer(norm):
+        clause_end = re.search(r"[，,。；;]|$", norm[m.end():]).start() + m.end()
+        if _SPAN_SAID.search(norm, m.end(), clause_end):
+            continue
+        try:
+            start, end = date(2023, int(m.group(1)), int(m.group(2))), date(2023, int(m.group(3)), int(m.group(4)))
+        except ValueError:
+            continue
+        days = (end - start).days % 365  # a stretch over the new year wraps
+        if days:
+            found.append(Figure(Decimal(days), "天"))
+    return tuple(found)
+
+
 def _cn_span(m: re.Match) -> Figure | None:
     """二十天 → 20天, 两个半月 → 2.5个月, 半个月 → 0.5个月; None for 个月 with no number before it."""
     if m.group(2):
@@ -149,7 +175,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
     unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
     undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm) if has_digit(norm) else norm  # a date has digits
-    found = []
+    found = list(_ranges(norm)) if derived and has_digit(norm) else []
     if unit and unit not in _KNOWN_UNITS:
         def own_unit(m: re.Match) -> str:
             approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
@@ -171,6 +197,9 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     for m in _CN_MONEY.finditer(undated):
         tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
         found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
+    for m in _CN_MEASURE.finditer(undated):
+        approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
+        found.append(Figure(_cn_number(m.group(1)), m.group(2), approx))
     for m in _CN_SPAN.finditer(undated):
         if (figure := _cn_span(m)) is not None:
             found.append(replace(figure, approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
