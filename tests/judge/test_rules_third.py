@@ -178,3 +178,24 @@ def test_a_stretch_between_two_days_is_a_span_of_the_delay():
     assert late("实训楼消防验收从6月20日拖到9月5日，这期间不能开课。").verdict == "covers"
     # the same stretch said with its days counts once: 20 of 77 days
     assert late("实训楼消防验收6月20日至7月10日停了二十天，这期间不能开课。").verdict == "partial"
+
+
+def roads(text: str):
+    return row(5, "≥2条", "1条", 7.5, text, name="打通断头路")  # a gap of one road
+
+
+def test_a_road_or_a_works_named_with_what_held_it_sizes_a_gap_of_one():
+    assert roads("只有桂园路改造工程还未开工，要等相连的梅岭路管网工程完工后才能开工。").verdict == "covers"
+
+
+def test_a_sentence_that_goes_on_about_the_item_just_named_is_its_story():
+    found = roads("桂园路（东环路—西环路）由市建设局负责修建。因该路需穿过文物保护范围，目前规划未定。")
+    assert found.verdict == "covers"
+
+
+def test_an_item_named_as_done_sizes_nothing():
+    assert roads("梅岭路已建成通车，与东环路连接，形成区域循环。").verdict == "does_not_cover"
+
+
+def test_waiting_on_something_else_before_the_work_can_go_on_is_a_mechanism():
+    assert late("正在办理消防审批手续，待手续完成后方可开课。").verdict == "partial"

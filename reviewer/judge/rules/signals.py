@@ -162,6 +162,8 @@ STATE = re.compile(
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
     r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
+    # waiting on something else before the work can go on: 要等塘苗路工程完工后，曲荷巷的工程才能开工
+    r"|(等|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
     # a term of a contract or agreement: 按合同约定, 依协议约定
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
@@ -710,19 +712,30 @@ def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple
 
 # An item named by its place or name: 城西农贸市场, 龙湾区永中街道快检室, 石门中学, 东门大桥 (not 部分市场, 各校).
 _ITEM = re.compile(
-    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])[\u4e00-\u9fff]{2,10}?"
-    r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区)"
+    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])(?!因|由于|该|此|其)[\u4e00-\u9fff]{2,10}?"
+    r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区"
+    r"|路|街|巷|大道|隧道|工程)"  # a road, a street, a works: 天山路（陇海路—中原路）, 曲荷巷改造工程
 )
+# A sentence that goes on about the item just named: 因该路需穿过二砂文创园.
+_BACK_REFERENCE = re.compile(r"^[^，,。；;]{0,4}?(该|此|其)")
 
 
 def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> int:
     """How many sentences each begin by naming one item (a place, a facility, a body) and say what
     happened to it; distinct names only."""
-    names = set()
+    names, last = set(), None
     for sentence in _SENTENCES.split(norm):
         m = _ITEM.search(sentence.strip())
-        if m and cause_found(sentence[m.end():], name, late, cost, known):
-            names.add(m.group(0).strip())
+        if m:
+            last = m.group(0).strip()
+            rest = sentence[m.end():]
+        elif last and _BACK_REFERENCE.search(sentence.strip()):
+            rest = sentence  # the item named in the sentence before, and what happened to it
+        else:
+            last = None
+            continue
+        if cause_found(rest, name, late, cost, known):
+            names.add(last)
     return len(names)
 
 
