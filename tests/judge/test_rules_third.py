@@ -199,3 +199,16 @@ def test_an_item_named_as_done_sizes_nothing():
 
 def test_waiting_on_something_else_before_the_work_can_go_on_is_a_mechanism():
     assert late("正在办理消防审批手续，待手续完成后方可开课。").verdict == "partial"
+
+
+def test_the_progress_of_a_part_of_the_work_does_not_size_a_rate():
+    # 培训合格率 90 → 80%: 85% and 95% are parts of the actual, larger than anything that failed
+    found = row(1, "≥90%", "80%", 13.3, "因第二期教材更换，考核推迟；一班已学完课程的85%，二班已学完95%。",
+                name="培训合格率")
+    assert found.verdict == "partial"
+
+
+def test_nothing_done_is_sized_by_what_held_the_work():
+    found = row(5, "≥2条", "0条", 0, "两条道路占压物由谁清理，东街街道与西街街道迟迟没有达成一致，施工单位全年无法进场。",
+                name="打通断头路")
+    assert found.verdict == "covers"

@@ -24,7 +24,7 @@ from ..case import JudgeCase
 from .limits import MAX_PARTS
 from .review_index import MONEY, ReviewIndex, index_of
 from .figures import COUNTERS, Figure
-from .signals import TextSignals
+from .signals import CONNECTIVE, TextSignals
 
 # --- the gap, in figures ---------------------------------------------------------
 
@@ -530,6 +530,15 @@ def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, 
     return any(index.share_of_base(value, unit, at, fit, tolerance) for value, unit in parts for fit in fits)
 
 
+def _may_be_what_failed(side: Side, figure: Figure) -> bool:
+    """A share can size a rate's shortfall only as the gap or a part of what failed: at most the gap or
+    100 − the actual. A larger one (南段已完成总进度60%, 中段70% beside 90% → 65%) is the progress of a
+    part of the work, a part of the actual, not of the gap."""
+    if side.a is None or side.b is None or side.row.direction != "higher" or side.b >= side.a:
+        return True
+    return figure.value <= max(abs(side.a - side.b), 100 - side.b) + _tolerance(figure.value)
+
+
 def factors_make(side: Side, signals: TextSignals) -> bool:
     """Factors that multiply to the row's ratio: 快检点2倍 × 单点检测量约1.15倍 ≈ 2.3 beside 2万 → 4.6万."""
     factors = [f for f in signals.quantities if f.unit == "倍" and f.value > 0]
@@ -559,9 +568,10 @@ MAX_NAMED = 5  # beyond a handful, a reviewer wants the count (signals._few read
 
 
 def nothing_done(side: Side, signals: TextSignals) -> bool:
-    """Nothing was achieved (0 of the target) and the text says why (因项目尚在建设工期内，未到竣工验收环节):
-    the one reason accounts for the whole gap."""
-    return side.b == 0 and bool(side.a) and signals.causal
+    """Nothing was achieved (0 of the target) and the text says why (因项目尚在建设工期内，未到竣工验收环节),
+    by a connective or by what held the work once bare categories are struck (两街道迟迟没有达成一致，施工
+    单位全年无法进场): the one reason accounts for the whole gap."""
+    return side.b == 0 and bool(side.a) and (signals.causal or signals.cause_strength >= CONNECTIVE)
 
 
 def products_make_both(side: Side, signals: TextSignals) -> bool:
@@ -625,7 +635,7 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = [v for v in (side.a, side.b) if v is not None]
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
-               for f in signals.quantities):
+               and _may_be_what_failed(side, f) for f in signals.quantities):
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
