@@ -212,3 +212,17 @@ def test_nothing_done_is_sized_by_what_held_the_work():
     found = row(5, "≥2条", "0条", 0, "两条道路占压物由谁清理，东街街道与西街街道迟迟没有达成一致，施工单位全年无法进场。",
                 name="打通断头路")
     assert found.verdict == "covers"
+
+
+@pytest.mark.parametrize("text", [
+    "相关部门已责令施工单位整改。后期我们将加强管理。",  # a rectification ordered names no defect
+    "目前正积极联系学员，加快推进补训工作，并加强培训管理。",  # work pushed on now is a measure
+    "出现这个问题，确实是我们责任心不强，前瞻性不足，处置能力不足。",  # the unit's qualities found wanting
+])
+def test_responses_and_self_criticism_are_no_cause(text):
+    assert training(text).verdict == "does_not_cover"
+
+
+def test_a_plan_that_changed_with_nothing_said_of_what_is_stock():
+    found = late("因目前方案存在变化需要调整，正在修改方案，9月15日开课。")
+    assert found.verdict == "does_not_cover" and "generic" in found.tags

@@ -63,10 +63,15 @@ _FACTORS = (r"(受|因|由于)?(到)?([^，,。；;]{0,10}?(遇到|存在|出现
 # 因客观条件限制, 由于市场环境变化 (not 因地质条件复杂: a state of this site follows).
 _CONDITION = (r"(受|因|由于|因为)(到)?(?:(?!不|未|没|无)[\u4e00-\u9fff\d]){0,8}?(形势|环境|条件|行情|变化|调整)+(等)?(的)?"
               r"(影响|制约|限制|所致)?(?=[，,。；;]|$|导致|致使|造成|使)"
+              # a plan that changed, with nothing said of what or why: 因目前方案存在变化需要调整
+              r"|(受|因|由于|因为)[^，,。；;\d]{0,6}?(方案|计划|设计|规划)(存在|发生|有)?(变化|调整|变动)"
+              r"(需要|需)?(调整|修改|变更)?(?=[，,。；;]|$)"
               # an impact with nothing named: 项目推进受到一定影响
               r"|受到?了?(一定|较大|很大|严重|较为严重|不同程度|不小)?(程度)?(的)?(影响|冲击|制约)(?=[，,。；;]|$)")
 # The target said to be set badly (目标设定偏高, 指标值不够科学): self-criticism that fits any gap.
-_TARGET_SET = r"(目标|指标)(值)?(设定|设置|制定|测算)?(得)?(偏高|过高|偏低|过低|不合理|不科学|不够科学|不准确|不够准确)"
+_TARGET_SET = (r"(目标|指标)(值)?(设定|设置|制定|测算)?(得)?(偏高|过高|偏低|过低|不合理|不科学|不够科学|不准确|不够准确)"
+               # the unit's own qualities found wanting: 责任心不强, 前瞻性不足, 处置能力不足, 重视程度不够
+               r"|(责任心|责任意识|前瞻性|预见性|能力|意识|水平|经验|重视程度)(不强|不足|不够|欠缺|不高|较弱|薄弱)")
 BARE_CAUSES = re.compile(
     r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
     + _FACTORS + r"(影响|制约|所致)?"
@@ -125,7 +130,8 @@ EVENT_KINDS = {
     "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
     "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
                                    "不同意", "不肯", "不让", "不给", "不稳定", "不稳"),
-    "defects found": ("超标", "不达标", "返工", "返修", "返厂", "整改", "欠费"),
+    # (整改 is what is done about a defect, a response like a measure: 已责令施工单位整改 names no defect)
+    "defects found": ("超标", "不达标", "返工", "返修", "返厂", "欠费"),
     "scope": ("扩大", "扩面", "缩小", "收窄", "恢复"),
     "demand surged": ("走红", "火爆", "爆满", "激增", "骤增", "井喷"),
 }
@@ -136,7 +142,10 @@ EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
 # 单价); a stoppage (停机, 停运).
 _HAPPENED = (
     r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)|(常年|长期)在外"
-    r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
+    r"|查出|检出|排查出|摸排出|查实|允许|放宽|收紧|新增|增设"
+    # a rule changed (修订《…办法》, 废止原标准), not the unit revising its own plan (正在修改方案)
+    r"|(修订|修改|废止)了?[^，,。；;]{0,10}?(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)"
+    r"|(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)[^，,。；;]{0,6}?(修订|修改|废止)"
     # something added to the work (增加了围挡和夜间照明, 加装电梯): the scope grew; not money added (增加支出)
     r"|(增加|加装|增补)了?(?!(较|很|明显|幅|比|至|到|为|的|支出|资金|费用|经费|成本|预算|投入|金额|开支|人数|数量))(?=[\u4e00-\u9fff]{2})"
     r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
@@ -199,9 +208,11 @@ _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况
 _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
 MEASURE_CLAUSE = re.compile(
     rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
-    r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
+    r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(并|同时|还|也|并将)?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
     # a forecast: what is expected, not what happened (如果一切顺利工期大概在四个月, 预计2024年3月完工)
     r"|如果|倘若|假如|一切顺利|有望|可望|(?<![原初])预计(将|于|在|可|能|\d)"
+    # urging done now is a measure too: 已要求施工单位尽快拆除, 正加快推进移交工作
+    r"|尽快|抓紧|加快推进|全力推进"
 )
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
@@ -497,7 +508,8 @@ def _act_of_another(text: str, name: str) -> bool:
 # Nothing found or nothing happened (未发现违规问题, 没有出现故障): the event word under it did not happen.
 _NONE_FOUND = re.compile(r"(未|没有|没|无)(发现|出现|发生)[^，,。；;]{0,6}$")
 # Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
-_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织)了?[^，,。；;]{0,8}$")
+# So is its object of work pushed on (加快推进公园终验移交工作).
+_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织|推进|推动|加快|做好|抓好)了?[^，,。；;]{0,8}$")
 
 
 def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...] = ()) -> set[str]:
