@@ -226,3 +226,10 @@ def test_responses_and_self_criticism_are_no_cause(text):
 def test_a_plan_that_changed_with_nothing_said_of_what_is_stock():
     found = late("因目前方案存在变化需要调整，正在修改方案，9月15日开课。")
     assert found.verdict == "does_not_cover" and "generic" in found.tags
+
+
+def test_a_date_moved_to_the_actual_by_what_happened_sizes_the_delay():
+    found = late("因实训楼消防管线迁改滞后，直至8月迁改完成后才复工，完成时间也顺延至2023年9月15日。")
+    assert found.verdict == "covers"
+    found = late("因实训楼消防管线迁改滞后，完成时间顺延至2023年8月15日。")  # a month short of the actual
+    assert found.verdict == "partial"

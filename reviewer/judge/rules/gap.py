@@ -435,12 +435,27 @@ def lasts_the_delay(spans: list[Reading], days: int) -> bool:
     return sum(value + tolerance for value, tolerance in spans) >= days
 
 
+def moved_to_actual(case: JudgeCase, signals: TextSignals) -> bool:
+    """The text says what happened moved the date to the actual one (工期也延长至2024年12月31日 beside a
+    completion on 2024年12月31日): the whole delay is its doing, as pulled_to_actual says of a count."""
+    row = case.row
+    if not row.late or not signals.moved_to:
+        return False
+    year = case.review.form.year
+    try:
+        actual = row.actual.date_key(year)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return any((y or year, m, d) == actual for y, m, d in signals.moved_to)
+
+
 def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
     """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay,
     or run from a dated event to the actual date (dated_delay)?"""
     days = late_days(case)
     spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
-    if days is None or not spans or lasts_the_delay([read for _, read in spans], days) or dated_delay(case, signals):
+    if (days is None or not spans or lasts_the_delay([read for _, read in spans], days) or dated_delay(case, signals)
+            or moved_to_actual(case, signals)):
         return None
     said = "、".join(f.text() for f, _ in spans)
     return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"
@@ -660,7 +675,9 @@ def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> str:
     if side.row.late:
         days = late_days(case)
         spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
-        return PARTS if dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days)) else ""
+        if dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days)):
+            return PARTS
+        return WHOLE if moved_to_actual(case, signals) else ""
     if side.a is None or side.b is None:
         return WHOLE if side.row.direction == "qualitative" and signals.parts_told else ""
     reads = _reads(side, signals.quantities)

@@ -275,6 +275,7 @@ class TextSignals:
     drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
     nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
+    moved_to: tuple[tuple[int | None, int, int], ...] = ()  # days a date is said moved to: 工期延长至2024年12月31日
     cause_strength: int = 0  # FACT, CONNECTIVE, WORD or NO_CAUSE: how the cause was read
     named_items: int = 0  # sentences that each name one item of the gap and what happened to it
     causal: bool = False  # a causal connective (因, 由于, 导致…) stands before the measures
@@ -815,6 +816,11 @@ class _Read(NamedTuple):
     gaps: tuple[tuple[str, Figure], ...]
     nets: bool
     days: tuple[tuple[int | None, int, int], ...]
+    moved_to: tuple[tuple[int | None, int, int], ...]
+
+
+# A date said moved to another day by what happened (工期也延长至2024年12月31日, 顺延至9月15日).
+_MOVED_TO = re.compile(r"(延长|推迟|顺延|延期|延|推)(至|到)\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 @lru_cache(maxsize=4096)
@@ -844,6 +850,8 @@ def _read_alone(text: str) -> _Read:
         nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+        moved_to=tuple((int(m.group(3)) if m.group(3) else None, int(m.group(4)), int(m.group(5)))
+                       for m in _MOVED_TO.finditer(norm)),
     )
 
 
@@ -897,4 +905,5 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
                             if (f := make_figure(m.group(i), m.group(i + 1) or unit))),
         days=alone.days,
+        moved_to=alone.moved_to,
     )
