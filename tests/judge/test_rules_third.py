@@ -233,3 +233,8 @@ def test_a_date_moved_to_the_actual_by_what_happened_sizes_the_delay():
     assert found.verdict == "covers"
     found = late("因实训楼消防管线迁改滞后，完成时间顺延至2023年8月15日。")  # a month short of the actual
     assert found.verdict == "partial"
+
+
+def test_bare_conditions_listed_together_are_all_bare():
+    found = late("因受现场场地条件和其他因素制约，导致工期滞后。截至9月14日，已完成全部工作。")
+    assert found.verdict == "does_not_cover" and "generic" in found.tags

@@ -62,7 +62,7 @@ _FACTORS = (r"(受|因|由于)?(到)?([^，,。；;]{0,10}?(遇到|存在|出现
 # A general condition named as the cause, with nothing particular behind it: 受宏观经济形势影响, 由于政策调整,
 # 因客观条件限制, 由于市场环境变化 (not 因地质条件复杂: a state of this site follows).
 _CONDITION = (r"(受|因|由于|因为)(到)?(?:(?!不|未|没|无)[\u4e00-\u9fff\d]){0,8}?(形势|环境|条件|行情|变化|调整)+(等)?(的)?"
-              r"(影响|制约|限制|所致)?(?=[，,。；;]|$|导致|致使|造成|使)"
+              r"(影响|制约|限制|所致)?(?=[，,。；;]|$|导致|致使|造成|使|和|及|与|、)"  # 场地条件和其他因素: a list of them
               # a plan that changed, with nothing said of what or why: 因目前方案存在变化需要调整
               r"|(受|因|由于|因为)[^，,。；;\d]{0,6}?(方案|计划|设计|规划)(存在|发生|有)?(变化|调整|变动)"
               r"(需要|需)?(调整|修改|变更)?(?=[，,。；;]|$)"
