@@ -29,7 +29,7 @@ _CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千
 # Lengths, areas and weights said in words: 六百二十米, 约二十五米, 三百亩 (money in words is _CN_MONEY).
 _CN_MEASURE = re.compile(r"(?<![第\d])([一二两三四五六七八九十百千零]+)(平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克)")
 # Durations said in words: 二十天, 两周, 三个月, 两个半月, 半个月 (三月 alone is March, not three months).
-_CN_SPAN = re.compile(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(天|周)|([一二两三四五六七八九十百]+)?(个半|个|半个)月)")
+_CN_SPAN = re.compile(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(?:(天|周)|(个半|个)月)|(半个)月)")
 # Money said in words: 一百五十六万, 三十二万四 (32.4万).
 _CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
 # "8400余万次", "180多万人次": more than the figure, read as an approximation.
@@ -145,14 +145,13 @@ def _ranges(norm: str) -> tuple[Figure, ...]:
     return tuple(found)
 
 
-def _cn_span(m: re.Match) -> Figure | None:
-    """二十天 → 20天, 两个半月 → 2.5个月, 半个月 → 0.5个月; None for 个月 with no number before it."""
+def _cn_span(m: re.Match) -> Figure:
+    """二十天 → 20天, 两个半月 → 2.5个月, 半个月 → 0.5个月."""
     if m.group(2):
         return Figure(_cn_number(m.group(1)), m.group(2))
-    half = Decimal("0.5") if "半" in m.group(4) else Decimal(0)
-    if not m.group(3) and not half:
-        return None
-    return Figure((_cn_number(m.group(3)) if m.group(3) else Decimal(0)) + half, "个月")
+    if m.group(4):  # 半个月
+        return Figure(Decimal("0.5"), "个月")
+    return Figure(_cn_number(m.group(1)) + (Decimal("0.5") if m.group(3) == "个半" else 0), "个月")
 
 
 _KNOWN_UNITS = frozenset(_UNITS)
@@ -175,7 +174,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
     unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
     undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm) if has_digit(norm) else norm  # a date has digits
-    found = list(_ranges(norm)) if derived and has_digit(norm) else []
+    found = list(_ranges(norm)) if derived and "日" in norm and has_digit(norm) else []
     if unit and unit not in _KNOWN_UNITS:
         def own_unit(m: re.Match) -> str:
             approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
@@ -194,19 +193,8 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
             figure = make_figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
         if figure is not None:
             found.append(figure)
-    for m in _CN_MONEY.finditer(undated):
-        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
-        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
-    for m in _CN_MEASURE.finditer(undated):
-        approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
-        found.append(Figure(_cn_number(m.group(1)), m.group(2), approx))
-    for m in _CN_SPAN.finditer(undated):
-        if (figure := _cn_span(m)) is not None:
-            found.append(replace(figure, approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
-    for m in _CN_FIGURE.finditer(undated):
-        if name and undated[m.start():m.end() + 2] in name:
-            continue
-        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    if _CN_NUMERAL.search(undated):  # figures in words: most texts have none, and are ruled out in one scan
+        found += _in_words(undated, name)
     if not derived:  # only the figures written, not counts read off lists of names
         return tuple(found)
     for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
@@ -216,6 +204,27 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
+
+
+_CN_NUMERAL = re.compile("[一二两三四五六七八九十百千零半]")
+
+
+def _in_words(undated: str, name: str) -> list[Figure]:
+    """Figures said in words: money (三十二万四), lengths and areas (一百四十米), spans (两个半月), counts (两家)."""
+    found = []
+    for m in _CN_MONEY.finditer(undated):
+        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
+        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
+    for m in _CN_MEASURE.finditer(undated):
+        approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
+        found.append(Figure(_cn_number(m.group(1)), m.group(2), approx))
+    for m in _CN_SPAN.finditer(undated):
+        found.append(replace(_cn_span(m), approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
+    for m in _CN_FIGURE.finditer(undated):
+        if name and undated[m.start():m.end() + 2] in name:
+            continue
+        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    return found
 
 
 _ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")

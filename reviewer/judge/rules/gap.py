@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from collections import Counter
+from functools import lru_cache
 from itertools import combinations
 
 from ...checks.wording import num, pct, quoted
@@ -194,6 +195,7 @@ def missed(side: Side) -> bool:
 _ROW_UNIT = {"％": "%", "个工作日": "工作日"}
 
 
+@lru_cache(maxsize=4096)
 def _tolerance(value: Decimal) -> Decimal:
     """Half a unit of the last printed digit: 480 → 0.5, 67.4 → 0.05."""
     exponent = value.as_tuple().exponent

@@ -27,7 +27,7 @@ from .figures import (
     ACTUAL_CLAIM, COUNTERS, DATE, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
     MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, make_figure, normalised, quantities,
 )
-from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
+from .facts import CODE as _CODE, ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
 from .patterns import has_digit, words_pattern
 
@@ -56,9 +56,11 @@ VAGUE_AUTHORITY = re.compile(
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
 # Factors nobody names (受多方面因素影响, 因客观原因, 其他因素制约); "因死亡等原因" names its cause and is none of them.
-_FACTORS = (r"(受|因|由于)?(到)?([^，,。；;]{0,10}?(遇到|存在|出现|面临|碰到)了?)?"  # 因实施中遇到诸多困难
-            r"(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等|一定)(的)?"
-            r"(因素|原因|困难|问题)(的)?")
+_QUANTIFIED = (r"(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等|一定)(的)?"
+               r"(因素|原因|困难|问题)(的)?")
+_FACTORS = r"(受|因|由于)?(到)?" + _QUANTIFIED
+# Met with, before factors nobody names: 因项目实施过程中遇到诸多困难 (read with the conditions below).
+_MET_FACTORS = r"(受|因|由于)(到)?[^，,。；;]{0,10}?(遇到|存在|出现|面临|碰到)了?" + _QUANTIFIED
 # A general condition named as the cause, with nothing particular behind it: 受宏观经济形势影响, 由于政策调整,
 # 因客观条件限制, 由于市场环境变化 (not 因地质条件复杂: a state of this site follows).
 _CONDITION = (r"(受|因|由于|因为)(到)?(?:(?!不|未|没|无)[\u4e00-\u9fff\d]){0,8}?(形势|环境|条件|行情|变化|调整)+(等)?(的)?"
@@ -76,9 +78,28 @@ BARE_CAUSES = re.compile(
     r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
     + _FACTORS + r"(影响|制约|所致)?"
     r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
-    r"|" + _CONDITION + "|" + _TARGET_SET
 )
-GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)" + "|" + _CONDITION + "|" + _TARGET_SET)
+GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
+_BARE_MAX = 40  # characters: no bare category is longer, so a longer text is never one alone
+# Conditions and self-criticism are read only in texts holding one of their nouns (a scan of a word tree),
+# so the many texts without them cost no pass of these patterns.
+BARE_CONDITIONS = re.compile(_MET_FACTORS + "|" + _CONDITION + "|" + _TARGET_SET)
+_CONDITION_NOUNS = re.compile(words_pattern((
+    "形势", "环境", "条件", "行情", "变化", "调整", "变动", "影响", "冲击", "制约", "目标", "指标",
+    "责任心", "责任意识", "前瞻性", "预见性", "能力", "意识", "水平", "经验", "重视程度",
+    "遇到", "存在", "出现", "面临", "碰到")))
+
+
+def strike_bare(text: str) -> str:
+    """The text without bare cause categories: the epidemic, factors nobody names, general conditions,
+    the target blamed, the unit's own qualities found wanting."""
+    if _CONDITION_NOUNS.search(text):  # before the factors: 遇到诸多困难 is read whole
+        text = BARE_CONDITIONS.sub("，", text)
+    return BARE_CAUSES.sub("，", text)
+
+
+def _bare_condition(text: str) -> bool:
+    return bool(_CONDITION_NOUNS.search(text) and BARE_CONDITIONS.search(text))
 # A purpose that is the project's own running (为保障项目顺利实施, 为确保工作按期完成) could stand beside any
 # gap; a purpose with an object of its own (为弥补线下培训停办) is a cause.
 STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,。；;]{0,6}?(顺利|按期|如期|正常|有序|高效)"
@@ -140,25 +161,30 @@ EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
 # people away (常年在外打工); a check that found something (排查出漏挂户); a rule changed (修订办法, 允许…入库);
 # a figure moved from one value to another (由50座调整为70座); a price set against another (成交价…低于预算
 # 单价); a stoppage (停机, 停运).
+_HAPPENED_WORDS = (
+    "没法", "没办法", "没能", "没通过", "没做", "常年在外", "长期在外",
+    *(a + b for a in ("在外", "外出", "异地") for b in ("务工", "打工", "就业", "居住")),
+    "查出", "检出", "排查出", "摸排出", "查实", "允许", "放宽", "收紧", "新增", "增设", "占用", "挤占", "挪用",
+    *("停" + b for b in ("电", "机", "水", "气", "工", "产", "业", "运", "航", "课", "诊", "办", "用", "了", "掉", "下来")),
+)
 _HAPPENED = (
-    r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)|(常年|长期)在外"
-    r"|查出|检出|排查出|摸排出|查实|允许|放宽|收紧|新增|增设"
+    r"没有(?=[\u4e00-\u9fff]{2})"
     # a rule changed (修订《…办法》, 废止原标准), not the unit revising its own plan (正在修改方案)
     r"|(修订|修改|废止)了?[^，,。；;]{0,10}?(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)"
     r"|(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)[^，,。；;]{0,6}?(修订|修改|废止)"
     # something added to the work (增加了围挡和夜间照明, 加装电梯): the scope grew; not money added (增加支出)
     r"|(增加|加装|增补)了?(?!(较|很|明显|幅|比|至|到|为|的|支出|资金|费用|经费|成本|预算|投入|金额|开支|人数|数量))(?=[\u4e00-\u9fff]{2})"
     r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
-    r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高|涨|降|贵|便宜)"
-    r"|(价|价格|单价|费率|标准)[^。；;]{0,16}?比[^，,。；;\d]{0,8}?(低|高|少|多)"
+    # a price moved, or set against another (成交价低于预算单价, 招标价比预算低了20万元)
+    r"|(价|价格|单价|费率|标准)(?:[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高|涨|降|贵|便宜)"
+    r"|[^。；;]{0,16}?比[^，,。；;\d]{0,8}?(低|高|少|多))"
     r"|每[\u4e00-\u9fff]{1,3}?(涨|降|贵|便宜)了?(?=[\d约近一二两三四五六七八九十])"  # 每吨涨了80元: a price moved
     r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
-    r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用|了|掉|下来)|占用|挤占|挪用"
     r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = re.compile(words_pattern(EVENTS)
+EVENT_WORDS = re.compile(words_pattern(EVENTS + _HAPPENED_WORDS)
                          + "|" + _HAPPENED)
 _MEASURE_WORD = re.compile(words_pattern(MEASURE_WORDS))
 _STOCK = re.compile(words_pattern(STOCK_PHRASES))
@@ -172,7 +198,7 @@ STATE = re.compile(
     r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
     # waiting on something else before the work can go on: 要等塘苗路工程完工后，曲荷巷的工程才能开工
-    r"|(等|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
+    r"|(要等|需等|须等|得等|只能等|等到|等待|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
     # a term of a contract or agreement: 按合同约定, 依协议约定
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
@@ -306,7 +332,8 @@ _EFFECT_SAID = re.compile(
     r"|未达到|未达标|不达标|偏低|偏高|增加|超支|结余)[^，,。；;]{0,6}?(?=[，,。；;]|$)"
 )
 # A connective left with nothing after it once bare categories are struck (主要原因是年初，…).
-_LEFT_BARE = re.compile(r"(主要)?(原因(是|为|在于|主要是)|由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)")
+_LEFT_BARE = re.compile(r"(主要原因|原因)(是|为|在于|主要是)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"
+                        r"|(由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)")
 
 
 @lru_cache(maxsize=4096)
@@ -316,7 +343,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", STOCK_PURPOSE.sub("，", BARE_CAUSES.sub("，", text))))
+    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", STOCK_PURPOSE.sub("，", strike_bare(text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
     text = _LEFT_BARE.sub("，", _EFFECT_SAID.sub("，", text))
@@ -384,7 +411,8 @@ _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|�
 # outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
 # 同意追加, 与某公司签订合同) is its work narrated, which names no cause (labelling guide: narrative; a
 # procedure without what it found). So an act counts only with an actor of its own before it in the clause.
-_ACT = re.compile(r"下达|发布|出台|印发|要求|通知|批复|批准|签订|签约|申请|提出|同意|决定")
+_ACT = re.compile(words_pattern(("下达", "发布", "出台", "印发", "要求", "通知", "批复", "批准", "签订", "签约", "申请",
+                                 "提出", "同意", "决定")))
 # Who acts: a named party or body (ENTITY), a level of government, a count of people or parties, a party by kind.
 _ACTOR = re.compile(
     r"(中央|国家|国务院|省级?|市级|县级|区级|上级)"
@@ -392,7 +420,7 @@ _ACTOR = re.compile(
     r"|(?<![我本])(企业|公司|厂家|厂商|供应商|承包商|施工方|施工单位|中标单位|业主|居民|群众|村民|农户|家长|学生|老人|患者|车主|商户)"
 )
 # The unit's own bodies deliberating (局务会, 局长办公会, 党组会议, 专题会议): the unit itself, not another party.
-_OWN_MEETING = re.compile(r"[\u4e00-\u9fff]{0,8}?(会议|务会|办公会|党组会|专题会|常务会)")
+_OWN_MEETING = re.compile(r"会议|务会|办公会|党组会|专题会|常务会")
 
 
 # The basis formula (按照《…方案》要求, 根据市里通知): the rule is named as the ground of what follows, and what
@@ -412,7 +440,7 @@ def _acted_by_another(clause: str, m: re.Match) -> bool:
     """The act matched at m has an actor of its own before it in the clause (not the unit's own meeting,
     not a rule named as the basis of what follows), and its object is not the row's own target (省级下达
     创建任务15个 says who set the target)."""
-    before = _COUNTERPART.sub("", _OWN_MEETING.sub("", clause[:m.start()]))
+    before = _COUNTERPART.sub("", _OWN_MEETING.split(clause[:m.start()])[-1])  # after the meeting, if any
     if _ON_BASIS.search(before):
         return False
     if _SETS_THE_TARGET.match(clause, m.end()):
@@ -453,18 +481,18 @@ def _without_gap_said(text: str, cost: bool) -> str:
     return GAP_CLAIM_AFTER.sub(strike, GAP_CLAIM.sub(strike, text))
 
 
-def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+def _states_a_fact(text: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
     """Some sentence says what happened (an event or state outside the row: _happens) and gives its
     particulars (a figure of its own, a date, a code, a named party: explanation_facts.particular).
 
     Figures, dates and names alone are no cause (labelling guide: narrative, the row's own figures);
     a happening without particulars is a mechanism, read by cause_found's later steps. Sentences about
     something else (last year, other results) are skipped, and so are the row's own figures said back
-    ("实际完成…", "较目标少…")."""
-    kept = _without_other_topics(norm)
-    kept = _without_gap_said(ACTUAL_CLAIM.sub("，", kept), cost)
+    ("实际完成…", "较目标少…"). text is what cause_found read: without other topics and _not_causes."""
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
-    for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
+    for sentence in _SENTENCES.split(ACTUAL_CLAIM.sub("，", text)):
+        if not (_DIGIT.search(sentence) or ENTITY.search(sentence) or _CODE.search(sentence)):
+            continue  # no clause of it can give a particular (facts.particular): no need to seek a happening
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
         if not any(_happens(clause, name, cost, late, known) for clause in clauses):
             continue
@@ -502,6 +530,8 @@ def _happens(clause: str, name: str, cost: bool = False, late: bool = False, kno
 
 def _act_of_another(text: str, name: str) -> bool:
     """Some clause has an act done by a party other than the unit (_acted_by_another)."""
+    if not _ACT.search(text):  # most texts hold no act: one scan rules them out
+        return False
     return any(_acted_by_another(clause, m) and not _own_action(clause, m, name)
                for clause in _CLAUSES.split(text) if _ACT.search(clause) for m in _ACT.finditer(clause))
 
@@ -517,10 +547,11 @@ def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...]
     """The distinct event words that say something happened: not a word of the row's name (超标 beside
     超标率), not a delay beside a late date (the gap itself), not the object of work done, not the row's
     own move said back (由200人调整为150人 beside 200 → 150人)."""
+    none_found = "发现" in text or "出现" in text or "发生" in text  # _NONE_FOUND needs one of them
     return {m.group(0) for m in EVENT_WORDS.finditer(text)
             if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
             and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())
-            and not _NONE_FOUND.search(text, max(0, m.start() - 8), m.start())
+            and not (none_found and _NONE_FOUND.search(text, max(0, m.start() - 8), m.start()))
             and not (known and m.group(0)[0] == "由" and _own_move(text[m.start():m.end() + 16], known))}
 
 
@@ -561,10 +592,9 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
     # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
     # unless they give a cause ("因3家企业退出，较上年减少2家").
-    norm = _without_other_topics(norm)
-    if _states_a_fact(norm, name, late, cost, known):
+    text = _not_causes(_without_other_topics(norm), name, late, cost)
+    if _states_a_fact(text, name, late, cost, known):
         return FACT
-    text = _not_causes(norm, name, late, cost)
     if _CONNECTED.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
@@ -610,7 +640,8 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 # or money; the gap itself (偏差较大, 差距较大) is none.
 _LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
 # Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
-_PLAIN_LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){1,8}的[\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
+_GAP_ITSELF = re.compile(r"偏差|差距|差异")
+_PLAIN_LEVEL = re.compile(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
 
 
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
@@ -620,8 +651,11 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    for m in (*CHANGE.finditer(piece), *_LEVEL.finditer(piece), *_PLAIN_LEVEL.finditer(piece)):
-        subject = m.group(1).replace("的", "")
+    subjects = [m.group(1) for m in CHANGE.finditer(piece)] + [m.group(1) for m in _LEVEL.finditer(piece)]
+    if "的" in piece:  # 报名的人少: the words before 的, and the noun
+        subjects += [subject for m in _PLAIN_LEVEL.finditer(piece) if not _GAP_ITSELF.search(
+            subject := re.split(r"[，,。；;]", piece[max(0, m.start() - 8):m.start()])[-1] + m.group(1))]
+    for subject in subjects:
         new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
         if len(new) >= 2:
             return True
@@ -828,8 +862,8 @@ def _read_alone(text: str) -> _Read:
     norm = normalised(text)
     return _Read(
         norm=norm,
-        stock=(bool(_STOCK.search(norm)) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
-               or bool(GENERIC_FACTORS.search(norm)) or bool(VAGUE_AUTHORITY.search(norm))
+        stock=(bool(_STOCK.search(norm)) or (len(norm) <= _BARE_MAX and bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))))
+               or bool(GENERIC_FACTORS.search(norm)) or _bare_condition(norm) or bool(VAGUE_AUTHORITY.search(norm))
                or bool(STOCK_PURPOSE.search(norm))),
         singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
         measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
