@@ -197,7 +197,8 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
         found += _in_words(undated, name)
     if not derived:  # only the figures written, not counts read off lists of names
         return tuple(found)
-    for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+    lists = "、" in undated or "和" in undated or "及" in undated  # a list of names needs a separator
+    for m in (_NAMED_LIST.finditer(undated) if lists else ()):  # 上街区、惠济区: two named places are a count of two
         if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
             continue
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))

@@ -258,6 +258,7 @@ TRUNCATED = re.compile(
 
 # --- the rest --------------------------------------------------------------------------
 
+_FOLLOWING = ("相应", "随之", "同步", "同比例", "按比例", "等比例", "跟着")  # FOLLOWS_COUNT ends on one of them
 FOLLOWS_COUNT = re.compile(
     r"(项目数|数量|个数|项目|长度|里程|面积|规模|人数|台数|户数|工程量|[\u4e00-\u9fff]{1,6}?[数量])"
     r".{0,12}(调整|减少|增加|变化|变动|调减|调增|下降|缩减)"
@@ -860,16 +861,18 @@ _MOVED_TO = re.compile(r"(延长|推迟|顺延|延期|延|推)(至|到)\s*(?:(\d
 @lru_cache(maxsize=4096)
 def _read_alone(text: str) -> _Read:
     norm = normalised(text)
+    digits = has_digit(norm)  # patterns that need a digit are not run on texts without one
     return _Read(
         norm=norm,
         stock=(bool(_STOCK.search(norm)) or (len(norm) <= _BARE_MAX and bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))))
-               or bool(GENERIC_FACTORS.search(norm)) or _bare_condition(norm) or bool(VAGUE_AUTHORITY.search(norm))
+               or (("影响" in norm or "制约" in norm) and bool(GENERIC_FACTORS.search(norm)))
+               or _bare_condition(norm) or bool(VAGUE_AUTHORITY.search(norm))
                or bool(STOCK_PURPOSE.search(norm))),
         singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
         measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
         garbled=garbled(text),
         injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
-        follows_count=bool(FOLLOWS_COUNT.search(norm)),
+        follows_count=any(w in norm for w in _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
         other_topic=bool(OTHER_TOPIC.search(norm)),
         claims_met=_claims_met(norm),
         per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
@@ -883,7 +886,7 @@ def _read_alone(text: str) -> _Read:
         ),
         nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
-                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits else ()))),
         moved_to=tuple((int(m.group(3)) if m.group(3) else None, int(m.group(4)), int(m.group(5)))
                        for m in _MOVED_TO.finditer(norm)),
     )
@@ -936,7 +939,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         per_unit=alone.per_unit,
         gap_claims=alone.gaps,
         nets=alone.nets,
-        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
+        drives_actual=tuple(f for m in (DRIVES_ACTUAL.finditer(norm) if has_digit(norm) else ()) for i in (4, 9, 14) if m.group(i)
                             if (f := make_figure(m.group(i), m.group(i + 1) or unit))),
         days=alone.days,
         moved_to=alone.moved_to,
