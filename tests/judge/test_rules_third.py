@@ -6,24 +6,7 @@ cause; someone else's act is. Plain speech says causes without the words of repo
 from __future__ import annotations
 
 import pytest
-from formkit import clean_form
-
-from reviewer.config import Config
-from reviewer.engine import review_form
-from reviewer.form import form_from_data
-from reviewer.judge import JudgeSettings, judge_reviews
-
-
-def judged(data: dict, index: int):
-    review = review_form(form_from_data(data, "form.json"), "form.json", Config())
-    judge_reviews([review], JudgeSettings(backend="rules"))
-    return next(f for f in review.findings if f.code == "EXPLANATION_VERDICT" and f.indicators[0] == index)
-
-
-def row(index: int, target: str, actual: str, score: float, text: str, **extra):
-    data = clean_form()
-    data["indicators"][index].update(target=target, actual=actual, score=score, explanation=text, **extra)
-    return judged(data, index)
+from test_rules_general import row  # the clean test form with one row changed, judged by the rules
 
 
 def training(text: str):
