@@ -221,3 +221,21 @@ def test_a_date_moved_to_the_actual_by_what_happened_sizes_the_delay():
 def test_bare_conditions_listed_together_are_all_bare():
     found = late("因受现场场地条件和其他因素制约，导致工期滞后。截至9月14日，已完成全部工作。")
     assert found.verdict == "does_not_cover" and "generic" in found.tags
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("80个学员年中转走了，培训就没办。", "covers"),  # people went away (转走), said plainly
+    ("合作企业租的场地空调坏了没修好，第4期80人次没法开班。", "covers"),  # a fault said plainly (坏了)
+    ("第4期的场地在老厂房，消防部门让我们等他们检查完再用，80人次没能培训。", "covers"),  # waiting (等…再)
+])
+def test_even_plainer_speech(text, verdict):
+    assert training(text).verdict == verdict
+
+
+def test_a_price_per_item_set_against_the_budget_is_a_cause():
+    assert rent("网上竞价，6个场地每个比预算贵2万元，共多花了12万元。").verdict == "covers"  # 6 × 2 = 12 over
+
+
+def test_hardship_said_of_the_people_served_is_no_event():
+    found = training("2023年共培训420人次，其中困难家庭学员120人次，有效减轻了困难群众负担。")
+    assert found.verdict == "does_not_cover"

@@ -135,14 +135,14 @@ CAUSAL = re.compile(
 EVENT_KINDS = {
     "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
                 "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去",
-                "生病", "患病", "住院", "病休"),
+                "生病", "患病", "住院", "病休", "转走", "调走", "搬走了", "离开"),
     "arriving": ("落户", "入驻", "开业", "引进"),
     "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
                       "补正", "补记", "驳回"),
     "stoppages and faults": ("暂停", "暂缓", "停工", "停产", "中断", "故障", "损坏", "破损", "损毁", "坍塌", "塌方", "开裂",
-                             "老化", "报废", "检修", "维修", "渗漏",
+                             "老化", "报废", "检修", "维修", "渗漏", "坏了", "坏掉",
                              "停电", "限电"),
     "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
                                       "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
@@ -178,7 +178,7 @@ _HAPPENED = (
     # a price moved, or set against another (成交价低于预算单价, 招标价比预算低了20万元)
     r"|(价|价格|单价|费率|标准)(?:[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高|涨|降|贵|便宜)"
     r"|[^。；;]{0,16}?比[^，,。；;\d]{0,8}?(低|高|少|多))"
-    r"|每[\u4e00-\u9fff]{1,3}?(涨|降|贵|便宜)了?(?=[\d约近一二两三四五六七八九十])"  # 每吨涨了80元: a price moved
+    r"|每[\u4e00-\u9fff]{1,3}?(比[\u4e00-\u9fff]{1,4}?)?(涨|降|贵|便宜)了?(?=[\d约近一二两三四五六七八九十])"  # 每吨涨了80元
     r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
     r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
@@ -199,6 +199,7 @@ STATE = re.compile(
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
     # waiting on something else before the work can go on: 要等塘苗路工程完工后，曲荷巷的工程才能开工
     r"|(要等|需等|须等|得等|只能等|等到|等待|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
+    r"|(让|叫|要)[\u4e00-\u9fff]{0,3}等[^。；;]{1,16}?(再|才)"  # 让我们等他们换完再修
     # a term of a contract or agreement: 按合同约定, 依协议约定
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
@@ -406,7 +407,7 @@ _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
-                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现|发现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
+                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能])[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 # Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
 # outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
@@ -537,6 +538,8 @@ def _act_of_another(text: str, name: str) -> bool:
                for clause in _CLAUSES.split(text) if _ACT.search(clause) for m in _ACT.finditer(clause))
 
 
+# Hardship used of the people a project serves (困难家庭, 困难群众): a category of beneficiary, no event.
+_ATTRIBUTIVE = re.compile(r"(家庭|群众|户|学生|老人|人员|职工|儿童|对象|人群|党员|妇女)")
 # Nothing found or nothing happened (未发现违规问题, 没有出现故障): the event word under it did not happen.
 _NONE_FOUND = re.compile(r"(未|没有|没|无)(发现|出现|发生)[^，,。；;]{0,6}$")
 # Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
@@ -550,7 +553,8 @@ def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...]
     own move said back (由200人调整为150人 beside 200 → 150人)."""
     none_found = "发现" in text or "出现" in text or "发生" in text  # _NONE_FOUND needs one of them
     return {m.group(0) for m in EVENT_WORDS.finditer(text)
-            if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
+            if not (m.group(0) == "困难" and _ATTRIBUTIVE.match(text, m.end()))
+            and m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
             and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())
             and not (none_found and _NONE_FOUND.search(text, max(0, m.start() - 8), m.start()))
             and not (known and m.group(0)[0] == "由" and _own_move(text[m.start():m.end() + 16], known))}
