@@ -225,8 +225,8 @@ def test_bare_conditions_listed_together_are_all_bare():
 
 @pytest.mark.parametrize("text,verdict", [
     ("80个学员年中转走了，培训就没办。", "covers"),  # people went away (转走), said plainly
-    ("合作企业租的场地空调坏了没修好，第4期80人次没法开班。", "covers"),  # a fault said plainly (坏了)
-    ("第4期的场地在老厂房，消防部门让我们等他们检查完再用，80人次没能培训。", "covers"),  # waiting (等…再)
+    ("第4期租的场地空调坏了，80名学员都不来上课。", "covers"),  # a fault said plainly (坏了)
+    ("第4期的场地在老厂房，消防部门让我们等他们检查完再用，80人次的课就往后放了。", "covers"),  # waiting (等…再)
 ])
 def test_even_plainer_speech(text, verdict):
     assert training(text).verdict == verdict
