@@ -239,3 +239,21 @@ def test_a_price_per_item_set_against_the_budget_is_a_cause():
 def test_hardship_said_of_the_people_served_is_no_event():
     found = training("2023年共培训420人次，其中困难家庭学员120人次，有效减轻了困难群众负担。")
     assert found.verdict == "does_not_cover"
+
+
+def test_a_party_newly_arrived_and_a_level_said_bare_are_plain_causes():
+    found = row(5, "≥100人", "180人", 15, "9月新开的两家物流园招了80人，都是本地人。", name="带动就业人数")
+    assert found.verdict == "covers"
+    found = row(5, "≥100人", "180人", 15, "下半年新开了几家物流园，招工多。", name="带动就业人数")
+    assert found.verdict == "partial"
+
+
+def test_something_come_upon_in_the_work_is_a_cause_and_a_review_finding_is_what_it_found():
+    assert rent("施工中挖到一段老排水渠，得先改渠再施工，多出改渠费用12万元。").verdict == "covers"
+    assert rent("通过自查，发现项目实施过程中尚有不足之处。").verdict == "does_not_cover"
+
+
+def test_a_qualitative_row_told_part_by_part_in_plain_words():
+    found = row(6, "全面完成", "部分完成", 8, "实训楼已经完工，实训设备因为厂家交货晚，12月才装上，还没调试。",
+                name="实训基地建设")
+    assert found.verdict == "covers"

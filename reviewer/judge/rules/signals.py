@@ -136,7 +136,7 @@ EVENT_KINDS = {
     "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
                 "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去",
                 "生病", "患病", "住院", "病休", "转走", "调走", "搬走了", "离开"),
-    "arriving": ("落户", "入驻", "开业", "引进"),
+    "arriving": ("落户", "入驻", "开业", "开张", "新开", "引进"),
     "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
@@ -169,6 +169,9 @@ _HAPPENED_WORDS = (
 )
 _HAPPENED = (
     r"没有(?=[\u4e00-\u9fff]{2})"
+    # something come upon in the work (施工中挖到一段老排水渠, 开挖发现天然气管道); a finding of a review
+    # (通过自查，发现…尚有不足之处) is what it found, read on its own
+    r"|(施工|开挖|挖掘|勘察|勘探|拆除|清淤)[^，,。；;]{0,4}?(发现|遇到)|挖到|挖出"
     # a rule changed (修订《…办法》, 废止原标准), not the unit revising its own plan (正在修改方案)
     r"|(修订|修改|废止)了?[^，,。；;]{0,10}?(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)"
     r"|(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)[^，,。；;]{0,6}?(修订|修改|废止)"
@@ -644,6 +647,8 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 # Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
 # or money; the gap itself (偏差较大, 差距较大) is none.
 _LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+# Said plainly at the end of a clause, without the adverb: 招工多, 雨水多 (not 减少, 不少, 至少, 更多…).
+_BARE_LEVEL = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?)(?<![减增至不很太最更过较偏稍略多缩])(多|少)(?=[，,。；;！!？?]|$)")
 # Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
 _GAP_ITSELF = re.compile(r"偏差|差距|差异")
 _PLAIN_LEVEL = re.compile(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
@@ -656,7 +661,8 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    subjects = [m.group(1) for m in CHANGE.finditer(piece)] + [m.group(1) for m in _LEVEL.finditer(piece)]
+    subjects = ([m.group(1) for m in CHANGE.finditer(piece)] + [m.group(1) for m in _LEVEL.finditer(piece)]
+                + [m.group(1) for m in _BARE_LEVEL.finditer(piece)])
     if "的" in piece:  # 报名的人少: the words before 的, and the noun
         subjects += [subject for m in _PLAIN_LEVEL.finditer(piece) if not _GAP_ITSELF.search(
             subject := re.split(r"[，,。；;]", piece[max(0, m.start() - 8):m.start()])[-1] + m.group(1))]
@@ -792,8 +798,9 @@ def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Deci
 
 
 # 已于5月印发并在5地推行 … 文成、泰顺两县…推行顺延: a part done and a part not done.
-_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展)")
-_UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推迟|延至|正在|待)")
+_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展"
+                        r"|完工|竣工|通车|建好|装好)")
+_UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|还没|暂未|暂缓|顺延|推迟|延至|正在|待)")
 
 
 def _few(wholes: tuple[Decimal, ...], cost: bool) -> bool:
