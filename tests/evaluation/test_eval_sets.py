@@ -38,9 +38,10 @@ def test_both_splits_hold_every_label_and_dev_only_grows():
 
 def test_forms_vary_in_department_region_and_year():
     forms = [review_file(path, Config()).form for path in FORMS]
-    # Real forms may share a department (two projects from one published 自评 PDF), never a project.
+    # Real forms may share a department (two projects from one published 自评 PDF, or two replies of one
+    # bureau found by different blind batches), never a project; departments still vary (at most 1 in 20 repeats).
     assert len({(f.department, f.name) for f in forms}) == len(forms)
-    assert len({f.department for f in forms}) >= len(forms) - 2
+    assert len({f.department for f in forms}) >= len(forms) - max(2, len(forms) // 20)
     assert len({f.year for f in forms}) >= 3
 
 

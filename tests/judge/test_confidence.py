@@ -86,3 +86,15 @@ def test_a_covers_that_takes_the_whole_gap_without_the_causes_figures_is_not_fir
     counted = with_explanation(5, "因德国汉诺威展取消，20家企业未能参展；另16家企业因签证未获批退出。")
     assert named.verdict == counted.verdict == "covers"
     assert counted.confidence >= 0.85 > named.confidence >= 0.65
+
+
+def test_a_cause_with_its_particulars_but_no_size_is_looked_at_first():
+    # a size may be written where the rules cannot read it: a person should look before it stands
+    finding = with_explanation(5, "因德国汉诺威展主办方于5月取消展期，部分企业未能参展。")
+    assert finding.verdict == "partial"
+    assert finding.confidence < 0.65 and finding.data["review_first"] is True
+
+
+def test_figures_short_of_the_gap_are_doubtful():
+    finding = with_explanation(5, "因德国汉诺威展取消，20家企业未能参展。")  # 20 of 36
+    assert finding.verdict == "partial" and finding.confidence < 0.5

@@ -1,6 +1,6 @@
-"""The offline judge: signals read from the text (signals.py, figures.py, facts.py), the gap sized by
-arithmetic (gap.py), the form read once per review (review_index.py), the verdict with its comment
-(verdict.py) and how firm it is (confidence.py); limits.py bounds the work."""
+"""The offline judge: signals read from the text (signals.py, figures.py, facts.py; what is no cause in
+stock.py), the gap sized by arithmetic (gap.py), the form read once per review (review_index.py), the
+verdict with its comment (verdict.py) and how firm it is (confidence.py); limits.py bounds the work."""
 
 from . import facts, figures, gap, review_index, signals
 from .verdict import judge_rules

@@ -6,14 +6,18 @@ a verdict that rests on one matched word, on a direction word, on a reading that
 without figures, or on finding nothing in a long text is not.
 
 The levels follow each kind of reading's accuracy on text the rules had not been tuned on: 76 dev cases
-written blind from published texts (dev-real) and 71 more (dev-real-2), each measured once before any
-tuning on them. A cause read as a fact and sized by arithmetic was right 15 times in 16 on the first
+written blind from published texts (dev-real), 71 more (dev-real-2) and 80 more (dev-real-3), each
+measured once before any tuning on them. A cause read as a fact and sized by arithmetic was right 15 times in 16 on the first
 and 12 in 15 on the second, where all three misses were sized without the cause's own figures (nothing
 done and a bare why; the actual said back as a share): those readings (WHOLE) are no longer firm. A
 contradiction by arithmetic was right 1 in 2 on the second (a level read as a part, since fixed); a
 stock phrase 13 in 13; a short text with nothing in it 6 in 7; a long one 8 in 14; a mechanism without
 figures about 2 in 3; figures short of the gap 1 in 6 and 0 in 1; covers on a figure in the right unit
-only 1 in 4. `review eval` prints accuracy per band; verdicts below `[judge] confidence_floor` are
+only 1 in 4. On the third, a cause sized by arithmetic on its own figures was right 11 in 12 (firm);
+a cause read with its particulars but no size (partial at 0.7) only 8 in 16 — most were covers whose
+size was written in a way the rules then could not read (lengths in words, a named road, a stretch
+between two days) — so that reading is now below the floor (0.6); figures short of the gap 0 in 3
+(now 0.45); a long text with nothing found 14 in 15. `review eval` prints accuracy per band; verdicts below `[judge] confidence_floor` are
 marked for a person to look at first.
 """
 
@@ -35,8 +39,8 @@ CONFLICT = {"arithmetic": 0.85, "met": 0.8, "word": 0.55}
 STOCK_ONLY, SHORT_EMPTY, LONG_EMPTY, OTHER_TOPIC, UNRELATED = 0.8, 0.7, 0.55, 0.75, 0.6
 SHORT_TEXT = 40  # characters
 # partial: figures that fall short of the gap by arithmetic; else by how the cause was read.
-SHORTFALL = 0.55
-MECHANISM = {FACT: 0.7, CONNECTIVE: 0.65}
+SHORTFALL = 0.45
+MECHANISM = {FACT: 0.6, CONNECTIVE: 0.65}
 ONE_WORD = 0.45
 STOCK_PENALTY = 0.1  # a stock phrase beside the cause: the reading leans on what is left
 # covers: sized by arithmetic on the cause's own figures (PARTS), by a reading that takes the whole gap

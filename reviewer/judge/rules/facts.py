@@ -71,14 +71,16 @@ ENTITY = re.compile(
     r"(省|市|区|县|乡|镇|村|街道|社区|公司|集团|医院|卫生院|学校|中学|小学|大学|厅|局|委|办|署|海关|银行|协会|合作社)"
     r"(?![级内外域均属段块间划别])"  # 区段, 区块, 区间 are stretches, not a district
 )
-_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")
+CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")  # G319, X205
 # An obstacle or a consequence that forces rework: the mechanism said without a causal word.
 # An obstacle: something could not be done, had to be redone or waited for, or came only late (才批复).
 # Not being able to measure (无法评估) is no obstacle to the project; 共需 is the plan's size.
 OBSTACLE = re.compile(
     r"无法(?!评估|评价|统计|计算|核实|确定|判断)|难以|不能(?!按期|按时|完成)|未能(?!按期|按时|完成|达到|实现)"
-    r"|(须|需)(要)?(重新|另行|改|调整|补|再|先|等待|经|报|待|办理|取得|协调)"
-    r"|才(?=[\u4e00-\u9fff]{0,6}(发布|下达|批复|到位|到货|出台|完成|确定))"
+    r"|(须|需)(要)?(重新|另行|改|调整|补|再|先|等待|经|报|待|办理|取得|协调)|要(?<![需须将还]要)(重新|另行|等待|先)|得(先|重新|另行)"
+    r"|才(?=[\u4e00-\u9fff]{0,6}(发布|下达|批复|到位|到货|出台|完成|确定))|才(?<=[月日底初旬度后]才)(?=[\u4e00-\u9fff])"
+    # could not: 签不了字, 联系不上, 修不了 (not 完成不了 / 达不到, the gap said back)
+    r"|不(?<=[\u4e00-\u9fff]不)(?<![完达][\u4e00-\u9fff]不)(了|上)(?=[\u4e00-\u9fff]?([，,。；;、!！?？]|$))"
 )
 # Words that carry no content of their own (filler around a stock phrase or a restatement).
 _FILLER = set("的了和与及等在对将把被由从向为是有所已经均各全部分个一些年度实际目标计划指标完成情况工作项目相应进行作出根据结合按照统筹安排调整优化变化")
@@ -96,7 +98,7 @@ def particular(clause: str, name: str, values: Callable[[], list[Decimal]], know
     figures alone, beside the row's own words (15分钟内响应1092次 beside 应急呼叫响应及时率), state nothing.
     `values` gives the clause's figures and `words` the clause without them (numbers and units); both are
     read only when needed, the cheap tests first."""
-    if not (dated or _CODE.search(clause) or ENTITY.search(clause) or own_figure(values(), known)):
+    if not (dated or CODE.search(clause) or ENTITY.search(clause) or own_figure(values(), known)):
         return False
     content = {c for c in words() if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _FILLER}
     return len(content) >= 2

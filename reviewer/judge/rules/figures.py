@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -24,7 +25,11 @@ UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 FIGURE = re.compile(rf"({NUMBER})\s*({UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
 # Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
 _CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
-_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}(?!半?月)")
+# Lengths, areas and weights said in words: 六百二十米, 约二十五米, 三百亩 (money in words is _CN_MONEY).
+_CN_MEASURE = re.compile(r"(?<![第\d])([一二两三四五六七八九十百千零]+)(平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克)")
+# Durations said in words: 二十天, 两周, 三个月, 两个半月, 半个月 (三月 alone is March, not three months).
+_CN_SPAN = re.compile(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(?:(天|周)|(个半|个)月)|(半个)月)")
 # Money said in words: 一百五十六万, 三十二万四 (32.4万).
 _CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
 # "8400余万次", "180多万人次": more than the figure, read as an approximation.
@@ -117,6 +122,38 @@ _GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资
 PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({NUMBER})\s*({UNIT_RE})")
 
 
+# A stretch of time between two days: 7月10日至9月14日, 从4月10日拖到7月5日 (a span of days, as 停工66天 is).
+_RANGE = re.compile(r"(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|拖到|一直到|直至|延至|—|-|~)(?:\d{4}年)?(\d{1,2})月(\d{1,2})日")
+_SPAN_SAID = re.compile(rf"{NUMBER}\s*(天|周|个月)|[一二两三四五六七八九十百]+(天|周|个月)")
+
+
+def _ranges(norm: str) -> tuple[Figure, ...]:
+    """The days between the two ends of each stretch of time the text names, unless its clause gives the
+    span itself (7月10日至9月14日停工六十六天 is one span, not two)."""
+    found = []
+    for m in _RANGE.finditer(norm):
+        clause_end = re.search(r"[，,。；;]|$", norm[m.end():]).start() + m.end()
+        if _SPAN_SAID.search(norm, m.end(), clause_end):
+            continue
+        try:
+            start, end = date(2023, int(m.group(1)), int(m.group(2))), date(2023, int(m.group(3)), int(m.group(4)))
+        except ValueError:
+            continue
+        days = (end - start).days % 365  # a stretch over the new year wraps
+        if days:
+            found.append(Figure(Decimal(days), "天"))
+    return tuple(found)
+
+
+def _cn_span(m: re.Match) -> Figure:
+    """二十天 → 20天, 两个半月 → 2.5个月, 半个月 → 0.5个月."""
+    if m.group(2):
+        return Figure(_cn_number(m.group(1)), m.group(2))
+    if m.group(4):  # 半个月
+        return Figure(Decimal("0.5"), "个月")
+    return Figure(_cn_number(m.group(1)) + (Decimal("0.5") if m.group(3) == "个半" else 0), "个月")
+
+
 _KNOWN_UNITS = frozenset(_UNITS)
 # Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
 _NAMED_LIST = re.compile(
@@ -137,7 +174,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
     unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
     undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm) if has_digit(norm) else norm  # a date has digits
-    found = []
+    found = list(_ranges(norm)) if derived and "日" in norm and has_digit(norm) else []
     if unit and unit not in _KNOWN_UNITS:
         def own_unit(m: re.Match) -> str:
             approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
@@ -156,22 +193,39 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
             figure = make_figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
         if figure is not None:
             found.append(figure)
-    for m in _CN_MONEY.finditer(undated):
-        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
-        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
-    for m in _CN_FIGURE.finditer(undated):
-        if name and undated[m.start():m.end() + 2] in name:
-            continue
-        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    if _CN_NUMERAL.search(undated):  # figures in words: most texts have none, and are ruled out in one scan
+        found += _in_words(undated, name)
     if not derived:  # only the figures written, not counts read off lists of names
         return tuple(found)
-    for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+    lists = "、" in undated or "和" in undated or "及" in undated  # a list of names needs a separator
+    for m in (_NAMED_LIST.finditer(undated) if lists else ()):  # 上街区、惠济区: two named places are a count of two
         if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
             continue
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
     for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
+
+
+_CN_NUMERAL = re.compile("[一二两三四五六七八九十百千零半]")
+
+
+def _in_words(undated: str, name: str) -> list[Figure]:
+    """Figures said in words: money (三十二万四), lengths and areas (一百四十米), spans (两个半月), counts (两家)."""
+    found = []
+    for m in _CN_MONEY.finditer(undated):
+        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
+        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
+    for m in _CN_MEASURE.finditer(undated):
+        approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
+        found.append(Figure(_cn_number(m.group(1)), m.group(2), approx))
+    for m in _CN_SPAN.finditer(undated):
+        found.append(replace(_cn_span(m), approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
+    for m in _CN_FIGURE.finditer(undated):
+        if name and undated[m.start():m.end() + 2] in name:
+            continue
+        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    return found
 
 
 _ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")

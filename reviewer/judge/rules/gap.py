@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from collections import Counter
+from functools import lru_cache
 from itertools import combinations
 
 from ...checks.wording import num, pct, quoted
@@ -24,7 +25,7 @@ from ..case import JudgeCase
 from .limits import MAX_PARTS
 from .review_index import MONEY, ReviewIndex, index_of
 from .figures import COUNTERS, Figure
-from .signals import TextSignals
+from .signals import CONNECTIVE, TextSignals
 
 # --- the gap, in figures ---------------------------------------------------------
 
@@ -194,6 +195,7 @@ def missed(side: Side) -> bool:
 _ROW_UNIT = {"％": "%", "个工作日": "工作日"}
 
 
+@lru_cache(maxsize=4096)
 def _tolerance(value: Decimal) -> Decimal:
     """Half a unit of the last printed digit: 480 → 0.5, 67.4 → 0.05."""
     exponent = value.as_tuple().exponent
@@ -210,6 +212,9 @@ def _in_row_unit(figure: Figure, unit: str) -> tuple[Decimal, Decimal] | None:
     if figure.money and unit in MONEY_SCALE:
         scale = MONEY_SCALE[figure.unit] / MONEY_SCALE[unit]
         return figure.value * scale, _tolerance(figure.value) * scale
+    if figure.unit in _DAYS and unit in _DAYS:  # 两个月 beside a row counted in days
+        scale = Decimal(_DAYS[figure.unit][0]) / Decimal(_DAYS[unit][0])
+        return figure.value * scale, Decimal(_DAYS[figure.unit][1]) / Decimal(_DAYS[unit][0])
     return None
 
 
@@ -276,12 +281,21 @@ def _accounts_for(side: Side, signals: TextSignals, reads: list) -> bool:
     size = abs(side.a - side.b)
     if parts_make([read for _, read in reads], size):
         return True
+    if _ran_long(side) and lasts_the_delay([read for f, read in reads if f.unit in _DAYS], int(size)):
+        return True  # a time that ran long is a delay: causes lasting at least as long account for it
     if signals.nets and net_parts_make([read for _, read in reads], size):
         return True
     counts = [f.value for f in signals.quantities if f.unit in COUNTERS]
     rates = [read for _, read in _reads(side, signals.per_unit)]
     return (product_makes(counts, rates, size) or base_moves([read[0] for _, read in reads], side.a, side.b)
             or products_make_both(side, signals) or factors_make(side, signals))
+
+
+def _ran_long(side: Side) -> bool:
+    """A row counted in days, weeks or months whose time ran longer than planned (封路施工时长 90 → 200天):
+    its gap is a delay, sized as a late date's is."""
+    unit = _ROW_UNIT.get(side.unit, side.unit)
+    return unit in _DAYS and side.a is not None and side.b is not None and side.b > side.a and side.row.direction == "lower"
 
 
 def pulled_to_actual(side: Side, signals: TextSignals) -> bool:
@@ -423,12 +437,27 @@ def lasts_the_delay(spans: list[Reading], days: int) -> bool:
     return sum(value + tolerance for value, tolerance in spans) >= days
 
 
+def moved_to_actual(case: JudgeCase, signals: TextSignals) -> bool:
+    """The text says what happened moved the date to the actual one (工期也延长至2024年12月31日 beside a
+    completion on 2024年12月31日): the whole delay is its doing, as pulled_to_actual says of a count."""
+    row = case.row
+    if not row.late or not signals.moved_to:
+        return False
+    year = case.review.form.year
+    try:
+        actual = row.actual.date_key(year)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return any((y or year, m, d) == actual for y, m, d in signals.moved_to)
+
+
 def late_part(case: JudgeCase, signals: TextSignals) -> str | None:
     """For a late date: do the durations the text gives (停工12天, 推迟74天) make the delay,
     or run from a dated event to the actual date (dated_delay)?"""
     days = late_days(case)
     spans = [(f, (f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1]))) for f in signals.quantities if f.unit in _DAYS]
-    if days is None or not spans or lasts_the_delay([read for _, read in spans], days) or dated_delay(case, signals):
+    if (days is None or not spans or lasts_the_delay([read for _, read in spans], days) or dated_delay(case, signals)
+            or moved_to_actual(case, signals)):
         return None
     said = "、".join(f.text() for f, _ in spans)
     return f"所列{said}仅说明部分延误（实际完成时间晚于目标{days}天）"
@@ -518,6 +547,15 @@ def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, 
     return any(index.share_of_base(value, unit, at, fit, tolerance) for value, unit in parts for fit in fits)
 
 
+def _may_be_what_failed(side: Side, figure: Figure) -> bool:
+    """A share can size a rate's shortfall only as the gap or a part of what failed: at most the gap or
+    100 − the actual. A larger one (南段已完成总进度60%, 中段70% beside 90% → 65%) is the progress of a
+    part of the work, a part of the actual, not of the gap."""
+    if side.a is None or side.b is None or side.row.direction != "higher" or side.b >= side.a:
+        return True
+    return figure.value <= max(abs(side.a - side.b), 100 - side.b) + _tolerance(figure.value)
+
+
 def factors_make(side: Side, signals: TextSignals) -> bool:
     """Factors that multiply to the row's ratio: 快检点2倍 × 单点检测量约1.15倍 ≈ 2.3 beside 2万 → 4.6万."""
     factors = [f for f in signals.quantities if f.unit == "倍" and f.value > 0]
@@ -547,9 +585,10 @@ MAX_NAMED = 5  # beyond a handful, a reviewer wants the count (signals._few read
 
 
 def nothing_done(side: Side, signals: TextSignals) -> bool:
-    """Nothing was achieved (0 of the target) and the text says why (因项目尚在建设工期内，未到竣工验收环节):
-    the one reason accounts for the whole gap."""
-    return side.b == 0 and bool(side.a) and signals.causal
+    """Nothing was achieved (0 of the target) and the text says why (因项目尚在建设工期内，未到竣工验收环节),
+    by a connective or by what held the work once bare categories are struck (两街道迟迟没有达成一致，施工
+    单位全年无法进场): the one reason accounts for the whole gap."""
+    return side.b == 0 and bool(side.a) and (signals.causal or signals.cause_strength >= CONNECTIVE)
 
 
 def products_make_both(side: Side, signals: TextSignals) -> bool:
@@ -613,7 +652,7 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = [v for v in (side.a, side.b) if v is not None]
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
-               for f in signals.quantities):
+               and _may_be_what_failed(side, f) for f in signals.quantities):
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
@@ -638,7 +677,9 @@ def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> str:
     if side.row.late:
         days = late_days(case)
         spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
-        return PARTS if dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days)) else ""
+        if dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days)):
+            return PARTS
+        return WHOLE if moved_to_actual(case, signals) else ""
     if side.a is None or side.b is None:
         return WHOLE if side.row.direction == "qualitative" and signals.parts_told else ""
     reads = _reads(side, signals.quantities)

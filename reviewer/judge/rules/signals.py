@@ -27,58 +27,12 @@ from .figures import (
     ACTUAL_CLAIM, COUNTERS, DATE, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
     MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, make_figure, normalised, quantities,
 )
-from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
+from .facts import CODE as _CODE, ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
 from .patterns import has_digit, words_pattern
-
-# --- phrases that are not a cause --------------------------------------------------
-
-# Stand beside any gap unchanged: always generic.
-STOCK_PHRASES = (
-    "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
-    "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
-    "客观原因", "多种原因", "各种原因", "多种因素", "各种因素", "诸多因素", "工作安排调整",
-    "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
-    # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全
-    "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
-)
-# A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
-# beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
-# So are the plan formulas "根据区委区政府统筹部署" and "结合我区养老服务工作实际": whoever is named in
-# them, nothing particular follows.
-VAGUE_AUTHORITY = re.compile(
-    r"(上级|有关|相关)(有关|相关)?(部门|单位|领导)?的?(文件|政策|规定|要求|审批|批复|部署|安排|精神)+"
-    r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
-    # money moved by whoever holds it, for no stated reason: 因市级财政统筹调减3万元
-    r"|(因|由于)[^，,。；;\d]{0,8}?(财政|资金)统筹(调减|调增|调整|安排|使用|调剂)?"
-)
-# A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
-# Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
-# Factors nobody names (受多方面因素影响, 因客观原因, 其他因素制约); "因死亡等原因" names its cause and is none of them.
-_FACTORS = (r"(受|因|由于)?(到)?(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等)(的)?"
-            r"(因素|原因)(的)?")
-BARE_CAUSES = re.compile(
-    r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
-    + _FACTORS + r"(影响|制约|所致)?"
-    r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
-)
-GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
-# Comparisons with last year and other achievements say nothing about this year's gap.
-# A sentence that reports results and praises them is about achievements, not the gap.
-ACHIEVEMENT = re.compile(
-    r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
-    r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
-)
-YEAR_ON_YEAR = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度")
-OTHER_TOPIC = re.compile(YEAR_ON_YEAR.pattern + "|" + ACHIEVEMENT.pattern)
-# Praise of the unit's own work says nothing of why the row moved (labelling guide: none). Three forms:
-# the leadership formula (在…坚强领导下), an adverb of effort before the unit's own doing (高度重视, 精心组织,
-# 积极配合, 不断扩大, 狠抓落实), and a verdict on its own work (措施得当, 宣传到位, 决策程序严密、规划合理).
-PRAISE = re.compile(
-    r"在[^，,。；;]{0,20}?(领导|指导|支持|关心|部署)下"
-    r"|(高度|积极|认真|不断|持续|大力|扎实|精心|周密|广泛|密切|狠抓|全力|切实|通力|严格|多措)(地)?"
-    r"(重视|组织|部署|安排|动员|配合|合作|推进|推动|落实|开展|参与|争取|扩大|提升|提高|增强|加大|完善|保障|执行|并举)"
-    r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff])"
+from .stock import (
+    ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, OTHER_TOPIC, PRAISE, STOCK_PHRASES, STOCK_PURPOSE,
+    VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare,
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -93,22 +47,25 @@ CAUSAL = re.compile(
 # names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
 EVENT_KINDS = {
     "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
-                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡"),
+                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去",
+                "生病", "患病", "住院", "病休", "转走", "调走", "搬走了", "离开"),
+    "arriving": ("落户", "入驻", "开业", "开张", "新开", "引进"),
     "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
                       "补正", "补记", "驳回"),
     "stoppages and faults": ("暂停", "暂缓", "停工", "停产", "中断", "故障", "损坏", "破损", "损毁", "坍塌", "塌方", "开裂",
-                             "老化", "报废", "检修", "维修", "渗漏",
+                             "老化", "报废", "检修", "维修", "渗漏", "坏了", "坏掉",
                              "停电", "限电"),
     "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
                                       "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
-    "short, late or slow": ("不足", "短缺", "紧张", "积压", "缺乏", "缺少", "缺货", "断供", "滞后", "较晚", "繁琐", "缓慢",
+    "short, late or slow": ("不足", "短缺", "紧张", "积压", "不够", "缺乏", "缺少", "缺货", "断货", "断供", "停供", "滞后", "较晚", "繁琐", "缓慢",
                             "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
     "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
     "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
-                                   "不稳定", "不稳"),
-    "defects found": ("超标", "不达标", "返工", "返修", "返厂", "整改", "欠费"),
+                                   "不同意", "不肯", "不让", "不给", "不稳定", "不稳"),
+    # (整改 is what is done about a defect, a response like a measure: 已责令施工单位整改 names no defect)
+    "defects found": ("超标", "不达标", "返工", "返修", "返厂", "欠费"),
     "scope": ("扩大", "扩面", "缩小", "收窄", "恢复"),
     "demand surged": ("走红", "火爆", "爆满", "激增", "骤增", "井喷"),
 }
@@ -117,18 +74,33 @@ EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
 # people away (常年在外打工); a check that found something (排查出漏挂户); a rule changed (修订办法, 允许…入库);
 # a figure moved from one value to another (由50座调整为70座); a price set against another (成交价…低于预算
 # 单价); a stoppage (停机, 停运).
+_HAPPENED_WORDS = (
+    "没法", "没办法", "没能", "没通过", "没做", "常年在外", "长期在外",
+    *(a + b for a in ("在外", "外出", "异地") for b in ("务工", "打工", "就业", "居住")),
+    "查出", "检出", "排查出", "摸排出", "查实", "允许", "放宽", "收紧", "新增", "增设", "占用", "挤占", "挪用",
+    *("停" + b for b in ("电", "机", "水", "气", "工", "产", "业", "运", "航", "课", "诊", "办", "用", "了", "掉", "下来")),
+)
 _HAPPENED = (
-    r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)"
-    r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
+    r"没有(?=[\u4e00-\u9fff]{2})"
+    # something come upon in the work (施工中挖到一段老排水渠, 开挖发现天然气管道); a finding of a review
+    # (通过自查，发现…尚有不足之处) is what it found, read on its own
+    r"|(施工|开挖|挖掘|勘察|勘探|拆除|清淤)[^，,。；;]{0,4}?(发现|遇到)|挖到|挖出"
+    # a rule changed (修订《…办法》, 废止原标准), not the unit revising its own plan (正在修改方案)
+    r"|(修订|修改|废止)了?[^，,。；;]{0,10}?(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)"
+    r"|(办法|规定|标准|政策|条例|细则|制度|目录|规则|》)[^，,。；;]{0,6}?(修订|修改|废止)"
+    # something added to the work (增加了围挡和夜间照明, 加装电梯): the scope grew; not money added (增加支出)
+    r"|(增加|加装|增补)了?(?!(较|很|明显|幅|比|至|到|为|的|支出|资金|费用|经费|成本|预算|投入|金额|开支|人数|数量))(?=[\u4e00-\u9fff]{2})"
     r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
-    r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高)"
+    # a price moved, or set against another (成交价低于预算单价, 招标价比预算低了20万元)
+    r"|(价|价格|单价|费率|标准)(?:[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高|涨|降|贵|便宜)"
+    r"|[^。；;]{0,16}?比[^，,。；;\d]{0,8}?(低|高|少|多))"
+    r"|每[\u4e00-\u9fff]{1,3}?(比[\u4e00-\u9fff]{1,4}?)?(涨|降|贵|便宜)了?(?=[\d约近一二两三四五六七八九十])"  # 每吨涨了80元
     r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
-    r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用)|占用|挤占|挪用"
     r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = re.compile(words_pattern(EVENTS)
+EVENT_WORDS = re.compile(words_pattern(EVENTS + _HAPPENED_WORDS)
                          + "|" + _HAPPENED)
 _MEASURE_WORD = re.compile(words_pattern(MEASURE_WORDS))
 _STOCK = re.compile(words_pattern(STOCK_PHRASES))
@@ -141,6 +113,9 @@ STATE = re.compile(
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
     r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
+    # waiting on something else before the work can go on: 要等塘苗路工程完工后，曲荷巷的工程才能开工
+    r"|(要等|需等|须等|得等|只能等|等到|等待|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
+    r"|(让|叫|要)[\u4e00-\u9fff]{0,3}等[^。；;]{1,16}?(再|才)"  # 让我们等他们换完再修
     # a term of a contract or agreement: 按合同约定, 依协议约定
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
@@ -158,7 +133,9 @@ STILL_BUILDING = re.compile(
 )
 # An earlier stage that came late is a cause of a later date: 开工推迟 beside a completion date.
 EARLIER_STAGE_LATE = re.compile(
-    r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达)[^，,。；;]{0,4}?(推迟|延迟|延期|较晚|滞后|延后)"
+    r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达|到账|拨付|拨款)[^，,。；;]{0,4}?"
+    r"(推迟|延迟|延期|较晚|滞后|延后|得?晚了?|得?迟了?)"
+    r"|(钱|资金|款|经费)[^，,。；;]{0,4}?到得?(晚|迟)"  # said plainly: 上面的钱到得晚
     r"|(推迟|延迟|延期|延后)(开工|招标|采购|审批|批复|到货|下达)"
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
@@ -174,7 +151,11 @@ _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况
 _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
 MEASURE_CLAUSE = re.compile(
     rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
-    r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
+    r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(并|同时|还|也|并将)?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
+    # a forecast: what is expected, not what happened (如果一切顺利工期大概在四个月, 预计2024年3月完工)
+    r"|如果|倘若|假如|一切顺利|有望|可望|(?<![原初])预计(将|于|在|可|能|\d)"
+    # urging done now is a measure too: 已要求施工单位尽快拆除, 正加快推进移交工作
+    r"|尽快|抓紧|加快推进|全力推进"
 )
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
@@ -194,6 +175,7 @@ TRUNCATED = re.compile(
 
 # --- the rest --------------------------------------------------------------------------
 
+_FOLLOWING = ("相应", "随之", "同步", "同比例", "按比例", "等比例", "跟着")  # FOLLOWS_COUNT ends on one of them
 FOLLOWS_COUNT = re.compile(
     r"(项目数|数量|个数|项目|长度|里程|面积|规模|人数|台数|户数|工程量|[\u4e00-\u9fff]{1,6}?[数量])"
     r".{0,12}(调整|减少|增加|变化|变动|调减|调增|下降|缩减)"
@@ -237,6 +219,7 @@ class TextSignals:
     drives_actual: tuple[Figure, ...] = ()  # the value the cause is said to have pulled the row to
     nets: bool = False  # the text sets savings against extra costs (增减相抵): parts may be subtracted
     days: tuple[tuple[int | None, int, int], ...] = ()  # calendar days named: (year or None, month, day)
+    moved_to: tuple[tuple[int | None, int, int], ...] = ()  # days a date is said moved to: 工期延长至2024年12月31日
     cause_strength: int = 0  # FACT, CONNECTIVE, WORD or NO_CAUSE: how the cause was read
     named_items: int = 0  # sentences that each name one item of the gap and what happened to it
     causal: bool = False  # a causal connective (因, 由于, 导致…) stands before the measures
@@ -260,6 +243,17 @@ def garbled(text: str) -> bool:
     return odd / total > 0.3
 
 
+# The effect said back (导致工期延误, 致使完成数量减少): the gap itself, introduced by a connective; the
+# cause, if any, is what stands before it.
+_EFFECT_SAID = re.compile(
+    r"(导致|致使|造成|以致|从而|进而|使得)(了)?[^，,。；;]{0,12}?(延误|滞后|延期|推迟|延迟|减少|下降|降低|未能完成|未完成"
+    r"|未达到|未达标|不达标|偏低|偏高|增加|超支|结余)[^，,。；;]{0,6}?(?=[，,。；;]|$)"
+)
+# A connective left with nothing after it once bare categories are struck (主要原因是年初，…).
+_LEFT_BARE = re.compile(r"(主要原因|原因)(是|为|在于|主要是)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"
+                        r"|(由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)")
+
+
 @lru_cache(maxsize=4096)
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
@@ -267,9 +261,10 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
+    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", STOCK_PURPOSE.sub("，", strike_bare(text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
+    text = _LEFT_BARE.sub("，", _EFFECT_SAID.sub("，", text))
     if restatements(name):
         text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
         for phrase in restatements(name):
@@ -326,10 +321,49 @@ _SAID_WHY = _any_of(CAUSAL, STATE, _SHORT_WORDS)
 _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
-# Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
-_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
-                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知|批复|批准"
+# Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
+_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
+                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能])[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
+# Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
+# outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
+# 同意追加, 与某公司签订合同) is its work narrated, which names no cause (labelling guide: narrative; a
+# procedure without what it found). So an act counts only with an actor of its own before it in the clause.
+_ACT = re.compile(words_pattern(("下达", "发布", "出台", "印发", "要求", "通知", "批复", "批准", "签订", "签约", "申请",
+                                 "提出", "同意", "决定")))
+# Who acts: a named party or body (ENTITY), a level of government, a count of people or parties, a party by kind.
+_ACTOR = re.compile(
+    r"(中央|国家|国务院|省级?|市级|县级|区级|上级)"
+    r"|\d+\s*(人|名|户|家|个|所|位)|[一二两三四五六七八九十]+(人|名|户|家|所|位)"
+    r"|(?<![我本])(企业|公司|厂家|厂商|供应商|承包商|施工方|施工单位|中标单位|业主|居民|群众|村民|农户|家长|学生|老人|患者|车主|商户)"
+)
+# The unit's own bodies deliberating (局务会, 局长办公会, 党组会议, 专题会议): the unit itself, not another party.
+_OWN_MEETING = re.compile(r"会议|务会|办公会|党组会|专题会|常务会")
+
+
+# The basis formula (按照《…方案》要求, 根据市里通知): the rule is named as the ground of what follows, and what
+# it did is said after it (改为, 扩大至, 不再纳入) or not at all.
+_ON_BASIS = re.compile(r"(根据|按照|依据|遵照|依照|按)[^，,。；;]*$")
+
+
+# The other side of the unit's own act (与某公司签订合同, 向省厅申请): a counterpart, not the actor.
+_COUNTERPART = re.compile(r"(与|同|跟|向)[^，,。；;]*$")
+
+
+# The plan itself as the object of an act (下达创建任务15个, 下达年度目标): the target and who set it.
+_SETS_THE_TARGET = re.compile(r"[^，,。；;]{0,10}?(任务|目标|计划)(数|量)?[^，,。；;\d]{0,2}\d")
+
+
+def _acted_by_another(clause: str, m: re.Match) -> bool:
+    """The act matched at m has an actor of its own before it in the clause (not the unit's own meeting,
+    not a rule named as the basis of what follows), and its object is not the row's own target (省级下达
+    创建任务15个 says who set the target)."""
+    before = _COUNTERPART.sub("", _OWN_MEETING.split(clause[:m.start()])[-1])  # after the meeting, if any
+    if _ON_BASIS.search(before):
+        return False
+    if _SETS_THE_TARGET.match(clause, m.end()):
+        return False
+    return bool(ENTITY.search(before) or _ACTOR.search(before))
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
@@ -350,28 +384,35 @@ def _without_other_topics(norm: str) -> str:
     return "。".join(kept)
 
 
+# A price set against the budget (招标价比预算低了20万元, 中标价180万元，比预算少20万元) is the tender or the
+# market moving the money: a cause, not the gap said back.
+_PRICE_BEFORE = re.compile(r"(价|价格|单价)[^。；;!！?？\n]{0,12}$")
+
+
 def _without_gap_said(text: str, cost: bool) -> str:
     """The text without the gap said back (较目标少5个, 高于控制指标32万元). Beside a cost row, a count's
     gap (较计划少3台) is the paired quantity moving, which is why the money moved: it stays."""
     def strike(m: re.Match) -> str:
-        return m.group(0) if cost and m.group(m.re.groups) in COUNTERS else "，"
+        if cost and m.group(m.re.groups) in COUNTERS:
+            return m.group(0)
+        return m.group(0) if _PRICE_BEFORE.search(text, max(0, m.start() - 16), m.start()) else "，"
     return GAP_CLAIM_AFTER.sub(strike, GAP_CLAIM.sub(strike, text))
 
 
-def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
+def _states_a_fact(text: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
     """Some sentence says what happened (an event or state outside the row: _happens) and gives its
     particulars (a figure of its own, a date, a code, a named party: explanation_facts.particular).
 
     Figures, dates and names alone are no cause (labelling guide: narrative, the row's own figures);
     a happening without particulars is a mechanism, read by cause_found's later steps. Sentences about
     something else (last year, other results) are skipped, and so are the row's own figures said back
-    ("实际完成…", "较目标少…")."""
-    kept = _without_other_topics(norm)
-    kept = _without_gap_said(ACTUAL_CLAIM.sub("，", kept), cost)
+    ("实际完成…", "较目标少…"). text is what cause_found read: without other topics and _not_causes."""
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
-    for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
+    for sentence in _SENTENCES.split(ACTUAL_CLAIM.sub("，", text)):
+        if not (_DIGIT.search(sentence) or ENTITY.search(sentence) or _CODE.search(sentence)):
+            continue  # no clause of it can give a particular (facts.particular): no need to seek a happening
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
-        if not any(_happens(clause, name, cost, late) for clause in clauses):
+        if not any(_happens(clause, name, cost, late, known) for clause in clauses):
             continue
         for clause in clauses:
             dated = has_digit(clause) and bool(DATE.search(clause)) and not any(w in clause for w in schedule)
@@ -391,28 +432,54 @@ def _values(clause: str) -> list[Decimal]:
 COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较大|有意见)")
 
 
-def _happens(clause: str, name: str, cost: bool = False, late: bool = False) -> bool:
+def _happens(clause: str, name: str, cost: bool = False, late: bool = False, known: tuple[Decimal, ...] = ()) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
     if _SAID_WHY.search(clause):
         return True
-    if _events(clause, name, late):
+    if _events(clause, name, late, known):
         return True
     if any(not _own_action(clause, m, name) for pattern in (OBSTACLE, _VERB) for m in pattern.finditer(clause)):
+        return True
+    if _act_of_another(clause, name):
         return True
     return (cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause))) or _is_driver(clause, name, cost)
 
 
+def _act_of_another(text: str, name: str) -> bool:
+    """Some clause has an act done by a party other than the unit (_acted_by_another)."""
+    if not _ACT.search(text):  # most texts hold no act: one scan rules them out
+        return False
+    return any(_acted_by_another(clause, m) and not _own_action(clause, m, name)
+               for clause in _CLAUSES.split(text) if _ACT.search(clause) for m in _ACT.finditer(clause))
+
+
+# Hardship used of the people a project serves (困难家庭, 困难群众): a category of beneficiary, no event.
+_ATTRIBUTIVE = re.compile(r"(家庭|群众|户|学生|老人|人员|职工|儿童|对象|人群|党员|妇女)")
+# Nothing found or nothing happened (未发现违规问题, 没有出现故障): the event word under it did not happen.
+_NONE_FOUND = re.compile(r"(未|没有|没|无)(发现|出现|发生)[^，,。；;]{0,6}$")
 # Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
-_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织)了?[^，,。；;]{0,8}$")
+# So is its object of work pushed on (加快推进公园终验移交工作).
+_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织|推进|推动|加快|做好|抓好)了?[^，,。；;]{0,8}$")
 
 
-def _events(text: str, name: str, late: bool = False) -> set[str]:
+def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...] = ()) -> set[str]:
     """The distinct event words that say something happened: not a word of the row's name (超标 beside
-    超标率), not a delay beside a late date (the gap itself), not the object of work done."""
+    超标率), not a delay beside a late date (the gap itself), not the object of work done, not the row's
+    own move said back (由200人调整为150人 beside 200 → 150人)."""
+    none_found = "发现" in text or "出现" in text or "发生" in text  # _NONE_FOUND needs one of them
     return {m.group(0) for m in EVENT_WORDS.finditer(text)
-            if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
-            and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())}
+            if not (m.group(0) == "困难" and _ATTRIBUTIVE.match(text, m.end()))
+            and m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
+            and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())
+            and not (none_found and _NONE_FOUND.search(text, max(0, m.start() - 8), m.start()))
+            and not (known and m.group(0)[0] == "由" and _own_move(text[m.start():m.end() + 16], known))}
+
+
+def _own_move(move: str, known: tuple[Decimal, ...]) -> bool:
+    """A move from one value to another (由…调整为…) whose figures are the row's own target and actual."""
+    values = [f.value for f in quantities(move, derived=False)[:2]]
+    return bool(values) and not own_figure(values, known)
 
 
 _ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
@@ -446,22 +513,23 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
     # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
     # unless they give a cause ("因3家企业退出，较上年减少2家").
-    norm = _without_other_topics(norm)
-    if _states_a_fact(norm, name, late, cost, known):
+    text = _not_causes(_without_other_topics(norm), name, late, cost)
+    if _states_a_fact(text, name, late, cost, known):
         return FACT
-    text = _not_causes(norm, name, late, cost)
     if _CONNECTED.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
     if late and EARLIER_STAGE_LATE.search(text) and not any(m.group(0)[:2] in name for m in EARLIER_STAGE_LATE.finditer(text)):
         return CONNECTIVE
+
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
-    events = _events(text, name, late)
+    events = _events(text, name, late, known)
     if len(events) > 1:
         return CONNECTIVE
-    if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
+    if (events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost)
+            or _act_of_another(text, name)):
         return WORD
     return NO_CAUSE
 
@@ -492,6 +560,11 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 # Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
 # or money; the gap itself (偏差较大, 差距较大) is none.
 _LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+# Said plainly at the end of a clause, without the adverb: 招工多, 雨水多 (not 减少, 不少, 至少, 更多…).
+_BARE_LEVEL = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?)(?<![减增至不很太最更过较偏稍略多缩])(多|少)(?=[，,。；;！!？?]|$)")
+# Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
+_GAP_ITSELF = re.compile(r"偏差|差距|差异")
+_PLAIN_LEVEL = re.compile(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
 
 
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
@@ -501,8 +574,12 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    for m in (*CHANGE.finditer(piece), *_LEVEL.finditer(piece)):
-        subject = m.group(1)
+    subjects = ([m.group(1) for m in CHANGE.finditer(piece)] + [m.group(1) for m in _LEVEL.finditer(piece)]
+                + [m.group(1) for m in _BARE_LEVEL.finditer(piece)])
+    if "的" in piece:  # 报名的人少: the words before 的, and the noun
+        subjects += [subject for m in _PLAIN_LEVEL.finditer(piece) if not _GAP_ITSELF.search(
+            subject := re.split(r"[，,。；;]", piece[max(0, m.start() - 8):m.start()])[-1] + m.group(1))]
+    for subject in subjects:
         new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
         if len(new) >= 2:
             return True
@@ -576,10 +653,11 @@ def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
 
 def _parts_of(found: tuple[Figure, ...], wholes: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
-    actual 4200): parts of the row's measurement, not facts about why it moved."""
+    actual 4200): parts of the row's measurement, not facts about why it moved. The row's own figures are
+    no such part: the target as the actual plus others (600 = 462 + 102 + 36) breaks down the gap."""
     groups: dict[str, list[Decimal]] = {}
     for f in found:
-        if f.value > 0 and f.unit not in ("%", "pp", "倍"):
+        if f.value > 0 and f.unit not in ("%", "pp", "倍") and all(abs(f.value - k) > Decimal("0.001") for k in wholes):
             groups.setdefault(f.unit, []).append(f.value)
     out: list[Decimal] = []
     for values in groups.values():
@@ -605,25 +683,37 @@ def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple
 
 # An item named by its place or name: 城西农贸市场, 龙湾区永中街道快检室, 石门中学, 东门大桥 (not 部分市场, 各校).
 _ITEM = re.compile(
-    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])[\u4e00-\u9fff]{2,10}?"
-    r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区)"
+    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])(?!因|由于|该|此|其)[\u4e00-\u9fff]{2,10}?"
+    r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区"
+    r"|路|街|巷|大道|隧道|工程)"  # a road, a street, a works: 天山路（陇海路—中原路）, 曲荷巷改造工程
 )
+# A sentence that goes on about the item just named: 因该路需穿过二砂文创园.
+_BACK_REFERENCE = re.compile(r"^[^，,。；;]{0,4}?(该|此|其)")
 
 
 def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> int:
     """How many sentences each begin by naming one item (a place, a facility, a body) and say what
     happened to it; distinct names only."""
-    names = set()
+    names, last = set(), None
     for sentence in _SENTENCES.split(norm):
         m = _ITEM.search(sentence.strip())
-        if m and cause_found(sentence[m.end():], name, late, cost, known):
-            names.add(m.group(0).strip())
+        if m:
+            last = m.group(0).strip()
+            rest = sentence[m.end():]
+        elif last and _BACK_REFERENCE.search(sentence.strip()):
+            rest = sentence  # the item named in the sentence before, and what happened to it
+        else:
+            last = None
+            continue
+        if cause_found(rest, name, late, cost, known):
+            names.add(last)
     return len(names)
 
 
 # 已于5月印发并在5地推行 … 文成、泰顺两县…推行顺延: a part done and a part not done.
-_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展)")
-_UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推迟|延至|正在|待)")
+_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展"
+                        r"|完工|竣工|通车|建好|装好)")
+_UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|还没|暂未|暂缓|顺延|推迟|延至|正在|待)")
 
 
 def _few(wholes: tuple[Decimal, ...], cost: bool) -> bool:
@@ -685,20 +775,28 @@ class _Read(NamedTuple):
     gaps: tuple[tuple[str, Figure], ...]
     nets: bool
     days: tuple[tuple[int | None, int, int], ...]
+    moved_to: tuple[tuple[int | None, int, int], ...]
+
+
+# A date said moved to another day by what happened (工期也延长至2024年12月31日, 顺延至9月15日).
+_MOVED_TO = re.compile(r"(延长|推迟|顺延|延期|延|推)(至|到)\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 @lru_cache(maxsize=4096)
 def _read_alone(text: str) -> _Read:
     norm = normalised(text)
+    digits = has_digit(norm)  # patterns that need a digit are not run on texts without one
     return _Read(
         norm=norm,
-        stock=(bool(_STOCK.search(norm)) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
-               or bool(GENERIC_FACTORS.search(norm)) or bool(VAGUE_AUTHORITY.search(norm))),
+        stock=(bool(_STOCK.search(norm)) or (len(norm) <= BARE_MAX and bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))))
+               or (("影响" in norm or "制约" in norm) and bool(GENERIC_FACTORS.search(norm)))
+               or bare_condition(norm) or bool(VAGUE_AUTHORITY.search(norm))
+               or bool(STOCK_PURPOSE.search(norm))),
         singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
         measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
         garbled=garbled(text),
         injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
-        follows_count=bool(FOLLOWS_COUNT.search(norm)),
+        follows_count=any(w in norm for w in _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
         other_topic=bool(OTHER_TOPIC.search(norm)),
         claims_met=_claims_met(norm),
         per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
@@ -712,7 +810,9 @@ def _read_alone(text: str) -> _Read:
         ),
         nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
-                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits else ()))),
+        moved_to=tuple((int(m.group(3)) if m.group(3) else None, int(m.group(4)), int(m.group(5)))
+                       for m in _MOVED_TO.finditer(norm)),
     )
 
 
@@ -734,7 +834,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     limits.MAX_EXPLANATION is read on its first MAX_EXPLANATION characters."""
     alone = _read_alone(text[:MAX_EXPLANATION])
     norm = alone.norm
-    found = quantities(norm, name, unit)[:MAX_FIGURES]
+    found = quantities(_without_measures(norm), name, unit)[:MAX_FIGURES]
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
@@ -763,7 +863,8 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         per_unit=alone.per_unit,
         gap_claims=alone.gaps,
         nets=alone.nets,
-        drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
+        drives_actual=tuple(f for m in (DRIVES_ACTUAL.finditer(norm) if has_digit(norm) else ()) for i in (4, 9, 14) if m.group(i)
                             if (f := make_figure(m.group(i), m.group(i + 1) or unit))),
         days=alone.days,
+        moved_to=alone.moved_to,
     )

@@ -15,8 +15,8 @@ from ..case import JudgeCase, Verdict
 from .confidence import Reading, confidence
 from .facts import strip_injection
 from .gap import (
-    Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
-    resolve_implied, size_covered, sized_by_arithmetic, split_conflict, without_breakdown,
+    Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, moved_to_actual, overstated,
+    part_of_gap, resolve_implied, size_covered, sized_by_arithmetic, split_conflict, without_breakdown,
 )
 from .limits import MAX_EXPLANATION, limit_note
 from .review_index import index_of
@@ -133,7 +133,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     if not signals.cause:
         tags.append("no_cause")
     short = None if conflict else part_of_gap(gap.row, signals) or late_part(case, signals)
-    sized = not short and (size_covered(gap, signals) or dated_delay(case, signals)
+    sized = not short and (size_covered(gap, signals) or dated_delay(case, signals) or moved_to_actual(case, signals)
                            or (signals.cause and sized_elsewhere(case, gap, text, t)))
     if not sized:
         tags.append("no_quantity")
