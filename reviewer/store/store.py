@@ -28,6 +28,7 @@ from sqlite_utils import Database
 
 from ..form.values import format_decimal
 from ..review import Review
+from .activity import ActivityQueries
 from .base import PENDING, StoreError, form_selector, now, resolved
 from .db import connect
 from .points import PointTables
@@ -85,7 +86,7 @@ class Saved:
     revived: bool = False
 
 
-class Store(PointTables):
+class Store(PointTables, ActivityQueries):
     """One open database. Use as a context manager, or call close()."""
 
     def __init__(self, path: str | Path, create: bool = True, warn: Callable[[str], None] | None = None,

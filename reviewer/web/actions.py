@@ -1,0 +1,220 @@
+"""The changes a reviewer makes, each a POST (CSRF-checked by the Guard, refused in read-only mode):
+decide on a point, undo a decision, set a row's 复核得分 / 复核完成值, undo a score change.
+
+Every change is taken with what the reviewer saw (`expect`: the point's status, the row's score in
+force): if someone decided or scored meanwhile, nothing is written and the reply shows what they did
+(409), never overwriting it. Replies are JSON for the page's script, carrying the re-rendered card (and,
+in the queue, the next point) and what `u` would undo; a plain form post goes back to its page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import ReviewerError
+from ..store import ACTION_LABEL, FUNDS_ROW, STATUS_LABEL, Conflict, StoreError
+from ..signoff.service import Signoff
+from .points import card_html, checked_id, queue_view, skipped_from
+from .query import Query
+from .responses import bench_of, render, reply, reviewer_of
+from .views import point_view, row_label
+
+ACTIONS = ("accept", "reject", "edit", "reopen")
+MAX_COMMENT = 4000
+MAX_REASON = 500
+NO_NAME = {"ok": False, "need_name": True, "message": "请先填写审核人姓名（每次决定都会记录审核人）。"}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def decide(request: Request) -> Response:
+    point_id = checked_id(request.path_params["point_id"])
+    fields = await _form(request)
+    reviewer = reviewer_of(request)
+    if reviewer is None:
+        return reply(request, NO_NAME, 400)
+    action = fields.get("action", "")
+    if action not in ACTIONS:
+        return reply(request, {"ok": False, "message": f"未知的操作：{action[:20]}"}, 400)
+    comment = fields.get("comment", "")[:MAX_COMMENT] if action == "edit" else None
+    expect = fields.get("expect") or None
+    if expect is not None and expect not in STATUS_LABEL:
+        return reply(request, {"ok": False, "message": "无效的请求"}, 400)
+    return await _run(request, lambda signoff: _decide(request, signoff, point_id, action, reviewer, comment, expect,
+                                                       fields))
+
+
+def _decide(request: Request, signoff: Signoff, point_id: str, action: str, reviewer: str, comment: str | None,
+            expect: str | None, fields: dict[str, str]) -> tuple[dict[str, Any], int]:
+    point = signoff.point(point_id)
+    back = f"/forms/{point.form_id}#p-{point.id}"
+    try:
+        decision = signoff.decide(point_id, action, reviewer, comment=comment, expect=expect)
+    except Conflict as exc:
+        return _card_reply(request, signoff, point_id, fields, f"{exc.message}：未作改动。", conflict=True), 409
+    label = f"{ACTION_LABEL[action]}“{point.title}”"
+    data = _card_reply(request, signoff, point_id, fields, f"已{label}" if decision else "未作改动")
+    data["undo"] = {"kind": "decision", "ref": decision, "point": point_id, "label": label} if decision else None
+    data["back"] = back
+    return data, 200
+
+
+async def undo_decision(request: Request) -> Response:
+    decision_id = checked_id(request.path_params["decision_id"])
+    fields = await _form(request)
+    reviewer = reviewer_of(request)
+    if reviewer is None:
+        return reply(request, NO_NAME, 400)
+
+    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
+        try:
+            undone = signoff.undo_decision(decision_id, reviewer)
+        except Conflict as exc:
+            return {"ok": False, "conflict": True, "message": f"无法撤销：{exc.message}"}, 409
+        point = signoff.point(undone.point_id)
+        message = f"已撤销：{ACTION_LABEL.get(undone.action, undone.action)}“{point.title}”"
+        return _card_reply(request, signoff, point.id, fields, message, focus=True), 200
+
+    return await _run(request, work)
+
+
+async def undo_last(request: Request) -> Response:
+    """`u` with nothing left in this page's own list: the reviewer's last decision still in force."""
+    fields = await _form(request)
+    reviewer = reviewer_of(request)
+    if reviewer is None:
+        return reply(request, NO_NAME, 400)
+
+    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
+        undone = signoff.undo_last(reviewer)
+        point = signoff.point(undone.point_id)
+        message = f"已撤销：{ACTION_LABEL.get(undone.action, undone.action)}“{point.title}”"
+        return _card_reply(request, signoff, point.id, fields, message, focus=True), 200
+
+    return await _run(request, work)
+
+
+async def set_score(request: Request) -> Response:
+    form_id = checked_id(request.path_params["form_id"])
+    fields = await _form(request)
+    reviewer = reviewer_of(request)
+    if reviewer is None:
+        return reply(request, NO_NAME, 400)
+    try:
+        row = int(fields.get("row", ""))
+    except ValueError:
+        return reply(request, {"ok": False, "message": "请选择要改分的指标"}, 400)
+    score = fields.get("score", "").strip() or None
+    value = fields.get("value", "").strip()[:200] or None
+    clause = fields.get("clause", "").strip() or None
+    reason = fields.get("reason", "")[:MAX_REASON]
+    seen = fields.get(f"seen-{row}")
+    expect: Any = ... if seen is None else (seen or None)  # "": the proposal was in force
+
+    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
+        try:
+            changes = signoff.set_score(form_id, row, reviewer, score=score, value=value, reason=reason,
+                                        clause=clause, expect=expect)
+        except Conflict as exc:
+            return _score_reply(request, signoff, form_id, fields, f"{exc.message}：未作改动。", conflict=True), 409
+        where = row_label(row)
+        text = "；".join(f"{where}复核{'得分' if c.field == 'score' else '完成值'}改为{c.after}" for c in changes)
+        data = _score_reply(request, signoff, form_id, fields, f"已改：{text}")
+        data["undo"] = {"kind": "score", "ref": [c.id for c in changes], "point": fields.get("point") or None,
+                        "label": text}
+        return data, 200
+
+    return await _run(request, work, back=f"/forms/{form_id}#scorecard")
+
+
+async def undo_score(request: Request) -> Response:
+    change_id = checked_id(request.path_params["change_id"])
+    fields = await _form(request)
+    reviewer = reviewer_of(request)
+    if reviewer is None:
+        return reply(request, NO_NAME, 400)
+
+    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
+        change = signoff.store.score_change(change_id)
+        if change is None:
+            raise StoreError("找不到该改分记录")
+        try:
+            undone = signoff.undo_score(change_id, reviewer)
+        except Conflict as exc:
+            return {"ok": False, "conflict": True, "message": f"无法撤销：{exc.message}"}, 409
+        where = row_label(change.row)
+        shown = undone.after if undone.after is not None else "建议值"
+        text = f"已撤销改分：{where}复核{'得分' if change.field == 'score' else '完成值'}恢复为{shown}"
+        return _score_reply(request, signoff, change.form_id, fields, text), 200
+
+    return await _run(request, work)
+
+
+# --- replies ---------------------------------------------------------------------------------------------
+
+async def _run(request: Request, work, back: str | None = None) -> Response:
+    """Run `work` on a store opened for this request, in the thread pool (SQLite blocks)."""
+    from starlette.concurrency import run_in_threadpool
+
+    def call() -> tuple[dict[str, Any], int]:
+        with bench_of(request).signoff() as signoff:
+            try:
+                return work(signoff)
+            except ReviewerError as exc:
+                return {"ok": False, "message": exc.message}, 400
+
+    data, status = await run_in_threadpool(call)
+    return reply(request, data, status, back=data.get("back") or back)
+
+
+def _card_reply(request: Request, signoff: Signoff, point_id: str, fields: dict[str, str], message: str,
+                conflict: bool = False, focus: bool = False) -> dict[str, Any]:
+    """The point's card as it now stands; in the queue (`queue` field), the queue's next point too (after an
+    undo: this point again)."""
+    point = signoff.point(point_id)
+    review = signoff.form_review(point.form_id)
+    data: dict[str, Any] = {"ok": not conflict, "conflict": conflict, "message": message, "point": point_id,
+                            "status": point.status, "back": f"/forms/{point.form_id}#p-{point.id}"}
+    data["html"] = render(request, "_point.html", v=point_view(signoff, review, point, message=message,
+                                                                conflict=conflict))
+    data["totals"] = render(request, "_totals.html", review=review)
+    if "queue" in fields:
+        query, _ = Query.parse(_params(fields["queue"]))
+        shown = message if (conflict or focus) else ""
+        view = queue_view(signoff, query, skipped_from(fields.get("skip", "")), reviewer_of(request) or "",
+                          point_id if (conflict or focus) else None, message=shown, conflict=conflict)
+        if conflict and (view is None or view.point.id != point_id):
+            view = point_view(signoff, review, point, message=message, conflict=True, queue=query.params(page=1))
+        data["next"] = card_html(request, view, query)
+        data["next_point"] = view.point.id if view else None
+    return data
+
+
+def _score_reply(request: Request, signoff: Signoff, form_id: str, fields: dict[str, str], message: str,
+                 conflict: bool = False) -> dict[str, Any]:
+    review = signoff.form_review(form_id)
+    data: dict[str, Any] = {"ok": not conflict, "conflict": conflict, "message": message,
+                            "back": f"/forms/{form_id}#scorecard"}
+    data["scorecard"] = render(request, "_scorecard.html", review=review,
+                               clauses=list(bench_of(request).rulebook.clauses.values()))
+    data["totals"] = render(request, "_totals.html", review=review)
+    point_id = fields.get("point")
+    if point_id and checked_id(point_id):
+        data.update({k: v for k, v in _card_reply(request, signoff, point_id, fields, message, conflict,
+                                                  focus=True).items() if k in ("html", "next", "next_point", "point")})
+    return data
+
+
+def _params(text: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(text[:2000]))
+
+
+__all__ = ["decide", "undo_decision", "undo_last", "set_score", "undo_score", "FUNDS_ROW"]
