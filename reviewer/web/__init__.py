@@ -8,6 +8,7 @@ goes through the sign-off API (signoff.service.Signoff) over a store opened per 
 holds the guard every request passes: Host check, signed session, login, CSRF, read-only, headers.
 """
 
-from .app import Workbench, create_app
+from .app import create_app
+from .workbench import Workbench
 
 __all__ = ["create_app", "Workbench"]

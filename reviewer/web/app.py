@@ -1,69 +1,27 @@
-"""The workbench application: `create_app(db, config, ...)` gives a Starlette app over one review.db.
-
-Each request opens the store for itself (a connection never crosses threads: Starlette runs the routes,
-plain functions, in its thread pool) and closes it after; SQLite's WAL lets `review`, the terminal
-session and every reviewer's browser share the file. Decisions and score changes go through the
-sign-off API (Signoff) with the status the reviewer saw, so one taken meanwhile by someone else is
-shown, never overwritten.
-"""
+"""The workbench application: `create_app(db, config, ...)` gives a Starlette app over one review.db:
+its routes, the Guard in front of them (security.py), and the Workbench they share (workbench.py)."""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Iterable, Iterator
+from typing import AsyncIterator, Iterable
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..config import Config
-from ..signoff.rulebook import Rulebook, load_rulebook
+from ..signoff.rulebook import load_rulebook
 from ..signoff.service import Signoff
 from ..store import Store
 from . import actions, batch, documents, pages, points
-from .overview import BatchIndex, TeamProgress
-from .security import Credentials, Guard, LoginLimiter, Policy, Signer, allowed_hosts
+from .security import Credentials, Guard, Policy, Signer, allowed_hosts
 from .templating import environment
+from .workbench import Workbench
 
 STATIC = Path(__file__).parent / "static"
-
-
-@dataclass
-class Workbench:
-    """What every route shares: where the database is, the bureau's settings, the caches, the templates."""
-
-    db: Path
-    config: Config
-    rulebook: Rulebook
-    read_only: bool
-    login: bool  # a password or token is required
-    port: int
-    templates: Environment
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
-    credentials: Credentials | None = None
-    index: BatchIndex = field(init=False)
-    team: TeamProgress = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.index = BatchIndex(self.signoff)
-        self.team = TeamProgress(self.signoff)
-
-    @contextmanager
-    def signoff(self) -> Iterator[Signoff]:
-        """The sign-off API over a store opened for this request (read-only for a supervisor)."""
-        store = Store(self.db, create=False, read_only=self.read_only)
-        try:
-            yield Signoff(store, self.config, self.rulebook, build_points=False)
-        finally:
-            store.close()
-
-    @property
-    def name_cookie(self) -> str:
-        return f"review_name_{self.port}"
 
 
 def create_app(db: str | Path, config: Config | None = None, *, read_only: bool = False,
@@ -120,4 +78,4 @@ def create_app(db: str | Path, config: Config | None = None, *, read_only: bool 
     return app
 
 
-__all__ = ["create_app", "Workbench"]
+__all__ = ["create_app"]

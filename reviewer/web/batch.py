@@ -86,21 +86,22 @@ def issues_page(request: Request) -> Response:
     found = _filtered(request)
     if isinstance(found, Response):
         return found
-    query, notices, _, kept = found
+    query, notices, lines, kept = found
     level = request.query_params.get("level", "")
     level = level if level in LEVELS else ""
     shown, number, pages = page_of(kept, query.page, ISSUE_FORMS_PER_PAGE)
     bench = bench_of(request)
     with bench.signoff() as signoff:
         reviews = [signoff.form_review(line.form_id) for line in shown]
-    rows = [dict(zip(ISSUE_COLUMNS, row)) for row in issue_rows(reviews, bench.rulebook, bench.config.signoff.tz)]
-    form_of = {p.id: r.record.id for r in reviews for p in r.points}
-    for row in rows:
-        row["form_id"] = form_of.get(row["要点编号"], "")
-    if level:
-        rows = [row for row in rows if row["等级"] == level]
-    return page(request, "issues.html", nav="issues", query=query, notices=notices, rows=rows, page=number,
-                pages=pages, level=level, levels=LEVELS, forms=len(kept), shown_forms=len(shown))
+    groups = []
+    for review in reviews:
+        rows = [dict(zip(ISSUE_COLUMNS, row)) for row in issue_rows([review], bench.rulebook, bench.config.signoff.tz)]
+        rows = [row for row in rows if not level or row["等级"] == level]
+        if rows:
+            groups.append((review.record, rows))
+    return page(request, "issues.html", nav="issues", query=query, notices=notices, groups=groups, page=number,
+                pages=pages, level=level, levels=LEVELS, forms=len(kept), shown_forms=len(shown),
+                facets=_facets(lines))
 
 
 def progress_page(request: Request) -> Response:

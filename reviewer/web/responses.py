@@ -4,21 +4,19 @@ script and redirects for a plain form post."""
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .query import SORTS, STATUSES
-
-if TYPE_CHECKING:
-    from .app import Workbench
+from .workbench import Workbench
 
 MAX_NAME = 40
 
 
-def bench_of(request: Request) -> "Workbench":
+def bench_of(request: Request) -> Workbench:
     return request.app.state.bench
 
 

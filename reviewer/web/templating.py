@@ -25,23 +25,33 @@ def number(value: Any) -> str:
     return format_decimal(value) if isinstance(value, Decimal) else str(value)
 
 
+def money(value: Decimal | None) -> str:
+    """An amount without the trailing zeros a form's export pads it with: 5000.000000 → 5000."""
+    return "—" if value is None else format_decimal(value.normalize())
+
+
 def score(value: Decimal | None) -> str:
     """A score with two decimals, as the documents print it."""
     return "—" if value is None else f"{value.quantize(Decimal('0.01'))}"
+
+
+def rows(indices: Any) -> str:
+    """Indicator indices as the form numbers them: 第4、15项."""
+    return "第" + "、".join(str(i + 1) for i in indices) + "项"
 
 
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("reviewer.web", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
     env.filters.update(
-        number=number, score=score, percent=percent, time=local_time,
+        number=number, score=score, money=money, percent=percent, time=local_time,
         severity=lambda s: SEVERITY_LABEL.get(s, s), status=lambda s: STATUS_LABEL.get(s, s),
         verdict=lambda v: VERDICT_LABEL.get(v, v) if v else "—", tag=lambda t: TAG_LABEL.get(t, t),
         action=lambda a: ACTION_LABEL.get(a, a), finding=lambda code: TITLE.get(code, code),
-        source=lambda s, model=None: source_label(s, model),
+        source=lambda s, model=None: source_label(s, model), rows=rows,
     )
     env.globals.update(SEVERITY_LABEL=SEVERITY_LABEL, VERDICT_LABEL=VERDICT_LABEL, STATUS_LABEL=STATUS_LABEL)
     return env
 
 
-__all__ = ["environment", "number", "score"]
+__all__ = ["environment", "number", "score", "money"]

@@ -119,7 +119,8 @@
   }
   async function submit(form) {
     const card = form.closest("article.point");
-    const data = await call(form.action, "POST", queueParams(new URLSearchParams(new FormData(form))));
+    // getAttribute: form.action would be the <input name="action"> the form holds
+    const data = await call(form.getAttribute("action"), "POST", queueParams(new URLSearchParams(new FormData(form))));
     apply(data, card);
   }
 
