@@ -175,24 +175,26 @@ async def _run(request: Request, work, back: str | None = None) -> Response:
 
 def _card_reply(request: Request, signoff: Signoff, point_id: str, fields: dict[str, str], message: str,
                 conflict: bool = False, focus: bool = False) -> dict[str, Any]:
-    """The point's card as it now stands; in the queue (`queue` field), the queue's next point too (after an
-    undo: this point again)."""
+    """The point's card as it now stands, and the form's totals; in the queue (a `queue` field), the queue's
+    next point instead (after an undo or a conflict: this point again)."""
     point = signoff.point(point_id)
     review = signoff.form_review(point.form_id)
     data: dict[str, Any] = {"ok": not conflict, "conflict": conflict, "message": message, "point": point_id,
                             "status": point.status, "back": f"/forms/{point.form_id}#p-{point.id}"}
-    data["html"] = render(request, "_point.html", v=point_view(signoff, review, point, message=message,
-                                                                conflict=conflict))
-    data["totals"] = render(request, "_totals.html", review=review)
-    if "queue" in fields:
-        query, _ = Query.parse(_params(fields["queue"]))
-        shown = message if (conflict or focus) else ""
-        view = queue_view(signoff, query, skipped_from(fields.get("skip", "")), reviewer_of(request) or "",
-                          point_id if (conflict or focus) else None, message=shown, conflict=conflict)
-        if conflict and (view is None or view.point.id != point_id):
-            view = point_view(signoff, review, point, message=message, conflict=True, queue=query.params(page=1))
-        data["next"] = card_html(request, view, query)
-        data["next_point"] = view.point.id if view else None
+    if "queue" not in fields:
+        data["html"] = render(request, "_point.html", v=point_view(signoff, review, point, message=message,
+                                                                    conflict=conflict))
+        data["totals"] = render(request, "_totals.html", review=review)
+        return data
+    query, _ = Query.parse(_params(fields["queue"]))
+    again = conflict or focus
+    view = queue_view(signoff, query, skipped_from(fields.get("skip", "")), reviewer_of(request) or "",
+                      point_id if again else None, message=message if again else "", conflict=conflict,
+                      reviews={review.record.id: review})
+    if conflict and (view is None or view.point.id != point_id):  # decided: no longer in the queue of pending
+        view = point_view(signoff, review, point, message=message, conflict=True, queue=query.params(page=1))
+    data["next"] = card_html(request, view, query)
+    data["next_point"] = view.point.id if view else None
     return data
 
 

@@ -42,9 +42,13 @@ def create_app(db: str | Path, config: Config | None = None, *, read_only: bool 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        bench.open()
         if warm:
             bench.index.warm()
-        yield
+        try:
+            yield
+        finally:
+            bench.close()
 
     routes = [
         Route("/", batch.batch_page),

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ..signoff.forms import FormReview
 from ..signoff.service import Signoff
 from ..signoff.session import Queue
 from ..store import StoreError
@@ -34,8 +35,10 @@ def skipped_from(raw: str) -> list[str]:
 
 
 def queue_view(signoff: Signoff, query: Query, skip: list[str], reviewer: str, focus: str | None = None,
-               message: str = "", conflict: bool = False) -> PointView | None:
-    """The queue's next point (or `focus`, if still pending) with its place in the queue; None when done."""
+               message: str = "", conflict: bool = False,
+               reviews: dict[str, FormReview] | None = None) -> PointView | None:
+    """The queue's next point (or `focus`, if still pending) with its place in the queue; None when done.
+    `reviews`: forms already read for this request (the next point is mostly on the same form)."""
     queue = Queue(signoff, query.point_filters(), reviewer)
     queue.skipped = [s for s in skip if s != focus]
     if focus:
@@ -43,9 +46,9 @@ def queue_view(signoff: Signoff, query: Query, skip: list[str], reviewer: str, f
     point = queue.current()
     if point is None:
         return None
-    view = point_view(signoff, signoff.form_review(point.form_id), point, position=queue.progress(point),
-                      queue=query.params(page=1), message=message, conflict=conflict)
-    return view
+    review = (reviews or {}).get(point.form_id) or signoff.form_review(point.form_id)
+    return point_view(signoff, review, point, position=queue.progress(point), queue=query.params(page=1),
+                      message=message, conflict=conflict)
 
 
 def card_html(request: Request, view: PointView | None, query: Query | None = None) -> str:

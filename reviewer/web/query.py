@@ -101,6 +101,7 @@ class Query:
 
     @property
     def filtered(self) -> bool:
+        """Whether some form is left out (the sort and the page leave every form in)."""
         return bool(self.params(sort="serious", page=1))
 
 

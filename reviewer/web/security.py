@@ -15,7 +15,7 @@ One ASGI middleware (Guard) runs before every route:
   are URL-encoded forms of at most MAX_BODY bytes.
 - **Read-only.** With --read-only no POST gets through but logging in and out.
 - **Headers.** A CSP without inline script or style, frame-ancestors 'none' and X-Frame-Options, no
-  referrer, nosniff, and no caching of pages (they hold form data).
+  referrer, nosniff, and no caching of pages (they hold form data); Server-Timing gives the server's time.
 """
 
 from __future__ import annotations
@@ -214,10 +214,11 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         session = Session.from_payload(self.policy.signer.loads(_cookie(headers.get("cookie", ""), self.policy.cookie)))
         scope.setdefault("state", {})["session"] = session
-        send = self._sending(send, session)
+        send = self._sending(send, session, started)
         refusal = self._refusal(scope, headers, session)
         if refusal is None and scope["method"] not in SAFE_METHODS:
             refusal, receive = await self._check_post(scope, headers, session, receive)
@@ -271,10 +272,12 @@ class Guard:
 
         return None, replay
 
-    def _sending(self, send: Send, session: Session) -> Send:
+    def _sending(self, send: Send, session: Session, started: float) -> Send:
         async def sending(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                # The server's own time (a browser's developer tools show it; bench/bench_web.py reads it).
+                headers.append((b"server-timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()))
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in HEADERS if k not in present]
                 if b"cache-control" not in present:

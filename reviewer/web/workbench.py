@@ -39,10 +39,22 @@ class Workbench:
     credentials: Credentials | None = None
     index: BatchIndex = field(init=False)
     team: TeamProgress = field(init=False)
+    _anchor: Store | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.index = BatchIndex(self.signoff)
         self.team = TeamProgress(self.signoff)
+
+    def open(self) -> None:
+        """Hold one connection for the server's life. SQLite checkpoints the WAL when the last connection
+        to a database closes: without this one, every request that wrote would pay for it on closing."""
+        if self._anchor is None:
+            self._anchor = Store(self.db, create=False, read_only=self.read_only)
+
+    def close(self) -> None:
+        if self._anchor is not None:
+            self._anchor.close()
+            self._anchor = None
 
     @contextmanager
     def signoff(self) -> Iterator[Signoff]:

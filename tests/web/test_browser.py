@@ -58,7 +58,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with Store(db) as store:
         ids = {f.name: f.id for f in store.current_forms()}
     forms = {key: ids[data["name"]] for key, data in FORMS.items()}
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY, as review serve
     sock.bind(("127.0.0.1", 0))
     sock.listen()
     port = sock.getsockname()[1]
