@@ -49,16 +49,28 @@ def form_docx(request: Request) -> Response:
     draft = request.query_params.get("draft") == "1"
     bench = bench_of(request)
     reviewer = bench.config.signoff.reviewer or reviewer_of(request)
-    folder = Path(tempfile.mkdtemp(prefix="review-docx-"))
     with bench.signoff() as signoff:
         review = _review(request, signoff, form_id)
+        refusal = None if draft else _final_refusal(review, bench.config.signoff.bureau)
+        if refusal:
+            return page(request, "error.html", status=409, message=refusal,
+                        link=(f"/forms/{form_id}/report.docx?draft=1", "下载草稿（每页标注“草稿”）"))
+        folder = Path(tempfile.mkdtemp(prefix="review-docx-"))
         try:
             path = signoff.write_docx(form_id, folder / file_name(review, draft), draft=draft, reviewer=reviewer)
         except StoreError as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            return page(request, "error.html", status=409, message=exc.message,
-                        link=(f"/forms/{form_id}/report.docx?draft=1", "下载草稿（标注“草稿”）"))
+            return page(request, "error.html", status=409, message=exc.message)
     return _send(folder, path, DOCX)
+
+
+def _final_refusal(review: FormReview, bureau: str) -> str | None:
+    """Why a final (not draft) 复核意见 cannot be issued yet, in the workbench's words."""
+    if review.pending:
+        return f"「{review.record.name}」尚有 {len(review.pending)} 个要点待审核，不能出具正式复核意见；可先下载草稿。"
+    if not bureau:
+        return "未配置复核单位名称（落款），不能出具正式复核意见：请在 review serve --config 指定的文件中设置 [signoff] bureau；可先下载草稿。"
+    return None
 
 
 def form_xlsx(request: Request) -> Response:

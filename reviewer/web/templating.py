@@ -37,7 +37,7 @@ def score(value: Decimal | None) -> str:
 
 def rows(indices: Any) -> str:
     """Indicator indices as the form numbers them: 第4、15项."""
-    return "第" + "、".join(str(i + 1) for i in indices) + "项"
+    return "第" + "、".join(str(i + 1) for i in sorted(indices)) + "项"
 
 
 def environment() -> Environment:

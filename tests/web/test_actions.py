@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from webkit import batch_db, browser, form_id, make_browser, point, point_ids  # noqa: F401 - fixtures
+from webkit import batch_db, batch_forms, browser, form_id, make_browser, point, point_ids  # noqa: F401 - fixtures
 
 from reviewer.signoff.service import Signoff
 from reviewer.store import Store

@@ -7,7 +7,7 @@ import html
 import re
 from pathlib import Path
 
-from webkit import batch_db, browser, form_id, make_browser, point_ids  # noqa: F401 - fixtures
+from webkit import batch_db, batch_forms, browser, form_id, make_browser, point_ids  # noqa: F401 - fixtures
 
 from reviewer.signoff.service import Signoff
 from reviewer.store import Store
@@ -28,7 +28,7 @@ def test_first_visit_asks_the_reviewers_name_once(make_browser) -> None:  # noqa
     assert visitor.client.get("/queue", follow_redirects=False).status_code == 200
 
 
-def test_batch_lists_every_form_with_its_figures_and_the_refused_file_apart(browser, batch_db: Path) -> None:  # noqa: ANN001
+def test_batch_lists_every_form_with_its_figures_and_the_refused_file_apart(browser, batch_forms: Path) -> None:  # noqa: ANN001
     page = browser.get("/").text
     assert "批次：3 份表单" in page
     names = rows(page)
@@ -39,7 +39,7 @@ def test_batch_lists_every_form_with_its_figures_and_the_refused_file_apart(brow
     assert cells[:4] == ["2021", "98.43", "98.43", "98.43"]  # 年度, 自评, 复算, 复核
     assert ">优<" in seed and "0.00%" in seed and "<strong>11</strong> / 0" in seed
     assert "未能读取的文件（1 个" in page and "broken.json" in page
-    assert str(batch_db.parent) not in page  # the file's folders are not shown
+    assert str(batch_forms) not in page  # the file's folders are not shown
 
 
 def test_batch_filters_narrow_the_forms(browser) -> None:  # noqa: ANN001
@@ -147,9 +147,9 @@ def test_unknown_ids_and_paths_are_not_found(browser) -> None:  # noqa: ANN001
     assert browser.get("/no/such/page").status_code == 404
 
 
-def test_no_page_carries_a_file_path(browser, batch_db: Path) -> None:  # noqa: ANN001
+def test_no_page_carries_a_file_path(browser, batch_db: Path, batch_forms: Path) -> None:  # noqa: ANN001
     seed = form_id(batch_db, "2021年中关村示范区国际创新资源支持资金")
-    folder = str(batch_db.parent)
+    folder = str(batch_forms)
     for url in ("/", "/queue", "/issues", "/progress", f"/forms/{seed}", f"/queue?form={seed}"):
         page = browser.get(url).text
         assert folder not in page, url

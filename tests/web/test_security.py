@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from webkit import BASE, IMG, SCRIPT, batch_db, browser, form_id, make_browser, point, point_ids  # noqa: F401
+from webkit import BASE, SCRIPT, batch_db, batch_forms, browser, form_id, make_browser, point, point_ids  # noqa: F401
 
 from reviewer.web import create_app
 from reviewer.web.responses import clean_name, safe_back

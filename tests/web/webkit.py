@@ -4,6 +4,7 @@ project and a form whose text tries to inject HTML), and a client that talks HTT
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -28,18 +29,26 @@ def xss_form() -> dict:
     return data
 
 
-@pytest.fixture
-def batch_db(tmp_path: Path, db: Path) -> Path:
-    """review.db holding the seed form, a second project (another unit, 2022) and the XSS form."""
-    forms = tmp_path / "forms"
+@pytest.fixture(scope="session")
+def batch_forms(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The forms reviewed into the batch (once per run): the seed form, a second project (another unit,
+    2022), the XSS form and a file that is no form, and the review.db `review` made of them."""
+    forms = tmp_path_factory.mktemp("batch") / "forms"
     forms.mkdir()
     write_form(forms / "zgc-2021.json", seed_form())
-    other = seed_variant(2, unit="北京市海淀区科学技术协会", year=2022)
-    write_form(forms / "other.json", other)
+    write_form(forms / "other.json", seed_variant(2, unit="北京市海淀区科学技术协会", year=2022))
     write_form(forms / "xss.json", xss_form())
     (forms / "broken.json").write_text("{ not json", encoding="utf-8")
-    run_review(str(forms / "zgc-2021.json"))  # the database exists before the broken file is refused
-    run_review(str(forms))
+    db = forms.parent / "review.db"
+    run_review(str(forms / "zgc-2021.json"), "--db", str(db))  # the database exists before the file is refused
+    run_review(str(forms), "--db", str(db))
+    return forms
+
+
+@pytest.fixture
+def batch_db(batch_forms: Path, db: Path) -> Path:
+    """A copy of the batch's review.db for this test alone (at REVIEW_DB)."""
+    shutil.copyfile(batch_forms.parent / "review.db", db)
     return db
 
 

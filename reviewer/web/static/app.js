@@ -264,7 +264,7 @@
         if (box) box.open = true;
         field.focus();
         field.select();
-      } else { location.href = "/?"; }
+      } else { location.href = "/#filters"; }
     } else if (key === "?") {
       location.href = "/help";
     } else if ((key === "j" || key === "k") && pageKind === "batch") {
@@ -316,6 +316,7 @@
 
   // --- on load -------------------------------------------------------------------------------------------
   const first = (location.hash && document.getElementById(location.hash.slice(1))) || null;
+  if (location.hash === "#filters" && document.getElementById("filter-first")) document.getElementById("filter-first").focus();
   if (inQueue) {
     const card = current();
     if (card) { shown.push(card.dataset.point); select(card, false); }
