@@ -1,4 +1,4 @@
-"""Stage 7, the workbench: `review serve` — the 复核 in a browser, for a team of reviewers.
+"""Stage 8, the workbench: `review serve` — the 复核 in a browser, for a team of reviewers.
 
 Server-rendered pages (Starlette, Jinja2 with autoescape) and one small script for the keys: the batch
 ranked by seriousness with filters (batch.py, overview.py keeps its lines current), a form with its

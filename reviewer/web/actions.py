@@ -9,13 +9,14 @@ in the queue, the next point) and what `u` would undo; a plain form post goes ba
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import ReviewerError
-from ..store import ACTION_LABEL, FUNDS_ROW, STATUS_LABEL, Conflict, StoreError
+from ..store import ACTION_LABEL, STATUS_LABEL, Conflict, PointDecision, StoreError
 from ..signoff.service import Signoff
 from .points import card_html, checked_id, queue_view, skipped_from
 from .query import Query
@@ -26,34 +27,45 @@ ACTIONS = ("accept", "reject", "edit", "reopen")
 MAX_COMMENT = 4000
 MAX_REASON = 500
 NO_NAME = {"ok": False, "need_name": True, "message": "请先填写审核人姓名（每次决定都会记录审核人）。"}
+Work = Callable[[Request, Signoff, dict[str, str], str], tuple[dict[str, Any], int]]
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+def posted(work: Work) -> Callable[[Request], Awaitable[Response]]:
+    """A change taken by a named reviewer: the form read, the name required, `work` run on a store opened for
+    this request in the thread pool (SQLite blocks); a refused change (ReviewerError) is a 400 saying why."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form()
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        reviewer = reviewer_of(request)
+        if reviewer is None:
+            return reply(request, NO_NAME, 400)
+
+        def call() -> tuple[dict[str, Any], int]:
+            with bench_of(request).signoff() as signoff:
+                try:
+                    return work(request, signoff, fields, reviewer)
+                except ReviewerError as exc:
+                    return {"ok": False, "message": exc.message}, 400
+
+        data, status = await run_in_threadpool(call)
+        return reply(request, data, status, back=data.get("back"))
+
+    endpoint.__doc__ = work.__doc__
+    return endpoint
 
 
-async def decide(request: Request) -> Response:
+@posted
+def decide(request: Request, signoff: Signoff, fields: dict[str, str], reviewer: str) -> tuple[dict[str, Any], int]:
+    """accept, reject, edit (with the comment) or reopen a point, as the reviewer saw it (`expect`)."""
     point_id = checked_id(request.path_params["point_id"])
-    fields = await _form(request)
-    reviewer = reviewer_of(request)
-    if reviewer is None:
-        return reply(request, NO_NAME, 400)
-    action = fields.get("action", "")
+    action, expect = fields.get("action", ""), fields.get("expect") or None
     if action not in ACTIONS:
-        return reply(request, {"ok": False, "message": f"未知的操作：{action[:20]}"}, 400)
-    comment = fields.get("comment", "")[:MAX_COMMENT] if action == "edit" else None
-    expect = fields.get("expect") or None
+        raise StoreError(f"未知的操作：{action[:20]}")
     if expect is not None and expect not in STATUS_LABEL:
-        return reply(request, {"ok": False, "message": "无效的请求"}, 400)
-    return await _run(request, lambda signoff: _decide(request, signoff, point_id, action, reviewer, comment, expect,
-                                                       fields))
-
-
-def _decide(request: Request, signoff: Signoff, point_id: str, action: str, reviewer: str, comment: str | None,
-            expect: str | None, fields: dict[str, str]) -> tuple[dict[str, Any], int]:
+        raise StoreError("无效的请求")
+    comment = fields.get("comment", "")[:MAX_COMMENT] if action == "edit" else None
     point = signoff.point(point_id)
-    back = f"/forms/{point.form_id}#p-{point.id}"
     try:
         decision = signoff.decide(point_id, action, reviewer, comment=comment, expect=expect)
     except Conflict as exc:
@@ -61,117 +73,73 @@ def _decide(request: Request, signoff: Signoff, point_id: str, action: str, revi
     label = f"{ACTION_LABEL[action]}“{point.title}”"
     data = _card_reply(request, signoff, point_id, fields, f"已{label}" if decision else "未作改动")
     data["undo"] = {"kind": "decision", "ref": decision, "point": point_id, "label": label} if decision else None
-    data["back"] = back
     return data, 200
 
 
-async def undo_decision(request: Request) -> Response:
-    decision_id = checked_id(request.path_params["decision_id"])
-    fields = await _form(request)
-    reviewer = reviewer_of(request)
-    if reviewer is None:
-        return reply(request, NO_NAME, 400)
-
-    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
-        try:
-            undone = signoff.undo_decision(decision_id, reviewer)
-        except Conflict as exc:
-            return {"ok": False, "conflict": True, "message": f"无法撤销：{exc.message}"}, 409
-        point = signoff.point(undone.point_id)
-        message = f"已撤销：{ACTION_LABEL.get(undone.action, undone.action)}“{point.title}”"
-        return _card_reply(request, signoff, point.id, fields, message, focus=True), 200
-
-    return await _run(request, work)
+@posted
+def undo_decision(request: Request, signoff: Signoff, fields: dict[str, str],
+                  reviewer: str) -> tuple[dict[str, Any], int]:
+    """Undo one decision (this page's own, by id), unless someone decided on top of it."""
+    try:
+        undone = signoff.undo_decision(checked_id(request.path_params["decision_id"]), reviewer)
+    except Conflict as exc:
+        return {"ok": False, "conflict": True, "message": f"无法撤销：{exc.message}"}, 409
+    return _undone(request, signoff, fields, undone), 200
 
 
-async def undo_last(request: Request) -> Response:
+@posted
+def undo_last(request: Request, signoff: Signoff, fields: dict[str, str], reviewer: str) -> tuple[dict[str, Any], int]:
     """`u` with nothing left in this page's own list: the reviewer's last decision still in force."""
-    fields = await _form(request)
-    reviewer = reviewer_of(request)
-    if reviewer is None:
-        return reply(request, NO_NAME, 400)
-
-    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
-        undone = signoff.undo_last(reviewer)
-        point = signoff.point(undone.point_id)
-        message = f"已撤销：{ACTION_LABEL.get(undone.action, undone.action)}“{point.title}”"
-        return _card_reply(request, signoff, point.id, fields, message, focus=True), 200
-
-    return await _run(request, work)
+    return _undone(request, signoff, fields, signoff.undo_last(reviewer)), 200
 
 
-async def set_score(request: Request) -> Response:
+def _undone(request: Request, signoff: Signoff, fields: dict[str, str], undone: PointDecision) -> dict[str, Any]:
+    point = signoff.point(undone.point_id)
+    message = f"已撤销：{ACTION_LABEL.get(undone.action, undone.action)}“{point.title}”"
+    return _card_reply(request, signoff, point.id, fields, message, focus=True)
+
+
+@posted
+def set_score(request: Request, signoff: Signoff, fields: dict[str, str], reviewer: str) -> tuple[dict[str, Any], int]:
+    """A row's 复核得分 and/or 复核完成值, with the clause and the reason, as the reviewer saw it (`seen-ROW`)."""
     form_id = checked_id(request.path_params["form_id"])
-    fields = await _form(request)
-    reviewer = reviewer_of(request)
-    if reviewer is None:
-        return reply(request, NO_NAME, 400)
     try:
         row = int(fields.get("row", ""))
     except ValueError:
-        return reply(request, {"ok": False, "message": "请选择要改分的指标"}, 400)
-    score = fields.get("score", "").strip() or None
-    value = fields.get("value", "").strip()[:200] or None
-    clause = fields.get("clause", "").strip() or None
-    reason = fields.get("reason", "")[:MAX_REASON]
+        raise StoreError("请选择要改分的指标") from None
     seen = fields.get(f"seen-{row}")
     expect: Any = ... if seen is None else (seen or None)  # "": the proposal was in force
-
-    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
-        try:
-            changes = signoff.set_score(form_id, row, reviewer, score=score, value=value, reason=reason,
-                                        clause=clause, expect=expect)
-        except Conflict as exc:
-            return _score_reply(request, signoff, form_id, fields, f"{exc.message}：未作改动。", conflict=True), 409
-        where = row_label(row)
-        text = "；".join(f"{where}复核{'得分' if c.field == 'score' else '完成值'}改为{c.after}" for c in changes)
-        data = _score_reply(request, signoff, form_id, fields, f"已改：{text}")
-        data["undo"] = {"kind": "score", "ref": [c.id for c in changes], "point": fields.get("point") or None,
-                        "label": text}
-        return data, 200
-
-    return await _run(request, work, back=f"/forms/{form_id}#scorecard")
+    try:
+        changes = signoff.set_score(form_id, row, reviewer, score=fields.get("score", "").strip() or None,
+                                    value=fields.get("value", "").strip()[:200] or None,
+                                    reason=fields.get("reason", "")[:MAX_REASON],
+                                    clause=fields.get("clause", "").strip() or None, expect=expect)
+    except Conflict as exc:
+        return _score_reply(request, signoff, form_id, fields, f"{exc.message}：未作改动。", conflict=True), 409
+    where = row_label(row)
+    text = "；".join(f"{where}复核{'得分' if c.field == 'score' else '完成值'}改为{c.after}" for c in changes)
+    data = _score_reply(request, signoff, form_id, fields, f"已改：{text}")
+    data["undo"] = {"kind": "score", "ref": [c.id for c in changes], "point": fields.get("point") or None,
+                    "label": text}
+    return data, 200
 
 
-async def undo_score(request: Request) -> Response:
-    change_id = checked_id(request.path_params["change_id"])
-    fields = await _form(request)
-    reviewer = reviewer_of(request)
-    if reviewer is None:
-        return reply(request, NO_NAME, 400)
-
-    def work(signoff: Signoff) -> tuple[dict[str, Any], int]:
-        change = signoff.store.score_change(change_id)
-        if change is None:
-            raise StoreError("找不到该改分记录")
-        try:
-            undone = signoff.undo_score(change_id, reviewer)
-        except Conflict as exc:
-            return {"ok": False, "conflict": True, "message": f"无法撤销：{exc.message}"}, 409
-        where = row_label(change.row)
-        shown = undone.after if undone.after is not None else "建议值"
-        text = f"已撤销改分：{where}复核{'得分' if change.field == 'score' else '完成值'}恢复为{shown}"
-        return _score_reply(request, signoff, change.form_id, fields, text), 200
-
-    return await _run(request, work)
+@posted
+def undo_score(request: Request, signoff: Signoff, fields: dict[str, str], reviewer: str) -> tuple[dict[str, Any], int]:
+    """Put back what stood before one score change, unless someone changed the row since."""
+    change = signoff.store.score_change(checked_id(request.path_params["change_id"]))
+    if change is None:
+        raise StoreError("找不到该改分记录")
+    try:
+        undone = signoff.undo_score(change.id, reviewer)
+    except Conflict as exc:
+        return {"ok": False, "conflict": True, "message": f"无法撤销：{exc.message}"}, 409
+    shown = undone.after if undone.after is not None else "建议值"
+    text = f"已撤销改分：{row_label(change.row)}复核{'得分' if change.field == 'score' else '完成值'}恢复为{shown}"
+    return _score_reply(request, signoff, change.form_id, fields, text), 200
 
 
 # --- replies ---------------------------------------------------------------------------------------------
-
-async def _run(request: Request, work, back: str | None = None) -> Response:
-    """Run `work` on a store opened for this request, in the thread pool (SQLite blocks)."""
-    from starlette.concurrency import run_in_threadpool
-
-    def call() -> tuple[dict[str, Any], int]:
-        with bench_of(request).signoff() as signoff:
-            try:
-                return work(signoff)
-            except ReviewerError as exc:
-                return {"ok": False, "message": exc.message}, 400
-
-    data, status = await run_in_threadpool(call)
-    return reply(request, data, status, back=data.get("back") or back)
-
 
 def _card_reply(request: Request, signoff: Signoff, point_id: str, fields: dict[str, str], message: str,
                 conflict: bool = False, focus: bool = False) -> dict[str, Any]:
@@ -219,4 +187,4 @@ def _params(text: str) -> dict[str, str]:
     return dict(parse_qsl(text[:2000]))
 
 
-__all__ = ["decide", "undo_decision", "undo_last", "set_score", "undo_score", "FUNDS_ROW"]
+__all__ = ["decide", "undo_decision", "undo_last", "set_score", "undo_score", "posted"]

@@ -19,7 +19,11 @@ LEVELS = ("P0", "P1", "P2")
 
 
 def _filtered(request: Request) -> tuple[Query, list[str], Snapshot, list[BatchLine] | tuple[BatchLine, ...]] | Response:
-    """The query, its notices, the batch, and the lines the filters keep in the order asked for."""
+    """The query, its notices, the batch, and the lines the filters keep in the order asked for; or the page
+    to show instead (the reviewer's name first, the overview being built)."""
+    asked = ask_name(request)
+    if asked:
+        return asked
     query, notices = Query.parse(request.query_params)
     bench = bench_of(request)
     if bench.index.warming is not None:
@@ -31,9 +35,6 @@ def _filtered(request: Request) -> tuple[Query, list[str], Snapshot, list[BatchL
 
 
 def batch_page(request: Request) -> Response:
-    asked = ask_name(request)
-    if asked:
-        return asked
     found = _filtered(request)
     if isinstance(found, Response):
         return found
@@ -54,9 +55,6 @@ def _refusal(refusal: Refusal) -> dict[str, str]:
 
 
 def issues_page(request: Request) -> Response:
-    asked = ask_name(request)
-    if asked:
-        return asked
     found = _filtered(request)
     if isinstance(found, Response):
         return found
