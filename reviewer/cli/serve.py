@@ -111,6 +111,8 @@ def serve(port, host, password, token_file, allow_hosts, read_only, no_browser, 
     sock = bind(host, port)
     port = sock.getsockname()[1]
     app = create_app(db_path, config, read_only=read_only, secrets=given, host=host, port=port, allow_hosts=allow_hosts)
+    del given, password  # the app keeps only their hashes
+    ctx.params.pop("password", None)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
     mode = "（只读）" if read_only else ""

@@ -145,6 +145,7 @@ def test_unknown_ids_and_paths_are_not_found(browser) -> None:  # noqa: ANN001
     assert browser.get("/forms/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert browser.get("/points/nope-nope").status_code == 404
     assert browser.get("/no/such/page").status_code == 404
+    assert browser.get("/favicon.ico").status_code == 204  # asked for by every browser: no 404 in its log
 
 
 def test_no_page_carries_a_file_path(browser, batch_db: Path, batch_forms: Path) -> None:  # noqa: ANN001

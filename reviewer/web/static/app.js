@@ -309,7 +309,8 @@
     if (what === "edit") open(card, "form.edit-form");
     else if (what === "score") open(card, "form.score-form");
     else if (what === "score-row") openRowScore(button.dataset.row);
-    else if (what === "skip") later(skip);
+    else if (what === "skip" || what === "next") later(skip);
+    else if (what === "previous") later(previous);
     else if (what === "undo") later(undo);
     else if (what === "cancel") { const form = button.closest("form"); if (form) form.hidden = true; }
   });
