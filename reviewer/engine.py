@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 from .checks import run_checks
 from .config import Config
 from .form import Form, FormError, read_form
+from .form.files import shown_path
 from .judge import Judge, JudgeCase, JudgeRun, JudgeSettings
 from .judge.cache import VerdictCache
 from .review import Review
@@ -44,7 +45,7 @@ def review_form(form: Form, file: str, config: Config) -> Review:
 
 def review_file(path: str | Path, config: Config) -> Review:
     """Read, score and check one file (no judge); FormError when it cannot be read."""
-    return review_form(read_form(path), str(path), config)
+    return review_form(read_form(path), shown_path(path), config)
 
 
 class Engine:

@@ -9,7 +9,7 @@ unrounded formula value is kept because the checks compare against it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from decimal import Decimal
 
 from .form import Form, FundsRow, Indicator
@@ -19,6 +19,7 @@ from .form.values import (
     LOWER,
     Quantity,
     convert_units,
+    memo_short,
     normalize_text,
     parse_quantity,
     plain_decimal,
@@ -37,7 +38,7 @@ def level_group(indicator: Indicator) -> str:
     return _group_of_label(indicator.level1)
 
 
-@lru_cache(maxsize=4096)
+@memo_short(maxsize=4096)
 def _group_of_label(label: str) -> str:
     level1 = normalize_text(label)
     for group in ("成本", "产出", "效益", "满意度"):
@@ -47,12 +48,12 @@ def _group_of_label(label: str) -> str:
 
 
 def is_cost(indicator: Indicator) -> bool:
-    return _is_cost_level(indicator.level1, indicator.level2)
+    return _mentions_cost(indicator.level1) or _mentions_cost(indicator.level2)
 
 
-@lru_cache(maxsize=4096)
-def _is_cost_level(level1: str, level2: str) -> bool:
-    return "成本" in normalize_text(level1) or "成本" in normalize_text(level2)
+@memo_short(maxsize=4096)
+def _mentions_cost(label: str) -> bool:
+    return "成本" in normalize_text(label)
 
 
 # Not frozen: frozen dataclasses construct markedly slower, and a card is built per form.

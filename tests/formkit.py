@@ -53,6 +53,16 @@ _CLEAN = {
 }
 
 
+def put(value: Any, *path: Any):  # noqa: ANN201 - an edit for edited forms
+    """An edit setting the value at a path of keys and indices: put("十", "indicators", 3, "weight")."""
+    def edit(data: dict) -> None:
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return edit
+
+
 def clean_form() -> dict:
     return copy.deepcopy(_CLEAN)
 

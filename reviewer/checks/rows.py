@@ -4,10 +4,9 @@ when an explanation is required, whether one is empty or gives a measure, a qual
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 from ..config import Thresholds
-from ..form.values import MONEY_SCALE, Quantity, convert_units, normalize_text, squash
+from ..form.values import MONEY_SCALE, Quantity, convert_units, memo_short, normalize_text, squash
 from ..scoring import ONE, IndicatorScore, Scorecard
 from .wording import amount, num, pct, share
 
@@ -20,7 +19,7 @@ _BANDS = [  # (words, label, low, high, high_inclusive)
 ]
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def qualitative_band(actual: str) -> tuple[str, Decimal, Decimal, bool] | None:
     text = normalize_text(actual)
     for words, label, low, high, inclusive in _BANDS:
@@ -35,7 +34,7 @@ _COST_SUFFIXES = ("预算控制数", "控制数", "总成本", "成本", "资金
 _COUNT_SUFFIXES = ("数量", "个数", "数")
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def cost_stem(name: str) -> str:
     stem = squash(name)
     changed = True
@@ -47,7 +46,7 @@ def cost_stem(name: str) -> str:
     return stem
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def _count_stem(name: str) -> str:
     stem = squash(name)
     for suffix in _COUNT_SUFFIXES:
@@ -60,7 +59,7 @@ def is_total_cost(row: IndicatorScore) -> bool:
     return _is_total_cost_name(row.name)
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def _is_total_cost_name(name: str) -> bool:
     squashed = squash(name)
     return "总成本" in squashed or "总预算" in squashed or cost_stem(name) in ("项目", "项目总", "总", "")
@@ -71,27 +70,60 @@ def is_money(q: Quantity) -> bool:
 
 
 def pair_cost_rows(card: Scorecard) -> list[tuple[IndicatorScore, IndicatorScore]]:
-    """(quantity row, cost row) for the same item, e.g. "支持国际研发合作项目" and its 预算控制数."""
+    """(quantity row, cost row) for the same item, e.g. "支持国际研发合作项目" and its 预算控制数.
+
+    A cost row pairs with the first count row whose stem equals its own, else with the first whose
+    stem starts the other's (both at least 4 characters). The counts are indexed by stem, so a
+    form of n rows costs O(n × the distinct stem lengths), not O(n²).
+    """
     quantities = [
         row for row in card.indicators
         if not row.cost and row.target.is_number and row.target.unit != "%" and not is_money(row.target)
     ]
+    costs = [(row, cost_stem(row.name)) for row in card.indicators if row.cost and not is_total_cost(row)]
+    if not quantities or not costs:
+        return []
+    index = _StemIndex(quantities, {len(stem) for _, stem in costs if len(stem) >= _PREFIX_MIN})
     pairs = []
-    for cost in card.indicators:
-        if not cost.cost or is_total_cost(cost):
-            continue
-        stem = cost_stem(cost.name)
-        best = None
-        for quantity in quantities:
-            qname = _count_stem(quantity.name)
-            if qname == stem:
-                best = quantity
-                break
-            if best is None and len(qname) >= 4 and len(stem) >= 4 and (stem.startswith(qname) or qname.startswith(stem)):
-                best = quantity
+    for cost, stem in costs:
+        best = index.pair_for(stem)
         if best is not None:
             pairs.append((best, cost))
     return pairs
+
+
+_PREFIX_MIN = 4  # a shorter stem ("项目") starts too many names to pair by prefix
+
+
+class _StemIndex:
+    """The count rows by stem: the first row of each stem, and of each prefix as long as some cost stem."""
+
+    def __init__(self, quantities: list[IndicatorScore], cost_lengths: set[int]):
+        self.first: dict[str, int] = {}  # stem -> position of the first count row with it
+        self.first_prefix: dict[str, int] = {}  # prefix (as long as a cost stem) -> first row starting with it
+        self.rows = quantities
+        lengths: set[int] = set()
+        for position, row in enumerate(quantities):
+            stem = _count_stem(row.name)
+            self.first.setdefault(stem, position)
+            if len(stem) >= _PREFIX_MIN:
+                lengths.add(len(stem))
+                for length in cost_lengths:
+                    if length <= len(stem):
+                        self.first_prefix.setdefault(stem[:length], position)
+        self.lengths = sorted(lengths)  # the count stems' lengths, for stems that start a cost stem
+
+    def pair_for(self, stem: str) -> IndicatorScore | None:
+        exact = self.first.get(stem)
+        if exact is not None:
+            return self.rows[exact]
+        if len(stem) < _PREFIX_MIN:
+            return None
+        # The first count whose stem starts this one, or that this one starts.
+        candidates = [self.first_prefix.get(stem)]
+        candidates += [self.first.get(stem[:length]) for length in self.lengths if length < len(stem)]
+        found = [position for position in candidates if position is not None]
+        return self.rows[min(found)] if found else None
 
 
 def money_in(q: Quantity, unit: str) -> Decimal | None:
@@ -121,7 +153,7 @@ def is_empty_explanation(text: str | None) -> bool:
     return text is None or squash(text).lower() in _EMPTY
 
 
-@lru_cache(maxsize=16384)
+@memo_short(maxsize=16384)
 def has_measure(text: str) -> bool:
     norm = normalize_text(text)
     return any(word in norm for word in MEASURE_WORDS)

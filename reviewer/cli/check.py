@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..engine import Engine
 from ..form import FormError
+from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
 from ..signoff.intake import save
 from ..store import JudgeCache, Store
@@ -22,16 +23,25 @@ from .render import json_line, judge_report_line, print_review, review_json, sum
 PROGRESS_FROM = 10
 
 
-def expand_paths(paths: tuple[str, ...]) -> list[Path]:
-    """Files as given; folders become the *.json files below them, sorted."""
+def _form_file(name: str) -> str | None:
+    return "take" if name.endswith(".json") else None
+
+
+def expand_paths(paths: tuple[str, ...]) -> tuple[list[Path], list[Skipped]]:
+    """Files as given; folders become the *.json files below them, sorted. Also the entries below
+    a folder that could not be read (a folder without permission, a broken or circular link, a
+    pipe named *.json): each is named, never silently passed over."""
     files: list[Path] = []
+    skipped: list[Skipped] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+        if is_folder(path):
+            found = walk(path, _form_file)
+            files.extend(found.taken)
+            skipped.extend(found.skipped)
         else:
-            files.append(path)
-    return files
+            files.append(path)  # its reader says what is wrong with it, if anything
+    return files, skipped
 
 
 def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
@@ -49,7 +59,7 @@ def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
 
 
 @click.command(name="check", cls=ReviewCommand)
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per form.")
 @click.option("--details/--no-details", default=None, help="Full report per form (default: only for a single form).")
 @click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
@@ -63,21 +73,29 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
 
     Prints the recomputed scorecard, the findings grouped by severity and a
     suggested comment for each. With several forms, a summary table follows.
-    Exit status 2 when a file cannot be read; the other files are still reviewed.
+    Exit status 2 when a file cannot be read, or an entry below a folder (a
+    folder without permission, a broken or circular link, a pipe): each is
+    named, and the other files are still reviewed.
     Each form is stored with its critiques in the database (--db) for sign-off
     with `review session`; reviewing it again stores nothing twice.
     """
     config = load_config(config_path)
     settings = judge_settings(judge_opts, config, db_path)
-    files = expand_paths(paths)
+    files, skipped = expand_paths(paths)
+    for entry in skipped:
+        click.echo(f"错误：{entry}", err=True)
+        if as_json:
+            click.echo(json_line({"file": shown_path(entry.path), "error": str(entry)}))
     if not files:
+        if skipped:
+            sys.exit(2)
         raise click.UsageError("没有找到 .json 表单文件")
     console = Console(highlight=False)
-    single = len(files) == 1
+    single = len(files) == 1 and not skipped
     show_details = single if details is None else details
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
-    rows: list[Review | tuple[str, str]] = []
-    failed = 0
+    rows: list[Review | tuple[str, str]] = [(shown_path(entry.path), entry.reason) for entry in skipped]
+    failed = len(skipped)
     cache = JudgeCache(db_path) if settings.backend == "llm" else None
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
     try:

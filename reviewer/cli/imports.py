@@ -8,24 +8,26 @@ from pathlib import Path
 
 import click
 
+from ..form.files import Skipped, is_folder, shown_path
 from ..importing import Converter, Imported, NotAForm, files_below, import_document
 from ..importing.output import KEPT, OVERWRITTEN, UNCHANGED, WRITTEN, output_paths, save
 from .errors import ReviewCommand
 
 
 def _report(imported: Imported, target: Path, outcome: str) -> None:
+    shown = shown_path(target)
     if outcome == UNCHANGED:
-        click.echo(f"未变：{target} 与重新导入 {imported.source} 的结果相同")
+        click.echo(f"未变：{shown} 与重新导入 {imported.source} 的结果相同")
         return
     if outcome == KEPT:
-        click.echo(f"注意：{target} 已存在且与重新导入 {imported.source} 的结果不同（可能已手工修改），未覆盖；"
+        click.echo(f"注意：{shown} 已存在且与重新导入 {imported.source} 的结果不同（可能已手工修改），未覆盖；"
                    "确需覆盖请加 --force", err=True)
         return
     mark = imported.mark
     count = len(imported.form.indicators)
     converted = f"，由 {mark['converted_from']} 转换" if mark.get("converted_from") else ""
     again = "，覆盖了已有文件" if outcome == OVERWRITTEN else ""
-    click.echo(f"已导入 {imported.source} → {target}（方式 {mark['method']}{converted}，可信度 {mark['confidence']}，"
+    click.echo(f"已导入 {imported.source} → {shown}（方式 {mark['method']}{converted}，可信度 {mark['confidence']}，"
                f"{count} 个指标{again}）")
     for line in mark["disagreements"]:
         click.echo(f"  未核对一致：{line}")
@@ -39,26 +41,30 @@ def _llm_fallback(profile: str | None):  # noqa: ANN202 - the importer's fallbac
     return make_fallback(profile)
 
 
-def _sources(paths: tuple[str, ...], out_dir: Path | None) -> tuple[list[tuple[Path, Path]], list[Path]]:
+def _sources(paths: tuple[str, ...], out_dir: Path | None
+             ) -> tuple[list[tuple[Path, Path]], list[Path], list[Skipped]]:
     """(document, folder its form.json files go to) for every file given or found below a folder,
-    and the files passed over in those folders. Below a folder, -o keeps the subfolders."""
+    the files passed over in those folders, and the entries that could not be read there.
+    Below a folder, -o keeps the subfolders."""
     sources: list[tuple[Path, Path]] = []
-    skipped: list[Path] = []
+    passed: list[Path] = []
+    problems: list[Skipped] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found, passed = files_below(path)
-            skipped += passed
-            for file in found:
+        if is_folder(path):
+            found = files_below(path)
+            passed += found.passed
+            problems += found.skipped
+            for file in found.taken:
                 folder = file.parent if out_dir is None else out_dir / file.parent.relative_to(path)
                 sources.append((file, folder))
         else:
             sources.append((path, path.parent if out_dir is None else out_dir))
-    return sources, skipped
+    return sources, passed, problems
 
 
 @click.command(name="import", cls=ReviewCommand)
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the form.json files (default: next to each input file; below a folder given "
                    "as input, its subfolders are kept).")
@@ -80,13 +86,19 @@ def import_command(paths: tuple[str, ...], out_dir: Path | None, force: bool, us
     `x-import` mark with the method, a confidence and the figures that did not
     reconcile; `review` shows it. A form.json that exists and differs is never
     overwritten without --force. Exit status 2 when a file (or a form in it)
-    cannot be read; the other files are still imported.
+    cannot be read, or an entry below a folder (a folder without permission, a
+    broken or circular link, a pipe): each is named, and the other files are
+    still imported.
     """
     fallback = _llm_fallback(profile) if use_llm else None
-    sources, skipped = _sources(paths, out_dir)
+    sources, skipped, problems = _sources(paths, out_dir)
+    for problem in problems:
+        click.echo(f"错误：{problem}", err=True)
     if not sources:
+        if problems:
+            sys.exit(2)
         raise click.UsageError("没有找到可导入的文件（PDF、Word、Excel、WPS 或文字）")
-    tally: Counter[str] = Counter()
+    tally: Counter[str] = Counter(failed=len(problems))
     taken: set[Path] = set()
     with Converter() as converter:
         for source, folder in sources:
@@ -105,7 +117,7 @@ def import_command(paths: tuple[str, ...], out_dir: Path | None, force: bool, us
                 tally[result] += 1
                 _report(outcome, target, result)
     if skipped:
-        names = "、".join(str(path) for path in skipped[:10]) + ("……" if len(skipped) > 10 else "")
+        names = "、".join(shown_path(path) for path in skipped[:10]) + ("……" if len(skipped) > 10 else "")
         click.echo(f"已跳过 {len(skipped)} 个不是可导入类型的文件：{names}", err=True)
     if len(sources) > 1:
         click.echo(f"共 {len(sources)} 个文件：新导入 {tally[WRITTEN]} 份，覆盖 {tally[OVERWRITTEN]} 份，"

@@ -19,11 +19,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
 
-from .values import Rate, UnreadableValue, as_printed, parse_amount, parse_rate, to_simplified
+from .limits import FIRST_YEAR, LAST_YEAR, MAX_CELL_CHARS, MAX_INDICATORS, MAX_MAGNITUDE, MIN_MAGNITUDE
+from .values import (
+    OutOfRange, Rate, UnreadableValue, as_printed, parse_amount, parse_rate, printed_problem, to_simplified,
+)
 
 
 class _NonFinite:
@@ -34,6 +38,20 @@ class _NonFinite:
 
     def __str__(self) -> str:
         return self.literal
+
+    def refusal(self, what: str = "数值") -> UnreadableValue:
+        return UnreadableValue(f'无法识别的{what} "{self}"')
+
+
+class _TooManyDigits(_NonFinite):
+    """A JSON integer longer than Python reads (4,300 digits): kept as a mark so the refusal
+    names its JSON path."""
+
+    def refusal(self, what: str = "数值") -> UnreadableValue:
+        return OutOfRange(f"数值位数过多（{len(self.literal.lstrip('-'))} 位），不是可读的金额或分值")
+
+
+_MAX_INT = int(MAX_MAGNITUDE)
 
 
 _BLANK_CELLS = ("", "-", "—", "－", "/", "／")
@@ -47,12 +65,12 @@ def is_blank_cell(raw: Any) -> bool:
 def _amount(raw: Any) -> Decimal:
     # Fast path for what most files hold: plain non-negative JSON numbers.
     kind = type(raw)
-    if kind is int and 0 <= raw < 10**308:
+    if kind is int and 0 <= raw < _MAX_INT:
         return Decimal(raw)
-    if kind is Decimal and raw.is_finite() and raw >= 0 and (not raw or raw.adjusted() < 308):
+    if kind is Decimal and raw.is_finite() and (not raw or MIN_MAGNITUDE <= raw < MAX_MAGNITUDE):
         return raw
     if isinstance(raw, _NonFinite):
-        raise UnreadableValue(f'无法识别的数值 "{raw}"')
+        raise raw.refusal()
     if is_blank_cell(raw):
         # A blank cell is not an unreadable number: say what is missing.
         raise UnreadableValue("未填写（空白），此处须填写数值")
@@ -75,34 +93,49 @@ def _rate(raw: Any) -> Rate | None:
     if is_blank_cell(raw):
         return None
     if isinstance(raw, _NonFinite):
-        raise UnreadableValue(f'无法识别的执行率 "{raw}"')
+        raise raw.refusal("执行率")
     try:
         return parse_rate(raw)
+    except OutOfRange:
+        raise
     except UnreadableValue:
-        raise UnreadableValue(f'无法识别的执行率 "{raw}"') from None
+        raise UnreadableValue(f'无法识别的执行率 "{as_printed(raw)}"') from None
 
 
 def _printed(raw: Any) -> str | Decimal:
     """A target or actual: text as printed, or a JSON number."""
     if type(raw) is str:
+        problem = printed_problem(raw)
+        if problem is not None:
+            raise OutOfRange(problem)
         return raw
     if raw is None:
         return ""
     if isinstance(raw, _NonFinite):
-        raise UnreadableValue(f'无法识别的数值 "{raw}"')
+        raise raw.refusal()
     if isinstance(raw, bool):
         raise UnreadableValue(f'无法识别的数值 "{str(raw).lower()}"')
     if isinstance(raw, (int, float, Decimal)):
         return parse_amount(raw, allow_negative=True)
-    if isinstance(raw, str):
-        return raw
+    if isinstance(raw, str):  # a str subclass
+        return _printed(str(raw))
     raise UnreadableValue("应为文本或数值")
 
 
+def _bounded_indicators(raw: Any) -> Any:
+    # Refused before a single row is validated: the work stays bounded.
+    if isinstance(raw, list) and len(raw) > MAX_INDICATORS:
+        raise OutOfRange(f"共 {len(raw):,} 个指标，超过上限 {MAX_INDICATORS:,} 个"
+                         "（一张自评表没有这么多指标；是否把多张表合成了一个文件？）")
+    return raw
+
+
+# Every text cell: bounded (limits.MAX_CELL_CHARS), checked in pydantic's core.
+Text = Annotated[str, StringConstraints(max_length=MAX_CELL_CHARS)]
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 OptionalAmount = Annotated[Decimal | None, BeforeValidator(_optional_amount)]
 Printed = Annotated[str | Decimal, BeforeValidator(_printed)]
-BlankableText = Annotated[str, BeforeValidator(_text_or_blank)]
+BlankableText = Annotated[Text, BeforeValidator(_text_or_blank)]
 
 
 def _alias(name: str, *labels: str) -> Any:
@@ -191,7 +224,7 @@ class Funds(_FormPart):
     execution_rate: Annotated[Rate | None, BeforeValidator(_rate)] = Field(
         default=None, validation_alias=AliasChoices("execution_rate", "执行率", "预算执行率"))
     score: OptionalAmount = _alias("score", "得分")
-    explanation: str | None = Field(default=None, validation_alias=AliasChoices(
+    explanation: Text | None = Field(default=None, validation_alias=AliasChoices(
         "explanation", "原因", "偏差原因", "执行率偏差原因"))
 
     def rows(self) -> dict[str, FundsRow | None]:
@@ -211,14 +244,14 @@ _DIRECTIONS = {
 
 
 class Indicator(_FormPart):
-    level1: str = _alias("level1", "一级指标")
-    level2: str = _alias("level2", "二级指标")
-    name: str = _alias("name", "三级指标", "指标名称")
+    level1: Text = _alias("level1", "一级指标")
+    level2: Text = _alias("level2", "二级指标")
+    name: Text = _alias("name", "三级指标", "指标名称")
     target: Printed = _alias("target", "年度指标值", "指标值", "年度目标值")
     actual: Printed = _alias("actual", "实际完成值", "完成值", "全年实际值")
     weight: Amount = _alias("weight", "分值", "权重")
     score: OptionalAmount = _alias("score", "得分")
-    explanation: str | None = Field(
+    explanation: Text | None = Field(
         default=None,
         validation_alias=AliasChoices("explanation", "偏差原因分析及改进措施", "未完成原因分析", "偏差原因分析"),
     )
@@ -236,25 +269,28 @@ class Indicator(_FormPart):
 
 
 class Form(_FormPart):
-    name: str = _alias("name", "项目名称")
+    name: Text = _alias("name", "项目名称")
     year: int = _alias("year", "年度", "预算年度")
     department: BlankableText = _alias("department", "主管部门")
     unit: BlankableText = _alias("unit", "实施单位")
-    lead: str | None = Field(default=None, validation_alias=AliasChoices("lead", "项目负责人"))
-    phone: str | None = Field(default=None, validation_alias=AliasChoices("phone", "联系电话"))
+    lead: Text | None = Field(default=None, validation_alias=AliasChoices("lead", "项目负责人"))
+    phone: Text | None = Field(default=None, validation_alias=AliasChoices("phone", "联系电话"))
     funds: Funds = _alias("funds", "项目资金", "项目资金(万元)", "项目资金(元)")
     goal: Goal = _alias("goal", "年度总体目标")
-    indicators: list[Indicator] = _alias("indicators", "绩效指标")
+    indicators: Annotated[list[Indicator], BeforeValidator(_bounded_indicators)] = _alias("indicators", "绩效指标")
     total_score: OptionalAmount = _alias("total_score", "总分")
 
     @field_validator("year", mode="before")
     @classmethod
     def _integer_year(cls, value: Any) -> int:
         # The contract wants a JSON integer; "2021年" is how the form prints it, not a year we read.
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, Decimal) and value == value.to_integral_value():
+        if isinstance(value, int) and not isinstance(value, bool) or (
+                isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()):
+            if not FIRST_YEAR <= value <= LAST_YEAR:  # also keeps 2**63 out of SQLite's INTEGER
+                raise OutOfRange(f"年度 {as_printed(value)} 超出可用范围（{FIRST_YEAR}–{LAST_YEAR}）")
             return int(value)
+        if isinstance(value, _NonFinite):
+            raise value.refusal("年度")
         if value is None:
             raise UnreadableValue("年度未填写（应为整数，例如 2021）")
         raise UnreadableValue(f'年度应为整数，例如 2021（而不是 {json.dumps(as_printed(value) if not isinstance(value, (bool, type(None))) else value, ensure_ascii=False)}）')

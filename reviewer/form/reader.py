@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ReviewerError
-from .model import Form, _NonFinite
+from .files import open_regular, os_reason, shown_path
+from .limits import MAX_FORM_BYTES
+from .model import Form, _NonFinite, _TooManyDigits
+from .values import too_long
 
 
 class FormError(ReviewerError):
@@ -68,6 +72,8 @@ def _first_error(error: ValidationError) -> tuple[str, str]:
         message = f'{_MESSAGES["literal_error"]}："{detail["input"]}"（可用 {allowed}）'
     elif detail.get("input", 0) is None and detail["type"] in _BLANK_TYPES:
         message = "未填写（空白）"  # a blank cell, not a value of the wrong kind
+    elif detail["type"] == "string_too_long":
+        message = too_long(len(detail["input"]))
     else:
         message = _MESSAGES.get(detail["type"], detail["msg"])
     return _json_path(loc), message
@@ -135,8 +141,11 @@ def parse_json_text(text: str, file: str) -> Any:
     except RecursionError:
         raise FormError(file, "", "JSON 嵌套过深") from None
     except ValueError:
-        # Python refuses integer literals of more than 4,300 digits.
-        raise FormError(file, "", "数值位数过多，不是可读的金额或分值") from None
+        # Python refuses integer literals of more than 4,300 digits. Read them again as marks, which
+        # the form's validation refuses with their JSON path (rare: the common path pays nothing).
+        has_duplicate = False
+        data = json.loads(text, object_pairs_hook=hook, parse_float=Decimal, parse_constant=_NonFinite,
+                          parse_int=_integer)
     if has_duplicate:
         path, key = _find_duplicate(data) or ("", "?")
         raise FormError(file, path, f'键 "{key}" 重复出现')
@@ -149,6 +158,11 @@ def parse_json_text(text: str, file: str) -> Any:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_INT_DIGITS = 4300  # sys.get_int_max_str_digits() by default
+
+
+def _integer(literal: str) -> int | _TooManyDigits:
+    return int(literal) if len(literal.lstrip("-")) <= _INT_DIGITS else _TooManyDigits(literal)
 
 
 def _find_lone_surrogate(data: Any) -> str | None:
@@ -187,6 +201,8 @@ def form_from_data(data: Any, file: str) -> Form:
 
 
 def read_form_bytes(data: bytes, file: str) -> Form:
+    if len(data) > MAX_FORM_BYTES:
+        raise FormError(file, "", too_large(len(data)))
     if not data.strip():
         raise FormError(file, "", "文件为空")
     if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -198,14 +214,26 @@ def read_form_bytes(data: bytes, file: str) -> Form:
     return form_from_data(parse_json_text(text, file), file)
 
 
+def too_large(size: int) -> str:
+    return (f"文件过大（{size / 2**20:,.1f} MB，上限 {MAX_FORM_BYTES // 2**20} MB），"
+            "不是一张自评表；请检查是否选错了文件")
+
+
 def read_form(path: str | Path) -> Form:
+    """The form in one file. The file is named as it can be printed (shown_path); a pipe or a
+    device is never opened for reading, and a file over the size limit is never read whole."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FormError(str(path), "", "文件不存在") from None
-    except IsADirectoryError:
-        raise FormError(str(path), "", "是目录，不是文件") from None
-    except OSError as exc:
-        raise FormError(str(path), "", f"无法读取：{exc.strerror}") from None
-    return read_form_bytes(data, str(path))
+    file = shown_path(path)
+    with open_regular(path, lambda reason: FormError(file, "", reason)) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FORM_BYTES:
+            raise FormError(file, "", too_large(size))
+        try:
+            # As much as the file holds (a buffer of the limit would be allocated for every form),
+            # and never more than the limit, should the file grow while it is read.
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(MAX_FORM_BYTES + 1 - len(data))
+        except OSError as exc:
+            raise FormError(file, "", f"无法读取：{os_reason(exc)}") from None
+    return read_form_bytes(data, file)

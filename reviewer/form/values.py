@@ -13,8 +13,11 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache, wraps
+from typing import Callable, TypeVar
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+from .limits import MAX_CELL_CHARS, MAX_DIGITS, MAX_MAGNITUDE, MIN_MAGNITUDE
 
 TWO_PLACES = Decimal("0.01")
 
@@ -30,8 +33,26 @@ def to_simplified(text: str) -> str:
     return text.translate(_TRADITIONAL)
 
 
+_Result = TypeVar("_Result")
+MEMO_CHARS = 1_000  # a longer text (an explanation) is worked out each time: a batch never hoards them
+
+
+def memo_short(maxsize: int) -> Callable[[Callable[[str], _Result]], Callable[[str], _Result]]:
+    """lru_cache for the short texts forms repeat (labels, units, targets), passing long texts
+    straight through: cached long texts would keep up to `maxsize` × 1,000,000 characters."""
+    def decorate(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        @wraps(function)
+        def call(text: str) -> _Result:
+            return cached(text) if len(text) <= MEMO_CHARS else function(text)
+
+        return call
+    return decorate
+
+
 # Forms repeat labels, units and boilerplate; these pure readers are memoized.
-@lru_cache(maxsize=65536)
+@memo_short(maxsize=65536)
 def normalize_text(text: str) -> str:
     """NFKC (full-width digits and letters), traditional folded, trimmed."""
     if text.isascii():
@@ -44,7 +65,7 @@ def normalize_text(text: str) -> str:
 _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
-@lru_cache(maxsize=65536)
+@memo_short(maxsize=65536)
 def squash(text: str) -> str:
     """Text with punctuation and whitespace removed, for equality tests."""
     return _PUNCT_SPACE.sub("", normalize_text(text))
@@ -52,6 +73,11 @@ def squash(text: str) -> str:
 
 class UnreadableValue(ValueError):
     """A value that cannot be read; the message is for the reviewer."""
+
+
+class OutOfRange(UnreadableValue):
+    """A readable figure beyond the limits (reviewer/form/limits.py): said as it is, never
+    rephrased as "unreadable"."""
 
 
 def as_printed(raw: object) -> str:
@@ -73,11 +99,55 @@ _AMOUNT = re.compile(rf"^\s*({_NUMBER})\s*(万元|元|千元|亿元|分)?\s*$")
 
 
 def check_finite(value: Decimal, raw: object) -> Decimal:
+    """`value` when it is a figure a form may hold; else why not (limits.py)."""
     # Decimal keeps 1e400 exactly; it is still no amount a form can hold
     # (beyond what a float holds, like JSON readers elsewhere).
     if not value.is_finite() or (value and value.adjusted() > 307):
         raise unreadable(raw)
+    if value and not MIN_MAGNITUDE <= abs(value) < MAX_MAGNITUDE:
+        raise out_of_range(raw, value)
     return value
+
+
+def out_of_range(raw: object, value: Decimal) -> OutOfRange:
+    if abs(value) >= MAX_MAGNITUDE:
+        return OutOfRange(f'数值过大 "{as_printed(raw)}"（绝对值须小于 10^15）')
+    return OutOfRange(f'数值过小 "{as_printed(raw)}"（不为零时，绝对值须不小于 10^-8）')
+
+
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+# The shortest printed figure outside the magnitudes: ".000000001" (10^15 takes 16 digits).
+_SHORTEST_BEYOND = len(".000000001")
+
+
+def printed_problem(text: str) -> str | None:
+    """Why a target or actual as printed is beyond the limits, or None: a text longer than a cell
+    holds, a run of digits longer than any figure a form prints, a number outside the magnitudes.
+    Memoized like the reading of the value itself (scoring reads it again, for free)."""
+    if len(text) < _SHORTEST_BEYOND:  # "≥90%", "37个": most cells, and no figure beyond the limits
+        return None
+    # lru_cache's own C wrapper, not memo_short's: this runs for every target and actual read.
+    return _short_problem(text) if len(text) <= MEMO_CHARS else _problem(text)
+
+
+def _problem(text: str) -> str | None:
+    if len(text) > MAX_DIGITS:  # a shorter text holds no such run: most targets skip the search
+        if len(text) > MAX_CELL_CHARS:
+            return too_long(len(text))
+        digits = _LONG_DIGITS.search(text)
+        if digits:
+            return f"含有 {len(digits.group())} 位的数字串，超过 {MAX_DIGITS} 位，不是表上可能出现的数值"
+    value = _parse_printed(text).value
+    if value and not MIN_MAGNITUDE <= abs(value) < MAX_MAGNITUDE:
+        return str(out_of_range(text, value))
+    return None
+
+
+_short_problem = lru_cache(maxsize=65536)(_problem)
+
+
+def too_long(length: int) -> str:
+    return f"文字过长（{length:,} 个字符，上限 {MAX_CELL_CHARS:,} 个）"
 
 
 def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
@@ -113,7 +183,16 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
 
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:
-    return value.quantize(places, rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(places, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # More digits than the default 28 (a ratio of two extreme figures): round with as many as it takes.
+        return value.quantize(places, rounding=ROUND_HALF_UP, context=_wide(value, places))
+
+
+def _wide(value: Decimal, places: Decimal) -> Context:
+    """A context holding every digit of `value` down to `places`."""
+    return Context(prec=max(28, value.adjusted() - int(places.as_tuple().exponent) + 2))
 
 
 def last_digit_unit(value: Decimal) -> Decimal:
@@ -232,7 +311,7 @@ def format_decimal(value: Decimal) -> str:
 def plain_decimal(value: Decimal) -> str:
     """An amount without trailing zeros: 5000.000000 -> 5000, 410.90 -> 410.9 (never 5E+3)."""
     if value == value.to_integral_value():
-        return format_decimal(value.quantize(Decimal(1)))
+        return format_decimal(round_half_up(value, Decimal(1)))
     return format_decimal(value.normalize())
 
 
@@ -289,7 +368,7 @@ def parse_quantity(raw: object) -> Quantity:
     return _parse_printed(str(raw))
 
 
-@lru_cache(maxsize=65536)
+@memo_short(maxsize=65536)
 def _parse_printed(text: str) -> Quantity:
     norm = normalize_text(text)
     if not norm:

@@ -9,11 +9,15 @@ figures that did not reconcile.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from ..form import Form, FormError, decode_bytes, form_from_data
+from ..form.files import Walk, open_regular, os_reason, shown_path, walk
+from . import limits
+from .bounds import check_size
 from .cells import Extracted, NotAForm
 from .convert import Converter
 from .reconcile import mark
@@ -94,7 +98,7 @@ def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except Exception:  # noqa: BLE001 - zipfile fails on damaged directories in many ways (ValueError, struct...)
         return "damaged-zip"
     if "word/document.xml" in names:
         return "docx"
@@ -127,6 +131,10 @@ def _sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
+# What a document of each kind may weigh before it is read (limits.py).
+_SIZE_LIMITS = {"xls": limits.MAX_XLS_BYTES, "text": limits.MAX_TEXT_BYTES}
+
+
 def _unreadable(source: str, kind: str) -> NotAForm:
     if kind == "image":
         return NotAForm(source, "是图片文件，需要先进行 OCR 文字识别，再导入识别出的文字")
@@ -139,25 +147,23 @@ def _unreadable(source: str, kind: str) -> NotAForm:
 def read_document(path: Path, fallback: Fallback | None = None,
                   converter: Converter | None = None) -> list[Extracted | NotAForm]:
     """The forms extracted from one file, before reconciliation."""
-    source = str(path)
-    try:
-        with path.open("rb") as handle:
+    source = shown_path(path)
+    with open_regular(path, lambda reason: NotAForm(source, reason)) as handle:
+        try:
+            size = os.fstat(handle.fileno()).st_size
             head = handle.read(8)
-    except FileNotFoundError:
-        raise NotAForm(source, "文件不存在") from None
-    except IsADirectoryError:
-        raise NotAForm(source, "是目录，不是文件") from None
-    except OSError as exc:
-        raise NotAForm(source, f"无法读取：{exc.strerror}") from None
+        except OSError as exc:
+            raise NotAForm(source, f"无法读取：{os_reason(exc)}") from None
     kind = _sniff(path, head)
     if kind in ("image", "zip", "ole", "damaged-docx"):
         raise _unreadable(source, kind)
+    check_size(size, source, _SIZE_LIMITS.get(kind, limits.MAX_DOCUMENT_BYTES))
     if kind == "pdf":
         from .pdf import read_pdf, pdf_text
 
         outcomes = read_pdf(path, source)
         if fallback and all(isinstance(o, NotAForm) for o in outcomes):
-            return [_try_fallback(pdf_text(path), source, outcomes[0], fallback)]
+            return [_try_fallback(pdf_text(path, source), source, outcomes[0], fallback)]
         return outcomes
     if kind == "convert":
         return _read_converted(path, source, converter)
@@ -203,7 +209,13 @@ def _read_converted(path: Path, source: str, converter: Converter | None) -> lis
 
 
 def _read_text_file(path: Path, source: str, fallback: Fallback | None) -> list[Extracted | NotAForm]:
-    data = path.read_bytes()
+    try:
+        with path.open("rb") as handle:
+            # The size was checked; read no more than the limit should the file have grown since.
+            data = handle.read(min(os.fstat(handle.fileno()).st_size, limits.MAX_TEXT_BYTES) + 1)
+    except OSError as exc:
+        raise NotAForm(source, f"无法读取：{os_reason(exc)}") from None
+    check_size(len(data), source, limits.MAX_TEXT_BYTES)
     if not data.strip():
         raise NotAForm(source, "文件为空")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -238,14 +250,17 @@ def import_document(path: str | Path, fallback: Fallback | None = None,
     return outcomes
 
 
-def files_below(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(the files `review import` reads below a folder, the files it passes over), both sorted.
-    Hidden files, Office's lock files (~$表.docx) and form.json files are neither."""
-    found, skipped = [], []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        if path.name.startswith("~$") or path.suffix.lower() == ".json":
-            continue  # Office's lock files; form.json files (what an import writes, maybe beside its input)
-        (found if path.suffix.lower() in SUPPORTED else skipped).append(path)
-    return found, skipped
+def _document(name: str) -> str | None:
+    """What a folder walk does with a file: take a supported document, pass over (and list) other
+    files; Office's lock files (~$表.docx) and form.json files (what an import writes, maybe beside
+    its input) go unmentioned."""
+    if name.startswith("~$") or name.lower().endswith(".json"):
+        return None
+    return "take" if Path(name).suffix.lower() in SUPPORTED else "pass"
+
+
+def files_below(folder: Path) -> Walk:
+    """The files `review import` reads below a folder (`taken`), the files it passes over
+    (`passed`), both sorted, and the entries it could not read (`skipped`: a folder without
+    permission, a broken or circular link, a pipe). Hidden files and folders are left out."""
+    return walk(folder, _document, hidden=False)

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ReviewerError
-from ..form.values import to_simplified
+from ..form.values import memo_short, to_simplified
 
 TITLE = "绩效自评表"
 YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
@@ -34,8 +34,10 @@ def fold(text: str) -> str:
     return "".join(to_simplified(unicodedata.normalize("NFKC", text)).split())
 
 
+@memo_short(maxsize=65536)
 def width(line: str) -> int:
-    """Printed width of a line in half-width units; spaces are PDF artefacts and do not count."""
+    """Printed width of a line in half-width units; spaces are PDF artefacts and do not count.
+    Memoized: the layout reader weighs each line against many candidate cells."""
     return sum(1 if unicodedata.east_asian_width(ch) in "NaH" else 2 for ch in line if not ch.isspace())
 
 

@@ -111,6 +111,10 @@ def extract_with_llm(text: str, source: str, endpoint: Endpoint) -> Extracted:
         result = structured_call_sync(endpoint, messages, FormOut, name="form")
     except LLMCallError as error:
         raise NotAForm(source, f"模型读取失败：{error}") from None
+    except Exception as error:  # noqa: BLE001 - a reply that is no chat completion (an HTML page, no choices)
+        # Only the kind of failure is said: the text of such an error may quote the reply or the request.
+        raise NotAForm(source, f"模型读取失败：端点的回复不是 OpenAI 兼容的格式（{type(error).__name__}），"
+                               "请检查 REVIEW_BASE_URL 是否指向 …/v1 接口") from None
     out = result.value
     if not out.is_form:
         raise NotAForm(source, "版式无法识别，模型也判断这不是项目支出绩效自评表")

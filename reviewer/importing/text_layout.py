@@ -9,8 +9,10 @@ width of their lines: every line of a cell except the last fills the column.
 from __future__ import annotations
 
 import itertools
+import math
 import re
-from typing import Any
+from collections import deque
+from typing import Any, NamedTuple
 
 from .cells import (
     NATURE, ONLY_LEVEL1, TITLE, YEAR, Extracted, NotAForm, as_number, clean, fold, level_label, printed,
@@ -18,9 +20,49 @@ from .cells import (
 )
 
 VERTICAL_LABELS = {"年度总体目标", "绩效指标", "项目资金", "年度总体目标完成情况"}
+_LABEL_CHARS = max(map(len, VERTICAL_LABELS))
+_LABEL_LINES = 64  # a label printed down a cell, one or two characters a line
 _HEADER_WORDS = "一级指标二级指标三级指标年度指标值实际完成值分值得分偏差原因分析及改进措施未完成原因分析指标性质度量单位权重完成值"
 _NUMBER = r"-?\d+(?:\.\d+)?"
-_VALUES = re.compile(rf"^(?P<pre>.*?)\s*(?P<weight>{_NUMBER})\s+(?P<score>{_NUMBER})\s*$")
+_FIGURE = re.compile(_NUMBER)
+
+
+class _Values(NamedTuple):
+    pre: str
+    weight: str
+    score: str
+
+
+def _values(line: str) -> _Values | None:
+    """A line that closes an indicator row: (the text before, 分值, 得分) when it ends in two
+    figures, as `^(?P<pre>.*?)\\s*(?P<weight>N)\\s+(?P<score>N)\\s*$` reads it (N = -?d+(.d+)?).
+    Scanned from the end: that pattern backtracks quadratically on a long run of digits."""
+    parts = line.rsplit(None, 1)
+    if len(parts) != 2 or not _FIGURE.fullmatch(parts[1]):
+        return None
+    before = parts[0].rstrip()
+    start = _figure_start(before)
+    if start is None:
+        return None
+    return _Values(before[:start].rstrip(), before[start:], parts[1])
+
+
+def _figure_start(text: str) -> int | None:
+    """Where the longest figure (-?d+(.d+)?) that ends `text` begins, or None."""
+    end = len(text)
+    start = end
+    while start and text[start - 1].isdecimal():
+        start -= 1
+    if start == end:
+        return None
+    if start >= 2 and text[start - 1] == "." and text[start - 2].isdecimal():
+        whole = start - 1
+        while whole and text[whole - 1].isdecimal():
+            whole -= 1
+        start = whole
+    if start and text[start - 1] == "-":
+        start -= 1
+    return start
 _HEAD_LABELS = re.compile(r"(项目名称|主管部门(?:及代码)?|实施单位|项目负责人|联系电话|联繫电话)\s*[:：]?")
 _HEAD_KEYS = {"项目名称": "name", "主管部门": "department", "主管部门及代码": "department", "实施单位": "unit",
               "项目负责人": "lead", "联系电话": "phone", "联繫电话": "phone"}
@@ -60,6 +102,13 @@ def _cell_cost(lines: list[str]) -> tuple[int, int, int]:
     return (1 if short else 0, len(short), sum(short))
 
 
+# Every way of cutting a run of lines into cells is weighed, so the lines weighed are bounded:
+# at most this many candidate cuttings (the longest cells of the test forms need 560), and never
+# more than SPLIT_LINES lines; leading lines beyond go to the first cell.
+SPLIT_CANDIDATES = 2_000
+SPLIT_LINES = 40
+
+
 def split_cells(lines: list[str], count: int) -> tuple[list[str], tuple]:
     """The `count` cells these consecutive lines most plausibly came from, and the cost of that reading.
 
@@ -68,22 +117,65 @@ def split_cells(lines: list[str], count: int) -> tuple[list[str], tuple]:
     then fewest short lines, then equal neighbours (a qualitative actual
     often repeats its target), then the smallest shortfall.
     """
+    cells, cost, _ = _split(lines, count)
+    return cells, cost
+
+
+def _split(lines: list[str], count: int) -> tuple[list[str], tuple, tuple[int, ...]]:
+    """split_cells, with the line bounds of the cells. Each part's cost and text are worked out
+    once, whichever cuttings share it."""
     if count <= 0:
-        return [], (0, 0, 0, 0)
+        return [], (0, 0, 0, 0), (0,)
     if len(lines) <= count:
         cells = [clean(line) for line in lines] + [""] * (count - len(lines))
-        return cells, (0, 0, 0, 0)
-    best: tuple | None = None
-    for cuts in itertools.combinations(range(1, len(lines)), count - 1):
-        bounds = (0, *cuts, len(lines))
-        parts = [lines[a:b] for a, b in zip(bounds, bounds[1:])]
-        costs = [_cell_cost(part) for part in parts]
-        texts = [clean("\n".join(part)) for part in parts]
-        equal = sum(1 for a, b in zip(texts, texts[1:]) if fold(a) == fold(b))
-        key = (sum(c[0] for c in costs), sum(c[1] for c in costs), -equal, sum(c[2] for c in costs))
-        if best is None or key < best[0]:
-            best = (key, texts)
-    return best[1], best[0]
+        return cells, (0, 0, 0, 0), tuple(range(len(lines) + 1))
+    end = len(lines)
+    first = end - _window(end, count)  # cuts are only sought after this line
+    widths = [width(line) for line in lines]
+    # A line is short of a cell's widest line w when w > allowed[i] (see _is_short).
+    allowed = [widths[i] + TOLERANCE + (2 if len(lines[i + 1]) > 1 and lines[i + 1][1] in _NO_LINE_START else 0)
+               for i in range(end - 1)]
+    costs: dict[tuple[int, int], tuple[int, int, int]] = {}
+    texts: dict[tuple[int, int], str] = {}
+
+    def cost(a: int, b: int) -> tuple[int, int, int]:
+        found = costs.get((a, b))
+        if found is None:  # _cell_cost(lines[a:b]), from the widths
+            full = max(widths[a:b])
+            short = [full - widths[i] for i in range(a, b - 1) if full > allowed[i]]
+            found = costs[(a, b)] = (1 if short else 0, len(short), sum(short))
+        return found
+
+    def folded(a: int, b: int) -> str:
+        found = texts.get((a, b))
+        if found is None:
+            found = texts[(a, b)] = fold(clean("\n".join(lines[a:b])))
+        return found
+
+    best_key: tuple | None = None
+    best_bounds: tuple[int, ...] = ()
+    for cuts in itertools.combinations(range(first + 1, end), count - 1):
+        bounds = (0, *cuts, end)
+        pairs = list(zip(bounds, bounds[1:]))
+        pieces = [cost(a, b) for a, b in pairs]
+        irregular, short = sum(piece[0] for piece in pieces), sum(piece[1] for piece in pieces)
+        if best_key is not None and (irregular, short) > best_key[:2]:
+            continue  # worse whatever its texts: they are only read when they could decide
+        cells = [folded(a, b) for a, b in pairs]
+        equal = sum(1 for left, right in zip(cells, cells[1:]) if left == right)
+        key = (irregular, short, -equal, sum(piece[2] for piece in pieces))
+        if best_key is None or key < best_key:
+            best_key, best_bounds = key, bounds
+    cells = [clean("\n".join(lines[a:b])) for a, b in zip(best_bounds, best_bounds[1:])]
+    return cells, best_key, best_bounds
+
+
+def _window(lines: int, count: int) -> int:
+    """How many of the last lines to cut among: all when the cuttings are few enough."""
+    window = min(lines, SPLIT_LINES)
+    while window > count and math.comb(window - 1, count - 1) > SPLIT_CANDIDATES:
+        window -= 1
+    return window
 
 
 # --- preparing lines -------------------------------------------------------
@@ -99,9 +191,14 @@ def _drop_vertical_labels(lines: list[str]) -> list[str]:
         j = i
         while j < len(lines) and len(fold(lines[j])) <= 2:
             j += 1
+        folded = [fold(line) for line in lines[i:j]]
         for start in range(i, j):
-            for end in range(j, start, -1):
-                if "".join(fold(line) for line in lines[start:end]) in VERTICAL_LABELS:
+            # Only windows as long as a label can match: the run may be thousands of lines.
+            joined, end = "", start
+            while end < min(j, start + _LABEL_LINES) and len(joined) <= _LABEL_CHARS:
+                joined += folded[end - i]
+                end += 1
+                if joined in VERTICAL_LABELS:
                     for k in range(start, end):
                         keep[k] = False
         i = j
@@ -180,11 +277,32 @@ def _goal(lines: list[str]) -> dict[str, str]:
         return {"planned": "", "actual": ""}
     # The planned goal often lists items on lines of their own; the actual is
     # usually plain prose. Take the earliest split that leaves a regular cell.
-    for cut in range(1, len(lines)):
-        if _cell_cost(lines[cut:])[0] == 0:
-            return {"planned": clean("\n".join(lines[:cut])), "actual": clean("\n".join(lines[cut:]))}
+    cut = _first_regular_tail(lines)
+    if cut is not None:
+        return {"planned": clean("\n".join(lines[:cut])), "actual": clean("\n".join(lines[cut:]))}
     cells, _ = split_cells(lines, 2)
     return {"planned": cells[0], "actual": cells[1]}
+
+
+def _first_regular_tail(lines: list[str]) -> int | None:
+    """The smallest cut >= 1 for which lines[cut:] is a regular cell (_cell_cost(...)[0] == 0: no
+    line but the last is short of the widest), in one pass from the end rather than a cost per cut.
+
+    A line i is short iff the widest line w of the tail exceeds width(i) + slack(i); so the tail
+    from `cut` is regular iff its widest line is no wider than the least width + slack in it."""
+    if len(lines) < 2:
+        return None
+    widths = [width(line) for line in lines]
+    # allowed[i]: the widest a tail holding line i (and the line after it) may be, for i to be full.
+    allowed = [widths[i] + TOLERANCE + (2 if len(lines[i + 1]) > 1 and lines[i + 1][1] in _NO_LINE_START else 0)
+               for i in range(len(lines) - 1)]
+    widest, least, regular = widths[-1], None, None
+    for cut in range(len(lines) - 2, 0, -1):
+        widest = max(widest, widths[cut])
+        least = allowed[cut] if least is None else min(least, allowed[cut])
+        if widest <= least:
+            regular = cut
+    return regular if regular is not None else len(lines) - 1
 
 
 def _take_labels(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -194,22 +312,23 @@ def _take_labels(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
         for span in (1, 2, 3):
             if index + span <= len(lines) and level_label("".join(lines[index:index + span])):
                 labels: list[str] = []
-                rest = list(lines[index:])
+                rest = deque(lines[index:])  # taken from the front: slicing a list would copy the rest each time
                 while rest:
                     for span2 in (1, 2, 3):
-                        found = level_label("".join(rest[:span2])) if len(rest) >= span2 else None
+                        found = level_label("".join(itertools.islice(rest, span2))) if len(rest) >= span2 else None
                         if found:
                             labels.append(found)
-                            rest = rest[span2:]
+                            for _ in range(span2):
+                                rest.popleft()
                             break
                     else:
                         head, _, tail = rest[0].partition(" ")
                         if tail and level_label(head):
                             labels.append(level_label(head))
-                            rest = [tail.strip(), *rest[1:]]
+                            rest[0] = tail.strip()
                             continue
                         break
-                return lines[:index], labels, rest
+                return lines[:index], labels, list(rest)
         head, _, tail = lines[index].partition(" ")
         if tail and level_label(head):
             before, labels, rest = _take_labels([head, tail.strip(), *lines[index + 1:]])
@@ -243,11 +362,11 @@ def _indicators(lines: list[str], extracted: Extracted) -> list[dict[str, Any]]:
             extracted.doubts.append(f"指标表开头有无法归属的文字：“{text[:20]}”")
 
     for line in lines:
-        match = _VALUES.match(line)
+        match = _values(line)
         if not match:
             pending.append(line)
             continue
-        tokens = match.group("pre").split()
+        tokens = match.pre.split()
         leading: list[str] = []
         while tokens and level_label(tokens[0]):
             leading.append(level_label(tokens[0]))
@@ -272,9 +391,9 @@ def _indicators(lines: list[str], extracted: Extracted) -> list[dict[str, Any]]:
                 explain(content)
                 cells = []
             elif rows and len(content) > need:
-                with_prev, prev_cost = split_cells(content, need + 1)
+                with_prev, prev_cost, bounds = _split(content, need + 1)
                 if prev_cost < plain_cost:
-                    explain(content[: _lines_of(content, with_prev[0])])
+                    explain(content[: bounds[1]])
                     cells = with_prev[1:]
                 else:
                     cells = plain
@@ -285,20 +404,12 @@ def _indicators(lines: list[str], extracted: Extracted) -> list[dict[str, Any]]:
         name, target, actual = [*cells, *tokens]
         rows.append({
             "level1": levels[0], "level2": levels[1], "name": clean(name), "target": clean(target),
-            "actual": clean(actual), "weight": as_number(match.group("weight")),
-            "score": as_number(match.group("score")),
+            "actual": clean(actual), "weight": as_number(match.weight),
+            "score": as_number(match.score),
         })
         pending = []
     explain(pending)
     return rows
-
-
-def _lines_of(lines: list[str], cell: str) -> int:
-    """How many leading lines make up `cell`."""
-    for count in range(1, len(lines) + 1):
-        if clean("\n".join(lines[:count])) == cell:
-            return count
-    return 0
 
 
 # --- the whole form --------------------------------------------------------
@@ -333,7 +444,7 @@ def parse_text(text: str, source: str, method: str = "pdf-text") -> Extracted:
         body_start += 1
     total_at = next((i for i in range(body_start, len(lines)) if fold(lines[i]).startswith("总分")), len(lines))
     body = _strip_repeated_headers(lines[body_start:total_at])
-    extracted.rows_seen = sum(1 for line in body if _VALUES.match(line))
+    extracted.rows_seen = sum(1 for line in body if _values(line))
     data["indicators"] = _indicators(body, extracted)
     if total_at < len(lines):
         numbers = re.findall(_NUMBER, lines[total_at])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from xml.etree.ElementTree import ParseError
 
+from .bounds import check_package
 from .cells import Extracted, NotAForm
 from .grid import parse_grid
 from .split import parse_each, split_items, split_text
@@ -99,6 +100,7 @@ def _open(path: Path, source: str):  # noqa: ANN202 - a python-docx Document
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_package(path, source, ".docx")
     try:
         return docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, zlib.error, EOFError, ParseError, KeyError):

@@ -9,17 +9,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import limits
 from .cells import Extracted, NotAForm
-from .xlsx import parse_sheets, shown_value
+from .xlsx import check_rows, parse_sheets, shown_value
 
 
-def _sheet_rows(book, sheet) -> list[list[str]]:  # noqa: ANN001 - xlrd Book and Sheet
+def _extent(sheet, source: str) -> tuple[int, int]:  # noqa: ANN001 - xlrd Sheet
+    """The rows and columns to read: the sheet's box, or, when that is larger than a sheet may be
+    (formatting applied to whole rows or columns), the box of the cells holding a value."""
+    if sheet.nrows * sheet.ncols <= limits.MAX_SHEET_CELLS:
+        return sheet.nrows, sheet.ncols
+    last_row = last_column = 0
+    for r in range(sheet.nrows):
+        # A row's cell types as bytes; empty (0) and blank (6) cells at its end hold no value.
+        used = len(bytes(sheet.row_types(r)).rstrip(b"\x00\x06"))
+        if used:
+            last_row, last_column = r + 1, max(last_column, used)
+    if last_row * last_column > limits.MAX_SHEET_CELLS:
+        raise NotAForm(source, f"表格过大（工作表“{sheet.name}”有数据的区域为 {last_row:,} 行 × {last_column:,} 列，"
+                               f"上限 {limits.MAX_SHEET_CELLS:,} 个单元格），未读取")
+    return last_row, last_column
+
+
+def _sheet_rows(book, sheet, nrows: int, ncols: int) -> list[list[str]]:  # noqa: ANN001 - xlrd Book and Sheet
     import xlrd
 
     rows: list[list[str]] = []
-    for r in range(sheet.nrows):
+    for r in range(nrows):
         row: list[str] = []
-        for c in range(sheet.ncols):
+        for c in range(ncols):
             cell = sheet.cell(r, c)
             if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
                 row.append("")
@@ -54,9 +72,15 @@ def read_xls(path: Path, source: str, method: str = "xls") -> list[Extracted | N
         raise NotAForm(source, f"文件已损坏或不是有效的 .xls（{type(exc).__name__}）") from None
     try:
         sheets = []
+        rows = 0
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            sheets.append((sheet.name, _sheet_rows(book, sheet)))
+            nrows, ncols = _extent(sheet, source)
+            rows += nrows
+            check_rows(rows, source)
+            sheets.append((sheet.name, _sheet_rows(book, sheet, nrows, ncols)))
+    except NotAForm:
+        raise
     except Exception as exc:  # noqa: BLE001 - a sheet whose records are cut short
         raise NotAForm(source, f"文件已损坏或不是有效的 .xls（{type(exc).__name__}）") from None
     finally:

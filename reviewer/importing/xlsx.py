@@ -9,6 +9,8 @@ import zlib
 from xml.etree.ElementTree import ParseError
 from pathlib import Path
 
+from . import limits
+from .bounds import check_package
 from .cells import Extracted, NotAForm
 from .grid import parse_grid
 from .split import split_items
@@ -50,6 +52,7 @@ def read_xlsx(path: Path, source: str, method: str = "xlsx") -> list[Extracted |
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_package(path, source, ".xlsx")
     try:
         # A file object, not the name: openpyxl refuses a workbook by its extension (an .xlsx saved as .xls).
         with path.open("rb") as handle:
@@ -60,9 +63,38 @@ def read_xlsx(path: Path, source: str, method: str = "xlsx") -> list[Extracted |
         raise NotAForm(source, f"无法打开 Excel 文件（{type(exc).__name__}）") from None
     except Exception as exc:  # noqa: BLE001 - openpyxl fails on damaged parts in many ways (TypeError, NotImplementedError...)
         raise NotAForm(source, f"文件已损坏或不是有效的 .xlsx（{type(exc).__name__}）") from None
-    sheets = [(sheet.title, [[display(cell) for cell in row] for row in sheet.iter_rows()])
-              for sheet in workbook.worksheets]
+    sheets = []
+    rows = 0
+    for sheet in workbook.worksheets:
+        extent = _extent(sheet, source)
+        rows += extent[0] if extent else sheet.max_row
+        check_rows(rows, source)
+        cells = sheet.iter_rows() if extent is None else sheet.iter_rows(max_row=extent[0], max_col=extent[1])
+        sheets.append((sheet.title, [[display(cell) for cell in row] for row in cells]))
     return parse_sheets(sheets, source, method)
+
+
+def _extent(sheet, source: str) -> tuple[int, int] | None:  # noqa: ANN001 - openpyxl Worksheet
+    """None when the sheet's box (every stored cell, styled empty ones too) is small enough to read
+    as it is; else the (last row, last column) holding a value, which must be. A cell far away
+    (XFD1048576) would otherwise make one read 17 billion empty cells."""
+    if sheet.max_row * sheet.max_column <= limits.MAX_SHEET_CELLS:
+        return None
+    # openpyxl keeps the stored cells in _cells {(row, column): cell}; there is no public way to
+    # find the values without walking the whole box.
+    valued = [key for key, cell in sheet._cells.items() if cell.value is not None]  # noqa: SLF001
+    last_row = max((row for row, _ in valued), default=1)
+    last_column = max((column for _, column in valued), default=1)
+    if last_row * last_column > limits.MAX_SHEET_CELLS:
+        raise NotAForm(source, f"表格过大（工作表“{sheet.title}”有数据的区域为 {last_row:,} 行 × {last_column:,} 列，"
+                               f"上限 {limits.MAX_SHEET_CELLS:,} 个单元格），未读取")
+    return last_row, last_column
+
+
+def check_rows(rows: int, source: str) -> None:
+    """Refuse a workbook whose sheets hold more rows than any set of forms (limits.MAX_ROWS)."""
+    if rows > limits.MAX_ROWS:
+        raise NotAForm(source, f"工作簿行数 {rows:,} 超过上限 {limits.MAX_ROWS:,}，不是自评表，未读取")
 
 
 def parse_sheets(sheets: list[tuple[str, list[list[str]]]], source: str, method: str) -> list[Extracted | NotAForm]:

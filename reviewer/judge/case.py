@@ -136,10 +136,12 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
         quantity, cost = finding.indicators
         texts = [i for i in (quantity, cost) if not is_empty_explanation(review.card.indicators[i].indicator.explanation)]
         chosen.update(texts or [cost])
+    order = {id(f): n for n, f in enumerate(review.findings)}  # related findings keep the review's order
     cases = []
     for index in sorted(chosen):
         pair = partner.get(index)
-        related = [f for f in review.findings if index in f.indicators or (pair is not None and pair in f.indicators)]
+        mine = {id(f): f for i in (index, pair) if i is not None for f in flagged.get(i, ())}
+        related = sorted(mine.values(), key=lambda f: order[id(f)])
         row = review.card.indicators[index]
         cases.append(JudgeCase(review, index, pair, related, explanation_required(row, thresholds)))
     return cases

@@ -24,7 +24,7 @@ from .rules.gap import (
     dated_delay, figure_conflict, gap_of, known_figures, late_part, overstated, part_of_gap, resolve_implied,
     size_covered, without_breakdown,
 )
-from .rules.signals import read_text
+from .rules.signals import injected, read_text
 from .rules.verdict import rules_comment
 
 QUOTE_CHARS = 80
@@ -95,7 +95,7 @@ def checklist_verdict(answer: Checklist, case: JudgeCase, rules: Verdict, block:
             tags.append("no_quantity")
     if not measure:
         tags.append("no_measure")
-    if answer.injection_suspected or read_text(case.explanation).injection:
+    if answer.injection_suspected or injected(case.explanation):
         tags.append("injection")
     if dropped_cause or dropped_size or dropped_items or dropped_direction:
         tags.append("unverified_quote")

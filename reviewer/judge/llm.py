@@ -38,7 +38,7 @@ from .checklist import Checklist, checklist_verdict
 from .examples import examples_section
 from .rules import judge_rules
 from .rules.gap import Gap, Side, gap_of
-from .rules.signals import read_text
+from .rules.signals import injected
 from .sampling import majority
 from .settings import JudgeSettings
 
@@ -305,7 +305,7 @@ def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, r
                block: str | None = None) -> Verdict:
     evidence, dropped = verify_quotes(value.evidence_quotes, form_block(case) if block is None else block)
     tags = list(dict.fromkeys(value.tags))
-    if value.injection_suspected or read_text(case.explanation).injection:
+    if value.injection_suspected or injected(case.explanation):
         tags.append("injection")
     if dropped:
         tags.append("unverified_quote")

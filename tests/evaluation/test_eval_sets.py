@@ -38,7 +38,9 @@ def test_both_splits_hold_every_label_and_dev_only_grows():
 
 def test_forms_vary_in_department_region_and_year():
     forms = [review_file(path, Config()).form for path in FORMS]
-    assert len({f.department for f in forms}) == len(forms)
+    # Real forms may share a department (two projects from one published 自评 PDF), never a project.
+    assert len({(f.department, f.name) for f in forms}) == len(forms)
+    assert len({f.department for f in forms}) >= len(forms) - 2
     assert len({f.year for f in forms}) >= 3
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from formkit import SEED, seed_form
+from formkit import SEED, put, seed_form
 from reviewer.cli.main import cli
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -33,15 +33,6 @@ def drop(*path):
         for key in path[:-1]:
             node = node[key]
         del node[path[-1]]
-    return edit
-
-
-def put(value, *path):
-    def edit(data):
-        node = data
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
     return edit
 
 

@@ -78,3 +78,11 @@ def test_json_output_carries_confidence_on_verdict_findings_only():
             assert "confidence" not in finding
     assert report["judge"]["review_first"] == sum(1 for f in report["findings"]
                                                   if f["code"] == "EXPLANATION_VERDICT" and f["confidence"] < 0.65)
+
+
+def test_a_covers_that_takes_the_whole_gap_without_the_causes_figures_is_not_firm():
+    # 37 → 36 国际研发合作项目: one company named, no figure of the cause's own (items named one by one)
+    named = with_explanation(3, "北京星河科技有限公司于6月将注册地迁往外省，不予支持。")
+    counted = with_explanation(5, "因德国汉诺威展取消，20家企业未能参展；另16家企业因签证未获批退出。")
+    assert named.verdict == counted.verdict == "covers"
+    assert counted.confidence >= 0.85 > named.confidence >= 0.65

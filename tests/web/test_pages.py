@@ -7,8 +7,10 @@ import html
 import re
 from pathlib import Path
 
+from markupsafe import escape
 from webkit import batch_db, batch_forms, browser, form_id, make_browser, point_ids  # noqa: F401 - fixtures
 
+from reviewer.checks.catalogue import VERDICT_LABEL
 from reviewer.signoff.service import Signoff
 from reviewer.store import Store
 
@@ -80,9 +82,17 @@ def test_form_page_shows_header_funds_scorecard_and_every_point_with_its_evidenc
     first = page[page.index('<article class="point'):]
     first = first[:first.index("</article>")]
     assert "待重点审核" in first  # looked at first, shown first
-    assert "评判：未能说明偏差" in first and "理由：" in first and "可信度 0.90" in first
+    with Store(batch_db) as store:
+        review = Signoff(store).form_review(seed)
+    point = review.points[0]
+    judged = [c for c in review.evidence(point) if c.verdict]
+    assert judged  # the seed's first point carries the judge's verdicts, each shown with its reasoning
+    for critique in judged:
+        assert f"评判：{VERDICT_LABEL[critique.verdict]}" in first
+        assert str(escape(critique.data["reason"])) in first  # as the template escapes it
+        assert f"可信度 {critique.data['confidence']:.2f}" in first
     assert "偏差原因分析及改进措施" in first and "经市级资金查重和内部查重" in first
-    assert "建议意见" in first and "依据（6 项发现）" in first and "成本与数量变动不一致" in first
+    assert "建议意见" in first and f"依据（{len(point.findings)} 项发现）" in first and "成本与数量变动不一致" in first
     assert f'href="/forms/{seed}/report.docx?draft=1"' in page and f'href="/forms/{seed}/workbook.xlsx"' in page
 
 

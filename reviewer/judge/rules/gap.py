@@ -21,7 +21,10 @@ from ...checks.wording import num, pct, quoted
 from ...form.values import MONEY_SCALE, convert_units
 from ...scoring import ONE, IndicatorScore
 from ..case import JudgeCase
-from .signals import COUNTERS, Figure, TextSignals
+from .limits import MAX_PARTS
+from .review_index import MONEY, ReviewIndex, index_of
+from .figures import COUNTERS, Figure
+from .signals import TextSignals
 
 # --- the gap, in figures ---------------------------------------------------------
 
@@ -84,7 +87,9 @@ class Gap:
     cost: Side | None  # the cost side
     unit_planned: Decimal | None
     unit_actual: Decimal | None
-    bases: tuple[tuple[Decimal, str], ...] = ()  # counts printed on the form's other rows: shares are taken of them
+    index: ReviewIndex | None = None  # the form's other rows, read once per review: shares are taken of their counts
+    at: int = -1  # this row's index, left out of the counts it is set against
+    money: str = "万元"  # the form's money unit
 
     @property
     def unit_change(self) -> Decimal | None:
@@ -117,18 +122,7 @@ def gap_of(case: JudgeCase) -> Gap:
     if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
         unit_planned = cost.a / count.a
         unit_actual = cost.b / count.b if count.b > 0 else None
-    return Gap(row, pair, count, cost, unit_planned, unit_actual, _bases(case))
-
-
-def _bases(case: JudgeCase) -> tuple[tuple[Decimal, str], ...]:
-    """The counts on the form's other rows (5436户 of 补贴发放户数): a share row's failures are a part of one."""
-    found = []
-    for i, other in enumerate(case.review.card.indicators):
-        unit = other.target.unit or other.actual.unit
-        if i == case.index or unit not in COUNTERS:
-            continue
-        found += [(v, unit) for v in (other.target_value, other.actual_value) if v is not None and v > 0]
-    return tuple(found)
+    return Gap(row, pair, count, cost, unit_planned, unit_actual, index_of(case.review), case.index, money)
 
 
 # --- arithmetic on figures -----------------------------------------------------------
@@ -180,9 +174,10 @@ def base_moves(counts: list[Decimal], a: Decimal, b: Decimal) -> bool:
 def split_wholes(counts: list[Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
     """(part, other part, whole) where two counts add up to a third: 170 + 30 = 200 条."""
     found = []
+    present = set(counts)
     for i, x in enumerate(counts):
         for z in counts[i + 1:]:
-            if x > 0 and z > 0 and x + z in counts:
+            if x > 0 and z > 0 and x + z in present:
                 found.append((x, z, x + z))
     return found
 
@@ -270,6 +265,8 @@ def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -
             if f.approx:  # 约…
                 read = (read[0], max(read[1], read[0] / 10))
             reads.append((f, read))
+            if len(reads) == MAX_PARTS:  # sums and subsets of more are not a reviewer's arithmetic (limits.py)
+                break
     return reads
 
 
@@ -328,15 +325,17 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
     # a figure above the row's own target and actual is a total or a base, not a part of the gap;
     # one said per unit (单场60万元) is a rate, not a part
     rates = Counter(signals.per_unit)  # each figure said per unit is a rate once, however often its value recurs
+    size = abs(side.a - side.b)
     own = []
     for f, read in _reads(side, signals.quantities, any_count=False):
         if rates[f]:
             rates[f] -= 1
-        elif 0 < read[0] < max(side.a, side.b):
+        elif 0 < read[0] < max(side.a, side.b) and not (f.level and read[0] > min(side.a, side.b)):
+            # a level said between the actual and the target (各乡镇审核上报人数为11200户 beside 11681 → 11196户)
+            # is a step on the way, not a part of the gap
             own.append((f, read))
     if not own or _accounts_for(side, signals, _reads(side, signals.quantities)):
         return None
-    size = abs(side.a - side.b)
     total = sum(read[0] for _, read in own)
     if total <= size + sum(read[1] for _, read in own):
         return None
@@ -346,7 +345,7 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
             f"{num(side.b)}{side.unit}之差{num(size)}{side.unit}，与数据矛盾")
 
 
-def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...] = ()) -> str | None:
+def split_conflict(side: Side, signals: TextSignals, index: ReviewIndex | None = None, at: int = -1) -> str | None:
     """A whole split into parts (200条中170条已打通、其余30条) gives a share the row must show:
     the actual, its complement or the gap. A share row whose split gives none of them is refuted."""
     if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
@@ -354,9 +353,9 @@ def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
     fits = (side.b, 100 - side.b, abs(side.a - side.b))
     for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
         counts = [f.value for f in signals.quantities if f.unit == unit]
-        larger = counts + [base for base, base_unit in bases if base_unit == unit]
         for part, other, whole in split_wholes(counts):
-            if any(whole < base and _fits(whole / base * 100, fits) for base in larger):
+            if (any(whole < base and _fits(whole / base * 100, fits) for base in counts)
+                    or (index is not None and any(index.share_of_base(whole, unit, at, fit, _HALF) for fit in fits))):
                 continue  # the whole is itself the row's share of a larger base: 350 of 3684 split 312 + 38,
                 # or 118 failures of the 4200 samples another row counts
             shares = (part / whole * 100, other / whole * 100)
@@ -364,6 +363,9 @@ def split_conflict(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal,
                 return (f"所列{num(whole)}{unit}中{num(part)}{unit}、{num(other)}{unit}，分别占{_share(shares[0])}%、"
                         f"{_share(shares[1])}%，与实际完成值{num(side.b)}%不符，与数据矛盾")
     return None
+
+
+_HALF = Decimal("0.5")
 
 
 def _fits(share: Decimal, fits: tuple[Decimal, ...]) -> bool:
@@ -456,11 +458,12 @@ def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
 
 
 def _counts_give_share(side: Side, signals: TextSignals) -> bool:
-    """Two figures of one kind give the row's share or its gap: 21 of 25 works done beside 84%; 33.4 of
-    8,784 hours down beside an availability of 99.62% ((8784 − 33.4) ÷ 8784)."""
+    """Two figures of one kind give what failed, as a share or as the gap: 33.4 of 8,784 hours down beside
+    an availability of 99.62% ((8784 − 33.4) ÷ 8784). The actual said back as a fraction (已拨付269.3 of
+    280万元 beside 96%) is the row's own measurement and sizes nothing."""
     if side.a is None or side.b is None:
         return False
-    shares = (side.b, abs(side.a - side.b), 100 - side.b)
+    shares = (abs(side.a - side.b), 100 - side.b)  # what failed; the actual said back as a fraction sizes nothing
     groups: dict[str, list[Decimal]] = {}
     for f in signals.quantities:
         if f.value > 0 and f.unit not in ("%", "pp", "倍", ""):
@@ -479,7 +482,7 @@ def _sizes_a_count(side: Side, figure: Figure) -> bool:
     unit = _ROW_UNIT.get(side.unit, side.unit)
     if figure.unit in ("%", "pp"):
         return False
-    if not unit or figure.unit == unit or figure.unit in _DAYS or figure.unit == "":
+    if not unit or figure.unit == unit:
         return True
     if unit in COUNTERS:
         return figure.unit in COUNTERS
@@ -501,19 +504,18 @@ def _relative_gap(side: Side, figure: Figure) -> bool:
     return abs(figure.value - abs(side.change) * 100) <= max(_tolerance(figure.value), Decimal(1))
 
 
-def _share_of_base(side: Side, signals: TextSignals, bases: tuple[tuple[Decimal, str], ...]) -> bool:
-    """A count in the text, taken of a count on another row, is the row's gap or its actual:
-    21户 of the 5436户 paid beside 准确率 100% → 99.6%."""
-    if side.a is None or side.b is None or side.a == side.b:
+def _share_of_base(side: Side, signals: TextSignals, index: ReviewIndex | None, at: int, money: str = "万元") -> bool:
+    """A count or an amount in the text, taken of one printed elsewhere on the form, is what failed:
+    21户 of the 5436户 paid beside 准确率 100% → 99.6%; 530万元 unpaid of the 1850万元 budget beside a
+    payment rate of 90% → 71.35%."""
+    if side.a is None or side.b is None or side.a == side.b or index is None:
         return False
     tolerance = min(_tolerance(side.b), _tolerance(side.a))  # the finer printed precision
-    fits = (abs(side.a - side.b), side.b, 100 - side.b)  # the gap, the actual, or the failures
-    return any(
-        abs(f.value / base * 100 - fit) <= tolerance
-        for f in signals.quantities if f.unit in COUNTERS and f.value > 0
-        for base, unit in bases if unit == f.unit and base > f.value
-        for fit in fits
-    )
+    fits = (abs(side.a - side.b), 100 - side.b)  # what failed: the gap or the failures (the actual said back sizes nothing)
+    parts = [(f.value, f.unit) for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
+    parts += [(f.value * MONEY_SCALE[f.unit] / MONEY_SCALE[money], MONEY) for f in signals.quantities
+              if f.money and f.value > 0 and money in MONEY_SCALE]
+    return any(index.share_of_base(value, unit, at, fit, tolerance) for value, unit in parts for fit in fits)
 
 
 def factors_make(side: Side, signals: TextSignals) -> bool:
@@ -541,7 +543,7 @@ def names_the_items(side: Side, signals: TextSignals) -> bool:
     return not counted and signals.named_items == size
 
 
-MAX_NAMED = 5  # beyond a handful, a reviewer wants the count
+MAX_NAMED = 5  # beyond a handful, a reviewer wants the count (signals._few reads only such gaps)
 
 
 def nothing_done(side: Side, signals: TextSignals) -> bool:
@@ -605,14 +607,15 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
-        if any((f.money or f.unit in ("%", "pp")) and not _said_back(side, f) for f in signals.quantities):
+        if any((f.money and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
+               for f in signals.quantities):
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = [v for v in (side.a, side.b) if v is not None]
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
                for f in signals.quantities):
             return True
-        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases):
+        if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
     elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
              for f in signals.quantities):
@@ -622,19 +625,28 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
     return False
 
 
-def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> bool:
-    """The cause's own figures make the gap by arithmetic (parts, products, netting, shares, a dated
-    delay, durations that make the delay), not merely a figure in the right unit (size_covered)."""
+PARTS, WHOLE = "parts", "whole"  # how a covers was sized (confidence.py)
+
+
+def sized_by_arithmetic(case: JudgeCase, gap: Gap, signals: TextSignals) -> str:
+    """How the gap is sized, if not merely by a figure in the right unit (size_covered): PARTS when the
+    cause's own figures make it by arithmetic (parts that add up, products, netting, factors, durations
+    that make a delay, a dated delay); WHOLE when a reading without such figures takes the whole gap (the
+    items named one by one, nothing done and why, the actual the cause pulled the row to, a share of a
+    base, 部分达成 parts told); "" otherwise."""
     side = gap.row
     if side.row.late:
         days = late_days(case)
         spans = [(f.value * _DAYS[f.unit][0], Decimal(_DAYS[f.unit][1])) for f in signals.quantities if f.unit in _DAYS]
-        return dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days))
+        return PARTS if dated_delay(case, signals) or bool(days is not None and spans and lasts_the_delay(spans, days)) else ""
     if side.a is None or side.b is None:
-        return side.row.direction == "qualitative" and signals.parts_told
+        return WHOLE if side.row.direction == "qualitative" and signals.parts_told else ""
     reads = _reads(side, signals.quantities)
-    return ((bool(reads) and _accounts_for(side, signals, reads)) or pulled_to_actual(side, signals)
-            or factors_make(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
-            or products_make_both(side, signals)
+    if ((reads and _accounts_for(side, signals, reads)) or factors_make(side, signals)
+            or products_make_both(side, signals)):
+        return PARTS
+    if (pulled_to_actual(side, signals) or names_the_items(side, signals) or nothing_done(side, signals)
             or (_ROW_UNIT.get(side.unit, side.unit) == "%"
-                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.bases))))
+                and (_counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money)))):
+        return WHOLE
+    return ""

@@ -1,11 +1,14 @@
 """What the text of a deviation explanation says, read without the model.
 
 Signals follow docs/domain-rules.md §3 and the labelling guide in
-eval_sets/README.md: a cause (stated with a causal word, or as a fact about
-what happened: a purpose, a state, a rescheduling, a driver that moved, a
-reference to another row's explanation), figures that size the gap (dates
-are not figures), stock phrases, claims about the direction or the figures,
-garbling and instructions aimed at the reviewer.
+eval_sets/README.md: a cause, which is something that happened outside the
+row (an event or a state by kind, an obstacle, a driver that moved, something
+done to a party, a purpose, a rescheduling, a reference to another row's
+explanation), firmest when a sentence gives its particulars (a figure of its
+own, a date, a named party); figures that size the gap (figures.py; dates are
+not figures); stock phrases, praise and the row said back, which are no
+cause; claims about the direction or the figures; garbling and instructions
+aimed at the reviewer.
 """
 
 from __future__ import annotations
@@ -13,13 +16,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
-from decimal import Decimal, InvalidOperation
 from itertools import combinations
+from typing import NamedTuple
 
-from ...checks.rows import has_measure
-from ...form.values import MONEY_SCALE, normalize_text
-from .facts import INJECTION, INVISIBLE, OBSTACLE, fact_clause, own_figure
+from ...checks.rows import MEASURE_WORDS
+from ...form.values import normalize_text
+from .figures import (
+    ACTUAL_CLAIM, COUNTERS, DATE, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
+    MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, make_figure, normalised, quantities,
+)
+from .facts import ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
+from .limits import MAX_EXPLANATION, MAX_FIGURES
+from .patterns import has_digit, words_pattern
 
 # --- phrases that are not a cause --------------------------------------------------
 
@@ -27,7 +37,7 @@ from .facts import INJECTION, INVISIBLE, OBSTACLE, fact_clause, own_figure
 STOCK_PHRASES = (
     "有所调整", "相应调整", "根据实际情况", "按实际情况", "根据实际需要", "按实际需要", "实际需要", "工作需要",
     "据实调整", "有所变化", "有所变动", "有所减少", "有所增加", "略有", "正常波动", "统筹安排", "综合考虑",
-    "客观原因", "多种原因", "各种原因", "等原因", "多种因素", "各种因素", "诸多因素", "等因素", "工作安排调整",
+    "客观原因", "多种原因", "各种原因", "多种因素", "各种因素", "诸多因素", "工作安排调整",
     "客观因素", "统筹部署", "工作实际", "动态调整", "调整优化", "文件精神",
     # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全
     "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
@@ -44,9 +54,12 @@ VAGUE_AUTHORITY = re.compile(
 )
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
-_FACTORS = r"(受|因|由于)[^，,。；;]{0,6}(因素|原因)(的)?"
+# Factors nobody names (受多方面因素影响, 因客观原因, 其他因素制约); "因死亡等原因" names its cause and is none of them.
+_FACTORS = (r"(受|因|由于)?(到)?(多方面|多种|各种|诸多|客观|主观|其他|其它|一些|某些|相关|有关|综合|种种|方面|等)(的)?"
+            r"(因素|原因)(的)?")
 BARE_CAUSES = re.compile(
-    r"受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|因疫情(原因)?(?=[，,。；;]|$)|" + _FACTORS + r"(影响|制约|所致)?"
+    r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
+    + _FACTORS + r"(影响|制约|所致)?"
     r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
 )
 GENERIC_FACTORS = re.compile(_FACTORS + r"(影响|制约)")
@@ -56,30 +69,16 @@ ACHIEVEMENT = re.compile(
     r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
-OTHER_TOPIC = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度|" + ACHIEVEMENT.pattern)
-# A procedure named without what it found or did to this row's items: "经市级资金查重和内部查重",
-# "经审核比对". The whole clause is the procedure; "经比对，36家已撤并" keeps its finding.
-PROCEDURE = re.compile(
-    r"^\s*(经|经过|通过|按照?|根据)[^，,。；;\d]{0,16}?(查重|比对|比较|审核|复核|核查|核实|评审|审计|审查|筛查|排查|稽核|论证|研究|自查|检查)"
-    r"(工作|程序|环节)?(后)?\s*$"
-)
-# A piece of the year's work, counted (核查处置不合格食品36批次, 立案查处12起, 开展专项整治行动5次): a list of
-# completed tasks is narrative, not why the row moved.
-TASK_REPORT = re.compile(
-    r"^\s*(\d{4}\s*年度?)?\s*(全年|累计|共计|合计|年内|其中|另|共)?[^，,。；;\d]{0,8}?(完成|开展|举办|组织|核查|处置|查处|立案|检查|抽检|出动|受理|"
-    r"办理|接待|培训|发放|召开|印发|签订|走访|巡查|检测|宣传|慰问|申报|报送|编报|上报|争取|投入|购买|购置|支出|支付|拨付|建成|新建)"
-    r"[^，,。；;]{0,30}?\d"
-)
-# Praise of the unit's own work: 高度重视, 组织有力, 措施得当, 宣传到位, 在…坚强领导下. It says nothing of why
-# the row moved (labelling guide: none).
+YEAR_ON_YEAR = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度")
+OTHER_TOPIC = re.compile(YEAR_ON_YEAR.pattern + "|" + ACHIEVEMENT.pattern)
+# Praise of the unit's own work says nothing of why the row moved (labelling guide: none). Three forms:
+# the leadership formula (在…坚强领导下), an adverb of effort before the unit's own doing (高度重视, 精心组织,
+# 积极配合, 不断扩大, 狠抓落实), and a verdict on its own work (措施得当, 宣传到位, 决策程序严密、规划合理).
 PRAISE = re.compile(
-    r"在[^，,。；;]{0,20}?(坚强|正确|大力|统一|精心)?(领导|指导|支持|关心|部署)下|高度重视|精心组织|周密部署|周密安排|广泛动员"
-    r"|积极配合|密切配合|通力合作|组织有力|措施得当|措施有力|宣传到位|落实到位|狠抓落实|扎实推进|大力推进|多措并举|强化领导"
-    r"|积极(组织|动员|推动|推进|开展|参与|争取)|认真(组织|落实|开展)|不断(扩大|提升|提高|增强|加大|完善)|持续(扩大|提升|提高|增强|加大|推进)"
-    # self-evaluation: 决策程序严密、规划合理, 使用合规、执行有效, 严格执行…程序, 基本完成…目标任务, 保障了…
-    r"|(程序|决策|规划|分配|使用|执行|管理|实施|支付)(范围|标准|进度|依据)?[^，,。；;、]{0,4}?(严密|合理|合规|合法|有效|规范|到位|有力|有序)"
-    r"|合规合法|合法合规|严格(执行|落实|按照|遵守)[^，,。；;]{0,30}|(从整体评价来看|总体来看|整体来看)|基本完成[^，,。；;]{0,12}(目标|任务)"
-    r"|保障了|确保了|有效(保障|推动|促进)|紧紧围绕|完善[^，,。；;]{0,16}配套|基本满足|满足了"
+    r"在[^，,。；;]{0,20}?(领导|指导|支持|关心|部署)下"
+    r"|(高度|积极|认真|不断|持续|大力|扎实|精心|周密|广泛|密切|狠抓|全力|切实|通力|严格|多措)(地)?"
+    r"(重视|组织|部署|安排|动员|配合|合作|推进|推动|落实|开展|参与|争取|扩大|提升|提高|增强|加大|完善|保障|执行|并举)"
+    r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff])"
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -89,40 +88,65 @@ CAUSAL = re.compile(
     r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于|[:：]|主要是|主要为)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
     r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
 )
-# Events and states that produce a gap: applicants withdrawing, rules, procurement, weather,
-# shortages, faults, things not yet in place, demand bunching up.
-EVENTS = (
-    "退出", "放弃", "迁", "撤", "取消", "查重", "重复", "评审", "不予", "不符合", "未通过", "政策", "文件", "市场",
-    "价格", "招标", "采购", "中标", "节约", "结余", "天气", "汛", "审计", "调减", "调增", "压减", "追加", "申报",
-    "资格", "终止", "破产", "注销", "违约", "变更", "合并", "拆分", "暂停", "批复", "停办", "停工", "停产", "关停",
-    "搬迁", "暂缓", "选址", "争议", "反对", "不足", "短缺", "紧张", "超标", "不达标", "故障", "中断", "损坏", "停电",
-    "限电", "干旱", "降雨", "高温", "未开发", "未到位", "未出台", "未发布", "未落地", "已有", "不具备",
-    "困难", "较晚", "繁琐", "缺乏", "缺少", "上涨", "涨价", "下调",
-    "审批", "手续", "用地", "征地", "拆迁", "环评", "立项", "验收",  # procedural stages (管理原因)
-    "有意见", "投诉", "不满", "不稳定", "不稳", "扩大", "扩面", "缩小", "收窄",  # complaints, instability, scope
-    # people moving on; epidemic controls; weather; supply and money arriving late; checks that strike claims
-    "外出务工", "外出打工", "流动", "离职", "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "外迁", "流失",
-    "返乡", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震",
-    "寒潮", "低温", "缺货", "断供", "交货", "到货", "滞后", "改制", "重组", "换届", "机构改革", "划转", "移交",
-    "地质", "管线", "老化", "报废", "检修", "维修", "核查", "核实", "比对", "剔除", "核减", "清退", "追回",
-    "违规", "虚报", "冒领", "退回", "补正", "补记", "驳回",
-    "打工", "务工", "不愿", "嫌", "抵触", "不配合", "拒绝", "没法", "没办法", "没通过", "没做", "渗漏", "改为", "改用",
-    "改由", "转为", "并入", "承接", "缓慢", "恢复",
+# What happens to a project, by kind: the events and states a reviewer accepts as a cause (domain-rules §3:
+# an event or state outside the row). A topic (政策, 市场, 采购, 审批, 用地) or a procedure (查重, 审核, 比对)
+# names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
+EVENT_KINDS = {
+    "leaving": ("退出", "放弃", "撤", "迁", "取消", "终止", "破产", "注销", "违约", "停办", "关停", "流失", "离职",
+                "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡"),
+    "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
+                      "改由", "转为", "承接", "拆迁"),
+    "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
+                      "补正", "补记", "驳回"),
+    "stoppages and faults": ("暂停", "暂缓", "停工", "停产", "中断", "故障", "损坏", "破损", "损毁", "坍塌", "塌方", "开裂",
+                             "老化", "报废", "检修", "维修", "渗漏",
+                             "停电", "限电"),
+    "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
+                                      "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
+    "short, late or slow": ("不足", "短缺", "紧张", "积压", "缺乏", "缺少", "缺货", "断供", "滞后", "较晚", "繁琐", "缓慢",
+                            "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
+    "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
+    "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
+                                   "不稳定", "不稳"),
+    "defects found": ("超标", "不达标", "返工", "返修", "返厂", "整改", "欠费"),
+    "scope": ("扩大", "扩面", "缩小", "收窄", "恢复"),
+    "demand surged": ("走红", "火爆", "爆满", "激增", "骤增", "井喷"),
+}
+EVENTS = tuple(word for words in EVENT_KINDS.values() for word in words)
+# Happenings said in ways beyond single words: with a colloquial negation (没法动工, 没通过验收, 没做闭水试验);
+# people away (常年在外打工); a check that found something (排查出漏挂户); a rule changed (修订办法, 允许…入库);
+# a figure moved from one value to another (由50座调整为70座); a price set against another (成交价…低于预算
+# 单价); a stoppage (停机, 停运).
+_HAPPENED = (
+    r"没(法|办法|能|通过|做|有(?=[\u4e00-\u9fff]{2}))|(在外|外出|异地)(务工|打工|就业|居住)"
+    r"|查出|检出|排查出|摸排出|查实|修订|修改|废止|允许|放宽|收紧|新增|增设"
+    r"|由[^，,。；;]{0,16}?(调整|变更|改|增|减|降|升|涨|跌|提高|降低|下调|上调|压缩|扩大)(为|至|到)"
+    r"|(价|价格|单价|费率|标准)[^，,。；;]{0,12}?(低于|高于|下降|上涨|下调|上调|降低|提高)"
+    r"|(低于|高于)[^，,。；;\d]{0,6}?(价|价格|单价|标准)"
+    r"|停(电|机|水|气|工|产|业|运|航|课|诊|办|用)|占用|挤占|挪用"
+    r"|已有(?![\d一二两三四五六七八九十百千])"  # 已有同类设备 is a state; 已有350户 a count of progress
+    r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = re.compile("|".join(re.escape(word) for word in sorted(set(EVENTS), key=len, reverse=True)))
-_STOCK = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES), key=len, reverse=True)))
+EVENT_WORDS = re.compile(words_pattern(EVENTS)
+                         + "|" + _HAPPENED)
+_MEASURE_WORD = re.compile(words_pattern(MEASURE_WORDS))
+_STOCK = re.compile(words_pattern(STOCK_PHRASES))
 # For a late row, the delay is the gap itself, not its cause.
-DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "未按期", "未能按期", "未按时")
+DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "滞后", "延后", "拖后", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
 STATE = re.compile(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
-    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保期"
-    # demand or workload that was large: 用工需求大, 工作量较大, 补助资金有缺口
-    r"|(需求|用工|工作量|任务量|业务量|工程量|难度|客流|人流|使用|利用|学生|群众|游客|居民)(量|人数|人次)?(较|很|偏|特别)?(大|多|旺盛|集中|频繁)"
-    r"|资金(有|存在)?缺口"
+    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
+    r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
+    # a term of a contract or agreement: 按合同约定, 依协议约定
+    r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
+    # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
+    # else there was much or little of, 申报企业较少, is a driver: _is_driver)
+    r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
+    r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
 )
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
 NOT_FINISHED = re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
@@ -139,7 +163,7 @@ EARLIER_STAGE_LATE = re.compile(
 )
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
-BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据)?")
+BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据|显示|表明)")
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
 # "<driver> 增加/减少": something other than the row itself moved.
@@ -149,82 +173,23 @@ _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况
 # Clauses about what will be done (改进措施) say nothing about what happened.
 _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
 MEASURE_CLAUSE = re.compile(
-    rf"下一步|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
+    rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
 )
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
-RESTATES = {
-    "完好率": ("故障", "损坏", "维修", "检修"), "合格率": ("不合格",), "达标率": ("不达标", "未达标"), "满意度": ("不满意", "满意度不高"),
-    "完成率": ("未完成",), "利用率": ("暂缓对外开放", "暂缓开放", "未开放", "闲置", "未利用"),
-    "开放率": ("暂缓对外开放", "暂缓开放", "未开放"), "到位率": ("未到位",), "使用率": ("闲置",), "及时率": ("不及时",), "出勤率": ("缺勤",),
-}
+# The converse of the row's own measure restates the gap: 不合格 beside 合格率, 不满意 / 满意度不高 beside
+# 满意度, 未到位 beside 到位率 (restatements); a few measures have a word of their own for the converse.
+ANTONYMS = {"完好": ("故障", "损坏", "维修", "检修"), "使用": ("闲置",), "利用": ("闲置",), "出勤": ("缺勤",),
+            "开放": ("暂缓对外开放", "暂缓开放", "闭馆")}
 # Beside a cost row, money left over or overspent is the gap itself.
 COST_RESTATES = ("结余", "节约", "结转", "未支付", "未拨付", "未使用", "超支",
                  "调减", "调增", "追加", "压减")  # the budget moved: the money row itself, said back
-_STOCK_AND_COST = re.compile("|".join(re.escape(w) for w in sorted(set(STOCK_PHRASES + COST_RESTATES), key=len, reverse=True)))
+_STOCK_AND_COST = re.compile(words_pattern(STOCK_PHRASES + COST_RESTATES))
 # A sentence cut off before it names anything: ends on a connective or a preposition.
 TRUNCATED = re.compile(
     r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
-)
-
-# --- figures -------------------------------------------------------------------------
-
-_NUMBER = r"\d+(?:\.\d+)?"
-_UNITS = (
-    "个百分点", "百分点", "个工作日", "工作日", "万人次", "人次", "万元", "亿元", "千元", "元", "平方米", "立方米",
-    "公里", "千米", "公斤", "千克", "公顷", "个月", "小时", "分钟", "批次", "%", "吨", "亩", "天", "周", "个", "家",
-    "项", "人", "次", "场", "笔", "户", "所", "批", "件", "台", "套", "门", "期", "支", "处", "座", "名", "篇", "辆",
-    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "段", "张", "位", "米", "倍", "万",
-)
-_UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
-FIGURE = re.compile(rf"({_NUMBER})\s*({_UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
-# Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
-_CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
-_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
-# Money said in words: 一百五十六万, 三十二万四 (32.4万).
-_CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
-# "8400余万次", "180多万人次": more than the figure, read as an approximation.
-_MORE_THAN = re.compile(r"(\d+(?:\.\d+)?)(余|多)(?=[万千亿]|[个家项人次场户台套条吨亩元天辆座处所名位件])")
-# One of an enumeration: "一户因…，另一户因…" counts each; a lone 一 ("一次性", "一个月") counts nothing.
-_ONE_OF = re.compile(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])")
-# 1,842人: thousands separators are dropped before figures are read.
-_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d])")
-# Dates and periods place the gap in time; they do not size it.
-DATE = re.compile(
-    r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
-    r"|(?<![\d.])(19|20)\d{2}(-|/)\d{1,2}((-|/)\d{1,2})?|(?<![\d.])(19|20)\d{2}\.\d{1,2}\.\d{1,2}|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
-)
-# A day in the calendar (2023年8月25日, 8月25日, 2023-08-25): when an event happened, for a late row.
-DAY = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])")
-# Units that count things: figures in any of them can be set against a count row's gap.
-COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段张位") | {"人次", "批次"}
-_ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
-# A figure the text says is the actual value, or the gap against the target.
-ACTUAL_CLAIM = re.compile(
-    rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({_NUMBER})\s*({_UNIT_RE})"
-)
-GAP_CLAIM = re.compile(
-    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({_NUMBER})\s*({_UNIT_RE})"
-)
-# The same said the other way round: 高于控制指标32万元, 低于年度目标5个百分点.
-GAP_CLAIM_AFTER = re.compile(
-    rf"(高于|低于|超出|超过|多于|少于)(年度|原|年初)?(控制)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?了?(约)?({_NUMBER})\s*({_UNIT_RE})"
-)
-_DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
-# Money saved in one place and spent in another: the parts of a cost gap have opposite signs.
-_LESS_SPENT = ("少花", "少支", "节约", "结余", "未支出", "核减", "少拨", "未实施", "不建", "取消")
-_MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高", "高于预算", "上涨", "增加")
-# Savings set against extra costs: the parts of the gap have opposite signs.
-NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
-# The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
-DRIVES_ACTUAL = re.compile(
-    rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({_NUMBER})\s*({_UNIT_RE})?"
-    # the move itself, said as the cause's consequence: 可补贴户数由120户增至168户
-    rf"|(由){_NUMBER}\s*(?:{_UNIT_RE})?[^，,。；;\d]{{0,6}}?(至|到|为)(约)?({_NUMBER})\s*({_UNIT_RE})?"
-    # the base the row is now counted on: 受益人数按实际在册1,842人核定
-    rf"|(按)[^，,。；;\d]{{0,12}}?()(约)?({_NUMBER})\s*({_UNIT_RE})(?=[^，,。；;\d]{{0,4}}?(核定|计算|确定|测算|核算))"
 )
 
 # --- the rest --------------------------------------------------------------------------
@@ -243,26 +208,11 @@ _MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
 # OCR and encoding junk inside otherwise readable text: a run of keyboard symbols or empty boxes
 # ("…@#￥%……&*（）□□□"), or a raw byte written out ("0x3F"). A reviewer cannot read past it.
 _JUNK = re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}")
-_SINGULAR = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)|一(家|个|项|所)")
+# One party: a count of one (一家), or "that company" back-referring to a party the text names.
+_ONE_PARTY = re.compile(r"一(家|个|项|所)")
+_THAT_PARTY = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
 _MEASURE_AHEAD = re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number with its unit (aliases folded: ％ → %, 个百分点 → pp)."""
-
-    value: Decimal
-    unit: str
-    approx: bool = False
-
-    @property
-    def money(self) -> bool:
-        return self.unit in MONEY_SCALE
-
-    def text(self) -> str:
-        unit = "个百分点" if self.unit == "pp" else self.unit
-        return f"{self.value.normalize():f}{unit}"
 
 
 @dataclass(frozen=True)
@@ -293,118 +243,37 @@ class TextSignals:
     parts_told: bool = False  # says which part is done and which is not, with a cause (qualitative rows)
 
 
+_SPACE = re.compile(r"\s")
+_PLAIN = re.compile("[\u4e00-\u9fff\x00-\x7f％（）：；，。、“”‘’《》]+")
+
+
 def garbled(text: str) -> bool:
     """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
     if any(mark in text for mark in _MOJIBAKE) or _JUNK.search(text):
         return True
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
+    total = len(text) - len(_SPACE.findall(text))
+    if not total:
         return False
-    odd = 0
-    for c in chars:
-        category = unicodedata.category(c)
-        cjk = "\u4e00" <= c <= "\u9fff"
-        if not (cjk or c.isascii() or category.startswith("P") or category == "Nd" or c in "％（）：；，。、“”‘’《》"):
-            odd += 1
-        elif c == "?":
-            odd += 1
-    return odd / len(chars) > 0.3
+    # Chinese, ASCII and the common full-width marks are never odd: only the rest is looked at one by one.
+    odd = text.count("?") + sum(1 for c in _PLAIN.sub("", text) if not c.isspace()
+                                and not unicodedata.category(c).startswith("P") and unicodedata.category(c) != "Nd")
+    return odd / total > 0.3
 
 
-def _figure(number: str, unit: str | None, approx: bool = False) -> Figure | None:
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        return None
-    unit = unit or ""
-    return Figure(value, _ALIASES.get(unit, unit), approx)
-
-
-_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_PLACES = {"十": 10, "百": 100, "千": 1000}
-
-
-def _cn_number(text: str) -> Decimal:
-    """两 → 2, 十二 → 12, 三十 → 30, 二百七十 → 270, 一百零五 → 105."""
-    total = digit = 0
-    for ch in text:
-        if ch in _CN_PLACES:
-            total, digit = total + (digit or 1) * _CN_PLACES[ch], 0
-        else:
-            digit = _CN_DIGITS.get(ch, 0)
-    return Decimal(total + digit)
-
-
-# A bare number said as the gap ("较计划减少7", "节约420", "差额12"): read in the row's own unit.
-_GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资金)?|结余(资金)?|超支了?|多了?|增加了?)(约)?$")
-# A figure said per unit ("每部补助25万元", "平均服务16户", "单价3.2万元"): multiplied by a count it sizes a gap.
-PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({_NUMBER})\s*({_UNIT_RE})")
-
-
-_KNOWN_UNITS = frozenset(_UNITS)
-# Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
-_NAMED_LIST = re.compile(
-    r"(?<![全各本该其此我两三四五六七八九十几多])[\u4e00-\u9fff]{2,6}?(区|县|镇|乡|村|街道|社区|公司|医院|卫生院|学校|中学|小学)"
-    r"(?:(?:、|和|及)[\u4e00-\u9fff]{2,6}?\1)+"
-)
-
-
-def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) -> tuple[Figure, ...]:
-    """Figures that can size a gap: counts, money, percentages, durations; never dates.
-
-    A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
-    a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
-    unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
-    undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm)
-    found = []
-    if unit and unit not in _KNOWN_UNITS:
-        def own_unit(m: re.Match) -> str:
-            approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
-            if (figure := _figure(m.group(1), unit, approx)) is not None:
-                found.append(figure)
-            return "，" * len(m.group(0))
-        undated = re.sub(rf"({_NUMBER})\s*{re.escape(unit)}", own_unit, undated)
-    for m in FIGURE.finditer(undated):
-        if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
-            figure = _figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
-        else:
-            said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
-            after = undated[m.end():m.end() + 1]
-            figure = _figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
-        if figure is not None:
-            found.append(figure)
-    for m in _CN_MONEY.finditer(undated):
-        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
-        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
-    for m in _CN_FIGURE.finditer(undated):
-        if name and undated[m.start():m.end() + 2] in name:
-            continue
-        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
-    if not derived:  # only the figures written, not counts read off lists of names
-        return tuple(found)
-    for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
-        if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
-            continue
-        found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
-    for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
-        found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
-    return tuple(found)
-
-
-_ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")
-
-
+@lru_cache(maxsize=4096)
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
     text = MEASURE_HEADING.split(text, maxsplit=1)[0]
-    text = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", text))  # the gap said back is no cause
+    text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
     text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", BARE_CAUSES.sub("，", text)))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
-    for phrase in restatements(name):
-        text = text.replace(phrase, "，")
+    if restatements(name):
+        text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
+        for phrase in restatements(name):
+            text = text.replace(phrase, "，")
     return text
 
 
@@ -413,17 +282,7 @@ _SENTENCES = re.compile(r"[。；;！!？?\n]")
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百千]")
 
 
-def _task_report(clause: str) -> bool:
-    """Work done and counted, with nothing that went wrong in it: 立案查处12起 is a report, 交工检测的48个
-    检测段中有1段压实度不足 a finding."""
-    m = TASK_REPORT.search(clause)
-    if not m or CAUSAL.search(clause):
-        return False
-    rest = clause[:m.start(3)] + clause[m.end(3):]
-    return not (EVENT_WORDS.search(rest) or _OBSTACLE_WORDS.search(rest))
-
-
-_OBSTACLE_WORDS = re.compile(r"无法|难以|不能|未能|不足|不够|不到位|不达标|不合规")
+_SHORT_WORDS = re.compile(r"不足|不够|不到位|不达标|不合规")
 
 
 @lru_cache(maxsize=512)
@@ -436,73 +295,142 @@ def _without_measures(norm: str) -> str:
 def _before_measures(sentence: str) -> str:
     """The clauses of a sentence that may carry a cause: those before its measures begin ("今后将加大路检力度，
     督促车主及时维修" is all measure, though its second clause has no measure word of its own), without
-    procedures, praise and reports. A report runs on through the clauses after it that find nothing
-    (报送项目11个，信贷需求18.97亿元; 共投入14380万元，其中中央资金1836万元…)."""
+    clauses of praise that find nothing.
+
+    Procedures (经…查重), reports of the year's work (立案查处12起) and descriptions of the project (总投资
+    3.8亿元) need no rule of their own: they name no happening, so they are no cause (_states_a_fact)."""
     kept = []
-    reporting = False
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
             break
-        if MEASURE_CLAUSE.search(clause) or PROCEDURE.search(clause):
+        if MEASURE_CLAUSE.search(clause) or (PRAISE.search(clause) and not _finding(clause)):
             continue
-        finding = _finding(clause)
-        if (PRAISE.search(clause) or PROJECT_PROFILE.search(clause)) and not finding:
-            continue
-        if _task_report(clause) or (reporting and not finding):
-            reporting = True
-            continue
-        reporting = False
         kept.append(clause)
     return "，".join(kept)
 
 
 def _finding(clause: str) -> bool:
-    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle."""
-    return bool(CAUSAL.search(clause) or STATE.search(clause) or _OBSTACLE_WORDS.search(clause)
-                or OBSTACLE.search(clause) or EVENT_WORDS.search(clause))
+    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
+    count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
+    return bool(_FINDING.search(clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
+
+
+def _any_of(*patterns: re.Pattern) -> re.Pattern:
+    """One pattern that matches where any of these does: a text is scanned once, not once per pattern
+    (only for a yes or no; none of them holds a back-reference)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
+
+_FINDING = _any_of(CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
+_SAID_WHY = _any_of(CAUSAL, STATE, _SHORT_WORDS)
+_CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to a named party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|签订|签约|中标|获批|申请|提出|反映|反对|同意|决定"
-                   r"|未[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知"
+                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减|下达|发布|出台|印发|要求|通知|批复|批准"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 
 
-# The project described rather than what happened to it: 该项目总投资额为3.8亿元, 建成后为…海滨公园一座.
-PROJECT_PROFILE = re.compile(
-    r"^\s*(该|本)?(项目|工程)(的)?(总投资|投资总额|总投资额|总规模|建设规模|建设内容|占地|位于|主要建设|建设地点)|^\s*建成后"
-)
-
-
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
-MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)")
+MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)|(明年|下年|\d{{4}}年)[^，,。；;\d]{{0,6}}将")
+
+
+def _without_other_topics(norm: str) -> str:
+    """The text without what is about something else: a sentence that reports achievements and praises them,
+    and a clause that compares with last year (诊疗人次同比增长4.2%) unless it gives a cause ("因3家企业退出，
+    较上年减少2家")."""
+    kept = []
+    for sentence in _SENTENCES.split(norm):
+        if ACHIEVEMENT.search(sentence):
+            continue
+        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(sentence):
+            sentence = "，".join(c for c in _CLAUSES.split(sentence) if not YEAR_ON_YEAR.search(c))
+        kept.append(sentence)
+    return "。".join(kept)
+
+
+def _without_gap_said(text: str, cost: bool) -> str:
+    """The text without the gap said back (较目标少5个, 高于控制指标32万元). Beside a cost row, a count's
+    gap (较计划少3台) is the paired quantity moving, which is why the money moved: it stays."""
+    def strike(m: re.Match) -> str:
+        return m.group(0) if cost and m.group(m.re.groups) in COUNTERS else "，"
+    return GAP_CLAIM_AFTER.sub(strike, GAP_CLAIM.sub(strike, text))
 
 
 def _states_a_fact(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
-    """Some clause states a fact specific to this project (explanation_facts.fact_clause).
+    """Some sentence says what happened (an event or state outside the row: _happens) and gives its
+    particulars (a figure of its own, a date, a code, a named party: explanation_facts.particular).
 
-    Sentences about something else (last year, other results) are skipped, and so are the
-    row's own figures said back: "实际完成…", "较目标少…". The text is read in one pass, so the
-    heading of the measures ends the candidates for every sentence after it."""
-    kept = "。".join(sentence for sentence in _SENTENCES.split(norm) if not OTHER_TOPIC.search(sentence))
-    kept = GAP_CLAIM_AFTER.sub("，", GAP_CLAIM.sub("，", ACTUAL_CLAIM.sub("，", kept)))
+    Figures, dates and names alone are no cause (labelling guide: narrative, the row's own figures);
+    a happening without particulars is a mechanism, read by cause_found's later steps. Sentences about
+    something else (last year, other results) are skipped, and so are the row's own figures said back
+    ("实际完成…", "较目标少…")."""
+    kept = _without_other_topics(norm)
+    kept = _without_gap_said(ACTUAL_CLAIM.sub("，", kept), cost)
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
-    for clause in _CLAUSES.split(_not_causes(kept, name, late, cost)):
-        if not clause:
+    for sentence in _SENTENCES.split(_not_causes(kept, name, late, cost)):
+        clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
+        if not any(_happens(clause, name, cost, late) for clause in clauses):
             continue
-        dated = bool(DATE.search(clause)) and not REPORT_DATE.search(clause) and not any(w in clause for w in schedule)
-        values = [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
-        if fact_clause(clause, name, values, known, dated, FIGURE.sub("", DATE.sub("", clause)),
-                       eventful=lambda c=clause: _finding(c) or bool(CHANGE.search(c) or _VERB.search(c))):
-            return True
+        for clause in clauses:
+            dated = has_digit(clause) and bool(DATE.search(clause)) and not any(w in clause for w in schedule)
+            if particular(clause, name, lambda c=clause: _values(c), known, dated,
+                          lambda c=clause: FIGURE.sub("", DATE.sub("", c))):
+                return True
     return False
+
+
+def _values(clause: str) -> list[Decimal]:
+    """The figures a clause writes (not counts read off lists of names)."""
+    return [f.value for f in quantities(clause, derived=False)] if _DIGIT.search(clause) else []
+
+
+# A complaint with its object (对菜品口味和品种单一不满意): it names what, so it is no restatement of a
+# lower satisfaction, as a bare 不满意 is.
+COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较大|有意见)")
+
+
+def _happens(clause: str, name: str, cost: bool = False, late: bool = False) -> bool:
+    """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
+    a driver that moved, or something done to a party."""
+    if _SAID_WHY.search(clause):
+        return True
+    if _events(clause, name, late):
+        return True
+    if any(not _own_action(clause, m, name) for pattern in (OBSTACLE, _VERB) for m in pattern.finditer(clause)):
+        return True
+    return (cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause))) or _is_driver(clause, name, cost)
+
+
+# Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
+_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织)了?[^，,。；;]{0,8}$")
+
+
+def _events(text: str, name: str, late: bool = False) -> set[str]:
+    """The distinct event words that say something happened: not a word of the row's name (超标 beside
+    超标率), not a delay beside a late date (the gap itself), not the object of work done."""
+    return {m.group(0) for m in EVENT_WORDS.finditer(text)
+            if m.group(0) not in name and not (late and m.group(0) in DELAY_WORDS)
+            and not _WORK_DONE.search(text, max(0, m.start() - 12), m.start())}
+
+
+_ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
+
+
+def _own_action(text: str, m: re.Match, name: str) -> bool:
+    """The row's own action said back, not something that happened to it: 签约 beside 签约率, 征收 beside
+    征收房屋入户调查完成率, 未签协议 beside 拆迁户签约率, 未能全部完工 beside 项目完工时间."""
+    word = m.group(0)
+    if word[0] not in "未不无难没须需才":
+        return word in name
+    verb = _ADVERBS.sub("", text[m.start() + (2 if word[:2] in ("未能", "不能", "无法", "难以") else 1):][:6])
+    return len(verb) >= 2 and (verb[:2] in name or verb[0] in name[-4:])
 
 
 _DONE = ("完成", "完工", "上线", "竣工", "建成", "交付")
 # Beside a late date, the project's own start and end said back (于1月1日开工，于12月31日全面结束) are its schedule.
 _SCHEDULE = ("开工", "开始", "启动", "结束", "到货")
-# 截至12月8日…: the day figures were taken, not an event.
-REPORT_DATE = re.compile(r"(截至|截止|截止到|截至到|到)\s*\d{4}\s*年|(截至|截止)\s*\d{1,2}\s*月")
 
 
 # How firmly a cause was read (TextSignals.cause_strength): a stated fact particular to the row,
@@ -518,12 +446,11 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     known holds the row's own figures (target, actual, gap): said back, they are no cause."""
     # Sentences of results and praise say nothing of the gap; nor do comparisons with last year,
     # unless they give a cause ("因3家企业退出，较上年减少2家").
-    norm = "。".join(sentence for sentence in _SENTENCES.split(norm) if not ACHIEVEMENT.search(sentence)
-                    and not (OTHER_TOPIC.search(sentence) and not CAUSAL.search(sentence)))
+    norm = _without_other_topics(norm)
     if _states_a_fact(norm, name, late, cost, known):
         return FACT
     text = _not_causes(norm, name, late, cost)
-    if CAUSAL.search(text) or STATE.search(text) or PURPOSE.search(text) or CROSS_REF.search(text) or BASIS.search(text):
+    if _CONNECTED.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
@@ -531,7 +458,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return CONNECTIVE
     if RESCHEDULED.search(text) and not late:
         return CONNECTIVE
-    events = [word for word in EVENTS if word in text and word not in name]  # 超标 beside 超标率 is the row
+    events = _events(text, name, late)
     if len(events) > 1:
         return CONNECTIVE
     if events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost):
@@ -541,7 +468,14 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
 
 @lru_cache(maxsize=1024)
 def restatements(name: str) -> tuple[str, ...]:
-    return tuple(word for measure, words in RESTATES.items() if name.endswith(measure) for word in words)
+    """The measure's converse said back: for 文物开放利用率, 未开放, 不利用, 利用率不高, 暂缓开放, 闲置…"""
+    m = re.search(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$", name)
+    if not m:
+        return ()
+    said: list[str] = [f"{m.group(2)}{m.group(3)}不高", f"{m.group(2)}{m.group(3)}偏低"]
+    for stem in filter(None, (m.group(1), m.group(2))):
+        said += [f"{no}{stem}" for no in ("不", "未", "非")] + list(ANTONYMS.get(stem, ()))
+    return tuple(said)
 
 
 _LINKS = re.compile(r"导致|致使|造成|使得|从而|进而|因此")
@@ -555,12 +489,19 @@ def _pieces(text: str) -> list[str]:
 _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规模)$")
 
 
+# Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
+# or money; the gap itself (偏差较大, 差距较大) is none.
+_LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+
+
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
     """Something other than this row (or money in general) went up or down in this piece of text.
     Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
     if OTHER_TOPIC.search(piece):
         return False
-    for m in CHANGE.finditer(piece):
+    if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
+        return True  # 较计划少3台 beside a cost row: the quantity bought moved
+    for m in (*CHANGE.finditer(piece), *_LEVEL.finditer(piece)):
         subject = m.group(1)
         new = {c for c in subject if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _NOT_DRIVERS}
         if len(new) >= 2:
@@ -577,21 +518,30 @@ def _driver_moved(text: str, name: str, cost: bool = False) -> bool:
 _FILLER_CHARS = set("的了和与及等在对将把被由从向为是有所已经均各全使得致导因此而")
 
 
-def _claims(norm: str, name: str, words: tuple[str, ...], known: tuple[Decimal, ...] = (), cost: bool = False) -> bool:
-    """The text says the row itself moved this way (a driver moving, or a piece about figures
-    other than the row's own, is not a claim about the row)."""
-    words = tuple(w for w in words if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
+_DIRECTION = re.compile(words_pattern(CLAIMS_DOWN + CLAIMS_UP))
+
+
+def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = False) -> tuple[bool, bool]:
+    """Whether the text says the row itself moved down, and up (a driver moving, or a piece about figures
+    other than the row's own, is no claim about the row). One pass over the pieces for both directions."""
+    downs = tuple(w for w in CLAIMS_DOWN if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
+    ups = tuple(w for w in CLAIMS_UP if w not in name)
+    found = [False, False]
     norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
+    if not _DIRECTION.search(norm):  # no direction word anywhere: no piece needs reading
+        return False, False
     for piece in _pieces(norm):
-        present = [w for w in words if w in piece]  # the cheap test first: most pieces hold no direction word
-        if not present or _is_driver(piece, name, cost):
+        present = [[w for w in words if w in piece] if not found[i] else [] for i, words in enumerate((downs, ups))]
+        if not (present[0] or present[1]) or _is_driver(piece, name, cost):  # the cheap test first
             continue
         if known and own_figure([f.value for f in quantities(piece)], known):
             continue
-        if any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present):
-            return True
-    return False
-
+        for i in (0, 1):
+            if present[i] and any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present[i]):
+                found[i] = True
+        if all(found):
+            break
+    return found[0], found[1]
 
 
 def _about_the_row(before: str, name: str, cost: bool) -> bool:
@@ -676,10 +626,20 @@ _DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台
 _UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|暂未|暂缓|顺延|推迟|延至|正在|待)")
 
 
+def _few(wholes: tuple[Decimal, ...], cost: bool) -> bool:
+    """A gap of one to a few whole items (gap.MAX_NAMED) on a count row: the only gap naming items can size
+    (gap.names_the_items), so the only one for which they are sought."""
+    if cost or len(wholes) != 2:
+        return False
+    size = abs(wholes[0] - wholes[1])
+    return size == size.to_integral_value() and 1 <= size <= 5
+
+
 def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
-    why = bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
-    return strength >= CONNECTIVE and why and bool(_DONE_PART.search(norm)) and bool(_UNDONE_PART.search(norm))
+    if strength < CONNECTIVE or not _DONE_PART.search(norm) or not _UNDONE_PART.search(norm):
+        return False  # the rare conditions first: most texts are ruled out before the cause is sought again
+    return bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
 
 
 def _claims_met(norm: str) -> bool:
@@ -694,15 +654,69 @@ def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
     if tail.group(0) not in norm:
         return ()
     return tuple(f for m in _share_said(tail.group(0)).finditer(norm)
-                 if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
+                 if (f := make_figure(m.group(3), m.group(4), bool(m.group(2)))))
 
 
 @lru_cache(maxsize=256)
 def _share_said(measure: str) -> re.Pattern:
     # 不合格率2.8% beside 合格率 is the complement, not a claim about the row's share
-    return re.compile(rf"(?<![不未非]){re.escape(measure)}(达到|达|为|是|升至|提高到|降至)?了?(约)?({_NUMBER})\s*(%)")
+    return re.compile(rf"(?<![不未非]){re.escape(measure)}(达到|达|为|是|升至|提高到|降至)?了?(约)?({NUMBER})\s*(%)")
 
 
+def injected(text: str) -> bool:
+    """Whether the text carries instructions to a reviewer or a machine (one pass; any length)."""
+    return bool(INVISIBLE.search(text) or INJECTION.search(normalised(text)))
+
+
+class _Read(NamedTuple):
+    """What a text says whatever row it stands beside: read once per text (_read_alone)."""
+
+    norm: str
+    stock: bool
+    singular: bool
+    measure: bool
+    garbled: bool
+    injection: bool
+    follows_count: bool
+    other_topic: bool
+    claims_met: bool
+    per_unit: tuple[Figure, ...]
+    actual: tuple[Figure, ...]
+    gaps: tuple[tuple[str, Figure], ...]
+    nets: bool
+    days: tuple[tuple[int | None, int, int], ...]
+
+
+@lru_cache(maxsize=4096)
+def _read_alone(text: str) -> _Read:
+    norm = normalised(text)
+    return _Read(
+        norm=norm,
+        stock=(bool(_STOCK.search(norm)) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
+               or bool(GENERIC_FACTORS.search(norm)) or bool(VAGUE_AUTHORITY.search(norm))),
+        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
+        measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
+        garbled=garbled(text),
+        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
+        follows_count=bool(FOLLOWS_COUNT.search(norm)),
+        other_topic=bool(OTHER_TOPIC.search(norm)),
+        claims_met=_claims_met(norm),
+        per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
+        actual=tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
+        gaps=tuple(
+            ("down" if m.group(5) in DOWN_WORDS else "up", f)
+            for m in GAP_CLAIM.finditer(norm) if (f := make_figure(m.group(7), m.group(8), bool(m.group(6))))
+        ) + tuple(
+            ("down" if m.group(1) in ("低于", "少于") else "up", f)
+            for m in GAP_CLAIM_AFTER.finditer(norm) if (f := make_figure(m.group(7), m.group(8), bool(m.group(6))))
+        ),
+        nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
+        days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+    )
+
+
+@lru_cache(maxsize=4096)
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
               known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
     """The signals of one explanation.
@@ -712,51 +726,44 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     wholes are the row's target and actual: figures that add up to one of them are its parts, not facts.
     known holds the row's own figures (target, actual, gap), which restate the gap when said back.
     injection says whether the text carries instructions; the judge strips them first
-    (explanation_facts.strip_injection) and reads the rest."""
-    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
-    norm = _MORE_THAN.sub(r"约\1", norm)
-    found = quantities(norm, name, unit)
+    (explanation_facts.strip_injection) and reads the rest.
+
+    Work is shared: what a text says whatever its row is read once per text (_read_alone), and the
+    whole reading is memoised on all these inputs, so rows that carry the same text beside the same
+    name, kind and figures (a batch of copies of one form) share it. A text longer than
+    limits.MAX_EXPLANATION is read on its first MAX_EXPLANATION characters."""
+    alone = _read_alone(text[:MAX_EXPLANATION])
+    norm = alone.norm
+    found = quantities(norm, name, unit)[:MAX_FIGURES]
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
-    per_unit = tuple(f for m in PER_UNIT.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
-    actual = tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := _figure(m.group(3), m.group(4), bool(m.group(2)))))
-    actual += _measure_claims(norm, name)
-    gaps = tuple(
-        ("down" if m.group(5) in _DOWN_WORDS else "up", f)
-        for m in GAP_CLAIM.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
-    ) + tuple(
-        ("down" if m.group(1) in ("低于", "少于") else "up", f)
-        for m in GAP_CLAIM_AFTER.finditer(norm) if (f := _figure(m.group(7), m.group(8), bool(m.group(6))))
-    )
     strength = cause_found(norm, name, late, cost, known)
+    down, up = _claims(norm, name, known, cost)
     return TextSignals(
-        stock=(any(p in norm for p in STOCK_PHRASES) or bool(BARE_CAUSES.fullmatch(norm.strip("。，. ")))
-               or bool(GENERIC_FACTORS.search(norm))
-               or bool(VAGUE_AUTHORITY.search(norm))),
+        stock=alone.stock,
         cause=strength > NO_CAUSE,
         cause_strength=strength,
-        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength else 0,
+        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength and _few(wholes, cost) else 0,
         parts_told=_parts_told(_without_measures(norm), strength),
-        causal=bool(CAUSAL.search(_without_measures(norm))),
+        causal=bool(CAUSAL.search(_not_causes(norm, name, late, cost))),  # a connective before a cause, not a bare one
         figures=tuple(f.text() for f in found),
-        singular=bool(_SINGULAR.search(norm)),
-        measure=has_measure(norm) or bool(_MEASURE_AHEAD.search(norm)),
-        garbled=garbled(text),
+        singular=alone.singular,
+        measure=alone.measure,
+        garbled=alone.garbled,
         truncated=_cut_off(norm, name, late, cost, known),
-        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
-        follows_count=bool(FOLLOWS_COUNT.search(norm)),
-        claims_down=_claims(norm, name, CLAIMS_DOWN, known, cost),
-        claims_up=_claims(norm, name, CLAIMS_UP, known, cost),
-        other_topic=bool(OTHER_TOPIC.search(norm)),
-        claims_met=_claims_met(norm),
+        injection=alone.injection,
+        follows_count=alone.follows_count,
+        claims_down=down,
+        claims_up=up,
+        other_topic=alone.other_topic,
+        claims_met=alone.claims_met,
         quantities=found,
-        actual_claims=actual,
-        per_unit=per_unit,
-        gap_claims=gaps,
-        nets=bool(NETTING.search(norm)) or (any(w in norm for w in _LESS_SPENT) and any(w in norm for w in _MORE_SPENT)),
+        actual_claims=alone.actual + _measure_claims(norm, name),
+        per_unit=alone.per_unit,
+        gap_claims=alone.gaps,
+        nets=alone.nets,
         drives_actual=tuple(f for m in DRIVES_ACTUAL.finditer(norm) for i in (4, 9, 14) if m.group(i)
-                            if (f := _figure(m.group(i), m.group(i + 1) or unit))),
-        days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
-                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in DAY.findall(norm))),
+                            if (f := make_figure(m.group(i), m.group(i + 1) or unit))),
+        days=alone.days,
     )

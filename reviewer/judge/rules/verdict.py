@@ -18,6 +18,8 @@ from .gap import (
     Gap, dated_delay, figure_conflict, gap_of, known_figures, late_part, missed, overstated, part_of_gap,
     resolve_implied, size_covered, sized_by_arithmetic, split_conflict, without_breakdown,
 )
+from .limits import MAX_EXPLANATION, limit_note
+from .review_index import index_of
 from .signals import CROSS_REF, TextSignals, read_text
 
 # --- reading the text (the signals live in explanation_signals) -------------------------
@@ -53,7 +55,7 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
                     "单位成本发生变化，与数据矛盾"), "arithmetic"
     if signals.claims_met and missed(row):
         return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾", "met"
-    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals, gap.bases)
+    figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals, gap.index, gap.at)
     if figures:
         return figures, "arithmetic"
     if signals.nets:  # savings set against extra costs: words of both directions are expected
@@ -67,30 +69,36 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
 
 def referenced_row(case: JudgeCase, text: str) -> int | None:
     """The other row a cross-reference points at (见完成除险加固水库数量指标说明): the row whose name shares
-    most with the reference, when it shares at least two character pairs."""
+    most with the reference, when it shares at least two character pairs (review_index.named_row)."""
     m = CROSS_REF.search(squash(text))
-    if not m:
-        return None
-    wanted = bigrams(m.group(0))
-    scored = [(len(wanted & bigrams(squash(row.name))), row.index) for row in case.review.card.indicators
-              if row.index != case.index]
-    best = max(scored, default=(0, None))
-    return best[1] if best[0] >= 2 else None
+    return index_of(case.review).named_row(m.group(0), case.index) if m else None
 
 
 def sized_elsewhere(case: JudgeCase, gap: Gap, text: str, t: Thresholds) -> bool:
-    """A cross-reference to a row whose own explanation covers a gap of the same size (溢洪道 13 → 11处
-    beside 水库 13 → 11宗, 见该指标说明): that explanation sizes this gap too (labelling guide)."""
+    """A cross-reference to a row whose own explanation covers its gap: that explanation is part of this
+    one (labelling guide), so it sizes this gap when its gap is the same size (溢洪道 13 → 11处 beside 水库
+    13 → 11宗) or when its figures, read against this row, size this gap (单价由8元降至6元 beside 单价
+    8 → 6元/株)."""
     other = referenced_row(case, text)
     if other is None or gap.row.a is None or gap.row.b is None:
         return False
     there = JudgeCase(case.review, other)
     if there.blank or CROSS_REF.search(squash(there.explanation)):  # one step only: no chains, no loops
         return False
-    theirs = gap_of(there).row
-    if theirs.a is None or theirs.b is None or abs(theirs.a - theirs.b) != abs(gap.row.a - gap.row.b):
+    if judge_rules(there, t).verdict != "covers":
         return False
-    return judge_rules(there, t).verdict == "covers"
+    theirs = gap_of(there).row
+    if theirs.a is not None and theirs.b is not None and abs(theirs.a - theirs.b) == abs(gap.row.a - gap.row.b):
+        return True
+    signals = _signals(case, gap, strip_injection(there.explanation[:MAX_EXPLANATION])[0])
+    return not part_of_gap(gap.row, signals) and size_covered(gap, signals)
+
+
+def _signals(case: JudgeCase, gap: Gap, text: str) -> TextSignals:
+    """The text read against this row: its name, kind, figures and unit."""
+    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
+                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
+    return without_breakdown(gap.row, resolve_implied(gap.row, signals))
 
 
 def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
@@ -101,15 +109,14 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags = ("no_cause", "no_quantity", "no_measure")
         reading = Reading("does_not_cover", tags, None)
         return _verdict(case, gap, "does_not_cover", tags, "未填写偏差原因", None, reading=reading)
-    text, injected = strip_injection(case.explanation)  # injected text is struck; the rest is judged
+    limited = limit_note(len(case.explanation))  # a long text is judged on its first MAX_EXPLANATION characters
+    text, injected = strip_injection(case.explanation[:MAX_EXPLANATION])  # injected text is struck; the rest judged
     if not text.strip("。，,.;；!！?？ "):
         tags = ("injection", "no_cause", "no_quantity", "no_measure")
         reading = Reading("does_not_cover", tags, None, injected=True)
         return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
-    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
-                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
-    signals = without_breakdown(gap.row, resolve_implied(gap.row, signals))
-    reused = any(f.code == "EXPLANATION_REUSED" and case.index in f.indicators for f in case.findings)
+    signals = _signals(case, gap, text)
+    reused = case.index in index_of(case.review).reused
     tags: list[str] = []
     if injected or signals.injection:
         tags.append("injection")
@@ -143,9 +150,11 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
              "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
     notes = {tag: note for tag, note in notes.items() if note}
     reason = conflict or _reason(verdict, tags, reused, notes)
-    reading = Reading(verdict, tuple(tags), signals, kind, sized=verdict == "covers" and sized_by_arithmetic(case, gap, signals),
-                      short=bool(short), length=len(text), injected=injected)
-    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes, reading)
+    reading = Reading(verdict, tuple(tags), signals, kind, sized=sized_by_arithmetic(case, gap, signals) if verdict == "covers" else "",
+                      short=bool(short), length=len(text), injected=injected, limited=bool(limited))
+    if limited:
+        reason = f"{reason}（{limited}）"
+    return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes, reading, limited)
 
 
 def _reason(verdict: str, tags: list[str], reused: bool, notes: dict[str, str]) -> str:
@@ -207,8 +216,11 @@ _PROBLEM = {
 
 
 def _verdict(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...], reason: str,
-             conflict: str | None, notes: dict[str, str] | None = None, reading: Reading | None = None) -> Verdict:
+             conflict: str | None, notes: dict[str, str] | None = None, reading: Reading | None = None,
+             limited: str | None = None) -> Verdict:
     comment = rules_comment(case, gap, verdict, tags, conflict, notes)
+    if limited:
+        comment = f"{comment}（{limited}，其余部分请人工查看。）"
     firmness = confidence(reading) if reading is not None else 0.5
     return Verdict(verdict=verdict, tags=tags, comment=comment, reason=reason, source="judge:rules",
                    confidence=firmness)

@@ -1,0 +1,159 @@
+"""Files and folders as a reviewer's disk holds them: names that are not UTF-8, folders one may
+not read, links that lead nowhere or in a circle, pipes and devices that never end.
+
+`walk` lists the files below a folder and names every entry it had to skip (and why), so a
+skipped folder is never silent. `open_regular` opens only a regular file: reading a pipe or a
+device would wait forever. `shown_path` is a path as it can be printed and stored.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Literal
+
+_REASONS = {
+    errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "不存在",
+    errno.ELOOP: "符号链接循环，无法解析", errno.ENAMETOOLONG: "路径过长", errno.EIO: "读取出错（磁盘或网络故障）",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+}
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as it can be printed and stored: a name that is not UTF-8 (Python holds its bytes
+    as surrogate escapes, which no terminal, JSON file or database can take) shows its
+    undecodable bytes as replacement characters (U+FFFD)."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "replace")
+    return text
+
+
+def os_reason(error: OSError) -> str:
+    """Why the operating system refused, in the reviewer's words."""
+    return _REASONS.get(error.errno or 0) or error.strerror or type(error).__name__
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "是目录，不是文件"
+    kind = "管道" if stat.S_ISFIFO(mode) else "设备" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "套接字"
+    return f"不是普通文件（{kind}），未读取"
+
+
+def open_regular(path: Path, refuse: Callable[[str], Exception]) -> BinaryIO:
+    """`path` opened for reading when it is a regular file; else `refuse(reason)` is raised."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise refuse("符号链接指向的文件不存在" if os.path.islink(path) else "文件不存在") from None
+    except OSError as error:
+        raise refuse(f"无法读取：{os_reason(error)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise refuse(_not_regular(info.st_mode))
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except IsADirectoryError:
+        raise refuse("是目录，不是文件") from None
+    except OSError as error:
+        raise refuse(f"无法读取：{os_reason(error)}") from None
+
+
+def is_folder(path: Path) -> bool:
+    """Whether `path` is a folder to walk; anything else (also what cannot be looked at) is a file
+    whose reader says what is wrong with it."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry below a folder that was not read, and why."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{shown_path(self.path)}: {self.reason}"
+
+
+@dataclass
+class Walk:
+    """What a folder holds: the files taken, the files passed over, the entries skipped."""
+
+    taken: list[Path] = field(default_factory=list)
+    passed: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+# What a walk does with a file name: take it, list it as passed over, or leave it unmentioned.
+Sort = Callable[[str], Literal["take", "pass"] | None]
+
+
+def walk(folder: Path, sort: Sort, *, hidden: bool = True) -> Walk:
+    """Every regular file below `folder` (links followed), sorted as `sort` says, each list in path
+    order. A folder that cannot be read, a link that leads nowhere or back into its own parents,
+    and a pipe or device named like a file to take are skipped and named. `hidden=False` leaves
+    out names starting with a dot, and does not go into such folders."""
+    found = Walk()
+    try:
+        top = os.stat(folder)
+    except OSError as error:
+        found.skipped.append(Skipped(folder, f"无法读取文件夹（{os_reason(error)}）"))
+        return found
+    stack: list[tuple[Path, frozenset[object]]] = [(folder, frozenset({_identity(folder, top)}))]
+    while stack:
+        directory, parents = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = [(entry.name, Path(entry.path), entry.is_symlink()) for entry in entries]
+        except OSError as error:
+            found.skipped.append(Skipped(directory, f"无法读取文件夹（{os_reason(error)}），其中的文件未审核"))
+            continue
+        for name, path, link in listed:
+            if not hidden and name.startswith("."):
+                continue
+            kind = sort(name)
+            try:
+                info = os.stat(path)
+            except OSError as error:
+                # A name we would take, or a link that may have been a folder: say so.
+                if kind == "take" or (link and not Path(name).suffix):
+                    found.skipped.append(Skipped(path, _unresolved(error, link)))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = _identity(path, info)
+                if key in parents:
+                    found.skipped.append(Skipped(path, "符号链接指回它所在的上级文件夹（循环），未进入"))
+                else:
+                    stack.append((path, parents | {key}))
+            elif kind is None:
+                continue
+            elif not stat.S_ISREG(info.st_mode):
+                if kind == "take":
+                    found.skipped.append(Skipped(path, _not_regular(info.st_mode)))
+            else:
+                (found.taken if kind == "take" else found.passed).append(path)
+    found.taken.sort()
+    found.passed.sort()
+    found.skipped.sort(key=lambda skipped: skipped.path)
+    return found
+
+
+def _identity(path: Path, info: os.stat_result) -> object:
+    """What makes a folder the same folder by another path: device and inode, or where a file
+    system has no inode numbers (st_ino 0), the real path."""
+    return (info.st_dev, info.st_ino) if info.st_ino else os.path.realpath(path)
+
+
+def _unresolved(error: OSError, link: bool) -> str:
+    if link and isinstance(error, FileNotFoundError):
+        return "符号链接指向的文件不存在，未读取"
+    return f"无法读取（{os_reason(error)}）"

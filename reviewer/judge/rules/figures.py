@@ -1,0 +1,184 @@
+"""Figures in an explanation, read without the model: counts, money, shares and durations with their
+units (in digits or in words), dates and days (which place a gap in time and size nothing), and the
+figures a text claims for the actual, the gap or the row's move.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from ...form.values import MONEY_SCALE, normalize_text
+from .patterns import has_digit
+
+NUMBER = r"\d+(?:\.\d+)?"
+_UNITS = (
+    "个百分点", "百分点", "个工作日", "工作日", "万人次", "人次", "万元", "亿元", "千元", "元", "平方米", "立方米",
+    "公里", "千米", "公斤", "千克", "公顷", "个月", "小时", "分钟", "批次", "%", "吨", "亩", "天", "周", "个", "家",
+    "项", "人", "次", "场", "笔", "户", "所", "批", "件", "台", "套", "门", "期", "支", "处", "座", "名", "篇", "辆",
+    "条", "栋", "间", "份", "部", "种", "宗", "例", "床", "段", "张", "位", "米", "倍", "万",
+)
+UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
+FIGURE = re.compile(rf"({NUMBER})\s*({UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
+# Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
+_CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
+_CN_FIGURE = re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}")
+# Money said in words: 一百五十六万, 三十二万四 (32.4万).
+_CN_MONEY = re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
+# "8400余万次", "180多万人次": more than the figure, read as an approximation.
+_MORE_THAN = re.compile(r"(\d+(?:\.\d+)?)(余|多)(?=[万千亿]|[个家项人次场户台套条吨亩元天辆座处所名位件])")
+# One of an enumeration: "一户因…，另一户因…" counts each; a lone 一 ("一次性", "一个月") counts nothing.
+_ONE_OF = re.compile(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])")
+# 1,842人: thousands separators are dropped before figures are read.
+_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d])")
+# Dates and periods place the gap in time; they do not size it.
+DATE = re.compile(
+    r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
+    r"|(?<![\d.])(19|20)\d{2}(-|/)\d{1,2}((-|/)\d{1,2})?|(?<![\d.])(19|20)\d{2}\.\d{1,2}\.\d{1,2}|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
+)
+# A day in the calendar (2023年8月25日, 8月25日, 2023-08-25): when an event happened, for a late row.
+DAY = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])")
+# Units that count things: figures in any of them can be set against a count row's gap.
+COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段张位") | {"人次", "批次"}
+_ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
+# A figure the text says is the actual value, or the gap against the target.
+ACTUAL_CLAIM = re.compile(
+    rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({NUMBER})\s*({UNIT_RE})"
+)
+GAP_CLAIM = re.compile(
+    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({NUMBER})\s*({UNIT_RE})"
+)
+# The same said the other way round: 高于控制指标32万元, 低于年度目标5个百分点.
+GAP_CLAIM_AFTER = re.compile(
+    rf"(高于|低于|超出|超过|多于|少于)(年度|原|年初)?(控制)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?了?(约)?({NUMBER})\s*({UNIT_RE})"
+)
+DOWN_WORDS = ("少", "低", "减少", "下降", "降低")
+# Money saved in one place and spent in another: the parts of a cost gap have opposite signs.
+LESS_SPENT = ("少花", "少支", "节约", "结余", "未支出", "核减", "少拨", "未实施", "不建", "取消")
+MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高", "高于预算", "上涨", "增加")
+# Savings set against extra costs: the parts of the gap have opposite signs.
+NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
+# The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
+DRIVES_ACTUAL = re.compile(
+    rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({NUMBER})\s*({UNIT_RE})?"
+    # the move itself, said as the cause's consequence: 可补贴户数由120户增至168户
+    rf"|(由){NUMBER}\s*(?:{UNIT_RE})?[^，,。；;\d]{{0,6}}?(至|到|为)(约)?({NUMBER})\s*({UNIT_RE})?"
+    # the base the row is now counted on: 受益人数按实际在册1,842人核定
+    rf"|(按)[^，,。；;\d]{{0,12}}?()(约)?({NUMBER})\s*({UNIT_RE})(?=[^，,。；;\d]{{0,4}}?(核定|计算|确定|测算|核算))"
+)
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with its unit (aliases folded: ％ → %, 个百分点 → pp)."""
+
+    value: Decimal
+    unit: str
+    approx: bool = False
+    level: bool = field(default=False, compare=False)  # said as what something is (为, 共, 达), not as a change
+
+    @property
+    def money(self) -> bool:
+        return self.unit in MONEY_SCALE
+
+    def text(self) -> str:
+        unit = "个百分点" if self.unit == "pp" else self.unit
+        return f"{self.value.normalize():f}{unit}"
+
+
+def make_figure(number: str, unit: str | None, approx: bool = False) -> Figure | None:
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return None
+    unit = unit or ""
+    return Figure(value, _ALIASES.get(unit, unit), approx)
+
+
+_CN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_PLACES = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_number(text: str) -> Decimal:
+    """两 → 2, 十二 → 12, 三十 → 30, 二百七十 → 270, 一百零五 → 105."""
+    total = digit = 0
+    for ch in text:
+        if ch in _CN_PLACES:
+            total, digit = total + (digit or 1) * _CN_PLACES[ch], 0
+        else:
+            digit = _CN_DIGITS.get(ch, 0)
+    return Decimal(total + digit)
+
+
+# A bare number said as the gap ("较计划减少7", "节约420", "差额12"): read in the row's own unit.
+_GAP_WORD = re.compile(r"(差额|相差|缺口|少了?|减少了?|节约了?(资金)?|结余(资金)?|超支了?|多了?|增加了?)(约)?$")
+# A figure said per unit ("每部补助25万元", "平均服务16户", "单价3.2万元"): multiplied by a count it sizes a gap.
+PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9fff]|标准)[^，,。；;\d]{{0,8}}?(约)?({NUMBER})\s*({UNIT_RE})")
+
+
+_KNOWN_UNITS = frozenset(_UNITS)
+# Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
+_NAMED_LIST = re.compile(
+    r"(?<![全各本该其此我两三四五六七八九十几多])[\u4e00-\u9fff]{2,6}?(区|县|镇|乡|村|街道|社区|公司|医院|卫生院|学校|中学|小学)"
+    r"(?:(?:、|和|及)[\u4e00-\u9fff]{2,6}?\1)+"
+)
+
+
+# A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
+_SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量)(约|近)?$")
+
+
+@lru_cache(maxsize=8192)
+def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) -> tuple[Figure, ...]:
+    """Figures that can size a gap: counts, money, percentages, durations; never dates.
+
+    A bare number said as the gap gets the unit "" (the row's unit, resolved by the judge);
+    a numeral inside a term of the row's name (二次供水 beside 二次供水设施改造小区数) is no figure.
+    unit is the row's own: a compound one (微克/立方米, 毫克/升) is read wherever it is written."""
+    undated = DATE.sub(lambda m: "，" * len(m.group(0)), norm) if has_digit(norm) else norm  # a date has digits
+    found = []
+    if unit and unit not in _KNOWN_UNITS:
+        def own_unit(m: re.Match) -> str:
+            approx = undated[max(0, m.start() - 1):m.start()] in ("约", "近")
+            if (figure := make_figure(m.group(1), unit, approx)) is not None:
+                found.append(figure)
+            return "，" * len(m.group(0))
+        undated = re.sub(rf"({NUMBER})\s*{re.escape(unit)}", own_unit, undated)
+    for m in FIGURE.finditer(undated):
+        if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
+            figure = make_figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
+            if figure is not None and _SAID_AS_LEVEL.search(undated, max(0, m.start() - 3), m.start()):
+                figure = replace(figure, level=True)
+        else:
+            said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
+            after = undated[m.end():m.end() + 1]
+            figure = make_figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
+        if figure is not None:
+            found.append(figure)
+    for m in _CN_MONEY.finditer(undated):
+        tenths = Decimal(_CN_DIGITS[m.group(2)]) / 10 if m.group(2) else Decimal(0)
+        found.append(Figure(_cn_number(m.group(1)) + tenths, "万元", False))
+    for m in _CN_FIGURE.finditer(undated):
+        if name and undated[m.start():m.end() + 2] in name:
+            continue
+        found.append(Figure(_cn_number(m.group(1)), m.group(2)))
+    if not derived:  # only the figures written, not counts read off lists of names
+        return tuple(found)
+    for m in _NAMED_LIST.finditer(undated):  # 上街区、惠济区: two named places are a count of two
+        if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
+            continue
+        found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
+    for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
+        found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
+    return tuple(found)
+
+
+_ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)")
+
+
+def normalised(text: str) -> str:
+    """NFKC and spacing folded (form.values.normalize_text), thousands separators dropped (1,842 → 1842),
+    "8400余万" read as about 8400万."""
+    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
+    return _MORE_THAN.sub(r"约\1", norm)

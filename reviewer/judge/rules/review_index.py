@@ -1,0 +1,112 @@
+"""What the rules judge reads from the whole form, once per review instead of once per judgement.
+
+A share row's failures may be a part of a count or an amount printed elsewhere on the form (21户 of the
+5436户 paid; 530万元 unpaid of the 1850万元 budget beside a payment rate of 71.35%), and a cross-reference (见…指标说明) names another row by its words. Both look across every row of the form;
+done per judgement that is quadratic in the number of indicators, so it is done here once per review
+and looked up (bisection for counts, an index of character pairs for names).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+from ...checks.wording import bigrams
+from ...form.values import MONEY_SCALE, convert_units, squash
+from ...review import Review
+from .limits import MAX_POSTINGS
+from .figures import COUNTERS
+
+_SLACK = Decimal("1.000001")  # widen a bisection window a little; the exact test decides
+
+
+@dataclass(frozen=True)
+class ReviewIndex:
+    counts: dict[str, tuple[tuple[Decimal, int], ...]]  # unit → (value, row index), sorted by value;
+    # MONEY holds amounts in the form's unit (the funds table has row index -1)
+    reused: frozenset[int]  # rows whose explanation EXPLANATION_REUSED flags
+    postings: dict[str, tuple[int, ...]]  # character pair → rows whose name holds it
+
+    def bases(self, unit: str, excluded: int) -> Iterable[Decimal]:
+        """The counts in this unit on rows other than `excluded`, smallest first."""
+        return (value for value, row in self.counts.get(unit, ()) if row != excluded)
+
+    def share_of_base(self, part: Decimal, unit: str, excluded: int, fit: Decimal, tolerance: Decimal) -> bool:
+        """Some count in `unit` on another row, larger than `part`, of which `part` is `fit` per cent
+        within `tolerance`: a share read off the form (118 failures of the 4,200 samples another row counts)."""
+        counts = self.counts.get(unit, ())
+        if not counts or part <= 0 or fit + tolerance <= 0:
+            return False
+        low = max(part, part * 100 / (fit + tolerance) / _SLACK)
+        high = part * 100 / (fit - tolerance) * _SLACK if fit > tolerance else None
+        start = bisect_left(counts, (low, -1))
+        for value, row in counts[start:]:
+            if high is not None and value > high:
+                return False
+            if row != excluded and value > part and abs(part / value * 100 - fit) <= tolerance:
+                return True
+        return False
+
+    def named_row(self, reference: str, excluded: int) -> int | None:
+        """The row whose name shares most character pairs with a cross-reference, when it shares at least
+        two; pairs shared by too many names are skipped (limits.MAX_POSTINGS)."""
+        hits: Counter[int] = Counter()
+        for pair in bigrams(reference):
+            rows = self.postings.get(pair, ())
+            if len(rows) <= MAX_POSTINGS:
+                hits.update(row for row in rows if row != excluded)
+        if not hits:
+            return None
+        best = max(hits.values())
+        return max(row for row, n in hits.items() if n == best) if best >= 2 else None  # ties: the later row
+
+
+MONEY = "money"
+
+
+def build(review: Review) -> ReviewIndex:
+    counts: dict[str, list[tuple[Decimal, int]]] = {}
+    postings: dict[str, list[int]] = {}
+    money = review.form.funds.unit
+    total = review.form.funds.total
+    counts[MONEY] = [(v, -1) for v in (total.initial_budget, total.annual_budget, total.executed) if v and v > 0]
+    for row in review.card.indicators:
+        i = row.index
+        unit = row.target.unit or row.actual.unit
+        if unit in COUNTERS:
+            counts.setdefault(unit, []).extend((v, i) for v in (row.target_value, row.actual_value)
+                                               if v is not None and v > 0)
+        elif unit in MONEY_SCALE and row.target.is_number and row.actual.is_number:
+            counts[MONEY].extend((v, i) for v in (convert_units(row.target, money), convert_units(row.actual, money))
+                                 if v is not None and v > 0)
+        for pair in bigrams(squash(row.name)):
+            postings.setdefault(pair, []).append(i)
+    reused = frozenset(i for f in review.findings if f.code == "EXPLANATION_REUSED" for i in f.indicators)
+    return ReviewIndex({unit: tuple(sorted(values)) for unit, values in counts.items()}, reused,
+                       {pair: tuple(rows) for pair, rows in postings.items()})
+
+
+_RECENT: OrderedDict[int, tuple[Review, ReviewIndex]] = OrderedDict()
+_KEEP = 16  # reviews are judged one after another: a few recent ones suffice
+
+
+def index_of(review: Review) -> ReviewIndex:
+    """The review's index, built on first use. Keyed by identity; the review is held while cached, so
+    its id cannot be reused by another object meanwhile."""
+    key = id(review)
+    found = _RECENT.get(key)
+    if found is not None and found[0] is review:
+        _RECENT.move_to_end(key)
+        return found[1]
+    index = build(review)
+    _RECENT[key] = (review, index)
+    while len(_RECENT) > _KEEP:
+        _RECENT.popitem(last=False)
+    return index
+
+
+def clear() -> None:
+    _RECENT.clear()
