@@ -12,6 +12,7 @@ from .check import check
 from .evaluation import eval_command
 from .imports import import_command
 from .documents import report, rules, summary
+from .serve import serve
 from .signoff import accept, reject, reopen, score, session, status, undo
 
 
@@ -25,8 +26,8 @@ def cli() -> None:
     """
 
 
-for command in (check, session, accept, reject, reopen, undo, status, score, report, summary, rules, import_command,
-                eval_command):
+for command in (check, session, accept, reject, reopen, undo, status, score, report, summary, rules, serve,
+                import_command, eval_command):
     cli.add_command(command)
 
 

@@ -34,12 +34,16 @@ from .summary import BatchSummary, summarize
 class Signoff:
     """The 复核 over one store, with the bureau's settings and rulebook."""
 
-    def __init__(self, store: Store, config: Config | None = None, rulebook: Rulebook | None = None):
+    def __init__(self, store: Store, config: Config | None = None, rulebook: Rulebook | None = None,
+                 build_points: bool = True):
+        """`build_points` False skips building the points of forms stored without them (an older database):
+        for a caller that did so once already (the workbench, at start) and opens the store per request."""
         self.store = store
         self.config = config or Config()
         self.settings = self.config.signoff
         self.rulebook = rulebook or load_rulebook(self.settings.rulebook)
-        ensure_points(store)
+        if build_points:
+            ensure_points(store)
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -56,7 +56,11 @@ class Queue:
 
     def hold(self, point: Point) -> None:
         """Show this point again next."""
-        self._focus = point.id
+        self.focus(point.id)
+
+    def focus(self, point_id: str) -> None:
+        """Show this point next, if it is still pending (the workbench: after an undo, a point asked for)."""
+        self._focus = point_id
 
     def progress(self, point: Point) -> Position:
         """Decided and skipped points count as passed: the counter moves on a skip as on a decision."""

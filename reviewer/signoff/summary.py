@@ -55,7 +55,8 @@ class BatchSummary:
 GRADE_RANK = {"优": 0, "良": 1, "中": 2, "差": 3}
 
 
-def _line(review: FormReview) -> FormLine:
+def form_line(review: FormReview) -> FormLine:
+    """One form's line of the batch: its points counted (rank set by summarize)."""
     live = [p for p in review.points if p.status != REJECTED]
     return FormLine(0, review, sum(p.severity == "error" for p in live), sum(p.severity == "warning" for p in live),
                     sum(p.status == PENDING for p in review.points),
@@ -70,7 +71,7 @@ def seriousness(line: FormLine) -> tuple:
 
 
 def summarize(reviews: list[FormReview], refused: list[Refusal]) -> BatchSummary:
-    lines = sorted((_line(r) for r in reviews), key=seriousness)
+    lines = sorted((form_line(r) for r in reviews), key=seriousness)
     for rank, line in enumerate(lines, 1):
         line.rank = rank
     groups: dict[str, list[FormLine]] = {}
@@ -89,4 +90,4 @@ def summarize(reviews: list[FormReview], refused: list[Refusal]) -> BatchSummary
     return BatchSummary(lines, units, refused)
 
 
-__all__ = ["BatchSummary", "FormLine", "UnitLine", "summarize", "seriousness"]
+__all__ = ["BatchSummary", "FormLine", "UnitLine", "summarize", "seriousness", "form_line", "GRADE_RANK"]

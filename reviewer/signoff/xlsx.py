@@ -168,7 +168,8 @@ def level(review: FormReview, point: Point) -> str:
     return "P2"
 
 
-def _issue_rows(reviews: list[FormReview], rulebook: Rulebook, tz: tzinfo) -> list[list[Any]]:
+def issue_rows(reviews: list[FormReview], rulebook: Rulebook, tz: tzinfo) -> list[list[Any]]:
+    """The 问题清单: one row per accepted or pending point (ISSUE_COLUMNS), 待重点审核 first, then by 等级."""
     found = []
     for order, review in enumerate(reviews):
         for point in review.points:
@@ -223,7 +224,7 @@ def write_xlsx(reviews: list[FormReview], refused: list[Refusal], path: Path, se
     _write(book, units)
     issues = Sheet("问题清单", ISSUE_COLUMNS)
     issues.formats = {12: TIME_FORMAT}
-    for row in _issue_rows([line.review for line in batch.forms], rulebook, tz):
+    for row in issue_rows([line.review for line in batch.forms], rulebook, tz):
         issues.add(row)
     _write(book, issues)
     for line in batch.forms:
@@ -239,5 +240,5 @@ def write_xlsx(reviews: list[FormReview], refused: list[Refusal], path: Path, se
     return path
 
 
-__all__ = ["write_xlsx", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",
+__all__ = ["write_xlsx", "issue_rows", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",
            "DRAFT_COLUMNS", "SUMMARY_COLUMNS"]

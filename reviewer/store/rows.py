@@ -300,6 +300,24 @@ class ScoreChange(_Columns):
 
 
 @dataclass
+class ReviewerProgress:
+    """One reviewer's share of the 复核: current points whose decision in force is theirs, by status; every
+    action they recorded (decisions and undos) and score change; when they last acted."""
+
+    reviewer: str
+    accepted: int = 0
+    edited: int = 0
+    rejected: int = 0
+    actions: int = 0
+    scores: int = 0
+    last_at: str | None = None
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.edited + self.rejected
+
+
+@dataclass
 class Refusal(_Columns):
     """A file `review` could not read, kept so the batch summary lists it until it is read."""
 
@@ -310,4 +328,4 @@ class Refusal(_Columns):
 
 
 __all__ = ["FormRecord", "Critique", "Decision", "Run", "Progress", "DecidedVerdict", "Point", "PointDecision",
-           "ScoreChange", "Refusal", "from_row"]
+           "ScoreChange", "Refusal", "ReviewerProgress", "from_row"]

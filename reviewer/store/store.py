@@ -28,6 +28,7 @@ from sqlite_utils import Database
 
 from ..form.values import format_decimal
 from ..review import Review
+from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now, resolved
 from .db import connect
 from .points import PointTables
@@ -51,7 +52,7 @@ class Saved:
     scores_dropped: list[str] = field(default_factory=list)  # those that no longer fit, as a reviewer reads them
 
 
-class Store(PointTables):
+class Store(PointTables, ActivityQueries):
     """One open database. Use as a context manager, or call close()."""
 
     def __init__(self, path: str | Path, create: bool = True, warn: Callable[[str], None] | None = None,
