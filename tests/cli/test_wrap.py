@@ -16,6 +16,8 @@ from reviewer.cli.wrap import width, wrap_text
 
 # A figure or a code as a reader takes it in: 4978.562, -45.5%, 163/199×2, COST_COUNT_DIVERGENCE.
 WHOLE = re.compile(r"[+\-]?[A-Za-z0-9_]+(?:[.,:/×\-][A-Za-z0-9_]+)*%?")
+# The same with the punctuation that may not be parted from it (（+10.0%），): what a line cannot break.
+CLUSTER = re.compile(r"[（「『“‘《〈【(\[{]*(?:" + WHOLE.pattern + r")[，。、；：！？）」』”’》〉】…%,.;:!?)\]}·]*")
 
 
 def split_across(lines: list[str]) -> list[tuple[str, str]]:
@@ -67,7 +69,7 @@ def test_wrapping_never_splits_a_figure_and_loses_nothing(parts: list[str], colu
     lines = wrap_text(text, columns)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     # A line is over the width only when it holds a run that cannot be broken and is nearly as wide itself.
-    assert all(width(line) <= columns or max(width(t) for t in WHOLE.findall(line)) > columns - 6 for line in lines)
+    assert all(width(line) <= columns or max(width(t) for t in CLUSTER.findall(line)) > columns - 6 for line in lines)
     assert not whole(text, lines)
     # No closing punctuation opens a line, unless the line before holds a single run it could not take from.
     for before, line in zip(lines, lines[1:]):
