@@ -45,7 +45,17 @@ def test_forms_vary_in_department_region_and_year():
     assert len({f.year for f in forms}) >= 3
 
 
-@pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
+# Forms written for the set add up to 100 with a 10-point 预算执行率. A published form (x-source) keeps the
+# weights it was published with (a 20-point 预算执行率, a scheme that does not add up): its rows were labelled
+# as published, and the checks report the scheme as they would on any real form.
+SYNTHETIC = [path for path in FORMS if '"x-source"' not in path.read_text(encoding="utf-8")]
+
+
+def test_the_written_forms_are_checked_for_their_weights():
+    assert len(SYNTHETIC) >= 30
+
+
+@pytest.mark.parametrize("path", SYNTHETIC, ids=lambda p: p.name)
 def test_every_form_passes_review_with_weights_of_100(path):
     review = review_file(path, Config())
     codes = {f.code for f in review.findings}
