@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Iterator
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..engine import Engine
@@ -19,6 +18,7 @@ from ..store import JudgeCache, Store
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
 from .render import json_line, judge_report_line, print_review, review_json, summary_table
+from .terminal import echo, new_console
 
 PROGRESS_FROM = 10
 
@@ -50,7 +50,7 @@ def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
         yield from files
         return
     progress = Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=new_console(stderr=True), transient=True)
     with progress:
         task = progress.add_task("review", total=len(files))
         for path in files:
@@ -83,14 +83,14 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     settings = judge_settings(judge_opts, config, db_path)
     files, skipped = expand_paths(paths)
     for entry in skipped:
-        click.echo(f"错误：{entry}", err=True)
+        echo(f"错误：{entry}", err=True)
         if as_json:
-            click.echo(json_line({"file": shown_path(entry.path), "error": str(entry)}))
+            echo(json_line({"file": shown_path(entry.path), "error": str(entry)}))
     if not files:
         if skipped:
             sys.exit(2)
         raise click.UsageError("没有找到 .json 表单文件")
-    console = Console(highlight=False)
+    console = new_console()
     single = len(files) == 1 and not skipped
     show_details = single if details is None else details
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
@@ -106,25 +106,25 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                     if not no_store and (store is not None or Path(db_path).exists()):
                         # Kept so the batch summary lists it apart until it is read; into a database that
                         # exists already: a refused file alone creates none.
-                        store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
+                        store = store or Store(db_path, warn=lambda message: echo(message, err=True))
                         store.record_refusal(outcome.file, outcome.message if not outcome.path
                                              else f"{outcome.path}: {outcome.message}")
                     if as_json:
-                        click.echo(json_line({"file": outcome.file, "error": str(outcome)}))
+                        echo(json_line({"file": outcome.file, "error": str(outcome)}))
                     elif single:
                         raise Refused(str(outcome), 2)
                     else:
-                        click.echo(f"错误：{outcome}", err=True)
+                        echo(f"错误：{outcome}", err=True)
                     rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
                     continue
                 if not no_store:
-                    store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
+                    store = store or Store(db_path, warn=lambda message: echo(message, err=True))
                     notes, warnings = version_notes(outcome.file, save(store, outcome))
                     for line in warnings + ([] if as_json else notes):
-                        click.echo(line, err=True)
+                        echo(line, err=True)
                 rows.append(outcome)
                 if as_json:
-                    click.echo(json_line(review_json(outcome)))
+                    echo(json_line(review_json(outcome)))
                 elif show_details:
                     print_review(console, outcome, comments=comments)
             summaries = engine.summaries
@@ -137,7 +137,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
         console.print(summary_table(rows))
     line = judge_report_line(settings, summaries)
     if line and not as_json:
-        click.echo(line, err=True)
+        echo(line, err=True)
     if failed:
         sys.exit(2)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 from rich import box
-from rich.console import Console
 from rich.text import Text
 
 from ..checks.catalogue import SEVERITY_LABEL
@@ -19,6 +18,7 @@ from .errors import ReviewCommand
 from .options import config_option, db_option, filter_options, load_config, reviewer_option
 from .session import KeyReader, run_session
 from .wrap import fitted_table
+from .terminal import echo, new_console
 
 PREVIEW_ROWS = 15
 MIN_ID_PREFIX = 4  # shorter prefixes name points by accident
@@ -89,7 +89,7 @@ def session(filters, reviewer, config_path, db_path) -> None:
     with open_store(db_path) as store:
         signoff = open_signoff(store, config_path)
         chosen = point_filters(store, filters)
-        console = Console(highlight=False)
+        console = new_console()
         clear = console.clear if console.is_terminal else (lambda: console.print("─" * 40))
         with KeyReader() as reader:
             run_session(signoff, chosen, reviewer, console, reader, clear=clear)
@@ -116,7 +116,7 @@ def _bulk(action: str, ids, filters, everything, yes, reviewer, db_path) -> None
             if missing:
                 raise StoreError(f"找不到要点：{'、'.join(missing)}（未作任何修改）")
             refuse_ambiguous(ids, rows)
-        console = Console(highlight=False)
+        console = new_console()
         if not rows:
             console.print(f"没有需要{ACTION_LABEL[action]}的要点。")
             return
@@ -183,7 +183,7 @@ def undo(reviewer, db_path) -> None:
         raise StoreError(f"{when} 的批量{action}共 {undone.kept} 个要点此后均已被修改，未恢复任何要点。"
                          "该批次不再撤销：再次 review undo 将撤销更早的批量操作。")
     note = f"；{undone.kept} 个此后已被修改，保持不变" if undone.kept else ""
-    click.echo(f"已撤销 {when} 的批量{action}：恢复 {undone.restored} 个要点{note}。")
+    echo(f"已撤销 {when} 的批量{action}：恢复 {undone.restored} 个要点{note}。")
 
 
 @click.command(cls=ReviewCommand)
@@ -196,7 +196,7 @@ def status(forms, config_path, db_path) -> None:
         require_forms(store, tuple(forms))
         signoff = open_signoff(store, config_path)
         reviews = signoff.reviews(tuple(forms))
-    console = Console(highlight=False)
+    console = new_console()
     rows, totals = [], [0, 0, 0, 0]
     for review in reviews:
         row, counts = review.record, review.counts()
@@ -251,8 +251,8 @@ def score(form, row, score, value, clause, reason, undo_last, reviewer, config_p
                 raise StoreError(f"{reviewer} 没有可撤销的改分")
             undone = signoff.undo_score(change.id, reviewer)
             where = "预算执行率" if change.row == FUNDS_ROW else f"第{change.row + 1}项"
-            click.echo(f"已撤销：{where}复核{'得分' if change.field == 'score' else '完成值'}恢复为"
-                       f"{undone.after if undone.after is not None else '建议值'}。")
+            echo(f"已撤销：{where}复核{'得分' if change.field == 'score' else '完成值'}恢复为"
+                 f"{undone.after if undone.after is not None else '建议值'}。")
             return
         if not form or not row:
             raise click.UsageError("请给出表单和指标序号，例如 review score zgc 6 --score 1.5 --clause … --reason …")
@@ -270,8 +270,8 @@ def score(form, row, score, value, clause, reason, undo_last, reviewer, config_p
     where = "预算执行率" if index == FUNDS_ROW else f"第{index + 1}项"
     for change in changes:
         field = "得分" if change.field == "score" else "完成值"
-        click.echo(f"{where}复核{field}：{change.shown_before} → {change.after}（{change.reason}）")
-    click.echo(f"复核总分 {format_decimal(after.review_total)}，等级“{after.grade}”。")
+        echo(f"{where}复核{field}：{change.shown_before} → {change.after}（{change.reason}）")
+    echo(f"复核总分 {format_decimal(after.review_total)}，等级“{after.grade}”。")
 
 
 __all__ = ["session", "accept", "reject", "reopen", "undo", "status", "score", "open_store", "open_signoff",

@@ -14,8 +14,7 @@ def connect(path: str | Path, read_only: bool = False) -> sqlite3.Connection:
     WAL lets readers go on while one process writes; NORMAL synchronisation with WAL survives a
     killed process. A read-only connection never creates the file nor changes its journal mode."""
     if read_only:
-        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = _read_only(path)
     else:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     conn.row_factory = sqlite3.Row
@@ -24,3 +23,20 @@ def connect(path: str | Path, read_only: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _read_only(path: str | Path) -> sqlite3.Connection:
+    """mode=ro, which still needs a -shm file beside a WAL database (so a folder it can create one in);
+    on a read-only share without one, immutable=1 — only when no -wal file holds commits the main file
+    lacks (a writer that closed cleanly leaves none)."""
+    uri = Path(path).resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) or Path(f"{path}-wal").exists():
+            raise
+    conn.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                           isolation_level=None)
