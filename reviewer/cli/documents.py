@@ -22,7 +22,7 @@ from ..signoff.scores import percent
 from ..store import StoreError
 from .errors import ReviewCommand
 from .options import config_option, db_option, document_reviewer_option, load_config
-from .signoff import open_store, require_forms
+from .signoff import open_for_reading, require_forms
 from .wrap import fitted_table, wrap_rich, wrap_text
 from .terminal import echo, json_text, new_console, write
 from ..signoff.service import Signoff
@@ -86,9 +86,9 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
     """
     config = load_config(config_path) if config_path else Config()
     signer = document_reviewer(reviewer, config)
-    with open_store(db_path) as store:
+    with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
-        signoff = Signoff(store, config)
+        signoff = Signoff(store, config, build_points=not store.read_only)
         if fmt == "xlsx":
             if not output:
                 raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")
@@ -152,9 +152,9 @@ def summary(forms, config_path, db_path) -> None:
     """The batch: forms ranked by seriousness (errors, 偏离度, pending points), the same per unit, and the
     files that could not be read, listed apart. `review report --format xlsx` holds the same sheets."""
     config = load_config(config_path) if config_path else Config()
-    with open_store(db_path) as store:
+    with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
-        batch = Signoff(store, config).summary(tuple(forms))
+        batch = Signoff(store, config, build_points=not store.read_only).summary(tuple(forms))
     console = new_console()
     rows = []
     for line in batch.forms:

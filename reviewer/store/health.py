@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from sqlite_utils import Migrations
 
 from .base import StoreError
+from .db import connect
 
 RESTORE_HINT = ("请从备份恢复该文件（或改用新的 --db 文件重新审核），"
                 "可用 review db check 检查数据库是否完好")
@@ -154,5 +156,53 @@ def refuse_read_only(path: str | Path) -> None:
                             "只查看可用 review status、review report 或 review session --read-only")
 
 
-__all__ = ["DatabaseError", "RESTORE_HINT", "explain", "database_error", "problems", "verify", "check_version",
-           "stamp_version", "schema_version", "writable", "refuse_read_only", "is_damage"]
+
+# --- review db check ----------------------------------------------------------------------
+
+@dataclass
+class Checked:
+    """What `review db check` found: SQLite's integrity_check lines (empty: sound), the schema versions."""
+
+    path: str
+    problems: list[str]
+    version: int | None
+    tool_version: int
+    forms: int | None
+    newer: str | None = None  # why a newer tool's database is refused, if it is one
+
+
+def check_file(path: str | Path, sets: Iterable[Migrations], limit: int = 100) -> Checked:
+    """PRAGMA integrity_check on the database opened read-only (nothing is written, not even a -shm file
+    where none can be made), and whether a newer tool wrote it (`sets`: the main migration set first)."""
+    sets = list(sets)
+    ours = schema_version(sets[0])
+    if not Path(path).is_file():
+        raise DatabaseError(f"数据库 {path} 不存在")
+    try:
+        conn = connect(path, read_only=True)
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise database_error(path, exc) from None
+        return Checked(str(path), [str(exc)], None, ours, None)
+    try:
+        found = problems(conn, "integrity_check", limit)
+        try:
+            version: int | None = conn.execute("PRAGMA user_version").fetchone()[0]
+            forms = conn.execute("SELECT count(*) FROM forms WHERE superseded_by IS NULL").fetchone()[0]
+        except sqlite3.DatabaseError:
+            version, forms = None, None
+        newer = None
+        if not found:
+            try:
+                check_version(conn, path, sets)
+            except DatabaseError as refused:
+                newer = refused.message
+        return Checked(str(path), found, version, ours, forms, newer)
+    except sqlite3.DatabaseError as exc:
+        raise database_error(path, exc) from None
+    finally:
+        conn.close()
+
+
+__all__ = ["Checked", "check_file", "DatabaseError", "RESTORE_HINT", "explain", "database_error", "problems", "verify",
+           "check_version", "stamp_version", "schema_version", "writable", "refuse_read_only", "is_damage"]

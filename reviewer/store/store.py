@@ -63,6 +63,7 @@ class Store(PointTables, ActivityQueries):
         reverted file); without it they are kept in `notices`. `read_only` opens an existing database
         for reading only (nothing is created or migrated)."""
         self.path = str(path)
+        self.read_only = read_only
         self.notices: list[str] = []
         self.warn = warn or self.notices.append
         if (read_only or not create) and not Path(self.path).exists():
