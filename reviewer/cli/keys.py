@@ -83,7 +83,6 @@ class KeyReader:
     def line(self, prompt: str) -> str | None:
         """One typed line (None at end of input)."""
         write(prompt)
-        sys.stdout.flush()
         if not self.tty:
             line = self.stream.readline()
             return None if line == "" else line.rstrip("\n")

@@ -206,7 +206,8 @@ def build_screen(signoff: Signoff, point: Point, position: Position, reviewer: s
         parts.append((Text(message, style="magenta"), FIXED))
     title = (f"要点 {position.number}/{position.total}  ·  本表 {position.form_number}/{position.form_total}")
     shown = fit(console or new_console(), parts, height)
-    return Panel(Group(*shown), title=title, title_align="left", subtitle=f"审核人：{reviewer}",
+    # Text, not str: rich reads a str title as markup, and the reviewer's name is typed by anyone.
+    return Panel(Group(*shown), title=Text(title), title_align="left", subtitle=Text(f"审核人：{reviewer}"),
                  subtitle_align="right", box=box.ROUNDED)
 
 

@@ -120,7 +120,7 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
                     queue.hold(point)
                 elif key == "?":
                     clear()
-                    console.print(Panel(HELP, title="帮助", box=box.ROUNDED))
+                    console.print(Panel(Text(HELP), title=Text("帮助"), box=box.ROUNDED))
                     reader.key()
                     queue.hold(point)
                 else:

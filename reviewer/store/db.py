@@ -28,14 +28,17 @@ def connect(path: str | Path, read_only: bool = False) -> sqlite3.Connection:
 def _read_only(path: str | Path) -> sqlite3.Connection:
     """mode=ro, which still needs a -shm file beside a WAL database (so a folder it can create one in);
     on a read-only share without one, immutable=1 — only when no -wal file holds commits the main file
-    lacks (a writer that closed cleanly leaves none)."""
+    lacks (a writer that closed cleanly leaves none, or an empty one)."""
     uri = Path(path).resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
-        if "unable to open" not in str(exc) or Path(f"{path}-wal").exists():
+        wal = Path(f"{path}-wal")
+        # No -shm can be made: "unable to open" (a read-only folder), "readonly database" (and file).
+        cannot_share = "unable to open" in str(exc) or "readonly database" in str(exc)
+        if not cannot_share or (wal.exists() and wal.stat().st_size > 0):
             raise
     conn.close()
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,

@@ -151,6 +151,9 @@ def writable(path: str | Path) -> bool:
 
 
 def refuse_read_only(path: str | Path) -> None:
+    folder = Path(path).parent
+    if str(folder) and not folder.is_dir():
+        raise DatabaseError(f"数据库 {path} 所在的文件夹 {folder} 不存在，未作任何修改")
     if not writable(path):
         raise DatabaseError(f"数据库 {path} 为只读（文件或所在文件夹不可写），本命令需要写入，未作任何修改。"
                             "只查看可用 review status、review report 或 review session --read-only")
