@@ -65,14 +65,14 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
     A key that cannot be applied (someone else decided the point meanwhile) is always said, on the next
     screen or, when nothing is left to show (a colleague's bulk accept emptied the queue), before the end."""
     queue = Queue(signoff, filters, reviewer)
-    message = ""
+    message = unapplied = ""  # unapplied: a key someone else's decision made void, shown whatever comes next
     clear = clear or console.clear
     try:
         while True:
             point = queue.current()
             if point is None:
-                if message:
-                    console.print(Text(message, style="bold magenta"))
+                if unapplied:
+                    console.print(Text(unapplied, style="bold magenta"))
                 left = f"，另有 {len(queue.skipped)} 个已跳过、仍待审" if queue.skipped else ""
                 console.print(Text(f"没有待审要点了。本次处理 {queue.decided} 个{left}。", style="bold green"))
                 return
@@ -80,7 +80,7 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
             height = console.height if console.is_terminal else None
             position = queue.progress(point)
             console.print(build_screen(signoff, point, position, reviewer, message, console, height))
-            message = ""
+            message = unapplied = ""
             key = reader.key().lower()
             try:
                 if key in ("q", "\x03"):
@@ -127,7 +127,7 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
                     message = f"无效按键“{key}”，按 ? 查看帮助"
                     queue.hold(point)
             except Conflict as exc:  # the key is not applied: say so, never drop it silently
-                message = f"{exc.message}，你的“{KEY_ACTION.get(key, key)}”未保存，已跳到下一条"
+                message = unapplied = f"{exc.message}，你的“{KEY_ACTION.get(key, key)}”未保存，已跳到下一条"
             except ReviewerError as exc:  # e.g. nothing left to undo: say so, keep going
                 message = exc.message
                 queue.hold(point)

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import review_script
 from formkit import SEED, seed_form
-from hostile_files import _drop_file_capabilities, assert_refused, review, review_unprivileged
+from hostile_files import _drop_file_capabilities, assert_refused, child_env, review, review_unprivileged
 from reviewer.store.health import schema_version
 from reviewer.store.schema import migrations
 
@@ -206,7 +206,7 @@ def in_small_disk(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
         pytest.skip(f"cannot mount a tmpfs in a namespace: {probe.stderr.decode()}")
     body = f"mount -t tmpfs -o size=1m tmpfs {disk} && DISK={disk}; export DISK; {script}"
     return subprocess.run(["unshare", "-rm", "sh", "-c", body], capture_output=True, cwd=tmp_path, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(tmp_path)})
+                          env={**child_env(), "HOME": str(tmp_path)})
 
 
 def test_a_full_disk_stops_the_batch_naming_what_was_stored(tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ def test_a_key_on_a_point_a_colleague_took_is_shown_when_the_queue_empties(tmp_p
     db = tmp_path / "review.db"
     assert review(str(SEED), "--db", str(db)).exit_code == 0
     command, *prefix = review_script().split()
-    env = {"PATH": "/usr/bin:/bin", "REVIEW_DB": str(db), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm"}
+    env = {**child_env(), "REVIEW_DB": str(db), "TERM": "xterm"}
     child = pexpect.spawn(command, [*prefix, "session", "--code", "ROUNDING", "--reviewer", "张三"], env=env,
                           encoding="utf-8", dimensions=(60, 120), timeout=20)
     child.expect(r"要点 1/1")
