@@ -106,6 +106,7 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
                         done = ask_score(queue, point, reader, console)
                     except Conflict as exc:
                         done, message = None, f"{exc.message}，未修改：请核对后再改"
+                        unapplied = message
                     else:
                         message = f"已改分：{done}" if done else "得分未修改"
                 elif key == "s":
@@ -129,7 +130,7 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
             except Conflict as exc:  # the key is not applied: say so, never drop it silently
                 message = unapplied = f"{exc.message}，你的“{KEY_ACTION.get(key, key)}”未保存，已跳到下一条"
             except ReviewerError as exc:  # e.g. nothing left to undo: say so, keep going
-                message = exc.message
+                message = unapplied = exc.message
                 queue.hold(point)
     except KeyboardInterrupt:
         pass
