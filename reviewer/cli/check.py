@@ -16,7 +16,9 @@ from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
 from ..signoff.intake import save, version_notes
 from ..store import JudgeCache, Store
-from ..store.health import DatabaseError, explain, refuse_read_only
+from ..store.health import DatabaseError, explain, fit_for_writing
+from ..store.judge_cache import migrations as judge_migrations
+from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
 from .render import json_line, judge_report_line, print_review, review_json, summary_table
@@ -94,8 +96,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     with `review session`; reviewing it again stores nothing twice.
     """
     config = load_config(config_path)
-    if not no_store:
-        refuse_read_only(db_path)  # before any form is reviewed: nothing it could not store is shown as done
+    if not no_store:  # before any form is reviewed: nothing it could not store is shown as done
+        fit_for_writing(db_path, (migrations, judge_migrations))
     settings = judge_settings(judge_opts, config, db_path)
     files, skipped = expand_paths(paths)
     for entry in skipped:

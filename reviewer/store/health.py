@@ -160,6 +160,25 @@ def refuse_read_only(path: str | Path) -> None:
 
 
 
+def fit_for_writing(path: str | Path, sets: Iterable[Migrations]) -> None:
+    """Before a batch: refuse a database that is read-only, damaged or newer now, not after its forms
+    were reviewed (and a model paid for them). Nothing is written; a missing file is left to be created."""
+    refuse_read_only(path)
+    if not Path(path).is_file():
+        return
+    try:
+        conn = connect(path)
+    except sqlite3.DatabaseError as exc:
+        raise database_error(path, exc) from None
+    try:
+        verify(conn, path)
+        check_version(conn, path, sets)
+    except sqlite3.DatabaseError as exc:
+        raise database_error(path, exc) from None
+    finally:
+        conn.close()
+
+
 # --- review db check ----------------------------------------------------------------------
 
 @dataclass
@@ -208,4 +227,5 @@ def check_file(path: str | Path, sets: Iterable[Migrations], limit: int = 100) -
 
 
 __all__ = ["Checked", "check_file", "DatabaseError", "RESTORE_HINT", "explain", "database_error", "problems", "verify",
-           "check_version", "stamp_version", "schema_version", "writable", "refuse_read_only", "is_damage"]
+           "check_version", "stamp_version", "schema_version", "writable", "refuse_read_only", "is_damage",
+           "fit_for_writing"]

@@ -87,6 +87,16 @@ def test_a_damaged_database_is_refused_and_left_as_it_is(stored: Path, tmp_path:
     assert_refused(result, f"数据库 {stored}", "已损坏")
     assert "review db check" in result.stderr and "备份" in result.stderr
     assert digest(stored) == before  # nothing written into it
+    if command == "review":
+        assert result.stdout == ""  # refused before the form is reviewed, not after (a model paid for it)
+
+
+def test_the_workbench_refuses_a_damaged_database(stored: Path) -> None:
+    damage(stored)
+    before = digest(stored)
+    result = review("serve", "--no-browser", "--port", "8765", "--db", str(stored))
+    assert_refused(result, f"数据库 {stored}", "已损坏")
+    assert digest(stored) == before
 
 
 def test_db_check_says_whether_the_database_is_sound(stored: Path) -> None:
@@ -136,6 +146,7 @@ def test_a_database_from_a_newer_tool_is_refused(stored: Path, tmp_path: Path, n
     result = review(*COMMANDS[command](tmp_path), "--db", str(stored))
     assert_refused(result, "更新版本", f"数据库结构版本 {theirs}", f"本工具只支持到版本 {TOOL_VERSION}")
     assert digest(stored) == before
+    assert command != "review" or result.stdout == ""
     if newer == "migration":
         assert "split_points_by_reviewer" in result.stderr
     checked = review("db", "check", "--db", str(stored))
