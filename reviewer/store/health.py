@@ -45,7 +45,7 @@ def explain(error: BaseException) -> str:
     """A SQLite error in Chinese (its own words kept in brackets when it is one we do not know)."""
     text = str(error)
     for needle, said in SQLITE_MESSAGES:
-        if needle in text.lower():
+        if needle.lower() in text.lower():
             return said
     return f"SQLite 错误（{text}）"
 

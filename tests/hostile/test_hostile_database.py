@@ -266,3 +266,11 @@ def test_a_key_on_a_point_a_colleague_took_is_shown_when_the_queue_empties(tmp_p
     assert shown.index("已由 李四 处理") < shown.index("没有待审要点了")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT action, reviewer FROM point_decisions").fetchall() == [("accept", "李四")]
+
+
+def test_each_sqlite_error_we_know_reads_in_chinese() -> None:
+    from reviewer.store.health import SQLITE_MESSAGES, explain
+
+    for needle, said in SQLITE_MESSAGES:
+        assert explain(sqlite3.OperationalError(needle)) == said
+    assert explain(sqlite3.OperationalError("no such column: x")) == "SQLite 错误（no such column: x）"
