@@ -20,13 +20,15 @@ from typing import Iterable
 from sqlite_utils import Migrations
 
 from .base import StoreError
-from .db import connect
+from .db import WAL_IN_READ_ONLY_FOLDER, connect
 
 RESTORE_HINT = ("请从备份恢复该文件（或改用新的 --db 文件重新审核），"
                 "可用 review db check 检查数据库是否完好")
 
 # SQLite's error texts (sqlite3_errstr) as a reviewer reads them; what is not here is shown as SQLite says it.
 SQLITE_MESSAGES = (
+    (WAL_IN_READ_ONLY_FOLDER, "所在文件夹只读，且旁边有 -wal 文件（有人正在使用该数据库，或上次未正常关闭），无法安全读取："
+                              "请在其关闭后再试，或请对该文件夹有写权限的人运行一次 review status"),
     ("database disk image is malformed", "数据库文件已损坏。" + RESTORE_HINT),
     ("file is not a database", "不是 review 数据库文件，或文件已损坏。" + RESTORE_HINT),
     ("database or disk is full", "磁盘已满（或超出配额），无法写入：请清理磁盘空间后重试"),

@@ -191,6 +191,24 @@ def test_a_read_only_database_is_read(read_only: Path, tmp_path: Path) -> None:
     assert digest(read_only) == before
 
 
+def test_a_read_only_folder_with_a_wal_file_is_not_read_as_immutable(tmp_path: Path) -> None:
+    """A -wal file beside the database may hold commits the file lacks, or mean someone has it open:
+    reading the file as immutable could show a half-written state, so it is refused with a reason."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    db = folder / "review.db"
+    assert review(str(SEED), "--db", str(db)).exit_code == 0
+    Path(f"{db}-wal").write_bytes(b"")
+    folder.chmod(0o555)
+    try:
+        result = review_unprivileged("status", "--db", str(db), cwd=tmp_path)
+    finally:
+        folder.chmod(0o755)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and err.startswith(f"错误：数据库 {db}：所在文件夹只读，且旁边有 -wal 文件"), err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("args", [[str(SEED)], ["accept", "--all", "-y"], ["session"], ["undo"],
                                   ["score", "zgc", "6", "--score", "1", "--reason", "x"]])
 def test_a_write_into_a_read_only_database_is_refused(read_only: Path, tmp_path: Path, args: list[str]) -> None:
