@@ -816,6 +816,40 @@ def _read_alone(text: str) -> _Read:
     )
 
 
+# Where a text can hold a figure: a digit or a numeral in words. A text without either can yield figures only
+# by counting a list of names (上街区、惠济区: figures.quantities), one more than the separators it holds.
+_ANY_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千零半]")
+_NEAR = Decimal("0.001")  # facts.own_figure: a figure this close to one of the row's is that figure
+_NONE_NEAR = (Decimal(-1),)  # no figure read from a text is negative
+
+
+def _bearing(known: tuple[Decimal, ...], norm: str) -> tuple[Decimal, ...]:
+    """The row's own figures that can bear on how this text reads (facts.own_figure sets the text's figures
+    against them). For a text whose only possible figures are counts of listed names, the row's figures
+    near none of those counts are dropped, so the copies of one form, whose rows differ only in their
+    figures, share one reading of each text. Kept non-empty when `known` is: whether the row has figures
+    at all is part of the reading (_claims, _events)."""
+    if _ANY_FIGURE.search(norm):
+        return known
+    listed = norm.count("、") + norm.count("和")
+    counts = range(1, listed + 2) if listed or "及" in norm else range(0)
+    near = tuple(sorted({k for k in known if any(abs(k - v) <= _NEAR for v in counts)}))
+    return near or (_NONE_NEAR if known else ())
+
+
+@lru_cache(maxsize=4096)
+def _reading(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...],
+             few: bool) -> tuple[int, int, bool, bool, bool, bool, bool]:
+    """What a text says beside a row of this name and kind, given the row's figures that bear on it:
+    cause strength, items named, parts told, a causal connective, cut off, claims down and up."""
+    strength = cause_found(norm, name, late, cost, known)
+    down, up = _claims(norm, name, known, cost)
+    named_items = _named_items(_without_measures(norm), name, late, cost, known) if strength and few else 0
+    parts_told = _parts_told(_without_measures(norm), strength)
+    causal = bool(CAUSAL.search(_not_causes(norm, name, late, cost)))  # a connective before a cause, not a bare one
+    return strength, named_items, parts_told, causal, _cut_off(norm, name, late, cost, known), down, up
+
+
 @lru_cache(maxsize=4096)
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
               known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
@@ -838,20 +872,20 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
-    strength = cause_found(norm, name, late, cost, known)
-    down, up = _claims(norm, name, known, cost)
+    strength, named_items, parts_told, causal, truncated, down, up = _reading(
+        norm, name, late, cost, _bearing(known, norm), _few(wholes, cost))
     return TextSignals(
         stock=alone.stock,
         cause=strength > NO_CAUSE,
         cause_strength=strength,
-        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength and _few(wholes, cost) else 0,
-        parts_told=_parts_told(_without_measures(norm), strength),
-        causal=bool(CAUSAL.search(_not_causes(norm, name, late, cost))),  # a connective before a cause, not a bare one
+        named_items=named_items,
+        parts_told=parts_told,
+        causal=causal,
         figures=tuple(f.text() for f in found),
         singular=alone.singular,
         measure=alone.measure,
         garbled=alone.garbled,
-        truncated=_cut_off(norm, name, late, cost, known),
+        truncated=truncated,
         injection=alone.injection,
         follows_count=alone.follows_count,
         claims_down=down,
