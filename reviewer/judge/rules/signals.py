@@ -107,11 +107,13 @@ _STOCK = re.compile(words_pattern(STOCK_PHRASES))
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "滞后", "延后", "拖后", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
-STATE = re.compile(
+# Only asked whether it matches (in _FINDING, _SAID_WHY, _CONNECTED), so the character before 待 is looked
+# behind at rather than matched: the pattern then begins with one of a few characters, and is gated.
+STATE = gated(re.compile(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
-    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
+    r"|(?<=[\u4e00-\u9fff])待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
     # waiting on something else before the work can go on: 要等塘苗路工程完工后，曲荷巷的工程才能开工
     r"|(要等|需等|须等|得等|只能等|等到|等待|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
@@ -122,7 +124,7 @@ STATE = re.compile(
     # else there was much or little of, 申报企业较少, is a driver: _is_driver)
     r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
-)
+))
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
 NOT_FINISHED = gated(re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建"))
 _FINISHING = ("完工", "完成", "竣工", "建成", "交付", "进度", "时间", "日期")
@@ -144,7 +146,10 @@ BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调�
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
 # "<driver> 增加/减少": something other than the row itself moved.
-CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番|激增|骤增|猛增|剧增|大增|锐减|骤减|大减)")
+_CHANGES = ("增加", "减少", "增多", "调减", "调增", "下降", "上升", "减半", "翻番", "激增", "骤增", "猛增", "剧增", "大增",
+            "锐减", "骤减", "大减")
+CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(" + "|".join(_CHANGES) + ")")
+_CHANGE_WORD = re.compile(words_pattern(_CHANGES))
 _MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
 # Clauses about what will be done (改进措施) say nothing about what happened.
@@ -313,7 +318,7 @@ def _finding(clause: str) -> bool:
 def _any_of(*patterns: re.Pattern) -> re.Pattern:
     """One pattern that matches where any of these does: a text is scanned once, not once per pattern
     (only for a yes or no; none of them holds a back-reference)."""
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    return gated(re.compile("|".join(f"(?:{p.pattern})" for p in patterns)))
 
 
 _FINDING = _any_of(CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
@@ -560,6 +565,7 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 # Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
 # or money; the gap itself (偏差较大, 差距较大) is none.
 _LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+_LEVEL_WORD = re.compile(r"(较|很|偏|特别|过)(多|少|大|小)")
 # Said plainly at the end of a clause, without the adverb: 招工多, 雨水多 (not 减少, 不少, 至少, 更多…).
 _BARE_LEVEL = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?)(?<![减增至不很太最更过较偏稍略多缩])(多|少)(?=[，,。；;！!？?]|$)")
 # Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
@@ -574,8 +580,13 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    subjects = ([m.group(1) for m in CHANGE.finditer(piece)] + [m.group(1) for m in _LEVEL.finditer(piece)]
-                + [m.group(1) for m in _BARE_LEVEL.finditer(piece)])
+    # each pattern runs only on a piece holding its words (most hold none): it begins with any Chinese
+    # character, so the engine would try it, up to 14 characters deep, at every position
+    subjects = ([m.group(1) for m in CHANGE.finditer(piece)] if _CHANGE_WORD.search(piece) else [])
+    if _LEVEL_WORD.search(piece):
+        subjects += [m.group(1) for m in _LEVEL.finditer(piece)]
+    if "多" in piece or "少" in piece:
+        subjects += [m.group(1) for m in _BARE_LEVEL.finditer(piece)]
     if "的" in piece:  # 报名的人少: the words before 的, and the noun
         subjects += [subject for m in _PLAIN_LEVEL.finditer(piece) if not _GAP_ITSELF.search(
             subject := re.split(r"[，,。；;]", piece[max(0, m.start() - 8):m.start()])[-1] + m.group(1))]
