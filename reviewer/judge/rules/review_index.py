@@ -32,6 +32,7 @@ class ReviewIndex:
         self._postings: dict[str, tuple[int, ...]] | None = None
         self.reused = frozenset(i for f in review.findings if f.code == "EXPLANATION_REUSED" for i in f.indicators)
         # rows whose explanation EXPLANATION_REUSED flags
+        self.sides: dict[int, object] = {}  # row index → its gap.Side, read once per review (gap.gap_of)
 
     @property
     def counts(self) -> dict[str, tuple[tuple[Decimal, int], ...]]:

@@ -843,8 +843,9 @@ def _bearing(known: tuple[Decimal, ...], norm: str) -> tuple[Decimal, ...]:
     if _ANY_FIGURE.search(norm):
         return known
     listed = norm.count("、") + norm.count("和")
-    counts = range(1, listed + 2) if listed or "及" in norm else range(0)
-    near = tuple(sorted({k for k in known if any(abs(k - v) <= _NEAR for v in counts)}))
+    most = listed + 1 if listed or "及" in norm else 0  # the counts possible: 1 to most
+    # a figure within _NEAR of a whole number in 1..most (no other whole number is that near)
+    near = tuple(sorted({k for k in known if 1 <= (whole := k.to_integral_value()) <= most and abs(k - whole) <= _NEAR}))
     return near or (_NONE_NEAR if known else ())
 
 
