@@ -11,11 +11,11 @@ share the row does not show, are refuted by the form.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from collections import Counter
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import combinations
 
 from ...checks.wording import num, pct, quoted
@@ -39,35 +39,40 @@ class Side:
     b: Decimal | None
     unit: str
 
-    # A side is read once per row of a review (sides_of) and asked the same questions by every judgement
-    # that sets it against a text, its pair's included: the answers are kept on it.
-    @cached_property
-    def change(self) -> Decimal | None:
-        if self.a is None or self.b is None or not self.a:
-            return None
-        return self.b / self.a - ONE
+    # A side is read once per row of a review (gap_of keeps it) and asked the same questions by every
+    # judgement that sets it against a text, its pair's included: the answers are kept on it (set at
+    # construction, or on first use in __dict__; functools.cached_property takes a lock each time).
+    change: Decimal | None = field(init=False, compare=False, repr=False)
+    moved: str = field(init=False, compare=False, repr=False)  # up, down, same or unknown
 
-    @cached_property
-    def moved(self) -> str:
-        """up, down, same or unknown."""
-        if self.a is None or self.b is None:
-            return "unknown"
-        return "up" if self.b > self.a else "down" if self.b < self.a else "same"
+    def __post_init__(self) -> None:
+        a, b = self.a, self.b
+        object.__setattr__(self, "change", None if a is None or b is None or not a else b / a - ONE)
+        object.__setattr__(self, "moved", "unknown" if a is None or b is None
+                           else "up" if b > a else "down" if b < a else "same")
 
     def text(self) -> str:
-        return self._text
+        said = self.__dict__.get("_text")
+        if said is None:
+            said = self.__dict__["_text"] = self._said()
+        return said
 
-    @cached_property
-    def _text(self) -> str:
+    def _said(self) -> str:
         if self.a is None or self.b is None:
             return f"{quoted(self.row)}年度指标值{_cell(self.row.target.raw)}，实际完成值{_cell(self.row.actual.raw)}"
         change = f"（{pct(self.change)}）" if self.change is not None and self.moved != "same" else "（未变）"
         return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
 
-    @cached_property
+    @property
     def known(self) -> tuple[Decimal, ...]:
         """The row's own figures: target, actual and gap, as printed and in the form's money unit, and the
         relative change in per cent (known_figures)."""
+        known = self.__dict__.get("_known")
+        if known is None:
+            known = self.__dict__["_known"] = self._own_figures()
+        return known
+
+    def _own_figures(self) -> tuple[Decimal, ...]:
         pairs = [(self.a, self.b), (self.row.target_value, self.row.actual_value)]
         known = [v for a, b in pairs for v in (a, b) if v is not None]
         known += [abs(a - b) for a, b in pairs if a is not None and b is not None]
