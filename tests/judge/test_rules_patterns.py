@@ -50,3 +50,40 @@ def test_a_pattern_whose_first_character_cannot_be_bounded_is_left_as_it_is(sour
     pattern = re.compile(source)
     assert first_chars(pattern) is None
     assert gated(pattern) is pattern
+
+
+# A text that names counts in two units (户 and 人) beside a share row: the judge sets each unit's split
+# against the row's share, and says which split it read in its reason.
+_TWO_UNITS = "各乡镇审核上报人数为11200户26940人。在实际执行过程中，因死亡等原因减少4户10人，实际享受补贴人员为11196户26930人。"
+_REASON = """
+import json, sys
+sys.path.insert(0, "tests")
+from formkit import SEED
+from reviewer.config import Config
+from reviewer.engine import review_form
+from reviewer.form import form_from_data
+from reviewer.judge import JudgeSettings, judge_reviews
+data = json.loads(SEED.read_text(encoding="utf-8"))
+row = data["indicators"][21]
+row["target"], row["actual"], row["explanation"] = "≥90%", "85%", sys.argv[1]
+review = review_form(form_from_data(data, "form.json"), "form.json", Config())
+judge_reviews([review], JudgeSettings(backend="rules"))
+print([f.message for f in review.findings if f.code == "EXPLANATION_VERDICT" and f.indicators[0] == 21][0])
+"""
+
+
+def test_the_same_text_gets_the_same_reason_in_every_process():
+    # Units were once read in the order of a set of strings, which changes with each process's hash seed.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    said = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        done = subprocess.run([sys.executable, "-c", _REASON, _TWO_UNITS], capture_output=True, text=True, cwd=root,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        said.add(done.stdout)
+    assert len(said) == 1
+    assert "所列11200户中4户、11196户" in said.pop()  # the units in the order the text gives them

@@ -202,7 +202,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
         if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
             continue
         found.append(Figure(Decimal(m.group(0).count("、") + m.group(0).count("和") + 1), "个"))
-    for unit in {m.group(1) for m in _ANOTHER_ONE.finditer(undated)}:
+    for unit in dict.fromkeys(m.group(1) for m in _ANOTHER_ONE.finditer(undated)):  # in the order written
         found += [Figure(Decimal(1), unit) for m in _ONE_OF.finditer(undated) if m.group(1) == unit]
     return tuple(found)
 

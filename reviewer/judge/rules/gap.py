@@ -396,7 +396,7 @@ def split_conflict(side: Side, signals: TextSignals, index: ReviewIndex | None =
     if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
         return None
     fits = (side.b, 100 - side.b, abs(side.a - side.b))
-    for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
+    for unit in dict.fromkeys(f.unit for f in signals.quantities if f.unit in COUNTERS):  # in the order written
         counts = [f.value for f in signals.quantities if f.unit == unit]
         for part, other, whole in split_wholes(counts):
             if (any(whole < base and _fits(whole / base * 100, fits) for base in counts)
