@@ -16,7 +16,11 @@ machine then does not count, as it would in wall time.
 Each sized run is a child process with a deadline, so a run that does not finish is reported as
 such instead of hanging the benchmark.
 
-    .venv/bin/python bench/bench_judge_rules.py [--deadline 120] [--runs 7] [--only explanation|form|dev]
+A change meant to make the judge cheaper must leave every verdict as it was: dump them before and
+after with bench/dump_judge_rules.py and compare (`cmp`), beside `review eval --split dev`.
+
+    .venv/bin/python bench/bench_judge_rules.py [--deadline 120] [--runs 7] [--variants 2000]
+        [--only explanation|form|variants|dev]
 """
 
 from __future__ import annotations
