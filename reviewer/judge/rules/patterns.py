@@ -54,13 +54,16 @@ def _branch(node: dict) -> str:
 # nothing and adds no group). The characters are read from the parsed pattern, so they follow it when
 # it changes; a pattern whose first character cannot be bounded (., [^…], an empty match) is left as is.
 
-import re._constants as _C  # noqa: E402  the parser's opcodes (the stdlib `re` package, Python 3.11+)
-import re._parser as _P  # noqa: E402
+try:  # the stdlib `re` package's parser and opcodes (Python 3.11+); private, so a Python without them
+    import re._constants as _C  # noqa: E402  runs every pattern plain (gated returns it unchanged)
+    import re._parser as _P  # noqa: E402
+except ImportError:  # pragma: no cover
+    _C = _P = None
 
-_CATEGORY = {_C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
+_CATEGORY = {} if _C is None else {_C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
              _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W"}
-_ZERO_WIDTH = (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
-_REPEATS = (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT)
+_ZERO_WIDTH = () if _C is None else (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
+_REPEATS = () if _C is None else (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT)
 
 
 class _Unbounded(Exception):
@@ -124,9 +127,11 @@ def _first_of(op, av) -> tuple[set[str], bool]:
 def first_chars(pattern: re.Pattern) -> str | None:
     """A character class (`[…]`) holding every character a match of the pattern can begin with; None when
     that cannot be bounded, or the pattern can match an empty string."""
+    if _P is None:
+        return None
     try:
         pieces, empty = _first_of_sequence(_P.parse(pattern.pattern, pattern.flags))
-    except (_Unbounded, re.error, RecursionError):
+    except (_Unbounded, re.error, RecursionError, AttributeError):
         return None
     if empty or not pieces:
         return None
