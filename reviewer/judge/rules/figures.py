@@ -162,6 +162,11 @@ _NAMED_LIST = re.compile(
 )
 
 
+# Where a list of names can be: an ending of _NAMED_LIST's names right before a separator (most texts
+# have none, so the pattern, which begins with any Chinese character, is not run over them).
+_LISTED_NAME = re.compile(r"(区|县|镇|乡|村|街道|社区|公司|医院|卫生院|学校|中学|小学)(、|和|及)")
+
+
 # A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
 _SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量)(约|近)?$")
 
@@ -197,7 +202,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
         found += _in_words(undated, name)
     if not derived:  # only the figures written, not counts read off lists of names
         return tuple(found)
-    lists = "、" in undated or "和" in undated or "及" in undated  # a list of names needs a separator
+    lists = bool(_LISTED_NAME.search(undated))  # a list of names needs a name's ending before a separator
     for m in (_NAMED_LIST.finditer(undated) if lists else ()):  # 上街区、惠济区: two named places are a count of two
         if undated[m.end():m.end() + 1] == "等":  # 樊哙镇、桃花镇等7个: examples, not a count
             continue
@@ -234,5 +239,7 @@ _ANOTHER_ONE = re.compile(rf"另一{_CN_COUNTER}(?!原因|方面|问题|因素)"
 def normalised(text: str) -> str:
     """NFKC and spacing folded (form.values.normalize_text), thousands separators dropped (1,842 → 1842),
     "8400余万" read as about 8400万."""
-    norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), normalize_text(text))
-    return _MORE_THAN.sub(r"约\1", norm)
+    norm = normalize_text(text)
+    if "," in norm:  # each pattern needs its literal: a text without it is returned as it is
+        norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), norm)
+    return _MORE_THAN.sub(r"约\1", norm) if "余" in norm or "多" in norm else norm
