@@ -3,15 +3,24 @@
 
 - one explanation of 10 KB, 100 KB and 1 MB beside the seed's 展览项目 row (199 → 163个): the
   judge reads the first `MAX_EXPLANATION` characters and says so;
-- a form of 100, 1,000 and 10,000 indicators, every one a gap with its own explanation: the
-  judge's work per review is done once, so the time per indicator stays flat;
+- a form of 100, 1,000 and 2,000 indicators (the reader's limit), every one a gap with its own
+  explanation: the judge's work per review is done once, so the time per indicator stays flat;
+- µs per judgement on seed variants (bench_engine.write_variants, the forms bench_review.py reviews):
+  what `review DIR` spends in the judge per judgement, a fresh process judging a batch;
 - µs per judgement on the dev split of eval_sets (best of several runs): every text new (caches
   cleared), and the same cases again (a batch in which the same forms come back).
+
+The per-judgement figures are CPU time (time.process_time), best of several runs: other work on the
+machine then does not count, as it would in wall time.
 
 Each sized run is a child process with a deadline, so a run that does not finish is reported as
 such instead of hanging the benchmark.
 
-    .venv/bin/python bench/bench_judge_rules.py [--deadline 120] [--runs 7] [--only explanation|form|dev]
+A change meant to make the judge cheaper must leave every verdict as it was: dump them before and
+after with bench/dump_judge_rules.py and compare (`cmp`), beside `review eval --split dev`.
+
+    .venv/bin/python bench/bench_judge_rules.py [--deadline 120] [--runs 7] [--variants 2000]
+        [--only explanation|form|variants|dev]
 """
 
 from __future__ import annotations
@@ -90,21 +99,49 @@ def dev_us_per_judgement(runs: int) -> tuple[float, float, int]:
     cold = warm = float("inf")
     for _ in range(runs):
         clear_caches()
-        started = time.perf_counter()
+        started = time.process_time()
         for case in cases:
             judge_rules(case)
-        middle = time.perf_counter()
+        middle = time.process_time()
         for case in cases:
             judge_rules(case)
-        cold, warm = min(cold, middle - started), min(warm, time.perf_counter() - middle)
+        cold, warm = min(cold, middle - started), min(warm, time.process_time() - middle)
     return cold / len(cases) * 1e6, warm / len(cases) * 1e6, len(cases)
+
+
+def variants_us_per_judgement(runs: int, count: int) -> tuple[float, int, int]:
+    """Best of `runs`: µs per rules judgement over `count` seed variants, caches cleared before each run
+    (a fresh `review DIR` process), the forms reviewed beforehand (the judge alone is timed)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_engine import write_variants
+    from reviewer.config import Config
+    from reviewer.engine import review_form
+    from reviewer.form import form_from_data
+    from reviewer.judge import judge_cases
+    from reviewer.judge.rules import clear_caches, judge_rules
+
+    folder = ROOT / "bench_out" / "forms"
+    write_variants(folder, count)
+    cases = []
+    for path in sorted(folder.glob("*.json"))[:count]:
+        review = review_form(form_from_data(json.loads(path.read_text(encoding="utf-8")), path.name), path.name, Config())
+        cases += judge_cases(review)
+    best = float("inf")
+    for _ in range(runs):
+        clear_caches()
+        started = time.process_time()
+        for case in cases:
+            judge_rules(case)
+        best = min(best, time.process_time() - started)
+    return best / len(cases) * 1e6, len(cases), count
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deadline", type=float, default=120.0, help="seconds allowed per sized run")
     parser.add_argument("--runs", type=int, default=7, help="runs over the dev set (best is printed)")
-    parser.add_argument("--only", choices=("explanation", "form", "dev"), help="one part only")
+    parser.add_argument("--only", choices=("explanation", "form", "variants", "dev"), help="one part only")
+    parser.add_argument("--variants", type=int, default=2000, help="seed variants judged")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -121,13 +158,17 @@ def main() -> None:
                 print(f"{label:<16} {got['review_s']:>8.3f} {got['judge_s']:>9.3f}   {got['limit_notes']}")
     if args.only in (None, "form"):
         print("indicators       review s   select s   judge s   judge µs/indicator")
-        for size in (100, 1_000, 10_000):
+        for size in (100, 1_000, 2_000):
             got = run_child("form", size, args.deadline)
             if got is None:
                 print(f"{size:<16} did not finish in {args.deadline:.0f} s")
             else:
                 per = got["judge_s"] / max(got["verdicts"], 1) * 1e6
                 print(f"{size:<16} {got['review_s']:>8.3f} {got['select_s']:>10.3f} {got['judge_s']:>9.3f}   {per:>8.0f}")
+    if args.only in (None, "variants"):
+        per, judged, forms = variants_us_per_judgement(args.runs, args.variants)
+        print(f"seed variants: {forms} forms, {judged} judgements, {per:.0f} µs per judgement, "
+              f"{per * judged / forms / 1000:.2f} ms per form (best of {args.runs})")
     if args.only in (None, "dev"):
         cold, warm, n = dev_us_per_judgement(args.runs)
         print(f"dev split: {n} judgements, {cold:.0f} µs per judgement with every text new, "

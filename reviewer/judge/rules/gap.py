@@ -11,7 +11,7 @@ share the row does not show, are refuted by the form.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from collections import Counter
@@ -39,24 +39,46 @@ class Side:
     b: Decimal | None
     unit: str
 
-    @property
-    def change(self) -> Decimal | None:
-        if self.a is None or self.b is None or not self.a:
-            return None
-        return self.b / self.a - ONE
+    # A side is read once per row of a review (gap_of keeps it) and asked the same questions by every
+    # judgement that sets it against a text, its pair's included: the answers are kept on it (set at
+    # construction, or on first use in __dict__; functools.cached_property takes a lock each time).
+    change: Decimal | None = field(init=False, compare=False, repr=False)
+    moved: str = field(init=False, compare=False, repr=False)  # up, down, same or unknown
 
-    @property
-    def moved(self) -> str:
-        """up, down, same or unknown."""
-        if self.a is None or self.b is None:
-            return "unknown"
-        return "up" if self.b > self.a else "down" if self.b < self.a else "same"
+    def __post_init__(self) -> None:
+        a, b = self.a, self.b
+        object.__setattr__(self, "change", None if a is None or b is None or not a else b / a - ONE)
+        object.__setattr__(self, "moved", "unknown" if a is None or b is None
+                           else "up" if b > a else "down" if b < a else "same")
 
     def text(self) -> str:
+        said = self.__dict__.get("_text")
+        if said is None:
+            said = self.__dict__["_text"] = self._said()
+        return said
+
+    def _said(self) -> str:
         if self.a is None or self.b is None:
             return f"{quoted(self.row)}年度指标值{_cell(self.row.target.raw)}，实际完成值{_cell(self.row.actual.raw)}"
         change = f"（{pct(self.change)}）" if self.change is not None and self.moved != "same" else "（未变）"
         return f"{quoted(self.row)}年度指标值{num(self.a)}{self.unit}，实际完成值{num(self.b)}{self.unit}{change}"
+
+    @property
+    def known(self) -> tuple[Decimal, ...]:
+        """The row's own figures: target, actual and gap, as printed and in the form's money unit, and the
+        relative change in per cent (known_figures)."""
+        known = self.__dict__.get("_known")
+        if known is None:
+            known = self.__dict__["_known"] = self._own_figures()
+        return known
+
+    def _own_figures(self) -> tuple[Decimal, ...]:
+        pairs = [(self.a, self.b), (self.row.target_value, self.row.actual_value)]
+        known = [v for a, b in pairs for v in (a, b) if v is not None]
+        known += [abs(a - b) for a, b in pairs if a is not None and b is not None]
+        if self.change is not None:
+            known.append(abs(self.change) * 100)
+        return tuple(known)
 
 
 def _cell(raw: str) -> str:
@@ -112,10 +134,19 @@ class Gap:
         return lines
 
 
+def _side_of(index: ReviewIndex, row: IndicatorScore, money: str) -> Side:
+    """The row's side, read once per review (the form's money unit is the review's)."""
+    side = index.sides.get(row.index)
+    if side is None or side.row is not row:
+        side = index.sides[row.index] = _side(row, money)
+    return side
+
+
 def gap_of(case: JudgeCase) -> Gap:
     money = case.review.form.funds.unit
-    row = _side(case.row, money)
-    pair = None if case.pair_row is None else _side(case.pair_row, money)
+    index = index_of(case.review)
+    row = _side_of(index, case.row, money)
+    pair = None if case.pair_row is None else _side_of(index, case.pair_row, money)
     count = cost = None
     if pair is not None:
         cost, count = (row, pair) if case.row.cost else (pair, row)
@@ -123,7 +154,7 @@ def gap_of(case: JudgeCase) -> Gap:
     if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
         unit_planned = cost.a / count.a
         unit_actual = cost.b / count.b if count.b > 0 else None
-    return Gap(row, pair, count, cost, unit_planned, unit_actual, index_of(case.review), case.index, money)
+    return Gap(row, pair, count, cost, unit_planned, unit_actual, index, case.index, money)
 
 
 # --- arithmetic on figures -----------------------------------------------------------
@@ -365,7 +396,7 @@ def split_conflict(side: Side, signals: TextSignals, index: ReviewIndex | None =
     if side.a is None or side.b is None or _ROW_UNIT.get(side.unit, side.unit) != "%":
         return None
     fits = (side.b, 100 - side.b, abs(side.a - side.b))
-    for unit in {f.unit for f in signals.quantities if f.unit in COUNTERS}:
+    for unit in dict.fromkeys(f.unit for f in signals.quantities if f.unit in COUNTERS):  # in the order written
         counts = [f.value for f in signals.quantities if f.unit == unit]
         for part, other, whole in split_wholes(counts):
             if (any(whole < base and _fits(whole / base * 100, fits) for base in counts)
@@ -477,13 +508,7 @@ def resolve_implied(side: Side, signals: TextSignals) -> TextSignals:
 def known_figures(case: JudgeCase, gap: Gap) -> tuple[Decimal, ...]:
     """The row's own figures: target, actual and gap, as printed and in the form's money unit,
     and the relative change in per cent. Said back, they restate the gap."""
-    side = gap.row
-    pairs = [(side.a, side.b), (case.row.target_value, case.row.actual_value)]
-    known = [v for a, b in pairs for v in (a, b) if v is not None]
-    known += [abs(a - b) for a, b in pairs if a is not None and b is not None]
-    if side.change is not None:
-        known.append(abs(side.change) * 100)
-    return tuple(known)
+    return gap.row.known  # gap.row is the side of case.row
 
 
 def _counts_give_share(side: Side, signals: TextSignals) -> bool:

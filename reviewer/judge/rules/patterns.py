@@ -5,6 +5,7 @@
   each position it matches the longest word that matches there, as the plain alternation sorted longest
   first does.
 - Texts without a digit, or without a Latin letter, are ruled out before a pattern that needs one is run.
+- A pattern that does not begin with a plain character is tried only where a match can begin (`gated`).
 """
 
 from __future__ import annotations
@@ -42,3 +43,107 @@ def _branch(node: dict) -> str:
         return ""
     body = options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
     return f"(?:{body})?" if ends else body
+
+
+# --- a pattern run only where a match can begin ---------------------------------------------
+# Python's engine tries a pattern at every position of a text. Where the pattern does not begin with a
+# plain literal or character class (an alternation of groups, a lookbehind first), it runs the whole
+# pattern at each position, though most characters can begin no match. `gated` puts a lookahead for the
+# characters that can begin a match in front: at other positions the attempt fails on one test. The
+# matches are the same (the lookahead only skips positions where no match can begin; it consumes
+# nothing and adds no group). The characters are read from the parsed pattern, so they follow it when
+# it changes; a pattern whose first character cannot be bounded (., [^…], an empty match) is left as is.
+
+try:  # the stdlib `re` package's parser and opcodes (Python 3.11+); private, so a Python without them
+    import re._constants as _C  # noqa: E402  runs every pattern plain (gated returns it unchanged)
+    import re._parser as _P  # noqa: E402
+except ImportError:  # pragma: no cover
+    _C = _P = None
+
+_CATEGORY = {} if _C is None else {_C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
+             _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W"}
+_ZERO_WIDTH = () if _C is None else (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
+_REPEATS = () if _C is None else (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT)
+
+
+class _Unbounded(Exception):
+    """The first character of a match cannot be bounded by a class."""
+
+
+def _char(code: int) -> str:
+    return re.escape(chr(code))
+
+
+def _first_of_sequence(items) -> tuple[set[str], bool]:
+    """Class pieces for the first character of a sequence, and whether the sequence can match empty."""
+    found: set[str] = set()
+    for op, av in items:
+        pieces, empty = _first_of(op, av)
+        found |= pieces
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _first_of(op, av) -> tuple[set[str], bool]:
+    if op is _C.LITERAL:
+        return {_char(av)}, False
+    if op is _C.IN:
+        pieces = set()
+        for kind, value in av:
+            if kind is _C.LITERAL:
+                pieces.add(_char(value))
+            elif kind is _C.RANGE:
+                pieces.add(f"{_char(value[0])}-{_char(value[1])}")
+            elif kind is _C.CATEGORY and value in _CATEGORY:
+                pieces.add(_CATEGORY[value])
+            else:  # a negated class, or a category without a class form
+                raise _Unbounded
+        return pieces, False
+    if op is _C.SUBPATTERN:
+        _, add_flags, del_flags, body = av
+        if add_flags or del_flags:  # (?i:…) inside: the class would not carry the flag
+            raise _Unbounded
+        return _first_of_sequence(body)
+    if op is _C.ATOMIC_GROUP:
+        return _first_of_sequence(av)
+    if op is _C.BRANCH:
+        found: set[str] = set()
+        empty = False
+        for alternative in av[1]:
+            pieces, alt_empty = _first_of_sequence(alternative)
+            found |= pieces
+            empty = empty or alt_empty
+        return found, empty
+    if op in _REPEATS:
+        low, _, body = av
+        pieces, empty = _first_of_sequence(body)
+        return pieces, empty or low == 0
+    if op in _ZERO_WIDTH:  # consumes nothing: the next item begins the match
+        return set(), True
+    raise _Unbounded  # any character, a back-reference, a conditional group
+
+
+def first_chars(pattern: re.Pattern) -> str | None:
+    """A character class (`[…]`) holding every character a match of the pattern can begin with; None when
+    that cannot be bounded, or the pattern can match an empty string."""
+    if _P is None:
+        return None
+    try:
+        pieces, empty = _first_of_sequence(_P.parse(pattern.pattern, pattern.flags))
+    except (_Unbounded, re.error, RecursionError, AttributeError):
+        return None
+    if empty or not pieces:
+        return None
+    return "[" + "".join(sorted(pieces)) + "]"
+
+
+def gated(pattern: re.Pattern) -> re.Pattern:
+    """The same pattern, tried only at positions where a match can begin (see above)."""
+    chars = first_chars(pattern)
+    if chars is None:
+        return pattern
+    try:
+        return re.compile(f"(?={chars})(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # global flags inside the pattern must stay at its start
+        return pattern

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
@@ -23,12 +22,32 @@ from .figures import COUNTERS
 _SLACK = Decimal("1.000001")  # widen a bisection window a little; the exact test decides
 
 
-@dataclass(frozen=True)
 class ReviewIndex:
-    counts: dict[str, tuple[tuple[Decimal, int], ...]]  # unit → (value, row index), sorted by value;
-    # MONEY holds amounts in the form's unit (the funds table has row index -1)
-    reused: frozenset[int]  # rows whose explanation EXPLANATION_REUSED flags
-    postings: dict[str, tuple[int, ...]]  # character pair → rows whose name holds it
+    """The form's rows read for the judge. Each part is read on first use: most judgements need only
+    `reused`; the counts serve share rows and the name index cross-references, which few texts make."""
+
+    def __init__(self, review: Review):
+        self._review = review
+        self._counts: dict[str, tuple[tuple[Decimal, int], ...]] | None = None
+        self._postings: dict[str, tuple[int, ...]] | None = None
+        self.reused = frozenset(i for f in review.findings if f.code == "EXPLANATION_REUSED" for i in f.indicators)
+        # rows whose explanation EXPLANATION_REUSED flags
+        self.sides: dict[int, object] = {}  # row index → its gap.Side, read once per review (gap.gap_of)
+
+    @property
+    def counts(self) -> dict[str, tuple[tuple[Decimal, int], ...]]:
+        """unit → (value, row index), sorted by value; MONEY holds amounts in the form's unit (the funds
+        table has row index -1)."""
+        if self._counts is None:
+            self._counts = _counts(self._review)
+        return self._counts
+
+    @property
+    def postings(self) -> dict[str, tuple[int, ...]]:
+        """character pair → rows whose name holds it."""
+        if self._postings is None:
+            self._postings = _postings(self._review)
+        return self._postings
 
     def bases(self, unit: str, excluded: int) -> Iterable[Decimal]:
         """The counts in this unit on rows other than `excluded`, smallest first."""
@@ -54,8 +73,9 @@ class ReviewIndex:
         """The row whose name shares most character pairs with a cross-reference, when it shares at least
         two; pairs shared by too many names are skipped (limits.MAX_POSTINGS)."""
         hits: Counter[int] = Counter()
+        postings = self.postings
         for pair in bigrams(reference):
-            rows = self.postings.get(pair, ())
+            rows = postings.get(pair, ())
             if len(rows) <= MAX_POSTINGS:
                 hits.update(row for row in rows if row != excluded)
         if not hits:
@@ -67,9 +87,8 @@ class ReviewIndex:
 MONEY = "money"
 
 
-def build(review: Review) -> ReviewIndex:
+def _counts(review: Review) -> dict[str, tuple[tuple[Decimal, int], ...]]:
     counts: dict[str, list[tuple[Decimal, int]]] = {}
-    postings: dict[str, list[int]] = {}
     money = review.form.funds.unit
     total = review.form.funds.total
     counts[MONEY] = [(v, -1) for v in (total.initial_budget, total.annual_budget, total.executed) if v and v > 0]
@@ -82,11 +101,19 @@ def build(review: Review) -> ReviewIndex:
         elif unit in MONEY_SCALE and row.target.is_number and row.actual.is_number:
             counts[MONEY].extend((v, i) for v in (convert_units(row.target, money), convert_units(row.actual, money))
                                  if v is not None and v > 0)
+    return {unit: tuple(sorted(values)) for unit, values in counts.items()}
+
+
+def _postings(review: Review) -> dict[str, tuple[int, ...]]:
+    postings: dict[str, list[int]] = {}
+    for row in review.card.indicators:
         for pair in bigrams(squash(row.name)):
-            postings.setdefault(pair, []).append(i)
-    reused = frozenset(i for f in review.findings if f.code == "EXPLANATION_REUSED" for i in f.indicators)
-    return ReviewIndex({unit: tuple(sorted(values)) for unit, values in counts.items()}, reused,
-                       {pair: tuple(rows) for pair, rows in postings.items()})
+            postings.setdefault(pair, []).append(row.index)
+    return {pair: tuple(rows) for pair, rows in postings.items()}
+
+
+def build(review: Review) -> ReviewIndex:
+    return ReviewIndex(review)
 
 
 _RECENT: OrderedDict[int, tuple[Review, ReviewIndex]] = OrderedDict()

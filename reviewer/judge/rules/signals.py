@@ -29,7 +29,7 @@ from .figures import (
 )
 from .facts import CODE as _CODE, ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
-from .patterns import has_digit, words_pattern
+from .patterns import gated, has_digit, words_pattern
 from .stock import (
     ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, OTHER_TOPIC, PRAISE, STOCK_PHRASES, STOCK_PURPOSE,
     VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare,
@@ -38,10 +38,10 @@ from .stock import (
 # --- a cause, as a reviewer recognises one -------------------------------------------
 
 # A connective counts only when something follows it ("由于客观原因" leaves "由于，" once the stock phrase is struck).
-CAUSAL = re.compile(
+CAUSAL = gated(re.compile(
     r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于|[:：]|主要是|主要为)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
     r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
-)
+))
 # What happens to a project, by kind: the events and states a reviewer accepts as a cause (domain-rules §3:
 # an event or state outside the row). A topic (政策, 市场, 采购, 审批, 用地) or a procedure (查重, 审核, 比对)
 # names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
@@ -100,18 +100,20 @@ _HAPPENED = (
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = re.compile(words_pattern(EVENTS + _HAPPENED_WORDS)
-                         + "|" + _HAPPENED)
+EVENT_WORDS = gated(re.compile(words_pattern(EVENTS + _HAPPENED_WORDS)
+                         + "|" + _HAPPENED))
 _MEASURE_WORD = re.compile(words_pattern(MEASURE_WORDS))
 _STOCK = re.compile(words_pattern(STOCK_PHRASES))
 # For a late row, the delay is the gap itself, not its cause.
 DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "滞后", "延后", "拖后", "未按期", "未能按期", "未按时")
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
-STATE = re.compile(
+# Only asked whether it matches (in _FINDING, _SAID_WHY, _CONNECTED), so the character before 待 is looked
+# behind at rather than matched: the pattern then begins with one of a few characters, and is gated.
+STATE = gated(re.compile(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
-    r"|[\u4e00-\u9fff]待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
+    r"|(?<=[\u4e00-\u9fff])待(申请|审批|批复|结算|验收|审核|办理|落实|决算|审计|质保)|质保(期|金)"
     r"|待[^，,。；;]{0,20}?后(支付|拨付|结算|付款|兑付)"
     # waiting on something else before the work can go on: 要等塘苗路工程完工后，曲荷巷的工程才能开工
     r"|(要等|需等|须等|得等|只能等|等到|等待|待)[^。；;]{0,24}?后[^。；;]{0,12}?(方可|才能|才可|方能|才)"
@@ -122,41 +124,44 @@ STATE = re.compile(
     # else there was much or little of, 申报企业较少, is a driver: _is_driver)
     r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
-)
+))
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
-NOT_FINISHED = re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
+NOT_FINISHED = gated(re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建"))
 _FINISHING = ("完工", "完成", "竣工", "建成", "交付", "进度", "时间", "日期")
 # Beside a late date, "still within the construction period" or "not yet at the completion date" says the
 # delay back: 因项目尚在建设工期内，未到完工日期.
-STILL_BUILDING = re.compile(
+STILL_BUILDING = gated(re.compile(
     r"(因|由于)?(本|该)?(项目|工程)?(尚|仍|还)?(在|处于)(建设|施工)?(工期|建设期|施工期|合同工期)内?|未到(完工|竣工|验收)(日期|时间|环节)?"
-)
+))
 # An earlier stage that came late is a cause of a later date: 开工推迟 beside a completion date.
-EARLIER_STAGE_LATE = re.compile(
+EARLIER_STAGE_LATE = gated(re.compile(
     r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达|到账|拨付|拨款)[^，,。；;]{0,4}?"
     r"(推迟|延迟|延期|较晚|滞后|延后|得?晚了?|得?迟了?)"
     r"|(钱|资金|款|经费)[^，,。；;]{0,4}?到得?(晚|迟)"  # said plainly: 上面的钱到得晚
     r"|(推迟|延迟|延期|延后)(开工|招标|采购|审批|批复|到货|下达)"
-)
+))
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
 BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据|显示|表明)")
 RESCHEDULED = re.compile(r"(调整|推迟|延|顺延|结转)(至|到)[^，,。；;]{0,12}(实施|建设|开展|执行|完成|举办)|调整至(下|明|次)年")
 CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|那一条|该条|指标|一栏|栏)")
 # "<driver> 增加/减少": something other than the row itself moved.
-CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(增加|减少|增多|调减|调增|下降|上升|减半|翻番|激增|骤增|猛增|剧增|大增|锐减|骤减|大减)")
+_CHANGES = ("增加", "减少", "增多", "调减", "调增", "下降", "上升", "减半", "翻番", "激增", "骤增", "猛增", "剧增", "大增",
+            "锐减", "骤减", "大减")
+CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(" + "|".join(_CHANGES) + ")")
+_CHANGE_WORD = re.compile(words_pattern(_CHANGES))
 _MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
 # Clauses about what will be done (改进措施) say nothing about what happened.
 _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
-MEASURE_CLAUSE = re.compile(
+MEASURE_CLAUSE = gated(re.compile(
     rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(并|同时|还|也|并将)?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
     # a forecast: what is expected, not what happened (如果一切顺利工期大概在四个月, 预计2024年3月完工)
     r"|如果|倘若|假如|一切顺利|有望|可望|(?<![原初])预计(将|于|在|可|能|\d)"
     # urging done now is a measure too: 已要求施工单位尽快拆除, 正加快推进移交工作
     r"|尽快|抓紧|加快推进|全力推进"
-)
+))
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
@@ -184,17 +189,17 @@ FOLLOWS_COUNT = re.compile(
 CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
 CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
 # "已完成年度目标", "达到预期效果": a claim that the target was met.
-CLAIMS_MET = re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)")
+CLAIMS_MET = gated(re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)"))
 _INTENT = re.compile(r"将|确保|力争|争取|计划|拟")
 _MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
 # OCR and encoding junk inside otherwise readable text: a run of keyboard symbols or empty boxes
 # ("…@#￥%……&*（）□□□"), or a raw byte written out ("0x3F"). A reviewer cannot read past it.
-_JUNK = re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}")
+_JUNK = gated(re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}"))
 # One party: a count of one (一家), or "that company" back-referring to a party the text names.
 _ONE_PARTY = re.compile(r"一(家|个|项|所)")
 _THAT_PARTY = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
-_MEASURE_AHEAD = re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
+_MEASURE_AHEAD = gated(re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将"))
 
 
 @dataclass(frozen=True)
@@ -250,8 +255,8 @@ _EFFECT_SAID = re.compile(
     r"|未达到|未达标|不达标|偏低|偏高|增加|超支|结余)[^，,。；;]{0,6}?(?=[，,。；;]|$)"
 )
 # A connective left with nothing after it once bare categories are struck (主要原因是年初，…).
-_LEFT_BARE = re.compile(r"(主要原因|原因)(是|为|在于|主要是)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"
-                        r"|(由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)")
+_LEFT_BARE = gated(re.compile(r"(主要原因|原因)(是|为|在于|主要是)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"
+                        r"|(由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"))
 
 
 @lru_cache(maxsize=4096)
@@ -313,7 +318,7 @@ def _finding(clause: str) -> bool:
 def _any_of(*patterns: re.Pattern) -> re.Pattern:
     """One pattern that matches where any of these does: a text is scanned once, not once per pattern
     (only for a yes or no; none of them holds a back-reference)."""
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    return gated(re.compile("|".join(f"(?:{p.pattern})" for p in patterns)))
 
 
 _FINDING = _any_of(CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
@@ -332,11 +337,11 @@ _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|�
 _ACT = re.compile(words_pattern(("下达", "发布", "出台", "印发", "要求", "通知", "批复", "批准", "签订", "签约", "申请",
                                  "提出", "同意", "决定")))
 # Who acts: a named party or body (ENTITY), a level of government, a count of people or parties, a party by kind.
-_ACTOR = re.compile(
+_ACTOR = gated(re.compile(
     r"(中央|国家|国务院|省级?|市级|县级|区级|上级)"
     r"|\d+\s*(人|名|户|家|个|所|位)|[一二两三四五六七八九十]+(人|名|户|家|所|位)"
     r"|(?<![我本])(企业|公司|厂家|厂商|供应商|承包商|施工方|施工单位|中标单位|业主|居民|群众|村民|农户|家长|学生|老人|患者|车主|商户)"
-)
+))
 # The unit's own bodies deliberating (局务会, 局长办公会, 党组会议, 专题会议): the unit itself, not another party.
 _OWN_MEETING = re.compile(r"会议|务会|办公会|党组会|专题会|常务会")
 
@@ -367,7 +372,7 @@ def _acted_by_another(clause: str, m: re.Match) -> bool:
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
-MEASURES_FROM_HERE = re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)|(明年|下年|\d{{4}}年)[^，,。；;\d]{{0,6}}将")
+MEASURES_FROM_HERE = gated(re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)|(明年|下年|\d{{4}}年)[^，,。；;\d]{{0,6}}将"))
 
 
 def _without_other_topics(norm: str) -> str:
@@ -560,6 +565,7 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 # Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
 # or money; the gap itself (偏差较大, 差距较大) is none.
 _LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+_LEVEL_WORD = re.compile(r"(较|很|偏|特别|过)(多|少|大|小)")
 # Said plainly at the end of a clause, without the adverb: 招工多, 雨水多 (not 减少, 不少, 至少, 更多…).
 _BARE_LEVEL = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?)(?<![减增至不很太最更过较偏稍略多缩])(多|少)(?=[，,。；;！!？?]|$)")
 # Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
@@ -574,8 +580,13 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
         return False
     if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
-    subjects = ([m.group(1) for m in CHANGE.finditer(piece)] + [m.group(1) for m in _LEVEL.finditer(piece)]
-                + [m.group(1) for m in _BARE_LEVEL.finditer(piece)])
+    # each pattern runs only on a piece holding its words (most hold none): it begins with any Chinese
+    # character, so the engine would try it, up to 14 characters deep, at every position
+    subjects = ([m.group(1) for m in CHANGE.finditer(piece)] if _CHANGE_WORD.search(piece) else [])
+    if _LEVEL_WORD.search(piece):
+        subjects += [m.group(1) for m in _LEVEL.finditer(piece)]
+    if "多" in piece or "少" in piece:
+        subjects += [m.group(1) for m in _BARE_LEVEL.finditer(piece)]
     if "的" in piece:  # 报名的人少: the words before 的, and the noun
         subjects += [subject for m in _PLAIN_LEVEL.finditer(piece) if not _GAP_ITSELF.search(
             subject := re.split(r"[，,。；;]", piece[max(0, m.start() - 8):m.start()])[-1] + m.group(1))]
@@ -816,6 +827,41 @@ def _read_alone(text: str) -> _Read:
     )
 
 
+# Where a text can hold a figure: a digit or a numeral in words. A text without either can yield figures only
+# by counting a list of names (上街区、惠济区: figures.quantities), one more than the separators it holds.
+_ANY_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千零半]")
+_NEAR = Decimal("0.001")  # facts.own_figure: a figure this close to one of the row's is that figure
+_NONE_NEAR = (Decimal(-1),)  # no figure read from a text is negative
+
+
+def _bearing(known: tuple[Decimal, ...], norm: str) -> tuple[Decimal, ...]:
+    """The row's own figures that can bear on how this text reads (facts.own_figure sets the text's figures
+    against them). For a text whose only possible figures are counts of listed names, the row's figures
+    near none of those counts are dropped, so the copies of one form, whose rows differ only in their
+    figures, share one reading of each text. Kept non-empty when `known` is: whether the row has figures
+    at all is part of the reading (_claims, _events)."""
+    if _ANY_FIGURE.search(norm):
+        return known
+    listed = norm.count("、") + norm.count("和")
+    most = listed + 1 if listed or "及" in norm else 0  # the counts possible: 1 to most
+    # a figure within _NEAR of a whole number in 1..most (no other whole number is that near)
+    near = tuple(sorted({k for k in known if 1 <= (whole := k.to_integral_value()) <= most and abs(k - whole) <= _NEAR}))
+    return near or (_NONE_NEAR if known else ())
+
+
+@lru_cache(maxsize=4096)
+def _reading(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...],
+             few: bool) -> tuple[int, int, bool, bool, bool, bool, bool]:
+    """What a text says beside a row of this name and kind, given the row's figures that bear on it:
+    cause strength, items named, parts told, a causal connective, cut off, claims down and up."""
+    strength = cause_found(norm, name, late, cost, known)
+    down, up = _claims(norm, name, known, cost)
+    named_items = _named_items(_without_measures(norm), name, late, cost, known) if strength and few else 0
+    parts_told = _parts_told(_without_measures(norm), strength)
+    causal = bool(CAUSAL.search(_not_causes(norm, name, late, cost)))  # a connective before a cause, not a bare one
+    return strength, named_items, parts_told, causal, _cut_off(norm, name, late, cost, known), down, up
+
+
 @lru_cache(maxsize=4096)
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
               known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
@@ -838,20 +884,20 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
-    strength = cause_found(norm, name, late, cost, known)
-    down, up = _claims(norm, name, known, cost)
+    strength, named_items, parts_told, causal, truncated, down, up = _reading(
+        norm, name, late, cost, _bearing(known, norm), _few(wholes, cost))
     return TextSignals(
         stock=alone.stock,
         cause=strength > NO_CAUSE,
         cause_strength=strength,
-        named_items=_named_items(_without_measures(norm), name, late, cost, known) if strength and _few(wholes, cost) else 0,
-        parts_told=_parts_told(_without_measures(norm), strength),
-        causal=bool(CAUSAL.search(_not_causes(norm, name, late, cost))),  # a connective before a cause, not a bare one
+        named_items=named_items,
+        parts_told=parts_told,
+        causal=causal,
         figures=tuple(f.text() for f in found),
         singular=alone.singular,
         measure=alone.measure,
         garbled=alone.garbled,
-        truncated=_cut_off(norm, name, late, cost, known),
+        truncated=truncated,
         injection=alone.injection,
         follows_count=alone.follows_count,
         claims_down=down,
