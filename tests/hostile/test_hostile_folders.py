@@ -149,7 +149,8 @@ def test_a_pipe_or_device_given_directly_is_refused_without_waiting(tmp_path, ki
     # A child process: before the fix, reading the pipe waited for a writer that never came.
     proc = subprocess.run([sys.executable, "-m", "reviewer", str(target), str(good), "--no-store"],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path,
-                          env={**os.environ, "LANG": "C.UTF-8"})
+                          # Wide enough that the summary table never wraps a long tmp path inside "good.json".
+                          env={**os.environ, "LANG": "C.UTF-8", "COLUMNS": "400"})
     assert proc.returncode == 2, proc.stderr
     assert f"错误：{target}: 不是普通文件（{'管道' if kind == 'pipe' else '设备'}），未读取" in proc.stderr
     assert "Traceback" not in proc.stderr and "good.json" in proc.stdout
