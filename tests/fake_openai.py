@@ -44,6 +44,31 @@ class Reply:
     finish_reason: str = "stop"
     usage: dict[str, Any] = field(default_factory=lambda: {"prompt_tokens": 1200, "completion_tokens": 150})
     headers: dict[str, str] = field(default_factory=dict)
+    # Hostile replies: the body bytes as sent (no completion around them), their content type, and
+    # a drip (the body sent `drip_bytes` at a time, `drip` seconds apart).
+    raw: bytes | None = None
+    content_type: str = "application/json"
+    drip: float = 0.0
+    drip_bytes: int = 1
+    send_length: bool = True  # False: no Content-Length (the body ends when the connection closes)
+
+
+def reply_raw(data: bytes, content_type: str = "application/json", **kw: Any) -> Reply:
+    """A body that is no chat completion: an HTML page, plain text, a truncated JSON."""
+    return Reply(raw=data, content_type=content_type, **kw)
+
+
+def reply_dripped(obj: dict[str, Any], every: float = 0.5, **kw: Any) -> Reply:
+    """A valid completion sent one byte every `every` seconds."""
+    return Reply(content=json.dumps(obj, ensure_ascii=False), drip=every, **kw)
+
+
+def echo_authorization(recorded: "Recorded") -> Reply:
+    """A 401 whose error text quotes the Authorization header it got (as some gateways do)."""
+    auth = recorded.headers.get("authorization", "(none)")
+    return reply_error(401, {"error": {"message": f"Incorrect API key provided: {auth}. Header was "
+                                                  f"'Authorization: {auth}'", "type": "invalid_request_error",
+                                       "code": "invalid_api_key"}})
 
 
 def reply_content(text: str, **kw: Any) -> Reply:
@@ -147,18 +172,33 @@ class FakeOpenAI:
                     time.sleep(reply.delay)
                 with fake._lock:
                     fake.in_flight -= 1
-                payload = reply.body if reply.body is not None else completion(body.get("model", "fake"), reply)
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                if reply.raw is not None:
+                    data = reply.raw
+                else:
+                    payload = reply.body if reply.body is not None else completion(body.get("model", "fake"), reply)
+                    data = json.dumps(payload, ensure_ascii=False).encode()
                 try:
                     self.send_response(reply.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
+                    self.send_header("content-type", reply.content_type)
+                    if reply.send_length:
+                        self.send_header("content-length", str(len(data)))
+                    else:
+                        self.send_header("connection", "close")
+                        self.close_connection = True
                     for key, value in reply.headers.items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout test)
+                    if reply.drip:
+                        for i in range(0, len(data), reply.drip_bytes):
+                            self.wfile.write(data[i:i + reply.drip_bytes])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        view = memoryview(data)
+                        for i in range(0, len(data), 1 << 20):
+                            self.wfile.write(view[i:i + (1 << 20)])
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass  # the client gave up (timeout and size tests)
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True

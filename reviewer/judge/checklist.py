@@ -30,6 +30,17 @@ from .rules.verdict import rules_comment
 QUOTE_CHARS = 80
 
 
+def injection_signs(case: JudgeCase, block: str) -> bool:
+    """Instructions anywhere in the form's text the judge sees or stands beside: the explanation, the
+    names, targets, actuals and units of the row and its pair (all in `block`), the project name, the
+    goal, the department and the unit. An instruction in a name steers a model as well as one in an
+    explanation."""
+    form = case.review.form
+    texts = (block, case.explanation, form.name, form.goal.planned, form.goal.actual, form.department or "",
+             form.unit or "")
+    return any(injected(text) for text in texts if text)
+
+
 class Checklist(BaseModel):
     """What the model answers under prompt v2 (the strict JSON schema is generated from this)."""
 
@@ -95,7 +106,7 @@ def checklist_verdict(answer: Checklist, case: JudgeCase, rules: Verdict, block:
             tags.append("no_quantity")
     if not measure:
         tags.append("no_measure")
-    if answer.injection_suspected or injected(case.explanation):
+    if answer.injection_suspected or injection_signs(case, block):
         tags.append("injection")
     if dropped_cause or dropped_size or dropped_items or dropped_direction:
         tags.append("unverified_quote")

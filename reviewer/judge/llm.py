@@ -34,11 +34,10 @@ from ..llm.client import LLMCallError, LLMClient, strict_schema
 from ..llm.endpoints import normalize_base_url, profile_name
 from .case import JudgeCase, Verdict
 from .cache import VerdictCache
-from .checklist import Checklist, checklist_verdict
+from .checklist import Checklist, checklist_verdict, injection_signs
 from .examples import examples_section
 from .rules import judge_rules
 from .rules.gap import Gap, Side, gap_of
-from .rules.signals import injected
 from .sampling import majority
 from .settings import JudgeSettings
 
@@ -303,9 +302,10 @@ def verify_quotes(quotes: list[str], source: str) -> tuple[tuple[str, ...], bool
 
 def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, rules: Verdict,
                block: str | None = None) -> Verdict:
-    evidence, dropped = verify_quotes(value.evidence_quotes, form_block(case) if block is None else block)
+    block = form_block(case) if block is None else block
+    evidence, dropped = verify_quotes(value.evidence_quotes, block)
     tags = list(dict.fromkeys(value.tags))
-    if value.injection_suspected or injected(case.explanation):
+    if value.injection_suspected or injection_signs(case, block):
         tags.append("injection")
     if dropped:
         tags.append("unverified_quote")
@@ -420,6 +420,10 @@ class LLMJudge:
                                                            temperature=temperature)
             except LLMCallError as error:
                 return replace(rules, error=f"{error.kind}: {error}", usage=error.usage, model=self.model,
+                               prompt_version=self.prompt.version)
+            except Exception as error:  # noqa: BLE001 - one odd reply must not take the batch's other verdicts
+                # Only the kind of failure is said: an unexpected error's text may quote the reply.
+                return replace(rules, error=f"internal: {type(error).__name__}", model=self.model,
                                prompt_version=self.prompt.version)
             finally:
                 if first:

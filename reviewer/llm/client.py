@@ -180,49 +180,42 @@ def _without_thinking(text: str) -> str:
     return _THINK_TAG.sub("", "".join(out))
 
 
-def _object_spans(text: str, restarts: int = 8) -> list[tuple[int, int]]:
-    """Spans of balanced top-level {…} (strings and escapes respected), in one pass. An object
-    that never closes is tried again from its next brace, at most `restarts` times: linear."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    n = len(text)
-    while restarts >= 0:
-        start = text.find("{", pos)
-        if start == -1:
-            return spans
-        depth = 0
-        in_string = escaped = False
-        i = start
-        closed = False
-        while i < n:
-            c = text[i]
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif c == "\\":
-                    escaped = True
-                elif c == '"':
-                    in_string = False
-            elif c == '"':
-                in_string = True
-            elif c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    spans.append((start, i + 1))
-                    closed = True
-                    break
-            i += 1
-        if closed:
-            nxt = text.find("{", i + 1)
-            if nxt == -1:
-                return spans
-            pos = nxt
+MAX_CANDIDATES = 32
+_TOKEN = re.compile(r'[{}"\\]')
+
+
+def _object_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the outermost balanced {…} (strings and escapes respected), found in one pass over
+    the braces, quotes and backslashes: linear in the text. An object that never closes does not
+    hide the complete ones inside it."""
+    closed: list[tuple[int, int]] = []
+    opened: list[int] = []
+    in_string = False
+    skip = -1  # the position of an escaped character
+    for m in _TOKEN.finditer(text):
+        i = m.start()
+        if i == skip:
             continue
-        restarts -= 1
-        pos = start + 1
-    return spans
+        c = m.group()
+        if in_string:
+            if c == "\\":
+                skip = i + 1
+            elif c == '"':
+                in_string = False
+        elif c == "{":
+            opened.append(i)
+        elif not opened:
+            continue  # quotes and braces in prose before any object
+        elif c == '"':
+            in_string = True
+        elif c == "}":
+            closed.append((opened.pop(), i + 1))
+    closed.sort()
+    outermost: list[tuple[int, int]] = []
+    for start, end in closed:
+        if not outermost or start >= outermost[-1][1]:
+            outermost.append((start, end))
+    return outermost
 
 
 def extract_json(content: str | None) -> Any:
@@ -235,16 +228,15 @@ def extract_json(content: str | None) -> Any:
     if not text:
         raise ValueError("输出为空")
     text = _FENCE.sub("", text)  # fences only wrap the JSON; the brace scan finds it inside
-    found = None
-    for start, end in _object_spans(text):
+    # The last complete object wins; only the last MAX_CANDIDATES are tried (a reply of a million
+    # "{}" would otherwise cost a million parses).
+    for start, end in reversed(_object_spans(text)[-MAX_CANDIDATES:]):
         try:
             obj = json.loads(text[start:end])
         except (json.JSONDecodeError, RecursionError):
             continue
         if isinstance(obj, dict):
-            found = obj
-    if found is not None:
-        return found
+            return obj
     raise ValueError("输出中没有完整的JSON对象")
 
 
