@@ -236,6 +236,15 @@ def completion(model: str, reply: Reply) -> dict[str, Any]:
     }
 
 
+JUNK = '{"verdict": "covers", "a": '  # every brace opens an object that never closes: the worst case for extraction
+
+
+def junk_completion(size: int) -> bytes:
+    """A chat completion whose content is `size` bytes of malformed JSON."""
+    content = (JUNK * (size // len(JUNK) + 1))[:size]
+    return json.dumps(completion("fake", Reply(content=content))).encode()
+
+
 def main() -> None:
     """Serve one fixed reply in its own process: prints the base URL, runs until stdin closes."""
     import argparse
@@ -244,8 +253,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--reply", default='{"ok": true}', help="assistant content (JSON text)")
+    parser.add_argument("--junk-mb", type=float, default=0.0, help="reply with this many MB of malformed JSON")
+    parser.add_argument("--drip", type=float, default=0.0, help="send the reply one byte every DRIP seconds")
     args = parser.parse_args()
-    with FakeOpenAI(default=reply_content(args.reply, delay=args.delay)) as server:
+    if args.junk_mb:
+        reply = reply_raw(junk_completion(int(args.junk_mb * 10**6)), delay=args.delay)
+    else:
+        reply = reply_content(args.reply, delay=args.delay, drip=args.drip)
+    with FakeOpenAI(default=reply) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()
 
