@@ -24,21 +24,11 @@ from .rules.gap import (
     dated_delay, figure_conflict, gap_of, known_figures, late_part, overstated, part_of_gap, resolve_implied,
     size_covered, without_breakdown,
 )
-from .rules.signals import injected, read_text
+from .injection import injection_signs
+from .rules.signals import read_text
 from .rules.verdict import rules_comment
 
 QUOTE_CHARS = 80
-
-
-def injection_signs(case: JudgeCase, block: str) -> bool:
-    """Instructions anywhere in the form's text the judge sees or stands beside: the explanation, the
-    names, targets, actuals and units of the row and its pair (all in `block`), the project name, the
-    goal, the department and the unit. An instruction in a name steers a model as well as one in an
-    explanation."""
-    form = case.review.form
-    texts = (block, case.explanation, form.name, form.goal.planned, form.goal.actual, form.department or "",
-             form.unit or "")
-    return any(injected(text) for text in texts if text)
 
 
 class Checklist(BaseModel):

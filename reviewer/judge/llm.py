@@ -34,7 +34,8 @@ from ..llm.client import LLMCallError, LLMClient, strict_schema
 from ..llm.endpoints import normalize_base_url, profile_name
 from .case import JudgeCase, Verdict
 from .cache import VerdictCache
-from .checklist import Checklist, checklist_verdict, injection_signs
+from .checklist import Checklist, checklist_verdict
+from .injection import injection_signs, tag_injection
 from .examples import examples_section
 from .rules import judge_rules
 from .rules.gap import Gap, Side, gap_of
@@ -376,7 +377,7 @@ class LLMJudge:
         # Preparation happens inside a slot, so it overlaps with the calls already in flight; one sample
         # keeps that slot for its call.
         async with self.semaphore:
-            rules = judge_rules(case, self.settings.thresholds)
+            rules = tag_injection(judge_rules(case, self.settings.thresholds), case)
             if case.blank:
                 return rules  # nothing for a model to read
             block = form_block(case)

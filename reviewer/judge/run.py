@@ -20,6 +20,7 @@ from ..llm.endpoints import Usage
 from ..review import Review
 from .cache import VerdictCache
 from .case import JudgeCase, JudgeResult, Verdict, judge_cases
+from .injection import tag_injection
 from .rules import judge_rules
 from .settings import DEFAULT_CONFIDENCE_FLOOR, JudgeSettings
 
@@ -50,7 +51,8 @@ class Judge:
     def judge(self, cases: list[JudgeCase]) -> JudgeRun:
         """Verdicts in case order, plus the usage summary."""
         if self.settings.backend == "rules":
-            verdicts = [judge_rules(case, self.settings.thresholds) for case in cases]  # no event loop: it costs more
+            # no event loop: it costs more
+            verdicts = [tag_injection(judge_rules(case, self.settings.thresholds), case) for case in cases]
         else:
             verdicts = self._loop().run(self._judge_llm(cases))
         results = [JudgeResult(case, verdict) for case, verdict in zip(cases, verdicts)]
@@ -108,7 +110,7 @@ def judge_fallback(reviews: list[Review], settings: JudgeSettings, error: BaseEx
     results = []
     for review in reviews:
         for case in judge_cases(review, settings.thresholds):
-            verdict = judge_rules(case, settings.thresholds)
+            verdict = tag_injection(judge_rules(case, settings.thresholds), case)
             if not case.blank:  # a blank explanation is never sent to a model
                 verdict = replace(verdict, error=reason, model=model)
             results.append(JudgeResult(case, verdict))

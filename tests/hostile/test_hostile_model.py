@@ -357,3 +357,15 @@ def test_a_clean_form_obeyed_is_not_tagged():
                                  concurrency=4)
         judge_reviews([review], settings)
     assert not any("injection" in f.tags for f in review.findings if f.code == "EXPLANATION_VERDICT")
+
+
+@pytest.mark.parametrize("where", ["indicator-name", "target", "goal", "project-name"])
+def test_the_rules_judge_tags_them_too_and_puts_them_first(tmp_path, where):
+    data = seed_form()
+    _inject(where)(data)
+    form = write_json(tmp_path / "form.json", data)
+    result = invoke(str(form), "--judge", "rules", "--json", "--no-store")
+    row = next(f for f in verdict_findings(result.stdout) if f["indicators"][0] == 3)
+    assert "injection" in row["tags"] and row["confidence"] <= 0.5  # below the floor: 待重点审核
+    clean = invoke(str(write_json(tmp_path / "clean.json", seed_form())), "--judge", "rules", "--json", "--no-store")
+    assert not any("injection" in f["tags"] for f in verdict_findings(clean.stdout))
