@@ -394,7 +394,9 @@ class LLMClient:
         return self.learned.get(self._learn_key, self.profile.structured)
 
     def _redact(self, text: str, limit: int = ERROR_TEXT) -> str:
-        return redact(str(text)[: limit * 4], self.secrets)[:limit]
+        """Redacted, then cut (the other way round a cut could leave the start of a key). The text is
+        at most a bounded reply body (MAX_REPLY_BYTES)."""
+        return redact(str(text), self.secrets)[:limit]
 
     async def _create(self, messages: list[dict[str, Any]], mode: str, fmt: dict[str, Any] | None,
                       max_tokens: int, usage: Usage, deadline: float, temperature: float = 0.0) -> Completion:
@@ -517,7 +519,7 @@ class LLMClient:
                 if check is not None:
                     check(value)
             except (ValueError, ValidationError) as error:
-                last_error = compact_error(error)[:ERROR_TEXT]
+                last_error = self._redact(compact_error(error))
                 convo = list(messages) + [
                     {"role": "assistant", "content": excerpt(content) or "(空)"},
                     {"role": "user", "content": f"上面的输出未通过校验：{last_error}。请只输出一个符合上述JSON Schema的JSON对象，不要其他文字。"},
@@ -540,8 +542,8 @@ def _status_text(error: openai.APIStatusError) -> str:
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:300]
-    return str(error.message)[:300]
+            return str(inner["message"])  # cut only after redaction: a cut may fall inside a key
+    return str(error.message)
 
 
 _PROCESS_LEARNED: dict[tuple[str, str], str] = {}

@@ -109,6 +109,22 @@ def test_a_401_that_echoes_the_key_leaks_it_nowhere(tmp_path):
                    md.read_bytes(), js.read_bytes())
 
 
+@pytest.mark.parametrize("pad", [0, 280, 290, 299])
+def test_a_long_error_text_is_cut_after_redaction_never_inside_the_key(pad):
+    body = {"error": {"message": "x" * pad + f" key {KEY} is invalid", "type": "invalid_request_error"}}
+    with FakeOpenAI([reply_error(401, body)]) as server:
+        endpoint = Endpoint(server.base_url, "m", api_key=KEY, timeout=5, max_retries=0)
+
+        async def run():
+            async with LLMClient(endpoint, {}) as client:
+                return await client.structured_call([{"role": "user", "content": "JSON"}], Answer)
+
+        with pytest.raises(LLMCallError) as caught:
+            asyncio.run(run())
+    assert "sk-h" not in str(caught.value)
+    assert pad or "***" in str(caught.value)
+
+
 def test_import_llm_does_not_print_the_key(tmp_path):
     (tmp_path / "yc.txt").write_text("项目支出绩效自评表\n项目：某项目\n", encoding="utf-8")
     with FakeOpenAI(default=echo_authorization) as server:
