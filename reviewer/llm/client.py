@@ -34,10 +34,9 @@ import asyncio
 import json
 import random
 import re
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, AsyncIterator, Callable, MutableMapping, TypeVar
+from typing import Any, Callable, MutableMapping, TypeVar
 
 import httpx2
 import openai
@@ -75,57 +74,37 @@ class LLMCallError(Exception):
 
 
 class ReplyTooLarge(Exception):
-    """The reply body passed MAX_REPLY_BYTES (raised while it streams in)."""
+    """The reply body passed MAX_REPLY_BYTES (raised while it streams in, or by its Content-Length)."""
 
 
-# --- the transport: a bounded reply body -------------------------------------
+# --- the HTTP client: a bounded reply body -------------------------------------
 
-class _CappedStream(httpx2.AsyncByteStream):
-    """The body as it arrives, decompressed here (so a gzip bomb is counted inflated), cut at `cap` bytes."""
+class _BoundedHttpClient(openai.DefaultAsyncHttpxClient):
+    """The SDK's HTTP client (proxies from the environment and all), reading every reply body itself:
+    refused by its Content-Length, else counted as it arrives (after decompression, so a gzip bomb
+    counts inflated) and abandoned at `cap` bytes, before anything parses or keeps it."""
 
-    def __init__(self, inner: Any, cap: int, encoding: str):
-        self.inner = inner
+    def __init__(self, cap: int = MAX_REPLY_BYTES, **kwargs: Any):
+        super().__init__(**kwargs)
         self.cap = cap
-        self.decoder = zlib.decompressobj(47 if encoding == "gzip" else 15) if encoding in ("gzip", "deflate") else None
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        seen = 0
-        async for chunk in self.inner:
-            if self.decoder is not None:
-                chunk = self.decoder.decompress(chunk, self.cap + 1 - seen)
-            seen += len(chunk)
-            if seen > self.cap:
+    async def send(self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any) -> httpx2.Response:
+        response = await super().send(request, stream=True, **kwargs)
+        try:
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.cap:
                 raise ReplyTooLarge(f"回复超过 {self.cap // 2**20} MiB")
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _BoundedTransport(httpx2.AsyncBaseTransport):
-    """The SDK's transport, with the reply body bounded before anything reads it whole."""
-
-    def __init__(self, cap: int = MAX_REPLY_BYTES):
-        self.inner = httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=1000,
-                                                                    max_keepalive_connections=100))
-        self.cap = cap
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await self.inner.handle_async_request(request)
-        length = response.headers.get("content-length", "")
-        encoding = response.headers.get("content-encoding", "identity").strip().lower() or "identity"
-        if (length.isdigit() and int(length) > self.cap) or encoding not in ("identity", "gzip", "deflate"):
+            chunks: list[bytes] = []
+            seen = 0
+            async for chunk in response.aiter_bytes():
+                seen += len(chunk)
+                if seen > self.cap:
+                    raise ReplyTooLarge(f"回复超过 {self.cap // 2**20} MiB")
+                chunks.append(chunk)
+        finally:
             await response.aclose()
-            raise ReplyTooLarge(f"回复超过 {self.cap // 2**20} MiB" if encoding in ("identity", "gzip", "deflate")
-                                else f"回复的压缩方式 {encoding[:20]} 不受支持")
-        if encoding != "identity":
-            del response.headers["content-encoding"]  # decoded in _CappedStream, where it is counted
-            response.headers.pop("content-length", None)
-        response.stream = _CappedStream(response.stream, self.cap, encoding)
+        response._content = b"".join(chunks)  # what Response.aread() sets: the body, read
         return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 # --- the JSON schema as endpoints want it -----------------------------------
@@ -371,7 +350,7 @@ class LLMClient:
             max_retries=0,  # retries are ours, so every HTTP call is counted and the deadline holds
             # Uncompressed replies, counted as they arrive (MAX_REPLY_BYTES).
             default_headers={"Accept-Encoding": "identity"},
-            http_client=openai.DefaultAsyncHttpxClient(transport=_BoundedTransport()),
+            http_client=_BoundedHttpClient(),
         )
         # Organisation and project ids from the environment belong to OpenAI, not to this host.
         self._client.organization = None

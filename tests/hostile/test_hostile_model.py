@@ -385,3 +385,17 @@ def test_the_rules_judge_tags_them_too_and_puts_them_first(tmp_path, where):
     assert "injection" in row["tags"] and row["confidence"] <= 0.5  # below the floor: 待重点审核
     clean = invoke(str(write_json(tmp_path / "clean.json", seed_form())), "--judge", "rules", "--json", "--no-store")
     assert not any("injection" in f["tags"] for f in verdict_findings(clean.stdout))
+
+
+def test_the_bounded_client_still_goes_through_the_proxy_of_the_environment(monkeypatch):
+    # Government networks reach DeepSeek through HTTPS_PROXY: bounding the reply must not lose it.
+    with FakeOpenAI([reply_json({"verdict": "covers"})]) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url.removesuffix("/v1"))
+        endpoint = Endpoint("http://judge.invalid/v1", "m", timeout=5, max_retries=0)
+
+        async def run():
+            async with LLMClient(endpoint, {}) as client:
+                return await client.structured_call([{"role": "user", "content": "JSON"}], Answer)
+
+        assert asyncio.run(run()).value.verdict == "covers"
+    assert proxy.requests[0].path == "http://judge.invalid/v1/chat/completions"
