@@ -276,6 +276,8 @@ def read_completion(response: httpx2.Response) -> Completion:
     choice = choices[0]
     message = choice.get("message")
     content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):  # content parts, as some servers send them
+        content = "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
     if content is not None and not isinstance(content, str):
         raise _not_a_completion(response, "message.content 不是文字")
     model = data.get("model")
