@@ -122,6 +122,7 @@ CASES = [
     Case("import", "text: 10 MB of forms", text_forms(10)),
     model_case("reply: 1 MB malformed ×9", ["--junk-mb", "1"]),
     model_case("reply: 50 MB malformed ×9", ["--junk-mb", "50"]),
+    model_case("reply: 50 MB, no Content-Length", ["--junk-mb", "50", "--no-length"]),
     model_case("reply dripped 2 B/s, --timeout 2", ["--drip", "0.5"], timeout=2),
 ]
 

@@ -253,9 +253,10 @@ def main() -> None:
     parser.add_argument("--reply", default='{"ok": true}', help="assistant content (JSON text)")
     parser.add_argument("--junk-mb", type=float, default=0.0, help="reply with this many MB of malformed JSON")
     parser.add_argument("--drip", type=float, default=0.0, help="send the reply one byte every DRIP seconds")
+    parser.add_argument("--no-length", action="store_true", help="no Content-Length: the body ends with the connection")
     args = parser.parse_args()
     if args.junk_mb:
-        reply = reply_raw(junk_completion(int(args.junk_mb * 10**6)), delay=args.delay)
+        reply = reply_raw(junk_completion(int(args.junk_mb * 10**6)), delay=args.delay, send_length=not args.no_length)
     else:
         reply = reply_content(args.reply, delay=args.delay, drip=args.drip)
     with FakeOpenAI(default=reply) as server:

@@ -160,7 +160,8 @@ def _without_thinking(text: str) -> str:
 
 
 MAX_CANDIDATES = 32
-_TOKEN = re.compile(r'[{}"\\]')
+_TOKEN = re.compile(r'[{}"]')
+_IN_STRING = re.compile(r'["\\]')
 
 
 def _object_spans(text: str) -> list[tuple[int, int]]:
@@ -170,16 +171,20 @@ def _object_spans(text: str) -> list[tuple[int, int]]:
     closed: list[tuple[int, int]] = []
     opened: list[int] = []
     in_string = False
-    skip = -1  # the position of an escaped character
-    for m in _TOKEN.finditer(text):
+    pos = 0
+    while True:
+        # Inside a string only its end or an escape matters: the scan jumps there (braces in a long
+        # string cost nothing).
+        m = (_IN_STRING if in_string else _TOKEN).search(text, pos)
+        if m is None:
+            break
         i = m.start()
-        if i == skip:
-            continue
         c = m.group()
+        pos = i + 1
         if in_string:
             if c == "\\":
-                skip = i + 1
-            elif c == '"':
+                pos = i + 2  # the escaped character
+            else:
                 in_string = False
         elif c == "{":
             opened.append(i)
