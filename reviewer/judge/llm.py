@@ -405,10 +405,9 @@ class LLMJudge:
         endpoint = self.settings.endpoint
         key = cache_key(self.model, self.prompt.version, messages, base_url=endpoint.base_url,
                         profile=endpoint.profile, sample=(index, temperature) if several else None)
-        hit = self.cache.get(key) if self.cache is not None else None
+        hit = self.cached(key)
         if hit is not None:
-            value = self.prompt.schema.model_validate(hit["verdict"])
-            return replace(self.to_verdict(value, case, rules, block), cached=True)
+            return replace(self.to_verdict(hit, case, rules, block), cached=True)
         # The call goes inside a slot; the first call goes alone so the shared system prompt is in
         # the endpoint's prefix cache before the rest arrive.
         async with (contextlib.nullcontext() if held else self.semaphore):
@@ -433,6 +432,17 @@ class LLMJudge:
             self.cache.put(key, self.model, self.prompt.version, result.value.model_dump(), result.content,
                            result.mode, result.model, result.usage.as_dict())
         return replace(self.to_verdict(result.value, case, rules, block), usage=result.usage)
+
+    def cached(self, key: str) -> BaseModel | None:
+        """The stored answer for this request; a row that no longer reads (damaged, or written by another
+        version) is a miss: the model is asked again and the row replaced."""
+        if self.cache is None:
+            return None
+        try:
+            hit = self.cache.get(key)
+            return None if hit is None else self.prompt.schema.model_validate(hit["verdict"])
+        except (ValueError, TypeError, KeyError):  # json.JSONDecodeError and ValidationError are ValueErrors
+            return None
 
     def to_verdict(self, value: BaseModel, case: JudgeCase, rules: Verdict, block: str) -> Verdict:
         if isinstance(value, Checklist):

@@ -303,7 +303,25 @@ def test_a_reply_that_is_no_completion_marks_every_verdict_and_the_header(tmp_pa
     assert "Traceback" not in result.output + human.output
 
 
+def test_a_damaged_cache_row_is_a_miss_not_a_failure(tmp_path):
+    form = write_json(tmp_path / "form.json", seed_form())
+    db = tmp_path / "review.db"
+    with FakeOpenAI(default=reply_json(verdict_answer("partial"))) as server:
+        model_review(form, db, server, "--json")
+        cache = sqlite_utils.Database(db)
+        keys = [row["key"] for row in cache["judge_results"].rows]
+        cache["judge_results"].update(keys[0], {"verdict": "{not json"})
+        cache["judge_results"].update(keys[1], {"verdict": json.dumps({"verdict": "maybe"})})
+        cache.close()
+        result = model_review(form, db, server, "--json")
+    findings = verdict_findings(result.stdout)
+    assert len(server.requests) == 9 + 2  # the two damaged rows asked again
+    assert not any("模型评判失败" in f["message"] for f in findings)
+
+
 def test_a_judge_failure_outside_the_calls_still_marks_every_verdict(tmp_path, monkeypatch):
+    # Fault injection: no reply reaches this path any more (odd replies fail one verdict each), so a
+    # fault is planted where the batch is prepared, to prove the batch-level fallback is marked too.
     from reviewer.judge import llm
 
     def broken(*args, **kwargs):
