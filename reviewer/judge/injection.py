@@ -9,6 +9,7 @@ at first. One regex pass per text: linear in the form.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from .case import JudgeCase, Verdict
 from .rules.signals import injected
@@ -31,10 +32,17 @@ def form_texts(case: JudgeCase) -> list[str]:
     return [text for text in texts if text]
 
 
+@lru_cache(maxsize=4096)
+def _signs(text: str) -> bool:
+    # The project name, goal and unit are the same for every verdict of a form (a goal may hold a
+    # million characters): each is read once. A string's hash is computed once and kept.
+    return injected(text)
+
+
 def injection_signs(case: JudgeCase, block: str = "") -> bool:
     """Whether any of the form's text beside this verdict (and `block`, what a model was shown) carries
     instructions to a reviewer or a machine."""
-    return any(injected(text) for text in [block, *form_texts(case)] if text)
+    return any(_signs(text) for text in [block, *form_texts(case)] if text)
 
 
 def tag_injection(verdict: Verdict, case: JudgeCase) -> Verdict:
