@@ -171,3 +171,17 @@ def test_extract_json_takes_the_last_complete_object_after_an_unterminated_think
     assert extract_json('{"a": 1}\n修正：{"a": 2}') == {"a": 2}
     with pytest.raises(ValueError):
         extract_json("<think>只有思考</think>")
+
+
+def test_content_sent_as_text_parts_is_read_and_replies_are_asked_uncompressed():
+    from fake_openai import reply_raw
+    import json as _json
+
+    body = {"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": [{"type": "text", "text": '{"verdict": "covers",'},
+                                                                      {"type": "text", "text": ' "score": 3}'}]}}]}
+    with FakeOpenAI([reply_raw(_json.dumps(body).encode())]) as server:
+        result = call(server)
+    assert result.value == Answer(**GOOD)
+    assert server.requests[0].headers["accept-encoding"] == "identity"
