@@ -29,6 +29,7 @@ from .rules.signals import read_text
 from .rules.verdict import rules_comment
 
 QUOTE_CHARS = 80
+QUOTES = 20  # quotes read from one list of an answer (both prompts); a model that sends thousands is not quoting
 
 
 class Checklist(BaseModel):
@@ -53,7 +54,7 @@ def _squash(text: str) -> str:
 def verified(quotes: list[str], source: str) -> tuple[list[str], bool]:
     """The quotes that occur in the form text (whitespace-insensitive), and whether any were dropped."""
     haystack = _squash(source)
-    given = [q.strip() for q in quotes if q and q.strip()]
+    given = [q.strip() for q in quotes[:QUOTES] if q and q.strip()]  # thousands of quotes are not quoting
     kept = [q[:QUOTE_CHARS] for q in given if _squash(q) in haystack]
     return kept, len(kept) < len(given)
 

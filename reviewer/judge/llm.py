@@ -34,7 +34,7 @@ from ..llm.client import LLMCallError, LLMClient, strict_schema
 from ..llm.endpoints import normalize_base_url, profile_name
 from .case import JudgeCase, Verdict
 from .cache import VerdictCache
-from .checklist import Checklist, checklist_verdict
+from .checklist import QUOTES, Checklist, checklist_verdict
 from .injection import injection_signs, tag_injection
 from .examples import examples_section
 from .rules import judge_rules
@@ -56,6 +56,7 @@ PROMPTS = _prompt_folder()
 GOAL_CHARS = 400
 EXPLANATION_CHARS = 1200
 QUOTE_CHARS = 80
+REASON_CHARS = 1000  # of the model's reason and comment kept (a verdict's are a few sentences)
 DOUBTFUL = 0.5  # the most a verdict can be trusted with an injected instruction or an invented quote
 
 
@@ -297,8 +298,26 @@ def _squash_space(text: str) -> str:
 def verify_quotes(quotes: list[str], source: str) -> tuple[tuple[str, ...], bool]:
     """Quotes that occur in the form text (whitespace-insensitive), and whether any were dropped."""
     haystack = _squash_space(source)
-    kept = tuple(q.strip()[:QUOTE_CHARS] for q in quotes if q.strip() and _squash_space(q) in haystack)
-    return kept, len(kept) < len([q for q in quotes if q.strip()])
+    given = [q for q in quotes[:QUOTES] if q.strip()]
+    kept = tuple(q.strip()[:QUOTE_CHARS] for q in given if _squash_space(q) in haystack)
+    return kept, len(kept) < len(given)
+
+
+def bounded(text: str, limit: int = REASON_CHARS) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "（后略）"
+
+
+def trimmed(value: Any) -> Any:
+    """An answer as the cache keeps it: no more of any text or list than a verdict reads of it (`bounded`
+    still marks a cut text), so a cached answer gives the verdict the fresh one gave."""
+    if isinstance(value, str):
+        return value[:REASON_CHARS + 1]
+    if isinstance(value, list):
+        return [trimmed(v) for v in value[:QUOTES]]
+    if isinstance(value, dict):
+        return {k: trimmed(v) for k, v in value.items()}
+    return value
 
 
 def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, rules: Verdict,
@@ -314,8 +333,8 @@ def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, r
     if verdict == "covers" and ({"injection", "unverified_quote"} & set(tags)):
         verdict = "partial"  # a human has to look before this counts as sufficient
     return Verdict(
-        verdict=verdict, tags=tuple(dict.fromkeys(tags)), comment=value.comment.strip() or rules.comment,
-        reason=value.reason.strip(), source="judge:llm", evidence=evidence, model=model,
+        verdict=verdict, tags=tuple(dict.fromkeys(tags)), comment=bounded(value.comment) or rules.comment,
+        reason=bounded(value.reason), source="judge:llm", evidence=evidence, model=model,
         prompt_version=prompt.version, rules=rules,
     )
 
@@ -429,7 +448,7 @@ class LLMJudge:
                 if first:
                     self.warm.set()
         if self.cache is not None:
-            self.cache.put(key, self.model, self.prompt.version, result.value.model_dump(), result.content,
+            self.cache.put(key, self.model, self.prompt.version, trimmed(result.value.model_dump()), result.content,
                            result.mode, result.model, result.usage.as_dict())
         return replace(self.to_verdict(result.value, case, rules, block), usage=result.usage)
 

@@ -273,6 +273,19 @@ def test_the_cache_keeps_a_bounded_reply(tmp_path):
     assert len(raws) == 9 and max(map(len, raws)) <= MAX_RAW + 100
 
 
+def test_a_valid_answer_of_three_megabytes_leaves_bounded_findings(tmp_path):
+    answer = verdict_answer("partial", reason="理" * 600_000, comment="评" * 200_000,
+                            evidence_quotes=["项目数有所调整"] * 20_000)
+    form = write_json(tmp_path / "form.json", seed_form())
+    db = tmp_path / "review.db"
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        result = model_review(form, db, server, "--json")
+    findings = [f for f in verdict_findings(result.stdout) if f["source"] == "judge:llm"]
+    assert len(findings) == 9
+    assert all(len(f["message"]) < 2_000 and len(f["comment"]) < 2_000 for f in findings)
+    assert db.stat().st_size < 5_000_000
+
+
 # --- 3. honest failure -----------------------------------------------------------------------
 
 BROKEN = {
