@@ -205,6 +205,14 @@ def call(server: FakeOpenAI, timeout: float = 2.0, **kw) -> object:
     return asyncio.run(run())
 
 
+def test_calls_in_flight_are_capped(tmp_path):
+    form = write_json(tmp_path / "form.json", seed_form())
+    result = invoke(str(form), "--judge", "llm", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+                    "--concurrency", "100000", "--no-store")
+    assert result.exit_code == 2
+    assert "并发数应为 1 到 64" in result.stderr and "Traceback" not in result.output  # an option error, as click says them
+
+
 def test_a_dripped_reply_ends_at_the_deadline_and_is_not_retried_past_it():
     # 600 bytes at 20 per second: half a minute for the whole reply, a byte well within each read timeout.
     with FakeOpenAI(default=reply_dripped({"verdict": "covers", "pad": "x" * 500}, every=0.05)) as server:
