@@ -343,11 +343,13 @@ class LLMClient:
         self.secrets = endpoint.secrets
         # The key goes as Bearer; credentials from the base URL as basic auth; nothing else: no
         # Authorization header at all when neither is configured.
-        if endpoint.api_key:
-            self._extra_headers: dict[str, Any] = {}
-        elif endpoint.url_user or endpoint.url_password:
-            self._extra_headers = {"Authorization": basic_auth(endpoint.url_user, endpoint.url_password)}
-        else:
+        # Basic auth goes in the client's default headers, never in a request's options (which the
+        # SDK's debug log prints).
+        headers: dict[str, str] = {"Accept-Encoding": "identity"}  # counted as they arrive: MAX_REPLY_BYTES
+        self._extra_headers: dict[str, Any] = {}
+        if not endpoint.api_key and (endpoint.url_user or endpoint.url_password):
+            headers["Authorization"] = basic_auth(endpoint.url_user, endpoint.url_password)
+        elif not endpoint.api_key:
             self._extra_headers = {"Authorization": openai.Omit()}
         self._client = openai.AsyncOpenAI(
             base_url=endpoint.base_url,
@@ -355,8 +357,7 @@ class LLMClient:
             admin_api_key="",  # never pick OPENAI_ADMIN_KEY up from the environment
             timeout=endpoint.timeout,
             max_retries=0,  # retries are ours, so every HTTP call is counted and the deadline holds
-            # Uncompressed replies, counted as they arrive (MAX_REPLY_BYTES).
-            default_headers={"Accept-Encoding": "identity"},
+            default_headers=headers,
             http_client=_BoundedHttpClient(),
         )
         # Organisation and project ids from the environment belong to OpenAI, not to this host.

@@ -17,6 +17,7 @@ import asyncio
 import base64
 import gzip
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -148,6 +149,27 @@ def test_credentials_in_the_base_url_go_as_basic_auth_and_are_never_stored(tmp_p
     assert [m["base_url"] for m in modes] == [server.base_url]
     assert_nowhere(URL_SECRET, result.stdout, result.stderr, database_bytes(db))
     assert_nowhere(f"reviewer:{URL_SECRET}", result.stdout, result.stderr, database_bytes(db))
+
+
+@pytest.mark.parametrize("how", ["key", "url"])
+def test_debug_logs_hold_no_credential(caplog, how):
+    caplog.set_level(logging.DEBUG)  # what OPENAI_LOG=debug or a library's logging would print
+    with FakeOpenAI(default=echo_authorization) as server:
+        if how == "key":
+            endpoint = Endpoint(server.base_url, "m", api_key=KEY, timeout=5, max_retries=0)
+        else:
+            endpoint = Endpoint(server.base_url.replace("http://", f"http://u:{URL_SECRET}@"), "m", timeout=5,
+                                max_retries=0)
+
+        async def run():
+            async with LLMClient(endpoint, {}) as client:
+                return await client.structured_call([{"role": "user", "content": "JSON"}], Answer)
+
+        with pytest.raises(LLMCallError):
+            asyncio.run(run())
+    assert caplog.records  # the SDK did log the request
+    assert_nowhere(KEY if how == "key" else URL_SECRET, caplog.text)
+    assert_nowhere(f"u:{URL_SECRET}", caplog.text)
 
 
 def test_an_older_database_with_credentials_in_judge_endpoint_modes_is_scrubbed(tmp_path):
