@@ -172,3 +172,57 @@ def test_relative_imports_are_resolved(tmp_path: Path):
     module.write_text("from ..store import Store\nfrom . import rows\nimport click\n", encoding="utf-8")
     inside, outside = imports_of("reviewer.signoff.x", module, {"reviewer.store", "reviewer.signoff.rows"})
     assert inside == {"reviewer.store", "reviewer.signoff.rows"} and outside == {"click"}
+
+
+# --- the terminal: one way out -------------------------------------------------------------
+
+TERMINAL_MODULE = "reviewer.cli.terminal"  # cleans control characters, never reads markup
+STREAM_READS = {"isatty", "fileno", "encoding"}  # asking about a stream is not writing to it
+
+
+def terminal_writes(source: str) -> list[str]:
+    """Ways a module writes to the terminal other than reviewer/cli/terminal.py: print(), click.echo /
+    secho (or imported by name), sys.stdout / sys.stderr used for more than asking about them, a rich
+    Console of its own, rich's print."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in ("click", "rich"):
+            found += [f"from {node.module} import {a.name}" for a in node.names if a.name in ("echo", "secho", "print")]
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in ("print", "Console"):
+                found.append(f"{func.id}() line {node.lineno}")
+            elif isinstance(func, ast.Attribute) and (
+                    func.attr == "Console" or (isinstance(func.value, ast.Name) and func.value.id in ("click", "rich")
+                                               and func.attr in ("echo", "secho", "print"))):
+                found.append(f"{ast.unparse(func)}() line {node.lineno}")
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+              and isinstance(node.value.value, ast.Name) and node.value.value.id == "sys"
+              and node.value.attr in ("stdout", "stderr") and node.attr not in STREAM_READS):
+            found.append(f"sys.{node.value.attr}.{node.attr} line {node.lineno}")
+    return found
+
+
+def test_everything_printed_goes_through_the_terminal_module():
+    offenders = {name: found for name, path in modules().items() if name != TERMINAL_MODULE
+                 for found in [terminal_writes(path.read_text(encoding="utf-8"))] if found}
+    assert offenders == {}
+
+
+def test_the_terminal_check_finds_each_way_out():
+    planted = """
+import sys, click, rich
+from click import echo
+from rich.console import Console
+print("x")
+click.echo("x")
+click.secho("x")
+rich.print("x")
+sys.stdout.write("x")
+sys.stderr.buffer.write(b"x")
+Console(highlight=False)
+rich.console.Console()
+sys.stdout.isatty()
+"""
+    found = terminal_writes(planted)
+    assert len(found) == 9 and not any("isatty" in line for line in found)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Iterator
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..engine import Engine
@@ -16,9 +16,13 @@ from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
 from ..signoff.intake import save, version_notes
 from ..store import JudgeCache, Store
+from ..store.health import DatabaseError, explain, fit_for_writing
+from ..store.judge_cache import migrations as judge_migrations
+from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
 from .render import json_line, judge_report_line, print_review, review_json, summary_table
+from .terminal import echo, new_console
 
 PROGRESS_FROM = 10
 
@@ -50,12 +54,24 @@ def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
         yield from files
         return
     progress = Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=new_console(stderr=True), transient=True)
     with progress:
         task = progress.add_task("review", total=len(files))
         for path in files:
             yield path
             progress.advance(task)
+
+
+def stopped(db_path: str, error: Exception, stored: list[str], refused: set[str], files: list[Path]) -> str:
+    """Why a batch stopped (a full disk, a database that went read-only or bad under it), and which of its
+    files are stored and which are not: each form is stored whole or not at all, in its own transaction."""
+    reason = error.message if isinstance(error, DatabaseError) else f"数据库 {db_path}：{explain(error)}"
+    kept = set(stored)
+    missing = [name for name in map(shown_path, files) if name not in kept and name not in refused]
+    lines = [f"{reason.rstrip('。')}。审核已停止。",
+             f"已保存 {len(stored)} 份：{'、'.join(stored)}" if stored else "本批没有保存任何表单。",
+             f"未保存 {len(missing)} 份（处理后重新审核这些文件即可，已保存的不会重复）：{'、'.join(missing)}"]
+    return "\n".join(lines)
 
 
 @click.command(name="check", cls=ReviewCommand)
@@ -80,17 +96,19 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     with `review session`; reviewing it again stores nothing twice.
     """
     config = load_config(config_path)
+    if not no_store:  # before any form is reviewed: nothing it could not store is shown as done
+        fit_for_writing(db_path, (migrations, judge_migrations))
     settings = judge_settings(judge_opts, config, db_path)
     files, skipped = expand_paths(paths)
     for entry in skipped:
-        click.echo(f"错误：{entry}", err=True)
+        echo(f"错误：{entry}", err=True)
         if as_json:
-            click.echo(json_line({"file": shown_path(entry.path), "error": str(entry)}))
+            echo(json_line({"file": shown_path(entry.path), "error": str(entry)}))
     if not files:
         if skipped:
             sys.exit(2)
         raise click.UsageError("没有找到 .json 表单文件")
-    console = Console(highlight=False)
+    console = new_console()
     single = len(files) == 1 and not skipped
     show_details = single if details is None else details
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
@@ -98,33 +116,43 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     failed = len(skipped)
     cache = JudgeCache(db_path) if settings.backend == "llm" else None
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
+    stored: list[str] = []
+    refused: set[str] = set()
     try:
         with Engine(config, settings, cache) as engine:
             for outcome in engine.run(with_progress(files, show_progress)):
                 if isinstance(outcome, FormError):
                     failed += 1
+                    refused.add(outcome.file)
                     if not no_store and (store is not None or Path(db_path).exists()):
                         # Kept so the batch summary lists it apart until it is read; into a database that
                         # exists already: a refused file alone creates none.
-                        store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
-                        store.record_refusal(outcome.file, outcome.message if not outcome.path
-                                             else f"{outcome.path}: {outcome.message}")
+                        try:
+                            store = store or Store(db_path, warn=lambda message: echo(message, err=True))
+                            store.record_refusal(outcome.file, outcome.message if not outcome.path
+                                                 else f"{outcome.path}: {outcome.message}")
+                        except (sqlite3.DatabaseError, DatabaseError) as error:
+                            raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
                     if as_json:
-                        click.echo(json_line({"file": outcome.file, "error": str(outcome)}))
+                        echo(json_line({"file": outcome.file, "error": str(outcome)}))
                     elif single:
                         raise Refused(str(outcome), 2)
                     else:
-                        click.echo(f"错误：{outcome}", err=True)
+                        echo(f"错误：{outcome}", err=True)
                     rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
                     continue
                 if not no_store:
-                    store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
-                    notes, warnings = version_notes(outcome.file, save(store, outcome))
+                    try:
+                        store = store or Store(db_path, warn=lambda message: echo(message, err=True))
+                        notes, warnings = version_notes(outcome.file, save(store, outcome))
+                    except (sqlite3.DatabaseError, DatabaseError) as error:  # a full disk: stop, say what was kept
+                        raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
+                    stored.append(outcome.file)
                     for line in warnings + ([] if as_json else notes):
-                        click.echo(line, err=True)
+                        echo(line, err=True)
                 rows.append(outcome)
                 if as_json:
-                    click.echo(json_line(review_json(outcome)))
+                    echo(json_line(review_json(outcome)))
                 elif show_details:
                     print_review(console, outcome, comments=comments)
             summaries = engine.summaries
@@ -132,12 +160,16 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
         if store is not None:
             store.close()
         if cache is not None:
-            cache.close()
+            try:
+                cache.close()
+            except (sqlite3.DatabaseError, DatabaseError) as error:  # the verdicts stored with the forms stand
+                echo(f"注意：模型评判结果未能存入缓存（{getattr(error, 'message', None) or explain(error)}），"
+                     "下次审核将重新调用模型", err=True)
     if not as_json and not single:
         console.print(summary_table(rows))
     line = judge_report_line(settings, summaries)
     if line and not as_json:
-        click.echo(line, err=True)
+        echo(line, err=True)
     if failed:
         sys.exit(2)
 

@@ -4,7 +4,6 @@ rulebook in force)."""
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import shutil
 import sys
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import click
 from rich import box
-from rich.console import Console
 from rich.text import Text
 
 from ..config import Config
@@ -24,8 +22,9 @@ from ..signoff.scores import percent
 from ..store import StoreError
 from .errors import ReviewCommand
 from .options import config_option, db_option, document_reviewer_option, load_config
-from .signoff import open_store, require_forms
+from .signoff import open_for_reading, require_forms
 from .wrap import fitted_table, wrap_rich, wrap_text
+from .terminal import echo, json_text, new_console, write
 from ..signoff.service import Signoff
 
 
@@ -52,8 +51,8 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
     used: set[str] = set()
     for review in reviews:
         if review.pending and not draft:
-            click.echo(f"跳过「{review.record.name}」（{review.record.year}年度）：尚有 {len(review.pending)} 个要点"
-                       "待审核（可加 --draft 出草稿）", err=True)
+            echo(f"跳过「{review.record.name}」（{review.record.year}年度）：尚有 {len(review.pending)} 个要点"
+                 "待审核（可加 --draft 出草稿）", err=True)
             skipped += 1
             continue
         name = file_name(review, draft and (bool(review.pending) or not signoff.settings.bureau))
@@ -62,7 +61,7 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
         used.add(name)
         signoff.write_docx(review.record.id, target / name, draft=draft, reviewer=reviewer)
         written += 1
-    click.echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
+    echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
     return skipped
 
 
@@ -87,14 +86,14 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
     """
     config = load_config(config_path) if config_path else Config()
     signer = document_reviewer(reviewer, config)
-    with open_store(db_path) as store:
+    with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
-        signoff = Signoff(store, config)
+        signoff = Signoff(store, config, build_points=not store.read_only)
         if fmt == "xlsx":
             if not output:
                 raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")
             signoff.write_xlsx(tuple(forms), output)
-            click.echo(f"已写入 {output}（{len(signoff.forms(tuple(forms)))} 份表单）", err=True)
+            echo(f"已写入 {output}（{len(signoff.forms(tuple(forms)))} 份表单）", err=True)
             return
         reviews = signoff.reviews(tuple(forms))
         if fmt == "docx":
@@ -104,18 +103,18 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
                 sys.exit(1)
             return
         if fmt == "json":
-            text = json.dumps(to_json(store, reviews, signer, login_names()), ensure_ascii=False, indent=2) + "\n"
+            text = json_text(to_json(store, reviews, signer, login_names()), indent=2) + "\n"
         else:
             text = to_markdown(reviews, signer, login_names())
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
-        click.echo(f"已写入 {output}（{len(reviews)} 份表单）", err=True)
+        echo(f"已写入 {output}（{len(reviews)} 份表单）", err=True)
     elif sys.stdout.isatty():
         columns = shutil.get_terminal_size().columns
-        sys.stdout.write("\n".join(wrap_text(text, columns - 1)))
+        write("\n".join(wrap_text(text, columns - 1)))
     else:
-        sys.stdout.write(text)
+        write(text)
 
 
 @click.command(cls=ReviewCommand)
@@ -127,7 +126,7 @@ def rules(config_path) -> None:
     from ..signoff.rulebook import load_rulebook
 
     book = load_rulebook(config.signoff.rulebook)
-    console = Console(highlight=False)
+    console = new_console()
     console.print(wrap_rich(Text.assemble(("复核口径：", "bold"), book.name), console.width - 1))
     console.print(Text("（随软件提供的默认口径）" if book.source == "（默认）" else f"口径文件：{book.source}",
                        style="dim"), soft_wrap=True)
@@ -153,10 +152,10 @@ def summary(forms, config_path, db_path) -> None:
     """The batch: forms ranked by seriousness (errors, 偏离度, pending points), the same per unit, and the
     files that could not be read, listed apart. `review report --format xlsx` holds the same sheets."""
     config = load_config(config_path) if config_path else Config()
-    with open_store(db_path) as store:
+    with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
-        batch = Signoff(store, config).summary(tuple(forms))
-    console = Console(highlight=False)
+        batch = Signoff(store, config, build_points=not store.read_only).summary(tuple(forms))
+    console = new_console()
     rows = []
     for line in batch.forms:
         score = line.review.score

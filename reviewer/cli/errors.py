@@ -1,8 +1,12 @@
 """The one place where the library's exceptions become what a reviewer sees on the command line:
-an `错误：…` line (or click's usage error for a bad setting) and an exit status. No traceback."""
+an `错误：…` line (or click's usage error for a bad setting) and an exit status. No traceback.
+
+SQLite's own errors (a damaged page met in the middle of a command, a full disk, a database made
+read-only under us) become `错误：数据库 X：…` in Chinese, exit status 2, wherever they are raised."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import click
@@ -11,9 +15,12 @@ from ..errors import ConfigError, ReviewerError
 from ..evaluation.evaluate import EvalSetError
 from ..form import FormError
 from ..importing import NotAForm
+from ..store import DatabaseError
+from ..store.health import database_error
+from .terminal import echo
 
 # A file or set that cannot be read is status 2, like a usage error; a refused change is 1.
-EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2}
+EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, DatabaseError: 2}
 
 
 class Refused(click.ClickException):
@@ -24,7 +31,7 @@ class Refused(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"错误：{self.message}", err=True)
+        echo(f"错误：{self.message}", err=True)
 
 
 def exit_status(error: ReviewerError) -> int:
@@ -45,3 +52,5 @@ class ReviewCommand(click.Command):
             return super().invoke(ctx)
         except ReviewerError as error:
             raise as_click(error, ctx) from None
+        except sqlite3.Error as error:
+            raise as_click(database_error(ctx.params.get("db_path") or "review.db", error), ctx) from None

@@ -7,6 +7,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..config import Config
 from ..evaluation.evaluate import (
@@ -32,6 +33,7 @@ from ..evaluation.metrics import LABELS
 from ..store import JudgeCache
 from .errors import ReviewCommand
 from .options import config_option, db_option, judge_options, judge_settings, load_config
+from .terminal import echo, new_console
 
 NAMES = {**VERDICT_LABEL, NOT_JUDGED: "未评判", PROBLEM: "有问题", NO_PROBLEM: "无问题"}
 STATUS_NAMES = {"accepted": "采纳", "edited": "修改后采纳", "rejected": "驳回"}
@@ -78,7 +80,7 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
     agrees there is a problem, rejecting it disagrees; for covers the other
     way round. With --judge rules or llm, only that judge's verdicts count.
     """
-    console = Console(highlight=False)
+    console = new_console()
     if compare:
         show_compare(console, read_result(compare[0]), read_result(compare[1]), compare)
         return
@@ -110,7 +112,7 @@ def eval_command(eval_set: str, split: str, output: str | None, compare: tuple[s
         data["items"] = [{k: item[k] for k in ("id", "split", "label", "predicted")} for item in data["items"]]
     path = write_result(data, output or default_output(result))
     show_result(console, data, mistakes)
-    click.echo(f"结果已写入 {path}", err=True)
+    echo(f"结果已写入 {path}", err=True)
 
 
 def check_set(eval_set: str, split: str | None, config: Config) -> tuple[str, list, list[str]]:
@@ -277,7 +279,7 @@ def show_db(console: Console, data: dict[str, Any]) -> None:
                   "（采纳或修改 = 认同评判；驳回 = 不认同；说明充分以外的评判视为“有问题”）")
     for source, block in sources.items():
         metrics = block["metrics"]
-        console.print(f"\n[bold]{source}[/bold]　{block['n']} 条已决定的评判，来自 {block['forms']} 份表单")
+        console.print(Text.assemble("\n", (source, "bold"), f"　{block['n']} 条已决定的评判，来自 {block['forms']} 份表单"))
         console.print(_headline(metrics).replace("准确率", "一致率"), soft_wrap=True)
         console.print(label_table(metrics, "按“有问题 / 无问题”计的精确率 / 召回率 / F1（以审核人为准）"))
         console.print(confusion_table(metrics, "审核人 ＼ 评判"))

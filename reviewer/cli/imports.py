@@ -12,27 +12,28 @@ from ..form.files import Skipped, is_folder, shown_path
 from ..importing import Converter, Imported, NotAForm, files_below, import_document
 from ..importing.output import KEPT, OVERWRITTEN, UNCHANGED, WRITTEN, output_paths, save
 from .errors import ReviewCommand
+from .terminal import echo
 
 
 def _report(imported: Imported, target: Path, outcome: str) -> None:
     shown = shown_path(target)
     if outcome == UNCHANGED:
-        click.echo(f"未变：{shown} 与重新导入 {imported.source} 的结果相同")
+        echo(f"未变：{shown} 与重新导入 {imported.source} 的结果相同")
         return
     if outcome == KEPT:
-        click.echo(f"注意：{shown} 已存在且与重新导入 {imported.source} 的结果不同（可能已手工修改），未覆盖；"
-                   "确需覆盖请加 --force", err=True)
+        echo(f"注意：{shown} 已存在且与重新导入 {imported.source} 的结果不同（可能已手工修改），未覆盖；"
+             "确需覆盖请加 --force", err=True)
         return
     mark = imported.mark
     count = len(imported.form.indicators)
     converted = f"，由 {mark['converted_from']} 转换" if mark.get("converted_from") else ""
     again = "，覆盖了已有文件" if outcome == OVERWRITTEN else ""
-    click.echo(f"已导入 {imported.source} → {shown}（方式 {mark['method']}{converted}，可信度 {mark['confidence']}，"
-               f"{count} 个指标{again}）")
+    echo(f"已导入 {imported.source} → {shown}（方式 {mark['method']}{converted}，可信度 {mark['confidence']}，"
+         f"{count} 个指标{again}）")
     for line in mark["disagreements"]:
-        click.echo(f"  未核对一致：{line}")
+        echo(f"  未核对一致：{line}")
     for line in mark["doubts"]:
-        click.echo(f"  存疑：{line}")
+        echo(f"  存疑：{line}")
 
 
 def _llm_fallback(profile: str | None):  # noqa: ANN202 - the importer's fallback callable
@@ -93,7 +94,7 @@ def import_command(paths: tuple[str, ...], out_dir: Path | None, force: bool, us
     fallback = _llm_fallback(profile) if use_llm else None
     sources, skipped, problems = _sources(paths, out_dir)
     for problem in problems:
-        click.echo(f"错误：{problem}", err=True)
+        echo(f"错误：{problem}", err=True)
     if not sources:
         if problems:
             sys.exit(2)
@@ -105,12 +106,12 @@ def import_command(paths: tuple[str, ...], out_dir: Path | None, force: bool, us
             try:
                 outcomes = import_document(source, fallback, converter)
             except NotAForm as error:
-                click.echo(f"错误：{error}", err=True)
+                echo(f"错误：{error}", err=True)
                 tally["failed"] += 1
                 continue
             for outcome, target in zip(outcomes, output_paths(source, len(outcomes), folder, taken)):
                 if isinstance(outcome, NotAForm):
-                    click.echo(f"错误：{outcome}", err=True)
+                    echo(f"错误：{outcome}", err=True)
                     tally["failed"] += 1
                     continue
                 result = save(target, outcome.data, force)
@@ -118,9 +119,9 @@ def import_command(paths: tuple[str, ...], out_dir: Path | None, force: bool, us
                 _report(outcome, target, result)
     if skipped:
         names = "、".join(shown_path(path) for path in skipped[:10]) + ("……" if len(skipped) > 10 else "")
-        click.echo(f"已跳过 {len(skipped)} 个不是可导入类型的文件：{names}", err=True)
+        echo(f"已跳过 {len(skipped)} 个不是可导入类型的文件：{names}", err=True)
     if len(sources) > 1:
-        click.echo(f"共 {len(sources)} 个文件：新导入 {tally[WRITTEN]} 份，覆盖 {tally[OVERWRITTEN]} 份，"
-                   f"未变 {tally[UNCHANGED]} 份，已存在未覆盖 {tally[KEPT]} 份，无法读取 {tally['failed']} 处")
+        echo(f"共 {len(sources)} 个文件：新导入 {tally[WRITTEN]} 份，覆盖 {tally[OVERWRITTEN]} 份，"
+             f"未变 {tally[UNCHANGED]} 份，已存在未覆盖 {tally[KEPT]} 份，无法读取 {tally['failed']} 处")
     if tally["failed"]:
         sys.exit(2)

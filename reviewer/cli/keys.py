@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..store import StoreError
+from .terminal import write
 
 
 class KeyReader:
@@ -81,8 +82,7 @@ class KeyReader:
 
     def line(self, prompt: str) -> str | None:
         """One typed line (None at end of input)."""
-        sys.stdout.write(prompt)
-        sys.stdout.flush()
+        write(prompt)
         if not self.tty:
             line = self.stream.readline()
             return None if line == "" else line.rstrip("\n")

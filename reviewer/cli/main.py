@@ -9,6 +9,7 @@ from click_default_group import DefaultGroup
 
 from ..engine import tune_for_batch
 from .check import check
+from .database import db_group
 from .evaluation import eval_command
 from .imports import import_command
 from .documents import report, rules, summary
@@ -27,7 +28,7 @@ def cli() -> None:
 
 
 for command in (check, session, accept, reject, reopen, undo, status, score, report, summary, rules, serve,
-                import_command, eval_command):
+                import_command, eval_command, db_group):
     cli.add_command(command)
 
 

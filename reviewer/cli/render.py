@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ from ..form.values import format_decimal, plain_decimal, round_half_up
 from ..judge.run import fallback_note
 from ..judge.settings import JudgeSettings
 from ..review import Review
+from .terminal import json_text
 from .wrap import fitted_table, wrap_rich
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -77,7 +77,7 @@ def review_json(review: Review) -> dict[str, Any]:
 
 
 def json_line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    return json_text(obj)
 
 
 def _delta(claimed: Decimal | None, recomputed: Decimal | None) -> Text:

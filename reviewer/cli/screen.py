@@ -23,6 +23,7 @@ from ..signoff.session import Position
 from ..store import STATUS_LABEL, Point
 from .render import SEVERITY_STYLE
 from .wrap import fitted_table, wrap_rich
+from .terminal import new_console
 
 KEYS_LINE = "[a]采纳 [r]驳回 [e]修改 [g]改分 [s]跳过 [u]撤销 [v]全文 [?]帮助 [q]退出"
 HELP = """\
@@ -184,7 +185,7 @@ def build_screen(signoff: Signoff, point: Point, position: Position, reviewer: s
     parts.append((Text.assemble(first, ("要点：", "bold"), point.title,
                                 (f"  [{SEVERITY_LABEL[point.severity]}]", SEVERITY_STYLE[point.severity])), FIXED))
     if point.indicators:
-        parts.append((_rows_table(review, point.indicators, (console or Console()).width - 4), FIXED))
+        parts.append((_rows_table(review, point.indicators, (console or new_console()).width - 4), FIXED))
     elif point.kind == "funds":
         parts.append((_funds_table(review), FIXED))
     parts += [(text, MORE_TEXT) for text in _explanations(review, point.indicators)]
@@ -204,8 +205,9 @@ def build_screen(signoff: Signoff, point: Point, position: Position, reviewer: s
     if message:
         parts.append((Text(message, style="magenta"), FIXED))
     title = (f"要点 {position.number}/{position.total}  ·  本表 {position.form_number}/{position.form_total}")
-    shown = fit(console or Console(), parts, height)
-    return Panel(Group(*shown), title=title, title_align="left", subtitle=f"审核人：{reviewer}",
+    shown = fit(console or new_console(), parts, height)
+    # Text, not str: rich reads a str title as markup, and the reviewer's name is typed by anyone.
+    return Panel(Group(*shown), title=Text(title), title_align="left", subtitle=Text(f"审核人：{reviewer}"),
                  subtitle_align="right", box=box.ROUNDED)
 
 

@@ -17,6 +17,7 @@ from click.core import ParameterSource
 from ..store import StoreError
 from .errors import ReviewCommand
 from .options import config_option, db_option, load_config
+from .terminal import echo
 
 MIN_PASSWORD = 8
 
@@ -38,7 +39,7 @@ def read_token(path: Path) -> str:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(token + "\n")
-        click.echo(f"已生成登录令牌并写入 {path}（仅本人可读）。", err=True)
+        echo(f"已生成登录令牌并写入 {path}（仅本人可读）。", err=True)
         return token
     token = path.read_text(encoding="utf-8").strip()
     if len(token) < MIN_PASSWORD:
@@ -101,7 +102,7 @@ def serve(port, host, password, token_file, allow_hosts, read_only, no_browser, 
     if password and len(password) < MIN_PASSWORD:
         raise click.UsageError(f"密码至少 {MIN_PASSWORD} 个字符")
     if password and ctx.get_parameter_source("password") == ParameterSource.COMMANDLINE:
-        click.echo("提示：命令行中的密码可能被本机其他用户看到，建议改用环境变量 REVIEW_PASSWORD 或 --token-file。", err=True)
+        echo("提示：命令行中的密码可能被本机其他用户看到，建议改用环境变量 REVIEW_PASSWORD 或 --token-file。", err=True)
     if token_file:
         given.append(read_token(token_file))
     if not is_loopback(host) and not given:
@@ -116,9 +117,9 @@ def serve(port, host, password, token_file, allow_hosts, read_only, no_browser, 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
     mode = "（只读）" if read_only else ""
-    click.echo(f"复核工作台{mode}：{url}  数据库 {db_path}  按 Ctrl+C 停止", err=True)
+    echo(f"复核工作台{mode}：{url}  数据库 {db_path}  按 Ctrl+C 停止", err=True)
     if host in ("0.0.0.0", "::"):
-        click.echo(f"同一网络中的其他电脑可访问 http://{socket.gethostname()}:{port}/（需登录）", err=True)
+        echo(f"同一网络中的其他电脑可访问 http://{socket.gethostname()}:{port}/（需登录）", err=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
                                            proxy_headers=False, lifespan="on"))
     if not no_browser:
@@ -129,7 +130,7 @@ def serve(port, host, password, token_file, allow_hosts, read_only, no_browser, 
         pass
     finally:
         sock.close()
-    click.echo("工作台已停止。", err=True)
+    echo("工作台已停止。", err=True)
 
 
 def _open_when_ready(server, url: str) -> None:  # noqa: ANN001 - uvicorn.Server

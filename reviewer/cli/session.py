@@ -23,6 +23,9 @@ from .keys import KeyReader, edit_text
 from .screen import HELP, build_screen
 
 ACCEPTED_MESSAGE = {"a": "上一条：已采纳", "r": "上一条：已驳回"}
+KEY_ACTION = {"a": "采纳", "r": "驳回", "e": "修改意见"}
+WRITING_KEYS = ("a", "r", "e", "g", "u")
+READ_ONLY_MESSAGE = "只读模式（--read-only）：不能采纳、驳回、修改、改分或撤销；可用 s 跳过、v 全文、q 退出"
 
 
 def ask_score(queue: Queue, point: Point, reader: KeyReader, console: Console) -> str | None:
@@ -56,15 +59,20 @@ def ask_score(queue: Queue, point: Point, reader: KeyReader, console: Console) -
 
 
 def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console: Console, reader: KeyReader,
-                clear: Callable[[], None] | None = None) -> None:
-    """Loop until every filtered point is decided or skipped, or the reviewer quits."""
+                clear: Callable[[], None] | None = None, read_only: bool = False) -> None:
+    """Loop until every filtered point is decided or skipped, or the reviewer quits.
+
+    A key that cannot be applied (someone else decided the point meanwhile) is always said, on the next
+    screen or, when nothing is left to show (a colleague's bulk accept emptied the queue), before the end."""
     queue = Queue(signoff, filters, reviewer)
-    message = ""
+    message = unapplied = ""  # unapplied: a key someone else's decision made void, shown whatever comes next
     clear = clear or console.clear
     try:
         while True:
             point = queue.current()
             if point is None:
+                if unapplied:
+                    console.print(Text(unapplied, style="bold magenta"))
                 left = f"，另有 {len(queue.skipped)} 个已跳过、仍待审" if queue.skipped else ""
                 console.print(Text(f"没有待审要点了。本次处理 {queue.decided} 个{left}。", style="bold green"))
                 return
@@ -72,11 +80,15 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
             height = console.height if console.is_terminal else None
             position = queue.progress(point)
             console.print(build_screen(signoff, point, position, reviewer, message, console, height))
-            message = ""
+            message = unapplied = ""
             key = reader.key().lower()
             try:
                 if key in ("q", "\x03"):
                     break
+                if read_only and key in WRITING_KEYS:
+                    message = READ_ONLY_MESSAGE
+                    queue.hold(point)
+                    continue
                 if key in ("a", "r"):
                     queue.decide(point, "accept" if key == "a" else "reject")
                     message = ACCEPTED_MESSAGE[key]
@@ -94,6 +106,7 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
                         done = ask_score(queue, point, reader, console)
                     except Conflict as exc:
                         done, message = None, f"{exc.message}，未修改：请核对后再改"
+                        unapplied = message
                     else:
                         message = f"已改分：{done}" if done else "得分未修改"
                 elif key == "s":
@@ -108,21 +121,22 @@ def run_session(signoff: Signoff, filters: PointFilters, reviewer: str, console:
                     queue.hold(point)
                 elif key == "?":
                     clear()
-                    console.print(Panel(HELP, title="帮助", box=box.ROUNDED))
+                    console.print(Panel(Text(HELP), title=Text("帮助"), box=box.ROUNDED))
                     reader.key()
                     queue.hold(point)
                 else:
                     message = f"无效按键“{key}”，按 ? 查看帮助"
                     queue.hold(point)
-            except Conflict as exc:
-                message = f"{exc.message}，已跳到下一条"
+            except Conflict as exc:  # the key is not applied: say so, never drop it silently
+                message = unapplied = f"{exc.message}，你的“{KEY_ACTION.get(key, key)}”未保存，已跳到下一条"
             except ReviewerError as exc:  # e.g. nothing left to undo: say so, keep going
-                message = exc.message
+                message = unapplied = exc.message
                 queue.hold(point)
     except KeyboardInterrupt:
         pass
-    console.print(Text(f"\n已退出。本次处理 {queue.decided} 个要点，所有决定均已保存；下次启动从第一条待审要点继续。",
-                       style="bold"))
+    done = ("只读模式，未作任何修改。" if read_only else
+            f"本次处理 {queue.decided} 个要点，所有决定均已保存；下次启动从第一条待审要点继续。")
+    console.print(Text(f"\n已退出。{done}", style="bold"))
 
 
 __all__ = ["run_session", "KeyReader"]

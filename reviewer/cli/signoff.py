@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 from rich import box
-from rich.console import Console
 from rich.text import Text
 
 from ..checks.catalogue import SEVERITY_LABEL
@@ -14,22 +13,31 @@ from ..config import Config
 from ..form.values import format_decimal
 from ..signoff.rulebook import DOCUMENTED_CODES
 from ..signoff.service import Signoff
+from ..store.health import writable
 from ..store import ACTION_LABEL, FUNDS_ROW, STATUS_LABEL, Point, PointFilters, Store, StoreError, local_time
 from .errors import ReviewCommand
 from .options import config_option, db_option, filter_options, load_config, reviewer_option
 from .session import KeyReader, run_session
 from .wrap import fitted_table
+from .terminal import echo, new_console
 
 PREVIEW_ROWS = 15
 MIN_ID_PREFIX = 4  # shorter prefixes name points by accident
 
 
-def open_store(db_path: str) -> Store:
-    return Store(db_path, create=False)
+def open_store(db_path: str, read_only: bool = False) -> Store:
+    return Store(db_path, create=False, read_only=read_only)
+
+
+def open_for_reading(db_path: str) -> Store:
+    """For the commands that only look (status, report, summary): opened for writing when it can be (an
+    older database's points are built once), else read-only, so a file or share one may not write
+    is still read."""
+    return open_store(db_path, read_only=not writable(db_path))
 
 
 def open_signoff(store: Store, config_path: str | None = None) -> Signoff:
-    return Signoff(store, load_config(config_path) if config_path else Config())
+    return Signoff(store, load_config(config_path) if config_path else Config(), build_points=not store.read_only)
 
 
 def require_forms(store: Store, selectors: tuple[str, ...]) -> None:
@@ -74,25 +82,27 @@ def refuse_ambiguous(ids: tuple[str, ...], rows: list[Point]) -> None:
 
 @click.command(cls=ReviewCommand)
 @filter_options
+@click.option("--read-only", "read_only", is_flag=True,
+              help="Look without deciding: opens the database read-only (a read-only file or share works).")
 @reviewer_option
 @config_option
 @db_option
-def session(filters, reviewer, config_path, db_path) -> None:
+def session(filters, read_only, reviewer, config_path, db_path) -> None:
     """Decide on pending points one screen at a time: everything raised about one indicator (or one
     cost/count pair) with one suggested comment, the findings beneath it as evidence.
 
     Keys: a accept, r reject, e edit the comment ($EDITOR, else inline), g set the 复核得分 (with a
     rulebook clause and a reason), s skip, u undo the last action (repeatable), v the full text,
     ? help, q quit. Each decision is saved at once; points marked 待重点审核 come first; the next
-    session resumes at the first pending point.
+    session resumes at the first pending point. With --read-only only s, v, ? and q work.
     """
-    with open_store(db_path) as store:
+    with open_store(db_path, read_only=read_only) as store:
         signoff = open_signoff(store, config_path)
         chosen = point_filters(store, filters)
-        console = Console(highlight=False)
+        console = new_console()
         clear = console.clear if console.is_terminal else (lambda: console.print("─" * 40))
         with KeyReader() as reader:
-            run_session(signoff, chosen, reviewer, console, reader, clear=clear)
+            run_session(signoff, chosen, reviewer, console, reader, clear=clear, read_only=read_only)
 
 
 def _bulk(action: str, ids, filters, everything, yes, reviewer, db_path) -> None:
@@ -116,7 +126,7 @@ def _bulk(action: str, ids, filters, everything, yes, reviewer, db_path) -> None
             if missing:
                 raise StoreError(f"找不到要点：{'、'.join(missing)}（未作任何修改）")
             refuse_ambiguous(ids, rows)
-        console = Console(highlight=False)
+        console = new_console()
         if not rows:
             console.print(f"没有需要{ACTION_LABEL[action]}的要点。")
             return
@@ -183,7 +193,7 @@ def undo(reviewer, db_path) -> None:
         raise StoreError(f"{when} 的批量{action}共 {undone.kept} 个要点此后均已被修改，未恢复任何要点。"
                          "该批次不再撤销：再次 review undo 将撤销更早的批量操作。")
     note = f"；{undone.kept} 个此后已被修改，保持不变" if undone.kept else ""
-    click.echo(f"已撤销 {when} 的批量{action}：恢复 {undone.restored} 个要点{note}。")
+    echo(f"已撤销 {when} 的批量{action}：恢复 {undone.restored} 个要点{note}。")
 
 
 @click.command(cls=ReviewCommand)
@@ -191,12 +201,12 @@ def undo(reviewer, db_path) -> None:
 @config_option
 @db_option
 def status(forms, config_path, db_path) -> None:
-    """Per form: pending / accepted / edited / rejected points, 自评 vs 复核 total."""
-    with open_store(db_path) as store:
+    """Per form: pending / accepted / edited / rejected points, 自评 vs 复核 total (a read-only database too)."""
+    with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
         signoff = open_signoff(store, config_path)
         reviews = signoff.reviews(tuple(forms))
-    console = Console(highlight=False)
+    console = new_console()
     rows, totals = [], [0, 0, 0, 0]
     for review in reviews:
         row, counts = review.record, review.counts()
@@ -251,8 +261,8 @@ def score(form, row, score, value, clause, reason, undo_last, reviewer, config_p
                 raise StoreError(f"{reviewer} 没有可撤销的改分")
             undone = signoff.undo_score(change.id, reviewer)
             where = "预算执行率" if change.row == FUNDS_ROW else f"第{change.row + 1}项"
-            click.echo(f"已撤销：{where}复核{'得分' if change.field == 'score' else '完成值'}恢复为"
-                       f"{undone.after if undone.after is not None else '建议值'}。")
+            echo(f"已撤销：{where}复核{'得分' if change.field == 'score' else '完成值'}恢复为"
+                 f"{undone.after if undone.after is not None else '建议值'}。")
             return
         if not form or not row:
             raise click.UsageError("请给出表单和指标序号，例如 review score zgc 6 --score 1.5 --clause … --reason …")
@@ -270,9 +280,10 @@ def score(form, row, score, value, clause, reason, undo_last, reviewer, config_p
     where = "预算执行率" if index == FUNDS_ROW else f"第{index + 1}项"
     for change in changes:
         field = "得分" if change.field == "score" else "完成值"
-        click.echo(f"{where}复核{field}：{change.shown_before} → {change.after}（{change.reason}）")
-    click.echo(f"复核总分 {format_decimal(after.review_total)}，等级“{after.grade}”。")
+        echo(f"{where}复核{field}：{change.shown_before} → {change.after}（{change.reason}）")
+    echo(f"复核总分 {format_decimal(after.review_total)}，等级“{after.grade}”。")
 
 
-__all__ = ["session", "accept", "reject", "reopen", "undo", "status", "score", "open_store", "open_signoff",
+__all__ = ["session", "accept", "reject", "reopen", "undo", "status", "score", "open_store", "open_for_reading",
+           "open_signoff",
            "require_forms", "point_filters"]

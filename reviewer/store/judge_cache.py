@@ -11,6 +11,7 @@ VerdictCache (reviewer/judge/cache.py).
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, MutableMapping
@@ -19,6 +20,8 @@ import sqlite_utils
 
 from ..llm.secrets import strip_credentials
 from .db import connect
+from .health import check_version, database_error, refuse_read_only, verify
+from .schema import migrations as store_migrations
 
 RESULTS = "judge_results"
 MODES = "judge_endpoint_modes"
@@ -63,9 +66,17 @@ def bounded_raw(raw: str) -> str:
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """The review database (connection set up as the store's), with the cache's tables."""
-    db = sqlite_utils.Database(connect(path))
-    migrations.apply(db)
+    """The review database (connection set up as the store's), with the cache's tables; refused (health.py)
+    when it is read-only, damaged or written by a newer tool."""
+    refuse_read_only(path)
+    try:
+        conn = connect(path)
+        verify(conn, path)
+        check_version(conn, path, (store_migrations, migrations))
+        db = sqlite_utils.Database(conn)
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise database_error(path, exc) from None
     return db
 
 

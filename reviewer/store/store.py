@@ -31,6 +31,8 @@ from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now, resolved
 from .db import connect
+from .health import check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
+from .judge_cache import migrations as judge_migrations
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
 from .schema import migrations, scorecard
@@ -61,18 +63,39 @@ class Store(PointTables, ActivityQueries):
         reverted file); without it they are kept in `notices`. `read_only` opens an existing database
         for reading only (nothing is created or migrated)."""
         self.path = str(path)
+        self.read_only = read_only
         self.notices: list[str] = []
         self.warn = warn or self.notices.append
         if (read_only or not create) and not Path(self.path).exists():
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
+        if not read_only:
+            refuse_read_only(self.path)
         try:
             self.conn = connect(self.path, read_only=read_only)
+        except sqlite3.DatabaseError as exc:
+            raise database_error(self.path, exc) from None
+        try:
+            self._check(read_only)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _check(self, read_only: bool) -> None:
+        """Refuse a damaged database (before writing into it) or one a newer tool wrote; migrate an older one."""
+        try:
+            if not read_only:
+                verify(self.conn, self.path)
+            check_version(self.conn, self.path, (migrations, judge_migrations))
             self.db = Database(self.conn)
-            if not read_only and migrations.pending(self.db):
+            if not read_only and (migrations.pending(self.db) or self._unstamped()):
                 with self.transaction():
                     migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race
+                    stamp_version(self.conn, migrations)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from None
+            raise database_error(self.path, exc) from None
+
+    def _unstamped(self) -> bool:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0] < schema_version(migrations)
 
     def __enter__(self) -> "Store":
         return self

@@ -223,6 +223,14 @@ def review_unprivileged(*args: str, cwd: Path, env: dict[str, str] | None = None
                           env=environment, timeout=120)
 
 
+def child_env() -> dict[str, str]:
+    """A small environment for a spawned `review`, keeping PYTHONPATH (so it runs the code under test)."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
 # --- deadlines -----------------------------------------------------------------------------
 
 class Unbounded(BaseException):

@@ -1,0 +1,78 @@
+"""The one way the command line writes to a terminal: every name and text a form, a file name or the
+database holds is untrusted, so nothing reaches stdout or stderr except through here.
+
+- Control characters are stripped from all text printed: C0 (except newline and tab), DEL, C1, and the
+  bidi marks, embeddings, overrides and isolates. A project name holding ESC[2J (clear the screen),
+  OSC 52 (write the clipboard), OSC 8 (plant a hyperlink) or a right-to-left override (show a name
+  reversed) prints as its visible characters. The styles rich adds itself are control segments of
+  their own and are kept.
+- Text is never read as rich markup, emoji codes or highlighted: `项目[/]` and `[link=…]点这里[/link]`
+  print as written. Styles come from Text objects only.
+- JSON written to stdout escapes the characters stripped elsewhere (\\u202e), so the data stay whole and
+  the terminal safe.
+
+tests/test_layout.py holds every other module to this: no print(), click.echo, sys.stdout / sys.stderr
+writes or rich Console of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any, Iterable
+
+import click
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
+
+# C0 but \t and \n; DEL and C1; ALM, LRM/RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNSAFE = re.compile(f"[{_UNSAFE}]")
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE}]")  # after json.dumps: C0 is escaped already
+
+
+def clean(text: str) -> str:
+    """The text without the characters a terminal would act on."""
+    return UNSAFE.sub("", text)
+
+
+class SafeConsole(Console):
+    """A rich Console whose text segments are cleaned as they are rendered (tables, panels, progress bars
+    and plain strings alike); markup, emoji and highlighting are off unless asked for per call."""
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control or not UNSAFE.search(segment.text):
+                yield segment
+            else:
+                yield Segment(clean(segment.text), segment.style, segment.control)
+
+
+def new_console(stderr: bool = False) -> SafeConsole:
+    return SafeConsole(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+
+def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo with the text cleaned."""
+    click.echo(clean(str(message)), err=err, nl=nl)
+
+
+def write(text: str, err: bool = False) -> None:
+    """Text as it is (no newline added), cleaned, flushed: a prompt, a report on stdout."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(clean(text))
+    stream.flush()
+
+
+def json_text(obj: Any, indent: int | None = None) -> str:
+    """UTF-8 JSON with Chinese unescaped, and every character a terminal would act on escaped."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def is_terminal(err: bool = False) -> bool:
+    return (sys.stderr if err else sys.stdout).isatty()
+
+
+__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "clean", "is_terminal", "UNSAFE"]
