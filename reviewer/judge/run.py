@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from ..checks.catalogue import INFO, TAG_LABEL, VERDICT_LABEL, WARNING, Finding
 from ..checks.wording import quoted
 from ..llm.endpoints import Usage
+from ..llm.secrets import redact
 from ..review import Review
 from .cache import VerdictCache
 from .case import JudgeCase, JudgeResult, Verdict, judge_cases
@@ -102,10 +103,8 @@ def judge_reviews(reviews: list[Review], settings: JudgeSettings, cache: Verdict
 def judge_fallback(reviews: list[Review], settings: JudgeSettings, error: BaseException) -> JudgeRun:
     """The rules' verdicts for these reviews, each marked as standing in for a model judgement that
     failed (`error`: redacted, bounded); the judge summaries say how many."""
-    from ..llm.secrets import redact
-
     secrets = settings.endpoint.secrets if settings.endpoint is not None else ()
-    reason = f"internal: {type(error).__name__}: {redact(str(error)[:1200], secrets)[:300]}"
+    reason = f"internal: {type(error).__name__}: {redact(str(error), secrets)[:300]}"  # cut after redacting
     model = settings.endpoint.model if settings.endpoint is not None else None
     results = []
     for review in reviews:
