@@ -8,8 +8,10 @@ rusage, from wait4), and the first line it wrote on stderr (the last of a traceb
 refused), a 2 MB .xlsx that inflates to 700 MB, a 2,000-page PDF one at the 500-page limit, 10 and 100
 forms as ruled tables (is memory flat over the pages?), and 1 MB / 10 MB of forms as text
 through `review import`. Not a test: figures for the notes.
-Part B of issue 14 adds the judge on long explanations and model replies of 1 MB / 50 MB:
-append Case entries to CASES.
+Part B of issue 14 adds the judge on long explanations: append Case entries to CASES.
+The model group runs the seed form through the model judge against a loopback server
+(tests/fake_openai.py, in its own process) that answers every call with 1 MB or 50 MB of
+malformed JSON, or drips a valid answer one byte every half second (`--timeout 2`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Case:
     group: str
     name: str
     make: Callable[[Path], list[str]]  # writes its input below the folder, returns `review` arguments
+    server: list[str] | None = None  # fake_openai.py arguments: a model endpoint, its URL put for {base_url}
 
 
 def indicators_case(count: int) -> Case:
@@ -98,6 +101,16 @@ def table_pdf(forms: int) -> Callable[[Path], list[str]]:
     return make
 
 
+def model_case(name: str, server: list[str], timeout: float = 60) -> Case:
+    """The seed form (nine explanations to judge) through the model judge; nothing stored."""
+    def make(folder: Path) -> list[str]:
+        path = folder / "seed.json"
+        path.write_text(json.dumps(builders().seed_form(), ensure_ascii=False), encoding="utf-8")
+        return [str(path), "--judge", "llm", "--base-url", "{base_url}", "--model", "bench", "--timeout",
+                f"{timeout:g}", "--json", "--no-store"]
+    return Case("model", name, make, server)
+
+
 CASES = [
     *(indicators_case(count) for count in (100, 1_000, 2_000, 10_000)),
     Case("import", "xlsx zip bomb (2 MB → 700 MB)", xlsx_bomb),
@@ -107,7 +120,18 @@ CASES = [
     Case("import", "PDF of 100 forms (300 pages)", table_pdf(100)),
     Case("import", "text: 1 MB of forms", text_forms(1)),
     Case("import", "text: 10 MB of forms", text_forms(10)),
+    model_case("reply: 1 MB malformed ×9", ["--junk-mb", "1"]),
+    model_case("reply: 50 MB malformed ×9", ["--junk-mb", "50"]),
+    model_case("reply: 50 MB, no Content-Length", ["--junk-mb", "50", "--no-length"]),
+    model_case("reply dripped 2 B/s, --timeout 2", ["--drip", "0.5"], timeout=2),
 ]
+
+
+def start_server(arguments: list[str]) -> tuple[subprocess.Popen, str]:
+    """tests/fake_openai.py in its own process (its CPU is not the child's); returns it and its base URL."""
+    server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_openai.py"), *arguments],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return server, server.stdout.readline().strip()
 
 
 def measure(arguments: list[str], limit_mb: int, timeout: float) -> dict:
@@ -149,7 +173,7 @@ def run(arguments: list[str], limit_mb: int, timeout: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="Comma-separated groups (forms, import); default all.")
+    parser.add_argument("--only", default="", help="Comma-separated groups (forms, import, model); default all.")
     parser.add_argument("--dir", default=str(ROOT / "bench_out" / "hostile"))
     parser.add_argument("--limit-mb", type=int, default=4096, help="Address space of each child (MB).")
     parser.add_argument("--timeout", type=float, default=600, help="Seconds before a child is killed.")
@@ -165,7 +189,17 @@ def main() -> None:
     for case in CASES:
         if groups and case.group not in groups:
             continue
-        figures = measure(case.make(folder), args.limit_mb, args.timeout)
+        arguments = case.make(folder)
+        server = None
+        if case.server is not None:
+            server, url = start_server(case.server)
+            arguments = [url if a == "{base_url}" else a for a in arguments]
+        try:
+            figures = measure(arguments, args.limit_mb, args.timeout)
+        finally:
+            if server is not None:
+                server.stdin.close()
+                server.wait(timeout=30)
         said = figures["said"].replace(f"{folder}{os.sep}", "")
         said = said if len(said) <= 70 else said[:69] + "…"
         print(f"{case.name:<32} {figures['status']:>4} {figures['wall']:>8.2f} {figures['cpu']:>8.2f} "

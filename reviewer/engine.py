@@ -22,6 +22,7 @@ from .config import Config
 from .form import Form, FormError, read_form
 from .form.files import shown_path
 from .judge import Judge, JudgeCase, JudgeRun, JudgeSettings
+from .judge.run import judge_fallback
 from .judge.cache import VerdictCache
 from .review import Review
 from .scoring import score_form
@@ -98,15 +99,12 @@ class Engine:
 
     def judge_reviews(self, reviews: list[Review]) -> None:
         """Judge the reviews in one batch. Should the model judge fail outright, the batch falls back to
-        the rules and says so in each review's judge summary: one failure never stops the run."""
+        the rules: every verdict it touched carries the failure (模型评判失败) and each review's judge
+        summary counts them; one failure never stops the run."""
         try:
             self.judge.judge_reviews(reviews)
         except Exception as error:  # noqa: BLE001 - a batch's judge failure must not stop the run
-            settings = self.settings
-            with Judge(JudgeSettings(thresholds=settings.thresholds)) as rules:
-                for review in reviews:
-                    review.findings = [f for f in review.findings if f.code != "EXPLANATION_VERDICT"]
-                    rules.judge_reviews([review])
-                    review.judge.update(backend=settings.backend, errors=review.judge.get("judged", 0),
-                                        fallbacks=review.judge.get("judged", 0), error=str(error))
+            for review in reviews:
+                review.findings = [f for f in review.findings if f.code != "EXPLANATION_VERDICT"]
+            judge_fallback(reviews, self.settings, error)
         self.summaries += [review.judge for review in reviews]

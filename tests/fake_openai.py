@@ -44,6 +44,31 @@ class Reply:
     finish_reason: str = "stop"
     usage: dict[str, Any] = field(default_factory=lambda: {"prompt_tokens": 1200, "completion_tokens": 150})
     headers: dict[str, str] = field(default_factory=dict)
+    # Hostile replies: the body bytes as sent (no completion around them), their content type, and
+    # a drip (the body sent `drip_bytes` at a time, `drip` seconds apart).
+    raw: bytes | None = None
+    content_type: str = "application/json"
+    drip: float = 0.0
+    drip_bytes: int = 1
+    send_length: bool = True  # False: no Content-Length (the body ends when the connection closes)
+
+
+def reply_raw(data: bytes, content_type: str = "application/json", **kw: Any) -> Reply:
+    """A body that is no chat completion: an HTML page, plain text, a truncated JSON."""
+    return Reply(raw=data, content_type=content_type, **kw)
+
+
+def reply_dripped(obj: dict[str, Any], every: float = 0.5, **kw: Any) -> Reply:
+    """A valid completion sent one byte every `every` seconds."""
+    return Reply(content=json.dumps(obj, ensure_ascii=False), drip=every, **kw)
+
+
+def echo_authorization(recorded: "Recorded") -> Reply:
+    """A 401 whose error text quotes the Authorization header it got (as some gateways do)."""
+    auth = recorded.headers.get("authorization", "(none)")
+    return reply_error(401, {"error": {"message": f"Incorrect API key provided: {auth}. Header was "
+                                                  f"'Authorization: {auth}'", "type": "invalid_request_error",
+                                       "code": "invalid_api_key"}})
 
 
 def reply_content(text: str, **kw: Any) -> Reply:
@@ -147,18 +172,33 @@ class FakeOpenAI:
                     time.sleep(reply.delay)
                 with fake._lock:
                     fake.in_flight -= 1
-                payload = reply.body if reply.body is not None else completion(body.get("model", "fake"), reply)
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                if reply.raw is not None:
+                    data = reply.raw
+                else:
+                    payload = reply.body if reply.body is not None else completion(body.get("model", "fake"), reply)
+                    data = json.dumps(payload, ensure_ascii=False).encode()
                 try:
                     self.send_response(reply.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
+                    self.send_header("content-type", reply.content_type)
+                    if reply.send_length:
+                        self.send_header("content-length", str(len(data)))
+                    else:
+                        self.send_header("connection", "close")
+                        self.close_connection = True
                     for key, value in reply.headers.items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout test)
+                    if reply.drip:
+                        for i in range(0, len(data), reply.drip_bytes):
+                            self.wfile.write(data[i:i + reply.drip_bytes])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        view = memoryview(data)
+                        for i in range(0, len(data), 1 << 20):
+                            self.wfile.write(view[i:i + (1 << 20)])
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass  # the client gave up (timeout and size tests)
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
@@ -196,6 +236,13 @@ def completion(model: str, reply: Reply) -> dict[str, Any]:
     }
 
 
+def junk_completion(size: int) -> bytes:
+    """A chat completion whose content is `size` bytes of malformed JSON: an unterminated string of
+    braces (the old extraction tried every brace and read on to the end from each: quadratic)."""
+    content = '{"verdict": "' + "{" * max(size - 13, 0)
+    return json.dumps(completion("fake", Reply(content=content))).encode()
+
+
 def main() -> None:
     """Serve one fixed reply in its own process: prints the base URL, runs until stdin closes."""
     import argparse
@@ -204,8 +251,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--reply", default='{"ok": true}', help="assistant content (JSON text)")
+    parser.add_argument("--junk-mb", type=float, default=0.0, help="reply with this many MB of malformed JSON")
+    parser.add_argument("--drip", type=float, default=0.0, help="send the reply one byte every DRIP seconds")
+    parser.add_argument("--no-length", action="store_true", help="no Content-Length: the body ends with the connection")
     args = parser.parse_args()
-    with FakeOpenAI(default=reply_content(args.reply, delay=args.delay)) as server:
+    if args.junk_mb:
+        reply = reply_raw(junk_completion(int(args.junk_mb * 10**6)), delay=args.delay, send_length=not args.no_length)
+    else:
+        reply = reply_content(args.reply, delay=args.delay, drip=args.drip)
+    with FakeOpenAI(default=reply) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()
 

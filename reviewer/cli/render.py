@@ -16,6 +16,7 @@ from rich.text import Text
 from ..checks.catalogue import DIRECTION_LABEL, SEVERITY_LABEL
 from ..checks.wording import clip
 from ..form.values import format_decimal, plain_decimal, round_half_up
+from ..judge.run import fallback_note
 from ..judge.settings import JudgeSettings
 from ..review import Review
 from .terminal import json_text
@@ -120,7 +121,11 @@ def header(review: Review, width: int = 100) -> Group:
     judge = review.judge
     if judge.get("backend"):
         model = f"（{judge['model']}）" if judge.get("model") else ""
-        parts.append(Text(f"偏差说明评判：{judge['backend']}{model}", style="dim"))
+        line = Text(f"偏差说明评判：{judge['backend']}{model}", style="dim")
+        note = fallback_note(judge)
+        if note:  # the model did not judge these: say so where the model is named
+            line.append(f"，{note}", style="yellow")
+        parts.append(line)
     return Group(*parts)
 
 

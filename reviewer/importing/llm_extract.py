@@ -22,6 +22,9 @@ from .cells import Extracted, NotAForm, as_number, printed, score_cell
 
 MAX_TEXT = 24000  # characters of document text sent; a form is a few thousand
 MAX_TOKENS = 8192  # a 20-indicator form is about 3k tokens of JSON
+# The whole call's deadline (llm/client.py) when [judge] timeout does not set one: 3k tokens of
+# output at a slow local model's 20 tokens a second, twice (the repair re-ask), fit in it.
+IMPORT_TIMEOUT = 300.0
 
 
 class FundsRowOut(BaseModel):
@@ -129,5 +132,6 @@ def make_fallback(profile: str | None, section: dict[str, Any] | None = None) ->
         endpoint = resolve_endpoint(profile=profile, section=section)
     except ConfigError as error:
         raise ConfigError(f"--llm：{error.message}") from None
-    endpoint = dataclasses.replace(endpoint, max_tokens=max(endpoint.max_tokens, MAX_TOKENS))
+    timeout = endpoint.timeout if (section or {}).get("timeout") else max(endpoint.timeout, IMPORT_TIMEOUT)
+    endpoint = dataclasses.replace(endpoint, max_tokens=max(endpoint.max_tokens, MAX_TOKENS), timeout=timeout)
     return lambda text, source: extract_with_llm(text, source, endpoint)

@@ -24,10 +24,12 @@ from .rules.gap import (
     dated_delay, figure_conflict, gap_of, known_figures, late_part, overstated, part_of_gap, resolve_implied,
     size_covered, without_breakdown,
 )
-from .rules.signals import injected, read_text
+from .injection import injection_signs
+from .rules.signals import read_text
 from .rules.verdict import rules_comment
 
 QUOTE_CHARS = 80
+QUOTES = 20  # quotes read from one list of an answer (both prompts); a model that sends thousands is not quoting
 
 
 class Checklist(BaseModel):
@@ -52,7 +54,7 @@ def _squash(text: str) -> str:
 def verified(quotes: list[str], source: str) -> tuple[list[str], bool]:
     """The quotes that occur in the form text (whitespace-insensitive), and whether any were dropped."""
     haystack = _squash(source)
-    given = [q.strip() for q in quotes if q and q.strip()]
+    given = [q.strip() for q in quotes[:QUOTES] if q and q.strip()]  # thousands of quotes are not quoting
     kept = [q[:QUOTE_CHARS] for q in given if _squash(q) in haystack]
     return kept, len(kept) < len(given)
 
@@ -95,7 +97,7 @@ def checklist_verdict(answer: Checklist, case: JudgeCase, rules: Verdict, block:
             tags.append("no_quantity")
     if not measure:
         tags.append("no_measure")
-    if answer.injection_suspected or injected(case.explanation):
+    if answer.injection_suspected or injection_signs(case, block):
         tags.append("injection")
     if dropped_cause or dropped_size or dropped_items or dropped_direction:
         tags.append("unverified_quote")

@@ -34,11 +34,11 @@ from ..llm.client import LLMCallError, LLMClient, strict_schema
 from ..llm.endpoints import normalize_base_url, profile_name
 from .case import JudgeCase, Verdict
 from .cache import VerdictCache
-from .checklist import Checklist, checklist_verdict
+from .checklist import QUOTES, Checklist, checklist_verdict
+from .injection import injection_signs, tag_injection
 from .examples import examples_section
 from .rules import judge_rules
 from .rules.gap import Gap, Side, gap_of
-from .rules.signals import injected
 from .sampling import majority
 from .settings import JudgeSettings
 
@@ -56,6 +56,7 @@ PROMPTS = _prompt_folder()
 GOAL_CHARS = 400
 EXPLANATION_CHARS = 1200
 QUOTE_CHARS = 80
+REASON_CHARS = 1000  # of the model's reason and comment kept (a verdict's are a few sentences)
 DOUBTFUL = 0.5  # the most a verdict can be trusted with an injected instruction or an invented quote
 
 
@@ -297,15 +298,34 @@ def _squash_space(text: str) -> str:
 def verify_quotes(quotes: list[str], source: str) -> tuple[tuple[str, ...], bool]:
     """Quotes that occur in the form text (whitespace-insensitive), and whether any were dropped."""
     haystack = _squash_space(source)
-    kept = tuple(q.strip()[:QUOTE_CHARS] for q in quotes if q.strip() and _squash_space(q) in haystack)
-    return kept, len(kept) < len([q for q in quotes if q.strip()])
+    given = [q for q in quotes[:QUOTES] if q.strip()]
+    kept = tuple(q.strip()[:QUOTE_CHARS] for q in given if _squash_space(q) in haystack)
+    return kept, len(kept) < len(given)
+
+
+def bounded(text: str, limit: int = REASON_CHARS) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "（后略）"
+
+
+def trimmed(value: Any) -> Any:
+    """An answer as the cache keeps it: no more of any text or list than a verdict reads of it (`bounded`
+    still marks a cut text), so a cached answer gives the verdict the fresh one gave."""
+    if isinstance(value, str):
+        return value[:REASON_CHARS + 1]
+    if isinstance(value, list):
+        return [trimmed(v) for v in value[:QUOTES]]
+    if isinstance(value, dict):
+        return {k: trimmed(v) for k, v in value.items()}
+    return value
 
 
 def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, rules: Verdict,
                block: str | None = None) -> Verdict:
-    evidence, dropped = verify_quotes(value.evidence_quotes, form_block(case) if block is None else block)
+    block = form_block(case) if block is None else block
+    evidence, dropped = verify_quotes(value.evidence_quotes, block)
     tags = list(dict.fromkeys(value.tags))
-    if value.injection_suspected or injected(case.explanation):
+    if value.injection_suspected or injection_signs(case, block):
         tags.append("injection")
     if dropped:
         tags.append("unverified_quote")
@@ -313,8 +333,8 @@ def to_verdict(value: LLMVerdict, case: JudgeCase, prompt: Prompt, model: str, r
     if verdict == "covers" and ({"injection", "unverified_quote"} & set(tags)):
         verdict = "partial"  # a human has to look before this counts as sufficient
     return Verdict(
-        verdict=verdict, tags=tuple(dict.fromkeys(tags)), comment=value.comment.strip() or rules.comment,
-        reason=value.reason.strip(), source="judge:llm", evidence=evidence, model=model,
+        verdict=verdict, tags=tuple(dict.fromkeys(tags)), comment=bounded(value.comment) or rules.comment,
+        reason=bounded(value.reason), source="judge:llm", evidence=evidence, model=model,
         prompt_version=prompt.version, rules=rules,
     )
 
@@ -376,7 +396,7 @@ class LLMJudge:
         # Preparation happens inside a slot, so it overlaps with the calls already in flight; one sample
         # keeps that slot for its call.
         async with self.semaphore:
-            rules = judge_rules(case, self.settings.thresholds)
+            rules = tag_injection(judge_rules(case, self.settings.thresholds), case)
             if case.blank:
                 return rules  # nothing for a model to read
             block = form_block(case)
@@ -404,10 +424,9 @@ class LLMJudge:
         endpoint = self.settings.endpoint
         key = cache_key(self.model, self.prompt.version, messages, base_url=endpoint.base_url,
                         profile=endpoint.profile, sample=(index, temperature) if several else None)
-        hit = self.cache.get(key) if self.cache is not None else None
+        hit = self.cached(key)
         if hit is not None:
-            value = self.prompt.schema.model_validate(hit["verdict"])
-            return replace(self.to_verdict(value, case, rules, block), cached=True)
+            return replace(self.to_verdict(hit, case, rules, block), cached=True)
         # The call goes inside a slot; the first call goes alone so the shared system prompt is in
         # the endpoint's prefix cache before the rest arrive.
         async with (contextlib.nullcontext() if held else self.semaphore):
@@ -421,13 +440,28 @@ class LLMJudge:
             except LLMCallError as error:
                 return replace(rules, error=f"{error.kind}: {error}", usage=error.usage, model=self.model,
                                prompt_version=self.prompt.version)
+            except Exception as error:  # noqa: BLE001 - one odd reply must not take the batch's other verdicts
+                # Only the kind of failure is said: an unexpected error's text may quote the reply.
+                return replace(rules, error=f"internal: {type(error).__name__}", model=self.model,
+                               prompt_version=self.prompt.version)
             finally:
                 if first:
                     self.warm.set()
         if self.cache is not None:
-            self.cache.put(key, self.model, self.prompt.version, result.value.model_dump(), result.content,
+            self.cache.put(key, self.model, self.prompt.version, trimmed(result.value.model_dump()), result.content,
                            result.mode, result.model, result.usage.as_dict())
         return replace(self.to_verdict(result.value, case, rules, block), usage=result.usage)
+
+    def cached(self, key: str) -> BaseModel | None:
+        """The stored answer for this request; a row that no longer reads (damaged, or written by another
+        version) is a miss: the model is asked again and the row replaced."""
+        if self.cache is None:
+            return None
+        try:
+            hit = self.cache.get(key)
+            return None if hit is None else self.prompt.schema.model_validate(hit["verdict"])
+        except (ValueError, TypeError, KeyError):  # json.JSONDecodeError and ValidationError are ValueErrors
+            return None
 
     def to_verdict(self, value: BaseModel, case: JudgeCase, rules: Verdict, block: str) -> Verdict:
         if isinstance(value, Checklist):

@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..checks.catalogue import INFO, TAG_LABEL, VERDICT_LABEL, WARNING, Finding
 from ..checks.wording import quoted
 from ..llm.endpoints import Usage
+from ..llm.secrets import redact
 from ..review import Review
 from .cache import VerdictCache
 from .case import JudgeCase, JudgeResult, Verdict, judge_cases
+from .injection import tag_injection
 from .rules import judge_rules
 from .settings import DEFAULT_CONFIDENCE_FLOOR, JudgeSettings
 
@@ -50,7 +52,8 @@ class Judge:
     def judge(self, cases: list[JudgeCase]) -> JudgeRun:
         """Verdicts in case order, plus the usage summary."""
         if self.settings.backend == "rules":
-            verdicts = [judge_rules(case, self.settings.thresholds) for case in cases]  # no event loop: it costs more
+            # no event loop: it costs more
+            verdicts = [tag_injection(judge_rules(case, self.settings.thresholds), case) for case in cases]
         else:
             verdicts = self._loop().run(self._judge_llm(cases))
         results = [JudgeResult(case, verdict) for case, verdict in zip(cases, verdicts)]
@@ -95,6 +98,34 @@ def judge_reviews(reviews: list[Review], settings: JudgeSettings, cache: Verdict
     """Judge every explanation of these reviews in one batch (shared concurrency and cache)."""
     with Judge(settings, cache) as session:
         return session.judge_reviews(reviews)
+
+
+def judge_fallback(reviews: list[Review], settings: JudgeSettings, error: BaseException) -> JudgeRun:
+    """The rules' verdicts for these reviews, each marked as standing in for a model judgement that
+    failed (`error`: redacted, bounded); the judge summaries say how many."""
+    secrets = settings.endpoint.secrets if settings.endpoint is not None else ()
+    reason = f"internal: {type(error).__name__}: {redact(str(error), secrets)[:300]}"  # cut after redacting
+    model = settings.endpoint.model if settings.endpoint is not None else None
+    results = []
+    for review in reviews:
+        for case in judge_cases(review, settings.thresholds):
+            verdict = tag_injection(judge_rules(case, settings.thresholds), case)
+            if not case.blank:  # a blank explanation is never sent to a model
+                verdict = replace(verdict, error=reason, model=model)
+            results.append(JudgeResult(case, verdict))
+    run = JudgeRun(results, summarize(results, settings))
+    apply_results(reviews, run, settings)
+    for review in reviews:
+        review.judge["error"] = reason
+    return run
+
+
+def fallback_note(summary: dict[str, Any]) -> str | None:
+    """"其中 N 条模型评判失败，改用规则评判" when a model run fell back on any verdict."""
+    failed = summary.get("errors") or 0
+    if summary.get("backend") != "llm" or not failed:
+        return None
+    return f"其中 {failed} 条模型评判失败，改用规则评判"
 
 
 def summarize(results: list[JudgeResult], settings: JudgeSettings) -> dict[str, Any]:

@@ -12,6 +12,9 @@ from ..llm.endpoints import Endpoint, configured, resolve_endpoint
 
 BACKENDS = ("auto", "rules", "llm")
 DEFAULT_CONCURRENCY = 8
+# Each call in flight may hold a reply of up to 4 MiB (llm/client.py, MAX_REPLY_BYTES): 64 of them stay
+# under 300 MB on an office PC, and no endpoint we know serves one client more at once.
+MAX_CONCURRENCY = 64
 PROMPT_VERSIONS = ("v1", "v2")
 # Verdicts less firm than this are marked 待重点审核 (review_first). With the model's agreement
 # measured as (k + 1) / (N + 2), a 2-of-3 split (0.6) falls below it and one sample (0.67) does not.
@@ -68,8 +71,8 @@ def resolve_settings(
     concurrency = concurrency or int(section.get("concurrency", DEFAULT_CONCURRENCY))
     if backend not in BACKENDS:
         raise JudgeConfigError(f"未知的评判方式 {backend!r}（可用：{', '.join(BACKENDS)}）")
-    if concurrency < 1:
-        raise JudgeConfigError("并发数应为正整数")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise JudgeConfigError(f"并发数应为 1 到 {MAX_CONCURRENCY} 之间的整数，而不是 {concurrency}")
     settings = JudgeSettings(concurrency=concurrency, prices=config.prices, thresholds=config.thresholds,
                              prompt_version=_prompt(prompt or section.get("prompt", "v1")),
                              samples=_samples(samples if samples is not None else section.get("samples", 1)),

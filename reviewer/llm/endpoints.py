@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..errors import ConfigError
+from .secrets import split_credentials
 
 SCHEMA, OBJECT, TEXT = "json_schema", "json_object", "text"
 LADDER = (SCHEMA, OBJECT, TEXT)
@@ -61,16 +62,34 @@ def profile_for(name: str | None) -> Profile:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and how to call a model. The key is never shown (repr) nor stored."""
+    """Where and how to call a model. The key is never shown (repr) nor stored.
+
+    Credentials written into the base URL (`http://user:KEY@host/v1`) are taken out of it here:
+    `base_url` is always the bare URL (what may be stored or shown), and the client sends them
+    as HTTP basic auth. `timeout` bounds one whole model call (client.py, "Deadlines")."""
 
     base_url: str
     model: str
     api_key: str | None = field(default=None, repr=False)
     profile: str = "generic"
     timeout: float = 60.0
-    max_retries: int = 2  # transport retries per request (429, 5xx, timeouts)
+    max_retries: int = 2  # transport retries per call (429, 5xx, refused connections), within `timeout`
     backoff: float = 0.5  # first retry delay in seconds; doubles, capped at 8 s
     max_tokens: int = 1024
+    url_user: str | None = field(default=None, repr=False)
+    url_password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        clean, user, password = split_credentials(self.base_url)
+        if clean != self.base_url:
+            object.__setattr__(self, "base_url", clean)
+            object.__setattr__(self, "url_user", user)
+            object.__setattr__(self, "url_password", password)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Everything that must never be shown: the key and the URL's credentials."""
+        return tuple(s for s in (self.api_key, self.url_password, self.url_user if self.url_password is None else None) if s)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any, Iterator, MutableMapping
 
 import sqlite_utils
 
+from ..llm.secrets import strip_credentials
 from .db import connect
 from .health import check_version, database_error, refuse_read_only, verify
 from .schema import migrations as store_migrations
@@ -43,6 +44,25 @@ def create_judge_results(db: sqlite_utils.Database) -> None:
 @migrations()
 def create_judge_endpoint_modes(db: sqlite_utils.Database) -> None:
     db[MODES].create({"base_url": str, "model": str, "mode": str, "learned_at": str}, pk=("base_url", "model"))
+
+
+@migrations()
+def scrub_endpoint_credentials(db: sqlite_utils.Database) -> None:
+    """Base URLs were once kept as given, `http://user:KEY@host/v1` included: keep the bare URL only."""
+    for row in list(db[MODES].rows):
+        clean = strip_credentials(row["base_url"])
+        if clean == row["base_url"]:
+            continue
+        db[MODES].delete((row["base_url"], row["model"]))
+        if not list(db[MODES].rows_where("base_url = ? and model = ?", [clean, row["model"]])):
+            db[MODES].insert({**row, "base_url": clean})
+
+
+MAX_RAW = 64 * 1024  # characters of a model's reply kept beside its verdict (a verdict is ~1 KB)
+
+
+def bounded_raw(raw: str) -> str:
+    return raw if len(raw) <= MAX_RAW else raw[:MAX_RAW] + f"……（后略，共 {len(raw)} 个字符）"
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -98,7 +118,7 @@ class JudgeCache:
     def put(self, key: str, model: str, prompt_version: str, verdict: dict[str, Any], raw: str, mode: str,
             returned_model: str, usage: dict[str, int]) -> None:
         self._pending[key] = (
-            key, model, prompt_version, json.dumps(verdict, ensure_ascii=False), raw, mode, returned_model,
+            key, model, prompt_version, json.dumps(verdict, ensure_ascii=False), bounded_raw(raw), mode, returned_model,
             usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), usage.get("cached_tokens", 0), _now(),
         )
         if len(self._pending) >= FLUSH_EVERY:
@@ -140,6 +160,7 @@ class LearnedModes(MutableMapping[tuple[str, str], str]):
         return self._cache[key]
 
     def __setitem__(self, key: tuple[str, str], mode: str) -> None:
+        key = (strip_credentials(key[0]), key[1])  # whoever calls, no credentials are kept
         self._cache[key] = mode
         self.db[MODES].upsert({"base_url": key[0], "model": key[1], "mode": mode, "learned_at": _now()},
                               pk=("base_url", "model"))

@@ -137,12 +137,13 @@ def test_server_errors_until_failure_give_up_after_the_retries():
     assert caught.value.kind == "status" and "500" in str(caught.value)
 
 
-def test_a_reply_slower_than_the_timeout_fails_as_timeout():
+def test_a_reply_slower_than_the_timeout_fails_as_timeout_without_a_retry_past_the_deadline():
+    # The timeout is the whole call's: a retry after it ran out would double it.
     with FakeOpenAI(default=reply_json(GOOD, delay=1.0)) as server:
         with pytest.raises(LLMCallError) as caught:
             call(server, timeout=0.2, max_retries=1)
     assert caught.value.kind == "timeout"
-    assert len(server.requests) == 2
+    assert len(server.requests) == 1
 
 
 def test_content_filter_is_refused_without_retry():
@@ -170,3 +171,17 @@ def test_extract_json_takes_the_last_complete_object_after_an_unterminated_think
     assert extract_json('{"a": 1}\n修正：{"a": 2}') == {"a": 2}
     with pytest.raises(ValueError):
         extract_json("<think>只有思考</think>")
+
+
+def test_content_sent_as_text_parts_is_read_and_replies_are_asked_uncompressed():
+    from fake_openai import reply_raw
+    import json as _json
+
+    body = {"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": [{"type": "text", "text": '{"verdict": "covers",'},
+                                                                      {"type": "text", "text": ' "score": 3}'}]}}]}
+    with FakeOpenAI([reply_raw(_json.dumps(body).encode())]) as server:
+        result = call(server)
+    assert result.value == Answer(**GOOD)
+    assert server.requests[0].headers["accept-encoding"] == "identity"
