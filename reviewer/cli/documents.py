@@ -4,11 +4,11 @@ rulebook in force)."""
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Iterable
 
 import click
 from rich import box
@@ -17,8 +17,9 @@ from rich.text import Text
 
 from ..config import Config
 from ..form.values import format_decimal
-from ..signoff.forms import file_name
-from ..signoff.report import to_json, to_markdown
+from ..signoff.forms import FormReview, file_name
+from ..signoff.output import replacing
+from ..signoff.report import json_parts, markdown_parts
 from ..signoff.rulebook import REVERSE
 from ..signoff.scores import percent
 from ..store import StoreError
@@ -41,7 +42,10 @@ def login_names() -> tuple[str, ...]:
         return ()
 
 
-def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: str | None) -> int:
+def _write_docx(signoff: Signoff, reviews: Iterable[FormReview], folder: str, draft: bool,
+                reviewer: str | None) -> int:
+    from ..signoff.docx import write_docx  # python-docx only when a document is written
+
     if not draft and not signoff.settings.bureau:
         raise StoreError("未配置复核单位名称（--config 文件 [signoff] bureau），不能出具正式复核意见；"
                          "可加 --draft 出草稿")
@@ -60,10 +64,18 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
         if name in used:
             name = name.removesuffix(".docx") + f"_{review.record.id[:8]}.docx"
         used.add(name)
-        signoff.write_docx(review.record.id, target / name, draft=draft, reviewer=reviewer)
+        write_docx(review, target / name, signoff.settings, signoff.rulebook, draft, reviewer)
         written += 1
     click.echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
     return skipped
+
+
+def _to_stdout(parts: Iterable[str], wrap: bool) -> None:
+    """Each piece as it comes; on a terminal, wrapped to its width (a piece ends at a line's end)."""
+    columns = shutil.get_terminal_size().columns
+    for part in parts:
+        sys.stdout.write("\n".join(wrap_text(part, columns - 1)) if wrap else part)
+        sys.stdout.flush()
 
 
 @click.command(cls=ReviewCommand)
@@ -72,7 +84,7 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
               help="md: the 复核意见 on the terminal; docx: one Word 复核意见 per form; xlsx: 汇总, 问题清单 and "
                    "one 底稿 per form; json: everything, one object per form.")
 @click.option("-o", "--output", type=click.Path(), help="md/json: a file instead of stdout; docx: a folder; xlsx: "
-                                                        "the workbook.")
+                                                        "the workbook. Written whole or not at all.")
 @click.option("--draft", is_flag=True, help="docx: also forms with undecided points, marked 草稿 on every page.")
 @document_reviewer_option
 @config_option
@@ -84,38 +96,36 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
     docx needs -o DIR and writes one 复核意见 per form; a form with undecided points is skipped
     (exit status 1) unless --draft. xlsx needs -o FILE. The bureau's name, the reviewer, the
     deadline, the grade bands and the rulebook come from the [signoff] section of --config.
+    Each file is written to a temporary file beside it and renamed into place: a failed write
+    (disk full, no permission) leaves the earlier file as it was.
     """
     config = load_config(config_path) if config_path else Config()
     signer = document_reviewer(reviewer, config)
+    if fmt in ("xlsx", "docx") and not output:
+        raise click.UsageError(f"{fmt} 格式需要用 -o 指定输出{'文件' if fmt == 'xlsx' else '文件夹'}")
     with open_store(db_path) as store:
         require_forms(store, tuple(forms))
         signoff = Signoff(store, config)
+        ids = signoff.form_ids(tuple(forms))  # the forms themselves are read one at a time
+        reviews = signoff.each_review(ids=ids)
         if fmt == "xlsx":
-            if not output:
-                raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")
             signoff.write_xlsx(tuple(forms), output)
-            click.echo(f"已写入 {output}（{len(signoff.forms(tuple(forms)))} 份表单）", err=True)
+            click.echo(f"已写入 {output}（{len(ids)} 份表单）", err=True)
             return
-        reviews = signoff.reviews(tuple(forms))
         if fmt == "docx":
-            if not output:
-                raise click.UsageError("docx 格式需要用 -o 指定输出文件夹")
             if _write_docx(signoff, reviews, output, draft, signer):
                 sys.exit(1)
             return
         if fmt == "json":
-            text = json.dumps(to_json(store, reviews, signer, login_names()), ensure_ascii=False, indent=2) + "\n"
+            parts = json_parts(store, reviews, signer, login_names())
         else:
-            text = to_markdown(reviews, signer, login_names())
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        click.echo(f"已写入 {output}（{len(reviews)} 份表单）", err=True)
-    elif sys.stdout.isatty():
-        columns = shutil.get_terminal_size().columns
-        sys.stdout.write("\n".join(wrap_text(text, columns - 1)))
-    else:
-        sys.stdout.write(text)
+            parts = markdown_parts(reviews, signer, login_names())
+        if output:
+            with replacing(output) as temp, open(temp, "w", encoding="utf-8", newline="\n") as handle:
+                handle.writelines(parts)
+            click.echo(f"已写入 {output}（{len(ids)} 份表单）", err=True)
+        else:
+            _to_stdout(parts, sys.stdout.isatty())
 
 
 @click.command(cls=ReviewCommand)

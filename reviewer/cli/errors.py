@@ -7,13 +7,14 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError, ReviewerError
+from ..errors import ConfigError, OutputError, ReviewerError
 from ..evaluation.evaluate import EvalSetError
 from ..form import FormError
 from ..importing import NotAForm
 
-# A file or set that cannot be read is status 2, like a usage error; a refused change is 1.
-EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2}
+# A file or set that cannot be read (or a report that cannot be written) is status 2, like a usage error;
+# a refused change is 1.
+EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, OutputError: 2}
 
 
 class Refused(click.ClickException):

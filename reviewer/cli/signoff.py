@@ -192,28 +192,27 @@ def undo(reviewer, db_path) -> None:
 @db_option
 def status(forms, config_path, db_path) -> None:
     """Per form: pending / accepted / edited / rejected points, 自评 vs 复核 total."""
-    with open_store(db_path) as store:
-        require_forms(store, tuple(forms))
-        signoff = open_signoff(store, config_path)
-        reviews = signoff.reviews(tuple(forms))
     console = Console(highlight=False)
     rows, totals = [], [0, 0, 0, 0]
-    for review in reviews:
-        row, counts = review.record, review.counts()
-        numbers = [counts["pending"], counts["accepted"], counts["edited"], counts["rejected"]]
-        totals = [a + b for a, b in zip(totals, numbers)]
-        versions = "" if row.previous_id is None else "（新版本）"
-        style = "red" if review.score.flagged else ""
-        rows.append([row.id[:8], Text.assemble(row.name + versions, "\n", (row.file, "dim")), *map(str, numbers),
-                     row.claimed_total or "—", Text(format_decimal(review.score.review_total), style=style),
-                     review.score.grade])
-    if len(reviews) > 1:
-        rows.append(["", Text(f"合计 {len(reviews)} 份", style="bold"), *map(str, totals), "", "", ""])
+    with open_store(db_path) as store:
+        require_forms(store, tuple(forms))
+        # One form in memory at a time: only its line of the table is kept.
+        for review in open_signoff(store, config_path).each_review(tuple(forms)):
+            row, counts = review.record, review.counts()
+            numbers = [counts["pending"], counts["accepted"], counts["edited"], counts["rejected"]]
+            totals = [a + b for a, b in zip(totals, numbers)]
+            versions = "" if row.previous_id is None else "（新版本）"
+            style = "red" if review.score.flagged else ""
+            rows.append([row.id[:8], Text.assemble(row.name + versions, "\n", (row.file, "dim")), *map(str, numbers),
+                         row.claimed_total or "—", Text(format_decimal(review.score.review_total), style=style),
+                         review.score.grade])
+    if len(rows) > 1:
+        rows.append(["", Text(f"合计 {len(rows)} 份", style="bold"), *map(str, totals), "", "", ""])
     columns = [("编号", "left"), ("项目 / 文件", "text"), ("待审", "right"), ("采纳", "right"), ("修改", "right"),
                ("驳回", "right"), ("自评", "right"), ("复核", "right"), ("等级", "left")]
     table = fitted_table(console.width, columns, rows, title="审核进度（要点）", box=box.SIMPLE_HEAD,
                          title_justify="left")
-    console.print(table if reviews else "数据库中没有表单。")
+    console.print(table if rows else "数据库中没有表单。")
 
 
 def parse_row(text: str) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from ..config import Config
 from ..form.values import format_decimal
@@ -82,7 +82,17 @@ class Signoff:
         return self.form_review(form_id).score
 
     def reviews(self, selectors: tuple[str, ...] = ()) -> list[FormReview]:
-        return [self.form_review(record.id) for record in self.forms(selectors)]
+        return list(self.each_review(selectors))
+
+    def form_ids(self, selectors: tuple[str, ...] = ()) -> list[str]:
+        """The current version of each selected form, by id, in the order of forms()."""
+        return self.store.current_form_ids(selectors)
+
+    def each_review(self, selectors: tuple[str, ...] = (), ids: list[str] | None = None) -> Iterator[FormReview]:
+        """The selected forms' reviews one at a time, each read when asked for: a report over a whole
+        province's batch holds one form in memory, never all of them."""
+        for form_id in self.form_ids(selectors) if ids is None else ids:
+            yield self.form_review(form_id)
 
     # --- deciding ------------------------------------------------------------------------------
 
@@ -162,10 +172,11 @@ class Signoff:
         return write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
 
     def write_xlsx(self, selectors: tuple[str, ...], path: str | Path) -> Path:
-        """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel)."""
+        """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel), streamed
+        form by form."""
         from .xlsx import write_xlsx
 
-        return write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
+        return write_xlsx(self.each_review(selectors), self.store.refusals(selectors), Path(path), self.settings,
                           self.rulebook)
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
