@@ -5,7 +5,7 @@
 
 Builds the database once (`review DIR` over variants of the seed form, as bench_review.py makes
 them; kept between runs), then runs each command as a fresh process and prints its wall time, its
-peak RSS (wait4) and what it wrote. `--code DIR` runs another checkout of the package (e.g. an
+CPU time and peak RSS (wait4: on a shared machine the CPU time is the steadier figure) and what it wrote. `--code DIR` runs another checkout of the package (e.g. an
 export of main) against the same database: the before and after figures. Not a test: figures for
 the notes.
 """
@@ -38,7 +38,7 @@ def run(command: list[str], env: dict[str, str] | None = None, stdout=subprocess
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1) or (code == 1 and "错误" in stderr):
         raise SystemExit(f"{' '.join(command[:6])} … exited {code}: {stderr[-2000:]}")
-    return {"seconds": elapsed, "peak_mb": usage.ru_maxrss / 1024}
+    return {"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def build(folder: Path, db: Path, forms: int) -> None:
@@ -97,7 +97,7 @@ def main() -> None:
     code = args.code or str(ROOT)
     print(f"`review report` / `review status` on {forms} forms, {critiques} critiques, {points} points; "
           f"code: {code}")
-    print(f"{'format':>7} {'seconds':>8} {'peak MB':>8} {'output MB':>10}")
+    print(f"{'format':>7} {'seconds':>8} {'CPU s':>7} {'peak MB':>8} {'output MB':>10}")
     out = base / "out"
     for fmt in args.formats.split(","):
         shutil.rmtree(out, ignore_errors=True)
@@ -113,7 +113,8 @@ def main() -> None:
             command += ["report", "--format", fmt, "-o", str(target), "--db", str(db)]
             command += ["--draft"] if fmt == "docx" else []
             result = run(command)
-        print(f"{fmt:>7} {result['seconds']:>8.1f} {result['peak_mb']:>8.0f} {size_of(target) / 2**20:>10.1f}",
+        print(f"{fmt:>7} {result['seconds']:>8.1f} {result['cpu']:>7.1f} {result['peak_mb']:>8.0f}"
+              f" {size_of(target) / 2**20:>10.1f}",
               flush=True)
         if args.keep:
             shutil.move(str(target), str(base / f"kept-{fmt}{'' if fmt == 'docx' else target.suffix}"))

@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -77,9 +78,17 @@ class Sheet:
         self.rows.append(row)
 
 
+@cache
+def _styles() -> tuple[Any, Any]:
+    """The bold header font and the wrapped-text alignment, made once: openpyxl hashes a style each time
+    one is set, and building them per cell was a third of a workbook's time."""
+    from openpyxl.styles import Alignment, Font
+
+    return Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+
 def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool = False, wrap: bool = False) -> Any:
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
 
     if isinstance(value, Decimal):
         # Rounded half-up to what the format shows: Excel would round the binary float itself.
@@ -87,15 +96,20 @@ def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool =
         value = float(round_half_up(value, places) if places is not None else value)
     elif isinstance(value, str):
         value = xml_text(value)  # a control character would raise IllegalCharacterError
+        if not (bold or wrap or value.startswith(FORMULA_STARTS)):
+            return value  # plain text: openpyxl writes it as it is, no cell object needed
+    elif value is None or (isinstance(value, (int, float)) and not number_format and not (bold or wrap)):
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # text as typed, never a formula
     if number_format and isinstance(value, (int, float, datetime)):
         cell.number_format = number_format
+    bold_font, wrapped = _styles()
     if bold:
-        cell.font = Font(bold=True)
+        cell.font = bold_font
     if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = wrapped
     return cell
 
 
