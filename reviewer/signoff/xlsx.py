@@ -12,6 +12,7 @@ dropped. The workbook is written to a temporary file and renamed into place (out
 
 from __future__ import annotations
 
+import errno
 import pickle
 import sqlite3
 import unicodedata
@@ -325,17 +326,46 @@ class _Waiting:
 def write_xlsx(reviews: Iterable[FormReview], refused: list[Refusal], path: Path, settings: SignoffSettings,
                rulebook: Rulebook) -> Path:
     """The workbook of the forms `reviews` gives (read one at a time), written whole or not at all."""
+    from lxml.etree import SerialisationError
+
     with replacing(path) as temp:
-        _write_book(reviews, refused, temp, settings, rulebook)
+        try:
+            _write_book(reviews, refused, temp, settings, rulebook)
+        except SerialisationError as error:
+            # openpyxl writes each sheet with lxml, which reports a failed write (IO_ENOSPC, IO_EFBIG) its own way.
+            raise OSError(getattr(errno, str(error).removeprefix("IO_"), errno.EIO), str(error)) from None
+        except sqlite3.OperationalError as error:  # the rows waiting to be ranked: their temporary file is full
+            raise OSError(errno.ENOSPC, str(error)) from None
     return path
+
+
+def _abandon(book: Any) -> None:
+    """Close the sheet streams of a workbook that failed to be written, quietly: left to the collector, a
+    stream whose file could not be written fails again and prints a traceback."""
+    for sheet in book._sheets:
+        for stream in (getattr(sheet, "_rows", None), getattr(getattr(sheet, "_writer", None), "xf", None)):
+            try:
+                if stream is not None:
+                    stream.close()
+            except Exception:  # noqa: BLE001 - the write failed already; OutputError says so
+                pass
 
 
 def _write_book(reviews: Iterable[FormReview], refused: list[Refusal], path: Path, settings: SignoffSettings,
                 rulebook: Rulebook) -> int:
     from openpyxl import Workbook
 
-    tz = settings.tz
     book = Workbook(write_only=True)
+    try:
+        return _fill_book(book, reviews, refused, path, settings, rulebook)
+    except BaseException:
+        _abandon(book)
+        raise
+
+
+def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal], path: Path,
+               settings: SignoffSettings, rulebook: Rulebook) -> int:
+    tz = settings.tz
     summary, units_sheet, issues = (book.create_sheet(title) for title in ("汇总", "按单位", "问题清单"))
     summary_widths, issue_widths = _widths(SUMMARY_COLUMNS), _widths(ISSUE_COLUMNS)
     titles = SheetTitles()
