@@ -211,3 +211,25 @@ def test_an_interrupted_report_leaves_no_partial_file(tmp_path: Path) -> None:
         temp.write_text("新\n", encoding="utf-8")
     assert listing(tmp_path) == {"意见.md": "新\n".encode()}
     assert target.stat().st_mode & 0o777 == 0o644 or sys.platform == "win32"
+
+
+def test_streamed_reports_are_the_documents_built_whole(db: Path, tmp_path: Path) -> None:
+    """json_parts and markdown_parts write one form at a time; joined, they are exactly what building the
+    whole list gives (the same bytes as before streaming), empty batch included."""
+    from reviewer.signoff.report import form_markdown, json_parts, markdown_parts, to_json, to_markdown
+    from reviewer.signoff.service import Signoff
+    from reviewer.store import Store
+
+    reviewed_batch(tmp_path, 3)
+    run_review("accept", "--code", "ROUNDING", "--yes", "--reviewer", "张三")
+    with Store(db) as store:
+        signoff = Signoff(store)
+        reviews = signoff.reviews()
+        assert len(reviews) == 3
+        whole = json.dumps(to_json(store, reviews, "张三"), ensure_ascii=False, indent=2) + "\n"
+        assert "".join(json_parts(store, signoff.each_review(), "张三")) == whole
+        assert "".join(json_parts(store, [], None)) == json.dumps([], indent=2) + "\n"
+        whole_md = "# 复核意见\n\n" + "\n".join(form_markdown(r, None) for r in reviews)
+        assert "".join(markdown_parts(signoff.each_review(), None)) == whole_md
+        assert to_markdown([], None) == "# 复核意见\n\n（没有符合条件的表单。）\n"
+    assert run_review("report", "--format", "json").output == whole  # decided by 张三: signed by 张三
