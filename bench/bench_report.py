@@ -1,6 +1,6 @@
-"""Benchmark: `review report` in every format, and `review status`, on a database of ≥ 50,000 critiques.
+"""Benchmark: `review report` in every format, `review status` and `review summary`, on ≥ 50,000 critiques.
 
-    python bench/bench_report.py [--forms 1450] [--formats json,md,xlsx,docx,status] [--dir bench_out/report]
+    python bench/bench_report.py [--forms 1450] [--formats json,md,xlsx,docx,status,summary] [--dir bench_out/report]
                                  [--code DIR]
 
 Builds the database once (`review DIR` over variants of the seed form, as bench_review.py makes
@@ -82,7 +82,7 @@ def size_of(path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forms", type=int, default=1450)
-    parser.add_argument("--formats", default="json,md,xlsx,docx,status")
+    parser.add_argument("--formats", default="json,md,xlsx,docx,status,summary")
     parser.add_argument("--dir", default=str(ROOT / "bench_out" / "report"))
     parser.add_argument("--code", help="a checkout of the package to run instead of this one (the before figures)")
     parser.add_argument("--keep", action="store_true", help="keep the reports written (in DIR/out)")
@@ -103,9 +103,9 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         command = reviewer_command(args.code)
-        if fmt == "status":
-            target = out / "status.txt"
-            command += ["status", "--db", str(db)]
+        if fmt in ("status", "summary"):
+            target = out / f"{fmt}.txt"
+            command += [fmt, "--db", str(db)]
             with open(target, "wb") as handle:
                 result = run(command, stdout=handle)
         else:

@@ -15,6 +15,7 @@ here knows of a terminal or a browser.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -180,8 +181,18 @@ class Signoff:
                           self.rulebook)
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
-        """The batch ranked by seriousness, per unit, and the refused files apart."""
-        return summarize(self.reviews(selectors), self.store.refusals(selectors))
+        """The batch ranked by seriousness, per unit, and the refused files apart. Forms are read one at a
+        time and each line keeps what the summary shows (totals, grade, points), not the form's stored
+        JSON, findings or rows: a province's batch fits in memory."""
+        return summarize((_summary_only(r) for r in self.each_review(selectors)), self.store.refusals(selectors))
+
+
+def _summary_only(review: FormReview) -> FormReview:
+    """A form's review as the batch summary needs it: its record without the stored JSON, its points, its
+    totals without the rows; no scorecard, findings or history."""
+    record = replace(review.record, form_json="", scorecard_json="")
+    return FormReview(record, None, review.points, {},  # type: ignore[arg-type]
+                      replace(review.score, rows=[]), [])
 
 
 def _score(raw: str | Decimal, weight: Decimal) -> Decimal:
