@@ -76,7 +76,9 @@ def replacing(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path` to write the whole file to; on leaving the block it is fsynced and
     renamed over `path`. Any OSError (disk full, permission, …) becomes OutputError naming the file, with
     the temporary file removed and the earlier file untouched; any other exception removes it too."""
-    target = Path(path)
+    shown = Path(path)
+    # Through a symbolic link, the file it points to is replaced (as writing to it would), not the link.
+    target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown
     existed = target.exists()
     untouched = "原有文件未改动" if existed else "未写入任何文件"
     try:
@@ -84,7 +86,7 @@ def replacing(path: str | Path) -> Iterator[Path]:
         fd, name = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part", dir=target.parent)
         os.close(fd)
     except OSError as error:
-        raise OutputError(f"无法写入 {target}：{_reason(error)}（{untouched}）") from None
+        raise OutputError(f"无法写入 {shown}：{_reason(error)}（{untouched}）") from None
     temp = Path(name)
     try:
         yield temp
@@ -94,7 +96,7 @@ def replacing(path: str | Path) -> Iterator[Path]:
         os.replace(temp, target)
     except OSError as error:
         temp.unlink(missing_ok=True)
-        raise OutputError(f"无法写入 {target}：{_reason(error)}（{untouched}）") from None
+        raise OutputError(f"无法写入 {shown}：{_reason(error)}（{untouched}）") from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

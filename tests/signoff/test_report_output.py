@@ -233,3 +233,18 @@ def test_streamed_reports_are_the_documents_built_whole(db: Path, tmp_path: Path
         assert "".join(markdown_parts(signoff.each_review(), None)) == whole_md
         assert to_markdown([], None) == "# 复核意见\n\n（没有符合条件的表单。）\n"
     assert run_review("report", "--format", "json").output == whole  # decided by 张三: signed by 张三
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_a_report_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path: Path) -> None:
+    from reviewer.signoff.output import replacing
+
+    (tmp_path / "共享").mkdir()
+    real = tmp_path / "共享" / "意见.md"
+    real.write_text("旧\n", encoding="utf-8")
+    link = tmp_path / "意见.md"
+    link.symlink_to(real)
+    with replacing(link) as temp:
+        temp.write_text("新\n", encoding="utf-8")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "新\n"
+    assert sorted(p.name for p in (tmp_path / "共享").iterdir()) == ["意见.md"]
