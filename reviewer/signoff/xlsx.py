@@ -63,8 +63,20 @@ def display_width(value: Any) -> int:
     if isinstance(value, (Decimal, float)):  # shown with its cell's format, not its full precision
         return len(f"{float(value):,.2f}") + 1
     text = "" if value is None else str(value)
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in text.splitlines() or [""]), default=0)
+    if text.isascii():
+        return max(map(len, text.splitlines() or [""]))
+    return max((sum(map(_CHAR_WIDTH.__getitem__, line)) for line in text.splitlines() or [""]), default=0)
+
+
+class _CharWidths(dict):
+    """Each character's width, looked up once (every cell's text is measured)."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTH = _CharWidths()
 
 
 class Sheet:
