@@ -78,9 +78,15 @@ def _write_docx(signoff: Signoff, reviews: Iterable[FormReview], folder: str, dr
 def _to_stdout(parts: Iterable[str], wrap: bool) -> None:
     """Each piece as it comes; on a terminal, wrapped to its width (a piece ends at a line's end)."""
     columns = shutil.get_terminal_size().columns
-    for part in parts:
-        sys.stdout.write("\n".join(wrap_text(part, columns - 1)) if wrap else part)
-        sys.stdout.flush()
+    try:
+        for part in parts:
+            sys.stdout.write("\n".join(wrap_text(part, columns - 1)) if wrap else part)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (review report | head): stop quietly, and keep Python's own flush at
+        # exit from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 @click.command(cls=ReviewCommand)
