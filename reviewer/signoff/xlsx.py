@@ -16,6 +16,7 @@ import errno
 import pickle
 import sqlite3
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -315,35 +316,54 @@ class _Unit:
 
 class _Waiting:
     """Rows that wait for the whole batch to be ranked: in a temporary SQLite file (deleted when closed),
-    so that a province's batch is sorted on disk, not in memory."""
+    so that a province's batch is sorted on disk, not in memory. Its failures (a full disk) are OSErrors,
+    reported as a workbook that could not be written."""
 
     def __init__(self) -> None:
-        self.db = sqlite3.connect("")  # "": a private temporary file, removed on close
-        self.db.execute("CREATE TABLE forms (n INTEGER PRIMARY KEY, rank INTEGER, row BLOB)")
-        self.db.execute("CREATE TABLE issues (n INTEGER PRIMARY KEY, form INTEGER, first INTEGER, grade TEXT, "
-                        "seq INTEGER, row BLOB)")
+        with self._io():
+            self.db = sqlite3.connect("")  # "": a private temporary file, removed on close
+            self.db.execute("CREATE TABLE forms (n INTEGER PRIMARY KEY, rank INTEGER, row BLOB)")
+            self.db.execute("CREATE TABLE issues (n INTEGER PRIMARY KEY, form INTEGER, first INTEGER, grade TEXT, "
+                            "seq INTEGER, row BLOB)")
+
+    @staticmethod
+    @contextmanager
+    def _io() -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise OSError(errno.ENOSPC if "full" in str(error) else errno.EIO, f"临时文件：{error}") from None
 
     def form(self, n: int, row: list[Any]) -> None:
-        self.db.execute("INSERT INTO forms (n, row) VALUES (?, ?)", [n, pickle.dumps(row)])
+        with self._io():
+            self.db.execute("INSERT INTO forms (n, row) VALUES (?, ?)", [n, pickle.dumps(row)])
 
     def issue(self, form: int, key: tuple, row: list[Any]) -> None:
         first, grade, seq = key
-        self.db.execute("INSERT INTO issues (form, first, grade, seq, row) VALUES (?, ?, ?, ?, ?)",
-                        [form, int(first), grade, seq, pickle.dumps(row)])
+        with self._io():
+            self.db.execute("INSERT INTO issues (form, first, grade, seq, row) VALUES (?, ?, ?, ?, ?)",
+                            [form, int(first), grade, seq, pickle.dumps(row)])
 
     def rank(self, ranks: Iterable[tuple[int, int]]) -> None:
-        self.db.executemany("UPDATE forms SET rank = ? WHERE n = ?", ranks)
-        self.db.execute("CREATE INDEX forms_rank ON forms (rank)")
+        with self._io():
+            self.db.executemany("UPDATE forms SET rank = ? WHERE n = ?", ranks)
+            self.db.execute("CREATE INDEX forms_rank ON forms (rank)")
+
+    def issue_count(self) -> int:
+        with self._io():
+            return self.db.execute("SELECT count(*) FROM issues").fetchone()[0]
 
     def forms(self) -> Iterator[list[Any]]:
-        for rank, row in self.db.execute("SELECT rank, row FROM forms ORDER BY rank"):
-            yield [rank, *pickle.loads(row)]
+        with self._io():
+            for rank, row in self.db.execute("SELECT rank, row FROM forms ORDER BY rank"):
+                yield [rank, *pickle.loads(row)]
 
     def issues(self) -> Iterator[list[Any]]:
         # The 问题清单's order: 待重点审核 first, then by 等级, then the forms' rank, then the form's order.
-        for (row,) in self.db.execute("SELECT i.row FROM issues i JOIN forms f ON f.n = i.form "
-                                      "ORDER BY i.first, i.grade, f.rank, i.seq, i.n"):
-            yield pickle.loads(row)
+        with self._io():
+            for (row,) in self.db.execute("SELECT i.row FROM issues i JOIN forms f ON f.n = i.form "
+                                          "ORDER BY i.first, i.grade, f.rank, i.seq, i.n"):
+                yield pickle.loads(row)
 
     def close(self) -> None:
         self.db.close()
@@ -360,8 +380,6 @@ def write_xlsx(reviews: Iterable[FormReview], refused: list[Refusal], path: Path
         except SerialisationError as error:
             # openpyxl writes each sheet with lxml, which reports a failed write (IO_ENOSPC, IO_EFBIG) its own way.
             raise OSError(getattr(errno, str(error).removeprefix("IO_"), errno.EIO), str(error)) from None
-        except sqlite3.OperationalError as error:  # the rows waiting to be ranked: their temporary file is full
-            raise OSError(errno.ENOSPC, str(error)) from None
     return path
 
 
@@ -428,8 +446,7 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
         for row in unit_rows:
             _widen(unit_widths, row)
         _fill(units_sheet, UNIT_COLUMNS, unit_widths, {5: SCORE_FORMAT, 6: SCORE_FORMAT}, unit_rows, len(unit_rows))
-        count = waiting.db.execute("SELECT count(*) FROM issues").fetchone()[0]
-        _fill(issues, ISSUE_COLUMNS, issue_widths, {12: TIME_FORMAT}, waiting.issues(), count)
+        _fill(issues, ISSUE_COLUMNS, issue_widths, {12: TIME_FORMAT}, waiting.issues(), waiting.issue_count())
     finally:
         waiting.close()
     tail = []
