@@ -30,7 +30,7 @@ from .forms import FormReview
 from .intake import card_of, ensure_points
 from .rulebook import Rulebook, load_rulebook
 from .scores import FormScore, RowScore, score_form
-from .summary import BatchSummary, summarize
+from .summary import BatchSummary, FormLine, form_line, summarize_lines
 
 class Signoff:
     """The 复核 over one store, with the bureau's settings and rulebook."""
@@ -182,17 +182,19 @@ class Signoff:
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
         """The batch ranked by seriousness, per unit, and the refused files apart. Forms are read one at a
-        time and each line keeps what the summary shows (totals, grade, points), not the form's stored
-        JSON, findings or rows: a province's batch fits in memory."""
-        return summarize((_summary_only(r) for r in self.each_review(selectors)), self.store.refusals(selectors))
+        time and each line keeps what the summary shows (totals, grade, counts), not the form's stored JSON,
+        points, findings or rows: a province's batch fits in memory."""
+        lines = (_summary_line(r) for r in self.each_review(selectors))
+        return summarize_lines(lines, self.store.refusals(selectors))
 
 
-def _summary_only(review: FormReview) -> FormReview:
-    """A form's review as the batch summary needs it: its record without the stored JSON, its points, its
-    totals without the rows; no scorecard, findings or history."""
+def _summary_line(review: FormReview) -> FormLine:
+    """A form's line of the batch summary, its points counted and then let go: the line's review keeps its
+    record without the stored JSON and its totals without the rows."""
+    line = form_line(review)
     record = replace(review.record, form_json="", scorecard_json="")
-    return FormReview(record, None, review.points, {},  # type: ignore[arg-type]
-                      replace(review.score, rows=[]), [])
+    line.review = FormReview(record, None, [], {}, replace(review.score, rows=[]), [])  # type: ignore[arg-type]
+    return line
 
 
 def _score(raw: str | Decimal, weight: Decimal) -> Decimal:
