@@ -27,7 +27,7 @@ from ..store import StoreError
 from .errors import ReviewCommand
 from .options import config_option, db_option, document_reviewer_option, load_config
 from .signoff import open_store, require_forms
-from .wrap import fitted_table, wrap_rich, wrap_text
+from .wrap import fitted_table, print_in_pieces, wrap_rich, wrap_text
 from ..signoff.service import Signoff
 
 
@@ -190,7 +190,10 @@ def summary(forms, config_path, db_path) -> None:
                ("复核", "right"), ("等级", "left"), ("偏离度", "right"), ("错误", "right"), ("待审", "right")]
     table = fitted_table(console.width, columns, rows, title="复核汇总（按严重程度排序；红色：偏离提示）",
                          box=box.SIMPLE_HEAD, title_justify="left")
-    console.print(table if batch.forms else "没有表单。")
+    if batch.forms:
+        print_in_pieces(console, table)
+    else:
+        console.print("没有表单。")
     if len(batch.units) > 1:
         rows = [[unit.unit, str(unit.forms), str(unit.flagged), str(unit.errors), str(unit.pending),
                  format_decimal(unit.review), unit.worst_grade] for unit in batch.units]

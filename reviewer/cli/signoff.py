@@ -18,7 +18,7 @@ from ..store import ACTION_LABEL, FUNDS_ROW, STATUS_LABEL, Point, PointFilters, 
 from .errors import ReviewCommand
 from .options import config_option, db_option, filter_options, load_config, reviewer_option
 from .session import KeyReader, run_session
-from .wrap import fitted_table
+from .wrap import fitted_table, print_in_pieces
 
 PREVIEW_ROWS = 15
 MIN_ID_PREFIX = 4  # shorter prefixes name points by accident
@@ -212,7 +212,10 @@ def status(forms, config_path, db_path) -> None:
                ("驳回", "right"), ("自评", "right"), ("复核", "right"), ("等级", "left")]
     table = fitted_table(console.width, columns, rows, title="审核进度（要点）", box=box.SIMPLE_HEAD,
                          title_justify="left")
-    console.print(table if rows else "数据库中没有表单。")
+    if rows:
+        print_in_pieces(console, table)
+    else:
+        console.print("数据库中没有表单。")
 
 
 def parse_row(text: str) -> int:
