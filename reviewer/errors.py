@@ -14,3 +14,7 @@ class ReviewerError(Exception):
 
 class ConfigError(ReviewerError):
     """A settings file or option that cannot work (bad TOML, unknown key, out-of-range value)."""
+
+
+class OutputError(ReviewerError):
+    """A report, workbook or document that could not be written; whatever stood at its path is unchanged."""

@@ -3,11 +3,13 @@ rulebook in force)."""
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Iterable
 
 import click
 from rich import box
@@ -15,16 +17,17 @@ from rich.text import Text
 
 from ..config import Config
 from ..form.values import format_decimal
-from ..signoff.forms import file_name
-from ..signoff.report import to_json, to_markdown
+from ..signoff.forms import FormReview, file_name
+from ..signoff.output import replacing
+from ..signoff.report import json_parts, markdown_parts
 from ..signoff.rulebook import REVERSE
 from ..signoff.scores import percent
 from ..store import StoreError
 from .errors import ReviewCommand
 from .options import config_option, db_option, document_reviewer_option, load_config
 from .signoff import open_for_reading, require_forms
-from .wrap import fitted_table, wrap_rich, wrap_text
-from .terminal import echo, json_text, new_console, write
+from .terminal import echo, is_terminal, json_safe, new_console, write
+from .wrap import fitted_table, print_in_pieces, wrap_rich, wrap_text
 from ..signoff.service import Signoff
 
 
@@ -40,7 +43,10 @@ def login_names() -> tuple[str, ...]:
         return ()
 
 
-def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: str | None) -> int:
+def _write_docx(signoff: Signoff, reviews: Iterable[FormReview], folder: str, draft: bool,
+                reviewer: str | None) -> int:
+    from ..signoff.docx import write_docx  # python-docx only when a document is written
+
     if not draft and not signoff.settings.bureau:
         raise StoreError("未配置复核单位名称（--config 文件 [signoff] bureau），不能出具正式复核意见；"
                          "可加 --draft 出草稿")
@@ -59,10 +65,27 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
         if name in used:
             name = name.removesuffix(".docx") + f"_{review.record.id[:8]}.docx"
         used.add(name)
-        signoff.write_docx(review.record.id, target / name, draft=draft, reviewer=reviewer)
+        write_docx(review, target / name, signoff.settings, signoff.rulebook, draft, reviewer)
         written += 1
+        if written % 20 == 0:
+            # A python-docx document is a web of cycles holding lxml trees: few Python objects, much memory,
+            # so the collector's thresholds are never met and a batch of documents would grow by ~1 MB each.
+            gc.collect()
     echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
     return skipped
+
+
+def _to_stdout(parts: Iterable[str], wrap: bool) -> None:
+    """Each piece as it comes; on a terminal, wrapped to its width (a piece ends at a line's end)."""
+    columns = shutil.get_terminal_size().columns
+    try:
+        for part in parts:
+            write("\n".join(wrap_text(part, columns - 1)) if wrap else part)
+    except BrokenPipeError:
+        # The reader stopped early (review report | head): stop quietly, and keep Python's own flush at
+        # exit from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 @click.command(cls=ReviewCommand)
@@ -71,7 +94,7 @@ def _write_docx(signoff: Signoff, reviews, folder: str, draft: bool, reviewer: s
               help="md: the 复核意见 on the terminal; docx: one Word 复核意见 per form; xlsx: 汇总, 问题清单 and "
                    "one 底稿 per form; json: everything, one object per form.")
 @click.option("-o", "--output", type=click.Path(), help="md/json: a file instead of stdout; docx: a folder; xlsx: "
-                                                        "the workbook.")
+                                                        "the workbook. Written whole or not at all.")
 @click.option("--draft", is_flag=True, help="docx: also forms with undecided points, marked 草稿 on every page.")
 @document_reviewer_option
 @config_option
@@ -83,38 +106,37 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
     docx needs -o DIR and writes one 复核意见 per form; a form with undecided points is skipped
     (exit status 1) unless --draft. xlsx needs -o FILE. The bureau's name, the reviewer, the
     deadline, the grade bands and the rulebook come from the [signoff] section of --config.
+    Each file is written to a temporary file beside it and renamed into place: a failed write
+    (disk full, no permission) leaves the earlier file as it was.
     """
     config = load_config(config_path) if config_path else Config()
     signer = document_reviewer(reviewer, config)
+    if fmt in ("xlsx", "docx") and not output:
+        raise click.UsageError(f"{fmt} 格式需要用 -o 指定输出{'文件' if fmt == 'xlsx' else '文件夹'}")
     with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
         signoff = Signoff(store, config, build_points=not store.read_only)
+        ids = signoff.form_ids(tuple(forms))  # the forms themselves are read one at a time
+        reviews = signoff.each_review(ids=ids)
         if fmt == "xlsx":
-            if not output:
-                raise click.UsageError("xlsx 格式需要用 -o 指定输出文件")
             signoff.write_xlsx(tuple(forms), output)
-            echo(f"已写入 {output}（{len(signoff.forms(tuple(forms)))} 份表单）", err=True)
+            echo(f"已写入 {output}（{len(ids)} 份表单）", err=True)
             return
-        reviews = signoff.reviews(tuple(forms))
         if fmt == "docx":
-            if not output:
-                raise click.UsageError("docx 格式需要用 -o 指定输出文件夹")
             if _write_docx(signoff, reviews, output, draft, signer):
                 sys.exit(1)
             return
         if fmt == "json":
-            text = json_text(to_json(store, reviews, signer, login_names()), indent=2) + "\n"
+            # Characters a terminal acts on are escaped in JSON (\u202e), on stdout and in a file alike.
+            parts = map(json_safe, json_parts(store, reviews, signer, login_names()))
         else:
-            text = to_markdown(reviews, signer, login_names())
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        echo(f"已写入 {output}（{len(reviews)} 份表单）", err=True)
-    elif sys.stdout.isatty():
-        columns = shutil.get_terminal_size().columns
-        write("\n".join(wrap_text(text, columns - 1)))
-    else:
-        write(text)
+            parts = markdown_parts(reviews, signer, login_names())
+        if output:
+            with replacing(output) as temp, open(temp, "w", encoding="utf-8", newline="\n") as handle:
+                handle.writelines(parts)
+            echo(f"已写入 {output}（{len(ids)} 份表单）", err=True)
+        else:
+            _to_stdout(parts, is_terminal())
 
 
 @click.command(cls=ReviewCommand)
@@ -168,7 +190,10 @@ def summary(forms, config_path, db_path) -> None:
                ("复核", "right"), ("等级", "left"), ("偏离度", "right"), ("错误", "right"), ("待审", "right")]
     table = fitted_table(console.width, columns, rows, title="复核汇总（按严重程度排序；红色：偏离提示）",
                          box=box.SIMPLE_HEAD, title_justify="left")
-    console.print(table if batch.forms else "没有表单。")
+    if batch.forms:
+        print_in_pieces(console, table)
+    else:
+        console.print("没有表单。")
     if len(batch.units) > 1:
         rows = [[unit.unit, str(unit.forms), str(unit.flagged), str(unit.errors), str(unit.pending),
                  format_decimal(unit.review), unit.worst_grade] for unit in batch.units]

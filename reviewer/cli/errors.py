@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError, ReviewerError
+from ..errors import ConfigError, OutputError, ReviewerError
 from ..evaluation.evaluate import EvalSetError
 from ..form import FormError
 from ..importing import NotAForm
@@ -19,8 +19,10 @@ from ..store import DatabaseError
 from ..store.health import database_error
 from .terminal import echo
 
-# A file or set that cannot be read is status 2, like a usage error; a refused change is 1.
-EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, DatabaseError: 2}
+# A file or set that cannot be read (or a report that cannot be written) is status 2, like a usage error;
+# a refused change is 1.
+EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, DatabaseError: 2,
+                                               OutputError: 2}
 
 
 class Refused(click.ClickException):

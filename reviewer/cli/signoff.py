@@ -18,8 +18,8 @@ from ..store import ACTION_LABEL, FUNDS_ROW, STATUS_LABEL, Point, PointFilters, 
 from .errors import ReviewCommand
 from .options import config_option, db_option, filter_options, load_config, reviewer_option
 from .session import KeyReader, run_session
-from .wrap import fitted_table
 from .terminal import echo, new_console
+from .wrap import fitted_table, print_in_pieces
 
 PREVIEW_ROWS = 15
 MIN_ID_PREFIX = 4  # shorter prefixes name points by accident
@@ -202,28 +202,30 @@ def undo(reviewer, db_path) -> None:
 @db_option
 def status(forms, config_path, db_path) -> None:
     """Per form: pending / accepted / edited / rejected points, 自评 vs 复核 total (a read-only database too)."""
-    with open_for_reading(db_path) as store:
-        require_forms(store, tuple(forms))
-        signoff = open_signoff(store, config_path)
-        reviews = signoff.reviews(tuple(forms))
     console = new_console()
     rows, totals = [], [0, 0, 0, 0]
-    for review in reviews:
-        row, counts = review.record, review.counts()
-        numbers = [counts["pending"], counts["accepted"], counts["edited"], counts["rejected"]]
-        totals = [a + b for a, b in zip(totals, numbers)]
-        versions = "" if row.previous_id is None else "（新版本）"
-        style = "red" if review.score.flagged else ""
-        rows.append([row.id[:8], Text.assemble(row.name + versions, "\n", (row.file, "dim")), *map(str, numbers),
-                     row.claimed_total or "—", Text(format_decimal(review.score.review_total), style=style),
-                     review.score.grade])
-    if len(reviews) > 1:
-        rows.append(["", Text(f"合计 {len(reviews)} 份", style="bold"), *map(str, totals), "", "", ""])
+    with open_for_reading(db_path) as store:
+        require_forms(store, tuple(forms))
+        # One form in memory at a time: only its line of the table is kept.
+        for review in open_signoff(store, config_path).each_review(tuple(forms)):
+            row, counts = review.record, review.counts()
+            numbers = [counts["pending"], counts["accepted"], counts["edited"], counts["rejected"]]
+            totals = [a + b for a, b in zip(totals, numbers)]
+            versions = "" if row.previous_id is None else "（新版本）"
+            style = "red" if review.score.flagged else ""
+            rows.append([row.id[:8], Text.assemble(row.name + versions, "\n", (row.file, "dim")), *map(str, numbers),
+                         row.claimed_total or "—", Text(format_decimal(review.score.review_total), style=style),
+                         review.score.grade])
+    if len(rows) > 1:
+        rows.append(["", Text(f"合计 {len(rows)} 份", style="bold"), *map(str, totals), "", "", ""])
     columns = [("编号", "left"), ("项目 / 文件", "text"), ("待审", "right"), ("采纳", "right"), ("修改", "right"),
                ("驳回", "right"), ("自评", "right"), ("复核", "right"), ("等级", "left")]
     table = fitted_table(console.width, columns, rows, title="审核进度（要点）", box=box.SIMPLE_HEAD,
                          title_justify="left")
-    console.print(table if reviews else "数据库中没有表单。")
+    if rows:
+        print_in_pieces(console, table)
+    else:
+        console.print("数据库中没有表单。")
 
 
 def parse_row(text: str) -> int:

@@ -67,7 +67,12 @@ def write(text: str, err: bool = False) -> None:
 
 def json_text(obj: Any, indent: int | None = None) -> str:
     """UTF-8 JSON with Chinese unescaped, and every character a terminal would act on escaped."""
-    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return json_safe(json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
+def json_safe(text: str) -> str:
+    """A piece of JSON from json.dumps (C0 escaped there) with the other characters a terminal acts on
+    escaped too: the data stay whole and the terminal safe."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -75,4 +80,4 @@ def is_terminal(err: bool = False) -> bool:
     return (sys.stderr if err else sys.stdout).isatty()
 
 
-__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "clean", "is_terminal", "UNSAFE"]
+__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "clean", "is_terminal", "UNSAFE"]

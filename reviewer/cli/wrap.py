@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any, Sequence
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -155,4 +156,21 @@ def fitted_table(console_width: int, columns: Sequence[tuple[str, str]], rows: S
     return table
 
 
-__all__ = ["wrap_text", "wrap_line", "wrap_rich", "breaks", "width", "fitted_table"]
+def print_in_pieces(console: Console, renderable: Any, lines: int = 200) -> None:
+    """console.print(renderable), written a few hundred lines at a time: rich renders a whole table before
+    writing any of it, which for a province's batch (a line per form) was most of a command's memory."""
+    from rich.segment import Segment, Segments
+
+    piece: list[Segment] = []
+    count = 0
+    for segment in console.render(renderable):
+        piece.append(segment)
+        if segment.text == "\n":
+            count += 1
+            if count >= lines:
+                console.print(Segments(piece), end="")
+                piece, count = [], 0
+    console.print(Segments(piece), end="")
+
+
+__all__ = ["wrap_text", "wrap_line", "wrap_rich", "breaks", "width", "fitted_table", "print_in_pieces"]

@@ -1,5 +1,9 @@
 """The reviewer's report on the terminal (Markdown) and the full JSON export, both by point.
 
+Both are produced one form at a time (markdown_parts, json_parts): a batch of any size is written with
+one form in memory. Form text in the Markdown is escaped (md_text): a project name, a unit or a comment
+can hold no heading, list, link, image, HTML, code or table of its own.
+
 Only decided points reach the 复核意见: accepted ones (with the edited wording where edited) are its
 numbered problems, rejected ones are left out, pending ones are counted. No file path is printed: the
 report is about the project, for the unit. The genre follows docs/domain-rules.md §5.
@@ -7,9 +11,11 @@ report is about the project, for the unit. The genre follows docs/domain-rules.m
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from ..form.values import format_decimal, round_half_up
 from ..store import EDITED, Point, Store
@@ -66,16 +72,32 @@ def point_text(review: FormReview, point: Point) -> str:
     return text
 
 
+# Characters that make Markdown structure inline (code, emphasis, links and images, HTML and autolinks,
+# entities, a heading's closing #, table cells, strikethrough) or a hard break (a trailing backslash).
+# Block structure (a heading, a list, a quote, a fence) needs the start of a line, and form text never
+# starts one: line breaks in it become spaces.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&#|~!])")
+_MD_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
+# Control characters and the bidirectional overrides that make a line read differently from its text.
+_MD_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def md_text(value: object) -> str:
+    """Text from a form (or a reviewer) as Markdown shows it literally, on one line."""
+    text = _MD_HIDDEN.sub("", _MD_BREAKS.sub(" ", str(value)))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, ...] = ()) -> str:
     form = review.record
-    lines = [f"## {form.name}（{form.year}年度）", "",
-             f"主管部门：{form.department}；实施单位：{form.unit or '—'}", "",
-             f"一、总体评价：{overall(review)}。", ""]
+    lines = [f"## {md_text(form.name)}（{form.year}年度）", "",
+             f"主管部门：{md_text(form.department)}；实施单位：{md_text(form.unit or '—')}", "",
+             f"一、总体评价：{md_text(overall(review))}。", ""]
     accepted = review.issued  # the unit's order, without the reviewer's 待重点审核 mark
     if accepted:
         lines += ["二、主要问题及整改要求：", ""]
         for number, point in enumerate(accepted, 1):
-            lines.append(f"{number}. 【{point.title}】{point_text(review, point)}")
+            lines.append(f"{number}. 【{md_text(point.title)}】{md_text(point_text(review, point))}")
         lines += ["", CLOSING, ""]
     elif review.pending:
         lines += ["二、尚无已采纳的问题。", ""]
@@ -85,14 +107,27 @@ def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, 
     if pending:
         lines += [f"（另有 {pending} 个要点尚待审核，未列入本意见。）", ""]
     name = signer(review, reviewer, exclude)
-    lines += [f"审核人：{name or '（未署名）'}　　日期：{chinese_date(decided_on(review))}", ""]
+    lines += [f"审核人：{md_text(name) if name else '（未署名）'}　　日期：{chinese_date(decided_on(review))}", ""]
     return "\n".join(lines)
 
 
-def to_markdown(reviews: list[FormReview], reviewer: str | None, exclude: tuple[str, ...] = ()) -> str:
-    if not reviews:
-        return "# 复核意见\n\n（没有符合条件的表单。）\n"
-    return "# 复核意见\n\n" + "\n".join(form_markdown(r, reviewer, exclude) for r in reviews)
+MARKDOWN_TITLE = "# 复核意见\n\n"
+
+
+def markdown_parts(reviews: Iterable[FormReview], reviewer: str | None,
+                   exclude: tuple[str, ...] = ()) -> Iterator[str]:
+    """The Markdown report in pieces, one form each (the first with the title): their concatenation is
+    to_markdown."""
+    empty = True
+    for review in reviews:
+        yield (MARKDOWN_TITLE if empty else "\n") + form_markdown(review, reviewer, exclude)
+        empty = False
+    if empty:
+        yield MARKDOWN_TITLE + "（没有符合条件的表单。）\n"
+
+
+def to_markdown(reviews: Iterable[FormReview], reviewer: str | None, exclude: tuple[str, ...] = ()) -> str:
+    return "".join(markdown_parts(reviews, reviewer, exclude))
 
 
 # --- json ----------------------------------------------------------------------------------------
@@ -129,41 +164,58 @@ def _point_json(store: Store, point: Point, history: bool) -> dict[str, Any]:
     return item
 
 
-def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
+def form_export(store: Store, review: FormReview, reviewer: str | None,
+                exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One form's object in the JSON export: its 复核 (total, grade, deviation, points, rows) and every
+    version's history."""
+    form = review.record
+    versions = []
+    for number, version in enumerate(store.versions(form.lineage), 1):
+        item = version.columns()
+        item["seq"] = number  # forms.seq is the queue's order, which a new version inherits
+        item["claimed_total"] = None if version.claimed_total is None else float(version.claimed_total)
+        item["recomputed_total"] = float(version.recomputed_total)
+        item["form"] = item.pop("form_json")
+        item["scorecard"] = item.pop("scorecard_json")
+        item["runs"] = [run.columns() for run in store.runs(version.id)]
+        item["critiques"] = [dict(c.columns(), decisions=[d.columns() for d in store.decisions(c.id)])
+                             for c in store.form_critiques(version.id)]
+        item["points"] = [_point_json(store, p, True) for p in store.form_points(version.id, retired=True)]
+        item["score_changes"] = [c.columns() for c in store.score_history(version.id)]
+        versions.append(item)
+    return {
+        "form_id": form.id, "file": form.file, "name": form.name, "year": form.year,
+        "department": form.department, "unit": form.unit,
+        "claimed_total": None if form.claimed_total is None else float(form.claimed_total),
+        "recomputed_total": float(form.recomputed_total), **_score_json(review.score),
+        "judgement": review.judgement, "counts": review.counts(), "reviewers": signer(review, reviewer, exclude),
+        "date": chinese_date(decided_on(review)),
+        "comments": [{"id": p.id, "where": p.title, "text": point_text(review, p), "edited": p.status == EDITED}
+                     for p in review.issued],
+        "points": [_point_json(store, p, False) for p in review.points],
+        "scores": [_row_json(row) for row in review.score.rows],
+        "versions": versions,
+    }
+
+
+def to_json(store: Store, reviews: Iterable[FormReview], reviewer: str | None,
             exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """One object per form: its 复核 (total, grade, deviation, points, rows) and every version's history."""
-    out = []
+    """One object per form (form_export)."""
+    return [form_export(store, review, reviewer, exclude) for review in reviews]
+
+
+def json_parts(store: Store, reviews: Iterable[FormReview], reviewer: str | None,
+               exclude: tuple[str, ...] = ()) -> Iterator[str]:
+    """The JSON export in pieces, one form each: together exactly json.dumps(to_json(…), ensure_ascii=False,
+    indent=2) + "\n", with one form's object in memory at a time."""
+    empty = True
     for review in reviews:
-        form = review.record
-        versions = []
-        for number, version in enumerate(store.versions(form.lineage), 1):
-            item = version.columns()
-            item["seq"] = number  # forms.seq is the queue's order, which a new version inherits
-            item["claimed_total"] = None if version.claimed_total is None else float(version.claimed_total)
-            item["recomputed_total"] = float(version.recomputed_total)
-            item["form"] = item.pop("form_json")
-            item["scorecard"] = item.pop("scorecard_json")
-            item["runs"] = [run.columns() for run in store.runs(version.id)]
-            item["critiques"] = [dict(c.columns(), decisions=[d.columns() for d in store.decisions(c.id)])
-                                 for c in store.form_critiques(version.id)]
-            item["points"] = [_point_json(store, p, True) for p in store.form_points(version.id, retired=True)]
-            item["score_changes"] = [c.columns() for c in store.score_history(version.id)]
-            versions.append(item)
-        out.append({
-            "form_id": form.id, "file": form.file, "name": form.name, "year": form.year,
-            "department": form.department, "unit": form.unit,
-            "claimed_total": None if form.claimed_total is None else float(form.claimed_total),
-            "recomputed_total": float(form.recomputed_total), **_score_json(review.score),
-            "judgement": review.judgement, "counts": review.counts(), "reviewers": signer(review, reviewer, exclude),
-            "date": chinese_date(decided_on(review)),
-            "comments": [{"id": p.id, "where": p.title, "text": point_text(review, p), "edited": p.status == EDITED}
-                         for p in review.issued],
-            "points": [_point_json(store, p, False) for p in review.points],
-            "scores": [_row_json(row) for row in review.score.rows],
-            "versions": versions,
-        })
-    return out
+        text = json.dumps(form_export(store, review, reviewer, exclude), ensure_ascii=False, indent=2)
+        # An array's items sit two spaces in; a JSON string never holds a raw line break, so every line moves.
+        yield ("[\n" if empty else ",\n") + "  " + text.replace("\n", "\n  ")
+        empty = False
+    yield "[]\n" if empty else "\n]\n"
 
 
-__all__ = ["to_markdown", "form_markdown", "to_json", "overall", "signer", "point_text", "score_text",
+__all__ = ["to_markdown", "form_markdown", "markdown_parts", "md_text", "to_json", "json_parts", "form_export", "overall", "signer", "point_text", "score_text",
            "chinese_date", "decided_on", "CLOSING"]

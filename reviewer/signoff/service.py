@@ -15,9 +15,10 @@ here knows of a terminal or a browser.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from ..config import Config
 from ..form.values import format_decimal
@@ -29,7 +30,7 @@ from .forms import FormReview
 from .intake import card_of, ensure_points
 from .rulebook import Rulebook, load_rulebook
 from .scores import FormScore, RowScore, score_form
-from .summary import BatchSummary, summarize
+from .summary import BatchSummary, FormLine, form_line, summarize_lines
 
 class Signoff:
     """The 复核 over one store, with the bureau's settings and rulebook."""
@@ -82,7 +83,17 @@ class Signoff:
         return self.form_review(form_id).score
 
     def reviews(self, selectors: tuple[str, ...] = ()) -> list[FormReview]:
-        return [self.form_review(record.id) for record in self.forms(selectors)]
+        return list(self.each_review(selectors))
+
+    def form_ids(self, selectors: tuple[str, ...] = ()) -> list[str]:
+        """The current version of each selected form, by id, in the order of forms()."""
+        return self.store.current_form_ids(selectors)
+
+    def each_review(self, selectors: tuple[str, ...] = (), ids: list[str] | None = None) -> Iterator[FormReview]:
+        """The selected forms' reviews one at a time, each read when asked for: a report over a whole
+        province's batch holds one form in memory, never all of them."""
+        for form_id in self.form_ids(selectors) if ids is None else ids:
+            yield self.form_review(form_id)
 
     # --- deciding ------------------------------------------------------------------------------
 
@@ -162,15 +173,28 @@ class Signoff:
         return write_docx(self.form_review(form_id), Path(path), self.settings, self.rulebook, draft, reviewer)
 
     def write_xlsx(self, selectors: tuple[str, ...], path: str | Path) -> Path:
-        """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel)."""
+        """The 底稿 (one sheet per form), the 问题清单 and the 汇总 of the selected forms (Excel), streamed
+        form by form."""
         from .xlsx import write_xlsx
 
-        return write_xlsx(self.reviews(selectors), self.store.refusals(selectors), Path(path), self.settings,
+        return write_xlsx(self.each_review(selectors), self.store.refusals(selectors), Path(path), self.settings,
                           self.rulebook)
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
-        """The batch ranked by seriousness, per unit, and the refused files apart."""
-        return summarize(self.reviews(selectors), self.store.refusals(selectors))
+        """The batch ranked by seriousness, per unit, and the refused files apart. Forms are read one at a
+        time and each line keeps what the summary shows (totals, grade, counts), not the form's stored JSON,
+        points, findings or rows: a province's batch fits in memory."""
+        lines = (_summary_line(r) for r in self.each_review(selectors))
+        return summarize_lines(lines, self.store.refusals(selectors))
+
+
+def _summary_line(review: FormReview) -> FormLine:
+    """A form's line of the batch summary, its points counted and then let go: the line's review keeps its
+    record without the stored JSON and its totals without the rows."""
+    line = form_line(review)
+    record = replace(review.record, form_json="", scorecard_json="")
+    line.review = FormReview(record, None, [], {}, replace(review.score, rows=[]), [])  # type: ignore[arg-type]
+    return line
 
 
 def _score(raw: str | Decimal, weight: Decimal) -> Decimal:

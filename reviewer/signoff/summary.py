@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Iterable
 
 from ..form.values import round_half_up
 from ..store import ACCEPTED, EDITED, PENDING, REJECTED, Refusal
@@ -70,8 +71,13 @@ def seriousness(line: FormLine) -> tuple:
             line.record.name, line.record.id)
 
 
-def summarize(reviews: list[FormReview], refused: list[Refusal]) -> BatchSummary:
-    lines = sorted((form_line(r) for r in reviews), key=seriousness)
+def summarize(reviews: Iterable[FormReview], refused: list[Refusal]) -> BatchSummary:
+    return summarize_lines((form_line(r) for r in reviews), refused)
+
+
+def summarize_lines(lines: Iterable[FormLine], refused: list[Refusal]) -> BatchSummary:
+    """The batch from each form's line (form_line): ranked, and added up per unit."""
+    lines = sorted(lines, key=seriousness)
     for rank, line in enumerate(lines, 1):
         line.rank = rank
     groups: dict[str, list[FormLine]] = {}
@@ -90,4 +96,4 @@ def summarize(reviews: list[FormReview], refused: list[Refusal]) -> BatchSummary
     return BatchSummary(lines, units, refused)
 
 
-__all__ = ["BatchSummary", "FormLine", "UnitLine", "summarize", "seriousness", "form_line", "GRADE_RANK"]
+__all__ = ["BatchSummary", "FormLine", "UnitLine", "summarize", "summarize_lines", "seriousness", "form_line", "GRADE_RANK"]

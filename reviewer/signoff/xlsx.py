@@ -1,19 +1,28 @@
 """The bureau's workbook: 汇总 (the batch ranked), 按单位, 问题清单 (every problem across the forms), one
 底稿 per project (docs/domain-rules.md §6), and the files that could not be read.
 
-Written in openpyxl's write-only mode (memory stays flat however many forms): every sheet has a bold,
-frozen header row with an auto-filter, column widths that fit Chinese (CJK characters count two), long
-text wrapped; numbers are numbers, times are the configured zone's local times, and no cell is ever
-a formula (text that starts with = + - @ is kept as text).
+Written in openpyxl's write-only mode, one form at a time (memory stays flat however many forms): each
+底稿 is written and closed as its form is read; the rows of 汇总 and 问题清单, which need the whole batch
+to be ranked, wait in a temporary SQLite file, and the sheets are put in order at the end. Every sheet
+has a bold, frozen header row with an auto-filter, column widths that fit Chinese (CJK characters count
+two), long text wrapped; numbers are numbers, times are the configured zone's local times, no cell is
+ever a formula (text that starts with = + - @ is kept as text), and characters XML cannot hold are
+dropped. The workbook is written to a temporary file and renamed into place (output.replacing).
 """
 
 from __future__ import annotations
 
+import errno
+import pickle
+import sqlite3
 import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from ..config import SignoffSettings
 from ..form.values import round_half_up
@@ -21,7 +30,8 @@ from ..store import ACCEPTED, EDITED, PENDING, STATUS_LABEL, Point, Refusal
 from .rulebook import Rulebook
 from .scores import percent
 from .forms import FormReview
-from .summary import summarize
+from .output import replacing, xml_text
+from .summary import GRADE_RANK, FormLine, UnitLine, form_line, seriousness
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 WRAP_FROM = 40  # display columns; longer text wraps instead of widening the column
@@ -54,12 +64,24 @@ def display_width(value: Any) -> int:
     if isinstance(value, (Decimal, float)):  # shown with its cell's format, not its full precision
         return len(f"{float(value):,.2f}") + 1
     text = "" if value is None else str(value)
-    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-                for line in text.splitlines() or [""]), default=0)
+    if text.isascii():
+        return max(map(len, text.splitlines() or [""]))
+    return max((sum(map(_CHAR_WIDTH.__getitem__, line)) for line in text.splitlines() or [""]), default=0)
+
+
+class _CharWidths(dict):
+    """Each character's width, looked up once (every cell's text is measured)."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTH = _CharWidths()
 
 
 class Sheet:
-    """One sheet's rows, held until written: widths need every value first."""
+    """One sheet's rows, held until written: widths need every value first (a 底稿, the refused files)."""
 
     def __init__(self, title: str, header: list[str], preamble: list[list[Any]] | None = None):
         self.title, self.header, self.preamble = title, header, preamble or []
@@ -70,50 +92,95 @@ class Sheet:
         self.rows.append(row)
 
 
+@cache
+def _styles() -> tuple[Any, Any]:
+    """The bold header font and the wrapped-text alignment, made once: openpyxl hashes a style each time
+    one is set, and building them per cell was a third of a workbook's time."""
+    from openpyxl.styles import Alignment, Font
+
+    return Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+
 def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool = False, wrap: bool = False) -> Any:
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
 
     if isinstance(value, Decimal):
         # Rounded half-up to what the format shows: Excel would round the binary float itself.
         places = SHOWN_PLACES.get(number_format or "")
         value = float(round_half_up(value, places) if places is not None else value)
+    elif isinstance(value, str):
+        value = xml_text(value)  # a control character would raise IllegalCharacterError
+        if not (bold or wrap or value.startswith(FORMULA_STARTS)):
+            return value  # plain text: openpyxl writes it as it is, no cell object needed
+    elif value is None or (isinstance(value, (int, float)) and not number_format and not (bold or wrap)):
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # text as typed, never a formula
     if number_format and isinstance(value, (int, float, datetime)):
         cell.number_format = number_format
+    bold_font, wrapped = _styles()
     if bold:
-        cell.font = Font(bold=True)
+        cell.font = bold_font
     if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = wrapped
     return cell
 
 
-def _write(book: Any, spec: Sheet) -> None:
+def _widths(header: list[str]) -> list[int]:
+    return [display_width(h) for h in header]
+
+
+def _widen(widths: list[int], row: list[Any]) -> None:
+    for i, value in enumerate(row):
+        widths[i] = max(widths[i], display_width(value))
+
+
+def _fill(sheet: Any, header: list[str], widths: list[int], formats: dict[int, str], rows: Iterable[list[Any]],
+          count: int, preamble: list[list[Any]] = ()) -> None:
+    """Write a write-only sheet whose column widths (from every value) and row count are known."""
     from openpyxl.utils import get_column_letter
 
-    sheet = book.create_sheet(spec.title)
-    widths = [display_width(h) for h in spec.header]
-    for row in spec.rows:
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], display_width(value))
     for i, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(width, WRAP_FROM) + 2
-    top = len(spec.preamble) + 1
+    top = len(preamble) + 1
     sheet.freeze_panes = f"A{top + 1}"
     # Printed: landscape A4 with the header row on every page (the sheets are wide: no fit-to-width,
     # which would print the Chinese too small to read).
     sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", 9
     sheet.print_title_rows = f"{top}:{top}"
-    last = get_column_letter(len(spec.header))
-    sheet.auto_filter.ref = f"A{top}:{last}{top + max(len(spec.rows), 1)}"
-    for line in spec.preamble:
+    last = get_column_letter(len(header))
+    sheet.auto_filter.ref = f"A{top}:{last}{top + max(count, 1)}"
+    for line in preamble:
         sheet.append([_cell(sheet, value, bold=n == 0) for n, value in enumerate(line)])
-    sheet.append([_cell(sheet, h, bold=True) for h in spec.header])
+    sheet.append([_cell(sheet, h, bold=True) for h in header])
+    wrapped = [width > WRAP_FROM for width in widths]
+    for row in rows:
+        sheet.append([_cell(sheet, value, formats.get(i), wrap=wrapped[i]) for i, value in enumerate(row)])
+    sheet.close()  # its XML is complete on disk: no open file per sheet, however many forms
+    _release(sheet)
+
+
+# What a closed write-only sheet no longer needs: its XML is written, and saving the workbook reads only
+# its title, state, names, print titles, auto-filter and parts. Dropped, a 底稿 costs ~4 KB until the
+# workbook is saved instead of ~20 KB (openpyxl keeps every sheet's settings objects).
+_WRITTEN = ("HeaderFooter", "col_breaks", "row_breaks", "column_dimensions", "row_dimensions", "conditional_formatting",
+            "data_validations", "merged_cells", "page_margins", "page_setup", "print_options", "protection",
+            "scenarios", "sheet_format", "sheet_properties", "views", "_rows", "_cells", "_hyperlinks")
+
+
+def _release(sheet: Any) -> None:
+    for name in _WRITTEN:
+        vars(sheet).pop(name, None)
+
+
+def _write(book: Any, spec: Sheet) -> Any:
+    widths = _widths(spec.header)
     for row in spec.rows:
-        sheet.append([_cell(sheet, value, spec.formats.get(i), wrap=widths[i] > WRAP_FROM)
-                      for i, value in enumerate(row)])
+        _widen(widths, row)
+    sheet = book.create_sheet(spec.title)
+    _fill(sheet, spec.header, widths, spec.formats, spec.rows, len(spec.rows), spec.preamble)
+    return sheet
 
 
 def local(at: str | None, tz: tzinfo) -> datetime | None:
@@ -123,19 +190,26 @@ def local(at: str | None, tz: tzinfo) -> datetime | None:
     return datetime.fromisoformat(at).astimezone(tz).replace(tzinfo=None, microsecond=0)
 
 
-def sheet_titles(reviews: list[FormReview]) -> dict[str, str]:
-    """One unique sheet title per form: the project's name, cut to Excel's 31 characters."""
-    titles: dict[str, str] = {}
-    used = {"汇总", "按单位", "问题清单", "未能读取"}
-    for review in reviews:
-        base = "".join("_" if ch in "[]:*?/\\" else ch for ch in review.record.name).strip("' ") or "表单"
+class SheetTitles:
+    """One unique sheet title per form, in the order forms are given: the project's name, cut to Excel's
+    31 characters."""
+
+    def __init__(self) -> None:
+        self.used = {"汇总", "按单位", "问题清单", "未能读取"}
+
+    def add(self, name: str) -> str:
+        base = "".join("_" if ch in "[]:*?/\\" else ch for ch in xml_text(name)).strip("' ") or "表单"
         title, n = base[:31], 2
-        while title in used:
+        while title in self.used:
             suffix = f"({n})"
             title, n = base[:31 - len(suffix)] + suffix, n + 1
-        used.add(title)
-        titles[review.record.id] = title
-    return titles
+        self.used.add(title)
+        return title
+
+
+def sheet_titles(reviews: list[FormReview]) -> dict[str, str]:
+    titles = SheetTitles()
+    return {review.record.id: titles.add(review.record.name) for review in reviews}
 
 
 def _draft_sheet(review: FormReview, title: str, tz: tzinfo) -> Sheet:
@@ -168,77 +242,225 @@ def level(review: FormReview, point: Point) -> str:
     return "P2"
 
 
+def issue_entries(review: FormReview, rulebook: Rulebook, tz: tzinfo) -> Iterator[tuple[tuple, list[Any]]]:
+    """A form's lines of the 问题清单 (ISSUE_COLUMNS), one per accepted or pending point, each with its
+    place within the form's: (not 待重点审核, 等级, the point's seq)."""
+    for point in review.points:
+        if point.status not in (ACCEPTED, EDITED, PENDING):
+            continue
+        codes = point.code_list
+        dimensions = [d for d, members in DIMENSION.items() if any(c in members for c in codes)] or ["其他"]
+        clauses = list(dict.fromkeys(c.name for c in (rulebook.for_code(code) for code in codes) if c))
+        clauses += [r.clause.basis for r in (review.score.row(i) for i in point.indicators)
+                    if r.changed and r.clause is not None and r.clause.name not in clauses]
+        parts = point.parts or {}
+        if point.status == EDITED:
+            facts, advice = point.effective_comment, ""
+        else:
+            facts = "".join(p.rstrip("。") + "。" for p in [parts.get("facts", "")] + list(parts.get("problems", []))
+                            if p)
+            advice = "；".join(parts.get("requests", [])) + ("。" if parts.get("requests") else "")
+        changes = review.score_changes(point)
+        if changes:
+            facts += "复核调整：" + "；".join(changes) + "。"
+        row = [level(review, point), "、".join(dimensions), review.record.unit or review.record.department,
+               review.record.name, point.title, "；".join(parts.get("titles", [])), facts or point.comment, advice,
+               "；".join(f"{rulebook.name}“{c}”" for c in clauses), STATUS_LABEL[point.status],
+               "待重点审核" if point.review_first else "", point.decided_by or "", local(point.decided_at, tz),
+               point.id]
+        yield (not point.review_first, row[0], point.seq), row
+
+
 def issue_rows(reviews: list[FormReview], rulebook: Rulebook, tz: tzinfo) -> list[list[Any]]:
-    """The 问题清单: one row per accepted or pending point (ISSUE_COLUMNS), 待重点审核 first, then by 等级."""
+    """The 问题清单: one row per accepted or pending point (ISSUE_COLUMNS), 待重点审核 first, then by 等级,
+    then by the order of `reviews`."""
     found = []
     for order, review in enumerate(reviews):
-        for point in review.points:
-            if point.status not in (ACCEPTED, EDITED, PENDING):
-                continue
-            codes = point.code_list
-            dimensions = [d for d, members in DIMENSION.items() if any(c in members for c in codes)] or ["其他"]
-            clauses = list(dict.fromkeys(c.name for c in (rulebook.for_code(code) for code in codes) if c))
-            clauses += [r.clause.basis for r in (review.score.row(i) for i in point.indicators)
-                        if r.changed and r.clause is not None and r.clause.name not in clauses]
-            parts = point.parts or {}
-            if point.status == EDITED:
-                facts, advice = point.effective_comment, ""
-            else:
-                facts = "".join(p.rstrip("。") + "。" for p in [parts.get("facts", "")] + list(parts.get("problems", []))
-                                if p)
-                advice = "；".join(parts.get("requests", [])) + ("。" if parts.get("requests") else "")
-            changes = review.score_changes(point)
-            if changes:
-                facts += "复核调整：" + "；".join(changes) + "。"
-            row = [level(review, point), "、".join(dimensions), review.record.unit or review.record.department,
-                   review.record.name, point.title, "；".join(parts.get("titles", [])), facts or point.comment, advice,
-                   "；".join(f"{rulebook.name}“{c}”" for c in clauses), STATUS_LABEL[point.status],
-                   "待重点审核" if point.review_first else "", point.decided_by or "", local(point.decided_at, tz),
-                   point.id]
-            found.append(((not point.review_first, row[0], order, point.seq), row))
+        for (first, grade, seq), row in issue_entries(review, rulebook, tz):
+            found.append(((first, grade, order, seq), row))
     return [row for _, row in sorted(found, key=lambda item: item[0])]
 
 
-def write_xlsx(reviews: list[FormReview], refused: list[Refusal], path: Path, settings: SignoffSettings,
+@dataclass
+class _Unit:
+    """A unit's line of 按单位, added up form by form."""
+
+    forms: int = 0
+    flagged: int = 0
+    errors: int = 0
+    pending: int = 0
+    claimed: list[Decimal] = field(default_factory=lambda: [Decimal(0), Decimal(0)])  # sum, count
+    review: Decimal = Decimal(0)
+    grades: dict[str, tuple] = field(default_factory=dict)  # grade -> its most serious form's seriousness
+
+    def add(self, line: FormLine, key: tuple) -> None:
+        score = line.review.score
+        self.forms += 1
+        self.flagged += score.flagged
+        self.errors += line.errors
+        self.pending += line.pending
+        if score.claimed_total is not None:
+            self.claimed[0] += score.claimed_total
+            self.claimed[1] += 1
+        self.review += score.review_total
+        self.grades[score.grade] = min(self.grades.get(score.grade, key), key)
+
+    def line(self, unit: str) -> UnitLine:
+        """As summary.summarize gives it: the worst grade, among equals the one of the more serious form."""
+        worst = max(GRADE_RANK.get(g, 9) for g in self.grades)
+        grade = min((g for g in self.grades if GRADE_RANK.get(g, 9) == worst), key=self.grades.__getitem__)
+        claimed = round_half_up(self.claimed[0] / self.claimed[1]) if self.claimed[1] else None
+        return UnitLine(unit, self.forms, self.flagged, self.errors, self.pending, claimed,
+                        round_half_up(self.review / self.forms), grade)
+
+
+class _Waiting:
+    """Rows that wait for the whole batch to be ranked: in a temporary SQLite file (deleted when closed),
+    so that a province's batch is sorted on disk, not in memory. Its failures (a full disk) are OSErrors,
+    reported as a workbook that could not be written."""
+
+    def __init__(self) -> None:
+        with self._io():
+            self.db = sqlite3.connect("")  # "": a private temporary file, removed on close
+            self.db.execute("CREATE TABLE forms (n INTEGER PRIMARY KEY, rank INTEGER, row BLOB)")
+            self.db.execute("CREATE TABLE issues (n INTEGER PRIMARY KEY, form INTEGER, first INTEGER, grade TEXT, "
+                            "seq INTEGER, row BLOB)")
+
+    @staticmethod
+    @contextmanager
+    def _io() -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise OSError(errno.ENOSPC if "full" in str(error) else errno.EIO, f"临时文件：{error}") from None
+
+    def form(self, n: int, row: list[Any]) -> None:
+        with self._io():
+            self.db.execute("INSERT INTO forms (n, row) VALUES (?, ?)", [n, pickle.dumps(row)])
+
+    def issue(self, form: int, key: tuple, row: list[Any]) -> None:
+        first, grade, seq = key
+        with self._io():
+            self.db.execute("INSERT INTO issues (form, first, grade, seq, row) VALUES (?, ?, ?, ?, ?)",
+                            [form, int(first), grade, seq, pickle.dumps(row)])
+
+    def rank(self, ranks: Iterable[tuple[int, int]]) -> None:
+        with self._io():
+            self.db.executemany("UPDATE forms SET rank = ? WHERE n = ?", ranks)
+            self.db.execute("CREATE INDEX forms_rank ON forms (rank)")
+
+    def issue_count(self) -> int:
+        with self._io():
+            return self.db.execute("SELECT count(*) FROM issues").fetchone()[0]
+
+    def forms(self) -> Iterator[list[Any]]:
+        with self._io():
+            for rank, row in self.db.execute("SELECT rank, row FROM forms ORDER BY rank"):
+                yield [rank, *pickle.loads(row)]
+
+    def issues(self) -> Iterator[list[Any]]:
+        # The 问题清单's order: 待重点审核 first, then by 等级, then the forms' rank, then the form's order.
+        with self._io():
+            for (row,) in self.db.execute("SELECT i.row FROM issues i JOIN forms f ON f.n = i.form "
+                                          "ORDER BY i.first, i.grade, f.rank, i.seq, i.n"):
+                yield pickle.loads(row)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def write_xlsx(reviews: Iterable[FormReview], refused: list[Refusal], path: Path, settings: SignoffSettings,
                rulebook: Rulebook) -> Path:
+    """The workbook of the forms `reviews` gives (read one at a time), written whole or not at all."""
+    from lxml.etree import SerialisationError
+
+    with replacing(path) as temp:
+        try:
+            _write_book(reviews, refused, temp, settings, rulebook)
+        except SerialisationError as error:
+            # openpyxl writes each sheet with lxml, which reports a failed write (IO_ENOSPC, IO_EFBIG) its own way.
+            raise OSError(getattr(errno, str(error).removeprefix("IO_"), errno.EIO), str(error)) from None
+    return path
+
+
+def _abandon(book: Any) -> None:
+    """Close the sheet streams of a workbook that failed to be written, quietly: left to the collector, a
+    stream whose file could not be written fails again and prints a traceback."""
+    for sheet in book._sheets:
+        for stream in (getattr(sheet, "_rows", None), getattr(getattr(sheet, "_writer", None), "xf", None)):
+            try:
+                if stream is not None:
+                    stream.close()
+            except Exception:  # noqa: BLE001 - the write failed already; OutputError says so
+                pass
+
+
+def _write_book(reviews: Iterable[FormReview], refused: list[Refusal], path: Path, settings: SignoffSettings,
+                rulebook: Rulebook) -> int:
     from openpyxl import Workbook
 
-    tz = settings.tz
-    batch = summarize(reviews, refused)
-    titles = sheet_titles(reviews)
     book = Workbook(write_only=True)
-    summary = Sheet("汇总", SUMMARY_COLUMNS)
-    summary.formats = {5: SCORE_FORMAT, 6: SCORE_FORMAT, 8: PERCENT_FORMAT, 9: SCORE_FORMAT}
-    for line in batch.forms:
-        form, score = line.record, line.review.score
-        summary.add([line.rank, line.unit, form.name, form.year, form.department, score.claimed_total,
-                     score.review_total, score.grade, score.deviation, score.difference,
-                     "是" if score.flagged else "", line.errors, line.warnings, line.pending, line.accepted,
-                     line.rejected, titles[form.id]])
-    _write(book, summary)
-    units = Sheet("按单位", UNIT_COLUMNS)
-    units.formats = {5: SCORE_FORMAT, 6: SCORE_FORMAT}
-    for unit in batch.units:
-        units.add([unit.unit, unit.forms, unit.flagged, unit.errors, unit.pending, unit.claimed, unit.review,
-                   unit.worst_grade])
-    _write(book, units)
-    issues = Sheet("问题清单", ISSUE_COLUMNS)
-    issues.formats = {12: TIME_FORMAT}
-    for row in issue_rows([line.review for line in batch.forms], rulebook, tz):
-        issues.add(row)
-    _write(book, issues)
-    for line in batch.forms:
-        _write(book, _draft_sheet(line.review, titles[line.record.id], tz))
+    try:
+        return _fill_book(book, reviews, refused, path, settings, rulebook)
+    except BaseException:
+        _abandon(book)
+        raise
+
+
+def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal], path: Path,
+               settings: SignoffSettings, rulebook: Rulebook) -> int:
+    tz = settings.tz
+    summary, units_sheet, issues = (book.create_sheet(title) for title in ("汇总", "按单位", "问题清单"))
+    summary_widths, issue_widths = _widths(SUMMARY_COLUMNS), _widths(ISSUE_COLUMNS)
+    titles = SheetTitles()
+    units: dict[str, _Unit] = {}
+    keys: list[tuple[tuple, int]] = []  # each form's seriousness, to rank them at the end
+    drafts: list[Any] = []
+    waiting = _Waiting()
+    try:
+        for n, review in enumerate(reviews):
+            line, title = form_line(review), titles.add(review.record.name)
+            key = seriousness(line)
+            keys.append((key, n))
+            drafts.append(_write(book, _draft_sheet(review, title, tz)))
+            form, score = line.record, review.score
+            row = [line.unit, form.name, form.year, form.department, score.claimed_total, score.review_total,
+                   score.grade, score.deviation, score.difference, "是" if score.flagged else "", line.errors,
+                   line.warnings, line.pending, line.accepted, line.rejected, title]
+            _widen(summary_widths, [0, *row])
+            waiting.form(n, row)
+            for place, issue in issue_entries(review, rulebook, tz):
+                _widen(issue_widths, issue)
+                waiting.issue(n, place, issue)
+            units.setdefault(line.unit, _Unit()).add(line, key)
+        order = [n for _, n in sorted(keys)]
+        summary_widths[0] = max(summary_widths[0], len(str(len(order))))  # the rank column
+        waiting.rank((rank, n) for rank, n in enumerate(order, 1))
+        _fill(summary, SUMMARY_COLUMNS, summary_widths,
+              {5: SCORE_FORMAT, 6: SCORE_FORMAT, 8: PERCENT_FORMAT, 9: SCORE_FORMAT}, waiting.forms(), len(order))
+        unit_lines = sorted((total.line(unit) for unit, total in units.items()),
+                            key=lambda u: (-u.errors, -u.flagged, -u.pending, u.unit))
+        unit_rows = [[u.unit, u.forms, u.flagged, u.errors, u.pending, u.claimed, u.review, u.worst_grade]
+                     for u in unit_lines]
+        unit_widths = _widths(UNIT_COLUMNS)
+        for row in unit_rows:
+            _widen(unit_widths, row)
+        _fill(units_sheet, UNIT_COLUMNS, unit_widths, {5: SCORE_FORMAT, 6: SCORE_FORMAT}, unit_rows, len(unit_rows))
+        _fill(issues, ISSUE_COLUMNS, issue_widths, {12: TIME_FORMAT}, waiting.issues(), waiting.issue_count())
+    finally:
+        waiting.close()
+    tail = []
     if refused:
         sheet = Sheet("未能读取", REFUSED_COLUMNS)
         sheet.formats = {2: TIME_FORMAT}
         for refusal in refused:
             sheet.add([refusal.file, refusal.message, local(refusal.at, tz)])
-        _write(book, sheet)
-    path.parent.mkdir(parents=True, exist_ok=True)
+        tail.append(_write(book, sheet))
+    # The 底稿 were written in the order the forms came; the workbook lists them by the 汇总's rank.
+    book._sheets = [summary, units_sheet, issues, *(drafts[n] for n in order), *tail]
     book.save(str(path))
-    return path
+    return len(order)
 
 
-__all__ = ["write_xlsx", "issue_rows", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",
+__all__ = ["write_xlsx", "issue_rows", "issue_entries", "SheetTitles", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",
            "DRAFT_COLUMNS", "SUMMARY_COLUMNS"]

@@ -290,6 +290,15 @@ class Store(PointTables, ActivityQueries):
                              WHERE {where} GROUP BY f.id ORDER BY f.seq, f.id""", params)
         return [from_row(FormRecord, row) for row in rows]
 
+    def current_form_ids(self, selectors: tuple[str, ...] = ()) -> list[str]:
+        """The ids of current_forms, in its order, without the forms: what a report over a whole batch
+        walks, loading one form at a time."""
+        where, params = ("f.superseded_by IS NULL", [])
+        if selectors:
+            clause, params = form_selector(selectors)
+            where += " AND " + clause
+        return [row[0] for row in self._all(f"SELECT f.id FROM forms f WHERE {where} ORDER BY f.seq, f.id", params)]
+
     def versions(self, lineage: str) -> list[FormRecord]:
         """Every stored version of one form, oldest first."""
         return [from_row(FormRecord, row) for row in
