@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterator
+from contextlib import ExitStack
+from typing import Callable, Iterator, TypeVar
 
 import click
 from rich.console import Console
@@ -21,6 +22,7 @@ from .options import config_option, db_option, judge_options, judge_settings, lo
 from .render import json_line, judge_report_line, print_review, review_json, summary_table
 
 PROGRESS_FROM = 10
+T = TypeVar("T")
 
 
 def _form_file(name: str) -> str | None:
@@ -100,33 +102,43 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
     try:
         with Engine(config, settings, cache) as engine:
-            for outcome in engine.run(with_progress(files, show_progress)):
-                if isinstance(outcome, FormError):
-                    failed += 1
-                    if not no_store and (store is not None or Path(db_path).exists()):
-                        # Kept so the batch summary lists it apart until it is read; into a database that
-                        # exists already: a refused file alone creates none.
+            for chunk in engine.chunks(with_progress(files, show_progress)):
+                # Each chunk is stored in a few short transactions (Store.batch), not one per form.
+                with ExitStack() as stack:
+                    batch: list[Callable] = []
+
+                    def write(fn: Callable[[], T]) -> T:
+                        nonlocal store
                         store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
-                        store.record_refusal(outcome.file, outcome.message if not outcome.path
-                                             else f"{outcome.path}: {outcome.message}")
-                    if as_json:
-                        click.echo(json_line({"file": outcome.file, "error": str(outcome)}))
-                    elif single:
-                        raise Refused(str(outcome), 2)
-                    else:
-                        click.echo(f"错误：{outcome}", err=True)
-                    rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
-                    continue
-                if not no_store:
-                    store = store or Store(db_path, warn=lambda message: click.echo(message, err=True))
-                    notes, warnings = version_notes(outcome.file, save(store, outcome))
-                    for line in warnings + ([] if as_json else notes):
-                        click.echo(line, err=True)
-                rows.append(outcome)
-                if as_json:
-                    click.echo(json_line(review_json(outcome)))
-                elif show_details:
-                    print_review(console, outcome, comments=comments)
+                        if not batch:
+                            batch.append(stack.enter_context(store.batch()))
+                        return batch[0](fn)
+
+                    for outcome in chunk:
+                        if isinstance(outcome, FormError):
+                            failed += 1
+                            reason = outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"
+                            if not no_store and (store is not None or Path(db_path).exists()):
+                                # Kept so the batch summary lists it apart until it is read; into a database
+                                # that exists already: a refused file alone creates none.
+                                write(lambda: store.record_refusal(outcome.file, reason))
+                            if as_json:
+                                click.echo(json_line({"file": outcome.file, "error": str(outcome)}))
+                            elif single:
+                                raise Refused(str(outcome), 2)
+                            else:
+                                click.echo(f"错误：{outcome}", err=True)
+                            rows.append((outcome.file, reason))
+                            continue
+                        if not no_store:
+                            notes, warnings = version_notes(outcome.file, write(lambda: save(store, outcome)))
+                            for line in warnings + ([] if as_json else notes):
+                                click.echo(line, err=True)
+                        rows.append(outcome)
+                        if as_json:
+                            click.echo(json_line(review_json(outcome)))
+                        elif show_details:
+                            print_review(console, outcome, comments=comments)
             summaries = engine.summaries
     finally:
         if store is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database, Migrations
 
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
+from .base import resolved
 
 migrations = Migrations("reviewer")
 
@@ -174,6 +177,68 @@ def retire_points(db: Database) -> None:
     db["points"].add_column("retired_at", str)
     db.execute("DROP INDEX points_scope")
     db.execute("CREATE INDEX points_scope ON points(superseded_by, retired_at, status, severity)")
+
+
+@migrations()
+def index_forms_seq(db: Database) -> None:
+    # A new form's queue place is max(seq) + 1: over this index a lookup, not a scan of every form.
+    db.execute("CREATE INDEX forms_seq ON forms(seq)")
+
+
+# One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
+to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+@dataclass(frozen=True)
+class CritiqueRow:
+    """A finding as its critique row stores it, JSON columns encoded."""
+
+    id: str
+    key: str
+    code: str
+    indicators: str
+    source: str
+    severity: str
+    message: str
+    verdict: str | None
+    tags: str
+    data: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class FormRows:
+    """A review as the store keeps it: plain, picklable values (a worker process builds them), each
+    JSON text encoded once."""
+
+    form_id: str
+    file: str  # resolved
+    name: str
+    year: int
+    department: str
+    unit: str | None
+    claimed_total: str | None
+    recomputed_total: str
+    form_json: str
+    scorecard_json: str
+    judge: dict[str, Any]
+    critiques: tuple[CritiqueRow, ...]
+
+
+def form_rows(review: Review) -> FormRows:
+    form, card, fid = review.form, review.card, review.form_id
+    critiques = []
+    for finding in review.findings:
+        if not finding.id:
+            finding.assign_id(fid)
+        critiques.append(CritiqueRow(
+            finding.id, finding.key, finding.code, to_json(list(finding.indicators)), finding.source,
+            finding.severity, finding.message, finding.verdict, to_json(list(finding.tags)), to_json(finding.data),
+            finding.comment))
+    claimed = card.claimed_total
+    return FormRows(fid, resolved(review.file), form.name, form.year, form.department, form.unit,
+                    None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
+                    form.canonical_json(), to_json(scorecard(review)), dict(review.judge or {}), tuple(critiques))
 
 
 def scorecard(review: Review) -> dict[str, Any]:
