@@ -11,15 +11,15 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..engine import Engine
 from ..form import FormError
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
-from ..signoff.intake import save, version_notes
+from ..signoff.batch import Prepared, default_jobs, review_batch
+from ..signoff.intake import review_of, save, version_notes
 from ..store import JudgeCache, Store
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
-from .render import json_line, judge_report_line, print_review, review_json, summary_table
+from .render import json_line, judge_report_line, print_review, summary_table
 
 PROGRESS_FROM = 10
 T = TypeVar("T")
@@ -46,18 +46,23 @@ def expand_paths(paths: tuple[str, ...]) -> tuple[list[Path], list[Skipped]]:
     return files, skipped
 
 
-def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
-    """The files, advancing a progress bar on stderr as each is taken."""
-    if not show:
-        yield from files
-        return
-    progress = Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=Console(stderr=True), transient=True)
-    with progress:
-        task = progress.add_task("review", total=len(files))
-        for path in files:
-            yield path
-            progress.advance(task)
+def _progress(stack: ExitStack, total: int) -> Callable[[], None]:
+    """A progress bar on stderr; the function returned advances it by one file."""
+    progress = stack.enter_context(Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(),
+                                            TimeRemainingColumn(), console=Console(stderr=True), transient=True))
+    task = progress.add_task("review", total=total)
+    return lambda: progress.advance(task)
+
+
+def _stored_review(store: Store | None, item: Prepared) -> Review:
+    """A file reviewed already (skipped): its stored review, for the terminal report."""
+    assert store is not None and item.form_id is not None
+    review = review_of(store.form(item.form_id), store.form_critiques(item.form_id))
+    review.file = item.file
+    runs = sorted(store.runs(item.form_id), key=lambda run: run.last_at)
+    if runs:
+        review.judge = {"backend": runs[-1].backend, "model": runs[-1].model}
+    return review
 
 
 @click.command(name="check", cls=ReviewCommand)
@@ -66,11 +71,15 @@ def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
 @click.option("--details/--no-details", default=None, help="Full report per form (default: only for a single form).")
 @click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
 @click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for reading, scoring, checking and the rules judge (default: the number "
+                   "of cores; 1: all in this process). The model judge runs in this process: its "
+                   "concurrency is asynchronous requests (--concurrency).")
 @config_option
 @db_option
 @judge_options
 def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments: bool, config_path: str | None,
-          no_store: bool, db_path: str, judge_opts: dict) -> None:
+          no_store: bool, db_path: str, judge_opts: dict, jobs: int | None) -> None:
     """Review one or more forms (files or folders of *.json).
 
     Prints the recomputed scorecard, the findings grouped by severity and a
@@ -79,8 +88,11 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     folder without permission, a broken or circular link, a pipe): each is
     named, and the other files are still reviewed.
     Each form is stored with its critiques in the database (--db) for sign-off
-    with `review session`; reviewing it again stores nothing twice.
+    with `review session`; reviewing it again stores nothing twice, and a file
+    unchanged since it was stored (same bytes, path, settings and tool version)
+    is not reviewed again: its stored result is shown.
     """
+    jobs = jobs or default_jobs()
     config = load_config(config_path)
     settings = judge_settings(judge_opts, config, db_path)
     files, skipped = expand_paths(paths)
@@ -100,9 +112,19 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     failed = len(skipped)
     cache = JudgeCache(db_path) if settings.backend == "llm" else None
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
+    if not no_store and Path(db_path).exists():
+        store = Store(db_path, warn=lambda message: click.echo(message, err=True))
+
+    def known(files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        return store.known_results(files) if store is not None else {}
+
+    summaries: list[dict] = []
+    unchanged = 0
     try:
-        with Engine(config, settings, cache) as engine:
-            for chunk in engine.chunks(with_progress(files, show_progress)):
+        with ExitStack() as progress_stack:
+            advance = _progress(progress_stack, len(files)) if show_progress else (lambda: None)
+            for chunk in review_batch(files, config, settings, jobs=jobs, known=None if no_store else known,
+                                      keep_review=not as_json, cache=cache, summaries=summaries):
                 # Each chunk is stored in a few short transactions (Store.batch), not one per form.
                 with ExitStack() as stack:
                     batch: list[Callable] = []
@@ -114,8 +136,10 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                             batch.append(stack.enter_context(store.batch()))
                         return batch[0](fn)
 
-                    for outcome in chunk:
-                        if isinstance(outcome, FormError):
+                    for item in chunk:
+                        advance()
+                        outcome = item.form_error
+                        if outcome is not None:
                             failed += 1
                             reason = outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"
                             if not no_store and (store is not None or Path(db_path).exists()):
@@ -130,16 +154,18 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                 click.echo(f"错误：{outcome}", err=True)
                             rows.append((outcome.file, reason))
                             continue
-                        if not no_store:
-                            notes, warnings = version_notes(outcome.file, write(lambda: save(store, outcome)))
+                        if not no_store and not item.skipped:
+                            notes, warnings = version_notes(item.file, write(lambda: save(store, item)))
                             for line in warnings + ([] if as_json else notes):
                                 click.echo(line, err=True)
-                        rows.append(outcome)
                         if as_json:
-                            click.echo(json_line(review_json(outcome)))
-                        elif show_details:
-                            print_review(console, outcome, comments=comments)
-            summaries = engine.summaries
+                            click.echo(item.line)
+                            continue
+                        unchanged += item.skipped
+                        review = item.review or _stored_review(store, item)
+                        rows.append(review)
+                        if show_details:
+                            print_review(console, review, comments=comments)
     finally:
         if store is not None:
             store.close()
@@ -147,6 +173,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
             cache.close()
     if not as_json and not single:
         console.print(summary_table(rows))
+    if unchanged and not as_json:
+        click.echo(f"{unchanged} 份表单自上次审核后未改动（内容、设置与工具版本相同），显示已保存的审核结果", err=True)
     line = judge_report_line(settings, summaries)
     if line and not as_json:
         click.echo(line, err=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from .base import (
@@ -45,7 +46,7 @@ class PointDraft:
     comment: str
     parts: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property  # computed where the point is built (a worker process), kept when it is pickled
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
         return hashlib.sha256(to_json([self.comment, sorted(self.codes), self.indicators]).encode()).hexdigest()[:20]

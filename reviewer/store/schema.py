@@ -185,6 +185,18 @@ def index_forms_seq(db: Database) -> None:
     db.execute("CREATE INDEX forms_seq ON forms(seq)")
 
 
+@migrations()
+def create_reviewed_files(db: Database) -> None:
+    # A file reviewed already: the digest of its bytes, resolved path and review settings
+    # (signoff/batch.py settings_key), the form version it gave and its JSON line (zlib, without the
+    # "file" key), and its run (whose `times` a re-review counts). A re-review of the unchanged file
+    # prints that line and computes nothing. One row per form version: reviewing it again under other
+    # settings replaces it.
+    db.execute("""CREATE TABLE reviewed_files (digest TEXT PRIMARY KEY, form_id TEXT NOT NULL, run_id TEXT NOT NULL,
+                  result BLOB NOT NULL, at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX reviewed_files_form ON reviewed_files(form_id)")
+
+
 # One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
 to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,6 +220,36 @@ class Store(PointTables, ActivityQueries):
             self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
         return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived)
 
+    def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
+        """What reviewing a file gave (see reviewed_files in schema.py; `result` zlib-compressed);
+        the form's older results go."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
+            self.conn.execute("INSERT OR REPLACE INTO reviewed_files VALUES (?, ?, ?, ?, ?)",
+                              [digest, rows.form_id, _run_id(rows), result, now()])
+
+    def known_results(self, files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """For each (resolved file, digest) stored as the current version of its form under that file:
+        digest -> (form id, JSON result). Each is counted as reviewed again (its run's `times`, the
+        form's last_reviewed_at), in one short transaction: nothing else is written."""
+        found: dict[str, tuple[str, str]] = {}
+        runs: list[tuple[str, str]] = []
+        for file, digest in files:
+            row = self._one("""SELECT r.form_id, r.run_id, r.result FROM reviewed_files r
+                               JOIN forms f ON f.id = r.form_id
+                               WHERE r.digest = ? AND f.superseded_by IS NULL AND f.file = ?""", [digest, file])
+            if row is not None:
+                found[digest] = (row[0], zlib.decompress(row[2]).decode())
+                runs.append((row[0], row[1]))
+        if runs:
+            at = now()
+            with self.transaction():
+                self.conn.executemany("UPDATE runs SET times = times + 1, last_at = ? WHERE id = ?",
+                                      [(at, run) for _, run in runs])
+                self.conn.executemany("UPDATE forms SET last_reviewed_at = ? WHERE id = ?",
+                                      [(at, form) for form, _ in runs])
+        return found
+
     def _next_seq(self) -> int:
         """The queue place of a new form: after every other (max() over the forms_seq index, not a scan)."""
         return self._one("SELECT coalesce(max(seq), 0) + 1 FROM forms")[0]
@@ -256,7 +287,7 @@ class Store(PointTables, ActivityQueries):
     def _save_run(self, rows: FormRows, at: str) -> None:
         judge = rows.judge or {}
         backend = judge.get("backend") or "rules"
-        run_id = _hash(rows.form_id, backend, judge.get("model"), judge.get("prompt_version"))
+        run_id = _run_id(rows)
         usage = [int(judge.get(k) or 0) for k in ("calls", "cached", "fallbacks", "prompt_tokens", "completion_tokens")]
         cost = judge.get("cost")
         self.conn.execute(
@@ -355,6 +386,12 @@ _LEGACY_DECIDED_VERDICTS = """
           AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%'))
     ORDER BY c.rowid
 """
+
+
+def _run_id(rows: FormRows) -> str:
+    """One run per form version and judge set-up."""
+    judge = rows.judge or {}
+    return _hash(rows.form_id, judge.get("backend") or "rules", judge.get("model"), judge.get("prompt_version"))
 
 
 def _hash(*parts: Any) -> str:
