@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +198,17 @@ def create_reviewed_files(db: Database) -> None:
     db.execute("CREATE INDEX reviewed_files_form ON reviewed_files(form_id)")
 
 
+@migrations()
+def compact_critiques(db: Database) -> None:
+    # A critique's message, comment and figures (data) are kept once per form version, compressed
+    # together in critique_texts (a form's ~35 findings repeat the same figures and wording), and its
+    # row holds '' for them; rows stored before keep theirs. The critiques' own status indexes served
+    # the session before points and nothing reads them now.
+    db.execute("CREATE TABLE critique_texts (form_id TEXT PRIMARY KEY, body BLOB NOT NULL)")
+    db.execute("DROP INDEX IF EXISTS critiques_pending")
+    db.execute("DROP INDEX IF EXISTS critiques_scope")
+
+
 # One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
 to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
@@ -231,8 +243,8 @@ class FormRows:
     unit: str | None
     claimed_total: str | None
     recomputed_total: str
-    form_json: str
-    scorecard_json: str
+    form_json: bytes  # compressed (pack): form and scorecard JSON are kept once per form version
+    scorecard_json: bytes
     judge: dict[str, Any]
     critiques: tuple[CritiqueRow, ...]
 
@@ -250,7 +262,13 @@ def form_rows(review: Review) -> FormRows:
     claimed = card.claimed_total
     return FormRows(fid, resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
-                    form.canonical_json(), to_json(scorecard(review)), dict(review.judge or {}), tuple(critiques))
+                    pack(form.canonical_json()), pack(to_json(scorecard(review))), dict(review.judge or {}),
+                    tuple(critiques))
+
+
+def pack(text: str) -> bytes:
+    """A JSON column as stored: zlib-compressed UTF-8 (rows.unpack reads it, and plain text as before)."""
+    return zlib.compress(text.encode(), 6)
 
 
 def scorecard(review: Review) -> dict[str, Any]:

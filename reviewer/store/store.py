@@ -17,11 +17,12 @@ next version of is in Store.save_review.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -33,7 +34,7 @@ from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
 from .db import connect
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
-from .schema import FormRows, form_rows, migrations
+from .schema import FormRows, form_rows, migrations, to_json
 
 T = TypeVar("T")
 # How long one batch transaction holds the write lock at most (plus one form's write): a reviewer's
@@ -192,26 +193,30 @@ class Store(PointTables, ActivityQueries):
             # One read of what is stored, then the writes in bulk: a form has about 35 critiques.
             status = {} if stored is None else {
                 row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form_id = ?", [fid])}
+            texts = {} if stored is None else self._critique_texts(fid)
             fresh, pending, decided = [], [], []
             for order, c in enumerate(rows.critiques):
                 if c.id not in status:
                     fresh.append([c.id, fid, c.key, c.code, c.indicators, seq, order, c.source, c.severity,
-                                  c.message, c.verdict, c.tags, c.data, c.comment, old.get(c.key), at, at])
+                                  "", c.verdict, c.tags, "", "", old.get(c.key), at, at])
                 elif status[c.id] == PENDING:
                     # A pending critique takes the newest wording (e.g. a new judge verdict); a decided one
-                    # keeps what the reviewer decided on.
-                    pending.append([order, c.source, c.severity, c.message, c.verdict, c.tags, c.data, c.comment,
-                                    at, c.id])
+                    # keeps what the reviewer decided on (its texts stay as they were).
+                    pending.append([order, c.source, c.severity, c.verdict, c.tags, at, c.id])
                 else:
                     decided.append([order, c.id])
+                    continue
+                texts[c.id] = [c.message, c.comment, c.data]
             self.conn.executemany(
                 """INSERT INTO critiques (id, form_id, key, code, indicators, form_seq, seq, source, severity,
                    message, verdict, tags, data, comment, previous_id, created_at, updated_at)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
             self.conn.executemany(
-                """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = ?, verdict = ?, tags = ?,
-                   data = ?, comment = ?, updated_at = ? WHERE id = ?""", pending)
+                """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
+                   data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
             self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
+            self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)",
+                              [fid, zlib.compress(to_json(texts).encode(), 6)])
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
                 self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [fid, previous["id"]])
@@ -219,6 +224,11 @@ class Store(PointTables, ActivityQueries):
         if revived:
             self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
         return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived)
+
+    def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
+        """critique id -> [message, comment, data (JSON)] of one form version (compact_critiques in schema.py)."""
+        row = self._one("SELECT body FROM critique_texts WHERE form_id = ?", [form_id])
+        return {} if row is None else json.loads(zlib.decompress(row[0]))
 
     def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
         """What reviewing a file gave (see reviewed_files in schema.py; `result` zlib-compressed);
@@ -306,8 +316,15 @@ class Store(PointTables, ActivityQueries):
 
     def form_critiques(self, form_id: str) -> list[Critique]:
         """Every critique of one form version, in the order of its findings."""
-        return [from_row(Critique, row) for row in
-                self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [form_id])]
+        rows = self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [form_id])
+        texts = self._critique_texts(form_id) if any(row["data"] == "" for row in rows) else {}
+        out = []
+        for row in rows:
+            critique = dict(row)
+            if critique["data"] == "" and critique["id"] in texts:
+                critique["message"], critique["comment"], critique["data"] = texts[critique["id"]]
+            out.append(Critique(**{k: v for k, v in critique.items() if k in _CRITIQUE_FIELDS}))
+        return out
 
     def form(self, form_id: str) -> FormRecord | None:
         return from_row(FormRecord, self._one("SELECT * FROM forms WHERE id = ?", [form_id]))
@@ -386,6 +403,9 @@ _LEGACY_DECIDED_VERDICTS = """
           AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%'))
     ORDER BY c.rowid
 """
+
+
+_CRITIQUE_FIELDS = frozenset(f.name for f in fields(Critique))
 
 
 def _run_id(rows: FormRows) -> str:
