@@ -24,7 +24,7 @@ from .base import (
     now, resolved, ulid,
 )
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
-from .schema import pack, to_json
+from .schema import to_json
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
 
@@ -174,7 +174,7 @@ class PointTables:
                 pid = point_id(form_id, draft.key)
                 values = [draft.seq, to_json(list(draft.indicators)), draft.kind, draft.title, draft.severity,
                           f" {' '.join(draft.codes)} ", draft.verdict, int(draft.review_first),
-                          to_json(list(draft.findings)), draft.comment, pack(to_json(draft.parts)), draft.signature]
+                          to_json(list(draft.findings)), draft.comment, to_json(draft.parts), draft.signature]
                 status = stored.get(pid)
                 if status == PENDING:
                     refreshed.append([*values, at, pid])

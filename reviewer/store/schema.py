@@ -210,7 +210,15 @@ def compact_critiques(db: Database) -> None:
 
 
 # One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
-to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def to_json(value: Any) -> str:
+    """JSON as json.dumps(value, ensure_ascii=False, default=str) writes it; the lists of small integers
+    (indicator numbers) and empty lists that make up most columns without the encoder's set-up."""
+    if type(value) is list and all(type(item) is int for item in value):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return _encode(value)
 
 
 @dataclass(frozen=True)
@@ -226,7 +234,7 @@ class CritiqueRow:
     message: str
     verdict: str | None
     tags: str
-    data: str
+    data: dict[str, Any]  # encoded with the form's other critique texts (critique_texts)
     comment: str
 
 
@@ -257,7 +265,7 @@ def form_rows(review: Review) -> FormRows:
             finding.assign_id(fid)
         critiques.append(CritiqueRow(
             finding.id, finding.key, finding.code, to_json(list(finding.indicators)), finding.source,
-            finding.severity, finding.message, finding.verdict, to_json(list(finding.tags)), to_json(finding.data),
+            finding.severity, finding.message, finding.verdict, to_json(list(finding.tags)), finding.data,
             finding.comment))
     claimed = card.claimed_total
     return FormRows(fid, resolved(review.file), form.name, form.year, form.department, form.unit,

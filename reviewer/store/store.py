@@ -226,7 +226,7 @@ class Store(PointTables, ActivityQueries):
         return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived)
 
     def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
-        """critique id -> [message, comment, data (JSON)] of one form version (compact_critiques in schema.py)."""
+        """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
         row = self._one("SELECT body FROM critique_texts WHERE form_id = ?", [form_id])
         return {} if row is None else json.loads(zlib.decompress(row[0]))
 

@@ -228,9 +228,9 @@ def edit_critiques(db: Path, code: str, change: Callable[[dict], object]) -> Non
             texts = json.loads(zlib.decompress(body))
             for cid in ids & set(texts):
                 message, comment, data = texts[cid]
-                text = {"message": message, "comment": comment, "data": json.loads(data)}
+                text = {"message": message, "comment": comment, "data": data}
                 change(text)
-                texts[cid] = [text["message"], text["comment"], json.dumps(text["data"], ensure_ascii=False)]
+                texts[cid] = [text["message"], text["comment"], text["data"]]
             conn.execute("UPDATE critique_texts SET body = ? WHERE form_id = ?",
                          [zlib.compress(json.dumps(texts, ensure_ascii=False).encode()), form_id])
 
