@@ -118,7 +118,7 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     rows = form_rows(review)  # assigns the finding ids build_points refers to
     points = build_points(review)
     for point in points:
-        point.signature  # noqa: B018 - computed here, in the worker
+        point.columns  # noqa: B018 - encoded here, in the worker
     line = json_text(review_json(review))
     prefix = f'{{"file": {json_text(review.file)}, '
     result = line[len(prefix):]

@@ -47,6 +47,13 @@ class PointDraft:
     parts: dict[str, Any] = field(default_factory=dict)
 
     @cached_property  # computed where the point is built (a worker process), kept when it is pickled
+    def columns(self) -> list[Any]:
+        """The points table's columns this draft sets, from seq to signature, JSON encoded."""
+        return [self.seq, to_json(list(self.indicators)), self.kind, self.title, self.severity,
+                f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
+                self.comment, to_json(self.parts), self.signature]
+
+    @cached_property  # as columns
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
         return hashlib.sha256(to_json([self.comment, sorted(self.codes), self.indicators]).encode()).hexdigest()[:20]
@@ -172,9 +179,7 @@ class PointTables:
             fresh, refreshed, kept, codes, recoded = [], [], [], [], []
             for draft in drafts:
                 pid = point_id(form_id, draft.key)
-                values = [draft.seq, to_json(list(draft.indicators)), draft.kind, draft.title, draft.severity,
-                          f" {' '.join(draft.codes)} ", draft.verdict, int(draft.review_first),
-                          to_json(list(draft.findings)), draft.comment, to_json(draft.parts), draft.signature]
+                values = draft.columns
                 status = stored.get(pid)
                 if status == PENDING:
                     refreshed.append([*values, at, pid])

@@ -255,6 +255,7 @@ class FormRows:
     scorecard_json: bytes
     judge: dict[str, Any]
     critiques: tuple[CritiqueRow, ...]
+    texts: bytes = b""  # the critiques' texts as critique_texts keeps them (compressed JSON)
 
 
 def form_rows(review: Review) -> FormRows:
@@ -268,10 +269,11 @@ def form_rows(review: Review) -> FormRows:
             finding.severity, finding.message, finding.verdict, to_json(list(finding.tags)), finding.data,
             finding.comment))
     claimed = card.claimed_total
+    texts = pack(to_json({c.id: [c.message, c.comment, c.data] for c in critiques}))
     return FormRows(fid, resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
                     pack(form.canonical_json()), pack(to_json(scorecard(review))), dict(review.judge or {}),
-                    tuple(critiques))
+                    tuple(critiques), texts)
 
 
 def pack(text: str) -> bytes:

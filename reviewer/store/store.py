@@ -215,8 +215,9 @@ class Store(PointTables, ActivityQueries):
                 """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
                    data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
             self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
-            self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)",
-                              [fid, zlib.compress(to_json(texts).encode(), 6)])
+            # A new form's texts are all its critiques': packed where the rows were built (a worker).
+            body = rows.texts if stored is None else zlib.compress(to_json(texts).encode(), 6)
+            self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
                 self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [fid, previous["id"]])
