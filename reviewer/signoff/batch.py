@@ -104,13 +104,18 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def stored_file(path: str | Path) -> str:
+    """The file as the store names it (Store.save_review: the shown path, resolved)."""
+    return resolved(shown_path(path))
+
+
 def file_digest(path: str | Path, key: str) -> str | None:
-    """The file's bytes, its resolved path and the settings key, hashed; None when it cannot be read."""
+    """The file's bytes, its path as stored and the settings key, hashed; None when it cannot be read."""
     try:
         data = Path(path).read_bytes()
     except OSError:
         return None
-    return hashlib.sha256(f"{key}\0{resolved(path)}\0".encode() + data).hexdigest()
+    return hashlib.sha256(f"{key}\0{stored_file(path)}\0".encode() + data).hexdigest()
 
 
 def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
@@ -161,7 +166,7 @@ def _split(chunk: list[str], key: str, known: Known | None) -> tuple[list[Prepar
     if known is None:
         return [None] * len(chunk), [(path, None) for path in chunk]
     digests = [file_digest(path, key) for path in chunk]
-    found = known([(resolved(path), digest) for path, digest in zip(chunk, digests) if digest])
+    found = known([(stored_file(path), digest) for path, digest in zip(chunk, digests) if digest])
     done: list[Prepared | None] = []
     todo: list[tuple[str, str | None]] = []
     for path, digest in zip(chunk, digests):
