@@ -90,7 +90,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     Each form is stored with its critiques in the database (--db) for sign-off
     with `review session`; reviewing it again stores nothing twice, and a file
     unchanged since it was stored (same bytes, path, settings and tool version)
-    is not reviewed again: its stored result is shown.
+    is not reviewed again by the rules judge: its stored result is shown.
     """
     jobs = jobs or default_jobs()
     config = load_config(config_path)
@@ -123,8 +123,11 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     try:
         with ExitStack() as progress_stack:
             advance = _progress(progress_stack, len(files)) if show_progress else (lambda: None)
-            for chunk in review_batch(files, config, settings, jobs=jobs, known=None if no_store else known,
-                                      keep_review=not as_json, cache=cache, summaries=summaries):
+            # The re-review skip is for the rules judge: a model judge's review goes through its verdict cache
+            # instead (no calls, no cost), and the usage it prints stays this run's.
+            skip = None if no_store or settings.backend == "llm" else known
+            for chunk in review_batch(files, config, settings, jobs=jobs, known=skip, keep_review=not as_json,
+                                      cache=cache, summaries=summaries if settings.backend == "llm" else None):
                 # Each chunk is stored in a few short transactions (Store.batch), not one per form.
                 with ExitStack() as stack:
                     batch: list[Callable] = []

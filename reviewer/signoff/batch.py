@@ -205,6 +205,7 @@ def _review(engine: Engine, todo: list[tuple[str, str | None]], keep_review: boo
                 out.append(prepare(outcome, digest, keep_review))
                 if summaries is not None:
                     summaries.append(outcome.judge)
+        engine.summaries.clear()  # the caller collects them (`summaries`): memory stays flat
     return out
 
 
