@@ -30,21 +30,52 @@ def review_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "reviewer"]
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the worker processes), from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        grew, tree = bool(more), tree | more
+    return sum(rss.get(p, 0) for p in tree) / 2**20
+
+
 def run_review(folder: Path, db: Path, jobs: int | None) -> dict:
-    """One `review FOLDER --json` process; its wall time and peak RSS (from wait4)."""
+    """One `review FOLDER --json` process: its wall time, its own peak RSS (wait4) and the peak of its
+    process tree's (itself and the workers, sampled every 0.2 s from /proc where there is one)."""
     command = [*review_command(), str(folder), "--json", "--db", str(db)]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    stderr = process.stderr.read().decode("utf-8", "replace")
-    process.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"review exited {code}: {stderr[-2000:]}")
-    return {"seconds": elapsed, "peak_mb": usage.ru_maxrss / 1024}
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        tree_peak = 0.0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if Path("/proc").is_dir():
+                tree_peak = max(tree_peak, tree_rss_mb(process.pid))
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise SystemExit(f"review exited {process.returncode}: {stderr[-2000:]}")
+    return {"seconds": elapsed, "peak_mb": usage.ru_maxrss / 1024, "tree_mb": tree_peak,
+            "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def db_bytes(db: Path) -> int:
@@ -69,8 +100,10 @@ def main() -> None:
     write_variants(base / "all", max(sizes))
     files = sorted((base / "all").glob("*.json"))
     print(f"`review DIR --json`, rules judge, fresh database per run; {os.cpu_count()} cores")
-    print(f"{'forms':>7} {'jobs':>4} {'forms/s':>8} {'ms/form':>8} {'peak MB':>8} {'DB KB/form':>11}"
+    print(f"{'forms':>7} {'jobs':>4} {'forms/s':>8} {'ms/form':>8} {'CPU ms':>7} {'peak MB':>8} {'all MB':>7} {'DB KB/form':>11}"
           f" {'re-review s':>12} {'speed-up':>9}")
+    print("(CPU ms: per form, of the review process and the children it waited for; peak MB: the review process; all MB: with its worker processes, sampled; load average "
+          f"{os.getloadavg()[0]:.1f} at the start: on a shared machine the figures move with it)")
     for size in sizes:
         folder = base / f"n{size}"
         if not folder.is_dir() or len(list(folder.glob("*.json"))) != size:
@@ -88,7 +121,8 @@ def main() -> None:
             rate = size / first["seconds"]
             rereview = "" if again is None else f"{again['seconds']:>12.2f} {first['seconds'] / again['seconds']:>8.1f}×"
             print(f"{size:>7} {jobs if jobs else '-':>4} {rate:>8.0f} {first['seconds'] / size * 1000:>8.2f}"
-                  f" {first['peak_mb']:>8.0f} {size_kb:>11.1f} {rereview}", flush=True)
+                  f" {first['cpu'] / size * 1000:>7.2f} {first['peak_mb']:>8.0f} {first['tree_mb']:>7.0f} {size_kb:>11.1f} {rereview}"
+                  f"   (load {os.getloadavg()[0]:.1f})", flush=True)
 
 
 if __name__ == "__main__":

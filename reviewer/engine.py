@@ -76,16 +76,24 @@ class Engine:
 
     def run(self, paths: Iterable[str | Path]) -> Iterator[Review | FormError]:
         """Each file's Review (judged) or FormError, in the order given."""
+        for chunk in self.chunks(paths):
+            yield from chunk
+
+    def chunks(self, paths: Iterable[str | Path]) -> Iterator[list[Review | FormError]]:
+        """run() a judged batch at a time: the caller stores each batch in one go."""
         pending: list[Review | FormError] = []
+        reviews = 0
         for path in paths:
             try:
                 pending.append(self.check(path))
+                reviews += 1
             except FormError as error:
                 pending.append(error)
-            if sum(isinstance(item, Review) for item in pending) >= self.batch:
-                yield from self._flush(pending)
-                pending = []
-        yield from self._flush(pending)
+            if reviews >= self.batch:
+                yield self._flush(pending)
+                pending, reviews = [], 0
+        if pending:
+            yield self._flush(pending)
 
     def _flush(self, outcomes: list[Review | FormError]) -> list[Review | FormError]:
         reviews = [item for item in outcomes if isinstance(item, Review)]

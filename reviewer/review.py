@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .checks.catalogue import Finding, sort_findings
@@ -33,3 +35,47 @@ class Review:
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
+
+
+# One encoder for the JSON Lines output: json.dumps(..., ensure_ascii=False) builds a new one per call.
+json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def number(value: Decimal | int | None) -> Any:
+    """A JSON number as printed: 2 stays 2, 1.83 stays 1.83."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        return int(value)
+    return float(value)
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    card = review.card
+    return {
+        "file": review.file,
+        "form_id": review.form_id,
+        "name": review.form.name,
+        "year": review.form.year,
+        "claimed_total": number(card.claimed_total),
+        "recomputed_total": float(card.recomputed_total),
+        "indicators": [
+            {
+                "index": row.index,
+                "name": row.name,
+                "direction": row.direction,
+                "claimed": number(row.claimed),
+                "recomputed": None if row.recomputed is None else float(row.recomputed),
+            }
+            for row in card.indicators
+        ],
+        "findings": [finding.to_json() for finding in review.findings],
+        "judge": review.judge or {
+            "backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
+            "prompt_tokens": 0, "completion_tokens": 0,
+        },
+    }
+
+

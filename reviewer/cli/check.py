@@ -5,26 +5,27 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Iterator
+from contextlib import ExitStack
+from typing import Callable, TypeVar
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..engine import Engine
-from ..form import FormError
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
-from ..signoff.intake import save, version_notes
+from ..signoff.batch import Prepared, default_jobs, review_batch
+from ..signoff.intake import review_of, save, version_notes
 from ..store import JudgeCache, Store
 from ..store.health import DatabaseError, explain, fit_for_writing
 from ..store.judge_cache import migrations as judge_migrations
 from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
-from .render import json_line, judge_report_line, print_review, review_json, summary_table
-from .terminal import echo, new_console
+from .render import json_line, judge_report_line, print_review, summary_table
+from .terminal import echo, json_safe, new_console, write
 
 PROGRESS_FROM = 10
+T = TypeVar("T")
 
 
 def _form_file(name: str) -> str | None:
@@ -48,23 +49,29 @@ def expand_paths(paths: tuple[str, ...]) -> tuple[list[Path], list[Skipped]]:
     return files, skipped
 
 
-def with_progress(files: list[Path], show: bool) -> Iterator[Path]:
-    """The files, advancing a progress bar on stderr as each is taken."""
-    if not show:
-        yield from files
-        return
-    progress = Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=new_console(stderr=True), transient=True)
-    with progress:
-        task = progress.add_task("review", total=len(files))
-        for path in files:
-            yield path
-            progress.advance(task)
+def _progress(stack: ExitStack, total: int) -> Callable[[], None]:
+    """A progress bar on stderr; the function returned advances it by one file."""
+    progress = stack.enter_context(Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(),
+                                            TimeRemainingColumn(), console=new_console(stderr=True), transient=True))
+    task = progress.add_task("review", total=total)
+    return lambda: progress.advance(task)
+
+
+def _stored_review(store: Store | None, item: Prepared) -> Review:
+    """A file reviewed already (skipped): its stored review, for the terminal report."""
+    assert store is not None and item.form_id is not None
+    review = review_of(store.form(item.form_id), store.form_critiques(item.form_id))
+    review.file = item.file
+    runs = sorted(store.runs(item.form_id), key=lambda run: run.last_at)
+    if runs:
+        review.judge = {"backend": runs[-1].backend, "model": runs[-1].model}
+    return review
 
 
 def stopped(db_path: str, error: Exception, stored: list[str], refused: set[str], files: list[Path]) -> str:
     """Why a batch stopped (a full disk, a database that went read-only or bad under it), and which of its
-    files are stored and which are not: each form is stored whole or not at all, in its own transaction."""
+    files are stored and which are not: a form is stored whole or not at all, and named stored only once
+    its transaction committed."""
     reason = error.message if isinstance(error, DatabaseError) else f"数据库 {db_path}：{explain(error)}"
     kept = set(stored)
     missing = [name for name in map(shown_path, files) if name not in kept and name not in refused]
@@ -80,11 +87,15 @@ def stopped(db_path: str, error: Exception, stored: list[str], refused: set[str]
 @click.option("--details/--no-details", default=None, help="Full report per form (default: only for a single form).")
 @click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
 @click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for reading, scoring, checking and the rules judge (default: the number "
+                   "of cores; 1: all in this process). The model judge runs in this process: its "
+                   "concurrency is asynchronous requests (--concurrency).")
 @config_option
 @db_option
 @judge_options
 def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments: bool, config_path: str | None,
-          no_store: bool, db_path: str, judge_opts: dict) -> None:
+          no_store: bool, db_path: str, judge_opts: dict, jobs: int | None) -> None:
     """Review one or more forms (files or folders of *.json).
 
     Prints the recomputed scorecard, the findings grouped by severity and a
@@ -93,8 +104,11 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     folder without permission, a broken or circular link, a pipe): each is
     named, and the other files are still reviewed.
     Each form is stored with its critiques in the database (--db) for sign-off
-    with `review session`; reviewing it again stores nothing twice.
+    with `review session`; reviewing it again stores nothing twice, and a file
+    unchanged since it was stored (same bytes, path, settings and tool version)
+    is not reviewed again by the rules judge: its stored result is shown.
     """
+    jobs = jobs or default_jobs()
     config = load_config(config_path)
     if not no_store:  # before any form is reviewed: nothing it could not store is shown as done
         fit_for_writing(db_path, (migrations, judge_migrations))
@@ -116,46 +130,86 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     failed = len(skipped)
     cache = JudgeCache(db_path) if settings.backend == "llm" else None
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
-    stored: list[str] = []
+    stored: list[str] = []  # committed: named as kept if the batch stops
+    pending: list[str] = []  # written in a transaction not yet committed
     refused: set[str] = set()
+
+    def kept() -> None:
+        stored.extend(pending)
+        pending.clear()
+
+    def save_one(item: Prepared):  # noqa: ANN202 - what save returns
+        saved = save(store, item)
+        pending.append(item.file)  # only once its rows are written; named stored at the next COMMIT
+        return saved
+
+    if not no_store and Path(db_path).exists():
+        store = Store(db_path, warn=lambda message: echo(message, err=True))
+
+    def known(files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        return store.known_results(files) if store is not None else {}
+
+    summaries: list[dict] = []
+    unchanged = 0
     try:
-        with Engine(config, settings, cache) as engine:
-            for outcome in engine.run(with_progress(files, show_progress)):
-                if isinstance(outcome, FormError):
-                    failed += 1
-                    refused.add(outcome.file)
-                    if not no_store and (store is not None or Path(db_path).exists()):
-                        # Kept so the batch summary lists it apart until it is read; into a database that
-                        # exists already: a refused file alone creates none.
-                        try:
-                            store = store or Store(db_path, warn=lambda message: echo(message, err=True))
-                            store.record_refusal(outcome.file, outcome.message if not outcome.path
-                                                 else f"{outcome.path}: {outcome.message}")
-                        except (sqlite3.DatabaseError, DatabaseError) as error:
-                            raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
-                    if as_json:
-                        echo(json_line({"file": outcome.file, "error": str(outcome)}))
-                    elif single:
-                        raise Refused(str(outcome), 2)
-                    else:
-                        echo(f"错误：{outcome}", err=True)
-                    rows.append((outcome.file, outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"))
-                    continue
-                if not no_store:
-                    try:
-                        store = store or Store(db_path, warn=lambda message: echo(message, err=True))
-                        notes, warnings = version_notes(outcome.file, save(store, outcome))
-                    except (sqlite3.DatabaseError, DatabaseError) as error:  # a full disk: stop, say what was kept
-                        raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
-                    stored.append(outcome.file)
-                    for line in warnings + ([] if as_json else notes):
-                        echo(line, err=True)
-                rows.append(outcome)
-                if as_json:
-                    echo(json_line(review_json(outcome)))
-                elif show_details:
-                    print_review(console, outcome, comments=comments)
-            summaries = engine.summaries
+        with ExitStack() as progress_stack:
+            advance = _progress(progress_stack, len(files)) if show_progress else (lambda: None)
+            # The re-review skip is for the rules judge: a model judge's review goes through its verdict cache
+            # instead (no calls, no cost), and the usage it prints stays this run's.
+            skip = None if no_store or settings.backend == "llm" else known
+            for chunk in review_batch(files, config, settings, jobs=jobs, known=skip, keep_review=not as_json,
+                                      cache=cache, summaries=summaries if settings.backend == "llm" else None):
+                # Each chunk is stored in a few short transactions (Store.batch), not one per form.
+                try:
+                    with ExitStack() as stack:
+                        batch: list[Callable] = []
+
+                        def store_write(fn: Callable[[], T]) -> T:
+                            nonlocal store
+                            try:
+                                store = store or Store(db_path, warn=lambda message: echo(message, err=True))
+                                if not batch:
+                                    batch.append(stack.enter_context(store.batch(committed=kept)))
+                                result = batch[0](fn)
+                            except (sqlite3.DatabaseError, DatabaseError) as error:  # full disk: say what is kept
+                                raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
+                            return result
+
+                        for item in chunk:
+                            advance()
+                            outcome = item.form_error
+                            if outcome is not None:
+                                failed += 1
+                                refused.add(outcome.file)
+                                reason = outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"
+                                if not no_store and (store is not None or Path(db_path).exists()):
+                                    # Kept so the batch summary lists it apart until it is read; into a database
+                                    # that exists already: a refused file alone creates none.
+                                    store_write(lambda: store.record_refusal(outcome.file, reason))
+                                if as_json:
+                                    echo(json_line({"file": outcome.file, "error": str(outcome)}))
+                                elif single:
+                                    raise Refused(str(outcome), 2)
+                                else:
+                                    echo(f"错误：{outcome}", err=True)
+                                rows.append((outcome.file, reason))
+                                continue
+                            if not no_store and not item.skipped:
+                                notes, warnings = version_notes(item.file, store_write(lambda: save_one(item)))
+                                for line in warnings + ([] if as_json else notes):
+                                    echo(line, err=True)
+                            if as_json:
+                                # Built in a worker with the plain encoder: the characters a terminal acts on are
+                                # escaped here, as json_line escapes them.
+                                write(json_safe(item.line) + "\n")
+                                continue
+                            unchanged += item.skipped
+                            review = item.review or _stored_review(store, item)
+                            rows.append(review)
+                            if show_details:
+                                print_review(console, review, comments=comments)
+                except (sqlite3.DatabaseError, DatabaseError) as error:  # the chunk's last commit failed
+                    raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
     finally:
         if store is not None:
             store.close()
@@ -167,6 +221,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                      "下次审核将重新调用模型", err=True)
     if not as_json and not single:
         console.print(summary_table(rows))
+    if unchanged and not as_json:
+        echo(f"{unchanged} 份表单自上次审核后未改动（内容、设置与工具版本相同），显示已保存的审核结果", err=True)
     line = judge_report_line(settings, summaries)
     if line and not as_json:
         echo(line, err=True)

@@ -18,22 +18,11 @@ from ..checks.wording import clip
 from ..form.values import format_decimal, plain_decimal, round_half_up
 from ..judge.run import fallback_note
 from ..judge.settings import JudgeSettings
-from ..review import Review
+from ..review import Review, number, review_json  # noqa: F401 - number, review_json: re-exported
 from .terminal import json_text
 from .wrap import fitted_table, wrap_rich
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-
-def number(value: Decimal | int | None) -> Any:
-    """A JSON number as printed: 2 stays 2, 1.83 stays 1.83."""
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
-        return int(value)
-    return float(value)
 
 
 def _score(value: Decimal | None) -> str:
@@ -47,33 +36,6 @@ def _money(value: Decimal | None) -> str:
 def _claimed(value: Decimal | None, blank: str = "未填") -> str:
     """A score the unit claims; a blank cell (form-format 1.1) shows as blank, never as 0."""
     return blank if value is None else format_decimal(value)
-
-
-def review_json(review: Review) -> dict[str, Any]:
-    card = review.card
-    return {
-        "file": review.file,
-        "form_id": review.form_id,
-        "name": review.form.name,
-        "year": review.form.year,
-        "claimed_total": number(card.claimed_total),
-        "recomputed_total": float(card.recomputed_total),
-        "indicators": [
-            {
-                "index": row.index,
-                "name": row.name,
-                "direction": row.direction,
-                "claimed": number(row.claimed),
-                "recomputed": None if row.recomputed is None else float(row.recomputed),
-            }
-            for row in card.indicators
-        ],
-        "findings": [finding.to_json() for finding in review.findings],
-        "judge": review.judge or {
-            "backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
-            "prompt_tokens": 0, "completion_tokens": 0,
-        },
-    }
 
 
 def json_line(obj: dict[str, Any]) -> str:

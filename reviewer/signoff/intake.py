@@ -17,17 +17,26 @@ from ..form import Form, form_from_data
 from ..review import Review
 from ..scoring import Scorecard, score_form
 from ..store import ACCEPTED, EDITED, FUNDS_ROW, PENDING, REJECTED, Critique, FormRecord, Saved, Store, now
+from ..store.schema import form_rows
+from .batch import Prepared
 from .points import BUILDER, build_points
 
 
-def save(store: Store, review: Review) -> Saved:
+def save(store: Store, review: Review | Prepared) -> Saved:
     """Store one reviewed form with its points; `carried` counts point decisions carried from the
     previous version (or, for a form made current again, from the newer one), `scores_carried` the
-    reviewer's score changes carried likewise and `scores_dropped` those that no longer fit."""
+    reviewer's score changes carried likewise and `scores_dropped` those that no longer fit.
+    A Prepared review (batch.py: built in a worker) is stored as it was built, and remembered
+    for a re-review when it carries its file's digest."""
+    if isinstance(review, Review):
+        rows = form_rows(review)  # assigns the finding ids the points refer to
+        points = build_points(review)
+    else:
+        rows, points = review.rows, review.points
     with store.transaction():
-        saved = store.save_review(review)
+        saved = store.save_rows(rows)
         at = now()
-        carried = store.save_points(saved.form_id, build_points(review), BUILDER, at)
+        carried = store.save_points(saved.form_id, points, BUILDER, at)
         if saved.revived and saved.previous_id:
             carried += store.carry_back_points(saved.form_id, saved.previous_id, at)
         store.sync_point_lineage([saved.form_id] + ([saved.previous_id] if saved.previous_id else []))
@@ -35,6 +44,8 @@ def save(store: Store, review: Review) -> Saved:
             label = "沿用较新版本" if saved.revived else "沿用上一版本"
             saved.scores_carried, saved.scores_dropped = carry_score_changes(
                 store, saved.previous_id, saved.form_id, f"{label}（{saved.previous_id[:8]}）")
+        if isinstance(review, Prepared) and review.digest and review.packed:
+            store.remember_result(review.digest, rows, review.packed)
     if saved.revived:
         saved.carried_back = carried
     else:

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from ..judge.examples import Example
 from .base import ONE_VERDICT
+from .rows import unpack
 from .store import Store
 
 # Reviewers decide on points (store/points.py): a verdict takes its point's decision when it is the point's
@@ -51,7 +52,7 @@ def decided_examples(store: Store, limit: int = 200) -> list[Example]:
     out = []
     for row in store.conn.execute(sql, [limit]).fetchall():
         indicators = json.loads(row["indicators"])
-        rows = json.loads(row["scorecard_json"]).get("indicators", [])
+        rows = json.loads(unpack(row["scorecard_json"])).get("indicators", [])
         if not indicators or indicators[0] >= len(rows):
             continue
         judged = rows[indicators[0]]

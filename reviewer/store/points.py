@@ -14,9 +14,9 @@ This is a mixin of Store (store.py): it uses its connection, transaction() and h
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from .base import (
@@ -24,6 +24,7 @@ from .base import (
     now, resolved, ulid,
 )
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
+from .schema import to_json
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
 
@@ -45,11 +46,17 @@ class PointDraft:
     comment: str
     parts: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property  # computed where the point is built (a worker process), kept when it is pickled
+    def columns(self) -> list[Any]:
+        """The points table's columns this draft sets, from seq to signature, JSON encoded."""
+        return [self.seq, to_json(list(self.indicators)), self.kind, self.title, self.severity,
+                f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
+                self.comment, to_json(self.parts), self.signature]
+
+    @cached_property  # as columns
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
-        return hashlib.sha256(json.dumps([self.comment, sorted(self.codes), self.indicators],
-                                         ensure_ascii=False).encode()).hexdigest()[:20]
+        return hashlib.sha256(to_json([self.comment, sorted(self.codes), self.indicators]).encode()).hexdigest()[:20]
 
 
 def point_id(form_id: str, key: str) -> str:
@@ -159,42 +166,51 @@ class PointTables:
         previous version was decided on the same suggestion and evidence inherits that decision.
         A stored point this review no longer raises (another setting, another judge) is retired: out
         of the queue and the 复核意见, its decisions kept; raised again, it is back as it was."""
-        carried = 0
+        carried, carry = 0, []
         with self.transaction():
             form = self._one("SELECT seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
             previous = {}
             if form["previous_id"]:
                 previous = {row["key"]: row for row in
                             self._all("SELECT * FROM points WHERE form_id = ?", [form["previous_id"]])}
+            # One read of the form's stored points, then the writes in bulk.
+            stored = {row[0]: row[1] for row in
+                      self._all("SELECT id, status FROM points WHERE form_id = ?", [form_id])}
+            fresh, refreshed, kept, codes, recoded = [], [], [], [], []
             for draft in drafts:
                 pid = point_id(form_id, draft.key)
-                values = [draft.seq, json.dumps(list(draft.indicators)), draft.kind, draft.title, draft.severity,
-                          f" {' '.join(draft.codes)} ", draft.verdict, int(draft.review_first),
-                          json.dumps(list(draft.findings)), draft.comment,
-                          json.dumps(draft.parts, ensure_ascii=False), draft.signature]
-                stored = self._one("SELECT status FROM points WHERE id = ?", [pid])
-                if stored is not None:
-                    if stored["status"] == PENDING:
-                        self.conn.execute(
-                            """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
-                               verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
-                               updated_at = ?, retired_at = NULL WHERE id = ?""", [*values, at, pid])
-                        self._save_codes(pid, draft.codes)
-                    else:
-                        self.conn.execute("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", [draft.seq, pid])
+                values = draft.columns
+                status = stored.get(pid)
+                if status == PENDING:
+                    refreshed.append([*values, at, pid])
+                    recoded.append(pid)
+                    codes += [(code, pid) for code in draft.codes]
+                    continue
+                if status is not None:
+                    kept.append([draft.seq, pid])
                     continue
                 prior = previous.get(draft.key)
-                self.conn.execute(
-                    """INSERT INTO points (id, form_id, key, form_seq, seq, indicators, kind, title, severity, codes,
-                       verdict, review_first, findings, comment, parts, signature, previous_id, superseded_by,
-                       created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    [pid, form_id, draft.key, form["seq"], *values, prior["id"] if prior else None,
-                     form["superseded_by"], at, at])
-                self._save_codes(pid, draft.codes)
+                fresh.append([pid, form_id, draft.key, form["seq"], *values, prior["id"] if prior else None,
+                              form["superseded_by"], at, at])
+                codes += [(code, pid) for code in draft.codes]
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
-                    self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
-                    carried += 1
-            self._retire_points(form_id, [draft.key for draft in drafts], at)
+                    carry.append((prior, pid))
+            self.conn.executemany(
+                """INSERT INTO points (id, form_id, key, form_seq, seq, indicators, kind, title, severity, codes,
+                   verdict, review_first, findings, comment, parts, signature, previous_id, superseded_by,
+                   created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
+            self.conn.executemany(
+                """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
+                   verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
+                   updated_at = ?, retired_at = NULL WHERE id = ?""", refreshed)
+            self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
+            self.conn.executemany("DELETE FROM point_codes WHERE point_id = ?", [(pid,) for pid in recoded])
+            self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
+            for prior, pid in carry:
+                self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
+                carried += 1
+            if stored:
+                self._retire_points(form_id, [draft.key for draft in drafts], at)
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
 
@@ -202,10 +218,6 @@ class PointTables:
         """Points of this form version the review no longer raises: retired (their decisions stay)."""
         self.conn.execute(f"""UPDATE points SET retired_at = ? WHERE form_id = ? AND retired_at IS NULL
                               AND key NOT IN ({','.join('?' * len(keys))})""", [at, form_id, *keys])
-
-    def _save_codes(self, pid: str, codes: tuple[str, ...]) -> None:
-        self.conn.execute("DELETE FROM point_codes WHERE point_id = ?", [pid])
-        self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", [(code, pid) for code in codes])
 
     def sync_point_lineage(self, form_ids: Iterable[str]) -> None:
         """Points follow their form: superseded with it, current again with it, in its queue place."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
@@ -31,7 +32,13 @@ def _field_names(cls: type) -> frozenset[str]:
     return names
 
 
+def unpack(value: Any) -> Any:
+    """A JSON column as written: compressed (schema.pack, bytes) since the compact store, text before."""
+    return zlib.decompress(value).decode() if isinstance(value, bytes) else value
+
+
 def _loads(value: Any, default: Any) -> Any:
+    value = unpack(value)
     return json.loads(value) if isinstance(value, str) else (default if value is None else value)
 
 
@@ -67,6 +74,9 @@ class FormRecord:
     accepted: int = 0
     rejected: int = 0
     edited: int = 0
+
+    def __post_init__(self) -> None:
+        self.form_json, self.scorecard_json = unpack(self.form_json), unpack(self.scorecard_json)
 
     @property
     def scorecard(self) -> dict[str, Any]:
@@ -328,4 +338,4 @@ class Refusal(_Columns):
 
 
 __all__ = ["FormRecord", "Critique", "Decision", "Run", "Progress", "DecidedVerdict", "Point", "PointDecision",
-           "ScoreChange", "Refusal", "ReviewerProgress", "from_row"]
+           "ScoreChange", "Refusal", "ReviewerProgress", "from_row", "unpack"]

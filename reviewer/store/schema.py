@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database, Migrations
 
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
+from .base import resolved
 
 migrations = Migrations("reviewer")
 
@@ -174,6 +178,107 @@ def retire_points(db: Database) -> None:
     db["points"].add_column("retired_at", str)
     db.execute("DROP INDEX points_scope")
     db.execute("CREATE INDEX points_scope ON points(superseded_by, retired_at, status, severity)")
+
+
+@migrations()
+def index_forms_seq(db: Database) -> None:
+    # A new form's queue place is max(seq) + 1: over this index a lookup, not a scan of every form.
+    db.execute("CREATE INDEX forms_seq ON forms(seq)")
+
+
+@migrations()
+def create_reviewed_files(db: Database) -> None:
+    # A file reviewed already: the digest of its bytes, resolved path and review settings
+    # (signoff/batch.py settings_key), the form version it gave and its JSON line (zlib, without the
+    # "file" key), and its run (whose `times` a re-review counts). A re-review of the unchanged file
+    # prints that line and computes nothing. One row per form version: reviewing it again under other
+    # settings replaces it.
+    db.execute("""CREATE TABLE reviewed_files (digest TEXT PRIMARY KEY, form_id TEXT NOT NULL, run_id TEXT NOT NULL,
+                  result BLOB NOT NULL, at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX reviewed_files_form ON reviewed_files(form_id)")
+
+
+@migrations()
+def compact_critiques(db: Database) -> None:
+    # A critique's message, comment and figures (data) are kept once per form version, compressed
+    # together in critique_texts (a form's ~35 findings repeat the same figures and wording), and its
+    # row holds '' for them; rows stored before keep theirs. The critiques' own status indexes served
+    # the session before points and nothing reads them now.
+    db.execute("CREATE TABLE critique_texts (form_id TEXT PRIMARY KEY, body BLOB NOT NULL)")
+    db.execute("DROP INDEX IF EXISTS critiques_pending")
+    db.execute("DROP INDEX IF EXISTS critiques_scope")
+
+
+# One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def to_json(value: Any) -> str:
+    """JSON as json.dumps(value, ensure_ascii=False, default=str) writes it; the lists of small integers
+    (indicator numbers) and empty lists that make up most columns without the encoder's set-up."""
+    if type(value) is list and all(type(item) is int for item in value):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return _encode(value)
+
+
+@dataclass(frozen=True)
+class CritiqueRow:
+    """A finding as its critique row stores it, JSON columns encoded."""
+
+    id: str
+    key: str
+    code: str
+    indicators: str
+    source: str
+    severity: str
+    message: str
+    verdict: str | None
+    tags: str
+    data: dict[str, Any]  # encoded with the form's other critique texts (critique_texts)
+    comment: str
+
+
+@dataclass(frozen=True)
+class FormRows:
+    """A review as the store keeps it: plain, picklable values (a worker process builds them), each
+    JSON text encoded once."""
+
+    form_id: str
+    file: str  # resolved
+    name: str
+    year: int
+    department: str
+    unit: str | None
+    claimed_total: str | None
+    recomputed_total: str
+    form_json: bytes  # compressed (pack): form and scorecard JSON are kept once per form version
+    scorecard_json: bytes
+    judge: dict[str, Any]
+    critiques: tuple[CritiqueRow, ...]
+    texts: bytes = b""  # the critiques' texts as critique_texts keeps them (compressed JSON)
+
+
+def form_rows(review: Review) -> FormRows:
+    form, card, fid = review.form, review.card, review.form_id
+    critiques = []
+    for finding in review.findings:
+        if not finding.id:
+            finding.assign_id(fid)
+        critiques.append(CritiqueRow(
+            finding.id, finding.key, finding.code, to_json(list(finding.indicators)), finding.source,
+            finding.severity, finding.message, finding.verdict, to_json(list(finding.tags)), finding.data,
+            finding.comment))
+    claimed = card.claimed_total
+    texts = pack(to_json({c.id: [c.message, c.comment, c.data] for c in critiques}))
+    return FormRows(fid, resolved(review.file), form.name, form.year, form.department, form.unit,
+                    None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
+                    pack(form.canonical_json()), pack(to_json(scorecard(review))), dict(review.judge or {}),
+                    tuple(critiques), texts)
+
+
+def pack(text: str) -> bytes:
+    """A JSON column as stored: zlib-compressed UTF-8 (rows.unpack reads it, and plain text as before)."""
+    return zlib.compress(text.encode(), 6)
 
 
 def scorecard(review: Review) -> dict[str, Any]:

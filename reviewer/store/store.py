@@ -19,23 +19,29 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
+import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from sqlite_utils import Database
 
-from ..form.values import format_decimal
 from ..review import Review
 from .activity import ActivityQueries
-from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now, resolved
+from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
 from .db import connect
 from .health import check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
-from .schema import migrations, scorecard
+from .schema import FormRows, form_rows, migrations, to_json
+
+T = TypeVar("T")
+# How long one batch transaction holds the write lock at most (plus one form's write): a reviewer's
+# decision waiting on a running `review` waits about this long.
+BATCH_SECONDS = 0.03
 
 
 @dataclass
@@ -121,6 +127,45 @@ class Store(PointTables, ActivityQueries):
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def batch(self, seconds: float = BATCH_SECONDS,
+              committed: Callable[[], None] = lambda: None) -> Iterator[Callable[[Callable[[], T]], T]]:
+        """Writes grouped into transactions of about `seconds` each (far fewer commits than one per form, yet
+        the lock is held so briefly that a reviewer's session waits no longer to write). Each write is its own
+        savepoint: one that fails is undone alone, what the batch wrote before it is committed, and the error
+        goes on up. Call the yielded function with each write; the last transaction commits on leaving.
+        `committed` is called after each COMMIT that succeeded, so a caller can say truthfully what is kept
+        when a write fails (a full disk may fail the COMMIT too, or roll the whole transaction back)."""
+        conn = self.conn
+
+        def commit() -> None:
+            conn.execute("COMMIT")
+            committed()
+        started = [0.0]
+
+        def write(fn: Callable[[], T]) -> T:
+            if not conn.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
+                started[0] = time.perf_counter()
+            conn.execute("SAVEPOINT batch_write")
+            try:
+                result = fn()
+            except BaseException:
+                conn.execute("ROLLBACK TO batch_write")
+                conn.execute("RELEASE batch_write")
+                commit()
+                raise
+            conn.execute("RELEASE batch_write")
+            if time.perf_counter() - started[0] >= seconds:
+                commit()
+            return result
+
+        try:
+            yield write
+        finally:
+            if conn.in_transaction:
+                commit()
+
     def _one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
@@ -148,57 +193,107 @@ class Store(PointTables, ActivityQueries):
         Decisions live on points (points.py): signoff/intake.py stores the
         points of a review with it and carries decisions between versions.
         """
-        form, fid, at = review.form, review.form_id, now()
-        file = resolved(review.file)
+        return self.save_rows(form_rows(review))
+
+    def save_rows(self, rows: FormRows) -> Saved:
+        """save_review for a review already turned into rows (form_rows): what a worker process hands back."""
+        fid, at, file = rows.form_id, now(), rows.file
         with self.transaction():
             stored = self._one("SELECT seq, lineage, superseded_by FROM forms WHERE id = ?", [fid])
             previous, revived = None, False
             if stored is None:
-                previous = self._predecessor(fid, file, form)
-                seq = previous["seq"] if previous else self._one("SELECT coalesce(max(seq), 0) + 1 FROM forms")[0]
-                claimed = review.card.claimed_total
+                previous = self._predecessor(fid, file, rows)
+                seq = previous["seq"] if previous else self._next_seq()
                 self.conn.execute(
                     "INSERT INTO forms VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [fid, previous["lineage"] if previous else fid, previous["id"] if previous else None, seq,
-                     file, form.name, form.year, form.department, form.unit,
-                     None if claimed is None else format_decimal(claimed),
-                     format_decimal(review.card.recomputed_total),
-                     form.canonical_json(), json.dumps(scorecard(review), ensure_ascii=False), at, at])
+                     file, rows.name, rows.year, rows.department, rows.unit, rows.claimed_total,
+                     rows.recomputed_total, rows.form_json, rows.scorecard_json, at, at])
             else:
                 seq = stored["seq"]
                 if stored["superseded_by"] is not None:
                     previous, revived = self._revive(fid, stored["lineage"]), True
                     seq = previous["seq"] if previous else seq
                 self.conn.execute("UPDATE forms SET file = ?, last_reviewed_at = ? WHERE id = ?", [file, at, fid])
-            self._save_run(review, file, at)
+            self._save_run(rows, at)
             old = {}
             if previous:
                 old = {row["key"]: row["id"] for row in
                        self._all("SELECT key, id FROM critiques WHERE form_id = ?", [previous["id"]])}
-            added = 0
-            for order, finding in enumerate(review.findings):
-                if not finding.id:
-                    finding.assign_id(fid)
-                if self._refresh_critique(finding, order, at):
+            # One read of what is stored, then the writes in bulk: a form has about 35 critiques.
+            status = {} if stored is None else {
+                row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form_id = ?", [fid])}
+            texts = {} if stored is None else self._critique_texts(fid)
+            fresh, pending, decided = [], [], []
+            for order, c in enumerate(rows.critiques):
+                if c.id not in status:
+                    fresh.append([c.id, fid, c.key, c.code, c.indicators, seq, order, c.source, c.severity,
+                                  "", c.verdict, c.tags, "", "", old.get(c.key), at, at])
+                elif status[c.id] == PENDING:
+                    # A pending critique takes the newest wording (e.g. a new judge verdict); a decided one
+                    # keeps what the reviewer decided on (its texts stay as they were).
+                    pending.append([order, c.source, c.severity, c.verdict, c.tags, at, c.id])
+                else:
+                    decided.append([order, c.id])
                     continue
-                self.conn.execute(
-                    """INSERT INTO critiques (id, form_id, key, code, indicators, form_seq, seq, source, severity,
-                       message, verdict, tags, data, comment, previous_id, created_at, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    [finding.id, fid, finding.key, finding.code, json.dumps(list(finding.indicators)),
-                     seq, order,
-                     finding.source, finding.severity, finding.message, finding.verdict,
-                     json.dumps(list(finding.tags), ensure_ascii=False),
-                     json.dumps(finding.data, ensure_ascii=False, default=str), finding.comment,
-                     old.get(finding.key), at, at])
-                added += 1
+                texts[c.id] = [c.message, c.comment, c.data]
+            self.conn.executemany(
+                """INSERT INTO critiques (id, form_id, key, code, indicators, form_seq, seq, source, severity,
+                   message, verdict, tags, data, comment, previous_id, created_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
+            self.conn.executemany(
+                """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
+                   data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
+            self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
+            # A new form's texts are all its critiques': packed where the rows were built (a worker).
+            body = rows.texts if stored is None else zlib.compress(to_json(texts).encode(), 6)
+            self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
                 self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [fid, previous["id"]])
             self.resolve_refusal(file, at)
         if revived:
             self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
-        return Saved(fid, stored is None, previous["id"] if previous else None, added, revived=revived)
+        return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived)
+
+    def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
+        """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
+        row = self._one("SELECT body FROM critique_texts WHERE form_id = ?", [form_id])
+        return {} if row is None else json.loads(zlib.decompress(row[0]))
+
+    def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
+        """What reviewing a file gave (see reviewed_files in schema.py; `result` zlib-compressed);
+        the form's older results go."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
+            self.conn.execute("INSERT OR REPLACE INTO reviewed_files VALUES (?, ?, ?, ?, ?)",
+                              [digest, rows.form_id, _run_id(rows), result, now()])
+
+    def known_results(self, files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """For each (resolved file, digest) stored as the current version of its form under that file:
+        digest -> (form id, JSON result). Each is counted as reviewed again (its run's `times`, the
+        form's last_reviewed_at), in one short transaction: nothing else is written."""
+        found: dict[str, tuple[str, str]] = {}
+        runs: list[tuple[str, str]] = []
+        for file, digest in files:
+            row = self._one("""SELECT r.form_id, r.run_id, r.result FROM reviewed_files r
+                               JOIN forms f ON f.id = r.form_id
+                               WHERE r.digest = ? AND f.superseded_by IS NULL AND f.file = ?""", [digest, file])
+            if row is not None:
+                found[digest] = (row[0], zlib.decompress(row[2]).decode())
+                runs.append((row[0], row[1]))
+        if runs:
+            at = now()
+            with self.transaction():
+                self.conn.executemany("UPDATE runs SET times = times + 1, last_at = ? WHERE id = ?",
+                                      [(at, run) for _, run in runs])
+                self.conn.executemany("UPDATE forms SET last_reviewed_at = ? WHERE id = ?",
+                                      [(at, form) for form, _ in runs])
+        return found
+
+    def _next_seq(self) -> int:
+        """The queue place of a new form: after every other (max() over the forms_seq index, not a scan)."""
+        return self._one("SELECT coalesce(max(seq), 0) + 1 FROM forms")[0]
 
     def _predecessor(self, fid: str, file: str, form: Any) -> sqlite3.Row | None:
         """The current form a new one is the next version of (see save_review), warning when
@@ -230,10 +325,10 @@ class Store(PointTables, ActivityQueries):
         self.conn.execute("UPDATE critiques SET superseded_by = NULL, form_seq = ? WHERE form_id = ?", [seq, fid])
         return head
 
-    def _save_run(self, review: Review, file: str, at: str) -> None:
-        judge = review.judge or {}
+    def _save_run(self, rows: FormRows, at: str) -> None:
+        judge = rows.judge or {}
         backend = judge.get("backend") or "rules"
-        run_id = _hash(review.form_id, backend, judge.get("model"), judge.get("prompt_version"))
+        run_id = _run_id(rows)
         usage = [int(judge.get(k) or 0) for k in ("calls", "cached", "fallbacks", "prompt_tokens", "completion_tokens")]
         cost = judge.get("cost")
         self.conn.execute(
@@ -245,32 +340,22 @@ class Store(PointTables, ActivityQueries):
                completion_tokens = completion_tokens + excluded.completion_tokens,
                cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
                findings = excluded.findings""",
-            [run_id, review.form_id, file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
-             *usage, None if cost is None else float(cost), len(review.findings)])
-
-    def _refresh_critique(self, finding: Any, order: int, at: str) -> bool:
-        """True when already stored. A pending critique takes the newest wording (e.g. a new judge
-        verdict); a decided one keeps what the reviewer decided on."""
-        row = self._one("SELECT status FROM critiques WHERE id = ?", [finding.id])
-        if row is None:
-            return False
-        if row["status"] == PENDING:
-            self.conn.execute(
-                """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = ?, verdict = ?, tags = ?,
-                   data = ?, comment = ?, updated_at = ? WHERE id = ?""",
-                [order, finding.source, finding.severity, finding.message, finding.verdict,
-                 json.dumps(list(finding.tags), ensure_ascii=False),
-                 json.dumps(finding.data, ensure_ascii=False, default=str), finding.comment, at, finding.id])
-        else:
-            self.conn.execute("UPDATE critiques SET seq = ? WHERE id = ?", [order, finding.id])
-        return True
+            [run_id, rows.form_id, rows.file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
+             *usage, None if cost is None else float(cost), len(rows.critiques)])
 
     # --- reading -----------------------------------------------------------
 
     def form_critiques(self, form_id: str) -> list[Critique]:
         """Every critique of one form version, in the order of its findings."""
-        return [from_row(Critique, row) for row in
-                self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [form_id])]
+        rows = self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [form_id])
+        texts = self._critique_texts(form_id) if any(row["data"] == "" for row in rows) else {}
+        out = []
+        for row in rows:
+            critique = dict(row)
+            if critique["data"] == "" and critique["id"] in texts:
+                critique["message"], critique["comment"], critique["data"] = texts[critique["id"]]
+            out.append(Critique(**{k: v for k, v in critique.items() if k in _CRITIQUE_FIELDS}))
+        return out
 
     def form(self, form_id: str) -> FormRecord | None:
         return from_row(FormRecord, self._one("SELECT * FROM forms WHERE id = ?", [form_id]))
@@ -358,6 +443,15 @@ _LEGACY_DECIDED_VERDICTS = """
           AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%'))
     ORDER BY c.rowid
 """
+
+
+_CRITIQUE_FIELDS = frozenset(f.name for f in fields(Critique))
+
+
+def _run_id(rows: FormRows) -> str:
+    """One run per form version and judge set-up."""
+    judge = rows.judge or {}
+    return _hash(rows.form_id, judge.get("backend") or "rules", judge.get("model"), judge.get("prompt_version"))
 
 
 def _hash(*parts: Any) -> str:

@@ -223,8 +223,8 @@ def test_a_write_into_a_read_only_database_is_refused(read_only: Path, tmp_path:
 
 # --- disk full ---------------------------------------------------------------------------------
 
-def in_small_disk(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """`script` (sh) run with $DISK a 1 MB tmpfs of its own (a user and mount namespace: no root needed)."""
+def in_small_disk(script: str, tmp_path: Path, size: str = "1m") -> subprocess.CompletedProcess:
+    """`script` (sh) run with $DISK a small tmpfs (1 MB unless `size` says) of its own (a user and mount namespace: no root needed)."""
     if shutil.which("unshare") is None or sys.platform != "linux":
         pytest.skip("needs unshare(1) to mount a small tmpfs")
     disk = tmp_path / "disk"
@@ -233,17 +233,22 @@ def in_small_disk(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
                            capture_output=True)
     if probe.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs in a namespace: {probe.stderr.decode()}")
-    body = f"mount -t tmpfs -o size=1m tmpfs {disk} && DISK={disk}; export DISK; {script}"
+    body = f"mount -t tmpfs -o size={size} tmpfs {disk} && DISK={disk}; export DISK; {script}"
     return subprocess.run(["unshare", "-rm", "sh", "-c", body], capture_output=True, cwd=tmp_path, timeout=300,
                           env={**child_env(), "HOME": str(tmp_path)})
 
 
+FULL_DISK_FORMS = 90
+
+
 def test_a_full_disk_stops_the_batch_naming_what_was_stored(tmp_path: Path) -> None:
-    forms = forms_folder(tmp_path / "forms", 20)
+    # Forms are written in transactions of about 30 ms: the disk must hold a few of them before it fills,
+    # or the first COMMIT fails and (truthfully) nothing is stored.
+    forms = forms_folder(tmp_path / "forms", FULL_DISK_FORMS)
     kept = tmp_path / "kept"
     kept.mkdir()
     run = in_small_disk(f'{sys.executable} -m reviewer {forms} --db "$DISK/review.db" > out.txt 2> err.txt; '
-                        f'echo $? > rc.txt; cp "$DISK"/review.db* {kept}/', tmp_path)
+                        f'echo $? > rc.txt; cp "$DISK"/review.db* {kept}/', tmp_path, size="4m")
     assert run.returncode == 0, run.stderr.decode()
     err = (tmp_path / "err.txt").read_text(encoding="utf-8")
     assert (tmp_path / "rc.txt").read_text().strip() == "2", err
@@ -256,13 +261,13 @@ def test_a_full_disk_stops_the_batch_naming_what_was_stored(tmp_path: Path) -> N
     with sqlite3.connect(kept / "review.db") as conn:
         files = sorted(Path(f).name for (f,) in conn.execute("SELECT file FROM forms"))
         (checked,) = conn.execute("PRAGMA integrity_check").fetchone()
-    assert checked == "ok" and 0 < len(files) < 20
+    assert checked == "ok" and 0 < len(files) < FULL_DISK_FORMS
     assert said_stored[0].startswith(f"已保存 {len(files)} 份：")
-    assert said_missing[0].startswith(f"未保存 {20 - len(files)} 份")
+    assert said_missing[0].startswith(f"未保存 {FULL_DISK_FORMS - len(files)} 份")
     named_stored = {Path(name).name for name in said_stored[0].split("：", 1)[1].split("、")}
     named_missing = {Path(name).name for name in said_missing[0].split("：", 1)[1].split("、")}
     assert named_stored == set(files)  # each form stored whole, and named
-    assert named_missing == {f"{i:02d}.json" for i in range(20)} - set(files)
+    assert named_missing == {f"{i:02d}.json" for i in range(FULL_DISK_FORMS)} - set(files)
 
 
 # --- honest failure in the session -------------------------------------------------------------

@@ -6,11 +6,14 @@ points, and the screen's counter reads 要点 N/M."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import signal
 import sqlite3
 import subprocess
+import zlib
 from pathlib import Path
+from typing import Callable
 
 import pexpect
 import pytest
@@ -216,6 +219,22 @@ def test_a_session_while_review_stores_more_forms(reviewed: Path, session_env: d
 LONG_COMMENT = "请项目单位补充说明该指标得分的计算过程，" * 30 + "结尾 ENDMARK"  # an ASCII word is never split
 
 
+def edit_critiques(db: Path, code: str, change: Callable[[dict], object]) -> None:
+    """Change the stored texts of the critiques with `code`: the message, comment and data of a form's critiques
+    are kept together, compressed, in critique_texts (store/schema.py compact_critiques)."""
+    with sqlite3.connect(db) as conn:
+        ids = {row[0] for row in conn.execute("SELECT id FROM critiques WHERE code = ?", [code])}
+        for form_id, body in conn.execute("SELECT form_id, body FROM critique_texts").fetchall():
+            texts = json.loads(zlib.decompress(body))
+            for cid in ids & set(texts):
+                message, comment, data = texts[cid]
+                text = {"message": message, "comment": comment, "data": data}
+                change(text)
+                texts[cid] = [text["message"], text["comment"], text["data"]]
+            conn.execute("UPDATE critique_texts SET body = ? WHERE form_id = ?",
+                         [zlib.compress(json.dumps(texts, ensure_ascii=False).encode()), form_id])
+
+
 def screens(text: str) -> list[str]:
     """What each clear-screen drew: the terminal shows its last 24 lines."""
     chunks = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", chunk) for chunk in text.split("\x1b[2J")[1:])
@@ -225,8 +244,7 @@ def screens(text: str) -> list[str]:
 def test_the_screen_fits_an_80x24_terminal(reviewed: Path, session_env: dict[str, str]) -> None:
     with sqlite3.connect(reviewed) as conn:
         conn.execute("UPDATE points SET comment = ? WHERE codes LIKE '% ROUNDING %'", [LONG_COMMENT])
-        conn.execute("UPDATE critiques SET message = message || ? WHERE code = 'ROUNDING'",
-                     ["另：" + "问题说明很长。" * 40])
+    edit_critiques(reviewed, "ROUNDING", lambda text: text.update(message=text["message"] + "另：" + "问题说明很长。" * 40))
     env = dict(session_env, COLUMNS="80", LINES="24")
     command, *prefix = review_script().split()
     child = pexpect.spawn(command, [*prefix, "session", "--code", "ROUNDING", "--reviewer", "张三"], env=env,
@@ -273,8 +291,8 @@ def test_judge_verdicts_are_labelled_in_chinese(reviewed: Path) -> None:
     assert "无具体原因" in out or "套话" in out
     assert not any(tag in out for tag in ("no_cause", "no_quantity", "no_measure", "generic", "contradicts_data"))
     with sqlite3.connect(reviewed) as conn:
-        conn.execute("""UPDATE critiques SET source = 'judge:llm', data = json_set(data, '$.model', 'qwen-max')
-                        WHERE code = 'EXPLANATION_VERDICT'""")
+        conn.execute("UPDATE critiques SET source = 'judge:llm' WHERE code = 'EXPLANATION_VERDICT'")
+    edit_critiques(reviewed, "EXPLANATION_VERDICT", lambda text: text["data"].update(model="qwen-max"))
     out = run_review("session", "--code", "EXPLANATION_VERDICT", input="q\n").output
     assert "模型评判（qwen-max）" in out and "规则评判" not in out
 

@@ -1,0 +1,262 @@
+"""Reviewing a batch of files for the store, on several cores, skipping the files reviewed already.
+
+    for chunk in review_batch(paths, config, settings, jobs=2, known=store_lookup):
+        for item in chunk:              # a Prepared per file, in the order given
+            ...                         # item.error, or item.rows / item.points to store, item.line to print
+
+The CPU work (reading, scoring, checking, the rules judge, building the points and the JSON line) runs
+in worker processes, CHUNK files per task; each hands back plain picklable records (Prepared), and the
+one process that owns the database stores them (intake.save). With `jobs=1`, or with the model judge
+(whose concurrency is asynchronous I/O in one event loop, engine.py), everything runs in this process.
+
+A file whose bytes, resolved path and review settings (this tool's code, the rulebook, the thresholds,
+the judge's settings: `settings_key`) were stored already, as the current version of its form, is not
+reviewed again: `known` returns its stored JSON result and nothing is computed or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import zlib
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from ..config import Config
+from ..engine import Engine, tune_for_batch
+from ..form import FormError
+from ..form.files import shown_path
+from ..judge import JudgeSettings
+from ..review import Review, json_text, review_json
+from ..store.base import resolved
+from ..store.points import PointDraft
+from ..store.schema import FormRows, form_rows
+from .points import build_points
+
+CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
+# Fewer files than this are reviewed in this process whatever `jobs` says: starting the workers (each
+# imports the package) costs about what reviewing this many forms does.
+WORKERS_FROM = 64
+AHEAD = 3  # tasks in flight per worker: the store never waits for a worker, memory stays bounded
+
+
+@dataclass
+class Prepared:
+    """One file of the batch, ready to store and print. Either `error` (file, JSON path, message: a
+    FormError's parts) or `rows` and `points`; `result` is the JSON line without its "file" key (what is
+    stored for a re-review), `skipped` that the file was reviewed already (only `form_id`, `result` and,
+    for the terminal, `review` are set). `review` is kept only when the caller asked for it."""
+
+    file: str
+    digest: str | None = None
+    form_id: str | None = None
+    rows: FormRows | None = None
+    points: list[PointDraft] = field(default_factory=list)
+    result: str | None = None
+    review: Review | None = None
+    error: tuple[str, str, str] | None = None
+    skipped: bool = False
+    packed: bytes | None = None  # `result` compressed for the store (in the worker: the main process only writes)
+
+    @property
+    def form_error(self) -> FormError | None:
+        return None if self.error is None else FormError(*self.error)
+
+    @property
+    def line(self) -> str:
+        """The form's JSON line (render.review_json), with this file's path as shown."""
+        return f'{{"file": {json_text(self.file)}, {self.result}' if self.result else ""
+
+
+# What a caller's store knows: for each (resolved file, digest) it has, the form id and the JSON result.
+Known = Callable[[list[tuple[str, str]]], dict[str, tuple[str, str]]]
+
+
+def settings_key(config: Config, settings: JudgeSettings) -> str:
+    """What a stored result depends on besides the file: this tool's code and rulebook (every file of the
+    package, and the prompts), the thresholds and the judge's settings. Any change to one of them makes
+    every file be reviewed again. No secret goes in (the endpoint's key is left out)."""
+    judge = asdict(settings)
+    endpoint = judge.pop("endpoint", None) or {}
+    judge["endpoint"] = {k: v for k, v in endpoint.items() if "key" not in k.lower()}
+    judge["examples"] = [repr(example) for example in settings.examples]
+    parts = [_code_digest(), *(json.dumps(part, ensure_ascii=False, sort_keys=True, default=str)
+                               for part in (asdict(config.thresholds), config.judge, config.prices, judge))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    roots = [package, package.parent / "prompts", Path(sys.prefix) / "share" / "reviewer" / "prompts"]
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".txt", ".md", ".json")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stored_file(path: str | Path) -> str:
+    """The file as the store names it (Store.save_review: the shown path, resolved)."""
+    return resolved(shown_path(path))
+
+
+def file_digest(path: str | Path, key: str) -> str | None:
+    """The file's bytes, its path as stored and the settings key, hashed; None when it cannot be read."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(f"{key}\0{stored_file(path)}\0".encode() + data).hexdigest()
+
+
+def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
+    """A judged review as the store takes it: rows and points built, the JSON line encoded once."""
+    rows = form_rows(review)  # assigns the finding ids build_points refers to
+    points = build_points(review)
+    for point in points:
+        point.columns  # noqa: B018 - encoded here, in the worker
+    line = json_text(review_json(review))
+    prefix = f'{{"file": {json_text(review.file)}, '
+    result = line[len(prefix):]
+    return Prepared(review.file, digest, review.form_id, rows, points, result, review if keep_review else None,
+                    packed=zlib.compress(result.encode(), 6) if digest else None)
+
+
+def refused(error: FormError, digest: str | None = None) -> Prepared:
+    return Prepared(error.file, digest, error=(error.file, error.path, error.message))
+
+
+def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSettings, jobs: int = 1,
+                 known: Known | None = None, keep_review: bool = False, cache: Any = None,
+                 summaries: list[dict[str, Any]] | None = None) -> Iterator[list[Prepared]]:
+    """Each chunk of files as Prepared records, in the order given (see the module's docstring).
+    `summaries` collects the judge's summary of each form reviewed (not of those skipped)."""
+    key = settings_key(config, settings) if known is not None else ""
+    if not isinstance(paths, (list, tuple)):
+        paths = list(paths)
+    chunks = _chunks(paths, CHUNK)
+    if jobs <= 1 or settings.backend == "llm" or len(paths) < WORKERS_FROM:
+        yield from _in_process(chunks, config, settings, key, known, keep_review, cache, summaries)
+    else:
+        yield from _in_workers(chunks, config, settings, jobs, key, known, keep_review, summaries)
+
+
+def _chunks(paths: Iterable[str | Path], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for path in paths:
+        chunk.append(str(path))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _split(chunk: list[str], key: str, known: Known | None) -> tuple[list[Prepared | None], list[tuple[str, str | None]]]:
+    """The chunk's files already stored (as Prepared, skipped) and those to review (path, digest)."""
+    if known is None:
+        return [None] * len(chunk), [(path, None) for path in chunk]
+    digests = [file_digest(path, key) for path in chunk]
+    found = known([(stored_file(path), digest) for path, digest in zip(chunk, digests) if digest])
+    done: list[Prepared | None] = []
+    todo: list[tuple[str, str | None]] = []
+    for path, digest in zip(chunk, digests):
+        hit = found.get(digest) if digest else None
+        if hit is None:
+            done.append(None)
+            todo.append((path, digest))
+        else:
+            done.append(Prepared(shown_path(path), digest, hit[0], result=hit[1], skipped=True))
+    return done, todo
+
+
+def _merge(done: list[Prepared | None], reviewed: list[Prepared]) -> list[Prepared]:
+    fresh = iter(reviewed)
+    return [item if item is not None else next(fresh) for item in done]
+
+
+def _in_process(chunks: Iterator[list[str]], config: Config, settings: JudgeSettings, key: str,
+                known: Known | None, keep_review: bool, cache: Any,
+                summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
+    with Engine(config, settings, cache) as engine:
+        for chunk in chunks:
+            done, todo = _split(chunk, key, known)
+            yield _merge(done, _review(engine, todo, keep_review, summaries))
+
+
+def _review(engine: Engine, todo: list[tuple[str, str | None]], keep_review: bool,
+            summaries: list[dict[str, Any]] | None) -> list[Prepared]:
+    out: list[Prepared] = []
+    for outcomes in engine.chunks(path for path, _ in todo):
+        for outcome in outcomes:
+            digest = todo[len(out)][1]
+            if isinstance(outcome, FormError):
+                out.append(refused(outcome, digest))
+            else:
+                out.append(prepare(outcome, digest, keep_review))
+                if summaries is not None:
+                    summaries.append(outcome.judge)
+        engine.summaries.clear()  # the caller collects them (`summaries`): memory stays flat
+    return out
+
+
+# --- worker processes ----------------------------------------------------------
+
+_ENGINE: Engine | None = None
+
+
+def _start_worker(config: Config, settings: JudgeSettings) -> None:
+    global _ENGINE
+    tune_for_batch()
+    _ENGINE = Engine(config, settings)
+
+
+def _work(todo: list[tuple[str, str | None]], keep_review: bool) -> list[Prepared]:
+    assert _ENGINE is not None
+    return _review(_ENGINE, todo, keep_review, None)
+
+
+def _in_workers(chunks: Iterator[list[str]], config: Config, settings: JudgeSettings, jobs: int, key: str,
+                known: Known | None, keep_review: bool,
+                summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
+    # forkserver (spawn where there is none, as on Windows): a worker never inherits this process's
+    # open database or threads.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(config, settings))
+    try:
+        queue: deque[tuple[list[Prepared | None], Any]] = deque()
+        for chunk in chunks:
+            done, todo = _split(chunk, key, known)
+            queue.append((done, pool.apply_async(_work, (todo, keep_review)) if todo else None))
+            while len(queue) >= jobs * AHEAD:
+                yield _collect(*queue.popleft(), summaries)
+        while queue:
+            yield _collect(*queue.popleft(), summaries)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _collect(done: list[Prepared | None], task: Any, summaries: list[dict[str, Any]] | None) -> list[Prepared]:
+    reviewed = task.get() if task is not None else []
+    if summaries is not None:
+        summaries += [item.rows.judge for item in reviewed if item.rows is not None]
+    return _merge(done, reviewed)
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+__all__ = ["Prepared", "review_batch", "prepare", "refused", "settings_key", "file_digest", "default_jobs", "CHUNK", "WORKERS_FROM"]

@@ -1,0 +1,115 @@
+"""A batch on several cores (`--jobs`) and the re-review of unchanged files (skipped, their stored result shown).
+
+The worker runs are real `review` processes with a real pool of worker processes; a batch smaller than
+WORKERS_FROM runs in one process whatever --jobs says, so these batches are larger."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from conftest import review_script, run_review, seed_variant, write_form
+from reviewer.signoff.batch import WORKERS_FROM
+
+
+def rows(db: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def tables(db: Path) -> dict[str, int]:
+    names = ("forms", "critiques", "points", "point_codes", "runs", "reviewed_files", "point_decisions")
+    return {name: rows(db, f"SELECT count(*) FROM {name}")[0][0] for name in names}
+
+
+def batch(folder: Path, count: int, bad: tuple[int, ...] = ()) -> list[Path]:
+    folder.mkdir()
+    files = []
+    for i in range(count):
+        path = folder / f"form-{i:03d}.json"
+        if i in bad:
+            path.write_text('{"name": "坏表", "year": "二〇二一"', encoding="utf-8")
+        else:
+            write_form(path, seed_variant(i))
+        files.append(path)
+    return files
+
+
+def review(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*review_script().split(), *args], capture_output=True, text=True, timeout=600)
+
+
+def test_jobs_give_the_same_lines_in_input_order_and_a_bad_file_its_error(tmp_path: Path) -> None:
+    count = WORKERS_FROM + 6
+    batch(tmp_path / "forms", count, bad=(3, WORKERS_FROM + 1))
+    one = review(str(tmp_path / "forms"), "--json", "--jobs", "1", "--db", str(tmp_path / "one.db"))
+    two = review(str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(tmp_path / "two.db"))
+    assert one.returncode == two.returncode == 2
+    assert two.stdout == one.stdout
+    lines = [json.loads(line) for line in two.stdout.splitlines()]
+    assert [Path(line["file"]).name for line in lines] == [f"form-{i:03d}.json" for i in range(count)]
+    assert "error" in lines[3] and "error" in lines[WORKERS_FROM + 1] and "findings" in lines[4]
+    assert "form-003.json" in lines[3]["error"]
+    # The store holds the same in both.
+    query = "SELECT id, seq, name FROM forms ORDER BY seq"
+    assert rows(tmp_path / "two.db", query) == rows(tmp_path / "one.db", query)
+    assert len(rows(tmp_path / "two.db", query)) == count - 2
+    # In the terminal, each bad file its 错误 line, the others their row of the summary.
+    table = review(str(tmp_path / "forms"), "--jobs", "2", "--db", str(tmp_path / "three.db"))
+    assert table.returncode == 2
+    assert table.stderr.count("错误：") == 2 and "form-003.json" in table.stderr
+    assert "汇总" in table.stdout
+
+
+def test_jobs_help_says_where_the_model_judge_runs() -> None:
+    out = run_review("check", "--help").output
+    assert "--jobs" in out and "model judge runs in this process" in " ".join(out.split())
+
+
+def test_re_review_of_unchanged_files_computes_and_stores_nothing_new(tmp_path: Path) -> None:
+    files = batch(tmp_path / "forms", WORKERS_FROM + 2)
+    db = tmp_path / "review.db"
+    first = review(str(tmp_path / "forms"), "--json", "--db", str(db))
+    before = tables(db)
+    changes = rows(db, "SELECT total_changes()")
+    again = review(str(tmp_path / "forms"), "--json", "--db", str(db))
+    assert again.stdout == first.stdout  # the stored results, byte for byte
+    assert tables(db) == before
+    assert rows(db, "SELECT DISTINCT times FROM runs") == [(2,)]  # counted as reviewed again
+    assert changes  # (the database was read)
+    # One file changed: it alone is reviewed, as a new version; the others stay skipped.
+    write_form(files[5], seed_variant(5, year=2022))
+    third = review(str(tmp_path / "forms"), "--json", "--db", str(db))
+    assert third.stdout.splitlines()[:5] == first.stdout.splitlines()[:5]
+    assert json.loads(third.stdout.splitlines()[5])["form_id"] != json.loads(first.stdout.splitlines()[5])["form_id"]
+    assert tables(db)["forms"] == before["forms"] + 1
+
+
+def test_other_settings_review_again(tmp_path: Path) -> None:
+    form = write_form(tmp_path / "form.json", seed_variant(1))
+    db = tmp_path / "review.db"
+    run_review(str(form), "--json", "--db", str(db))
+    config = tmp_path / "review.toml"
+    config.write_text("[thresholds]\nreuse_count = 2\n", encoding="utf-8")
+    other = run_review(str(form), "--json", "--db", str(db), "--config", str(config))
+    assert rows(db, "SELECT count(*) FROM reviewed_files") == [(1,)]  # the form's result under the new settings
+    again = run_review(str(form), "--db", str(db), "--config", str(config))
+    assert "未改动" in again.stderr
+    assert other.exit_code == 0
+
+
+def test_a_file_put_back_to_an_earlier_version_is_reviewed_and_made_current(tmp_path: Path) -> None:
+    form = tmp_path / "form.json"
+    db = tmp_path / "review.db"
+    write_form(form, seed_variant(1))
+    first = run_review(str(form), "--json", "--db", str(db)).output
+    write_form(form, seed_variant(1, total_score=90))
+    run_review(str(form), "--json", "--db", str(db))
+    write_form(form, seed_variant(1))
+    back = run_review(str(form), "--json", "--db", str(db))
+    assert back.output.splitlines()[-1] == first.strip()
+    assert "重新成为当前版本" in back.stderr
+    (current,) = rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL")
+    assert current[0] == json.loads(first)["form_id"]
