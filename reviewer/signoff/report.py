@@ -15,6 +15,7 @@ from ..form.values import format_decimal, round_half_up
 from ..store import EDITED, Point, Store
 from .scores import FormScore, RowScore, percent
 from .forms import FormReview
+from .markdown import fallback_line, judge_fallbacks, md_text
 
 CLOSING = ("请项目单位对上述问题逐项整改，补充偏差原因说明和佐证材料，下年度合理设置绩效指标值，"
            "并将整改情况和评价结果作为下年度预算安排的参考。")
@@ -68,14 +69,14 @@ def point_text(review: FormReview, point: Point) -> str:
 
 def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, ...] = ()) -> str:
     form = review.record
-    lines = [f"## {form.name}（{form.year}年度）", "",
-             f"主管部门：{form.department}；实施单位：{form.unit or '—'}", "",
+    lines = [f"## {md_text(form.name)}（{form.year}年度）", "",
+             f"主管部门：{md_text(form.department)}；实施单位：{md_text(form.unit or '—')}", "",
              f"一、总体评价：{overall(review)}。", ""]
     accepted = review.issued  # the unit's order, without the reviewer's 待重点审核 mark
     if accepted:
         lines += ["二、主要问题及整改要求：", ""]
         for number, point in enumerate(accepted, 1):
-            lines.append(f"{number}. 【{point.title}】{point_text(review, point)}")
+            lines.append(f"{number}. 【{md_text(point.title)}】{md_text(point_text(review, point))}")
         lines += ["", CLOSING, ""]
     elif review.pending:
         lines += ["二、尚无已采纳的问题。", ""]
@@ -85,14 +86,16 @@ def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, 
     if pending:
         lines += [f"（另有 {pending} 个要点尚待审核，未列入本意见。）", ""]
     name = signer(review, reviewer, exclude)
-    lines += [f"审核人：{name or '（未署名）'}　　日期：{chinese_date(decided_on(review))}", ""]
+    lines += [f"审核人：{md_text(name) if name else '（未署名）'}　　日期：{chinese_date(decided_on(review))}", ""]
     return "\n".join(lines)
 
 
 def to_markdown(reviews: list[FormReview], reviewer: str | None, exclude: tuple[str, ...] = ()) -> str:
     if not reviews:
         return "# 复核意见\n\n（没有符合条件的表单。）\n"
-    return "# 复核意见\n\n" + "\n".join(form_markdown(r, reviewer, exclude) for r in reviews)
+    note = fallback_line(reviews)
+    head = "# 复核意见\n\n" + (f"{note}\n\n" if note else "")
+    return head + "\n".join(form_markdown(r, reviewer, exclude) for r in reviews)
 
 
 # --- json ----------------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ def to_json(store: Store, reviews: list[FormReview], reviewer: str | None,
             "department": form.department, "unit": form.unit,
             "claimed_total": None if form.claimed_total is None else float(form.claimed_total),
             "recomputed_total": float(form.recomputed_total), **_score_json(review.score),
-            "judgement": review.judgement, "counts": review.counts(), "reviewers": signer(review, reviewer, exclude),
+            "judgement": review.judgement, "counts": review.counts(), "judge_fallbacks": judge_fallbacks([review]), "reviewers": signer(review, reviewer, exclude),
             "date": chinese_date(decided_on(review)),
             "comments": [{"id": p.id, "where": p.title, "text": point_text(review, p), "edited": p.status == EDITED}
                          for p in review.issued],
