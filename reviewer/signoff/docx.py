@@ -34,6 +34,7 @@ from .report import chinese_date, point_text, score_text
 from .rulebook import Rulebook
 from .scores import percent
 from .forms import FormReview
+from .xmltext import xml_text
 
 TITLE_FONT, HEADING_FONT, KAI_FONT, BODY_FONT, NUMBER_FONT = "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"
 # The font table's alternative for each: what an office without the GB2312 fonts uses instead.
@@ -62,8 +63,8 @@ _MINUS = re.compile(r"(?<![A-Za-z0-9])-(?=\d)")
 
 def typeset(text: str) -> str:
     """A figure's minus as the minus sign (U+2212): Word and LibreOffice may break a line after a hyphen,
-    leaving "（-" at the end of one line and "45.5%）" on the next."""
-    return _MINUS.sub("\u2212", text)
+    leaving "（-" at the end of one line and "45.5%）" on the next. Characters XML cannot hold are dropped."""
+    return _MINUS.sub("\u2212", xml_text(text))
 
 
 def _paragraph(container, text: str = "", font: str = BODY_FONT, size: Pt = SIZE_3, *, indent: bool = True,
@@ -96,7 +97,7 @@ def chinese_number(number: int) -> str:
 
 
 def _subheading(paragraph, number: int, text: str) -> None:
-    _font(paragraph.add_run(f"（{chinese_number(number)}）{text}"), KAI_FONT, SIZE_3)
+    _font(paragraph.add_run(xml_text(f"（{chinese_number(number)}）{text}")), KAI_FONT, SIZE_3)
 
 
 def _page_setup(document, draft: bool) -> None:
@@ -196,7 +197,7 @@ def _attachment(document, review: FormReview) -> None:
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.alignment = (WD_ALIGN_PARAGRAPH.LEFT if column in (1, 5)
                                                     else WD_ALIGN_PARAGRAPH.CENTER)
-            _font(paragraph.add_run(str(value)), HEADING_FONT if bold else BODY_FONT, SIZE_5)
+            _font(paragraph.add_run(xml_text(str(value))), HEADING_FONT if bold else BODY_FONT, SIZE_5)
 
     fill(table.rows[0].cells, header, bold=True)
     for row in rows:
@@ -267,7 +268,7 @@ def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, dra
                BODY_FONT, SIZE_5, indent=False, line=Pt(20))
     properties = document.core_properties
     properties.author = properties.last_modified_by = settings.bureau or ""
-    properties.title, properties.comments = title, ""
+    properties.title, properties.comments = xml_text(title), ""
     properties.subject, properties.keywords = "项目支出绩效自评复核意见", ("草稿" if draft else "")
     properties.category = "草稿" if draft else "复核意见"
     return document

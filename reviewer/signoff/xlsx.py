@@ -22,6 +22,7 @@ from .rulebook import Rulebook
 from .scores import percent
 from .forms import FormReview
 from .summary import summarize
+from .xmltext import xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 WRAP_FROM = 40  # display columns; longer text wraps instead of widening the column
@@ -78,6 +79,8 @@ def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool =
         # Rounded half-up to what the format shows: Excel would round the binary float itself.
         places = SHOWN_PLACES.get(number_format or "")
         value = float(round_half_up(value, places) if places is not None else value)
+    if isinstance(value, str):
+        value = xml_text(value)  # openpyxl refuses a control character: the workbook was never written
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # text as typed, never a formula
@@ -128,7 +131,7 @@ def sheet_titles(reviews: list[FormReview]) -> dict[str, str]:
     titles: dict[str, str] = {}
     used = {"汇总", "按单位", "问题清单", "未能读取"}
     for review in reviews:
-        base = "".join("_" if ch in "[]:*?/\\" else ch for ch in review.record.name).strip("' ") or "表单"
+        base = "".join("_" if ch in "[]:*?/\\" else ch for ch in xml_text(review.record.name)).strip("' ") or "表单"
         title, n = base[:31], 2
         while title in used:
             suffix = f"({n})"

@@ -93,3 +93,26 @@ def test_the_report_header_counts_the_verdicts_the_model_failed_to_give(tmp_path
     review(str(form), "--db", str(clean))
     assert "模型评判失败" not in review("report", "--format", "md", "--db", str(clean)).stdout
     assert json.loads(review("report", "--format", "json", "--db", str(clean)).stdout)[0]["judge_fallbacks"] == 0
+
+
+def test_control_characters_in_a_form_leave_the_workbook_and_the_word_file_readable(tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    data = seed_form()
+    data["name"], data["unit"] = "项目\x01名\x0b称\x1f", "单位\x02"
+    data["indicators"][5]["name"] = "展览\x04项目"
+    form = write_json(tmp_path / "ctl.json", data)
+    db = tmp_path / "review.db"
+    review(str(form), "--db", str(db))
+    review("accept", "--form", "ctl", "--yes", "--db", str(db))
+    workbook, folder = tmp_path / "r.xlsx", tmp_path / "docx"
+    for args in (("xlsx", "-o", str(workbook)), ("docx", "--draft", "-o", str(folder))):
+        result = review("report", "--format", *args, "--db", str(db))
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    cells = [str(c) for sheet in load_workbook(workbook).worksheets for row in sheet.values for c in row if c]
+    assert any("项目名称" in c for c in cells)
+    assert any("单位" == c for c in cells) and any("“展览项目”" in c for c in cells)
+    (word,) = folder.glob("*.docx")
+    text = "\n".join(p.text for p in Document(word).paragraphs)
+    assert "项目名称" in text and "展览项目" in text
