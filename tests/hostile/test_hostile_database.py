@@ -292,3 +292,38 @@ def test_each_sqlite_error_we_know_reads_in_chinese() -> None:
     for needle, said in SQLITE_MESSAGES:
         assert explain(sqlite3.OperationalError(needle)) == said
     assert explain(sqlite3.OperationalError("no such column: x")) == "SQLite 错误（no such column: x）"
+
+
+# --- a run that stores nothing ----------------------------------------------------------------
+
+def test_no_store_with_the_model_judge_on_a_read_only_database_judges_with_the_model(read_only: Path,
+                                                                                      tmp_path: Path) -> None:
+    """`review --no-store --judge llm`: the judge cache could not be opened for writing, and every model
+    judgement fell back to the rules (模型评判失败). The cache is kept in memory for the run instead."""
+    from fake_openai import FakeOpenAI, reply_json
+
+    answer = {"evidence_quotes": [], "reason": "理由", "verdict": "covers", "tags": [], "comment": "无。",
+              "injection_suspected": False}
+    before = digest(read_only)
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        result = review_unprivileged(str(SEED), "--judge", "llm", "--base-url", server.base_url, "--model", "m",
+                                     "--no-store", "--json", "--db", str(read_only), cwd=tmp_path)
+    err, out = result.stderr.decode(), result.stdout.decode()
+    assert result.returncode == 0, err
+    assert err.startswith("提示：评判缓存不可用（数据库") and "只在内存中缓存" in err and "Traceback" not in err
+    summary = json.loads(out.splitlines()[0])["judge"]
+    assert summary["errors"] == 0 and summary["calls"] == 9 and "模型评判失败" not in out
+    assert digest(read_only) == before
+
+
+def test_no_store_with_the_model_judge_on_a_damaged_database_says_so_and_judges(stored: Path) -> None:
+    from fake_openai import FakeOpenAI, reply_json
+
+    damage(stored)
+    answer = {"evidence_quotes": [], "reason": "理由", "verdict": "partial", "tags": [], "comment": "无。",
+              "injection_suspected": False}
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        result = review(str(SEED), "--judge", "llm", "--base-url", server.base_url, "--model", "m", "--no-store",
+                        "--json", "--db", str(stored))
+    assert result.exit_code == 0 and "已损坏" in result.stderr and "只在内存中缓存" in result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["judge"]["errors"] == 0
