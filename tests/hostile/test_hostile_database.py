@@ -76,6 +76,7 @@ COMMANDS = {
     "status": lambda tmp: ["status"],
     "report": lambda tmp: ["report"],
     "summary": lambda tmp: ["summary"],
+    "eval-from-db": lambda tmp: ["eval", "--from-db"],  # it read on, or blamed missing records
 }
 
 
