@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -328,3 +329,26 @@ def test_no_store_with_the_model_judge_on_a_damaged_database_says_so_and_judges(
                         "--json", "--db", str(stored))
     assert result.exit_code == 0 and "已损坏" in result.stderr and "只在内存中缓存" in result.stderr
     assert json.loads(result.stdout.splitlines()[0])["judge"]["errors"] == 0
+
+
+# --- the workbench, once started ----------------------------------------------------------------
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_a_sqlite_error_inside_a_workbench_request_is_a_message(stored: Path, accept: str) -> None:
+    """The server refuses a damaged database at start; one that goes bad while it runs (a table another
+    tool changed, a page damaged, the disk full) answered 500 "Internal Server Error" and a traceback."""
+    from starlette.testclient import TestClient
+
+    from reviewer.web import create_app
+
+    app = create_app(stored, warm=False)
+    with TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False) as client:
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/name").text).group(1)
+        client.post("/name", data={"csrf": csrf, "name": "张三", "next": "/"})
+        assert client.get("/queue", follow_redirects=False).status_code in (200, 303)
+        with sqlite3.connect(stored) as conn:
+            conn.execute("ALTER TABLE forms RENAME TO forms_old")
+        response = client.get("/queue", headers={"accept": accept}, follow_redirects=False)
+    assert response.status_code == 503
+    text = response.json()["message"] if accept == "application/json" else response.text
+    assert f"数据库 {stored}" in text and "forms" in text and "Traceback" not in text
