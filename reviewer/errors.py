@@ -14,3 +14,8 @@ class ReviewerError(Exception):
 
 class ConfigError(ReviewerError):
     """A settings file or option that cannot work (bad TOML, unknown key, out-of-range value)."""
+
+
+class OutputError(ReviewerError):
+    """A document or report that could not be written (disk full, no permission): nothing half-written
+    is left in its place."""

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ..config import Config
 from ..form.values import format_decimal
+from ..signoff.files import replaced
 from ..signoff.forms import file_name
 from ..signoff.report import to_json, to_markdown
 from ..signoff.rulebook import REVERSE
@@ -107,8 +108,8 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
         else:
             text = to_markdown(reviews, signer, login_names())
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with replaced(Path(output)) as temporary:  # a full disk leaves no half report under its name
+            temporary.write_text(text, encoding="utf-8")
         echo(f"已写入 {output}（{len(reviews)} 份表单）", err=True)
     elif sys.stdout.isatty():
         columns = shutil.get_terminal_size().columns

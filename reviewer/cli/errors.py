@@ -14,7 +14,7 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
-from ..errors import ConfigError, ReviewerError
+from ..errors import ConfigError, OutputError, ReviewerError
 from ..evaluation.evaluate import EvalSetError
 from ..form import FormError
 from ..importing import NotAForm
@@ -23,7 +23,8 @@ from ..store.health import database_error
 from .terminal import clean, echo
 
 # A file or set that cannot be read is status 2, like a usage error; a refused change is 1.
-EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, DatabaseError: 2}
+EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, DatabaseError: 2,
+                                                   OutputError: 2}
 
 
 class Refused(click.ClickException):

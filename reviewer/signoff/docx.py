@@ -33,6 +33,7 @@ from ..store import FUNDS_ROW, StoreError
 from .report import chinese_date, point_text, score_text
 from .rulebook import Rulebook
 from .scores import percent
+from .files import replaced
 from .forms import FormReview
 from .xmltext import xml_text
 
@@ -285,8 +286,8 @@ def write_docx(review: FormReview, path: Path, settings: SignoffSettings, rulebo
         raise StoreError("未配置复核单位名称（配置文件 [signoff] bureau），不能出具正式复核意见（可加 --draft 出草稿）")
     today = today or datetime.now(settings.tz).date()
     document = build(review, settings, rulebook, draft, reviewer or settings.reviewer or None, today)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
+    with replaced(path) as temporary:  # whole or not at all
+        document.save(str(temporary))
     return path
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from ..config import SignoffSettings
 from ..form.values import round_half_up
 from ..store import ACCEPTED, EDITED, PENDING, STATUS_LABEL, Point, Refusal
+from .files import replaced
 from .rulebook import Rulebook
 from .scores import percent
 from .forms import FormReview
@@ -238,8 +240,10 @@ def write_xlsx(reviews: list[FormReview], refused: list[Refusal], path: Path, se
         for refusal in refused:
             sheet.add([refusal.file, refusal.message, local(refusal.at, tz)])
         _write(book, sheet)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(str(path))
+    packed = BytesIO()  # the compressed workbook, a few MB: saved whole first, so a disk that fails
+    book.save(packed)  # leaves none of openpyxl's streams half-open (they complain when collected)
+    with replaced(path) as temporary:  # whole or not at all
+        temporary.write_bytes(packed.getbuffer())
     return path
 
 

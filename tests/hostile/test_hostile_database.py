@@ -352,3 +352,24 @@ def test_a_sqlite_error_inside_a_workbench_request_is_a_message(stored: Path, ac
     assert response.status_code == 503
     text = response.json()["message"] if accept == "application/json" else response.text
     assert f"数据库 {stored}" in text and "forms" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "xlsx", "docx"])
+def test_a_report_on_a_full_disk_leaves_the_old_file_and_no_half_written_one(stored: Path, tmp_path: Path,
+                                                                             fmt: str) -> None:
+    """`report -o` wrote straight into the target: a full disk left a truncated report under the name
+    asked for (and an OSError traceback). Now a temporary file beside it is renamed over it when whole."""
+    target = "$DISK/out" if fmt == "docx" else f"$DISK/report.{fmt}"
+    old = "" if fmt == "docx" else f'printf old > "{target}"; '
+    script = (f'{old}head -c 1040000 /dev/zero > "$DISK/fill" 2>/dev/null; '
+              f'{sys.executable} -m reviewer report --format {fmt} --draft -o "{target}" --db {stored} '
+              f'> out.txt 2> err.txt; echo $? > rc.txt; (cd "$DISK" && find .) > listing.txt 2>&1; '
+              f'cat "{target}" > kept.txt 2>/dev/null; true')
+    run = in_small_disk(script, tmp_path)
+    assert run.returncode == 0, run.stderr.decode()
+    err = (tmp_path / "err.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "rc.txt").read_text().strip() == "2", err
+    assert err.startswith("错误：无法写入 ") and "磁盘已满" in err and "Traceback" not in err
+    assert ".tmp" not in (tmp_path / "listing.txt").read_text()  # no temporary file left behind
+    if fmt != "docx":
+        assert (tmp_path / "kept.txt").read_text() == "old"  # the old report, whole
