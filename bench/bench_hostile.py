@@ -8,7 +8,8 @@ rusage, from wait4), and the first line it wrote on stderr (the last of a traceb
 refused), a 2 MB .xlsx that inflates to 700 MB, a 2,000-page PDF one at the 500-page limit, 10 and 100
 forms as ruled tables (is memory flat over the pages?), and 1 MB / 10 MB of forms as text
 through `review import`. Not a test: figures for the notes.
-Part B of issue 14 adds the judge on long explanations: append Case entries to CASES.
+The judge group runs the rules judge on the seed form with one explanation of 10 KB, 100 KB and 1 MB
+(it judges the first 4,000 characters and says so; bench_judge_rules.py times the judge alone).
 The model group runs the seed form through the model judge against a loopback server
 (tests/fake_openai.py, in its own process) that answers every call with 1 MB or 50 MB of
 malformed JSON, or drips a valid answer one byte every half second (`--timeout 2`).
@@ -56,6 +57,24 @@ def indicators_case(count: int) -> Case:
         path.write_text(json.dumps(builders().many_indicators(count), ensure_ascii=False), encoding="utf-8")
         return [str(path), "--json", "--no-store"]
     return Case("forms", f"form of {count:,} indicators", make)
+
+
+# Figures in the row's own unit (个) that never make its gap: the arithmetic that sets figures against
+# the gap is what a long text made expensive (`gap_sizing.overstated`), so the text is full of them.
+EXPLANATION = "".join(f"因主办方取消展期，{i % 3 + 1}个项目未能参展，另{i % 2 + 1}个项目因签证未获批退出，资金相应收回{i % 5 + 1}.5万元。"
+                      for i in range(6))
+
+
+def explanation_case(size: int, label: str) -> Case:
+    """The seed form with one explanation of `size` bytes, judged by the rules judge (nothing stored)."""
+    def make(folder: Path) -> list[str]:
+        data = builders().seed_form()
+        text = (EXPLANATION * (size // len(EXPLANATION.encode("utf-8")) + 1)).encode("utf-8")[:size]
+        data["indicators"][5]["explanation"] = text.decode("utf-8", "ignore")
+        path = folder / f"explanation-{label}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return [str(path), "--judge", "rules", "--json", "--no-store"]
+    return Case("judge", f"judge: explanation of {label}", make)
 
 
 def xlsx_bomb(folder: Path) -> list[str]:
@@ -112,6 +131,8 @@ def model_case(name: str, server: list[str], timeout: float = 60) -> Case:
 
 
 CASES = [
+    *(explanation_case(size, label) for size, label in ((10_000, "10 KB"), (100_000, "100 KB"),
+                                                        (1_000_000, "1 MB"))),
     *(indicators_case(count) for count in (100, 1_000, 2_000, 10_000)),
     Case("import", "xlsx zip bomb (2 MB → 700 MB)", xlsx_bomb),
     Case("import", "PDF of 2,000 pages", pdf_pages(2_000)),
@@ -173,7 +194,7 @@ def run(arguments: list[str], limit_mb: int, timeout: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="Comma-separated groups (forms, import, model); default all.")
+    parser.add_argument("--only", default="", help="Comma-separated groups (judge, forms, import, model); default all.")
     parser.add_argument("--dir", default=str(ROOT / "bench_out" / "hostile"))
     parser.add_argument("--limit-mb", type=int, default=4096, help="Address space of each child (MB).")
     parser.add_argument("--timeout", type=float, default=600, help="Seconds before a child is killed.")

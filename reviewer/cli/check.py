@@ -128,7 +128,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
     rows: list[Review | tuple[str, str]] = [(shown_path(entry.path), entry.reason) for entry in skipped]
     failed = len(skipped)
-    cache = JudgeCache(db_path) if settings.backend == "llm" else None
+    cache = (JudgeCache(db_path, optional=no_store, warn=lambda message: echo(message, err=True))
+             if settings.backend == "llm" else None)
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
     stored: list[str] = []  # committed: named as kept if the batch stops
     pending: list[str] = []  # written in a transaction not yet committed

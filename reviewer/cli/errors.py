@@ -7,9 +7,12 @@ read-only under us) become `错误：数据库 X：…` in Chinese, exit status 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from click_default_group import DefaultGroup
 
 from ..errors import ConfigError, OutputError, ReviewerError
 from ..evaluation.evaluate import EvalSetError
@@ -17,7 +20,7 @@ from ..form import FormError
 from ..importing import NotAForm
 from ..store import DatabaseError
 from ..store.health import database_error
-from .terminal import echo
+from .terminal import clean, echo
 
 # A file or set that cannot be read (or a report that cannot be written) is status 2, like a usage error;
 # a refused change is 1.
@@ -56,3 +59,27 @@ class ReviewCommand(click.Command):
             raise as_click(error, ctx) from None
         except sqlite3.Error as error:
             raise as_click(database_error(ctx.params.get("db_path") or "review.db", error), ctx) from None
+
+
+@contextmanager
+def cleaned_usage() -> Iterator[None]:
+    """click's own messages quote the command line (an extra argument, an unknown option, a path): a
+    name holding an escape sequence would act on the terminal when click prints it. Cleaned on the way out."""
+    try:
+        yield
+    except click.ClickException as error:
+        error.message = clean(error.message)
+        raise
+
+
+class ReviewGroup(DefaultGroup):
+    """The `review` group: usage errors of any command below it come out cleaned (see cleaned_usage)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        with cleaned_usage():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with cleaned_usage():
+            return super().invoke(ctx)

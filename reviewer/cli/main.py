@@ -5,7 +5,6 @@ its `publish` subcommands); nothing imports the group back."""
 from __future__ import annotations
 
 import click
-from click_default_group import DefaultGroup
 
 from ..engine import tune_for_batch
 from .check import check
@@ -13,11 +12,12 @@ from .database import db_group
 from .evaluation import eval_command
 from .imports import import_command
 from .documents import report, rules, summary
+from .errors import ReviewGroup
 from .serve import serve
 from .signoff import accept, reject, reopen, score, session, status, undo
 
 
-@click.group(cls=DefaultGroup, default="check", default_if_no_args=False)
+@click.group(cls=ReviewGroup, default="check", default_if_no_args=False)
 @click.version_option(package_name="reviewer")
 def cli() -> None:
     """Review 项目支出绩效自评表 (project expenditure performance self-evaluation forms).

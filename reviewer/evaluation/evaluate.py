@@ -26,7 +26,8 @@ from ..form import FormError, form_from_data
 from ..judge import JudgeCase, JudgeSettings, judge_cases
 from ..judge.cache import VerdictCache
 from ..review import Review
-from ..store import Store, StoreError
+from ..store import DatabaseError, Store, StoreError
+from ..store.health import database_error, is_damage, verify
 from ..store.rows import DecidedVerdict
 from .metrics import LABELS, accuracy_by_band, agreement
 
@@ -329,9 +330,16 @@ def from_db(path: str | Path, source: str | None = None) -> dict[str, Any]:
         raise EvalSetError(f"数据库 {path} 不存在")
     try:
         with Store(path, read_only=True) as store:
+            verify(store.conn, path)  # a damaged file may still answer this query, with rows missing
             rows = store.decided_verdicts()
-    except (StoreError, sqlite3.DatabaseError) as exc:
-        raise EvalSetError(f"数据库 {path} 中没有审核记录（{getattr(exc, 'message', exc)}）") from None
+    except DatabaseError as exc:  # damaged, newer, unreadable: its own words, with what to do
+        raise EvalSetError(exc.message) from None
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise EvalSetError(database_error(path, exc).message) from None
+        raise EvalSetError(f"数据库 {path} 中没有审核记录（{exc}）") from None
+    except StoreError as exc:
+        raise EvalSetError(f"数据库 {path} 中没有审核记录（{exc.message}）") from None
     groups: dict[str, list[DecidedVerdict]] = {}
     for row in rows:
         if source and row.source != source:

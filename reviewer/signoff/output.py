@@ -62,7 +62,7 @@ def _fsync_folder(folder: Path) -> None:
 def _reason(error: OSError) -> str:
     import errno
 
-    known = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "磁盘配额已满", errno.EACCES: "没有写入权限",
+    known = {errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满", errno.EACCES: "没有写入权限",
              errno.EPERM: "没有写入权限", errno.EROFS: "所在磁盘只读", errno.EFBIG: "文件超过允许的大小",
              errno.EISDIR: "同名文件夹已存在", errno.ENOTDIR: "路径中有一段不是文件夹"}
     text = known.get(error.errno or 0) or error.strerror or str(error)

@@ -88,10 +88,24 @@ def md_text(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def judge_fallbacks(review: FormReview) -> int:
+    """How many of the form's current verdicts are the rules' stand-ins for a model judgement that failed."""
+    return sum(1 for critique in review.critiques.values()
+               if critique.code == "EXPLANATION_VERDICT" and critique.data.get("error"))
+
+
+def fallback_line(review: FormReview) -> str | None:
+    """The form's note, as the terminal says it: "其中 N 条模型评判失败，改用规则评判". Per form, at the head
+    of its section: the report is written form by form, so no count over the batch precedes it."""
+    failed = judge_fallbacks(review)
+    return f"（评判说明：其中 {failed} 条模型评判失败，改用规则评判，请重点复核。）" if failed else None
+
+
 def form_markdown(review: FormReview, reviewer: str | None, exclude: tuple[str, ...] = ()) -> str:
     form = review.record
     lines = [f"## {md_text(form.name)}（{form.year}年度）", "",
              f"主管部门：{md_text(form.department)}；实施单位：{md_text(form.unit or '—')}", "",
+             *([note, ""] if (note := fallback_line(review)) else []),
              f"一、总体评价：{md_text(overall(review))}。", ""]
     accepted = review.issued  # the unit's order, without the reviewer's 待重点审核 mark
     if accepted:
@@ -188,7 +202,8 @@ def form_export(store: Store, review: FormReview, reviewer: str | None,
         "department": form.department, "unit": form.unit,
         "claimed_total": None if form.claimed_total is None else float(form.claimed_total),
         "recomputed_total": float(form.recomputed_total), **_score_json(review.score),
-        "judgement": review.judgement, "counts": review.counts(), "reviewers": signer(review, reviewer, exclude),
+        "judgement": review.judgement, "counts": review.counts(), "judge_fallbacks": judge_fallbacks(review),
+        "reviewers": signer(review, reviewer, exclude),
         "date": chinese_date(decided_on(review)),
         "comments": [{"id": p.id, "where": p.title, "text": point_text(review, p), "edited": p.status == EDITED}
                      for p in review.issued],
@@ -217,5 +232,6 @@ def json_parts(store: Store, reviews: Iterable[FormReview], reviewer: str | None
     yield "[]\n" if empty else "\n]\n"
 
 
-__all__ = ["to_markdown", "form_markdown", "markdown_parts", "md_text", "to_json", "json_parts", "form_export", "overall", "signer", "point_text", "score_text",
-           "chinese_date", "decided_on", "CLOSING"]
+__all__ = ["to_markdown", "form_markdown", "markdown_parts", "md_text", "to_json", "json_parts", "form_export",
+           "judge_fallbacks", "fallback_line", "overall", "signer", "point_text", "score_text", "chinese_date",
+           "decided_on", "CLOSING"]

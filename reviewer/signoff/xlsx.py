@@ -13,6 +13,7 @@ dropped. The workbook is written to a temporary file and renamed into place (out
 from __future__ import annotations
 
 import errno
+import io
 import pickle
 import sqlite3
 import unicodedata
@@ -458,7 +459,11 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
         tail.append(_write(book, sheet))
     # The 底稿 were written in the order the forms came; the workbook lists them by the 汇总's rank.
     book._sheets = [summary, units_sheet, issues, *(drafts[n] for n in order), *tail]
-    book.save(str(path))
+    # Packed in memory (about the workbook's compressed size), then written: a zip openpyxl leaves open on a
+    # failed write (a full disk) would print an "Exception ignored" traceback when it is collected.
+    packed = io.BytesIO()
+    book.save(packed)
+    Path(path).write_bytes(packed.getbuffer())
     return len(order)
 
 

@@ -158,7 +158,7 @@ def refuse_read_only(path: str | Path) -> None:
         raise DatabaseError(f"数据库 {path} 所在的文件夹 {folder} 不存在，未作任何修改")
     if not writable(path):
         raise DatabaseError(f"数据库 {path} 为只读（文件或所在文件夹不可写），本命令需要写入，未作任何修改。"
-                            "只查看可用 review status、review report 或 review session --read-only")
+                            "只查看可用 review status、review report、review session --read-only 或 review serve --read-only")
 
 
 

@@ -14,13 +14,13 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, MutableMapping
+from typing import Any, Callable, Iterator, MutableMapping
 
 import sqlite_utils
 
 from ..llm.secrets import strip_credentials
 from .db import connect
-from .health import check_version, database_error, refuse_read_only, verify
+from .health import DatabaseError, check_version, database_error, refuse_read_only, verify
 from .schema import migrations as store_migrations
 
 RESULTS = "judge_results"
@@ -80,6 +80,12 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def _in_memory() -> sqlite_utils.Database:
+    db = sqlite_utils.Database(memory=True)
+    migrations.apply(db)
+    return db
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -90,10 +96,16 @@ FLUSH_EVERY = 64
 
 
 class JudgeCache:
-    """Reads go straight to the database; writes are batched (one transaction per FLUSH_EVERY results)."""
+    """Reads go straight to the database; writes are batched (one transaction per FLUSH_EVERY results).
 
-    def __init__(self, path: str | Path):
+    `optional` (a run that stores nothing, `review --no-store`): a database that cannot be written
+    (read-only, damaged, newer) is not this run's concern; the cache is then kept in memory for the run,
+    and `warn` says so once, instead of every model judgement failing on it."""
+
+    def __init__(self, path: str | Path, optional: bool = False, warn: Callable[[str], None] | None = None):
         self.path = path
+        self.optional = optional
+        self.warn = warn
         self._db: sqlite_utils.Database | None = None
         self._pending: dict[str, tuple] = {}
 
@@ -101,7 +113,14 @@ class JudgeCache:
     def db(self) -> sqlite_utils.Database:
         """Opened on first use: a run whose files are all refused creates no database."""
         if self._db is None:
-            self._db = open_db(self.path)
+            try:
+                self._db = open_db(self.path)
+            except DatabaseError as error:
+                if not self.optional:
+                    raise
+                self._db = _in_memory()
+                if self.warn is not None:
+                    self.warn(f"提示：评判缓存不可用（{str(error).split('，')[0]}），本次模型评判结果只在内存中缓存，不写入数据库")
         return self._db
 
     def get(self, key: str) -> dict[str, Any] | None:

@@ -3,11 +3,15 @@ error pages (a Chinese message, never a traceback)."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..errors import ReviewerError
+from ..store.health import DatabaseError, database_error
 from ..signoff.rulebook import REVERSE
 from .responses import bench_of, clean_name, name_cookie_value, page, reviewer_of, safe_back, wants_json
 
@@ -98,6 +102,18 @@ async def _reviewer_error(request: Request, exc: ReviewerError) -> Response:
     return page(request, "error.html", status=400, message=exc.message)
 
 
-EXCEPTION_HANDLERS = {HTTPException: _http_error, ReviewerError: _reviewer_error}
+async def _database_error(request: Request, exc: sqlite3.Error | DatabaseError) -> Response:
+    """SQLite failing in the middle of a request (a page damaged after the server started, a full disk,
+    the file made read-only, a lock held too long): the reviewer reads what happened and what to do in
+    Chinese, as the command line says it; nothing of the request was stored (each is one transaction)."""
+    message = exc.message if isinstance(exc, DatabaseError) else database_error(bench_of(request).db, exc).message
+    logging.getLogger("reviewer.web").error("%s %s: %s", request.method, request.url.path, message)
+    if wants_json(request):
+        return JSONResponse({"ok": False, "message": message}, status_code=503)
+    return page(request, "error.html", status=503, message=message)
+
+
+EXCEPTION_HANDLERS = {HTTPException: _http_error, ReviewerError: _reviewer_error, sqlite3.Error: _database_error,
+                      DatabaseError: _database_error}
 
 __all__ = ["help_page", "name_page", "login_page", "logout", "favicon", "EXCEPTION_HANDLERS", "KEYS"]

@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -76,6 +77,7 @@ COMMANDS = {
     "status": lambda tmp: ["status"],
     "report": lambda tmp: ["report"],
     "summary": lambda tmp: ["summary"],
+    "eval-from-db": lambda tmp: ["eval", "--from-db"],  # it read on, or blamed missing records
 }
 
 
@@ -297,3 +299,82 @@ def test_each_sqlite_error_we_know_reads_in_chinese() -> None:
     for needle, said in SQLITE_MESSAGES:
         assert explain(sqlite3.OperationalError(needle)) == said
     assert explain(sqlite3.OperationalError("no such column: x")) == "SQLite 错误（no such column: x）"
+
+
+# --- a run that stores nothing ----------------------------------------------------------------
+
+def test_no_store_with_the_model_judge_on_a_read_only_database_judges_with_the_model(read_only: Path,
+                                                                                      tmp_path: Path) -> None:
+    """`review --no-store --judge llm`: the judge cache could not be opened for writing, and every model
+    judgement fell back to the rules (模型评判失败). The cache is kept in memory for the run instead."""
+    from fake_openai import FakeOpenAI, reply_json
+
+    answer = {"evidence_quotes": [], "reason": "理由", "verdict": "covers", "tags": [], "comment": "无。",
+              "injection_suspected": False}
+    before = digest(read_only)
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        result = review_unprivileged(str(SEED), "--judge", "llm", "--base-url", server.base_url, "--model", "m",
+                                     "--no-store", "--json", "--db", str(read_only), cwd=tmp_path)
+    err, out = result.stderr.decode(), result.stdout.decode()
+    assert result.returncode == 0, err
+    assert err.startswith("提示：评判缓存不可用（数据库") and "只在内存中缓存" in err and "Traceback" not in err
+    summary = json.loads(out.splitlines()[0])["judge"]
+    assert summary["errors"] == 0 and summary["calls"] == 9 and "模型评判失败" not in out
+    assert digest(read_only) == before
+
+
+def test_no_store_with_the_model_judge_on_a_damaged_database_says_so_and_judges(stored: Path) -> None:
+    from fake_openai import FakeOpenAI, reply_json
+
+    damage(stored)
+    answer = {"evidence_quotes": [], "reason": "理由", "verdict": "partial", "tags": [], "comment": "无。",
+              "injection_suspected": False}
+    with FakeOpenAI(default=reply_json(answer)) as server:
+        result = review(str(SEED), "--judge", "llm", "--base-url", server.base_url, "--model", "m", "--no-store",
+                        "--json", "--db", str(stored))
+    assert result.exit_code == 0 and "已损坏" in result.stderr and "只在内存中缓存" in result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["judge"]["errors"] == 0
+
+
+# --- the workbench, once started ----------------------------------------------------------------
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_a_sqlite_error_inside_a_workbench_request_is_a_message(stored: Path, accept: str) -> None:
+    """The server refuses a damaged database at start; one that goes bad while it runs (a table another
+    tool changed, a page damaged, the disk full) answered 500 "Internal Server Error" and a traceback."""
+    from starlette.testclient import TestClient
+
+    from reviewer.web import create_app
+
+    app = create_app(stored, warm=False)
+    with TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False) as client:
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/name").text).group(1)
+        client.post("/name", data={"csrf": csrf, "name": "张三", "next": "/"})
+        assert client.get("/queue", follow_redirects=False).status_code in (200, 303)
+        with sqlite3.connect(stored) as conn:
+            conn.execute("ALTER TABLE forms RENAME TO forms_old")
+        response = client.get("/queue", headers={"accept": accept}, follow_redirects=False)
+    assert response.status_code == 503
+    text = response.json()["message"] if accept == "application/json" else response.text
+    assert f"数据库 {stored}" in text and "forms" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "xlsx", "docx"])
+def test_a_report_on_a_full_disk_leaves_the_old_file_and_no_half_written_one(stored: Path, tmp_path: Path,
+                                                                             fmt: str) -> None:
+    """`report -o` wrote straight into the target: a full disk left a truncated report under the name
+    asked for (and an OSError traceback). Now a temporary file beside it is renamed over it when whole."""
+    target = "$DISK/out" if fmt == "docx" else f"$DISK/report.{fmt}"
+    old = "" if fmt == "docx" else f'printf old > "{target}"; '
+    script = (f'{old}head -c 1040000 /dev/zero > "$DISK/fill" 2>/dev/null; '
+              f'{sys.executable} -m reviewer report --format {fmt} --draft -o "{target}" --db {stored} '
+              f'> out.txt 2> err.txt; echo $? > rc.txt; (cd "$DISK" && find .) > listing.txt 2>&1; '
+              f'cat "{target}" > kept.txt 2>/dev/null; true')
+    run = in_small_disk(script, tmp_path)
+    assert run.returncode == 0, run.stderr.decode()
+    err = (tmp_path / "err.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "rc.txt").read_text().strip() == "2", err
+    assert err.startswith("错误：无法写入 ") and "磁盘已满" in err and "Traceback" not in err
+    assert ".tmp" not in (tmp_path / "listing.txt").read_text()  # no temporary file left behind
+    if fmt != "docx":
+        assert (tmp_path / "kept.txt").read_text() == "old"  # the old report, whole

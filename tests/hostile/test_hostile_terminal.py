@@ -32,8 +32,8 @@ INDICATOR = f"指标[bold]粗[/bold]{ESC}]0;窗口标题{BEL}"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def run(*args: str, input: str | None = None) -> Result:
-    result = CliRunner(env={"COLUMNS": "220", "LINES": "80"}).invoke(cli, list(args), input=input,
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    result = CliRunner(env={"COLUMNS": "220", "LINES": "80", **(env or {})}).invoke(cli, list(args), input=input,
                                                                      catch_exceptions=False)
     assert "Traceback" not in result.output and "MarkupError" not in result.output
     return result
@@ -128,3 +128,19 @@ def test_json_text_escapes_what_it_cannot_drop() -> None:
     text = json_text({"name": NAME})
     assert_safe(text)
     assert json.loads(text) == {"name": NAME}
+
+
+@pytest.mark.parametrize("args", [
+    ("serve", NAME),  # click: "Got unexpected extra argument (…)"
+    ("db", "check", NAME, NAME),
+    ("report", "--format", "docx", "--draft", "-o", "{file}"),  # our usage error naming a path
+    ("status", f"--no-such-option{CLIPBOARD}"),
+], ids=["extra-argument", "extra-arguments-in-a-subgroup", "usage-error-naming-a-path", "unknown-option"])
+def test_usage_errors_quoting_the_command_line_print_no_sequence(hostile: Path, db: Path, tmp_path: Path,
+                                                                 args: tuple[str, ...]) -> None:
+    run(str(hostile), "--db", str(db))
+    named = tmp_path / f"x{CLIPBOARD}{CLEAR}y"
+    named.write_text("")
+    result = run(*(str(named) if a == "{file}" else a for a in args), env={"REVIEW_DB": str(db)})
+    assert result.exit_code == 2 and "Error:" in result.output and "52;c;ZXZpbA" in result.output  # what was typed is still named
+    assert_safe(result.output)
