@@ -43,7 +43,10 @@ def test_an_old_database_opens_with_the_same_status_and_reports(tmp_path: Path) 
     assert {"critique_texts", "reviewed_files"} <= tables  # carried forward
     assert review("report", "--format", "md", "--db", str(db)) == (FIXTURES / "main-report.md").read_text(encoding="utf-8")
     old = json.loads((FIXTURES / "main-report.json").read_text(encoding="utf-8"))
-    assert undated(json.loads(review("report", "--format", "json", "--db", str(db)))) == undated(old)
+    new = json.loads(review("report", "--format", "json", "--db", str(db)))
+    # judge_fallbacks came after the fixture (issue 14: the model failures a form's verdicts stand in for)
+    assert [form.pop("judge_fallbacks") for form in new] == [0]
+    assert undated(new) == undated(old)
 
 
 def test_an_old_database_takes_new_reviews_beside_its_old_rows(tmp_path: Path) -> None:
