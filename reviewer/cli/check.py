@@ -22,7 +22,7 @@ from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
 from .render import json_line, judge_report_line, print_review, summary_table
-from .terminal import echo, json_safe, new_console, write
+from .terminal import echo, flush, new_console, write_json_line
 
 PROGRESS_FROM = 10
 T = TypeVar("T")
@@ -201,8 +201,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                     echo(line, err=True)
                             if as_json:
                                 # Built in a worker with the plain encoder: the characters a terminal acts on are
-                                # escaped here, as json_line escapes them.
-                                write(json_safe(item.line) + "\n")
+                                # escaped here, as json_line escapes them (flushed per chunk).
+                                write_json_line(item.line)
                                 continue
                             unchanged += item.skipped
                             review = item.review or _stored_review(store, item)
@@ -211,6 +211,9 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                 print_review(console, review, comments=comments)
                 except (sqlite3.DatabaseError, DatabaseError) as error:  # the chunk's last commit failed
                     raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
+                finally:
+                    if as_json:  # the chunk's lines, before any message on why the batch stopped
+                        flush()
     finally:
         if store is not None:
             store.close()

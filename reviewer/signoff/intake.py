@@ -39,7 +39,10 @@ def save(store: Store, review: Review | Prepared) -> Saved:
         carried = store.save_points(saved.form_id, points, BUILDER, at)
         if saved.revived and saved.previous_id:
             carried += store.carry_back_points(saved.form_id, saved.previous_id, at)
-        store.sync_point_lineage([saved.form_id] + ([saved.previous_id] if saved.previous_id else []))
+        # A new form's points were written with its queue place and superseded_by (save_points reads them in
+        # this transaction): only a form stored before, and the version it replaces, need them set again.
+        store.sync_point_lineage(([] if saved.new_form else [saved.form_id])
+                                 + ([saved.previous_id] if saved.previous_id else []))
         if saved.previous_id:
             label = "沿用较新版本" if saved.revived else "沿用上一版本"
             saved.scores_carried, saved.scores_dropped = carry_score_changes(

@@ -862,7 +862,9 @@ def _reading(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     return strength, named_items, parts_told, causal, _cut_off(norm, name, late, cost, known), down, up
 
 
-@lru_cache(maxsize=4096)
+# 512: its hits are rows of the same form and nearby forms (43.3% at 512 entries, 43.9% at 4,096 over
+# 3,000 bench forms), and an entry (the signals of one explanation) weighs about 1.2 KB.
+@lru_cache(maxsize=512)
 def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
               known: tuple[Decimal, ...] = (), unit: str = "", wholes: tuple[Decimal, ...] = ()) -> TextSignals:
     """The signals of one explanation.
