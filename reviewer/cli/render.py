@@ -18,7 +18,7 @@ from ..checks.wording import clip
 from ..form.values import format_decimal, plain_decimal, round_half_up
 from ..judge.run import fallback_note
 from ..judge.settings import JudgeSettings
-from ..review import Review, number, review_json  # noqa: F401 - number, review_json: re-exported
+from ..review import Review
 from .terminal import json_text
 from .wrap import fitted_table, wrap_rich
 

@@ -29,7 +29,6 @@ from rich.segment import Segment
 # C0 but \t and \n; DEL and C1; ALM, LRM/RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI.
 _UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 UNSAFE = re.compile(f"[{_UNSAFE}]")
-_JSON_UNSAFE = re.compile(f"[{_UNSAFE}]")  # after json.dumps: C0 is escaped already
 
 
 def clean(text: str) -> str:
@@ -73,7 +72,7 @@ def json_text(obj: Any, indent: int | None = None) -> str:
 def json_safe(text: str) -> str:
     """A piece of JSON from json.dumps (C0 escaped there) with the other characters a terminal acts on
     escaped too: the data stay whole and the terminal safe."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_json_line(piece: str) -> None:
