@@ -32,7 +32,7 @@ from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
 from .db import connect
-from .health import check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
+from .health import DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
@@ -97,12 +97,23 @@ class Store(PointTables, ActivityQueries):
                 verify(self.conn, self.path)
             check_version(self.conn, self.path, (migrations, judge_migrations))
             self.db = Database(self.conn)
+            if read_only and migrations.pending(self.db):
+                # The queries are this schema's; an older one cannot be upgraded without writing.
+                raise DatabaseError(
+                    f"数据库 {self.path} 由旧版本的 review 写入（数据库结构版本 {self._version()}），需升级到版本 "
+                    f"{schema_version(migrations)} 才能读取，只读打开时无法升级：请对该文件有写权限的人运行一次 "
+                    "review status（自动升级，不丢失任何内容），或复制到可写的位置后再查看；未作任何修改")
             if not read_only and (migrations.pending(self.db) or self._unstamped()):
                 with self.transaction():
                     migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race
                     stamp_version(self.conn, migrations)
         except sqlite3.DatabaseError as exc:
             raise database_error(self.path, exc) from None
+
+    def _version(self) -> int:
+        applied = self._one(f"SELECT count(*) FROM {migrations.migrations_table} WHERE migration_set = ?",
+                            [migrations.name]) if self.db[migrations.migrations_table].exists() else None
+        return max(self.conn.execute("PRAGMA user_version").fetchone()[0], applied[0] if applied else 0)
 
     def _unstamped(self) -> bool:
         return self.conn.execute("PRAGMA user_version").fetchone()[0] < schema_version(migrations)
