@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import zlib
@@ -31,7 +32,7 @@ from sqlite_utils import Database
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
-from .db import connect
+from .db import Checkpointer, connect
 from .health import DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
@@ -46,6 +47,9 @@ BATCH_SECONDS = 0.03
 # in indexes keyed by content hashes, all over the file: with 2 MB most of those pages are read again
 # from the OS for each form. 8 MB took the store's CPU per form from ~2.0 to ~1.6 ms (1,000 bench forms).
 BATCH_CACHE_KIB = 8000
+# A batch's WAL is checkpointed by a thread of its own (db.Checkpointer) after every this many COMMITs; 0: by
+# SQLite inside the COMMIT, as any other connection.
+CHECKPOINT_EVERY = int(os.environ.get("REVIEW_CHECKPOINT_EVERY", "4"))
 
 
 @dataclass
@@ -75,6 +79,7 @@ class Store(PointTables, ActivityQueries):
         self.path = str(path)
         self.read_only = read_only
         self.notices: list[str] = []
+        self._checkpointer: Checkpointer | None = None
         self.warn = warn or self.notices.append
         if (read_only or not create) and not Path(self.path).exists():
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
@@ -125,6 +130,9 @@ class Store(PointTables, ActivityQueries):
         self.close()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.conn.close()
 
     @contextmanager
@@ -153,10 +161,19 @@ class Store(PointTables, ActivityQueries):
         when a write fails (a full disk may fail the COMMIT too, or roll the whole transaction back)."""
         conn = self.conn
         conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+        if self._checkpointer is None and CHECKPOINT_EVERY:
+            self._checkpointer = Checkpointer(self.path, CHECKPOINT_EVERY)
+            if self._checkpointer.ok:
+                conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread does it (db.Checkpointer)
+            else:
+                self._checkpointer = None
+        checkpointer = self._checkpointer
 
         def commit() -> None:
             conn.execute("COMMIT")
             committed()
+            if checkpointer is not None:
+                checkpointer.poke()
         started = [0.0]
 
         def write(fn: Callable[[], T]) -> T:

@@ -436,3 +436,25 @@ def test_reviewing_a_form_taken_over_by_another_project_in_an_old_database_resto
     assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL ORDER BY rowid") == [(a_id,), (b_id,)]
     for table in ("critiques", "points"):
         assert rows(db, f"SELECT count(*) FROM {table} WHERE superseded_by IS NOT NULL") == [(0,)]
+
+
+def test_a_batch_s_writes_reach_the_database_file_while_it_runs(tmp_path: Path) -> None:
+    """The writer leaves checkpoints to a thread of its own (store/db.py Checkpointer): what a long batch
+    committed is copied from the WAL into the database file before the batch ends, and a reader sees it."""
+    from reviewer.signoff.intake import save
+    from reviewer.store import Store
+
+    db = tmp_path / "review.db"
+    config = Config()
+    with Store(db) as store:
+        with store.batch(seconds=0) as write:  # a COMMIT after every form
+            for index in range(24):
+                path = write_form(tmp_path / f"form-{index}.json", seed_variant(index))
+                write(lambda: save(store, review_file(path, config)))
+        deadline = time.monotonic() + 10
+        while os.path.getsize(db) < 24 * 20_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.getsize(db) >= 24 * 20_000  # the forms are in the file itself, the store still open
+        assert rows(db, "SELECT count(*) FROM forms") == [(24,)]
+        with store.transaction():  # the writer writes on
+            store.conn.execute("UPDATE forms SET last_reviewed_at = last_reviewed_at")
