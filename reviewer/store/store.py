@@ -33,7 +33,9 @@ from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
 from .db import Checkpointer, connect
-from .health import DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
+from .health import (
+    DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
+)
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
@@ -75,7 +77,8 @@ class Store(PointTables, ActivityQueries):
                  read_only: bool = False):
         """`warn` receives notices meant for the reviewer (another project under a reviewed file, a
         reverted file); without it they are kept in `notices`. `read_only` opens an existing database
-        for reading only (nothing is created or migrated)."""
+        for reading only (nothing is created; one an older tool wrote is migrated first if it can be written,
+        else refused)."""
         self.path = str(path)
         self.read_only = read_only
         self.notices: list[str] = []
@@ -85,6 +88,20 @@ class Store(PointTables, ActivityQueries):
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
         if not read_only:
             refuse_read_only(self.path)
+        self._open(read_only)
+        if read_only and self._outdated:
+            # Written by an older tool: these queries are this schema's. Upgraded as any command that writes
+            # would (rows, decisions and score changes all kept), then read; refused where it cannot be written.
+            self.conn.close()
+            if not writable(self.path):
+                raise DatabaseError(
+                    f"数据库 {self.path} 由旧版本的 review 写入（数据库结构版本 {self._outdated}），需升级到版本 "
+                    f"{schema_version(migrations)} 才能读取，而该文件不可写入，无法升级：请对该文件有写权限的人运行一次 "
+                    "review status（自动升级，不丢失任何内容），或复制到可写的位置后再查看；未作任何修改")
+            Store(self.path, create=False, warn=self.warn).close()
+            self._open(read_only)
+
+    def _open(self, read_only: bool) -> None:
         try:
             self.conn = connect(self.path, read_only=read_only)
         except sqlite3.DatabaseError as exc:
@@ -102,12 +119,7 @@ class Store(PointTables, ActivityQueries):
                 verify(self.conn, self.path)
             check_version(self.conn, self.path, (migrations, judge_migrations))
             self.db = Database(self.conn)
-            if read_only and migrations.pending(self.db):
-                # The queries are this schema's; an older one cannot be upgraded without writing.
-                raise DatabaseError(
-                    f"数据库 {self.path} 由旧版本的 review 写入（数据库结构版本 {self._version()}），需升级到版本 "
-                    f"{schema_version(migrations)} 才能读取，只读打开时无法升级：请对该文件有写权限的人运行一次 "
-                    "review status（自动升级，不丢失任何内容），或复制到可写的位置后再查看；未作任何修改")
+            self._outdated = self._version() if read_only and migrations.pending(self.db) else 0
             if not read_only and (migrations.pending(self.db) or self._unstamped()):
                 with self.transaction():
                     migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race

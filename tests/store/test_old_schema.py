@@ -12,12 +12,12 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import review_script
 from formkit import ROOT, SEED
-import pytest
-from reviewer.store import DatabaseError, PointFilters, Store
+from reviewer.store import PointFilters, Store
 
 FIXTURES = ROOT / "tests" / "fixtures" / "store"
 
@@ -137,12 +137,38 @@ def test_a_migrated_database_takes_decisions_and_new_versions(tmp_path: Path) ->
         assert list(store.score_overrides(newest)) == [(-1, "score")]  # row 4 changed: its score change stays behind
 
 
-def test_an_old_database_opened_read_only_is_refused_unchanged(tmp_path: Path) -> None:
+def test_an_old_database_is_read_read_only_once_upgraded_or_refused_unchanged(tmp_path: Path) -> None:
+    """`--read-only` on a database an older tool wrote: upgraded first where it can be written (what any
+    command that writes would do, nothing else changed), refused unchanged where it cannot."""
+    sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+    from hostile_files import review_unprivileged
+
+    share = tmp_path / "share"
+    share.mkdir()
+    db = share / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    db.chmod(0o444)
+    share.chmod(0o555)
+    try:
+        before = db.read_bytes()
+        refused = review_unprivileged("status", "--db", str(db), cwd=tmp_path)
+        assert refused.returncode == 2
+        message = refused.stderr.decode()
+        assert "旧版本" in message and "版本 15" in message and "review status" in message
+        assert db.read_bytes() == before
+    finally:
+        share.chmod(0o755)
+        db.chmod(0o644)
+    with Store(db, read_only=True) as store:  # writable: upgraded, then read
+        assert len(store.current_form_ids()) == 2
+    assert main15_dump(db) == json.loads((FIXTURES / "main15-dump.json").read_text(encoding="utf-8"))
+
+
+def test_the_workbench_opens_an_old_database_and_migrates_it(tmp_path: Path) -> None:
+    from reviewer.web.app import create_app
+
     db = tmp_path / "review.db"
     shutil.copy(FIXTURES / "main15-schema.db", db)
-    before = db.read_bytes()
-    with pytest.raises(DatabaseError) as refused:
-        Store(db, read_only=True)
-    assert "旧版本" in refused.value.message and "版本 15" in refused.value.message
-    assert "review status" in refused.value.message
-    assert db.read_bytes() == before
+    create_app(db, warm=False)
+    with Store(db, read_only=True) as store:  # migrated: readable read-only now
+        assert len(store.current_form_ids()) == 2
