@@ -4,8 +4,10 @@
 2. Keystroke to next screen with 24,000 points in the database: record the
    decision on a point, find the next pending point, build and render the screen,
    as the session does (target: under 50 ms).
+3. A reviewer's decision while `review DIR --json` stores a batch into the same database (a process of its
+   own): how long each decision takes, its wait for the write lock included (target: under 100 ms).
 
-    /tmp/venv/bin/python bench/bench_store.py [--forms 1000] [--points 24000]
+    /tmp/venv/bin/python bench/bench_store.py [--forms 1000] [--points 24000] [--batch 1000]
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import copy
 import io
 import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -59,6 +63,7 @@ def main() -> None:
     parser.add_argument("--forms", type=int, default=1000)
     parser.add_argument("--points", type=int, default=24_000)
     parser.add_argument("--keystrokes", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=1000, help="forms `review` stores while a reviewer decides")
     args = parser.parse_args()
     seed, config = json.loads(SEED.read_text(encoding="utf-8")), Config()
 
@@ -117,6 +122,33 @@ def main() -> None:
                   f"p95 {ms(p95)}, max {ms(max(total))}  [commit decision {ms(statistics.median(commit))}, "
                   f"query + build {ms(statistics.median(query))}, render {ms(statistics.median(render))}]")
         store.close()
+        if args.batch:
+            decisions_during_a_batch(Path(tmp), args.batch)
+
+
+def decisions_during_a_batch(tmp: Path, count: int) -> None:
+    """Decide and reopen one point, again and again, while `review` stores `count` forms in another process."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_engine import write_variants
+
+    folder, db = tmp / "batch", tmp / "batch.db"
+    write_variants(folder, count)
+    subprocess.run([sys.executable, "-m", "reviewer", str(SEED), "--json", "--db", str(db)], check=True,
+                   capture_output=True)
+    with Store(db) as store:
+        point = store.points()[0].id
+    command = [sys.executable, "-m", "reviewer", str(folder), "--json", "--jobs", "1", "--db", str(db)]
+    review = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    waits = []
+    with Store(db) as store:  # the reviewer's session
+        while review.poll() is None:
+            started = time.perf_counter()
+            store.decide_point(point, "accept" if len(waits) % 2 == 0 else "reopen", "bench")
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.01)
+    p95 = statistics.quantiles(waits, n=20)[-1]
+    print(f"a reviewer's decision while `review` stores {count} forms ({len(waits)} decisions): "
+          f"median {ms(statistics.median(waits))}, p95 {ms(p95)}, max {ms(max(waits))}")
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ class ActivityQueries:
 
     def touched_forms(self, since: Activity) -> set[str]:
         """Form versions with a decision on one of their points or a score change after `since`."""
-        rows = self._all("""SELECT DISTINCT p.form_id FROM point_decisions d JOIN points p ON p.id = d.point_id
-                            WHERE d.rowid > ?""", [since.decisions])
+        rows = self._all("""SELECT DISTINCT f.id FROM point_decisions d JOIN points p ON p.id = d.point_id
+                            JOIN forms f ON f.n = p.form WHERE d.rowid > ?""", [since.decisions])
         rows += self._all("SELECT DISTINCT form_id FROM score_changes WHERE rowid > ?", [since.scores])
         return {row[0] for row in rows}
 

@@ -21,7 +21,7 @@ ACTION_LABEL = {"accept": "采纳", "reject": "驳回", "edit": "修改意见", 
 # A point's decision says something of a judge's verdict only when that verdict is the point's only judge
 # evidence: accepting the 4/15 pair (covers on 4, does_not_cover on 15) endorses neither alone. For the
 # queries that read decisions as labels on verdicts (few-shot examples, eval --from-db), on points p.
-ONE_VERDICT = """(SELECT count(*) FROM critiques v WHERE v.form_id = p.form_id AND v.code = 'EXPLANATION_VERDICT'
+ONE_VERDICT = """(SELECT count(*) FROM critiques v WHERE v.form = p.form AND v.code = 'EXPLANATION_VERDICT'
                   AND instr(p.findings, '"' || v.id || '"') > 0) = 1"""
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -18,12 +18,12 @@ from .store import Store
 # Reviewers decide on points (store/points.py): a verdict takes its point's decision when it is the point's
 # only judge evidence (ONE_VERDICT). Decisions an older database took on critiques count for forms whose points were never built.
 _DECIDED = """
-    SELECT c.form_id, c.indicators, c.verdict, p.status, f.name AS form_name, f.file, f.scorecard_json,
+    SELECT f.id AS form_id, c.indicators, c.verdict, p.status, f.name AS form_name, f.file, f.scorecard_json,
            p.decided_at, c.rowid AS n
     FROM points p
-    JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
+    JOIN critiques c ON c.form = p.form AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
                     AND instr(p.findings, '"' || c.id || '"') > 0
-    JOIN forms f ON f.id = p.form_id
+    JOIN forms f ON f.n = p.form
     WHERE p.status IN ('accepted', 'edited', 'rejected') AND p.superseded_by IS NULL AND """ + ONE_VERDICT + """
       AND NOT EXISTS (
         SELECT 1 FROM point_decisions d
@@ -31,9 +31,9 @@ _DECIDED = """
           AND (d.carried_from IS NOT NULL OR d.note LIKE '沿用上一版本%' OR d.note LIKE '沿用较新版本%'))
 """
 _LEGACY = """
-    SELECT c.form_id, c.indicators, c.verdict, c.status, f.name AS form_name, f.file, f.scorecard_json,
+    SELECT f.id AS form_id, c.indicators, c.verdict, c.status, f.name AS form_name, f.file, f.scorecard_json,
            c.decided_at, c.rowid AS n
-    FROM critiques c JOIN forms f ON f.id = c.form_id
+    FROM critiques c JOIN forms f ON f.n = c.form
     WHERE c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
       AND c.status IN ('accepted', 'edited', 'rejected') AND c.superseded_by IS NULL {unbuilt}
       AND NOT EXISTS (
@@ -47,7 +47,7 @@ def decided_examples(store: Store, limit: int = 200) -> list[Example]:
     """Up to `limit` decided verdicts, most recent first, each with its row's name, figures and text."""
     has_points = store.conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'point_builds'").fetchone()
-    legacy = _LEGACY.format(unbuilt="AND c.form_id NOT IN (SELECT form_id FROM point_builds)" if has_points else "")
+    legacy = _LEGACY.format(unbuilt="AND f.id NOT IN (SELECT form_id FROM point_builds)" if has_points else "")
     sql = (f"{_DECIDED} UNION ALL {legacy}" if has_points else legacy) + " ORDER BY decided_at DESC, n DESC LIMIT ?"
     out = []
     for row in store.conn.execute(sql, [limit]).fetchall():

@@ -14,8 +14,10 @@ This is a mixin of Store (store.py): it uses its connection, transaction() and h
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, Iterable, Mapping
 
@@ -24,9 +26,10 @@ from .base import (
     now, resolved, ulid,
 )
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
-from .schema import to_json
+from .schema import pack, to_json
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
+_POINT_FIELDS = frozenset(f.name for f in fields(Point)) - {"comment", "parts"}
 
 
 @dataclass
@@ -48,10 +51,16 @@ class PointDraft:
 
     @cached_property  # computed where the point is built (a worker process), kept when it is pickled
     def columns(self) -> list[Any]:
-        """The points table's columns this draft sets, from seq to signature, JSON encoded."""
+        """The points table's columns this draft sets, from seq to signature, JSON encoded; and its texts."""
+        self.texts  # noqa: B018 - encoded with the columns, so where they are
         return [self.seq, to_json(list(self.indicators)), self.kind, self.title, self.severity,
                 f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
-                self.comment, to_json(self.parts), self.signature]
+                self.signature]
+
+    @cached_property  # as columns
+    def texts(self) -> str:
+        """[comment, parts] as JSON: its entry in the form's point_texts body (schema.py)."""
+        return to_json([self.comment, self.parts])
 
     @cached_property  # as columns
     def signature(self) -> str:
@@ -113,8 +122,7 @@ class PointFilters:
             params += [int(y) for y in self.years]
         if self.codes:
             # By rowid: the planner then starts from the few points with the code, not from every point.
-            clauses.append(f"""p.rowid IN (SELECT x.rowid FROM point_codes c JOIN points x ON x.id = c.point_id
-                                WHERE c.code IN ({','.join('?' * len(self.codes))}))""")
+            clauses.append(f"p.n IN (SELECT point FROM point_codes WHERE code IN ({','.join('?' * len(self.codes))}))")
             params += [code.upper() for code in self.codes]
         for column, values in (("p.severity", self.severities), ("p.verdict", self.verdicts)):
             if values:
@@ -134,7 +142,7 @@ class PointFilters:
         return " AND ".join(clauses), params
 
 
-QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form_id, p.seq"
+QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form, p.seq"
 
 
 def cancel_out(later: list[sqlite3.Row]) -> bool:
@@ -162,78 +170,109 @@ class PointTables:
         """Store the points of one form version; returns how many decisions were carried over.
 
         A point already stored keeps its decision: a pending one takes the newest suggestion (say,
-        a new judge verdict), a decided one only its place. A new point whose counterpart in the
-        previous version was decided on the same suggestion and evidence inherits that decision.
-        A stored point this review no longer raises (another setting, another judge) is retired: out
-        of the queue and the 复核意见, its decisions kept; raised again, it is back as it was."""
+        a new judge verdict), a decided one only its place (and the wording it was decided on). A new
+        point whose counterpart in the previous version was decided on the same suggestion and evidence
+        inherits that decision. A stored point this review no longer raises (another setting, another
+        judge) is retired: out of the queue and the 复核意见, its decisions kept; raised again, it is back
+        as it was. Texts (comment, parts) go to the form's point_texts body (schema.py)."""
         carried, carry = 0, []
         with self.transaction():
-            form = self._one("SELECT seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
+            form = self._one("SELECT n, seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
+            key = form["n"]
             previous = {}
             if form["previous_id"]:
-                previous = {row["key"]: row for row in
-                            self._all("SELECT * FROM points WHERE form_id = ?", [form["previous_id"]])}
+                previous = {row["key"]: row for row in self._all(
+                    "SELECT p.* FROM points p WHERE p.form = (SELECT n FROM forms WHERE id = ?)", [form["previous_id"]])}
             # One read of the form's stored points, then the writes in bulk.
-            stored = {row[0]: row[1] for row in
-                      self._all("SELECT id, status FROM points WHERE form_id = ?", [form_id])}
-            fresh, refreshed, kept, codes, recoded = [], [], [], [], []
+            stored = {row[0]: row for row in self._all("SELECT id, status, n, codes FROM points WHERE form = ?", [key])}
+            # New points take their keys (n) here: their codes are written with them, without reading them back.
+            next_n = self._one("SELECT coalesce(max(n), 0) + 1 FROM points")[0]  # the rowid's end: one seek
+            fresh, refreshed, kept, codes, uncoded, texts = [], [], [], [], [], {}
             for draft in drafts:
                 pid = point_id(form_id, draft.key)
                 values = draft.columns
-                status = stored.get(pid)
-                if status == PENDING:
+                row = stored.get(pid)
+                if row is not None and row["status"] == PENDING:
                     refreshed.append([*values, at, pid])
-                    recoded.append(pid)
-                    codes += [(code, pid) for code in draft.codes]
+                    uncoded += [(code, row["n"]) for code in row["codes"].split()]
+                    codes += [(code, row["n"]) for code in draft.codes]
+                    texts[draft.key] = draft.texts
                     continue
-                if status is not None:
+                if row is not None:
                     kept.append([draft.seq, pid])
                     continue
                 prior = previous.get(draft.key)
-                fresh.append([pid, form_id, draft.key, form["seq"], *values, prior["id"] if prior else None,
+                fresh.append([next_n, pid, key, draft.key, form["seq"], *values, prior["id"] if prior else None,
                               form["superseded_by"], at, at])
-                codes += [(code, pid) for code in draft.codes]
+                codes += [(code, next_n) for code in draft.codes]
+                texts[draft.key] = draft.texts
+                next_n += 1
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
                     carry.append((prior, pid))
             self.conn.executemany(
-                """INSERT INTO points (id, form_id, key, form_seq, seq, indicators, kind, title, severity, codes,
-                   verdict, review_first, findings, comment, parts, signature, previous_id, superseded_by,
-                   created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
+                """INSERT INTO points (n, id, form, key, form_seq, seq, indicators, kind, title, severity, codes,
+                   verdict, review_first, findings, signature, previous_id, superseded_by, created_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
             self.conn.executemany(
                 """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
-                   verdict = ?, review_first = ?, findings = ?, comment = ?, parts = ?, signature = ?,
+                   verdict = ?, review_first = ?, findings = ?, signature = ?,
                    updated_at = ?, retired_at = NULL WHERE id = ?""", refreshed)
             self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
-            self.conn.executemany("DELETE FROM point_codes WHERE point_id = ?", [(pid,) for pid in recoded])
+            self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
             self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
+            self._save_point_texts(key, texts, merge=bool(stored))
             for prior, pid in carry:
-                self._carry_point(prior, pid, at, f"沿用上一版本（{prior['form_id'][:8]}）")
+                self._carry_point(prior, pid, at, f"沿用上一版本（{form['previous_id'][:8]}）")
                 carried += 1
             if stored:
-                self._retire_points(form_id, [draft.key for draft in drafts], at)
+                self._retire_points(key, [draft.key for draft in drafts], at)
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
 
-    def _retire_points(self, form_id: str, keys: list[str], at: str) -> None:
+    def _save_point_texts(self, form: int, texts: dict[str, str], merge: bool) -> None:
+        """Write the texts (key -> JSON [comment, parts]) of a form's new and refreshed points: the whole body
+        for a form without points yet, else merged into the stored one (decided points keep theirs)."""
+        if not texts:
+            return
+        if merge:
+            body = self._point_texts(form)
+            body.update({k: json.loads(v) for k, v in texts.items()})
+            text = to_json(body)
+        else:  # each entry was encoded where the point was built (a worker)
+            text = "{" + ", ".join(f"{to_json(k)}: {v}" for k, v in texts.items()) + "}"
+        self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)", [form, pack(text)])
+
+    def _point_texts(self, form: int) -> dict[str, list[Any]]:
+        """key -> [comment, parts] of one form version's points."""
+        row = self._one("SELECT body FROM point_texts WHERE form = ?", [form])
+        return {} if row is None else json.loads(zlib.decompress(row[0]))
+
+    def _comment(self, row: sqlite3.Row) -> str:
+        """The suggested comment of a point read as a row."""
+        return self._point_texts(row["form"]).get(row["key"], [""])[0]
+
+    def _retire_points(self, form: int, keys: list[str], at: str) -> None:
         """Points of this form version the review no longer raises: retired (their decisions stay)."""
-        self.conn.execute(f"""UPDATE points SET retired_at = ? WHERE form_id = ? AND retired_at IS NULL
-                              AND key NOT IN ({','.join('?' * len(keys))})""", [at, form_id, *keys])
+        self.conn.execute(f"""UPDATE points SET retired_at = ? WHERE form = ? AND retired_at IS NULL
+                              AND key NOT IN ({','.join('?' * len(keys))})""", [at, form, *keys])
 
     def sync_point_lineage(self, form_ids: Iterable[str]) -> None:
         """Points follow their form: superseded with it, current again with it, in its queue place."""
         with self.transaction():
             for form_id in form_ids:
-                self.conn.execute(
-                    """UPDATE points SET superseded_by = (SELECT superseded_by FROM forms WHERE id = ?),
-                       form_seq = (SELECT seq FROM forms WHERE id = ?) WHERE form_id = ?""",
-                    [form_id, form_id, form_id])
+                form = self._one("SELECT n, seq, superseded_by FROM forms WHERE id = ?", [form_id])
+                if form is not None:
+                    self.conn.execute("UPDATE points SET superseded_by = ?, form_seq = ? WHERE form = ?",
+                                      [form["superseded_by"], form["seq"], form["n"]])
 
     def carry_back_points(self, form_id: str, newer_form: str, at: str) -> int:
         """On a form version made current again: the newer version's decisions on identical points."""
         carried = 0
         with self.transaction():
-            newer = {row["key"]: row for row in self._all("SELECT * FROM points WHERE form_id = ?", [newer_form])}
-            for row in self._all("SELECT * FROM points WHERE form_id = ? ORDER BY seq", [form_id]):
+            newer = {row["key"]: row for row in self._all(
+                "SELECT * FROM points WHERE form = (SELECT n FROM forms WHERE id = ?)", [newer_form])}
+            for row in self._all("SELECT * FROM points WHERE form = (SELECT n FROM forms WHERE id = ?) ORDER BY seq",
+                                 [form_id]):
                 prior = newer.get(row["key"])
                 if prior is None or prior["signature"] != row["signature"]:
                     continue
@@ -260,8 +299,9 @@ class PointTables:
         """Give a point a decision taken elsewhere (another version, the critiques of an older database),
         recorded as a decision with a note saying where from."""
         row = before or self._one("SELECT * FROM points WHERE id = ?", [target])
-        old = row["final_comment"] if row["status"] == EDITED else row["comment"]
-        new = final_comment if status == EDITED else row["comment"]
+        comment = self._comment(row)
+        old = row["final_comment"] if row["status"] == EDITED else comment
+        new = final_comment if status == EDITED else comment
         self.conn.execute(
             """INSERT INTO point_decisions (id, point_id, action, reviewer, at, status_before, status_after,
                old_comment, new_comment, carried_from, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
@@ -281,8 +321,22 @@ class PointTables:
 
     # --- reading points ------------------------------------------------------
 
-    _POINTS = """SELECT p.*, f.name AS form_name, f.file AS form_file, f.unit AS form_unit
-                 FROM points p JOIN forms f ON f.id = p.form_id"""
+    _POINTS = """SELECT p.*, f.id AS form_id, f.name AS form_name, f.file AS form_file, f.unit AS form_unit
+                 FROM points p JOIN forms f ON f.n = p.form"""
+
+    def _points(self, rows: Iterable[sqlite3.Row]) -> list[Point]:
+        """Points from their rows, each with its texts (one body read per form, a few forms kept at once)."""
+        bodies: dict[int, dict[str, list[Any]]] = {}
+        out = []
+        for row in rows:
+            body = bodies.get(row["form"])
+            if body is None:
+                if len(bodies) >= 64:
+                    bodies.clear()
+                body = bodies[row["form"]] = self._point_texts(row["form"])
+            comment, parts = body.get(row["key"], ("", {}))
+            out.append(Point(**{k: row[k] for k in row.keys() if k in _POINT_FIELDS}, comment=comment, parts=parts))
+        return out
 
     def points(self, filters: PointFilters = PointFilters(),
                statuses: tuple[str, ...] | None = None) -> list[Point]:
@@ -291,45 +345,47 @@ class PointTables:
         if statuses:
             where += f" AND p.status IN ({','.join('?' * len(statuses))})"
             params += list(statuses)
-        return [from_row(Point, row) for row in self._all(f"{self._POINTS} WHERE {where} ORDER BY {QUEUE_ORDER}",
-                                                          params)]
+        return self._points(self.conn.execute(f"{self._POINTS} WHERE {where} ORDER BY {QUEUE_ORDER}", params))
 
     def point(self, pid: str) -> Point | None:
-        return from_row(Point, self._one(f"{self._POINTS} WHERE p.id = ?", [pid]))
+        found = self._points(self._all(f"{self._POINTS} WHERE p.id = ?", [pid]))
+        return found[0] if found else None
 
     def form_points(self, form_id: str, retired: bool = False) -> list[Point]:
         """The points of one form version, 待重点审核 first, then in the order of the form; those its review
         no longer raises only when `retired` (the history)."""
         live = "" if retired else " AND p.retired_at IS NULL"
-        return [from_row(Point, row) for row in self._all(
-            f"{self._POINTS} WHERE p.form_id = ?{live} ORDER BY p.review_first DESC, p.seq", [form_id])]
+        return self._points(self._all(
+            f"{self._POINTS} WHERE f.id = ?{live} ORDER BY p.review_first DESC, p.seq", [form_id]))
 
     def next_point(self, filters: PointFilters, skip: Iterable[str] = (), first: str | None = None) -> Point | None:
         """The point to show next: `first` if it is still pending, else the first pending one in queue order."""
         where, params = filters.where()
         where += " AND p.status = 'pending'"
         if first:
-            row = self._one(f"{self._POINTS} WHERE {where} AND p.id = ?", params + [first])
-            if row:
-                return from_row(Point, row)
+            found = self._points(self._all(f"{self._POINTS} WHERE {where} AND p.id = ?", params + [first]))
+            if found:
+                return found[0]
         skip = list(skip)
         if skip:
             where += f" AND p.id NOT IN ({','.join('?' * len(skip))})"
             params += skip
         # INDEXED BY: walk the pending-only index in queue order rather than sort every candidate.
-        return from_row(Point, self._one(
-            f"""SELECT p.*, f.name AS form_name, f.file AS form_file, f.unit AS form_unit
-                FROM points p INDEXED BY points_pending JOIN forms f ON f.id = p.form_id
+        found = self._points(self._all(
+            f"""SELECT p.*, f.id AS form_id, f.name AS form_name, f.file AS form_file, f.unit AS form_unit
+                FROM points p INDEXED BY points_pending JOIN forms f ON f.n = p.form
                 WHERE {where} ORDER BY {QUEUE_ORDER} LIMIT 1""", params))
+        return found[0] if found else None
 
     def point_progress(self, filters: PointFilters, form_id: str) -> Progress:
         """Decided and total over the filtered points, then the same within one form."""
         where, params = filters.where()
         # Every keystroke asks this: without a form filter the count walks the points_scope index alone.
-        join = "JOIN forms f ON f.id = p.form_id" if filters.on_forms else ""
+        join = "JOIN forms f ON f.n = p.form" if filters.on_forms else ""
         counts = f"""SELECT count(*), coalesce(sum(p.status != 'pending'), 0) FROM points p {join} WHERE {where}"""
         total, done = self._one(counts, params)
-        form_total, form_done = self._one(counts + " AND p.form_id = ?", params + [form_id])
+        form_total, form_done = self._one(counts + " AND p.form = (SELECT n FROM forms WHERE id = ?)",
+                                          params + [form_id])
         return Progress(done, total, form_done, form_total)
 
     def point_decisions(self, pid: str) -> list[PointDecision]:
@@ -362,8 +418,9 @@ class PointTables:
     def _apply_point(self, row: sqlite3.Row, action: str, reviewer: str, status: str, final: str | None,
                      batch: str | None = None, reverts: str | None = None) -> str:
         at, decision_id = now(), ulid()
-        old = row["final_comment"] if row["status"] == EDITED else row["comment"]
-        new = final if status == EDITED else row["comment"]
+        comment = self._comment(row)
+        old = row["final_comment"] if row["status"] == EDITED else comment
+        new = final if status == EDITED else comment
         self.conn.execute(
             """INSERT INTO point_decisions (id, point_id, action, reviewer, at, status_before, status_after,
                old_comment, new_comment, batch, reverts) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",

@@ -209,6 +209,119 @@ def compact_critiques(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS critiques_scope")
 
 
+# Integer form keys (issue 15): the rows of a form (critiques, points, the codes under its points) name it by
+# forms.n, a few bytes, rather than by its 64-character content hash, which stays its public id. The
+# tables are rebuilt with their rows, rowids and indexes; a count that differs aborts the migration (the
+# transaction it runs in leaves the file as it was).
+
+_FORM_COLUMNS = """lineage, previous_id, superseded_by, seq, file, name, year, department, unit, claimed_total,
+    recomputed_total, form_json, scorecard_json, first_reviewed_at, last_reviewed_at"""
+
+
+def _same_count(db: Database, old: str, new: str) -> None:
+    before, after = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (old, new))
+    if before != after:
+        raise RuntimeError(f"migrating {old}: {before} rows became {after}")
+
+
+@migrations()
+def forms_integer_key(db: Database) -> None:
+    # n: the form's key in the rows that belong to it. An INTEGER PRIMARY KEY, so VACUUM never renumbers it.
+    db.execute(f"""
+        CREATE TABLE forms_new (
+            n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, lineage TEXT NOT NULL, previous_id TEXT,
+            superseded_by TEXT, seq INTEGER NOT NULL, file TEXT NOT NULL, name TEXT NOT NULL, year INTEGER NOT NULL,
+            department TEXT NOT NULL, unit TEXT, claimed_total TEXT, recomputed_total TEXT NOT NULL,
+            form_json TEXT NOT NULL, scorecard_json TEXT NOT NULL,
+            first_reviewed_at TEXT NOT NULL, last_reviewed_at TEXT NOT NULL)""")
+    db.execute(f"INSERT INTO forms_new (n, id, {_FORM_COLUMNS}) SELECT rowid, id, {_FORM_COLUMNS} FROM forms ORDER BY rowid")
+    _same_count(db, "forms", "forms_new")
+    db.execute("DROP TABLE forms")
+    db.execute("ALTER TABLE forms_new RENAME TO forms")
+    db.execute("CREATE INDEX forms_identity ON forms(name, year, department)")
+    db.execute("CREATE INDEX forms_file ON forms(file)")
+    db.execute("CREATE INDEX forms_seq ON forms(seq)")
+
+
+_CRITIQUE_COLUMNS = """id, key, code, indicators, form_seq, seq, source, severity, message, verdict, tags, data, comment,
+    status, final_comment, decided_by, decided_at, note, previous_id, superseded_by, created_at, updated_at"""
+
+
+@migrations()
+def critiques_form_key(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE critiques_new (
+            id TEXT PRIMARY KEY, form INTEGER NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL,
+            indicators TEXT NOT NULL, form_seq INTEGER NOT NULL, seq INTEGER NOT NULL,
+            source TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, verdict TEXT,
+            tags TEXT NOT NULL, data TEXT NOT NULL, comment TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending', final_comment TEXT, decided_by TEXT, decided_at TEXT,
+            note TEXT, previous_id TEXT, superseded_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""")
+    columns = ", ".join(f"c.{name.strip()}" for name in _CRITIQUE_COLUMNS.split(","))
+    db.execute(f"""INSERT INTO critiques_new (rowid, form, {_CRITIQUE_COLUMNS}) SELECT c.rowid, f.n, {columns}
+                   FROM critiques c JOIN forms f ON f.id = c.form_id ORDER BY c.rowid""")
+    _same_count(db, "critiques", "critiques_new")
+    db.execute("DROP TABLE critiques")
+    db.execute("ALTER TABLE critiques_new RENAME TO critiques")
+    db.execute("CREATE INDEX critiques_form ON critiques(form, seq)")
+
+
+_POINT_COLUMNS = """id, key, form_seq, seq, indicators, kind, title, severity, codes, verdict, review_first,
+    findings, signature, status, final_comment, decided_by, decided_at, note, previous_id, superseded_by,
+    created_at, updated_at, retired_at"""
+
+
+@migrations()
+def points_form_key_texts_apart(db: Database) -> None:
+    # A point's comment and parts (its suggested wording, ~1.8 KB) go into point_texts, one compressed body
+    # per form version ({key: [comment, parts]}): a form's points share most of their wording. n is the
+    # point's key in point_codes.
+    db.execute("""
+        CREATE TABLE points_new (
+            n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, form INTEGER NOT NULL, key TEXT NOT NULL,
+            form_seq INTEGER NOT NULL, seq INTEGER NOT NULL, indicators TEXT NOT NULL, kind TEXT NOT NULL,
+            title TEXT NOT NULL, severity TEXT NOT NULL, codes TEXT NOT NULL, verdict TEXT,
+            review_first INTEGER NOT NULL DEFAULT 0, findings TEXT NOT NULL, signature TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending', final_comment TEXT, decided_by TEXT, decided_at TEXT,
+            note TEXT, previous_id TEXT, superseded_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            retired_at TEXT)""")
+    columns = ", ".join(f"p.{name.strip()}" for name in _POINT_COLUMNS.split(","))
+    db.execute(f"""INSERT INTO points_new (n, form, {_POINT_COLUMNS}) SELECT p.rowid, f.n, {columns}
+                   FROM points p JOIN forms f ON f.id = p.form_id ORDER BY p.rowid""")
+    _same_count(db, "points", "points_new")
+    db.execute("CREATE TABLE point_texts (form INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+    body: dict[str, Any] = {}
+    current = None
+    # One form's points at a time (a cursor, not a list: a large database's texts never all in memory).
+    rows = db.conn.execute("""SELECT f.n, p.key, p.comment, p.parts FROM points p JOIN forms f ON f.id = p.form_id
+                              ORDER BY f.n, p.rowid""")
+    for form, key, comment, parts in rows:
+        if form != current and body:
+            db.conn.execute("INSERT INTO point_texts VALUES (?, ?)", [current, pack(to_json(body))])
+            body = {}
+        current = form
+        body[key] = [comment, json.loads(parts)]
+    if body:
+        db.conn.execute("INSERT INTO point_texts VALUES (?, ?)", [current, pack(to_json(body))])
+    db.execute("DROP TABLE points")
+    db.execute("ALTER TABLE points_new RENAME TO points")
+    db.execute("CREATE INDEX points_form ON points(form, seq)")
+    db.execute("""CREATE INDEX points_pending ON points(review_first DESC, form_seq, form, seq)
+                  WHERE status = 'pending' AND superseded_by IS NULL""")
+    db.execute("CREATE INDEX points_scope ON points(superseded_by, retired_at, status, severity)")
+
+
+@migrations()
+def point_codes_by_key(db: Database) -> None:
+    # (code, point n): a refreshed point's old codes are read from its row, so no index by point is needed.
+    db.execute("""CREATE TABLE point_codes_new (code TEXT NOT NULL, point INTEGER NOT NULL,
+                  PRIMARY KEY (code, point)) WITHOUT ROWID""")
+    db.execute("""INSERT INTO point_codes_new SELECT c.code, p.n FROM point_codes c JOIN points p ON p.id = c.point_id""")
+    _same_count(db, "point_codes", "point_codes_new")
+    db.execute("DROP TABLE point_codes")
+    db.execute("ALTER TABLE point_codes_new RENAME TO point_codes")
+
+
 # One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 

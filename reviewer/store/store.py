@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import zlib
@@ -31,8 +32,10 @@ from sqlite_utils import Database
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
-from .db import connect
-from .health import check_version, database_error, refuse_read_only, schema_version, stamp_version, verify
+from .db import Checkpointer, connect
+from .health import (
+    DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
+)
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
@@ -46,6 +49,9 @@ BATCH_SECONDS = 0.03
 # in indexes keyed by content hashes, all over the file: with 2 MB most of those pages are read again
 # from the OS for each form. 8 MB took the store's CPU per form from ~2.0 to ~1.6 ms (1,000 bench forms).
 BATCH_CACHE_KIB = 8000
+# A batch's WAL is checkpointed by a thread of its own (db.Checkpointer) after every this many COMMITs; 0: by
+# SQLite inside the COMMIT, as any other connection.
+CHECKPOINT_EVERY = int(os.environ.get("REVIEW_CHECKPOINT_EVERY", "4"))
 
 
 @dataclass
@@ -71,15 +77,31 @@ class Store(PointTables, ActivityQueries):
                  read_only: bool = False):
         """`warn` receives notices meant for the reviewer (another project under a reviewed file, a
         reverted file); without it they are kept in `notices`. `read_only` opens an existing database
-        for reading only (nothing is created or migrated)."""
+        for reading only (nothing is created; one an older tool wrote is migrated first if it can be written,
+        else refused)."""
         self.path = str(path)
         self.read_only = read_only
         self.notices: list[str] = []
+        self._checkpointer: Checkpointer | None = None
         self.warn = warn or self.notices.append
         if (read_only or not create) and not Path(self.path).exists():
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
         if not read_only:
             refuse_read_only(self.path)
+        self._open(read_only)
+        if read_only and self._outdated:
+            # Written by an older tool: these queries are this schema's. Upgraded as any command that writes
+            # would (rows, decisions and score changes all kept), then read; refused where it cannot be written.
+            self.conn.close()
+            if not writable(self.path):
+                raise DatabaseError(
+                    f"数据库 {self.path} 由旧版本的 review 写入（数据库结构版本 {self._outdated}），需升级到版本 "
+                    f"{schema_version(migrations)} 才能读取，而该文件不可写入，无法升级：请对该文件有写权限的人运行一次 "
+                    "review status（自动升级，不丢失任何内容），或复制到可写的位置后再查看；未作任何修改")
+            Store(self.path, create=False, warn=self.warn).close()
+            self._open(read_only)
+
+    def _open(self, read_only: bool) -> None:
         try:
             self.conn = connect(self.path, read_only=read_only)
         except sqlite3.DatabaseError as exc:
@@ -97,12 +119,18 @@ class Store(PointTables, ActivityQueries):
                 verify(self.conn, self.path)
             check_version(self.conn, self.path, (migrations, judge_migrations))
             self.db = Database(self.conn)
+            self._outdated = self._version() if read_only and migrations.pending(self.db) else 0
             if not read_only and (migrations.pending(self.db) or self._unstamped()):
                 with self.transaction():
                     migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race
                     stamp_version(self.conn, migrations)
         except sqlite3.DatabaseError as exc:
             raise database_error(self.path, exc) from None
+
+    def _version(self) -> int:
+        applied = self._one(f"SELECT count(*) FROM {migrations.migrations_table} WHERE migration_set = ?",
+                            [migrations.name]) if self.db[migrations.migrations_table].exists() else None
+        return max(self.conn.execute("PRAGMA user_version").fetchone()[0], applied[0] if applied else 0)
 
     def _unstamped(self) -> bool:
         return self.conn.execute("PRAGMA user_version").fetchone()[0] < schema_version(migrations)
@@ -114,6 +142,9 @@ class Store(PointTables, ActivityQueries):
         self.close()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.conn.close()
 
     @contextmanager
@@ -142,10 +173,19 @@ class Store(PointTables, ActivityQueries):
         when a write fails (a full disk may fail the COMMIT too, or roll the whole transaction back)."""
         conn = self.conn
         conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+        if self._checkpointer is None and CHECKPOINT_EVERY:
+            self._checkpointer = Checkpointer(self.path, CHECKPOINT_EVERY)
+            if self._checkpointer.ok:
+                conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread does it (db.Checkpointer)
+            else:
+                self._checkpointer = None
+        checkpointer = self._checkpointer
 
         def commit() -> None:
             conn.execute("COMMIT")
             committed()
+            if checkpointer is not None:
+                checkpointer.poke()
         started = [0.0]
 
         def write(fn: Callable[[], T]) -> T:
@@ -204,18 +244,20 @@ class Store(PointTables, ActivityQueries):
         """save_review for a review already turned into rows (form_rows): what a worker process hands back."""
         fid, at, file = rows.form_id, now(), rows.file
         with self.transaction():
-            stored = self._one("SELECT seq, lineage, superseded_by FROM forms WHERE id = ?", [fid])
+            stored = self._one("SELECT n, seq, lineage, superseded_by FROM forms WHERE id = ?", [fid])
             previous, revived = None, False
             if stored is None:
                 previous = self._predecessor(fid, file, rows)
                 seq = previous["seq"] if previous else self._next_seq()
-                self.conn.execute(
-                    "INSERT INTO forms VALUES (?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
+                key = self.conn.execute(
+                    """INSERT INTO forms (id, lineage, previous_id, seq, file, name, year, department, unit,
+                       claimed_total, recomputed_total, form_json, scorecard_json, first_reviewed_at, last_reviewed_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     [fid, previous["lineage"] if previous else fid, previous["id"] if previous else None, seq,
                      file, rows.name, rows.year, rows.department, rows.unit, rows.claimed_total,
-                     rows.recomputed_total, rows.form_json, rows.scorecard_json, at, at])
+                     rows.recomputed_total, rows.form_json, rows.scorecard_json, at, at]).lastrowid
             else:
-                seq = stored["seq"]
+                seq, key = stored["seq"], stored["n"]
                 if stored["superseded_by"] is not None:
                     previous, revived = self._revive(fid, stored["lineage"]), True
                     seq = previous["seq"] if previous else seq
@@ -224,15 +266,15 @@ class Store(PointTables, ActivityQueries):
             old = {}
             if previous:
                 old = {row["key"]: row["id"] for row in
-                       self._all("SELECT key, id FROM critiques WHERE form_id = ?", [previous["id"]])}
+                       self._all("SELECT key, id FROM critiques WHERE form = ?", [previous["n"]])}
             # One read of what is stored, then the writes in bulk: a form has about 35 critiques.
             status = {} if stored is None else {
-                row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form_id = ?", [fid])}
+                row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form = ?", [key])}
             texts = {} if stored is None else self._critique_texts(fid)
             fresh, pending, decided = [], [], []
             for order, c in enumerate(rows.critiques):
                 if c.id not in status:
-                    fresh.append([c.id, fid, c.key, c.code, c.indicators, seq, order, c.source, c.severity,
+                    fresh.append([c.id, key, c.key, c.code, c.indicators, seq, order, c.source, c.severity,
                                   "", c.verdict, c.tags, "", "", old.get(c.key), at, at])
                 elif status[c.id] == PENDING:
                     # A pending critique takes the newest wording (e.g. a new judge verdict); a decided one
@@ -243,7 +285,7 @@ class Store(PointTables, ActivityQueries):
                     continue
                 texts[c.id] = [c.message, c.comment, c.data]
             self.conn.executemany(
-                """INSERT INTO critiques (id, form_id, key, code, indicators, form_seq, seq, source, severity,
+                """INSERT INTO critiques (id, form, key, code, indicators, form_seq, seq, source, severity,
                    message, verdict, tags, data, comment, previous_id, created_at, updated_at)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
             self.conn.executemany(
@@ -255,7 +297,7 @@ class Store(PointTables, ActivityQueries):
             self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
-                self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [fid, previous["id"]])
+                self.conn.execute("UPDATE critiques SET superseded_by = ? WHERE form = ?", [fid, previous["n"]])
             self.resolve_refusal(file, at)
         if revived:
             self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
@@ -304,7 +346,7 @@ class Store(PointTables, ActivityQueries):
         """The current form a new one is the next version of (see save_review), warning when
         another project is stored under the same file."""
         previous = self._one(
-            """SELECT id, seq, lineage, file FROM forms WHERE superseded_by IS NULL AND id != ?
+            """SELECT n, id, seq, lineage, file FROM forms WHERE superseded_by IS NULL AND id != ?
                AND ((file = ? AND name = ? AND year = ?) OR (name = ? AND year = ? AND department = ?))
                ORDER BY file = ? DESC, last_reviewed_at DESC, rowid DESC LIMIT 1""",
             [fid, file, form.name, form.year, form.name, form.year, form.department, file])
@@ -321,13 +363,14 @@ class Store(PointTables, ActivityQueries):
         """Make a superseded form current again; returns its lineage's head, which it replaces.
 
         A head that is another project (linked by the path-only rule of older versions) is left current."""
-        head = self._one("""SELECT h.id, h.seq, h.lineage FROM forms h JOIN forms f ON f.id = ?
+        head = self._one("""SELECT h.n, h.id, h.seq, h.lineage FROM forms h JOIN forms f ON f.id = ?
                            WHERE h.lineage = ? AND h.superseded_by IS NULL AND h.id != f.id
                            AND h.name = f.name AND h.year = f.year
                            ORDER BY h.last_reviewed_at DESC, h.rowid DESC LIMIT 1""", [fid, lineage])
         seq = head["seq"] if head else self._one("SELECT seq FROM forms WHERE id = ?", [fid])[0]
         self.conn.execute("UPDATE forms SET superseded_by = NULL, seq = ? WHERE id = ?", [seq, fid])
-        self.conn.execute("UPDATE critiques SET superseded_by = NULL, form_seq = ? WHERE form_id = ?", [seq, fid])
+        self.conn.execute("UPDATE critiques SET superseded_by = NULL, form_seq = ? WHERE form = "
+                          "(SELECT n FROM forms WHERE id = ?)", [seq, fid])
         return head
 
     def _save_run(self, rows: FormRows, at: str) -> None:
@@ -352,7 +395,8 @@ class Store(PointTables, ActivityQueries):
 
     def form_critiques(self, form_id: str) -> list[Critique]:
         """Every critique of one form version, in the order of its findings."""
-        rows = self._all("SELECT * FROM critiques WHERE form_id = ? ORDER BY seq", [form_id])
+        rows = self._all("""SELECT c.*, f.id AS form_id FROM critiques c JOIN forms f ON f.n = c.form
+                            WHERE f.id = ? ORDER BY c.seq""", [form_id])
         texts = self._critique_texts(form_id) if any(row["data"] == "" for row in rows) else {}
         out = []
         for row in rows:
@@ -376,7 +420,7 @@ class Store(PointTables, ActivityQueries):
                              coalesce(sum(p.status = 'accepted'), 0) AS accepted,
                              coalesce(sum(p.status = 'rejected'), 0) AS rejected,
                              coalesce(sum(p.status = 'edited'), 0) AS edited
-                             FROM forms f LEFT JOIN points p ON p.form_id = f.id AND p.retired_at IS NULL
+                             FROM forms f LEFT JOIN points p ON p.form = f.n AND p.retired_at IS NULL
                              WHERE {where} GROUP BY f.id ORDER BY f.seq, f.id""", params)
         return [from_row(FormRecord, row) for row in rows]
 
@@ -420,13 +464,13 @@ class Store(PointTables, ActivityQueries):
         # Decisions an older database took on critiques, on forms whose points were never built (a database
         # opened read-only cannot build them): counted as they were taken.
         rows += self._all(_LEGACY_DECIDED_VERDICTS.format(
-            unbuilt="AND c.form_id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
+            unbuilt="AND f.id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
         return [from_row(DecidedVerdict, row) for row in rows]
 
 _DECIDED_VERDICTS = """
-    SELECT c.id, c.verdict, p.status, c.source, c.form_id
-    FROM points p
-    JOIN critiques c ON c.form_id = p.form_id AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
+    SELECT c.id, c.verdict, p.status, c.source, f.id AS form_id
+    FROM points p JOIN forms f ON f.n = p.form
+    JOIN critiques c ON c.form = p.form AND c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
                     AND instr(p.findings, '"' || c.id || '"') > 0
     WHERE p.status IN ('accepted', 'edited', 'rejected') AND """ + ONE_VERDICT + """
       AND NOT EXISTS (
@@ -438,8 +482,8 @@ _DECIDED_VERDICTS = """
 
 
 _LEGACY_DECIDED_VERDICTS = """
-    SELECT c.id, c.verdict, c.status, c.source, c.form_id
-    FROM critiques c
+    SELECT c.id, c.verdict, c.status, c.source, f.id AS form_id
+    FROM critiques c JOIN forms f ON f.n = c.form
     WHERE c.code = 'EXPLANATION_VERDICT' AND c.verdict IS NOT NULL
       AND c.status IN ('accepted', 'edited', 'rejected') {unbuilt}
       AND NOT EXISTS (

@@ -32,7 +32,8 @@ def create_app(db: str | Path, config: Config | None = None, *, read_only: bool 
     `allow_hosts`. StoreError when the database does not exist."""
     config = config or Config()
     path = Path(db)
-    Store(path, create=False, read_only=True).close()  # refuse a missing database now, not per request
+    # Refuse a missing database now, not per request (writable: an older one is migrated here, not refused).
+    Store(path, create=False, read_only=read_only).close()
     credentials = Credentials(secrets)
     bench = Workbench(path, config, load_rulebook(config.signoff.rulebook), read_only, bool(credentials), port,
                       environment(), credentials=credentials)

@@ -235,6 +235,18 @@ def edit_critiques(db: Path, code: str, change: Callable[[dict], object]) -> Non
                          [zlib.compress(json.dumps(texts, ensure_ascii=False).encode()), form_id])
 
 
+def set_point_comments(db: Path, code: str, comment: str) -> None:
+    """Give the points with a finding `code` another suggested comment: a form's point texts are kept together,
+    compressed, in point_texts (store/schema.py points_form_key_texts_apart)."""
+    with sqlite3.connect(db) as conn:
+        for form, key in conn.execute("SELECT form, key FROM points WHERE codes LIKE ?", [f"% {code} %"]).fetchall():
+            (body,) = conn.execute("SELECT body FROM point_texts WHERE form = ?", [form]).fetchone()
+            texts = json.loads(zlib.decompress(body))
+            texts[key][0] = comment
+            conn.execute("UPDATE point_texts SET body = ? WHERE form = ?",
+                         [zlib.compress(json.dumps(texts, ensure_ascii=False).encode()), form])
+
+
 def screens(text: str) -> list[str]:
     """What each clear-screen drew: the terminal shows its last 24 lines."""
     chunks = (re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", chunk) for chunk in text.split("\x1b[2J")[1:])
@@ -242,8 +254,7 @@ def screens(text: str) -> list[str]:
 
 
 def test_the_screen_fits_an_80x24_terminal(reviewed: Path, session_env: dict[str, str]) -> None:
-    with sqlite3.connect(reviewed) as conn:
-        conn.execute("UPDATE points SET comment = ? WHERE codes LIKE '% ROUNDING %'", [LONG_COMMENT])
+    set_point_comments(reviewed, "ROUNDING", LONG_COMMENT)
     edit_critiques(reviewed, "ROUNDING", lambda text: text.update(message=text["message"] + "另：" + "问题说明很长。" * 40))
     env = dict(session_env, COLUMNS="80", LINES="24")
     command, *prefix = review_script().split()
@@ -269,8 +280,7 @@ def test_the_screen_fits_an_80x24_terminal(reviewed: Path, session_env: dict[str
 
 
 def test_v_shows_the_full_text(reviewed: Path, session_env: dict[str, str]) -> None:
-    with sqlite3.connect(reviewed) as conn:
-        conn.execute("UPDATE points SET comment = ? WHERE codes LIKE '% ROUNDING %'", [LONG_COMMENT])
+    set_point_comments(reviewed, "ROUNDING", LONG_COMMENT)
     env = dict(session_env, COLUMNS="80", LINES="24", PAGER="cat")
     command, *prefix = review_script().split()
     child = pexpect.spawn(command, [*prefix, "session", "--code", "ROUNDING"], env=env, encoding="utf-8",

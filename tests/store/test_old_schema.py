@@ -5,15 +5,19 @@ is carried forward by the migrations, and shows the same status and 复核意见
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import review_script
 from formkit import ROOT, SEED
+from reviewer.store import PointFilters, Store
 
 FIXTURES = ROOT / "tests" / "fixtures" / "store"
 
@@ -65,3 +69,106 @@ def test_an_old_database_takes_new_reviews_beside_its_old_rows(tmp_path: Path) -
     assert old_rows and new_rows  # the old ones keep their texts, the new ones are compact
     report = review("report", "--format", "md", "--db", str(db))
     assert "另一项目" in report
+
+
+def main15_dump(db: Path) -> dict:
+    """Every point, decision, critique text and score change as main15-dump.json holds them (make_main15.py)."""
+    spec = importlib.util.spec_from_file_location("make_main15", FIXTURES / "make_main15.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return json.loads(json.dumps(module.dump(db), ensure_ascii=False))
+
+
+def undated_text(text: str) -> str:
+    return re.sub(r"日期：\d+年\d+月\d+日", "日期：", text)
+
+
+def test_a_database_from_before_integer_keys_keeps_everything(tmp_path: Path) -> None:
+    """main15-schema.db: made by main at 2f8b315 (two projects, the seed form in two versions, decisions of every
+    kind carried between them, score changes, a refused file). Migrated, it reads back record for record."""
+    db = tmp_path / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    status = review("status", "--db", str(db))  # opens it for writing: migrates
+    assert status == (FIXTURES / "main15-status.txt").read_text(encoding="utf-8")
+    with sqlite3.connect(db) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(points)")}
+        assert "form" in columns and not {"form_id", "comment", "parts"} & columns
+        assert conn.execute("SELECT count(*) FROM point_texts").fetchone() == (3,)
+    expected = json.loads((FIXTURES / "main15-dump.json").read_text(encoding="utf-8"))
+    found = main15_dump(db)
+    assert found == expected
+    assert sum(len(form["scores"]) for form in found["forms"]) == 3
+    assert sum(len(d) for form in found["forms"] for d in form["decisions"]) == 15
+    report = review("report", "--format", "md", "--db", str(db))
+    assert undated_text(report) == undated_text((FIXTURES / "main15-report.md").read_text(encoding="utf-8"))
+
+
+def test_a_migrated_database_takes_decisions_and_new_versions(tmp_path: Path) -> None:
+    db = tmp_path / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    with Store(db) as store:
+        (form_id,) = store.current_form_ids(("zgc-2021.json",))
+        pending = [p for p in store.form_points(form_id) if p.status == "pending"]
+        decision = store.decide_point(pending[0].id, "edit", "钱七", new_comment="迁移后的修改意见。")
+        assert store.point(pending[0].id).effective_comment == "迁移后的修改意见。"
+        assert store.point_decisions(pending[0].id)[-1].old_comment == pending[0].comment
+        store.undo_point_decision(decision, "钱七")
+        assert store.point(pending[0].id).status == "pending"
+        filtered = store.points(PointFilters(codes=(pending[0].code_list[0],)))
+        assert pending[0].id in {p.id for p in filtered}
+    # The seed form once more, edited again: a third version, decisions carried from the migrated one.
+    form = tmp_path / "zgc-2021.json"
+    data = json.loads(SEED.read_text(encoding="utf-8"))
+    data["indicators"][3]["actual"] = "31个"
+    form.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with Store(db) as store:
+        old_file = store.form(form_id).file
+    Path(old_file).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copy(form, old_file)
+        review(old_file, "--json", "--db", str(db))
+    finally:
+        shutil.rmtree(Path(old_file).parent)
+    with Store(db) as store:
+        (newest,) = store.current_form_ids(("zgc-2021.json",))
+        assert newest != form_id
+        carried = [p for p in store.form_points(newest) if p.note and p.note.startswith("沿用上一版本")]
+        assert carried and all(p.comment for p in store.form_points(newest))
+        assert list(store.score_overrides(newest)) == [(-1, "score")]  # row 4 changed: its score change stays behind
+
+
+def test_an_old_database_is_read_read_only_once_upgraded_or_refused_unchanged(tmp_path: Path) -> None:
+    """`--read-only` on a database an older tool wrote: upgraded first where it can be written (what any
+    command that writes would do, nothing else changed), refused unchanged where it cannot."""
+    sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+    from hostile_files import review_unprivileged
+
+    share = tmp_path / "share"
+    share.mkdir()
+    db = share / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    db.chmod(0o444)
+    share.chmod(0o555)
+    try:
+        before = db.read_bytes()
+        refused = review_unprivileged("status", "--db", str(db), cwd=tmp_path)
+        assert refused.returncode == 2
+        message = refused.stderr.decode()
+        assert "旧版本" in message and "版本 15" in message and "review status" in message
+        assert db.read_bytes() == before
+    finally:
+        share.chmod(0o755)
+        db.chmod(0o644)
+    with Store(db, read_only=True) as store:  # writable: upgraded, then read
+        assert len(store.current_form_ids()) == 2
+    assert main15_dump(db) == json.loads((FIXTURES / "main15-dump.json").read_text(encoding="utf-8"))
+
+
+def test_the_workbench_opens_an_old_database_and_migrates_it(tmp_path: Path) -> None:
+    from reviewer.web.app import create_app
+
+    db = tmp_path / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    create_app(db, warm=False)
+    with Store(db, read_only=True) as store:  # migrated: readable read-only now
+        assert len(store.current_form_ids()) == 2

@@ -82,17 +82,17 @@ def test_changed_form_is_a_new_version_with_decisions_carried_over(db: Path, see
     # The old version and every decision on it are still there, untouched.
     assert rows(db, "SELECT * FROM point_decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
     for table in ("critiques", "points"):
-        superseded = rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ? AND superseded_by = ?", old, new)
-        assert superseded == rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ?", old)
-    statuses = dict(rows(db, "SELECT key, status FROM points WHERE form_id = ?", new))
+        superseded = rows(db, f"SELECT count(*) FROM {table} WHERE form = (SELECT n FROM forms WHERE id = ?) AND superseded_by = ?", old, new)
+        assert superseded == rows(db, f"SELECT count(*) FROM {table} WHERE form = (SELECT n FROM forms WHERE id = ?)", old)
+    statuses = dict(rows(db, "SELECT key, status FROM points WHERE form = (SELECT n FROM forms WHERE id = ?)", new))
     assert statuses["I:5,16"] == "accepted" and statuses["I:18"] == "accepted"  # ROUNDING; a copied actual
     assert statuses["I:0,11"] == "rejected"
     assert statuses["I:3,14"] == "pending"  # its figures changed: decide again
     carried = rows(db, """SELECT d.reviewer, d.note FROM point_decisions d JOIN points p ON p.id = d.point_id
-                          WHERE p.form_id = ? AND d.carried_from IS NOT NULL""", new)
+                          WHERE p.form = (SELECT n FROM forms WHERE id = ?) AND d.carried_from IS NOT NULL""", new)
     assert len(carried) == 4 + 4  # pair 6/17 and 3 copies accepted; 5 pairs rejected, one changed
     assert all("沿用上一版本" in note for _, note in carried)
-    linked = rows(db, "SELECT count(*) FROM points WHERE form_id = ? AND previous_id IS NOT NULL", new)
+    linked = rows(db, "SELECT count(*) FROM points WHERE form = (SELECT n FROM forms WHERE id = ?) AND previous_id IS NOT NULL", new)
     assert linked[0][0] == 11
     status = run_review("status", env={"COLUMNS": "200"}).output
     assert "（新版本）" in status and status.count("2021年中关村") == 1
@@ -162,7 +162,7 @@ def test_status_counts_per_form(db: Path, tmp_path: Path) -> None:
     run_review("accept", "--form", str(folder / "a.json"), "--code", "ROUNDING", "--yes")
     run_review("reject", "--form", "第2号", "--code", "QUALITATIVE_SHARE", "--code", "TOTAL_SCORE", "--yes")
     (n1, r1), (n2, r2) = rows(db, """SELECT count(*), f.recomputed_total FROM points p
-                                     JOIN forms f ON f.id = p.form_id GROUP BY f.id ORDER BY f.name""")
+                                     JOIN forms f ON f.n = p.form GROUP BY f.id ORDER BY f.name""")
     out = run_review("status", env={"COLUMNS": "200"}).output
     first = next(line for line in out.splitlines() if "第1号" in line).split()
     second = next(line for line in out.splitlines() if "第2号" in line).split()
@@ -200,15 +200,16 @@ def test_kill_during_a_long_review_loses_nothing(db: Path, tmp_path: Path) -> No
 
     rerun = subprocess.run([*review_script().split(), str(folder), "--db", str(db)], capture_output=True)
     assert rerun.returncode == 0, rerun.stderr.decode()
-    assert dict(rows(db, "SELECT form_id, count(*) FROM critiques WHERE source = 'rules' GROUP BY form_id")) \
+    assert dict(rows(db, """SELECT f.id, count(*) FROM critiques c JOIN forms f ON f.n = c.form WHERE source = 'rules'
+                         GROUP BY f.id""")) \
         == expected_rules
     # Every form holds exactly the findings its last review produced: nothing lost, nothing twice.
     assert rows(db, """SELECT count(*) FROM runs r WHERE r.findings !=
-                       (SELECT count(*) FROM critiques c WHERE c.form_id = r.form_id)""") == [(0,)]
+                       (SELECT count(*) FROM critiques c JOIN forms f ON f.n = c.form WHERE f.id = r.form_id)""") == [(0,)]
     assert rows(db, "SELECT count(*), count(DISTINCT form_id) FROM runs") == [(200, 200)]
     assert rows(db, "SELECT count(*), count(DISTINCT lineage) FROM forms") == [(200, 200)]
     first_form = rows(db, "SELECT id FROM forms WHERE file = ?", str(folder / "form-000.json"))[0][0]
-    decided = rows(db, "SELECT count(*) FROM points WHERE form_id = ?", first_form)[0][0]
+    decided = rows(db, "SELECT count(*) FROM points WHERE form = (SELECT n FROM forms WHERE id = ?)", first_form)[0][0]
     assert rows(db, "SELECT count(*) FROM point_decisions") == [(decided,)]
     assert rows(db, "SELECT count(*) FROM points WHERE status = 'accepted'") == [(decided,)]
     # Every form stored has its points.
@@ -297,7 +298,7 @@ def test_another_project_under_the_same_relative_path_is_a_form_of_its_own(
                                                        str(tmp_path / "b" / "form.json")}
     # Nobody has seen project 2: nothing is decided on it, and project 1 keeps its decisions.
     assert rows(db, "SELECT count(*) FROM point_decisions WHERE carried_from IS NOT NULL") == [(0,)]
-    assert rows(db, """SELECT f.name, p.status, count(*) FROM points p JOIN forms f ON f.id = p.form_id
+    assert rows(db, """SELECT f.name, p.status, count(*) FROM points p JOIN forms f ON f.n = p.form
                        GROUP BY f.name, p.status ORDER BY f.name""")[0][1] == "accepted"
     assert len(rows(db, "SELECT DISTINCT lineage FROM forms")) == 2
     status = run_review("status", env={"COLUMNS": "200"}).output
@@ -347,16 +348,16 @@ def test_reverting_a_file_to_an_earlier_version_makes_that_version_current(db: P
     assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL") == [(seed_id,)]
     assert rows(db, "SELECT superseded_by FROM forms WHERE id = ?", edited_id) == [(seed_id,)]
     for table in ("critiques", "points"):
-        assert rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ? AND superseded_by IS NOT NULL",
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE form = (SELECT n FROM forms WHERE id = ?) AND superseded_by IS NOT NULL",
                     seed_id) == [(0,)]
-        assert rows(db, f"SELECT count(*) FROM {table} WHERE form_id = ? AND superseded_by IS NULL",
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE form = (SELECT n FROM forms WHERE id = ?) AND superseded_by IS NULL",
                     edited_id) == [(0,)]
     # Append-only: nothing rewritten; the edited version's decisions carry back with the note.
     assert rows(db, "SELECT * FROM point_decisions ORDER BY rowid")[: len(decisions_before)] == decisions_before
-    statuses = dict(rows(db, "SELECT key, status FROM points WHERE form_id = ?", seed_id))
+    statuses = dict(rows(db, "SELECT key, status FROM points WHERE form = (SELECT n FROM forms WHERE id = ?)", seed_id))
     assert statuses["I:5,16"] == "accepted" and statuses["I:18"] == "rejected"
     carried = rows(db, """SELECT d.reviewer, d.note FROM point_decisions d JOIN points p ON p.id = d.point_id
-                          WHERE p.form_id = ? AND d.carried_from IS NOT NULL""", seed_id)
+                          WHERE p.form = (SELECT n FROM forms WHERE id = ?) AND d.carried_from IS NOT NULL""", seed_id)
     assert len(carried) == 3 and all(r == "李四" and "沿用较新版本" in n for r, n in carried)
     status = run_review("status", env={"COLUMNS": "200"}).output
     assert seed_id[:8] in status and edited_id[:8] not in status
@@ -429,9 +430,31 @@ def test_reviewing_a_form_taken_over_by_another_project_in_an_old_database_resto
     with sqlite3.connect(db) as conn:  # what the path-only rule used to store: b as a's new version
         conn.execute("UPDATE forms SET lineage = ?, previous_id = ? WHERE id = ?", [a_id, a_id, b_id])
         conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [b_id, a_id])
-        conn.execute("UPDATE critiques SET superseded_by = ? WHERE form_id = ?", [b_id, a_id])
-        conn.execute("UPDATE points SET superseded_by = ? WHERE form_id = ?", [b_id, a_id])
+        conn.execute("UPDATE critiques SET superseded_by = ? WHERE form = (SELECT n FROM forms WHERE id = ?)", [b_id, a_id])
+        conn.execute("UPDATE points SET superseded_by = ? WHERE form = (SELECT n FROM forms WHERE id = ?)", [b_id, a_id])
     run_review(str(a))
     assert rows(db, "SELECT id FROM forms WHERE superseded_by IS NULL ORDER BY rowid") == [(a_id,), (b_id,)]
     for table in ("critiques", "points"):
         assert rows(db, f"SELECT count(*) FROM {table} WHERE superseded_by IS NOT NULL") == [(0,)]
+
+
+def test_a_batch_s_writes_reach_the_database_file_while_it_runs(tmp_path: Path) -> None:
+    """The writer leaves checkpoints to a thread of its own (store/db.py Checkpointer): what a long batch
+    committed is copied from the WAL into the database file before the batch ends, and a reader sees it."""
+    from reviewer.signoff.intake import save
+    from reviewer.store import Store
+
+    db = tmp_path / "review.db"
+    config = Config()
+    with Store(db) as store:
+        with store.batch(seconds=0) as write:  # a COMMIT after every form
+            for index in range(24):
+                path = write_form(tmp_path / f"form-{index}.json", seed_variant(index))
+                write(lambda: save(store, review_file(path, config)))
+        deadline = time.monotonic() + 10
+        while os.path.getsize(db) < 24 * 20_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.getsize(db) >= 24 * 20_000  # the forms are in the file itself, the store still open
+        assert rows(db, "SELECT count(*) FROM forms") == [(24,)]
+        with store.transaction():  # the writer writes on
+            store.conn.execute("UPDATE forms SET last_reviewed_at = last_reviewed_at")
