@@ -274,7 +274,35 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
         text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
         for phrase in restatements(name):
             text = text.replace(phrase, "，")
-    return text
+    return _empty_connectives(text, name, cost) if _CONNECTIVE_WORD.search(text) else text
+
+
+# A connective announces a cause; what it introduces is the cause. "主要原因是规模化供水覆盖人口比例55%",
+# "原因是年初预算安排500万元，年中调整为320万元", "因截至8月11日签约159户": what follows is the row's own
+# measurement (its name, its figures, a date, the budget beside a cost row), which is no cause however it
+# is announced (labelling guide: narrative, the row's own figures). Such a connective is struck, so it
+# makes no cause of what it introduces; one that introduces anything else (因采用线上培训方式, 因换了施工
+# 单位) stands, whatever its words.
+_CONNECTIVE_WORD = re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])")
+# Words of the row's own measurement: its period, its plan and actual, its rate.
+_MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日")
+_BUDGET_CHARS = set("预算资金经费费用支出金额成本投资安排调整追加调减增减万元")  # beside a cost row, money is the row
+
+
+def _empty_connectives(text: str, name: str, cost: bool) -> str:
+    """The text without connectives whose object (the rest of their clause) is the row's own measurement:
+    once figures, dates, the row's name, filler and measurement words are set aside, fewer than two
+    characters of its own are left."""
+    said = _MEASUREMENT_CHARS | _BUDGET_CHARS if cost else _MEASUREMENT_CHARS
+
+    def strike(m: re.Match) -> str:
+        obj = _CLAUSES.split(text[m.end():], 1)[0]
+        words = FIGURE.sub("", DATE.sub("", obj)) if has_digit(obj) else obj
+        own = {c for c in words if "\u4e00" <= c <= "\u9fff" and c not in name and c not in said
+               and c not in _FILLER_CHARS}
+        return m.group(0) if len(own) >= 2 and "原因" not in m.group(0) else "，"
+    return _CONNECTIVE_WORD.sub(strike, text)
+
 
 
 
@@ -698,6 +726,10 @@ _ITEM = re.compile(
     r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区"
     r"|路|街|巷|大道|隧道|工程)"  # a road, a street, a works: 天山路（陇海路—中原路）, 曲荷巷改造工程
 )
+# A clause that opens a sentence and says only how the facts were learnt or when (经核实，经现场排查，据了解，
+# 截至年底，目前): the item it goes on to name still begins the sentence.
+_OPENER = re.compile(r"^(经过?[^，,。；;]{0,8}?(核实|核查|调查|了解|查明|排查|摸排|复核|统计|梳理)|经查|据[^，,。；;]{0,6}?"
+                     r"(了解|统计|核实|反映)|截至[^，,。；;]{1,12}|目前|当前|现|其中)[，,:：]")
 # A sentence that goes on about the item just named: 因该路需穿过二砂文创园.
 _BACK_REFERENCE = re.compile(r"^[^，,。；;]{0,4}?(该|此|其)")
 
@@ -707,7 +739,8 @@ def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Deci
     happened to it; distinct names only."""
     names, last = set(), None
     for sentence in _SENTENCES.split(norm):
-        m = _ITEM.search(sentence.strip())
+        sentence = _OPENER.sub("", sentence.strip())
+        m = _ITEM.search(sentence)
         if m:
             last = m.group(0).strip()
             rest = sentence[m.end():]

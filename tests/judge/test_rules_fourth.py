@@ -1,0 +1,52 @@
+"""The rules judge's readings of judge-4, found by perturbing explanations whose verdict must not move:
+an announcement of a cause (主要原因是…) is no cause, and a connective whose object is the row's own
+measurement makes none; an opening clause that says how the facts were learnt (经核实，) does not hide the
+item a sentence names. Each on texts of its own, on the clean test form or a dev form's row."""
+
+from __future__ import annotations
+
+import pytest
+from test_rules_general import row  # the clean test form with one row changed, judged by the rules
+from test_rules_readings import WZ, verdict
+
+
+def training(text: str):
+    return row(0, "≥500人次", "420人次", 16.8, text)  # 培训人次 500 → 420: 80 short
+
+
+def rent(text: str):
+    return row(3, "≤100万元", "112万元", 8.8, text)  # 场地租赁费用 100 → 112万元: 12 over
+
+
+@pytest.mark.parametrize("text", [
+    "主要原因是全年共培训420人次，较目标少80人次，完成率84%。",  # the row said back, announced as a cause
+    "原因为截至2023年12月20日累计培训420人次。",  # a dated count of the actual
+    "偏差原因：全年实际培训420人次，较计划少80人次。下一步将加快进度。",
+])
+def test_an_announced_cause_that_is_the_row_said_back_is_none(text):
+    found = training(text)
+    assert found.verdict == "does_not_cover" and "no_cause" in found.tags
+
+
+@pytest.mark.parametrize("text", [
+    "主要原因是年初预算100万元，年中追加12万元，全年实际支出112万元。",  # a budget narrative beside a cost row
+    "因年初预算安排100万元，年中追加12万元，全年实际支出112万元。",
+])
+def test_a_connective_before_the_budget_said_back_is_none(text):
+    found = rent(text)
+    assert found.verdict == "does_not_cover" and "no_cause" in found.tags
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("因为承办机构中途更换，第4期80人次未能开班。", "covers"),  # a connective with an object of its own stands
+    ("主要原因是承办机构中途退出，第4期80人次未能开班。", "covers"),  # what is announced is a happening
+    ("因为承办机构中途更换，部分班次未能开班。", "partial"),
+])
+def test_a_connective_with_an_object_of_its_own_stands(text, expected):
+    assert training(text).verdict == expected
+
+
+@pytest.mark.parametrize("opener", ["", "经核实，", "经现场排查，", "据了解，", "截至12月底，"])
+def test_an_opening_clause_does_not_hide_the_item_named(opener):
+    found = verdict(WZ, 9, opener + "鹿城区南郊街道快检室因所在菜场整体拆迁，停止建设。")
+    assert found.verdict == "covers"
