@@ -50,3 +50,26 @@ def test_a_connective_with_an_object_of_its_own_stands(text, expected):
 def test_an_opening_clause_does_not_hide_the_item_named(opener):
     found = verdict(WZ, 9, opener + "鹿城区南郊街道快检室因所在菜场整体拆迁，停止建设。")
     assert found.verdict == "covers"
+
+
+
+def rate(text: str):
+    return row(1, "≥90%", "85%", 8.5, text)  # 培训合格率 90 → 85%: 5 points short
+
+
+@pytest.mark.parametrize("said", [
+    lambda: rate("第3期考核时遇暴雨，25名学员缺考，合格率较目标低5个百分点。"),
+    lambda: rate("第3期考核时遇暴雨，二十五名学员缺考，合格率较目标低五个百分点。"),  # the same in words
+    lambda: training("承办机构9月退出，4个班停办，每班平均20人次。"),
+    lambda: training("承办机构9月退出，四个班停办，每班平均二十人次。"),  # a count times a figure per unit, in words
+])
+def test_figures_said_in_words_read_as_in_digits(said):
+    assert said().verdict == "covers"
+
+
+@pytest.mark.parametrize("text", [
+    "因二次供水泵房改造，第4期培训停办。",  # 二次: secondary, not two times
+    "有一户居民反对，第4期培训停办。",  # 一户: a party, no count of one
+])
+def test_ordinals_and_a_lone_one_stay_words(text):
+    assert training(text).verdict == "partial"

@@ -242,4 +242,31 @@ def normalised(text: str) -> str:
     norm = normalize_text(text)
     if "," in norm:  # each pattern needs its literal: a text without it is returned as it is
         norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), norm)
+    if _CN_NUMERAL.search(norm):
+        norm = _SAID_IN_WORDS.sub(_in_digits, norm)
     return _MORE_THAN.sub(r"约\1", norm) if "余" in norm or "多" in norm else norm
+
+
+# A count, a share or a span said in words (低四个百分点, 二十六个工作日, 服务十六户, 少三台) is written in
+# digits before any reading, so every reading of figures (the gap said, a figure per unit, a share) reads it
+# as it reads 4个百分点: how a number is written says nothing of the cause. A lone 一 (一户居民, 一个月) stays
+# a word ("one", read by _ONE_OF); so do ordinals (第三批), runs of digits (四五家: "four or five") and
+# money in words (三十二万四, read by _CN_MONEY).
+_SAID_IN_WORDS = gated(re.compile(
+    r"(?<![第一二两三四五六七八九十百千零\d])([一二两三四五六七八九十百千零]+)"
+    r"(?=个百分点|百分点|个工作日|工作日|个(?!半)|家|项|人次|人|次|场|笔|户|所|批|件|台|套|门|期|处|座|名|位|张|条|辆|栋|间"
+    r"|部(?!门)|例|份|宗|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|天|周|小时|倍)"))
+_PLACE_CHARS = frozenset("十百千")
+# A count listed before 一 in the same clause (金州区两个、庄河市一个): the 一 is a count in the list.
+_ENUMERATED = re.compile(r"(\d|[两三四五六七八九十])[^，,。；;\d]{0,10}(、|和|及)[^，,。；;]*$")
+
+
+def _in_digits(m: re.Match) -> str:
+    said = m.group(1)
+    if said == "一" and not _ENUMERATED.search(m.string, max(0, m.start() - 16), m.start()):
+        return said  # "one", "a": 一户居民反对 (read by _ONE_OF)
+    if said == "二" or said.startswith("零") or (not _PLACE_CHARS & set(said) and len(said) > 1):
+        return said  # 二次供水, 二号 (a cardinal two is 两), or a run of digits (四五家, 三四个): no number
+    if any(a not in _PLACE_CHARS and b not in _PLACE_CHARS and a != "零" and b != "零" for a, b in zip(said, said[1:])):
+        return said  # 三四十个: a range, not a number
+    return str(_cn_number(said))

@@ -411,7 +411,7 @@ def _without_other_topics(norm: str) -> str:
     for sentence in _SENTENCES.split(norm):
         if ACHIEVEMENT.search(sentence):
             continue
-        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(sentence):
+        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(_unannounced(sentence)):
             sentence = "，".join(c for c in _CLAUSES.split(sentence) if not YEAR_ON_YEAR.search(c))
         kept.append(sentence)
     return "。".join(kept)
@@ -732,6 +732,8 @@ _OPENER = re.compile(r"^(经过?[^，,。；;]{0,8}?(核实|核查|调查|了解
                      r"(了解|统计|核实|反映)|截至[^，,。；;]{1,12}|目前|当前|现|其中)[，,:：]")
 # A sentence that goes on about the item just named: 因该路需穿过二砂文创园.
 _BACK_REFERENCE = re.compile(r"^[^，,。；;]{0,4}?(该|此|其)")
+# A sentence that opens with a connective and 该 / 此 (由于该路…, 因此处…) goes on about the item before: no new item.
+_GOES_ON = re.compile(r"^(由于|因为|因|鉴于)?(该|此)(?!外)")
 
 
 def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> int:
@@ -740,11 +742,11 @@ def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Deci
     names, last = set(), None
     for sentence in _SENTENCES.split(norm):
         sentence = _OPENER.sub("", sentence.strip())
-        m = _ITEM.search(sentence)
+        m = None if last and _GOES_ON.search(sentence) else _ITEM.search(sentence)
         if m:
             last = m.group(0).strip()
             rest = sentence[m.end():]
-        elif last and _BACK_REFERENCE.search(sentence.strip()):
+        elif last and _BACK_REFERENCE.search(sentence):
             rest = sentence  # the item named in the sentence before, and what happened to it
         else:
             last = None
@@ -773,7 +775,15 @@ def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
     if strength < CONNECTIVE or not _DONE_PART.search(norm) or not _UNDONE_PART.search(norm):
         return False  # the rare conditions first: most texts are ruled out before the cause is sought again
-    return bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
+    return bool(CAUSAL.search(_unannounced(norm)) or EVENT_WORDS.search(norm))
+
+
+# The announcement of a cause (主要原因是, 偏差原因：): it names none, so it counts only with what it announces.
+_ANNOUNCEMENT = gated(re.compile(r"(主要|偏差)?原因(主要)?(是|为|在于|分析|[:：])"))
+
+
+def _unannounced(text: str) -> str:
+    return _ANNOUNCEMENT.sub("，", text) if "原因" in text else text
 
 
 def _claims_met(norm: str) -> bool:
