@@ -73,3 +73,10 @@ def test_figures_said_in_words_read_as_in_digits(said):
 ])
 def test_ordinals_and_a_lone_one_stay_words(text):
     assert training(text).verdict == "partial"
+
+
+def test_the_target_and_actual_said_back_size_no_gap_in_any_unit():
+    # 12 → 10.6万平方米 is 11.7% short: the 12 said back is no relative change; nor is ≥100% beside 未验收
+    area = row(4, "≥12万平方米", "10.6万平方米", 17.7, "年度指标值12万平方米，实际完成10.6万平方米。施工占用部分场地。")
+    share = row(1, "≥100%", "未验收", 0, "年度指标值100%，实际未验收。项目暂未完工。")
+    assert area.verdict == "partial" and share.verdict == "partial"

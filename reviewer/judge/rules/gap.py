@@ -551,6 +551,14 @@ def _said_back(side: Side, figure: Figure) -> bool:
     return read is not None and any(v is not None and _close(figure, read, v) for v in (side.a, side.b))
 
 
+def _printed(side: Side) -> list[Decimal]:
+    """The row's target and actual as printed, where each is a number: beside an actual that is no number
+    (未验收), the target said back (≥100%) is still the row's own figure, no size of its gap."""
+    values = [v for v in (side.a, side.b) if v is not None]
+    values += [q.value for q in (side.row.target, side.row.actual) if q.is_number and q.value is not None]
+    return values
+
+
 def _relative_gap(side: Side, figure: Figure) -> bool:
     """A percentage that is the row's relative change: 减少21% beside 15 → 11.8."""
     if side.change is None:
@@ -675,14 +683,14 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
                for f in signals.quantities):
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
-        said_back = [v for v in (side.a, side.b) if v is not None]
+        said_back = _printed(side)
         if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
                and _may_be_what_failed(side, f) for f in signals.quantities):
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
-    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
-             for f in signals.quantities):
+    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
+             for f in signals.quantities):  # a relative change is a share: 12万平方米 is no 11.7% said back
         return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
