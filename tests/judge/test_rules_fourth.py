@@ -80,3 +80,12 @@ def test_the_target_and_actual_said_back_size_no_gap_in_any_unit():
     area = row(4, "≥12万平方米", "10.6万平方米", 17.7, "年度指标值12万平方米，实际完成10.6万平方米。施工占用部分场地。")
     share = row(1, "≥100%", "未验收", 0, "年度指标值100%，实际未验收。项目暂未完工。")
     assert area.verdict == "partial" and share.verdict == "partial"
+
+
+@pytest.mark.parametrize("text", [
+    "主要原因是：本年度实际完成420人次，较年度目标500人次少80人次，完成率未达100%。",  # the target between
+    "本年度实际完成420人次，完成率未达100%。",  # 未达 is the gap said back, no happening
+])
+def test_the_gap_said_with_the_target_between_is_said_back(text):
+    found = training(text)
+    assert found.verdict == "does_not_cover" and "no_cause" in found.tags

@@ -52,8 +52,10 @@ _ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日":
 ACTUAL_CLAIM = re.compile(
     rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({NUMBER})\s*({UNIT_RE})"
 )
+# (the target's own figure may stand between: 较年度目标860米少320米)
 GAP_CLAIM = re.compile(
-    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({NUMBER})\s*({UNIT_RE})"
+    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(?:{NUMBER}\s*(?:{UNIT_RE})?)?"
+    rf"(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({NUMBER})\s*({UNIT_RE})"
 )
 # The same said the other way round: 高于控制指标32万元, 低于年度目标5个百分点.
 GAP_CLAIM_AFTER = re.compile(

@@ -356,7 +356,7 @@ _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
-                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能])[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
+                   r"|未(?!完成|达|实现|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能])[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 # Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
 # outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
