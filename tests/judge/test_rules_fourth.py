@@ -89,3 +89,12 @@ def test_the_target_and_actual_said_back_size_no_gap_in_any_unit():
 def test_the_gap_said_with_the_target_between_is_said_back(text):
     found = training(text)
     assert found.verdict == "does_not_cover" and "no_cause" in found.tags
+
+
+def test_not_done_is_the_gap_said_back():
+    assert training("主要原因是80人次没有完成，完成420人次。").verdict == "does_not_cover"
+
+
+def test_a_contract_term_before_the_row_said_back_is_no_cause_of_nothing_done():
+    found = row(0, "≥500人次", "0人次", 0, "项目严格执行采购程序，按合同约定完成0人次。")  # nothing done
+    assert found.verdict != "covers"

@@ -81,7 +81,7 @@ _HAPPENED_WORDS = (
     *("停" + b for b in ("电", "机", "水", "气", "工", "产", "业", "运", "航", "课", "诊", "办", "用", "了", "掉", "下来")),
 )
 _HAPPENED = (
-    r"没有(?=[\u4e00-\u9fff]{2})"
+    r"没有(?!完成|达|实现)(?=[\u4e00-\u9fff]{2})"  # 没有完成 is the gap said back
     # something come upon in the work (施工中挖到一段老排水渠, 开挖发现天然气管道); a finding of a review
     # (通过自查，发现…尚有不足之处) is what it found, read on its own
     r"|(施工|开挖|挖掘|勘察|勘探|拆除|清淤)[^，,。；;]{0,4}?(发现|遇到)|挖到|挖出"
@@ -283,7 +283,8 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 # is announced (labelling guide: narrative, the row's own figures). Such a connective is struck, so it
 # makes no cause of what it introduces; one that introduces anything else (因采用线上培训方式, 因换了施工
 # 单位) stands, whatever its words.
-_CONNECTIVE_WORD = re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])")
+_CONNECTIVE_WORD = re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
+                              r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)")  # a term of a contract, as a connective
 # Words of the row's own measurement: its period, its plan and actual, its rate.
 _MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日")
 _BUDGET_CHARS = set("预算资金经费费用支出金额成本投资安排调整追加调减增减万元")  # beside a cost row, money is the row
@@ -356,7 +357,7 @@ _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
-                   r"|未(?!完成|达|实现|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能])[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
+                   r"|未(?!完成|达|实现|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能]|完成|达|实现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 # Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
 # outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
