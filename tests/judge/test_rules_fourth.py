@@ -98,3 +98,22 @@ def test_not_done_is_the_gap_said_back():
 def test_a_contract_term_before_the_row_said_back_is_no_cause_of_nothing_done():
     found = row(0, "≥500人次", "0人次", 0, "项目严格执行采购程序，按合同约定完成0人次。")  # nothing done
     assert found.verdict != "covers"
+
+
+
+def test_something_else_not_done_is_a_happening():
+    # 实训楼未交付 is no action of the row (培训); the 80人次 it held back are the gap
+    assert training("实训楼未交付，80人次培训未开班。").verdict == "covers"
+
+
+def test_the_projects_own_running_not_done_is_the_gap_said_back():
+    assert rent("项目未实施，资金未使用。").verdict == "does_not_cover"
+
+
+@pytest.mark.parametrize("text", [
+    "区级财力紧张，配套资金应到位40万元、实际到位28万元，少到位12万元。",
+    "区级财力紧张，配套资金应到位40万元、实际到位30万元；市级补助2万元于12月28日才下达。两项合计少到位12万元。",
+])
+def test_a_praise_word_before_a_figure_is_a_fact(text):
+    # 到位28万元 is money that arrived, not 宣传到位
+    assert row(3, "≤100万元", "88万元", 8.8, text).verdict == "covers"

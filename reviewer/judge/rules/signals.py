@@ -563,9 +563,21 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     if len(events) > 1:
         return CONNECTIVE
     if (events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost)
-            or _act_of_another(text, name)):
+            or _act_of_another(text, name) or _other_not_done(text, name)):
         return WORD
     return NO_CAUSE
+
+
+def _other_not_done(text: str, name: str) -> bool:
+    """Something other than the row's own action was not done (经三路未贯通 beside 接入管线企业数): a
+    happening, read as one word when no particular of its own stands beside it."""
+    return ("未" in text or "没" in text) and any(
+        m.group(0)[0] in "未没" and not _own_action(text, m, name) and not _PROJECT_RUNNING.match(text, m.start() + 1)
+        for m in _VERB.finditer(text))
+
+
+# The project's own running and its money not done (项目未实施，资金未使用; 未执行部分结转): the gap itself.
+_PROJECT_RUNNING = re.compile(r"(实施|开展|启动|使用|支付|拨付|执行|完成|开工|完工|验收|结算|建设|施工|到位)")
 
 
 @lru_cache(maxsize=1024)
