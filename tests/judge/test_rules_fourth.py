@@ -18,6 +18,10 @@ def rent(text: str):
     return row(3, "≤100万元", "112万元", 8.8, text)  # 场地租赁费用 100 → 112万元: 12 over
 
 
+def late(text: str):
+    return row(2, "2023年6月30日前", "2023年9月15日", 3, text)  # 培训完成时间: 77 days late
+
+
 @pytest.mark.parametrize("text", [
     "主要原因是全年共培训420人次，较目标少80人次，完成率84%。",  # the row said back, announced as a cause
     "原因为截至2023年12月20日累计培训420人次。",  # a dated count of the actual
@@ -117,3 +121,33 @@ def test_the_projects_own_running_not_done_is_the_gap_said_back():
 def test_a_praise_word_before_a_figure_is_a_fact(text):
     # 到位28万元 is money that arrived, not 宣传到位
     assert row(3, "≤100万元", "88万元", 8.8, text).verdict == "covers"
+
+
+def satisfaction(text: str):
+    return row(6, "≥90%", "80%", 8, text)  # 参训人员满意度 90 → 80%
+
+
+@pytest.mark.parametrize("text", [
+    "由于工作疏忽，未将培训通知及时发给各街道。",  # self-criticism, and the row's own work not done
+    "我中心高度重视，多次协调承办机构，克服困难，确保了培训年内完成。",  # praise and difficulties nobody names
+    "各街道投入大量人力物力，培训环境不断改善。",  # the unit's own effort and an achievement
+    "今年培训任务重且时间紧张，已督促承办机构加快进度。",  # the project's own pressure, then a response
+])
+def test_stock_effort_and_pressure_are_no_cause(text):
+    found = training(text)
+    assert found.verdict == "does_not_cover" and "no_cause" in found.tags
+
+
+def test_the_rows_own_work_not_begun_is_the_gap_said_back():
+    found = training("第四期培训80人次还未开始培训，预计明年3月完成。")
+    assert found.verdict == "does_not_cover"
+
+
+def test_a_season_outside_the_row_is_a_state():
+    found = late("眼下正值秋收，参训农民忙于收割，培训推迟。")
+    assert found.verdict == "partial"
+
+
+def test_a_direction_word_with_an_object_of_its_own_is_no_claim_about_the_row():
+    found = satisfaction("培训地点迁至郊区，学员往返须换乘两次，增加交通时间和费用。")
+    assert "contradicts_data" not in found.tags and found.verdict == "partial"

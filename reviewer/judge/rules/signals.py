@@ -122,7 +122,11 @@ STATE = gated(re.compile(
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
     # else there was much or little of, 申报企业较少, is a driver: _is_driver)
-    r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
+    r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)"
+    # (not the unit's own effort: 投入大量资金和人力)
+    r"|(?<!投入)(?<!投放)(?<!出动)(?<!动员)(?<!调配)(?<!组织)大量(?=[\u4e00-\u9fff]{2})"
+    # a season or a time outside the row: 正值秋收, 恰逢汛期
+    r"|(正值|恰逢|适逢|正逢|时值)(?=[\u4e00-\u9fff]{2})"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
 ))
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
@@ -516,7 +520,9 @@ def _own_move(move: str, known: tuple[Decimal, ...]) -> bool:
     return bool(values) and not own_figure(values, known)
 
 
-_ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
+_ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再|开始|进行|予以)")
+# 未将工程公示牌延伸悬挂: the verb stands after its object; the row's own verb anywhere in the clause is its action.
+_OBJECT_FIRST = re.compile(r"^(将|把)")
 
 
 def _own_action(text: str, m: re.Match, name: str) -> bool:
@@ -525,7 +531,12 @@ def _own_action(text: str, m: re.Match, name: str) -> bool:
     word = m.group(0)
     if word[0] not in "未不无难没须需才":
         return word in name
-    verb = _ADVERBS.sub("", text[m.start() + (2 if word[:2] in ("未能", "不能", "无法", "难以") else 1):][:6])
+    after = text[m.start() + (2 if word[:2] in ("未能", "不能", "无法", "难以") else 1):]
+    if _OBJECT_FIRST.match(after):
+        clause = _CLAUSES.split(after, 1)[0][:16]
+        own = name[-4:].rstrip("率度数量")
+        return any(own[i:i + 2] in clause for i in range(len(own) - 1))
+    verb = _ADVERBS.sub("", after[:6])
     return len(verb) >= 2 and (verb[:2] in name or verb[0] in name[-4:])
 
 
@@ -666,11 +677,22 @@ def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = 
         if known and own_figure([f.value for f in quantities(piece)], known):
             continue
         for i in (0, 1):
-            if present[i] and any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present[i]):
+            if present[i] and any(_about_the_row(piece[:piece.index(w)], name, cost)
+                                  and not _own_object(piece[piece.index(w) + len(w):], name) for w in present[i]):
                 found[i] = True
         if all(found):
             break
     return found[0], found[1]
+
+
+# What follows a direction word as its object (增加生产成本, 减少收入): that moved, not the row.
+_OBJECT = re.compile(r"^(?![了至到为较约近达明显幅度显著很更])[\u4e00-\u9fff]{2,}")
+
+
+def _own_object(after: str, name: str) -> bool:
+    m = _OBJECT.match(after)
+    return bool(m) and len({c for c in m.group(0) if c not in name and c not in _NOT_DRIVERS
+                            and c not in _FILLER_CHARS}) >= 2
 
 
 def _about_the_row(before: str, name: str, cost: bool) -> bool:

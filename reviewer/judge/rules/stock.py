@@ -22,6 +22,11 @@ STOCK_PHRASES = (
     # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全, 考虑不周
     "考虑不周", "考虑不充分", "未充分考虑", "预估不足", "估计不足", "预判不足",
     "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
+    "工作疏忽", "疏忽大意", "工作失误",
+    # the project's own size and time pressure: 工程量大且时间紧张 stands beside any delay
+    "工程量大", "工程量较大", "时间紧张", "时间紧迫", "时间紧", "任务重", "任务繁重", "工期紧",
+    # difficulties nobody names, overcome or met: 克服困难, 遇到的困难
+    "克服困难", "克服了困难", "遇到的困难", "面临的困难", "重重困难",
 )
 # A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
 # beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
@@ -87,7 +92,7 @@ STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,
 # Comparisons with last year and other achievements say nothing about this year's gap.
 # A sentence that reports results and praises them is about achievements, not the gap.
 ACHIEVEMENT = re.compile(
-    r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
+    r"反响良好|广受好评|成效(明显|显著)|(明显|不断|持续)(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
 YEAR_ON_YEAR = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度")
