@@ -151,3 +151,16 @@ def test_a_season_outside_the_row_is_a_state():
 def test_a_direction_word_with_an_object_of_its_own_is_no_claim_about_the_row():
     found = satisfaction("培训地点迁至郊区，学员往返须换乘两次，增加交通时间和费用。")
     assert "contradicts_data" not in found.tags and found.verdict == "partial"
+
+
+def test_the_whole_work_said_done_beside_a_shortfall_is_a_contradiction():
+    found = row(4, "≥2000人", "1500人", 15, "因场地维修暂停两个月，今年已全线建成通车。")
+    assert found.verdict == "does_not_cover" and "contradicts_data" in found.tags
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("培训因施工推迟完成。", "does_not_cover"),  # the project's own running, and the delay said back
+    ("培训因场馆施工推迟完成。", "partial"),  # the works on the venue are something else
+])
+def test_the_project_itself_as_the_object_of_a_connective_is_no_cause(text, expected):
+    assert late(text).verdict == expected

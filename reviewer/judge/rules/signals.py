@@ -278,7 +278,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
         text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
         for phrase in restatements(name):
             text = text.replace(phrase, "，")
-    return _empty_connectives(text, name, cost) if _CONNECTIVE_WORD.search(text) else text
+    return _empty_connectives(text, name, cost, late) if _CONNECTIVE_WORD.search(text) else text
 
 
 # A connective announces a cause; what it introduces is the cause. "主要原因是规模化供水覆盖人口比例55%",
@@ -290,11 +290,13 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 _CONNECTIVE_WORD = re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
                               r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)")  # a term of a contract, as a connective
 # Words of the row's own measurement: its period, its plan and actual, its rate.
-_MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日")
+_MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日"
+                        "项目工程施建设")  # and the project's own running: 因施工暂时改道 names the project itself
+_DELAY_SAID = re.compile(words_pattern(DELAY_WORDS))
 _BUDGET_CHARS = set("预算资金经费费用支出金额成本投资安排调整追加调减增减万元")  # beside a cost row, money is the row
 
 
-def _empty_connectives(text: str, name: str, cost: bool) -> str:
+def _empty_connectives(text: str, name: str, cost: bool, late: bool = False) -> str:
     """The text without connectives whose object (the rest of their clause) is the row's own measurement:
     once figures, dates, the row's name, filler and measurement words are set aside, fewer than two
     characters of its own are left."""
@@ -302,6 +304,8 @@ def _empty_connectives(text: str, name: str, cost: bool) -> str:
 
     def strike(m: re.Match) -> str:
         obj = _CLAUSES.split(text[m.end():], 1)[0]
+        if late:  # beside a late date the delay is the gap itself
+            obj = _DELAY_SAID.sub("", obj)
         words = FIGURE.sub("", DATE.sub("", obj)) if has_digit(obj) else obj
         own = {c for c in words if "\u4e00" <= c <= "\u9fff" and c not in name and c not in said
                and c not in _FILLER_CHARS}
@@ -819,6 +823,15 @@ _ANNOUNCEMENT = gated(re.compile(r"(主要|偏差)?原因(主要)?(是|为|在�
 
 def _unannounced(text: str) -> str:
     return _ANNOUNCEMENT.sub("，", text) if "原因" in text else text
+
+
+# The whole work said to be done (全线已完工, 已全线贯通): a claim that the target was met, beside a row short of it.
+_WHOLE_DONE = gated(re.compile(r"全线(已|均已|已经)?(全部)?(完工|竣工|建成|贯通|通车)|(已|均已|已经)全线(完工|竣工|建成|贯通|通车)"))
+
+
+def claims_whole_done(norm: str) -> bool:
+    return "全线" in norm and any(_WHOLE_DONE.search(c) and not _INTENT.search(c) and not MEASURE_CLAUSE.search(c)
+                                for c in _CLAUSES.split(norm))
 
 
 def _claims_met(norm: str) -> bool:
