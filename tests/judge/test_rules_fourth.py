@@ -164,3 +164,8 @@ def test_the_whole_work_said_done_beside_a_shortfall_is_a_contradiction():
 ])
 def test_the_project_itself_as_the_object_of_a_connective_is_no_cause(text, expected):
     assert late(text).verdict == expected
+
+
+def test_a_promise_is_a_measure_not_a_cause():
+    found = training("经与承办机构沟通，承办机构表示将增加师资和场地，确保明年按期完成。")
+    assert found.verdict == "does_not_cover"

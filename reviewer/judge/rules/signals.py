@@ -165,6 +165,8 @@ MEASURE_CLAUSE = gated(re.compile(
     r"|如果|倘若|假如|一切顺利|有望|可望|(?<![原初])预计(将|于|在|可|能|\d)"
     # urging done now is a measure too: 已要求施工单位尽快拆除, 正加快推进移交工作
     r"|尽快|抓紧|加快推进|全力推进"
+    # a promise, by the unit or another (施工单位表示将增加人员和机械): what will be done
+    r"|(表示|承诺|保证)(将|会|要)|将(增加|增派|加派|投入|调配|调集|安排|协调|组织)"
 ))
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
