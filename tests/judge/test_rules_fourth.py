@@ -169,3 +169,16 @@ def test_the_project_itself_as_the_object_of_a_connective_is_no_cause(text, expe
 def test_a_promise_is_a_measure_not_a_cause():
     found = training("经与承办机构沟通，承办机构表示将增加师资和场地，确保明年按期完成。")
     assert found.verdict == "does_not_cover"
+
+
+@pytest.mark.parametrize("said", [
+    lambda: row(4, "≥2000人", "1000人", 10, "二期安置房因用地调规未获批，1000人未能入住受益。"),  # the gap is the actual's size
+    lambda: row(1, "≥90%", "45%", 4.5, "第3期考核遇暴雨，缺考学员较多，合格率较目标低45个百分点。"),  # points are a difference
+])
+def test_a_gap_as_large_as_the_actual_is_read_as_the_gap(said):
+    assert said().verdict == "covers"
+
+
+def test_the_actual_said_as_such_stays_the_actual():
+    found = row(4, "≥2000人", "1000人", 10, "因用地调规未获批，实际完成1000人。")
+    assert found.verdict == "partial"

@@ -297,7 +297,7 @@ def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -
         read = _in_row_unit(f, side.unit) if f.unit != "%" else None
         if read is None and counting and f.unit in COUNTERS:
             read = (f.value, _tolerance(f.value))
-        if read is not None and not any(_close(f, read, known) for known in (side.a, side.b)):
+        if read is not None and not _own_value(side, f, read):
             if f.approx:  # 约…
                 read = (read[0], max(read[1], read[0] / 10))
             reads.append((f, read))
@@ -548,7 +548,18 @@ def _said_back(side: Side, figure: Figure) -> bool:
     read = _in_row_unit(figure, side.unit)
     if read is None and figure.unit in COUNTERS:
         read = (figure.value, _tolerance(figure.value))
-    return read is not None and any(v is not None and _close(figure, read, v) for v in (side.a, side.b))
+    return read is not None and _own_value(side, figure, read)
+
+
+def _own_value(side: Side, figure: Figure, read: tuple[Decimal, Decimal]) -> bool:
+    """The figure is the row's target or actual said back. Where the gap is as large as the actual (2 → 1,
+    4 → 2), a figure of that size not said as the actual (实际完成2个, 共2个) is read as the gap: 2个因用地
+    未落实未能开工 beside 4 → 2个."""
+    if not any(v is not None and _close(figure, read, v) for v in (side.a, side.b)):
+        return False
+    if figure.level or side.a is None or side.b is None or not side.b:
+        return True
+    return not (_close(figure, read, abs(side.a - side.b)) and _close(figure, read, side.b))
 
 
 def _printed(side: Side) -> list[Decimal]:
@@ -684,7 +695,8 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = _printed(side)
-        if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
+        # points (个百分点) are a difference, never the target or actual said back: 低45个百分点 beside 90 → 45%
+        if any(f.unit in ("%", "pp") and (f.unit == "pp" or all(abs(f.value - v) > _tolerance(f.value) for v in said_back))
                and _may_be_what_failed(side, f) for f in signals.quantities):
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):

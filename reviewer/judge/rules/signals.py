@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
@@ -976,6 +976,9 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     alone = _read_alone(text[:MAX_EXPLANATION])
     norm = alone.norm
     found = quantities(_without_measures(norm), name, unit)[:MAX_FIGURES]
+    if alone.actual:  # a figure said as the actual (实际完成2个) is a level, never the gap
+        said = {(f.value, f.unit) for f in alone.actual}
+        found = tuple(replace(f, level=True) if (f.value, f.unit) in said else f for f in found)
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
