@@ -124,7 +124,7 @@ STATE = gated(re.compile(
     # else there was much or little of, 申报企业较少, is a driver: _is_driver)
     r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)"
     # (not the unit's own effort: 投入大量资金和人力)
-    r"|(?<!投入)(?<!投放)(?<!出动)(?<!动员)(?<!调配)(?<!组织)大量(?=[\u4e00-\u9fff]{2})"
+    r"|大量(?<!投入大量)(?<!投放大量)(?<!出动大量)(?<!动员大量)(?<!调配大量)(?<!组织大量)(?=[\u4e00-\u9fff]{2})"
     # a season or a time outside the row: 正值秋收, 恰逢汛期
     r"|(正值|恰逢|适逢|正逢|时值)(?=[\u4e00-\u9fff]{2})"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
@@ -289,8 +289,9 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 # is announced (labelling guide: narrative, the row's own figures). Such a connective is struck, so it
 # makes no cause of what it introduces; one that introduces anything else (因采用线上培训方式, 因换了施工
 # 单位) stands, whatever its words.
-_CONNECTIVE_WORD = re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
-                              r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)")  # a term of a contract, as a connective
+_CONNECTIVE_WORD = gated(re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
+                                    r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"))  # a contract term, too
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
 # Words of the row's own measurement: its period, its plan and actual, its rate.
 _MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日"
                         "项目工程施建设")  # and the project's own running: 因施工暂时改道 names the project itself
@@ -305,7 +306,8 @@ def _empty_connectives(text: str, name: str, cost: bool, late: bool = False) -> 
     said = _MEASUREMENT_CHARS | _BUDGET_CHARS if cost else _MEASUREMENT_CHARS
 
     def strike(m: re.Match) -> str:
-        obj = _CLAUSES.split(text[m.end():], 1)[0]
+        end = _CLAUSE_END.search(text, m.end())
+        obj = text[m.end():end.start() if end else len(text)]
         if late:  # beside a late date the delay is the gap itself
             obj = _DELAY_SAID.sub("", obj)
         words = FIGURE.sub("", DATE.sub("", obj)) if has_digit(obj) else obj
