@@ -182,3 +182,19 @@ def test_a_gap_as_large_as_the_actual_is_read_as_the_gap(said):
 def test_the_actual_said_as_such_stays_the_actual():
     found = row(4, "≥2000人", "1000人", 10, "因用地调规未获批，实际完成1000人。")
     assert found.verdict == "partial"
+
+
+@pytest.mark.parametrize("said", [
+    lambda: row(4, "≥1000人", "2000人", 20, "市政府6月追加安置任务，新增1000人。"),  # the gap as large as the target
+    lambda: row(3, "≤40万元/家", "46万元/家", 8.7, "钢材价格上涨，每家材料费增加6万元/家。"),  # a figure in the row's compound unit
+])
+def test_more_gaps_read_as_gaps(said):
+    assert said().verdict == "covers"
+
+
+@pytest.mark.parametrize("text", [
+    "年度目标1000人，实际完成2000人，因需求旺盛。",  # the target said, no gap
+    "项目共有1000余名受益群众，如今已有2000人。",  # a level someone had
+])
+def test_the_target_or_a_level_said_is_no_gap(text):
+    assert row(4, "≥1000人", "2000人", 20, text).verdict != "covers"

@@ -170,7 +170,8 @@ _LISTED_NAME = re.compile(r"(区|县|镇|乡|村|街道|社区|公司|医院|卫
 
 
 # A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
-_SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量)(约|近)?$")
+# (also the target said, 目标13处, and a level someone had, 共有450余名)
+_SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量|目标|计划|指标值?|原定|下达|共有|原有|现有|已有)(为|是)?[≥≤<>=]?(约|近)?$")
 
 
 @lru_cache(maxsize=8192)
@@ -192,7 +193,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     for m in FIGURE.finditer(undated):
         if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
             figure = make_figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
-            if figure is not None and _SAID_AS_LEVEL.search(undated, max(0, m.start() - 3), m.start()):
+            if figure is not None and _SAID_AS_LEVEL.search(undated, max(0, m.start() - 5), m.start()):
                 figure = replace(figure, level=True)
         else:
             said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])

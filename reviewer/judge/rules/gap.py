@@ -553,13 +553,13 @@ def _said_back(side: Side, figure: Figure) -> bool:
 
 def _own_value(side: Side, figure: Figure, read: tuple[Decimal, Decimal]) -> bool:
     """The figure is the row's target or actual said back. Where the gap is as large as the actual (2 → 1,
-    4 → 2), a figure of that size not said as the actual (实际完成2个, 共2个) is read as the gap: 2个因用地
-    未落实未能开工 beside 4 → 2个."""
+    4 → 2) or the target (13 → 26), a figure of that size not said as the actual or the target (实际完成2个,
+    共2个, 目标13处) is read as the gap: 2个因用地未落实未能开工 beside 4 → 2个."""
     if not any(v is not None and _close(figure, read, v) for v in (side.a, side.b)):
         return False
     if figure.level or side.a is None or side.b is None or not side.b:
         return True
-    return not (_close(figure, read, abs(side.a - side.b)) and _close(figure, read, side.b))
+    return not _close(figure, read, abs(side.a - side.b))  # as large as the gap: 新增13处 beside 13 → 26处
 
 
 def _printed(side: Side) -> list[Decimal]:
@@ -690,7 +690,7 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
-        if any((f.money and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
+        if any(((f.money or f.unit == side.unit) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
                for f in signals.quantities):
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
