@@ -198,3 +198,12 @@ def test_more_gaps_read_as_gaps(said):
 ])
 def test_the_target_or_a_level_said_is_no_gap(text):
     assert row(4, "≥1000人", "2000人", 20, text).verdict != "covers"
+
+
+@pytest.mark.parametrize("text", [
+    "承办机构中途更换，交接耽误了培训。",  # a party replaced, time lost: a mechanism without its size
+    "部分村民对场地补偿标准有意见，协调耗时较长。",  # 部分村 is no named item
+])
+def test_mechanisms_without_size_are_partial(text):
+    assert training(text).verdict == "partial"
+    assert row(0, "≥500人次", "499人次", 19.9, text).verdict == "partial"  # a gap of one: still no item named
