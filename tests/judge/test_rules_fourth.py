@@ -207,3 +207,9 @@ def test_the_target_or_a_level_said_is_no_gap(text):
 def test_mechanisms_without_size_are_partial(text):
     assert training(text).verdict == "partial"
     assert row(0, "≥500人次", "499人次", 19.9, text).verdict == "partial"  # a gap of one: still no item named
+
+
+def test_what_was_done_said_is_the_actual_even_when_as_large_as_the_gap():
+    # 4 → 2个: 完成2个 is the actual said back, not the 2 that fell short
+    text = "项目严格执行采购程序，经公开招标确定供应商并签订合同，按合同约定完成2个。"
+    assert row(4, "≥4个", "2个", 10, text).verdict != "covers"

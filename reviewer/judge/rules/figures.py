@@ -171,7 +171,9 @@ _LISTED_NAME = re.compile(r"(区|县|镇|乡|村|街道|社区|公司|医院|卫
 
 # A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
 # (also the target said, 目标13处, and a level someone had, 共有450余名)
-_SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量|目标|计划|指标值?|原定|下达|共有|原有|现有|已有)(为|是)?[≥≤<>=]?(约|近)?$")
+# (and what was done, 完成2个, 建成1条: the actual, unless said as what fell short, 少完成2个)
+_SAID_AS_LEVEL = re.compile(r"((为|是|共|计|达|达到|总数|总量|目标|计划|指标值?|原定|下达|共有|原有|现有|已有)(为|是)?"
+                            r"|(?<![少未多超没])(完成|建成|实现|开通|完工|建设|实施)了?)[≥≤<>=]?(约|近)?$")
 
 
 @lru_cache(maxsize=8192)
