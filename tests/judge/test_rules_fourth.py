@@ -106,8 +106,8 @@ def test_a_contract_term_before_the_row_said_back_is_no_cause_of_nothing_done():
 
 
 def test_something_else_not_done_is_a_happening():
-    # 实训楼未交付 is no action of the row (培训); the 80人次 it held back are the gap
-    assert training("实训楼未交付，80人次培训未开班。").verdict == "covers"
+    # a named works (城南实训中心) not handed over is no action of the row (培训); the 80人次 it held back are the gap
+    assert training("城南实训中心未交付，80人次培训未开班。").verdict == "covers"
 
 
 def test_the_projects_own_running_not_done_is_the_gap_said_back():
@@ -213,3 +213,12 @@ def test_what_was_done_said_is_the_actual_even_when_as_large_as_the_gap():
     # 4 → 2个: 完成2个 is the actual said back, not the 2 that fell short
     text = "项目严格执行采购程序，经公开招标确定供应商并签订合同，按合同约定完成2个。"
     assert row(4, "≥4个", "2个", 10, text).verdict != "covers"
+
+
+@pytest.mark.parametrize("said", [
+    lambda: training("剩余80人次未参与，已纳入明年计划。"),  # the rest not done: the gap said back
+    lambda: training("还有80人次暂未落实，正在抓紧推进。"),
+    lambda: row(3, "≤100万元", "88万元", 8.8, "未支出的12万元已结转下年继续使用。"),  # where the money went
+])
+def test_the_rest_not_done_and_where_the_money_went_are_no_cause(said):
+    assert said().verdict == "does_not_cover"

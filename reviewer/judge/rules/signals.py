@@ -588,15 +588,24 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
 
 
 def _other_not_done(text: str, name: str) -> bool:
-    """Something other than the row's own action was not done (经三路未贯通 beside 接入管线企业数): a
-    happening, read as one word when no particular of its own stands beside it."""
+    """Something named, other than the row's own items, was not done (经三路未贯通 beside 接入管线企业数): a
+    happening, read as one word when no particular of its own stands beside it. Only a named subject (a road,
+    a works, a place, a body) makes it one: 剩余80人次未参训 is the gap said back."""
     return ("未" in text or "没" in text) and any(
         m.group(0)[0] in "未没" and not _own_action(text, m, name) and not _PROJECT_RUNNING.match(text, m.start() + 1)
-        for m in _VERB.finditer(text))
+        and _named_subject(text, m.start()) for m in _VERB.finditer(text))
+
+
+def _named_subject(text: str, at: int) -> bool:
+    """The clause before `at` names an item or a party: 经三路, 二期工程, 市财政局, G319."""
+    start = max((text.rfind(sep, 0, at) for sep in "，,。；;！!？?\n"), default=-1) + 1
+    before = text[start:at].strip()
+    return bool(before) and bool(_ITEM.search(before) or ENTITY.search(before) or _CODE.search(before))
 
 
 # The project's own running and its money not done (项目未实施，资金未使用; 未执行部分结转): the gap itself.
-_PROJECT_RUNNING = re.compile(r"(实施|开展|启动|使用|支付|拨付|执行|完成|开工|完工|验收|结算|建设|施工|到位)")
+_PROJECT_RUNNING = re.compile(r"(实施|开展|启动|使用|支付|拨付|执行|完成|开工|完工|验收|结算|建设|施工|到位"
+                              r"|支出|开支|动用|花|兑付|发放|报账|核销|用完|用于)")  # 未支出的12万元: the money row itself
 
 
 @lru_cache(maxsize=1024)
