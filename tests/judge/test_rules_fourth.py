@@ -222,3 +222,8 @@ def test_what_was_done_said_is_the_actual_even_when_as_large_as_the_gap():
 ])
 def test_the_rest_not_done_and_where_the_money_went_are_no_cause(said):
     assert said().verdict == "does_not_cover"
+
+
+def test_money_that_moved_beside_a_count_row_is_no_claim_about_the_count():
+    found = row(4, "≥20套", "15套", 15, "钢材价格上涨，建设成本增加，5套未能实施。", name="安置房建设数量")
+    assert "contradicts_data" not in found.tags and found.verdict == "covers"

@@ -712,6 +712,9 @@ def _own_object(after: str, name: str) -> bool:
                             and c not in _FILLER_CHARS}) >= 2
 
 
+_MONEY_SUBJECT = re.compile(words_pattern(_MONEY_WORDS))
+
+
 def _about_the_row(before: str, name: str, cost: bool) -> bool:
     """What comes before a direction word is the row itself: nothing of substance ("有所减少"), the row's
     measure (覆盖人数 beside 配送服务覆盖老人数), or money beside a cost row — not 清淤量 beside 单方成本,
@@ -719,6 +722,8 @@ def _about_the_row(before: str, name: str, cost: bool) -> bool:
     subject = "".join(c for c in before if "\u4e00" <= c <= "\u9fff" and c not in _NOT_DRIVERS and c not in _FILLER_CHARS)
     if len(set(subject)) <= 1 or name[-2:] in before:
         return True
+    if not cost and _MONEY_SUBJECT.search(before[-6:]):  # 建设成本增加 beside 建设数量: money moved, not the count
+        return False
     if cost:  # beside money, only money is the row: 清淤量 is the volume, not the cost per cubic metre
         return any(w in before for w in _MONEY_WORDS)
     return any(subject[i:i + 2] in name for i in range(len(subject) - 1))  # 参训人员 beside 培训人次
