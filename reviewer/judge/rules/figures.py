@@ -52,8 +52,10 @@ _ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日":
 ACTUAL_CLAIM = re.compile(
     rf"(?:实际|累计|全年共计|全年共)(完成|实现|开展|培训|开发|建成|配置|支出|发放|支持|举办|使用|达到|为|接待[\u4e00-\u9fff]{{0,4}}?)?(约)?({NUMBER})\s*({UNIT_RE})"
 )
+# (the target's own figure may stand between: 较年度目标860米少320米)
 GAP_CLAIM = re.compile(
-    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({NUMBER})\s*({UNIT_RE})"
+    rf"(较|比)(年度|原|年初)?(目标|计划|指标值|指标|预期|预算|控制数)(值|数)?(?:{NUMBER}\s*(?:{UNIT_RE})?)?"
+    rf"(少|低|减少|下降|降低|多|高|增加|超出|提高|超)了?(约)?({NUMBER})\s*({UNIT_RE})"
 )
 # The same said the other way round: 高于控制指标32万元, 低于年度目标5个百分点.
 GAP_CLAIM_AFTER = re.compile(
@@ -168,7 +170,10 @@ _LISTED_NAME = re.compile(r"(区|县|镇|乡|村|街道|社区|公司|医院|卫
 
 
 # A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
-_SAID_AS_LEVEL = re.compile(r"(为|是|共|计|达|达到|总数|总量)(约|近)?$")
+# (also the target said, 目标13处, and a level someone had, 共有450余名)
+# (and what was done, 完成2个, 建成1条: the actual, unless said as what fell short, 少完成2个)
+_SAID_AS_LEVEL = re.compile(r"((为|是|共|计|达|达到|总数|总量|目标|计划|指标值?|原定|下达|共有|原有|现有|已有)(为|是)?"
+                            r"|(?<![少未多超没])(完成|建成|实现|开通|完工|建设|实施)了?)[≥≤<>=]?(约|近)?$")
 
 
 @lru_cache(maxsize=8192)
@@ -190,7 +195,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
     for m in FIGURE.finditer(undated):
         if m.group(2):  # a bare number ("第3", "一次申报") sizes nothing
             figure = make_figure(m.group(1), m.group(2), undated[max(0, m.start() - 1):m.start()] in ("约", "近"))
-            if figure is not None and _SAID_AS_LEVEL.search(undated, max(0, m.start() - 3), m.start()):
+            if figure is not None and _SAID_AS_LEVEL.search(undated, max(0, m.start() - 5), m.start()):
                 figure = replace(figure, level=True)
         else:
             said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
@@ -242,4 +247,31 @@ def normalised(text: str) -> str:
     norm = normalize_text(text)
     if "," in norm:  # each pattern needs its literal: a text without it is returned as it is
         norm = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), norm)
+    if _CN_NUMERAL.search(norm):
+        norm = _SAID_IN_WORDS.sub(_in_digits, norm)
     return _MORE_THAN.sub(r"约\1", norm) if "余" in norm or "多" in norm else norm
+
+
+# A count, a share or a span said in words (低四个百分点, 二十六个工作日, 服务十六户, 少三台) is written in
+# digits before any reading, so every reading of figures (the gap said, a figure per unit, a share) reads it
+# as it reads 4个百分点: how a number is written says nothing of the cause. A lone 一 (一户居民, 一个月) stays
+# a word ("one", read by _ONE_OF); so do ordinals (第三批), runs of digits (四五家: "four or five") and
+# money in words (三十二万四, read by _CN_MONEY).
+_SAID_IN_WORDS = gated(re.compile(
+    r"(?<![第一二两三四五六七八九十百千零\d])([一二两三四五六七八九十百千零]+)"
+    r"(?=个百分点|百分点|个工作日|工作日|个(?!半)|家|项|人次|人|次|场|笔|户|所|批|件|台|套|门|期|处|座|名|位|张|条|辆|栋|间"
+    r"|部(?!门)|例|份|宗|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|天|周|小时|倍)"))
+_PLACE_CHARS = frozenset("十百千")
+# A count listed before 一 in the same clause (金州区两个、庄河市一个): the 一 is a count in the list.
+_ENUMERATED = re.compile(r"(\d|[两三四五六七八九十])[^，,。；;\d]{0,10}(、|和|及)[^，,。；;]*$")
+
+
+def _in_digits(m: re.Match) -> str:
+    said = m.group(1)
+    if said == "一" and not _ENUMERATED.search(m.string, max(0, m.start() - 16), m.start()):
+        return said  # "one", "a": 一户居民反对 (read by _ONE_OF)
+    if said == "二" or said.startswith("零") or (not _PLACE_CHARS & set(said) and len(said) > 1):
+        return said  # 二次供水, 二号 (a cardinal two is 两), or a run of digits (四五家, 三四个): no number
+    if any(a not in _PLACE_CHARS and b not in _PLACE_CHARS and a != "零" and b != "零" for a, b in zip(said, said[1:])):
+        return said  # 三四十个: a range, not a number
+    return str(_cn_number(said))

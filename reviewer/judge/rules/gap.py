@@ -297,7 +297,7 @@ def _reads(side: Side, quantities: tuple[Figure, ...], any_count: bool = True) -
         read = _in_row_unit(f, side.unit) if f.unit != "%" else None
         if read is None and counting and f.unit in COUNTERS:
             read = (f.value, _tolerance(f.value))
-        if read is not None and not any(_close(f, read, known) for known in (side.a, side.b)):
+        if read is not None and not _own_value(side, f, read):
             if f.approx:  # 约…
                 read = (read[0], max(read[1], read[0] / 10))
             reads.append((f, read))
@@ -548,7 +548,26 @@ def _said_back(side: Side, figure: Figure) -> bool:
     read = _in_row_unit(figure, side.unit)
     if read is None and figure.unit in COUNTERS:
         read = (figure.value, _tolerance(figure.value))
-    return read is not None and any(v is not None and _close(figure, read, v) for v in (side.a, side.b))
+    return read is not None and _own_value(side, figure, read)
+
+
+def _own_value(side: Side, figure: Figure, read: tuple[Decimal, Decimal]) -> bool:
+    """The figure is the row's target or actual said back. Where the gap is as large as the actual (2 → 1,
+    4 → 2) or the target (13 → 26), a figure of that size not said as the actual or the target (实际完成2个,
+    共2个, 目标13处) is read as the gap: 2个因用地未落实未能开工 beside 4 → 2个."""
+    if not any(v is not None and _close(figure, read, v) for v in (side.a, side.b)):
+        return False
+    if figure.level or side.a is None or side.b is None or not side.b:
+        return True
+    return not _close(figure, read, abs(side.a - side.b))  # as large as the gap: 新增13处 beside 13 → 26处
+
+
+def _printed(side: Side) -> list[Decimal]:
+    """The row's target and actual as printed, where each is a number: beside an actual that is no number
+    (未验收), the target said back (≥100%) is still the row's own figure, no size of its gap."""
+    values = [v for v in (side.a, side.b) if v is not None]
+    values += [q.value for q in (side.row.target, side.row.actual) if q.is_number and q.value is not None]
+    return values
 
 
 def _relative_gap(side: Side, figure: Figure) -> bool:
@@ -671,18 +690,19 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
-        if any((f.money and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
+        if any(((f.money or f.unit == side.unit) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
                for f in signals.quantities):
             return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
-        said_back = [v for v in (side.a, side.b) if v is not None]
-        if any(f.unit in ("%", "pp") and all(abs(f.value - v) > _tolerance(f.value) for v in said_back)
+        said_back = _printed(side)
+        # points (个百分点) are a difference, never the target or actual said back: 低45个百分点 beside 90 → 45%
+        if any(f.unit in ("%", "pp") and (f.unit == "pp" or all(abs(f.value - v) > _tolerance(f.value) for v in said_back))
                and _may_be_what_failed(side, f) for f in signals.quantities):
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
-    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or _relative_gap(side, f)
-             for f in signals.quantities):
+    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
+             for f in signals.quantities):  # a relative change is a share: 12万平方米 is no 11.7% said back
         return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1

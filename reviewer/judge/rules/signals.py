@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
@@ -50,7 +50,7 @@ EVENT_KINDS = {
                 "辞职", "调离", "退休", "病故", "去世", "死亡", "转学", "返乡", "解除", "解约", "搬走", "搬离", "搬去",
                 "生病", "患病", "住院", "病休", "转走", "调走", "搬走了", "离开"),
     "arriving": ("落户", "入驻", "开业", "开张", "新开", "引进"),
-    "restructuring": ("变更", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
+    "restructuring": ("变更", "更换", "撤换", "换人", "合并", "拆分", "并入", "划转", "移交", "改制", "重组", "换届", "机构改革", "改为", "改用",
                       "改由", "转为", "承接", "拆迁"),
     "claims struck": ("重复", "不予", "不符合", "未通过", "剔除", "核减", "清退", "追回", "违规", "虚报", "冒领", "退回",
                       "补正", "补记", "驳回"),
@@ -59,7 +59,7 @@ EVENT_KINDS = {
                              "停电", "限电"),
     "weather and epidemic controls": ("汛", "干旱", "降雨", "高温", "降雪", "冰冻", "台风", "洪水", "暴雨", "地震", "寒潮",
                                       "低温", "封控", "静默", "停课", "隔离", "限流", "闭馆", "停诊"),
-    "short, late or slow": ("不足", "短缺", "紧张", "积压", "不够", "缺乏", "缺少", "缺货", "断货", "断供", "停供", "滞后", "较晚", "繁琐", "缓慢",
+    "short, late or slow": ("耽误", "耽搁", "不足", "短缺", "紧张", "积压", "不够", "缺乏", "缺少", "缺货", "断货", "断供", "停供", "滞后", "较晚", "繁琐", "缓慢",
                             "未到位", "未出台", "未发布", "未落地", "未开发", "不具备", "困难"),
     "money and prices moved": ("上涨", "涨价", "下调", "节约", "结余", "调减", "调增", "压减", "追加"),
     "objections and instability": ("争议", "反对", "有意见", "投诉", "不满", "嫌", "不愿", "抵触", "不配合", "拒绝",
@@ -81,7 +81,7 @@ _HAPPENED_WORDS = (
     *("停" + b for b in ("电", "机", "水", "气", "工", "产", "业", "运", "航", "课", "诊", "办", "用", "了", "掉", "下来")),
 )
 _HAPPENED = (
-    r"没有(?=[\u4e00-\u9fff]{2})"
+    r"没有(?!完成|达|实现)(?=[\u4e00-\u9fff]{2})"  # 没有完成 is the gap said back
     # something come upon in the work (施工中挖到一段老排水渠, 开挖发现天然气管道); a finding of a review
     # (通过自查，发现…尚有不足之处) is what it found, read on its own
     r"|(施工|开挖|挖掘|勘察|勘探|拆除|清淤)[^，,。；;]{0,4}?(发现|遇到)|挖到|挖出"
@@ -122,7 +122,11 @@ STATE = gated(re.compile(
     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"
     # demand or workload that was large: 用工需求大, 工作量较大, 承担大量…任务, 补助资金有缺口 (something
     # else there was much or little of, 申报企业较少, is a driver: _is_driver)
-    r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)|大量(?=[\u4e00-\u9fff]{2})"
+    r"|(需求|用工|[量数]|难度|客流|人流)(较|很|偏|特别|过)?(大|多|旺盛|集中|频繁)"
+    # (not the unit's own effort: 投入大量资金和人力)
+    r"|大量(?<!投入大量)(?<!投放大量)(?<!出动大量)(?<!动员大量)(?<!调配大量)(?<!组织大量)(?=[\u4e00-\u9fff]{2})"
+    # a season or a time outside the row: 正值秋收, 恰逢汛期
+    r"|(正值|恰逢|适逢|正逢|时值)(?=[\u4e00-\u9fff]{2})"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
 ))
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
@@ -161,6 +165,8 @@ MEASURE_CLAUSE = gated(re.compile(
     r"|如果|倘若|假如|一切顺利|有望|可望|(?<![原初])预计(将|于|在|可|能|\d)"
     # urging done now is a measure too: 已要求施工单位尽快拆除, 正加快推进移交工作
     r"|尽快|抓紧|加快推进|全力推进"
+    # a promise, by the unit or another (施工单位表示将增加人员和机械): what will be done
+    r"|(表示|承诺|保证)(将|会|要)|将(增加|增派|加派|投入|调配|调集|安排|协调|组织)"
 ))
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
@@ -274,7 +280,42 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
         text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
         for phrase in restatements(name):
             text = text.replace(phrase, "，")
-    return text
+    return _empty_connectives(text, name, cost, late) if _CONNECTIVE_WORD.search(text) else text
+
+
+# A connective announces a cause; what it introduces is the cause. "主要原因是规模化供水覆盖人口比例55%",
+# "原因是年初预算安排500万元，年中调整为320万元", "因截至8月11日签约159户": what follows is the row's own
+# measurement (its name, its figures, a date, the budget beside a cost row), which is no cause however it
+# is announced (labelling guide: narrative, the row's own figures). Such a connective is struck, so it
+# makes no cause of what it introduces; one that introduces anything else (因采用线上培训方式, 因换了施工
+# 单位) stands, whatever its words.
+_CONNECTIVE_WORD = gated(re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
+                                    r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"))  # a contract term, too
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
+# Words of the row's own measurement: its period, its plan and actual, its rate.
+_MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日"
+                        "项目工程施建设")  # and the project's own running: 因施工暂时改道 names the project itself
+_DELAY_SAID = re.compile(words_pattern(DELAY_WORDS))
+_BUDGET_CHARS = set("预算资金经费费用支出金额成本投资安排调整追加调减增减万元")  # beside a cost row, money is the row
+
+
+def _empty_connectives(text: str, name: str, cost: bool, late: bool = False) -> str:
+    """The text without connectives whose object (the rest of their clause) is the row's own measurement:
+    once figures, dates, the row's name, filler and measurement words are set aside, fewer than two
+    characters of its own are left."""
+    said = _MEASUREMENT_CHARS | _BUDGET_CHARS if cost else _MEASUREMENT_CHARS
+
+    def strike(m: re.Match) -> str:
+        end = _CLAUSE_END.search(text, m.end())
+        obj = text[m.end():end.start() if end else len(text)]
+        if late:  # beside a late date the delay is the gap itself
+            obj = _DELAY_SAID.sub("", obj)
+        words = FIGURE.sub("", DATE.sub("", obj)) if has_digit(obj) else obj
+        own = {c for c in words if "\u4e00" <= c <= "\u9fff" and c not in name and c not in said
+               and c not in _FILLER_CHARS}
+        return m.group(0) if len(own) >= 2 and "原因" not in m.group(0) else "，"
+    return _CONNECTIVE_WORD.sub(strike, text)
+
 
 
 
@@ -328,7 +369,7 @@ _CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
 _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
-                   r"|未(?!完成|达到|实现|达标|达成|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能])[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
+                   r"|未(?!完成|达|实现|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能]|完成|达|实现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 # Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
 # outside the row (市财政局…下达, 36人书面申请不参加); the unit's own (召开会议部署、印发实施方案, 经局务会研究
@@ -383,7 +424,7 @@ def _without_other_topics(norm: str) -> str:
     for sentence in _SENTENCES.split(norm):
         if ACHIEVEMENT.search(sentence):
             continue
-        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(sentence):
+        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(_unannounced(sentence)):
             sentence = "，".join(c for c in _CLAUSES.split(sentence) if not YEAR_ON_YEAR.search(c))
         kept.append(sentence)
     return "。".join(kept)
@@ -487,7 +528,9 @@ def _own_move(move: str, known: tuple[Decimal, ...]) -> bool:
     return bool(values) and not own_figure(values, known)
 
 
-_ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再)")
+_ADVERBS = re.compile(r"^(全部|全面|按期|按时|及时|如期|正常|顺利|完全|全|再|开始|进行|予以)")
+# 未将工程公示牌延伸悬挂: the verb stands after its object; the row's own verb anywhere in the clause is its action.
+_OBJECT_FIRST = re.compile(r"^(将|把)")
 
 
 def _own_action(text: str, m: re.Match, name: str) -> bool:
@@ -496,7 +539,12 @@ def _own_action(text: str, m: re.Match, name: str) -> bool:
     word = m.group(0)
     if word[0] not in "未不无难没须需才":
         return word in name
-    verb = _ADVERBS.sub("", text[m.start() + (2 if word[:2] in ("未能", "不能", "无法", "难以") else 1):][:6])
+    after = text[m.start() + (2 if word[:2] in ("未能", "不能", "无法", "难以") else 1):]
+    if _OBJECT_FIRST.match(after):
+        clause = _CLAUSES.split(after, 1)[0][:16]
+        own = name[-4:].rstrip("率度数量")
+        return any(own[i:i + 2] in clause for i in range(len(own) - 1))
+    verb = _ADVERBS.sub("", after[:6])
     return len(verb) >= 2 and (verb[:2] in name or verb[0] in name[-4:])
 
 
@@ -534,9 +582,30 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     if len(events) > 1:
         return CONNECTIVE
     if (events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost)
-            or _act_of_another(text, name)):
+            or _act_of_another(text, name) or _other_not_done(text, name)):
         return WORD
     return NO_CAUSE
+
+
+def _other_not_done(text: str, name: str) -> bool:
+    """Something named, other than the row's own items, was not done (经三路未贯通 beside 接入管线企业数): a
+    happening, read as one word when no particular of its own stands beside it. Only a named subject (a road,
+    a works, a place, a body) makes it one: 剩余80人次未参训 is the gap said back."""
+    return ("未" in text or "没" in text) and any(
+        m.group(0)[0] in "未没" and not _own_action(text, m, name) and not _PROJECT_RUNNING.match(text, m.start() + 1)
+        and _named_subject(text, m.start()) for m in _VERB.finditer(text))
+
+
+def _named_subject(text: str, at: int) -> bool:
+    """The clause before `at` names an item or a party: 经三路, 二期工程, 市财政局, G319."""
+    start = max((text.rfind(sep, 0, at) for sep in "，,。；;！!？?\n"), default=-1) + 1
+    before = text[start:at].strip()
+    return bool(before) and bool(_ITEM.search(before) or ENTITY.search(before) or _CODE.search(before))
+
+
+# The project's own running and its money not done (项目未实施，资金未使用; 未执行部分结转): the gap itself.
+_PROJECT_RUNNING = re.compile(r"(实施|开展|启动|使用|支付|拨付|执行|完成|开工|完工|验收|结算|建设|施工|到位"
+                              r"|支出|开支|动用|花|兑付|发放|报账|核销|用完|用于)")  # 未支出的12万元: the money row itself
 
 
 @lru_cache(maxsize=1024)
@@ -625,11 +694,25 @@ def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = 
         if known and own_figure([f.value for f in quantities(piece)], known):
             continue
         for i in (0, 1):
-            if present[i] and any(_about_the_row(piece[:piece.index(w)], name, cost) for w in present[i]):
+            if present[i] and any(_about_the_row(piece[:piece.index(w)], name, cost)
+                                  and not _own_object(piece[piece.index(w) + len(w):], name) for w in present[i]):
                 found[i] = True
         if all(found):
             break
     return found[0], found[1]
+
+
+# What follows a direction word as its object (增加生产成本, 减少收入): that moved, not the row.
+_OBJECT = re.compile(r"^(?![了至到为较约近达明显幅度显著很更])[\u4e00-\u9fff]{2,}")
+
+
+def _own_object(after: str, name: str) -> bool:
+    m = _OBJECT.match(after)
+    return bool(m) and len({c for c in m.group(0) if c not in name and c not in _NOT_DRIVERS
+                            and c not in _FILLER_CHARS}) >= 2
+
+
+_MONEY_SUBJECT = re.compile(words_pattern(_MONEY_WORDS))
 
 
 def _about_the_row(before: str, name: str, cost: bool) -> bool:
@@ -639,6 +722,8 @@ def _about_the_row(before: str, name: str, cost: bool) -> bool:
     subject = "".join(c for c in before if "\u4e00" <= c <= "\u9fff" and c not in _NOT_DRIVERS and c not in _FILLER_CHARS)
     if len(set(subject)) <= 1 or name[-2:] in before:
         return True
+    if not cost and _MONEY_SUBJECT.search(before[-6:]):  # 建设成本增加 beside 建设数量: money moved, not the count
+        return False
     if cost:  # beside money, only money is the row: 清淤量 is the volume, not the cost per cubic metre
         return any(w in before for w in _MONEY_WORDS)
     return any(subject[i:i + 2] in name for i in range(len(subject) - 1))  # 参训人员 beside 培训人次
@@ -694,12 +779,19 @@ def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple
 
 # An item named by its place or name: 城西农贸市场, 龙湾区永中街道快检室, 石门中学, 东门大桥 (not 部分市场, 各校).
 _ITEM = re.compile(
-    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])(?!因|由于|该|此|其)[\u4e00-\u9fff]{2,10}?"
+    r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])(?!因|由于|该|此|其|部分|全部|个别|一些|有的|若干|多个)"
+    r"[\u4e00-\u9fff]{2,10}?"
     r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区"
-    r"|路|街|巷|大道|隧道|工程)"  # a road, a street, a works: 天山路（陇海路—中原路）, 曲荷巷改造工程
+    r"|路|街|巷|大道|隧道|工程)(?!民)"  # a road, a street, a works: 天山路（陇海路—中原路）, 曲荷巷改造工程 (村民: people)
 )
+# A clause that opens a sentence and says only how the facts were learnt or when (经核实，经现场排查，据了解，
+# 截至年底，目前): the item it goes on to name still begins the sentence.
+_OPENER = re.compile(r"^(经过?[^，,。；;]{0,8}?(核实|核查|调查|了解|查明|排查|摸排|复核|统计|梳理)|经查|据[^，,。；;]{0,6}?"
+                     r"(了解|统计|核实|反映)|截至[^，,。；;]{1,12}|目前|当前|现|其中)[，,:：]")
 # A sentence that goes on about the item just named: 因该路需穿过二砂文创园.
 _BACK_REFERENCE = re.compile(r"^[^，,。；;]{0,4}?(该|此|其)")
+# A sentence that opens with a connective and 该 / 此 (由于该路…, 因此处…) goes on about the item before: no new item.
+_GOES_ON = re.compile(r"^(由于|因为|因|鉴于)?(该|此)(?!外)")
 
 
 def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> int:
@@ -707,11 +799,12 @@ def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Deci
     happened to it; distinct names only."""
     names, last = set(), None
     for sentence in _SENTENCES.split(norm):
-        m = _ITEM.search(sentence.strip())
+        sentence = _OPENER.sub("", sentence.strip())
+        m = None if last and _GOES_ON.search(sentence) else _ITEM.search(sentence)
         if m:
             last = m.group(0).strip()
             rest = sentence[m.end():]
-        elif last and _BACK_REFERENCE.search(sentence.strip()):
+        elif last and _BACK_REFERENCE.search(sentence):
             rest = sentence  # the item named in the sentence before, and what happened to it
         else:
             last = None
@@ -740,7 +833,24 @@ def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
     if strength < CONNECTIVE or not _DONE_PART.search(norm) or not _UNDONE_PART.search(norm):
         return False  # the rare conditions first: most texts are ruled out before the cause is sought again
-    return bool(CAUSAL.search(norm) or EVENT_WORDS.search(norm))
+    return bool(CAUSAL.search(_unannounced(norm)) or EVENT_WORDS.search(norm))
+
+
+# The announcement of a cause (主要原因是, 偏差原因：): it names none, so it counts only with what it announces.
+_ANNOUNCEMENT = gated(re.compile(r"(主要|偏差)?原因(主要)?(是|为|在于|分析|[:：])"))
+
+
+def _unannounced(text: str) -> str:
+    return _ANNOUNCEMENT.sub("，", text) if "原因" in text else text
+
+
+# The whole work said to be done (全线已完工, 已全线贯通): a claim that the target was met, beside a row short of it.
+_WHOLE_DONE = gated(re.compile(r"全线(已|均已|已经)?(全部)?(完工|竣工|建成|贯通|通车)|(已|均已|已经)全线(完工|竣工|建成|贯通|通车)"))
+
+
+def claims_whole_done(norm: str) -> bool:
+    return "全线" in norm and any(_WHOLE_DONE.search(c) and not _INTENT.search(c) and not MEASURE_CLAUSE.search(c)
+                                for c in _CLAUSES.split(norm))
 
 
 def _claims_met(norm: str) -> bool:
@@ -883,6 +993,9 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     alone = _read_alone(text[:MAX_EXPLANATION])
     norm = alone.norm
     found = quantities(_without_measures(norm), name, unit)[:MAX_FIGURES]
+    if alone.actual:  # a figure said as the actual (实际完成2个) is a level, never the gap
+        said = {(f.value, f.unit) for f in alone.actual}
+        found = tuple(replace(f, level=True) if (f.value, f.unit) in said else f for f in found)
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)

@@ -22,6 +22,11 @@ STOCK_PHRASES = (
     # self-criticism that fits any gap: 尚有不足之处, 管理机制不够完善, 有待进一步健全, 考虑不周
     "考虑不周", "考虑不充分", "未充分考虑", "预估不足", "估计不足", "预判不足",
     "不足之处", "不够完善", "不够健全", "有待进一步", "有待提高", "有待加强", "仍需加强", "存在不足",
+    "工作疏忽", "疏忽大意", "工作失误",
+    # the project's own size and time pressure: 工程量大且时间紧张 stands beside any delay
+    "工程量大", "工程量较大", "时间紧张", "时间紧迫", "时间紧", "任务重", "任务繁重", "工期紧",
+    # difficulties nobody names, overcome or met: 克服困难, 遇到的困难
+    "克服困难", "克服了困难", "遇到的困难", "面临的困难", "重重困难",
 )
 # A rule, approval or request from an authority nobody names (上级审批, 有关部门要求, 相关政策) could stand
 # beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
@@ -87,7 +92,7 @@ STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,
 # Comparisons with last year and other achievements say nothing about this year's gap.
 # A sentence that reports results and praises them is about achievements, not the gap.
 ACHIEVEMENT = re.compile(
-    r"反响良好|广受好评|成效(明显|显著)|明显(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
+    r"反响良好|广受好评|成效(明显|显著)|(明显|不断|持续)(改善|提升|好转)|有力(震慑|保障|推动|促进|支撑)|全力保障"
     r"|取得(了)?(良好|显著|明显|积极)(的)?(成效|效果)"
 )
 YEAR_ON_YEAR = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度")
@@ -99,5 +104,5 @@ PRAISE = gated(re.compile(
     r"在[^，,。；;]{0,20}?(领导|指导|支持|关心|部署)下"
     r"|(高度|积极|认真|不断|持续|大力|扎实|精心|周密|广泛|密切|狠抓|全力|切实|通力|严格|多措)(地)?"
     r"(重视|组织|部署|安排|动员|配合|合作|推进|推动|落实|开展|参与|争取|扩大|提升|提高|增强|加大|完善|保障|执行|并举)"
-    r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff])"
+    r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff\d])"  # 到位1200万元 is a fact
 ))

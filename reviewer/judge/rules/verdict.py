@@ -20,7 +20,7 @@ from .gap import (
 )
 from .limits import MAX_EXPLANATION, limit_note
 from .review_index import index_of
-from .signals import CROSS_REF, TextSignals, read_text
+from .signals import CROSS_REF, TextSignals, claims_whole_done, read_text
 
 # --- reading the text (the signals live in explanation_signals) -------------------------
 
@@ -55,6 +55,8 @@ def contradiction(case: JudgeCase, gap: Gap, signals: TextSignals, t: Thresholds
                     "单位成本发生变化，与数据矛盾"), "arithmetic"
     if signals.claims_met and missed(row):
         return "称已完成（达到）目标，但实际完成值未达到年度指标值，与数据矛盾", "met"
+    if not row.row.late and row.a is not None and missed(row) and claims_whole_done(text):
+        return "称已全线完工，但实际完成值未达到年度指标值，与数据矛盾", "met"
     figures = figure_conflict(row, signals) or overstated(row, signals) or split_conflict(row, signals, gap.index, gap.at)
     if figures:
         return figures, "arithmetic"
