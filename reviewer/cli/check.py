@@ -22,7 +22,7 @@ from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
 from .render import json_line, judge_report_line, print_review, summary_table
-from .terminal import echo, flush, new_console, write_json_line
+from .terminal import echo, flush, new_console, write_safe_line
 
 PROGRESS_FROM = 10
 T = TypeVar("T")
@@ -230,9 +230,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                 for line in warnings + ([] if as_json else notes):
                                     echo(line, err=True)
                             if as_json:
-                                # Built in a worker with the plain encoder: the characters a terminal acts on are
-                                # escaped here, as json_line escapes them (flushed per chunk).
-                                write_json_line(item.line)
+                                # Built and escaped in a worker (json_safe, as json_line escapes; flushed per chunk).
+                                write_safe_line(item.line)
                                 continue
                             unchanged += item.skipped
                             review = item.review or _stored_review(store, item)
