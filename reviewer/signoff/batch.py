@@ -107,17 +107,30 @@ def _code_digest() -> str:
 
 
 def stored_file(path: str | Path) -> str:
-    """The file as the store names it (Store.save_review: the shown path, resolved)."""
-    return resolved(shown_path(path))
+    """The file as the store names it (Store.save_review: the shown path, resolved). A batch's files share
+    a few folders: each folder is resolved once, and a file that is not itself a link is its name in its
+    resolved folder (what resolving it whole gives, at a sixth of the system calls)."""
+    shown = shown_path(path)
+    folder, name = os.path.split(shown)
+    if name in ("", ".", "..") or os.path.islink(shown):
+        return resolved(shown)
+    # Keyed absolute: a relative folder means another one once the working folder changes.
+    return os.path.join(_resolved_folder(os.path.join(os.getcwd(), folder)), name)
 
 
-def file_digest(path: str | Path, key: str) -> str | None:
-    """The file's bytes, its path as stored and the settings key, hashed; None when it cannot be read."""
+@lru_cache(maxsize=64)
+def _resolved_folder(folder: str) -> str:
+    return resolved(folder)
+
+
+def file_digest(path: str | Path, key: str, stored: str | None = None) -> str | None:
+    """The file's bytes, its path as stored (`stored`: stored_file(path), when the caller has it) and the
+    settings key, hashed; None when it cannot be read."""
     try:
         data = Path(path).read_bytes()
     except OSError:
         return None
-    return hashlib.sha256(f"{key}\0{stored_file(path)}\0".encode() + data).hexdigest()
+    return hashlib.sha256(f"{key}\0{stored or stored_file(path)}\0".encode() + data).hexdigest()
 
 
 def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
@@ -167,8 +180,9 @@ def _split(chunk: list[str], key: str, known: Known | None) -> tuple[list[Prepar
     """The chunk's files already stored (as Prepared, skipped) and those to review (path, digest)."""
     if known is None:
         return [None] * len(chunk), [(path, None) for path in chunk]
-    digests = [file_digest(path, key) for path in chunk]
-    found = known([(stored_file(path), digest) for path, digest in zip(chunk, digests) if digest])
+    names = [stored_file(path) for path in chunk]
+    digests = [file_digest(path, key, name) for path, name in zip(chunk, names)]
+    found = known([(name, digest) for name, digest in zip(names, digests) if digest])
     done: list[Prepared | None] = []
     todo: list[tuple[str, str | None]] = []
     for path, digest in zip(chunk, digests):
