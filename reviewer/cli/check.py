@@ -21,7 +21,7 @@ from ..store.judge_cache import migrations as judge_migrations
 from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
-from .render import json_line, judge_report_line, print_review, summary_table
+from .render import SummaryRow, json_line, judge_report_line, print_review, summary_table
 from .terminal import echo, flush, new_console, write_safe_line
 
 PROGRESS_FROM = 10
@@ -160,7 +160,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     single = len(files) == 1 and not skipped
     show_details = single if details is None else details
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
-    rows: list[Review | tuple[str, str]] = [(shown_path(entry.path), entry.reason) for entry in skipped]
+    rows: list[SummaryRow | tuple[str, str]] = [(shown_path(entry.path), entry.reason) for entry in skipped]
     failed = len(skipped)
     cache = (JudgeCache(db_path, optional=no_store, warn=lambda message: echo(message, err=True))
              if settings.backend == "llm" else None)
@@ -235,7 +235,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                 continue
                             unchanged += item.skipped
                             review = item.review or _stored_review(store, item)
-                            rows.append(review)
+                            rows.append(SummaryRow(review))  # the Review goes once it is printed
                             if show_details:
                                 print_review(console, review, comments=comments)
                 except (sqlite3.DatabaseError, DatabaseError) as error:  # the chunk's last commit failed
