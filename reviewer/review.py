@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,17 @@ class Review:
 
 # One encoder for the JSON Lines output: json.dumps(..., ensure_ascii=False) builds a new one per call.
 json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+# The characters a terminal acts on: C0 but \t and \n; DEL and C1; ALM, LRM/RLM, LRE/RLE/PDF/LRO/RLO,
+# LRI/RLI/FSI/PDI. Here, not in cli/terminal.py, so a batch's worker escapes the JSON lines it builds.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNSAFE = re.compile(f"[{_UNSAFE}]")
+
+
+def json_safe(text: str) -> str:
+    """A piece of JSON from json.dumps (C0 escaped there) with the other characters a terminal acts on
+    escaped too: the data stay whole and the terminal safe."""
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def number(value: Decimal | int | None) -> Any:

@@ -21,8 +21,8 @@ from ..store.judge_cache import migrations as judge_migrations
 from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
-from .render import json_line, judge_report_line, print_review, summary_table
-from .terminal import echo, flush, new_console, write_json_line
+from .render import SummaryRow, json_line, judge_report_line, print_review, summary_table
+from .terminal import echo, flush, new_console, write_safe_line
 
 PROGRESS_FROM = 10
 T = TypeVar("T")
@@ -32,20 +32,21 @@ def _form_file(name: str) -> str | None:
     return "take" if name.endswith(".json") else None
 
 
-def expand_paths(paths: tuple[str, ...]) -> tuple[list[Path], list[Skipped]]:
+def expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[Skipped]]:
     """Files as given; folders become the *.json files below them, sorted. Also the entries below
     a folder that could not be read (a folder without permission, a broken or circular link, a
-    pipe named *.json): each is named, never silently passed over."""
-    files: list[Path] = []
+    pipe named *.json): each is named, never silently passed over. The files are path strings
+    (as str(Path) writes them): a batch holds them for its whole run."""
+    files: list[str] = []
     skipped: list[Skipped] = []
     for raw in paths:
         path = Path(raw)
         if is_folder(path):
-            found = walk(path, _form_file)
-            files.extend(found.taken)
+            found = walk(path, _form_file, text=True)
+            files.extend(found.taken)  # type: ignore[arg-type] - strings (text=True)
             skipped.extend(found.skipped)
         else:
-            files.append(path)  # its reader says what is wrong with it, if anything
+            files.append(str(path))  # its reader says what is wrong with it, if anything
     return files, skipped
 
 
@@ -68,11 +69,44 @@ def _stored_review(store: Store | None, item: Prepared) -> Review:
     return review
 
 
-def stopped(db_path: str, error: Exception, stored: list[str], refused: set[str], files: list[Path]) -> str:
+# What became of each file of a batch, by its place in the batch (one byte a file: nothing else is kept
+# per file while the batch runs).
+SAVED, REFUSED = 1, 2
+
+
+class Ledger:
+    """Which files of a batch are stored (their transaction committed) and which were refused, by place:
+    a file's rows are written in batch order, so the stored files are those SAVED before the place of the
+    last COMMIT."""
+
+    def __init__(self, files: list[str]):
+        self.files = files
+        self.state = bytearray(len(files))
+        self.at = -1  # the file being stored now
+        self.committed = 0  # files before this place whose rows were written are committed
+
+    def saved(self) -> None:
+        self.state[self.at] = SAVED
+
+    def refused(self) -> None:
+        self.state[self.at] = REFUSED
+
+    def kept(self) -> None:
+        self.committed = self.at + 1
+
+    def stored(self) -> list[str]:
+        return [shown_path(self.files[i]) for i in range(self.committed) if self.state[i] == SAVED]
+
+    def refused_names(self) -> set[str]:
+        return {shown_path(file) for file, state in zip(self.files, self.state) if state == REFUSED}
+
+
+def stopped(db_path: str, error: Exception, ledger: Ledger) -> str:
     """Why a batch stopped (a full disk, a database that went read-only or bad under it), and which of its
     files are stored and which are not: a form is stored whole or not at all, and named stored only once
     its transaction committed."""
     reason = error.message if isinstance(error, DatabaseError) else f"数据库 {db_path}：{explain(error)}"
+    stored, refused, files = ledger.stored(), ledger.refused_names(), ledger.files
     kept = set(stored)
     missing = [name for name in map(shown_path, files) if name not in kept and name not in refused]
     lines = [f"{reason.rstrip('。')}。审核已停止。",
@@ -126,22 +160,16 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     single = len(files) == 1 and not skipped
     show_details = single if details is None else details
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
-    rows: list[Review | tuple[str, str]] = [(shown_path(entry.path), entry.reason) for entry in skipped]
+    rows: list[SummaryRow | tuple[str, str]] = [(shown_path(entry.path), entry.reason) for entry in skipped]
     failed = len(skipped)
     cache = (JudgeCache(db_path, optional=no_store, warn=lambda message: echo(message, err=True))
              if settings.backend == "llm" else None)
     store: Store | None = None  # opened on the first readable form: a refused file writes nothing
-    stored: list[str] = []  # committed: named as kept if the batch stops
-    pending: list[str] = []  # written in a transaction not yet committed
-    refused: set[str] = set()
-
-    def kept() -> None:
-        stored.extend(pending)
-        pending.clear()
+    ledger = Ledger(files)  # what is stored, named if the batch stops
 
     def save_one(item: Prepared):  # noqa: ANN202 - what save returns
         saved = save(store, item)
-        pending.append(item.file)  # only once its rows are written; named stored at the next COMMIT
+        ledger.saved()  # only once its rows are written; named stored at the next COMMIT
         return saved
 
     if not no_store and Path(db_path).exists():
@@ -170,18 +198,19 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                             try:
                                 store = store or Store(db_path, warn=lambda message: echo(message, err=True))
                                 if not batch:
-                                    batch.append(stack.enter_context(store.batch(committed=kept)))
+                                    batch.append(stack.enter_context(store.batch(committed=ledger.kept)))
                                 result = batch[0](fn)
                             except (sqlite3.DatabaseError, DatabaseError) as error:  # full disk: say what is kept
-                                raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
+                                raise Refused(stopped(db_path, error, ledger), 2) from None
                             return result
 
                         for item in chunk:
                             advance()
+                            ledger.at += 1
                             outcome = item.form_error
                             if outcome is not None:
                                 failed += 1
-                                refused.add(outcome.file)
+                                ledger.refused()
                                 reason = outcome.message if not outcome.path else f"{outcome.path}: {outcome.message}"
                                 if not no_store and (store is not None or Path(db_path).exists()):
                                     # Kept so the batch summary lists it apart until it is read; into a database
@@ -193,24 +222,24 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                     raise Refused(str(outcome), 2)
                                 else:
                                     echo(f"错误：{outcome}", err=True)
-                                rows.append((outcome.file, reason))
+                                if not as_json:  # for the summary table
+                                    rows.append((outcome.file, reason))
                                 continue
                             if not no_store and not item.skipped:
                                 notes, warnings = version_notes(item.file, store_write(lambda: save_one(item)))
                                 for line in warnings + ([] if as_json else notes):
                                     echo(line, err=True)
                             if as_json:
-                                # Built in a worker with the plain encoder: the characters a terminal acts on are
-                                # escaped here, as json_line escapes them (flushed per chunk).
-                                write_json_line(item.line)
+                                # Built and escaped in a worker (json_safe, as json_line escapes; flushed per chunk).
+                                write_safe_line(item.line)
                                 continue
                             unchanged += item.skipped
                             review = item.review or _stored_review(store, item)
-                            rows.append(review)
+                            rows.append(SummaryRow(review))  # the Review goes once it is printed
                             if show_details:
                                 print_review(console, review, comments=comments)
                 except (sqlite3.DatabaseError, DatabaseError) as error:  # the chunk's last commit failed
-                    raise Refused(stopped(db_path, error, stored, refused, files), 2) from None
+                    raise Refused(stopped(db_path, error, ledger), 2) from None
                 finally:
                     if as_json:  # the chunk's lines, before any message on why the batch stopped
                         flush()

@@ -157,7 +157,18 @@ def short_names(files: list[str]) -> dict[str, str]:
     return {f: os.path.relpath(os.path.abspath(f), base) for f in files}
 
 
-def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
+class SummaryRow:
+    """What the summary table shows of one review: a batch keeps this, not the whole Review, per form."""
+
+    __slots__ = ("file", "name", "claimed", "recomputed", "counts")
+
+    def __init__(self, review: Review):
+        self.file, self.name = review.file, review.form.name
+        self.claimed, self.recomputed = review.card.claimed_total, review.card.recomputed_total
+        self.counts = review.counts()
+
+
+def summary_table(rows: list[Review | SummaryRow | tuple[str, str]]) -> Table:
     names = short_names([row[0] if isinstance(row, tuple) else row.file for row in rows])
     table = Table(title="汇总", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("文件", overflow="fold")
@@ -172,9 +183,11 @@ def summary_table(rows: list[Review | tuple[str, str]]) -> Table:
             file, error = row
             table.add_row(names[file], Text(error, style="red"), "", "", "", "", "")
             continue
-        counts = row.counts()
+        if isinstance(row, Review):
+            row = SummaryRow(row)
+        counts = row.counts
         table.add_row(
-            names[row.file], row.form.name, _claimed(row.card.claimed_total, "—"), format_decimal(row.card.recomputed_total),
+            names[row.file], row.name, _claimed(row.claimed, "—"), format_decimal(row.recomputed),
             str(counts["error"]), str(counts["warning"]), str(counts["info"]),
         )
     return table

@@ -26,9 +26,7 @@ import click
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 
-# C0 but \t and \n; DEL and C1; ALM, LRM/RLM, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI.
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-UNSAFE = re.compile(f"[{_UNSAFE}]")
+from ..review import UNSAFE, json_safe
 
 
 def clean(text: str) -> str:
@@ -69,16 +67,16 @@ def json_text(obj: Any, indent: int | None = None) -> str:
     return json_safe(json.dumps(obj, ensure_ascii=False, indent=indent))
 
 
-def json_safe(text: str) -> str:
-    """A piece of JSON from json.dumps (C0 escaped there) with the other characters a terminal acts on
-    escaped too: the data stay whole and the terminal safe."""
-    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 def write_json_line(piece: str) -> None:
     """A line of JSON from json.dumps (`review --json`), escaped by json_safe, which leaves nothing for
     `clean` to strip: one scan of the line, not two. Not flushed: the caller flushes (per chunk of forms)."""
     sys.stdout.write(json_safe(piece) + "\n")
+
+
+def write_safe_line(line: str) -> None:
+    """A line of JSON escaped by json_safe already (a batch's lines: in the worker that built them). Not
+    flushed: the caller flushes (per chunk of forms)."""
+    sys.stdout.write(line + "\n")
 
 
 def flush() -> None:
@@ -89,4 +87,4 @@ def is_terminal(err: bool = False) -> bool:
     return (sys.stderr if err else sys.stdout).isatty()
 
 
-__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "write_json_line", "flush", "clean", "is_terminal", "UNSAFE"]
+__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "write_json_line", "write_safe_line", "flush", "clean", "is_terminal", "UNSAFE"]

@@ -86,7 +86,9 @@ class Skipped:
 
 @dataclass
 class Walk:
-    """What a folder holds: the files taken, the files passed over, the entries skipped."""
+    """What a folder holds: the files taken, the files passed over, the entries skipped. With
+    `walk(..., text=True)` the files taken are path strings (a batch of 100,000 forms holds them
+    for its whole run: a string is a sixth of a Path's memory)."""
 
     taken: list[Path] = field(default_factory=list)
     passed: list[Path] = field(default_factory=list)
@@ -97,57 +99,75 @@ class Walk:
 Sort = Callable[[str], Literal["take", "pass"] | None]
 
 
-def walk(folder: Path, sort: Sort, *, hidden: bool = True) -> Walk:
+def _path_order(path: str) -> str:
+    """A key that sorts path strings as Path objects sort (part by part, case folded where paths are):
+    the separator below every other character."""
+    key = path.replace(os.sep, "\0")
+    if os.altsep:
+        key = key.replace(os.altsep, "\0")
+    return key.lower() if os.path.normcase("A") == "a" else key
+
+
+def walk(folder: Path, sort: Sort, *, hidden: bool = True, text: bool = False) -> Walk:
     """Every regular file below `folder` (links followed), sorted as `sort` says, each list in path
     order. A folder that cannot be read, a link that leads nowhere or back into its own parents,
     and a pipe or device named like a file to take are skipped and named. `hidden=False` leaves
-    out names starting with a dot, and does not go into such folders."""
+    out names starting with a dot, and does not go into such folders. `text=True`: `taken` holds
+    path strings (str(Path) of each), not Paths."""
     found = Walk()
     try:
         top = os.stat(folder)
     except OSError as error:
         found.skipped.append(Skipped(folder, f"无法读取文件夹（{os_reason(error)}）"))
         return found
-    stack: list[tuple[Path, frozenset[object]]] = [(folder, frozenset({_identity(folder, top)}))]
+    taken: list[str] = []
+    # Path strings as scandir joins them below the folder's str(Path): str(Path(...)) of each, without
+    # building a Path per entry (a folder of 100,000 forms).
+    stack: list[tuple[str, frozenset[object]]] = [(str(folder), frozenset({_identity(folder, top)}))]
     while stack:
         directory, parents = stack.pop()
         try:
-            with os.scandir(directory) as entries:
-                listed = [(entry.name, Path(entry.path), entry.is_symlink()) for entry in entries]
+            names = os.listdir(directory)
         except OSError as error:
-            found.skipped.append(Skipped(directory, f"无法读取文件夹（{os_reason(error)}），其中的文件未审核"))
+            found.skipped.append(Skipped(Path(directory), f"无法读取文件夹（{os_reason(error)}），其中的文件未审核"))
             continue
-        for name, path, link in listed:
+        for name in names:
             if not hidden and name.startswith("."):
                 continue
+            path = os.path.join(directory, name)
             kind = sort(name)
             try:
                 info = os.stat(path)
             except OSError as error:
                 # A name we would take, or a link that may have been a folder: say so.
+                link = os.path.islink(path)
                 if kind == "take" or (link and not Path(name).suffix):
-                    found.skipped.append(Skipped(path, _unresolved(error, link)))
+                    found.skipped.append(Skipped(Path(path), _unresolved(error, link)))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = _identity(path, info)
                 if key in parents:
-                    found.skipped.append(Skipped(path, "符号链接指回它所在的上级文件夹（循环），未进入"))
+                    found.skipped.append(Skipped(Path(path), "符号链接指回它所在的上级文件夹（循环），未进入"))
                 else:
                     stack.append((path, parents | {key}))
             elif kind is None:
                 continue
             elif not stat.S_ISREG(info.st_mode):
                 if kind == "take":
-                    found.skipped.append(Skipped(path, _not_regular(info.st_mode)))
+                    found.skipped.append(Skipped(Path(path), _not_regular(info.st_mode)))
+            elif kind == "take":
+                taken.append(path)
             else:
-                (found.taken if kind == "take" else found.passed).append(path)
-    found.taken.sort()
+                found.passed.append(Path(path))
+        del names
+    taken.sort(key=_path_order)
+    found.taken = taken if text else [Path(path) for path in taken]  # type: ignore[assignment]
     found.passed.sort()
     found.skipped.sort(key=lambda skipped: skipped.path)
     return found
 
 
-def _identity(path: Path, info: os.stat_result) -> object:
+def _identity(path: str | Path, info: os.stat_result) -> object:
     """What makes a folder the same folder by another path: device and inode, or where a file
     system has no inode numbers (st_ino 0), the real path."""
     return (info.st_dev, info.st_ino) if info.st_ino else os.path.realpath(path)
