@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 BUSY_TIMEOUT_SECONDS = 30
+WAL_SIZE_LIMIT = 64 * 2**20
 WAL_IN_READ_ONLY_FOLDER = "read-only folder holding a -wal file"  # health.py says it in Chinese
 
 
@@ -25,6 +26,8 @@ def connect(path: str | Path, read_only: bool = False) -> sqlite3.Connection:
     if not read_only:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # A WAL that a long batch grew is cut back to this when it is next started over, not left on disk.
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     return conn
 
 

@@ -39,7 +39,7 @@ from .health import (
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
-from .schema import FormRows, form_rows, migrations, to_json
+from .schema import FormRows, MigrationMismatch, form_rows, migrations, to_json
 
 T = TypeVar("T")
 # How long one batch transaction holds the write lock at most (plus one form's write): a reviewer's
@@ -49,6 +49,8 @@ BATCH_SECONDS = 0.03
 # in indexes keyed by content hashes, all over the file: with 2 MB most of those pages are read again
 # from the OS for each form. 8 MB took the store's CPU per form from ~2.0 to ~1.6 ms (1,000 bench forms).
 BATCH_CACHE_KIB = 8000
+# Pages (4 KiB) a batch's WAL may reach before the writer checkpoints what the thread has not yet copied.
+WAL_CEILING_PAGES = 4000
 # A batch's WAL is checkpointed by a thread of its own (db.Checkpointer) after every this many COMMITs; 0: by
 # SQLite inside the COMMIT, as any other connection.
 CHECKPOINT_EVERY = int(os.environ.get("REVIEW_CHECKPOINT_EVERY", "4"))
@@ -77,8 +79,8 @@ class Store(PointTables, ActivityQueries):
                  read_only: bool = False):
         """`warn` receives notices meant for the reviewer (another project under a reviewed file, a
         reverted file); without it they are kept in `notices`. `read_only` opens an existing database
-        for reading only (nothing is created; one an older tool wrote is migrated first if it can be written,
-        else refused)."""
+        for reading only (nothing is created or changed; one an older tool wrote is refused: upgrading it would
+        write)."""
         self.path = str(path)
         self.read_only = read_only
         self.notices: list[str] = []
@@ -90,16 +92,18 @@ class Store(PointTables, ActivityQueries):
             refuse_read_only(self.path)
         self._open(read_only)
         if read_only and self._outdated:
-            # Written by an older tool: these queries are this schema's. Upgraded as any command that writes
-            # would (rows, decisions and score changes all kept), then read; refused where it cannot be written.
+            # Written by an older tool: these queries are this schema's, and opening it read-only promises not to
+            # write, so it is refused as it is (a colleague on the older version can still open it).
             self.conn.close()
-            if not writable(self.path):
-                raise DatabaseError(
-                    f"数据库 {self.path} 由旧版本的 review 写入（数据库结构版本 {self._outdated}），需升级到版本 "
-                    f"{schema_version(migrations)} 才能读取，而该文件不可写入，无法升级：请对该文件有写权限的人运行一次 "
-                    "review status（自动升级，不丢失任何内容），或复制到可写的位置后再查看；未作任何修改")
-            Store(self.path, create=False, warn=self.warn).close()
-            self._open(read_only)
+            if writable(self.path):
+                fix = ("请先运行一次 review status 升级该数据库（自动升级，不丢失任何内容；升级后旧版本的 review 将无法打开它），"
+                       "再以只读方式查看")
+            else:
+                fix = ("而该文件不可写入，无法升级：请对该文件有写权限的人运行一次 review status（自动升级，不丢失任何内容），"
+                       "或复制到可写的位置后再查看")
+            raise DatabaseError(
+                f"数据库 {self.path} 由旧版本的 review 写入（数据库结构版本 {self._outdated}），需升级到版本 "
+                f"{schema_version(migrations)} 才能读取；只读打开时不作升级，{fix}；未作任何修改")
 
     def _open(self, read_only: bool) -> None:
         try:
@@ -124,6 +128,8 @@ class Store(PointTables, ActivityQueries):
                 with self.transaction():
                     migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race
                     stamp_version(self.conn, migrations)
+        except MigrationMismatch as exc:
+            raise DatabaseError(f"数据库 {self.path}：{exc}") from None
         except sqlite3.DatabaseError as exc:
             raise database_error(self.path, exc) from None
 
@@ -176,7 +182,11 @@ class Store(PointTables, ActivityQueries):
         if self._checkpointer is None and CHECKPOINT_EVERY:
             self._checkpointer = Checkpointer(self.path, CHECKPOINT_EVERY)
             if self._checkpointer.ok:
-                conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread does it (db.Checkpointer)
+                # The thread does the copying (db.Checkpointer); the writer's own checkpoint stays, at a higher
+                # ceiling, because only a writer that finds the WAL fully copied starts it over: without one the
+                # WAL of a long batch would grow to the size of all it wrote. By then the thread has copied most
+                # of it, so the writer's checkpoint is short.
+                conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CEILING_PAGES}")
             else:
                 self._checkpointer = None
         checkpointer = self._checkpointer

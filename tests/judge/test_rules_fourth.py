@@ -227,3 +227,17 @@ def test_the_rest_not_done_and_where_the_money_went_are_no_cause(said):
 def test_money_that_moved_beside_a_count_row_is_no_claim_about_the_count():
     found = row(4, "≥20套", "15套", 15, "钢材价格上涨，建设成本增加，5套未能实施。", name="安置房建设数量")
     assert "contradicts_data" not in found.tags and found.verdict == "covers"
+
+
+def devices(text: str):
+    return row(0, "≥500人次", "495人次", 16.8, text)  # 培训人次 500 → 495: 5 short
+
+
+@pytest.mark.parametrize("place, plain", [
+    ("因五台县承办机构停办，部分学员未能参训。", "因临汾市承办机构停办，部分学员未能参训。"),
+    ("工作人员四处协调场地，部分学员仍未能参训。", "工作人员多方协调场地，部分学员仍未能参训。"),
+    ("三门峡市承办机构停办，部分学员未能参训。", "临汾市承办机构停办，部分学员未能参训。"),
+])
+def test_a_numeral_in_a_place_name_or_set_phrase_is_no_count(place, plain):
+    # 五台县 is no "5台", 四处协调 no "4处": a gap of 5 is not sized by a place's name.
+    assert devices(place).verdict == devices(plain).verdict

@@ -13,11 +13,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+
+import pytest
 from pathlib import Path
 
 from conftest import review_script
 from formkit import ROOT, SEED
 from reviewer.store import PointFilters, Store
+from reviewer.store.health import DatabaseError
 
 FIXTURES = ROOT / "tests" / "fixtures" / "store"
 
@@ -137,9 +140,10 @@ def test_a_migrated_database_takes_decisions_and_new_versions(tmp_path: Path) ->
         assert list(store.score_overrides(newest)) == [(-1, "score")]  # row 4 changed: its score change stays behind
 
 
-def test_an_old_database_is_read_read_only_once_upgraded_or_refused_unchanged(tmp_path: Path) -> None:
-    """`--read-only` on a database an older tool wrote: upgraded first where it can be written (what any
-    command that writes would do, nothing else changed), refused unchanged where it cannot."""
+def test_an_old_database_opened_read_only_is_refused_unchanged(tmp_path: Path) -> None:
+    """Read-only (`status` on a file one may not write, `session --read-only`) on a database an older tool wrote:
+    refused with what to do and not a byte changed — upgrading would write, and lock out colleagues still on
+    the older version. A command that may write (`status` on a writable file) upgrades it."""
     sys.path.insert(0, str(ROOT / "tests" / "hostile"))
     from hostile_files import review_unprivileged
 
@@ -159,8 +163,35 @@ def test_an_old_database_is_read_read_only_once_upgraded_or_refused_unchanged(tm
     finally:
         share.chmod(0o755)
         db.chmod(0o644)
-    with Store(db, read_only=True) as store:  # writable: upgraded, then read
+    before = db.read_bytes()
+    session = subprocess.run([sys.executable, "-m", "reviewer", "session", "--read-only", "--db", str(db)],
+                             input="q\n", capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert session.returncode == 2, session.stdout
+    assert "只读打开时不作升级" in session.stderr and "未作任何修改" in session.stderr
+    assert "Traceback" not in session.stderr
+    wal = Path(f"{db}-wal")
+    assert db.read_bytes() == before and (not wal.exists() or wal.stat().st_size == 0)
+    with pytest.raises(DatabaseError, match="review status"):
+        Store(db, read_only=True)
+    upgraded = subprocess.run([sys.executable, "-m", "reviewer", "status", "--db", str(db)],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert upgraded.returncode == 0, upgraded.stderr
+    with Store(db, read_only=True) as store:  # upgraded: readable read-only now
         assert len(store.current_form_ids()) == 2
+    assert main15_dump(db) == json.loads((FIXTURES / "main15-dump.json").read_text(encoding="utf-8"))
+
+
+def test_an_orphan_row_does_not_stop_the_upgrade(tmp_path: Path) -> None:
+    """A point code whose point is gone (a file edited by hand) can be reached by no query: the upgrade leaves it
+    out instead of refusing the whole database; every other row is kept."""
+    db = tmp_path / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO point_codes SELECT 'ZZZ', 'nonexistent'")
+    conn.close()
+    status = subprocess.run([sys.executable, "-m", "reviewer", "status", "--db", str(db)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert status.returncode == 0, status.stderr
     assert main15_dump(db) == json.loads((FIXTURES / "main15-dump.json").read_text(encoding="utf-8"))
 
 

@@ -232,7 +232,7 @@ def _in_words(undated: str, name: str) -> list[Figure]:
     for m in _CN_SPAN.finditer(undated):
         found.append(replace(_cn_span(m), approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
     for m in _CN_FIGURE.finditer(undated):
-        if name and undated[m.start():m.end() + 2] in name:
+        if (name and undated[m.start():m.end() + 2] in name) or _NAME_AFTER.match(undated, m.end(1)):
             continue
         found.append(Figure(_cn_number(m.group(1)), m.group(2)))
     return found
@@ -258,7 +258,7 @@ def normalised(text: str) -> str:
 # a word ("one", read by _ONE_OF); so do ordinals (第三批), runs of digits (四五家: "four or five") and
 # money in words (三十二万四, read by _CN_MONEY).
 _SAID_IN_WORDS = gated(re.compile(
-    r"(?<![第一二两三四五六七八九十百千零\d])([一二两三四五六七八九十百千零]+)"
+    r"(?<![第一二两三四五六七八九十百千零番\d])([一二两三四五六七八九十百千零]+)"
     r"(?=个百分点|百分点|个工作日|工作日|个(?!半)|家|项|人次|人|次|场|笔|户|所|批|件|台|套|门|期|处|座|名|位|张|条|辆|栋|间"
     r"|部(?!门)|例|份|宗|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|天|周|小时|倍)"))
 _PLACE_CHARS = frozenset("十百千")
@@ -266,8 +266,15 @@ _PLACE_CHARS = frozenset("十百千")
 _ENUMERATED = re.compile(r"(\d|[两三四五六七八九十])[^，,。；;\d]{0,10}(、|和|及)[^，,。；;]*$")
 
 
+# A numeral that begins a place name or a set phrase is no count: 五台县, 三门峡, 四处奔波 / 四处协调 ("everywhere"),
+# 千家万户, 千人计划 (and 三番五次, by the lookbehind above).
+_NAME_AFTER = re.compile(r"[台门家人处条][县市区镇乡村峡山]|处(?:奔|协调|寻|找|求|联系|打听|借|张罗|碰壁)|家万户|人计划")
+
+
 def _in_digits(m: re.Match) -> str:
     said = m.group(1)
+    if _NAME_AFTER.match(m.string, m.end()):
+        return said
     if said == "一" and not _ENUMERATED.search(m.string, max(0, m.start() - 16), m.start()):
         return said  # "one", "a": 一户居民反对 (read by _ONE_OF)
     if said == "二" or said.startswith("零") or (not _PLACE_CHARS & set(said) and len(said) > 1):
