@@ -115,6 +115,15 @@ def stopped(db_path: str, error: Exception, ledger: Ledger) -> str:
     return "\n".join(lines)
 
 
+def interrupted(ledger: Ledger, no_store: bool) -> str:
+    """Ctrl+C in a batch: how far it got. Running the same command again goes on from there (what is stored and
+    unchanged is not reviewed again)."""
+    if no_store:
+        return "审核已中断（未保存到数据库）。"
+    return (f"审核已中断：已保存 {len(ledger.stored())} 份表单。重新运行同一命令即可继续，"
+            "已保存且未改动的表单不会重复审核。")
+
+
 @click.command(name="check", cls=ReviewCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout, one object per form.")
@@ -243,6 +252,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                 finally:
                     if as_json:  # the chunk's lines, before any message on why the batch stopped
                         flush()
+    except KeyboardInterrupt:  # Ctrl+C: what the batch wrote before it is committed (Store.batch)
+        raise Refused(interrupted(ledger, no_store), 130) from None
     finally:
         if store is not None:
             store.close()

@@ -20,6 +20,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import zlib
 from collections import deque
@@ -232,6 +233,10 @@ _ENGINE: Engine | None = None
 
 def _start_worker(config: Config, settings: JudgeSettings) -> None:
     global _ENGINE
+    # Ctrl+C reaches the whole foreground process group. A worker that died of it mid-result left the pool
+    # waiting for ever (the batch hung, with a traceback per worker); the main process alone handles it
+    # and ends the workers (Pool.terminate).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     tune_for_batch()
     _ENGINE = Engine(config, settings)
 
