@@ -36,7 +36,7 @@ from ..form.files import shown_path
 from ..judge import JudgeSettings
 from ..review import Review, json_safe, json_text, review_json
 from ..store.base import resolved
-from ..store.points import PointDraft
+from ..store.points import PointRow, points_body
 from ..store.schema import FormRows, form_rows
 from .points import build_points
 
@@ -50,16 +50,16 @@ AHEAD = 2  # tasks in flight per worker: the store never waits for a worker; eac
 @dataclass
 class Prepared:
     """One file of the batch, ready to store and print. Either `error` (file, JSON path, message: a
-    FormError's parts) or `rows` and `points`; `result` is the JSON line without its "file" key, escaped for a
-    terminal (json_safe; what is
-    stored for a re-review), `skipped` that the file was reviewed already (only `form_id`, `result` and,
+    FormError's parts) or `rows`, `points` and `points_body`; `result` is the JSON line without its "file"
+    key, escaped for a terminal (json_safe; what is stored for a re-review), `skipped` that the file was reviewed already (only `form_id`, `result` and,
     for the terminal, `review` are set). `review` is kept only when the caller asked for it."""
 
     file: str
     digest: str | None = None
     form_id: str | None = None
     rows: FormRows | None = None
-    points: list[PointDraft] = field(default_factory=list)
+    points: list[PointRow] = field(default_factory=list)
+    points_body: bytes | None = None  # the points' texts, packed for the store (points_body)
     result: str | None = None
     review: Review | None = None
     error: tuple[str, str, str] | None = None
@@ -137,13 +137,13 @@ def file_digest(path: str | Path, key: str, stored: str | None = None) -> str | 
 def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     """A judged review as the store takes it: rows and points built, the JSON line encoded once."""
     rows = form_rows(review)  # assigns the finding ids build_points refers to
-    points = build_points(review)
-    for point in points:
-        point.columns  # noqa: B018 - encoded here, in the worker
+    drafts = build_points(review)
+    # Encoded and packed here, in the worker; what goes back is plain tuples and bytes, each text once.
+    points, body = [draft.row for draft in drafts], points_body(drafts)
     line = json_text(review_json(review))
     prefix = f'{{"file": {json_text(review.file)}, '
     result = json_safe(line[len(prefix):])  # escaped here, in the worker: the main process only writes it
-    return Prepared(review.file, digest, review.form_id, rows, points, result, review if keep_review else None,
+    return Prepared(review.file, digest, review.form_id, rows, points, body, result, review if keep_review else None,
                     packed=zlib.compress(result.encode(), 6) if digest else None)
 
 

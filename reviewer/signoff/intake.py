@@ -30,13 +30,13 @@ def save(store: Store, review: Review | Prepared) -> Saved:
     for a re-review when it carries its file's digest."""
     if isinstance(review, Review):
         rows = form_rows(review)  # assigns the finding ids the points refer to
-        points = build_points(review)
+        points, body = build_points(review), None
     else:
-        rows, points = review.rows, review.points
+        rows, points, body = review.rows, review.points, review.points_body
     with store.transaction():
         saved = store.save_rows(rows)
         at = now()
-        carried = store.save_points(saved.form_id, points, BUILDER, at)
+        carried = store.save_points(saved.form_id, points, BUILDER, at, body)
         if saved.revived and saved.previous_id:
             carried += store.carry_back_points(saved.form_id, saved.previous_id, at)
         # A new form's points were written with its queue place and superseded_by (save_points reads them in

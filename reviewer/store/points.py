@@ -19,7 +19,7 @@ import sqlite3
 import zlib
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
@@ -66,6 +66,29 @@ class PointDraft:
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
         return hashlib.sha256(to_json([self.comment, sorted(self.codes), self.indicators]).encode()).hexdigest()[:20]
+
+    @property
+    def row(self) -> "PointRow":
+        """What save_points needs of this draft, as a plain tuple (what a worker process sends back: its
+        texts go in the form's body, points_body, once)."""
+        return PointRow(self.key, self.seq, self.codes, self.columns, self.signature)
+
+
+class PointRow(NamedTuple):
+    """A point as save_points stores it, its columns encoded (PointDraft.row); its texts are in the body
+    points_body packs for its form."""
+
+    key: str
+    seq: int
+    codes: tuple[str, ...]
+    columns: list[Any]
+    signature: str
+
+
+def points_body(drafts: Sequence[PointDraft]) -> bytes:
+    """The point_texts body of a form's points (key -> [comment, parts]), packed: what save_points writes for
+    a form stored without points yet, encoded and compressed where the points are built (a worker)."""
+    return pack("{" + ", ".join(f"{to_json(draft.key)}: {draft.texts}" for draft in drafts) + "}")
 
 
 def point_id(form_id: str, key: str) -> str:
@@ -166,7 +189,8 @@ class PointTables:
 
     # --- storing points ----------------------------------------------------
 
-    def save_points(self, form_id: str, drafts: list[PointDraft], builder: int, at: str) -> int:
+    def save_points(self, form_id: str, drafts: Sequence[PointDraft | PointRow], builder: int, at: str,
+                    body: bytes | None = None) -> int:
         """Store the points of one form version; returns how many decisions were carried over.
 
         A point already stored keeps its decision: a pending one takes the newest suggestion (say,
@@ -174,7 +198,8 @@ class PointTables:
         point whose counterpart in the previous version was decided on the same suggestion and evidence
         inherits that decision. A stored point this review no longer raises (another setting, another
         judge) is retired: out of the queue and the 复核意见, its decisions kept; raised again, it is back
-        as it was. Texts (comment, parts) go to the form's point_texts body (schema.py)."""
+        as it was. Texts (comment, parts) go to the form's point_texts body (schema.py): `body`, points_body(drafts)
+        when given (PointRow drafts carry no texts), else built from the drafts."""
         carried, carry = 0, []
         with self.transaction():
             form = self._one("SELECT n, seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
@@ -187,7 +212,7 @@ class PointTables:
             stored = {row[0]: row for row in self._all("SELECT id, status, n, codes FROM points WHERE form = ?", [key])}
             # New points take their keys (n) here: their codes are written with them, without reading them back.
             next_n = self._one("SELECT coalesce(max(n), 0) + 1 FROM points")[0]  # the rowid's end: one seek
-            fresh, refreshed, kept, codes, uncoded, texts = [], [], [], [], [], {}
+            fresh, refreshed, kept, codes, uncoded, texts = [], [], [], [], [], []
             for draft in drafts:
                 pid = point_id(form_id, draft.key)
                 values = draft.columns
@@ -196,7 +221,7 @@ class PointTables:
                     refreshed.append([*values, at, pid])
                     uncoded += [(code, row["n"]) for code in row["codes"].split()]
                     codes += [(code, row["n"]) for code in draft.codes]
-                    texts[draft.key] = draft.texts
+                    texts.append(draft)
                     continue
                 if row is not None:
                     kept.append([draft.seq, pid])
@@ -205,7 +230,7 @@ class PointTables:
                 fresh.append([next_n, pid, key, draft.key, form["seq"], *values, prior["id"] if prior else None,
                               form["superseded_by"], at, at])
                 codes += [(code, next_n) for code in draft.codes]
-                texts[draft.key] = draft.texts
+                texts.append(draft)
                 next_n += 1
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
                     carry.append((prior, pid))
@@ -220,7 +245,7 @@ class PointTables:
             self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
             self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
             self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
-            self._save_point_texts(key, texts, merge=bool(stored))
+            self._save_point_texts(key, texts, merge=bool(stored), body=body)
             for prior, pid in carry:
                 self._carry_point(prior, pid, at, f"沿用上一版本（{form['previous_id'][:8]}）")
                 carried += 1
@@ -229,18 +254,21 @@ class PointTables:
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
 
-    def _save_point_texts(self, form: int, texts: dict[str, str], merge: bool) -> None:
-        """Write the texts (key -> JSON [comment, parts]) of a form's new and refreshed points: the whole body
-        for a form without points yet, else merged into the stored one (decided points keep theirs)."""
-        if not texts:
+    def _save_point_texts(self, form: int, written: list[Any], merge: bool, body: bytes | None) -> None:
+        """Write the texts ([comment, parts]) of a form's new and refreshed points (`written`, drafts): the whole
+        body for a form without points yet (every draft is new), else merged into the stored one (decided
+        points keep theirs). `body`: points_body of all the form's drafts, when the caller has it."""
+        if not written:
             return
         if merge:
-            body = self._point_texts(form)
-            body.update({k: json.loads(v) for k, v in texts.items()})
-            text = to_json(body)
-        else:  # each entry was encoded where the point was built (a worker)
-            text = "{" + ", ".join(f"{to_json(k)}: {v}" for k, v in texts.items()) + "}"
-        self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)", [form, pack(text)])
+            entries = (json.loads(zlib.decompress(body)) if body is not None
+                       else {draft.key: json.loads(draft.texts) for draft in written})
+            stored = self._point_texts(form)
+            stored.update({draft.key: entries[draft.key] for draft in written})
+            packed = pack(to_json(stored))
+        else:  # encoded and packed where the points were built (a worker), when given
+            packed = body if body is not None else points_body(written)
+        self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)", [form, packed])
 
     def _point_texts(self, form: int) -> dict[str, list[Any]]:
         """key -> [comment, parts] of one form version's points."""
@@ -593,4 +621,4 @@ class PointTables:
         return [r for r in rows if not selectors or any(s and s in r.file for s in selectors)]
 
 
-__all__ = ["PointDraft", "PointFilters", "PointTables", "point_id", "FUNDS_ROW"]
+__all__ = ["PointDraft", "PointRow", "points_body", "PointFilters", "PointTables", "point_id", "FUNDS_ROW"]

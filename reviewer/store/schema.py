@@ -6,7 +6,7 @@ import json
 import sqlite3
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
@@ -345,9 +345,10 @@ def to_json(value: Any) -> str:
     return _encode(value)
 
 
-@dataclass(frozen=True)
-class CritiqueRow:
-    """A finding as its critique row stores it, JSON columns encoded."""
+class CritiqueRow(NamedTuple):
+    """A finding as its critique row stores it, JSON columns encoded. Its texts (message, comment, data) are
+    in the form's critique_texts body (FormRows.texts) only: a plain tuple, each text once, is what a worker
+    process sends back cheapest."""
 
     id: str
     key: str
@@ -355,11 +356,8 @@ class CritiqueRow:
     indicators: str
     source: str
     severity: str
-    message: str
     verdict: str | None
     tags: str
-    data: dict[str, Any]  # encoded with the form's other critique texts (critique_texts)
-    comment: str
 
 
 @dataclass(frozen=True)
@@ -379,25 +377,24 @@ class FormRows:
     scorecard_json: bytes
     judge: dict[str, Any]
     critiques: tuple[CritiqueRow, ...]
-    texts: bytes = b""  # the critiques' texts as critique_texts keeps them (compressed JSON)
+    texts: bytes = b""  # the critiques' texts (id -> [message, comment, data]) as critique_texts keeps them (pack)
 
 
 def form_rows(review: Review) -> FormRows:
     form, card, fid = review.form, review.card, review.form_id
-    critiques = []
+    critiques, texts = [], {}
     for finding in review.findings:
         if not finding.id:
             finding.assign_id(fid)
         critiques.append(CritiqueRow(
             finding.id, finding.key, finding.code, to_json(list(finding.indicators)), finding.source,
-            finding.severity, finding.message, finding.verdict, to_json(list(finding.tags)), finding.data,
-            finding.comment))
+            finding.severity, finding.verdict, to_json(list(finding.tags))))
+        texts[finding.id] = [finding.message, finding.comment, finding.data]
     claimed = card.claimed_total
-    texts = pack(to_json({c.id: [c.message, c.comment, c.data] for c in critiques}))
     return FormRows(fid, resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
                     pack(form.canonical_json()), pack(to_json(scorecard(review))), dict(review.judge or {}),
-                    tuple(critiques), texts)
+                    tuple(critiques), pack(to_json(texts)))
 
 
 def pack(text: str) -> bytes:

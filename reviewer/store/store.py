@@ -281,6 +281,7 @@ class Store(PointTables, ActivityQueries):
             status = {} if stored is None else {
                 row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form = ?", [key])}
             texts = {} if stored is None else self._critique_texts(fid)
+            reviewed = {} if stored is None or not rows.texts else json.loads(zlib.decompress(rows.texts))
             fresh, pending, decided = [], [], []
             for order, c in enumerate(rows.critiques):
                 if c.id not in status:
@@ -293,7 +294,8 @@ class Store(PointTables, ActivityQueries):
                 else:
                     decided.append([order, c.id])
                     continue
-                texts[c.id] = [c.message, c.comment, c.data]
+                if stored is not None:  # a new form's texts are rows.texts as they are
+                    texts[c.id] = reviewed[c.id]
             self.conn.executemany(
                 """INSERT INTO critiques (id, form, key, code, indicators, form_seq, seq, source, severity,
                    message, verdict, tags, data, comment, previous_id, created_at, updated_at)
