@@ -27,7 +27,7 @@ from ..judge import JudgeCase, JudgeSettings, judge_cases
 from ..judge.cache import VerdictCache
 from ..review import Review
 from ..store import DatabaseError, Store, StoreError
-from ..store.health import database_error, is_damage, verify
+from ..store.health import database_error, is_damage, verify, writable
 from ..store.rows import DecidedVerdict
 from .metrics import LABELS, accuracy_by_band, agreement
 
@@ -329,7 +329,7 @@ def from_db(path: str | Path, source: str | None = None) -> dict[str, Any]:
     if not Path(path).is_file():
         raise EvalSetError(f"数据库 {path} 不存在")
     try:
-        with Store(path, read_only=True) as store:
+        with Store(path, create=False, read_only=not writable(path)) as store:  # an older one upgraded, as status does
             verify(store.conn, path)  # a damaged file may still answer this query, with rows missing
             rows = store.decided_verdicts()
     except DatabaseError as exc:  # damaged, newer, unreadable: its own words, with what to do

@@ -13,6 +13,7 @@ from typing import Iterable
 from ..judge.examples import Example
 from .base import ONE_VERDICT
 from .rows import unpack
+from .health import writable
 from .store import Store
 
 # Reviewers decide on points (store/points.py): a verdict takes its point's decision when it is the point's
@@ -70,6 +71,8 @@ def load_examples(db: str | Path, exclude_files: Iterable[str] = (), exclude_for
     if not Path(db).is_file():
         return []
     names, forms = set(exclude_files), set(exclude_forms)
-    with Store(db, read_only=True) as store:
+    # Opened for writing where it can be, as `review status` opens it: a database an older tool wrote is
+    # upgraded (read-only it would be refused, since reading it means upgrading it).
+    with Store(db, create=False, read_only=not writable(db)) as store:
         found = decided_examples(store)
     return [e for e in found if Path(e.file).name not in names and e.form_id not in forms]

@@ -6,6 +6,7 @@ item a sentence names. Each on texts of its own, on the clean test form or a dev
 from __future__ import annotations
 
 import pytest
+from reviewer.judge.rules.figures import normalised, quantities
 from test_rules_general import row  # the clean test form with one row changed, judged by the rules
 from test_rules_readings import WZ, verdict
 
@@ -241,3 +242,9 @@ def devices(text: str):
 def test_a_numeral_in_a_place_name_or_set_phrase_is_no_count(place, plain):
     # 五台县 is no "5台", 四处协调 no "4处": a gap of 5 is not sized by a place's name.
     assert devices(place).verdict == devices(plain).verdict
+
+
+@pytest.mark.parametrize("text", ["少建成两家县级医院", "少建三条村道", "五处村级服务站未建成", "两家市级单位退出"])
+def test_a_count_before_a_level_word_is_still_a_count(text):
+    # Only names and set phrases are left in words: 两家县级医院 is two hospitals.
+    assert quantities(normalised(text)), text

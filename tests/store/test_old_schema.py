@@ -203,3 +203,18 @@ def test_the_workbench_opens_an_old_database_and_migrates_it(tmp_path: Path) -> 
     create_app(db, warm=False)
     with Store(db, read_only=True) as store:  # migrated: readable read-only now
         assert len(store.current_form_ids()) == 2
+
+
+def test_few_shot_examples_and_eval_from_db_read_an_old_database(tmp_path: Path) -> None:
+    """`--few-shot` and `review eval --from-db` only read, yet on a database an older tool wrote they upgrade it
+    as `review status` does (opened read-only it would be refused), and find its decisions."""
+    from reviewer.evaluation.evaluate import from_db
+    from reviewer.store.examples import load_examples
+
+    db = tmp_path / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    load_examples(db)  # refused before: 只读打开时不作升级
+    with Store(db, read_only=True) as store:
+        assert len(store.current_form_ids()) == 2
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    assert from_db(db) is not None

@@ -232,7 +232,7 @@ def _in_words(undated: str, name: str) -> list[Figure]:
     for m in _CN_SPAN.finditer(undated):
         found.append(replace(_cn_span(m), approx=undated[max(0, m.start() - 1):m.start()] in ("约", "近")))
     for m in _CN_FIGURE.finditer(undated):
-        if (name and undated[m.start():m.end() + 2] in name) or _NAME_AFTER.match(undated, m.end(1)):
+        if (name and undated[m.start():m.end() + 2] in name) or _NAME_AT.match(undated, m.start(1)):
             continue
         found.append(Figure(_cn_number(m.group(1)), m.group(2)))
     return found
@@ -266,14 +266,15 @@ _PLACE_CHARS = frozenset("十百千")
 _ENUMERATED = re.compile(r"(\d|[两三四五六七八九十])[^，,。；;\d]{0,10}(、|和|及)[^，,。；;]*$")
 
 
-# A numeral that begins a place name or a set phrase is no count: 五台县, 三门峡, 四处奔波 / 四处协调 ("everywhere"),
-# 千家万户, 千人计划 (and 三番五次, by the lookbehind above).
-_NAME_AFTER = re.compile(r"[台门家人处条][县市区镇乡村峡山]|处(?:奔|协调|寻|找|求|联系|打听|借|张罗|碰壁)|家万户|人计划")
+# A numeral that begins a place name or a set phrase is no count: 五台县, 七台河, 三门峡, 四处奔波 / 四处协调
+# ("everywhere"), 千家万户, 千人计划 (and 三番五次, by the lookbehind above). Named one by one: 两家县级医院 and
+# 三条村道 are counts.
+_NAME_AT = re.compile(r"五台[县山]|七台河|三门峡|四处(?:奔|协调|寻|找|求|联系|打听|借|张罗|碰壁)|千家万户|千人计划|(?<=三番)五次")
 
 
 def _in_digits(m: re.Match) -> str:
     said = m.group(1)
-    if _NAME_AFTER.match(m.string, m.end()):
+    if _NAME_AT.match(m.string, m.start(1)):
         return said
     if said == "一" and not _ENUMERATED.search(m.string, max(0, m.start() - 16), m.start()):
         return said  # "one", "a": 一户居民反对 (read by _ONE_OF)
