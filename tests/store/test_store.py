@@ -458,3 +458,26 @@ def test_a_batch_s_writes_reach_the_database_file_while_it_runs(tmp_path: Path) 
         assert rows(db, "SELECT count(*) FROM forms") == [(24,)]
         with store.transaction():  # the writer writes on
             store.conn.execute("UPDATE forms SET last_reviewed_at = last_reviewed_at")
+
+
+def test_a_long_batch_s_wal_stays_bounded(tmp_path: Path, monkeypatch) -> None:
+    """The thread copies the WAL, but only a writer that finds it all copied starts it over: the writer keeps its
+    own checkpoint at a ceiling (store.WAL_CEILING_PAGES), so a long batch's WAL stays near that size instead
+    of growing with all it wrote (1,500 forms reached 131 MB without it). Here a ceiling of 50 pages (200 KB)."""
+    from reviewer.signoff.intake import save
+    from reviewer.store import Store
+    from reviewer.store import store as store_module
+
+    monkeypatch.setattr(store_module, "WAL_CEILING_PAGES", 50)
+    db = tmp_path / "review.db"
+    config = Config()
+    paths = [write_form(tmp_path / f"form-{index}.json", seed_variant(index)) for index in range(60)]
+    largest = 0
+    with Store(db) as store:
+        with store.batch(seconds=0) as write:  # a COMMIT after every form
+            for path in paths:
+                write(lambda: save(store, review_file(path, config)))
+                largest = max(largest, os.path.getsize(f"{db}-wal"))
+    written = os.path.getsize(db)
+    assert written > 1_500_000  # the batch wrote far more than the ceiling
+    assert largest < 1_000_000, f"WAL reached {largest} bytes for a {written}-byte database"
