@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
@@ -25,7 +24,7 @@ from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
-from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
+from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row, unpack_json
 from .schema import pack, to_json
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
@@ -261,7 +260,7 @@ class PointTables:
         if not written:
             return
         if merge:
-            entries = (json.loads(zlib.decompress(body)) if body is not None
+            entries = (unpack_json(body) if body is not None
                        else {draft.key: json.loads(draft.texts) for draft in written})
             stored = self._point_texts(form)
             stored.update({draft.key: entries[draft.key] for draft in written})
@@ -273,7 +272,7 @@ class PointTables:
     def _point_texts(self, form: int) -> dict[str, list[Any]]:
         """key -> [comment, parts] of one form version's points."""
         row = self._one("SELECT body FROM point_texts WHERE form = ?", [form])
-        return {} if row is None else json.loads(zlib.decompress(row[0]))
+        return {} if row is None else unpack_json(row[0])
 
     def _comment(self, row: sqlite3.Row) -> str:
         """The suggested comment of a point read as a row."""

@@ -37,6 +37,11 @@ def unpack(value: Any) -> Any:
     return zlib.decompress(value).decode() if isinstance(value, bytes) else value
 
 
+def unpack_json(value: bytes) -> Any:
+    """A packed body (schema.pack: critique_texts, point_texts) as the JSON it holds."""
+    return json.loads(zlib.decompress(value))
+
+
 def _loads(value: Any, default: Any) -> Any:
     value = unpack(value)
     return json.loads(value) if isinstance(value, str) else (default if value is None else value)

@@ -17,7 +17,6 @@ next version of is in Store.save_review.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import time
@@ -38,8 +37,8 @@ from .health import (
 )
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
-from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
-from .schema import FormRows, MigrationMismatch, form_rows, migrations, to_json
+from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row, unpack_json
+from .schema import FormRows, MigrationMismatch, form_rows, migrations, pack, to_json
 
 T = TypeVar("T")
 # How long one batch transaction holds the write lock at most (plus one form's write): a reviewer's
@@ -281,7 +280,7 @@ class Store(PointTables, ActivityQueries):
             status = {} if stored is None else {
                 row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form = ?", [key])}
             texts = {} if stored is None else self._critique_texts(fid)
-            reviewed = {} if stored is None or not rows.texts else json.loads(zlib.decompress(rows.texts))
+            reviewed = {} if stored is None or not rows.texts else unpack_json(rows.texts)
             fresh, pending, decided = [], [], []
             for order, c in enumerate(rows.critiques):
                 if c.id not in status:
@@ -305,7 +304,7 @@ class Store(PointTables, ActivityQueries):
                    data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
             self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
             # A new form's texts are all its critiques': packed where the rows were built (a worker).
-            body = rows.texts if stored is None else zlib.compress(to_json(texts).encode(), 6)
+            body = rows.texts if stored is None else pack(to_json(texts))
             self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
@@ -318,7 +317,7 @@ class Store(PointTables, ActivityQueries):
     def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
         """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
         row = self._one("SELECT body FROM critique_texts WHERE form_id = ?", [form_id])
-        return {} if row is None else json.loads(zlib.decompress(row[0]))
+        return {} if row is None else unpack_json(row[0])
 
     def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
         """What reviewing a file gave (see reviewed_files in schema.py; `result` zlib-compressed);

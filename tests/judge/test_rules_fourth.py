@@ -9,18 +9,7 @@ import pytest
 from reviewer.judge.rules.figures import normalised, quantities
 from test_rules_general import row  # the clean test form with one row changed, judged by the rules
 from test_rules_readings import WZ, verdict
-
-
-def training(text: str):
-    return row(0, "≥500人次", "420人次", 16.8, text)  # 培训人次 500 → 420: 80 short
-
-
-def rent(text: str):
-    return row(3, "≤100万元", "112万元", 8.8, text)  # 场地租赁费用 100 → 112万元: 12 over
-
-
-def late(text: str):
-    return row(2, "2023年6月30日前", "2023年9月15日", 3, text)  # 培训完成时间: 77 days late
+from test_rules_third import late, rent, training  # the clean form's rows with a gap: 80 short, 12 over, 77 days late
 
 
 @pytest.mark.parametrize("text", [
