@@ -20,7 +20,6 @@ import hashlib
 import os
 import sqlite3
 import time
-import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -37,7 +36,7 @@ from .health import (
 )
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
-from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row, unpack_json
+from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row, unpack, unpack_json
 from .schema import FormRows, MigrationMismatch, form_rows, migrations, pack, to_json
 
 T = TypeVar("T")
@@ -338,7 +337,7 @@ class Store(PointTables, ActivityQueries):
                                JOIN forms f ON f.id = r.form_id
                                WHERE r.digest = ? AND f.superseded_by IS NULL AND f.file = ?""", [digest, file])
             if row is not None:
-                found[digest] = (row[0], zlib.decompress(row[2]).decode())
+                found[digest] = (row[0], unpack(row[2]))
                 runs.append((row[0], row[1]))
         if runs:
             at = now()
