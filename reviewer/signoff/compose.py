@@ -78,14 +78,14 @@ def _value(text: str) -> str:
 
 def row_facts(row: IndicatorScore) -> str:
     """“name”年度指标值A，实际完成值B（change): as printed, the change in the row's own terms."""
-    target = "年度指标值未填写" if row.target.is_blank else f"年度指标值{_value(row.target.raw)}"
-    actual = "实际完成值未填写" if row.actual.is_blank else f"实际完成值{_value(row.actual.raw)}"
     kind, a, b = row_kind(row), row.target_value, row.actual_value
-    if not row.target.is_blank and squash(row.target.raw) == squash(row.actual.raw) and kind in ("qualitative", "date"):
+    target_blank = row.target.is_blank
+    # 同为 is said of a text or a date only (a number row shows its change); the kind is the cheaper test.
+    if kind in ("qualitative", "date") and not target_blank and squash(row.target.raw) == squash(row.actual.raw):
         return f"“{row.name}”年度指标值与实际完成值同为“{_value(row.actual.raw)}”"
-    if kind == "qualitative":
-        target = target if row.target.is_blank else f"年度指标值“{_value(row.target.raw)}”"
-        actual = actual if row.actual.is_blank else f"实际完成值“{_value(row.actual.raw)}”"
+    left, right = ("“", "”") if kind == "qualitative" else ("", "")  # a text value is quoted
+    target = "年度指标值未填写" if target_blank else f"年度指标值{left}{_value(row.target.raw)}{right}"
+    actual = "实际完成值未填写" if row.actual.is_blank else f"实际完成值{left}{_value(row.actual.raw)}{right}"
     change = ""
     if kind in ("count", "money") and a is not None and b is not None and a:
         change = "（未变）" if a == b else f"（{pct(b / a - ONE)}）"
@@ -126,11 +126,11 @@ class Comment:
         return {"facts": self.facts, "problems": self.problems, "requests": self.requests, "titles": self.titles}
 
 
-class _Ordered(dict):
-    """Keys once, in the order first added."""
+SCORE_CODES = frozenset(("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_MISSING", "QUALITATIVE_BAND",
+                         "DATE_SCORE"))
 
-    def add(self, key: str, text: str) -> None:
-        self.setdefault(key, text)
+# The statements below are kept in plain dicts filled with setdefault: each key once, in the order first
+# added, and no method call of our own per statement (a form says some hundred of them).
 
 
 def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comment:
@@ -141,61 +141,59 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
     comment = Comment(titles=list(dict.fromkeys(TITLE.get(f.code, f.code) for f in findings)))
     comment.facts = _facts(rows, money)
     named = len(rows) > 1
-    data = _Ordered()
-    requests = _Ordered()
+    data: dict[str, str] = {}
+    requests: dict[str, str] = {}
     groups = _explanation_groups(rows)
-    problems: dict[int, _Ordered] = {id(g): _Ordered() for g in groups}
+    problems: list[dict[str, str]] = [{} for _ in groups]  # what is said against each group's explanation
+    group_at = {row.index: k for k, group in enumerate(groups) for row in group}  # row index -> its group
     divergence = False
-
-    def group_of(index: int) -> list[IndicatorScore]:
-        return next(g for g in groups if any(r.index == index for r in g))
-
     for finding in findings:
         code = finding.code
         mine = [i for i in finding.indicators if i in subject.rows] or list(subject.rows[:1])
         row = card.indicators[mine[0]]
-        who = f"“{row.name}”" if named else ""
-        if code in ("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_MISSING", "QUALITATIVE_BAND", "DATE_SCORE"):
-            data.add(f"{code}:{row.index}", who + _score_problem(code, row, finding))
-            requests.add("fix_score", "请按计分规则更正得分")
-        elif code == "COST_COUNT_DIVERGENCE":
-            divergence = True
-            data.add(code, _divergence(rows, money))
-        elif code == "EXPLANATION_MISSING":
-            problems[id(group_of(row.index))].add("blank", "")
-        elif code == "EXPLANATION_NO_MEASURE":
-            problems[id(group_of(row.index))].add("no_measure", TAG_PROBLEM["no_measure"])
-        elif code == "EXPLANATION_REUSED":
-            for index in mine:
-                others = [i for i in finding.indicators if i not in subject.rows]
-                text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
-                problems[id(group_of(index))].add("generic", f"属通用套话，{text}，未针对本指标说明")
-        elif code == "EXPLANATION_VERDICT":
+        if code == "EXPLANATION_VERDICT":
             judged = finding.data.get("indicator", row.index)
             judged = judged if judged in subject.rows else row.index
-            _verdict_problems(finding, card.indicators[judged], group_of(judged), problems[id(group_of(judged))])
+            k = group_at[judged]
+            _verdict_problems(finding, card.indicators[judged], groups[k], problems[k])
+        elif code == "EXPLANATION_NO_MEASURE":
+            problems[group_at[row.index]].setdefault("no_measure", TAG_PROBLEM["no_measure"])
+        elif code == "EXPLANATION_MISSING":
+            problems[group_at[row.index]].setdefault("blank", "")
+        elif code == "COST_COUNT_DIVERGENCE":
+            divergence = True
+            data.setdefault(code, _divergence(rows, money))
+        elif code in SCORE_CODES:
+            who = f"“{row.name}”" if named else ""
+            data.setdefault(f"{code}:{row.index}", who + _score_problem(code, row, finding))
+            requests.setdefault("fix_score", "请按计分规则更正得分")
+        elif code == "EXPLANATION_REUSED":
+            others = [i for i in finding.indicators if i not in subject.rows]
+            text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
+            for index in mine:
+                problems[group_at[index]].setdefault("generic", f"属通用套话，{text}，未针对本指标说明")
         else:
+            who = f"“{row.name}”" if named else ""
             text, asks = _value_problem(code, row, finding)
-            data.add(f"{code}:{row.index}", who + text)
+            data.setdefault(f"{code}:{row.index}", who + text)
             for key, ask in asks:
-                requests.add(key, ask)
+                requests.setdefault(key, ask)
     comment.problems = list(data.values())
     explained = False
     measure = False
-    for group in groups:
-        found = problems[id(group)]
+    for group, found in zip(groups, problems):
         if not found:
             continue
         measure = measure or "no_measure" in found or "blank" in found
         explained = explained or any(k != "no_measure" for k in found)
         comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
     if explained or divergence:
-        flagged = {r.index for g in groups if problems[id(g)] for r in g}
+        flagged = {r.index for g, found in zip(groups, problems) if found for r in g}
         # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not
         # asked for the cause again.
-        uncaused = {r.index for g in groups if any(k != "no_measure" for k in problems[id(g)]) for r in g}
+        uncaused = {r.index for g, found in zip(groups, problems) if any(k != "no_measure" for k in found) for r in g}
         for key, ask in _explain_requests(rows, money, flagged, uncaused, divergence, set(requests)):
-            requests.add(key, ask)
+            requests.setdefault(key, ask)
     comment.requests = list(requests.values())
     if measure:
         if comment.requests:
@@ -341,28 +339,29 @@ def _explanation_groups(rows: list[IndicatorScore]) -> list[list[IndicatorScore]
     return list(groups.values())
 
 
-def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[IndicatorScore], found: _Ordered) -> None:
+def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[IndicatorScore],
+                      found: dict[str, str]) -> None:
     if is_empty_explanation(row.indicator.explanation):
-        found.add("blank", "")
+        found.setdefault("blank", "")
         return
     tags = set(finding.tags)
     if "contradicts_data" in tags:
         reason = str(finding.data.get("reason") or "").strip().rstrip("。") or "与数据矛盾"
-        found.add("conflict", reason)
+        found.setdefault("conflict", reason)
     if "generic" in tags:
-        found.add("generic", "属通用套话，未针对本指标说明")
+        found.setdefault("generic", "属通用套话，未针对本指标说明")
     if "no_quantity" in tags and any(has_gap(r) for r in group):
         kinds = {row_kind(r) for r in group}
         what = ("涉及的数量和金额" if {"count", "money"} <= kinds else "涉及的金额" if "money" in kinds
                 else "涉及的数量" if "count" in kinds else "偏差幅度" if "rate" in kinds
                 else "延误的时间" if "date" in kinds else "具体完成情况")
-        found.add("no_quantity", f"未量化说明{what}")
+        found.setdefault("no_quantity", f"未量化说明{what}")
     for tag in ("irrelevant", "unreadable", "injection", "no_cause", "no_measure"):
         if tag in tags:
-            found.add(tag, TAG_PROBLEM[tag])
+            found.setdefault(tag, TAG_PROBLEM[tag])
 
 
-def _explanation_sentence(group: list[IndicatorScore], found: _Ordered, several: bool) -> str:
+def _explanation_sentence(group: list[IndicatorScore], found: dict[str, str], several: bool) -> str:
     where = f"第{'、'.join(str(r.index + 1) for r in group)}项" if several else ""
     if "blank" in found:
         return f"{where}偏差原因分析及改进措施栏未填写"
