@@ -120,7 +120,7 @@ class Comment:
         if self.requests:
             first, *rest = self.requests
             parts.append("；".join([first] + [r.removeprefix("请") for r in rest]))
-        return "".join(p.rstrip("。；，") + "。" for p in parts if p)
+        return "".join([p.rstrip("。；，") + "。" for p in parts if p])
 
     def as_parts(self) -> dict[str, object]:
         return {"facts": self.facts, "problems": self.problems, "requests": self.requests, "titles": self.titles}
@@ -138,7 +138,7 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         return _compose_form_part(findings)
     rows = [card.indicators[i] for i in subject.rows]
     money = card.form.funds.unit
-    comment = Comment(titles=list(dict.fromkeys(TITLE.get(f.code, f.code) for f in findings)))
+    comment = Comment(titles=list(dict.fromkeys([TITLE.get(f.code, f.code) for f in findings])))
     comment.facts = _facts(rows, money)
     named = len(rows) > 1
     data: dict[str, str] = {}
@@ -149,8 +149,7 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
     divergence = False
     for finding in findings:
         code = finding.code
-        mine = [i for i in finding.indicators if i in subject.rows] or list(subject.rows[:1])
-        row = card.indicators[mine[0]]
+        row = card.indicators[_first_of(finding.indicators, subject.rows)]
         if code == "EXPLANATION_VERDICT":
             judged = finding.data.get("indicator", row.index)
             judged = judged if judged in subject.rows else row.index
@@ -170,7 +169,7 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         elif code == "EXPLANATION_REUSED":
             others = [i for i in finding.indicators if i not in subject.rows]
             text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
-            for index in mine:
+            for index in [i for i in finding.indicators if i in subject.rows] or [subject.rows[0]]:
                 problems[group_at[index]].setdefault("generic", f"属通用套话，{text}，未针对本指标说明")
         else:
             who = f"“{row.name}”" if named else ""
@@ -203,6 +202,14 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
     return comment
 
 
+def _first_of(indicators: tuple[int, ...], rows: tuple[int, ...]) -> int:
+    """The first of a finding's rows that is one of the point's rows, else the point's first row."""
+    for i in indicators:
+        if i in rows:
+            return i
+    return rows[0]
+
+
 # --- facts ---------------------------------------------------------------------------------------
 
 def _facts(rows: list[IndicatorScore], money: str) -> str:
@@ -220,8 +227,8 @@ def _facts(rows: list[IndicatorScore], money: str) -> str:
 def _cost_facts(cost: IndicatorScore, count: IndicatorScore) -> str:
     """A cost row beside its count, named by what its name adds (预算控制数) when it repeats the count's."""
     facts = row_facts(cost)
-    stem = squash(count.name)
-    if squash(cost.name).startswith(stem) and len(squash(cost.name)) > len(stem):
+    stem, name = squash(count.name), squash(cost.name)
+    if name.startswith(stem) and len(name) > len(stem):
         suffix = cost.name.strip()[len(count.name.strip()):].strip() or "成本"
         return f"成本指标（{suffix}）" + facts[len(f"“{cost.name}”"):]
     return "成本指标" + facts
@@ -230,7 +237,8 @@ def _cost_facts(cost: IndicatorScore, count: IndicatorScore) -> str:
 def _pair_values(count: IndicatorScore, cost: IndicatorScore, money: str) -> tuple[Decimal, ...] | None:
     qa, qb = count.target_value, count.actual_value
     ca, cb = money_in(cost.target, money), money_in(cost.actual, money)
-    if None in (qa, qb, ca, cb) or qa <= 0:
+    # `is None` each: `None in (...)` compares None with each Decimal, which goes through the numbers ABCs.
+    if qa is None or qb is None or ca is None or cb is None or qa <= 0:
         return None
     return qa, qb, ca, cb
 
