@@ -184,13 +184,13 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         if not found:
             continue
         measure = measure or "no_measure" in found or "blank" in found
-        explained = explained or any(k != "no_measure" for k in found)
+        explained = explained or _faults_cause(found)
         comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
     if explained or divergence:
         flagged = {r.index for g, found in zip(groups, problems) if found for r in g}
         # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not
         # asked for the cause again.
-        uncaused = {r.index for g, found in zip(groups, problems) if any(k != "no_measure" for k in found) for r in g}
+        uncaused = {r.index for g, found in zip(groups, problems) if _faults_cause(found) for r in g}
         for key, ask in _explain_requests(rows, money, flagged, uncaused, divergence, set(requests)):
             requests.setdefault(key, ask)
     comment.requests = list(requests.values())
@@ -200,6 +200,11 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         else:
             comment.requests.append("请针对偏差原因" + MEASURE.removeprefix("同时"))
     return comment
+
+
+def _faults_cause(found: dict[str, str]) -> bool:
+    """Whether anything but a missing measure is said against an explanation (its keys are unique)."""
+    return len(found) > ("no_measure" in found)
 
 
 def _first_of(indicators: tuple[int, ...], rows: tuple[int, ...]) -> int:
@@ -216,7 +221,7 @@ def _facts(rows: list[IndicatorScore], money: str) -> str:
     counts = [r for r in rows if not r.cost]
     costs = [r for r in rows if r.cost]
     if not (counts and costs):
-        return "；".join(row_facts(r) for r in rows)
+        return "；".join([row_facts(r) for r in rows])
     parts = [row_facts(r) for r in counts] + ["对应" + _cost_facts(r, counts[0]) for r in costs]
     unit = _unit_cost(counts[0], costs[0], money)
     if unit:
@@ -419,7 +424,8 @@ def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
     counts = [r for r in rows if not r.cost]
     costs = [r for r in rows if r.cost]
     for cost in costs:
-        far = cost.ratio is not None and abs(cost.ratio - ONE) > COST_MOVE
+        ratio = cost.ratio  # a division on each reading
+        far = ratio is not None and abs(ratio - ONE) > COST_MOVE
         if not (divergence or far or cost.index in flagged):
             continue
         ask = _cost_request(counts[0] if counts else None, cost, money)
@@ -429,7 +435,8 @@ def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
         if row.index not in uncaused:
             continue
         kind, move = row_kind(row), movement(row)
-        over = row.direction == "higher" and row.ratio is not None and row.ratio >= OVER
+        ratio = row.ratio if row.direction == "higher" else None  # a division on each reading
+        over = ratio is not None and ratio >= OVER
         if kind == "count" and move in ("up", "down") and not (move == "up" and over):
             asks.append(("count", f"请逐项说明数量{'减少' if move == 'down' else '增加'}的具体原因，列明涉及的项目及数量"))
         elif kind == "date" and row.late:
