@@ -150,6 +150,7 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
     for finding in findings:
         code = finding.code
         row = card.indicators[_first_of(finding.indicators, subject.rows)]
+        # The codes are exclusive; the most frequent (the judge's verdicts) are tested first.
         if code == "EXPLANATION_VERDICT":
             judged = finding.data.get("indicator", row.index)
             judged = judged if judged in subject.rows else row.index

@@ -57,11 +57,13 @@ def subjects(card: Scorecard) -> dict[int, Subject]:
     for rows in members.values():  # each list in row order already: rows are added by index
         first = card.indicators[rows[0]]
         if len(rows) == 1:
-            out[rows[0]] = Subject(f"I:{rows[0]}", (rows[0],), row_kind(first), f"第{rows[0] + 1}项“{first.name}”")
+            row = rows[0]
+            out[row] = Subject(f"I:{row}", (row,), row_kind(first), f"第{row + 1}项“{first.name}”")
             continue
         numbers = "、".join(str(i + 1) for i in rows)
         count = next((card.indicators[i] for i in rows if not card.indicators[i].cost), first)
-        subject = Subject(f"I:{','.join(map(str, rows))}", tuple(rows), "pair", f"第{numbers}项“{count.name}”（数量与成本）")
+        subject = Subject(f"I:{','.join(map(str, rows))}", tuple(rows), "pair",
+                          f"第{numbers}项“{count.name}”（数量与成本）")
         for i in rows:
             out[i] = subject
     return out
