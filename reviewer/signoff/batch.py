@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import zlib
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -37,7 +36,7 @@ from ..judge import JudgeSettings
 from ..review import Review, json_safe, json_text, review_json
 from ..store.base import resolved
 from ..store.points import PointRow, points_body
-from ..store.schema import FormRows, form_rows
+from ..store.schema import FormRows, form_rows, pack
 from .points import build_points
 
 CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
@@ -136,7 +135,7 @@ def file_digest(path: str | Path, key: str, stored: str | None = None) -> str | 
 
 def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     """A judged review as the store takes it: rows and points built, the JSON line encoded once."""
-    rows = form_rows(review)  # assigns the finding ids build_points refers to
+    rows = form_rows(review, stored_file(review.file))  # assigns the finding ids build_points refers to
     drafts = build_points(review)
     # Encoded and packed here, in the worker; what goes back is plain tuples and bytes, each text once.
     points, body = [draft.row for draft in drafts], points_body(drafts)
@@ -144,7 +143,7 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     prefix = f'{{"file": {json_text(review.file)}, '
     result = json_safe(line[len(prefix):])  # escaped here, in the worker: the main process only writes it
     return Prepared(review.file, digest, review.form_id, rows, points, body, result, review if keep_review else None,
-                    packed=zlib.compress(result.encode(), 6) if digest else None)
+                    packed=pack(result) if digest else None)
 
 
 def refused(error: FormError, digest: str | None = None) -> Prepared:
