@@ -243,12 +243,15 @@ class PointTables:
                 """INSERT INTO points (n, id, form, key, form_seq, seq, indicators, kind, title, severity, codes,
                    verdict, review_first, findings, signature, previous_id, superseded_by, created_at, updated_at)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
-            self.conn.executemany(
-                """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
-                   verdict = ?, review_first = ?, findings = ?, signature = ?,
-                   updated_at = ?, retired_at = NULL WHERE id = ?""", refreshed)
-            self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
-            self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
+            if refreshed:  # a form with points stored: none for a new one (each statement costs, even with no rows)
+                self.conn.executemany(
+                    """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
+                       verdict = ?, review_first = ?, findings = ?, signature = ?,
+                       updated_at = ?, retired_at = NULL WHERE id = ?""", refreshed)
+            if kept:
+                self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
+            if uncoded:
+                self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
             self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
             self._save_point_texts(key, texts, merge=bool(stored), body=body)
             for prior, pid in carry:
