@@ -59,7 +59,10 @@ def number(value: Decimal | int | None) -> Any:
         return None
     if isinstance(value, int):
         return value
-    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+    # An integer printed without decimals: same value and same exponent as its integral part. (as_tuple()
+    # would say the exponent too, but builds the tuple of digits: three times the cost.)
+    integral = value.to_integral_value()
+    if value == integral and value.same_quantum(integral):
         return int(value)
     return float(value)
 

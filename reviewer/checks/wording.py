@@ -11,12 +11,17 @@ if TYPE_CHECKING:
     from ..scoring import IndicatorScore
 
 HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
+# One unit of the n-th decimal place, for the places messages round to: built once, as building a Decimal
+# on each call (a few hundred per form) cost half as much as the rounding itself.
+_PLACE_UNITS = tuple(Decimal(1).scaleb(-places) for places in range(9))
 
 
 def num(value: Decimal, places: int | None = None) -> str:
     """A figure for a message; `places` rounds half-up, else as printed."""
     if places is not None:
-        value = round_half_up(value, Decimal(1).scaleb(-places))
+        unit = _PLACE_UNITS[places] if 0 <= places < len(_PLACE_UNITS) else Decimal(1).scaleb(-places)
+        value = round_half_up(value, unit)
     return format_decimal(value)
 
 
@@ -27,12 +32,12 @@ def amount(value: Decimal, unit: str = "") -> str:
 
 def pct(fraction: Decimal) -> str:
     """+8.8%, -45.5%: a change as a signed percentage with one decimal."""
-    value = round_half_up(fraction * HUNDRED, Decimal("0.1"))
+    value = round_half_up(fraction * HUNDRED, TENTH)
     return f"{'+' if value > 0 else ''}{format_decimal(value)}%"
 
 
 def share(fraction: Decimal) -> str:
-    return f"{format_decimal(round_half_up(fraction * HUNDRED, Decimal('0.1')))}%"
+    return f"{format_decimal(round_half_up(fraction * HUNDRED, TENTH))}%"
 
 
 def quoted(row: "IndicatorScore") -> str:

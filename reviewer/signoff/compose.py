@@ -78,14 +78,14 @@ def _value(text: str) -> str:
 
 def row_facts(row: IndicatorScore) -> str:
     """“name”年度指标值A，实际完成值B（change): as printed, the change in the row's own terms."""
-    target = "年度指标值未填写" if row.target.is_blank else f"年度指标值{_value(row.target.raw)}"
-    actual = "实际完成值未填写" if row.actual.is_blank else f"实际完成值{_value(row.actual.raw)}"
     kind, a, b = row_kind(row), row.target_value, row.actual_value
-    if not row.target.is_blank and squash(row.target.raw) == squash(row.actual.raw) and kind in ("qualitative", "date"):
+    target_blank = row.target.is_blank
+    # 同为 is said of a text or a date only (a number row shows its change); the kind is the cheaper test.
+    if kind in ("qualitative", "date") and not target_blank and squash(row.target.raw) == squash(row.actual.raw):
         return f"“{row.name}”年度指标值与实际完成值同为“{_value(row.actual.raw)}”"
-    if kind == "qualitative":
-        target = target if row.target.is_blank else f"年度指标值“{_value(row.target.raw)}”"
-        actual = actual if row.actual.is_blank else f"实际完成值“{_value(row.actual.raw)}”"
+    left, right = ("“", "”") if kind == "qualitative" else ("", "")  # a text value is quoted
+    target = "年度指标值未填写" if target_blank else f"年度指标值{left}{_value(row.target.raw)}{right}"
+    actual = "实际完成值未填写" if row.actual.is_blank else f"实际完成值{left}{_value(row.actual.raw)}{right}"
     change = ""
     if kind in ("count", "money") and a is not None and b is not None and a:
         change = "（未变）" if a == b else f"（{pct(b / a - ONE)}）"
@@ -120,17 +120,17 @@ class Comment:
         if self.requests:
             first, *rest = self.requests
             parts.append("；".join([first] + [r.removeprefix("请") for r in rest]))
-        return "".join(p.rstrip("。；，") + "。" for p in parts if p)
+        return "".join([p.rstrip("。；，") + "。" for p in parts if p])
 
     def as_parts(self) -> dict[str, object]:
         return {"facts": self.facts, "problems": self.problems, "requests": self.requests, "titles": self.titles}
 
 
-class _Ordered(dict):
-    """Keys once, in the order first added."""
+SCORE_CODES = frozenset(("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_MISSING", "QUALITATIVE_BAND",
+                         "DATE_SCORE"))
 
-    def add(self, key: str, text: str) -> None:
-        self.setdefault(key, text)
+# The statements below are kept in plain dicts filled with setdefault: each key once, in the order first
+# added, and no method call of our own per statement (a form says some hundred of them).
 
 
 def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comment:
@@ -138,64 +138,61 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
         return _compose_form_part(findings)
     rows = [card.indicators[i] for i in subject.rows]
     money = card.form.funds.unit
-    comment = Comment(titles=list(dict.fromkeys(TITLE.get(f.code, f.code) for f in findings)))
+    comment = Comment(titles=list(dict.fromkeys([TITLE.get(f.code, f.code) for f in findings])))
     comment.facts = _facts(rows, money)
     named = len(rows) > 1
-    data = _Ordered()
-    requests = _Ordered()
+    data: dict[str, str] = {}
+    requests: dict[str, str] = {}
     groups = _explanation_groups(rows)
-    problems: dict[int, _Ordered] = {id(g): _Ordered() for g in groups}
+    problems: list[dict[str, str]] = [{} for _ in groups]  # what is said against each group's explanation
+    group_at = {row.index: k for k, group in enumerate(groups) for row in group}  # row index -> its group
     divergence = False
-
-    def group_of(index: int) -> list[IndicatorScore]:
-        return next(g for g in groups if any(r.index == index for r in g))
-
     for finding in findings:
         code = finding.code
-        mine = [i for i in finding.indicators if i in subject.rows] or list(subject.rows[:1])
-        row = card.indicators[mine[0]]
-        who = f"“{row.name}”" if named else ""
-        if code in ("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_MISSING", "QUALITATIVE_BAND", "DATE_SCORE"):
-            data.add(f"{code}:{row.index}", who + _score_problem(code, row, finding))
-            requests.add("fix_score", "请按计分规则更正得分")
-        elif code == "COST_COUNT_DIVERGENCE":
-            divergence = True
-            data.add(code, _divergence(rows, money))
-        elif code == "EXPLANATION_MISSING":
-            problems[id(group_of(row.index))].add("blank", "")
-        elif code == "EXPLANATION_NO_MEASURE":
-            problems[id(group_of(row.index))].add("no_measure", TAG_PROBLEM["no_measure"])
-        elif code == "EXPLANATION_REUSED":
-            for index in mine:
-                others = [i for i in finding.indicators if i not in subject.rows]
-                text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
-                problems[id(group_of(index))].add("generic", f"属通用套话，{text}，未针对本指标说明")
-        elif code == "EXPLANATION_VERDICT":
+        row = card.indicators[_first_of(finding.indicators, subject.rows)]
+        if code == "EXPLANATION_VERDICT":
             judged = finding.data.get("indicator", row.index)
             judged = judged if judged in subject.rows else row.index
-            _verdict_problems(finding, card.indicators[judged], group_of(judged), problems[id(group_of(judged))])
+            k = group_at[judged]
+            _verdict_problems(finding, card.indicators[judged], groups[k], problems[k])
+        elif code == "EXPLANATION_NO_MEASURE":
+            problems[group_at[row.index]].setdefault("no_measure", TAG_PROBLEM["no_measure"])
+        elif code == "EXPLANATION_MISSING":
+            problems[group_at[row.index]].setdefault("blank", "")
+        elif code == "COST_COUNT_DIVERGENCE":
+            divergence = True
+            data.setdefault(code, _divergence(rows, money))
+        elif code in SCORE_CODES:
+            who = f"“{row.name}”" if named else ""
+            data.setdefault(f"{code}:{row.index}", who + _score_problem(code, row, finding))
+            requests.setdefault("fix_score", "请按计分规则更正得分")
+        elif code == "EXPLANATION_REUSED":
+            others = [i for i in finding.indicators if i not in subject.rows]
+            text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
+            for index in [i for i in finding.indicators if i in subject.rows] or [subject.rows[0]]:
+                problems[group_at[index]].setdefault("generic", f"属通用套话，{text}，未针对本指标说明")
         else:
+            who = f"“{row.name}”" if named else ""
             text, asks = _value_problem(code, row, finding)
-            data.add(f"{code}:{row.index}", who + text)
+            data.setdefault(f"{code}:{row.index}", who + text)
             for key, ask in asks:
-                requests.add(key, ask)
+                requests.setdefault(key, ask)
     comment.problems = list(data.values())
     explained = False
     measure = False
-    for group in groups:
-        found = problems[id(group)]
+    for group, found in zip(groups, problems):
         if not found:
             continue
         measure = measure or "no_measure" in found or "blank" in found
-        explained = explained or any(k != "no_measure" for k in found)
+        explained = explained or _faults_cause(found)
         comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
     if explained or divergence:
-        flagged = {r.index for g in groups if problems[id(g)] for r in g}
+        flagged = {r.index for g, found in zip(groups, problems) if found for r in g}
         # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not
         # asked for the cause again.
-        uncaused = {r.index for g in groups if any(k != "no_measure" for k in problems[id(g)]) for r in g}
+        uncaused = {r.index for g, found in zip(groups, problems) if _faults_cause(found) for r in g}
         for key, ask in _explain_requests(rows, money, flagged, uncaused, divergence, set(requests)):
-            requests.add(key, ask)
+            requests.setdefault(key, ask)
     comment.requests = list(requests.values())
     if measure:
         if comment.requests:
@@ -205,13 +202,26 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
     return comment
 
 
+def _faults_cause(found: dict[str, str]) -> bool:
+    """Whether anything but a missing measure is said against an explanation (its keys are unique)."""
+    return len(found) > ("no_measure" in found)
+
+
+def _first_of(indicators: tuple[int, ...], rows: tuple[int, ...]) -> int:
+    """The first of a finding's rows that is one of the point's rows, else the point's first row."""
+    for i in indicators:
+        if i in rows:
+            return i
+    return rows[0]
+
+
 # --- facts ---------------------------------------------------------------------------------------
 
 def _facts(rows: list[IndicatorScore], money: str) -> str:
     counts = [r for r in rows if not r.cost]
     costs = [r for r in rows if r.cost]
     if not (counts and costs):
-        return "；".join(row_facts(r) for r in rows)
+        return "；".join([row_facts(r) for r in rows])
     parts = [row_facts(r) for r in counts] + ["对应" + _cost_facts(r, counts[0]) for r in costs]
     unit = _unit_cost(counts[0], costs[0], money)
     if unit:
@@ -222,8 +232,8 @@ def _facts(rows: list[IndicatorScore], money: str) -> str:
 def _cost_facts(cost: IndicatorScore, count: IndicatorScore) -> str:
     """A cost row beside its count, named by what its name adds (预算控制数) when it repeats the count's."""
     facts = row_facts(cost)
-    stem = squash(count.name)
-    if squash(cost.name).startswith(stem) and len(squash(cost.name)) > len(stem):
+    stem, name = squash(count.name), squash(cost.name)
+    if name.startswith(stem) and len(name) > len(stem):
         suffix = cost.name.strip()[len(count.name.strip()):].strip() or "成本"
         return f"成本指标（{suffix}）" + facts[len(f"“{cost.name}”"):]
     return "成本指标" + facts
@@ -232,7 +242,8 @@ def _cost_facts(cost: IndicatorScore, count: IndicatorScore) -> str:
 def _pair_values(count: IndicatorScore, cost: IndicatorScore, money: str) -> tuple[Decimal, ...] | None:
     qa, qb = count.target_value, count.actual_value
     ca, cb = money_in(cost.target, money), money_in(cost.actual, money)
-    if None in (qa, qb, ca, cb) or qa <= 0:
+    # `is None` each: `None in (...)` compares None with each Decimal, which goes through the numbers ABCs.
+    if qa is None or qb is None or ca is None or cb is None or qa <= 0:
         return None
     return qa, qb, ca, cb
 
@@ -341,28 +352,29 @@ def _explanation_groups(rows: list[IndicatorScore]) -> list[list[IndicatorScore]
     return list(groups.values())
 
 
-def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[IndicatorScore], found: _Ordered) -> None:
+def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[IndicatorScore],
+                      found: dict[str, str]) -> None:
     if is_empty_explanation(row.indicator.explanation):
-        found.add("blank", "")
+        found.setdefault("blank", "")
         return
     tags = set(finding.tags)
     if "contradicts_data" in tags:
         reason = str(finding.data.get("reason") or "").strip().rstrip("。") or "与数据矛盾"
-        found.add("conflict", reason)
+        found.setdefault("conflict", reason)
     if "generic" in tags:
-        found.add("generic", "属通用套话，未针对本指标说明")
+        found.setdefault("generic", "属通用套话，未针对本指标说明")
     if "no_quantity" in tags and any(has_gap(r) for r in group):
         kinds = {row_kind(r) for r in group}
         what = ("涉及的数量和金额" if {"count", "money"} <= kinds else "涉及的金额" if "money" in kinds
                 else "涉及的数量" if "count" in kinds else "偏差幅度" if "rate" in kinds
                 else "延误的时间" if "date" in kinds else "具体完成情况")
-        found.add("no_quantity", f"未量化说明{what}")
+        found.setdefault("no_quantity", f"未量化说明{what}")
     for tag in ("irrelevant", "unreadable", "injection", "no_cause", "no_measure"):
         if tag in tags:
-            found.add(tag, TAG_PROBLEM[tag])
+            found.setdefault(tag, TAG_PROBLEM[tag])
 
 
-def _explanation_sentence(group: list[IndicatorScore], found: _Ordered, several: bool) -> str:
+def _explanation_sentence(group: list[IndicatorScore], found: dict[str, str], several: bool) -> str:
     where = f"第{'、'.join(str(r.index + 1) for r in group)}项" if several else ""
     if "blank" in found:
         return f"{where}偏差原因分析及改进措施栏未填写"
@@ -412,7 +424,8 @@ def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
     counts = [r for r in rows if not r.cost]
     costs = [r for r in rows if r.cost]
     for cost in costs:
-        far = cost.ratio is not None and abs(cost.ratio - ONE) > COST_MOVE
+        ratio = cost.ratio  # a division on each reading
+        far = ratio is not None and abs(ratio - ONE) > COST_MOVE
         if not (divergence or far or cost.index in flagged):
             continue
         ask = _cost_request(counts[0] if counts else None, cost, money)
@@ -422,7 +435,8 @@ def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int],
         if row.index not in uncaused:
             continue
         kind, move = row_kind(row), movement(row)
-        over = row.direction == "higher" and row.ratio is not None and row.ratio >= OVER
+        ratio = row.ratio if row.direction == "higher" else None  # a division on each reading
+        over = ratio is not None and ratio >= OVER
         if kind == "count" and move in ("up", "down") and not (move == "up" and over):
             asks.append(("count", f"请逐项说明数量{'减少' if move == 'down' else '增加'}的具体原因，列明涉及的项目及数量"))
         elif kind == "date" and row.late:

@@ -48,39 +48,48 @@ def review_first(finding: Finding) -> bool:
 def subjects(card: Scorecard) -> dict[int, Subject]:
     """Each indicator's subject: itself, or the cost/count pair it belongs to (pairs sharing a row are one)."""
     parent = list(range(len(card.indicators)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for quantity, cost in pair_cost_rows(card):
-        parent[root(cost.index)] = root(quantity.index)
+        parent[_root(parent, cost.index)] = _root(parent, quantity.index)
     members: dict[int, list[int]] = {}
-    for i in range(len(card.indicators)):
-        members.setdefault(root(i), []).append(i)
+    for i in range(len(parent)):
+        members.setdefault(_root(parent, i), []).append(i)
     out: dict[int, Subject] = {}
-    for rows in members.values():
-        rows = sorted(rows)
+    for rows in members.values():  # each list in row order already: rows are added by index
         first = card.indicators[rows[0]]
-        numbers = "、".join(str(i + 1) for i in rows)
         if len(rows) == 1:
-            subject = Subject(f"I:{rows[0]}", tuple(rows), row_kind(first), f"第{numbers}项“{first.name}”")
-        else:
-            count = next((card.indicators[i] for i in rows if not card.indicators[i].cost), first)
-            subject = Subject(f"I:{','.join(map(str, rows))}", tuple(rows), "pair",
-                              f"第{numbers}项“{count.name}”（数量与成本）")
+            out[rows[0]] = Subject(f"I:{rows[0]}", (rows[0],), row_kind(first), f"第{rows[0] + 1}项“{first.name}”")
+            continue
+        numbers = "、".join(str(i + 1) for i in rows)
+        count = next((card.indicators[i] for i in rows if not card.indicators[i].cost), first)
+        subject = Subject(f"I:{','.join(map(str, rows))}", tuple(rows), "pair", f"第{numbers}项“{count.name}”（数量与成本）")
         for i in rows:
             out[i] = subject
     return out
 
 
-def form_subject(code: str) -> Subject:
+def _root(parent: list[int], i: int) -> int:
+    """The representative of row i's set (union-find, with path halving)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _form_parts() -> dict[str, tuple[str, str]]:
+    """code -> (part, title); a code two parts list goes to the first."""
+    parts: dict[str, tuple[str, str]] = {}
     for part, (title, codes) in FORM_PARTS.items():
-        if code in codes:
-            return Subject(f"F:{part}", (), part, title)
-    return Subject("F:form", (), "form", "全表")
+        for code in codes:
+            parts.setdefault(code, (part, title))
+    return parts
+
+
+_PART_OF_CODE = _form_parts()
+
+
+def form_subject(code: str) -> Subject:
+    part, title = _PART_OF_CODE.get(code, ("form", "全表"))
+    return Subject(f"F:{part}", (), part, title)
 
 
 def _order(subject: Subject) -> tuple[int, int]:
@@ -95,35 +104,52 @@ def _is_clean_cover(finding: Finding) -> bool:
     return finding.code == "EXPLANATION_VERDICT" and finding.verdict == "covers" and not finding.tags
 
 
+def _gather(review: Review) -> list[tuple[Subject, list[Finding]]]:
+    """Each subject with its findings (in the review's order), the subjects in the order a 复核意见 reads them.
+    A finding about several rows is evidence on each of their subjects, once on each."""
+    by_row = subjects(review.card)
+    gathered: dict[str, tuple[Subject, list[Finding]]] = {}
+    for finding in review.findings:
+        if finding.indicators:
+            places: dict[str, Subject] = {}
+            for i in finding.indicators:
+                subject = by_row.get(i)
+                if subject is not None:
+                    places[subject.key] = subject
+        else:
+            subject = form_subject(finding.code)
+            places = {subject.key: subject}
+        for key, subject in places.items():
+            entry = gathered.get(key)
+            if entry is None:
+                entry = gathered[key] = (subject, [])
+            entry[1].append(finding)
+    return sorted(gathered.values(), key=lambda item: _order(item[0]))
+
+
+def _verdict_rank(verdict: str) -> int:
+    return VERDICT_ORDER.get(verdict, 9)
+
+
 def build_points(review: Review) -> list[PointDraft]:
     """The points of one reviewed form, in the order a 复核意见 reads them (预算执行 and 总分 first,
     then the indicators in form order, then 指标体系 and 表头). Findings must carry their ids."""
     card = review.card
-    by_row = subjects(card)
-    gathered: dict[str, tuple[Subject, list[Finding]]] = {}
-    for finding in review.findings:
-        if finding.indicators:
-            targets = list(dict.fromkeys(by_row[i].key for i in finding.indicators if i in by_row))
-            chosen = [by_row[i] for i in finding.indicators if i in by_row]
-            places = {s.key: s for s in chosen}
-        else:
-            subject = form_subject(finding.code)
-            targets, places = [subject.key], {subject.key: subject}
-        for key in targets:
-            gathered.setdefault(key, (places[key], []))[1].append(finding)
     drafts = []
-    for subject, findings in sorted(gathered.values(), key=lambda item: _order(item[0])):
-        first = any(review_first(f) for f in findings)
-        if all(_is_clean_cover(f) for f in findings) and not first:
+    for subject, findings in _gather(review):
+        # List comprehensions rather than generators: a point has a few findings, and a generator's
+        # set-up and resumptions cost more than the list.
+        first = any([review_first(f) for f in findings])
+        if not first and all([_is_clean_cover(f) for f in findings]):
             continue
         comment = compose(subject, findings, card)
         verdicts = [f.verdict for f in findings if f.code == "EXPLANATION_VERDICT" and f.verdict]
-        severity = min((f.severity for f in findings), key=lambda s: SEVERITY_ORDER[s])
+        severity = min([f.severity for f in findings], key=SEVERITY_ORDER.__getitem__)
         drafts.append(PointDraft(
             key=subject.key, seq=len(drafts), indicators=subject.rows, kind=subject.kind, title=subject.title,
-            severity=severity, codes=tuple(dict.fromkeys(f.code for f in findings)),
-            verdict=min(verdicts, key=lambda v: VERDICT_ORDER.get(v, 9)) if verdicts else None,
-            review_first=first, findings=tuple(f.id for f in findings), comment=comment.text,
+            severity=severity, codes=tuple(dict.fromkeys([f.code for f in findings])),
+            verdict=min(verdicts, key=_verdict_rank) if verdicts else None,
+            review_first=first, findings=tuple([f.id for f in findings]), comment=comment.text,
             parts=comment.as_parts()))
     return drafts
 

@@ -6,13 +6,16 @@ import json
 import sqlite3
 import zlib
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
 from .base import resolved
+
+if TYPE_CHECKING:
+    from ..scoring import IndicatorScore
 
 migrations = Migrations("reviewer")
 
@@ -423,27 +426,30 @@ def pack(text: str) -> bytes:
 
 def scorecard(review: Review) -> dict[str, Any]:
     card, funds = review.card, review.card.funds
-    printed_rate = review.form.funds.execution_rate
-
-    def text(value: Any) -> str | None:
-        return None if value is None else (value if isinstance(value, str) else format_decimal(value))
-
+    printed = review.form.funds
     return {
-        "unit": review.form.funds.unit,
+        "unit": printed.unit,
         "funds": {
-            "budget": text(funds.budget), "executed": text(funds.executed),
-            "rate_printed": None if printed_rate is None else format_decimal(printed_rate.percent),
+            "budget": _text(funds.budget), "executed": _text(funds.executed),
+            "rate_printed": None if printed.execution_rate is None else format_decimal(printed.execution_rate.percent),
             "rate": None if funds.rate_percent is None else format_decimal(round_half_up(funds.rate_percent)),
-            "weight": text(review.form.funds.weight), "claimed": text(review.form.funds.score),
-            "recomputed": text(funds.recomputed), "explanation": review.form.funds.explanation,
+            "weight": _text(printed.weight), "claimed": _text(printed.score),
+            "recomputed": _text(funds.recomputed), "explanation": printed.explanation,
         },
-        "indicators": [
-            {
-                "index": row.index, "level1": row.indicator.level1, "level2": row.indicator.level2,
-                "name": row.name, "target": text(row.indicator.target), "actual": text(row.indicator.actual),
-                "weight": text(row.weight), "claimed": text(row.claimed), "recomputed": text(row.recomputed),
-                "direction": row.direction, "formula": row.formula_text, "explanation": row.indicator.explanation,
-            }
-            for row in card.indicators
-        ],
+        "indicators": [_indicator_card(row) for row in card.indicators],
     }
+
+
+def _indicator_card(row: IndicatorScore) -> dict[str, Any]:
+    indicator = row.indicator  # read once: weight, claimed and name are properties reading it
+    return {
+        "index": row.index, "level1": indicator.level1, "level2": indicator.level2,
+        "name": indicator.name, "target": _text(indicator.target), "actual": _text(indicator.actual),
+        "weight": _text(indicator.weight), "claimed": _text(indicator.score), "recomputed": _text(row.recomputed),
+        "direction": row.direction, "formula": row.formula_text, "explanation": indicator.explanation,
+    }
+
+
+def _text(value: Any) -> str | None:
+    """A figure as the scorecard keeps it: text as printed, a number without exponent."""
+    return None if value is None else (value if isinstance(value, str) else format_decimal(value))
