@@ -353,18 +353,19 @@ def _before_measures(sentence: str) -> str:
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(_FINDING.search(clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
+    return bool(_any_found(_FINDING, clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
 
 
-def _any_of(*patterns: re.Pattern) -> re.Pattern:
-    """One pattern that matches where any of these does: a text is scanned once, not once per pattern
-    (only for a yes or no; none of them holds a back-reference)."""
-    return gated("|".join(f"(?:{p.pattern})" for p in patterns))
+def _any_found(patterns: tuple[re.Pattern, ...], text: str) -> bool:
+    """Whether any of these patterns is found in the text. One pattern joining them would scan the text
+    once, but compiling it costs every process ~50 ms at import (their classes of Chinese characters built
+    again), far more than the few texts that reach these tests (most are answered by the memos) save."""
+    return any(pattern.search(text) for pattern in patterns)
 
 
-_FINDING = _any_of(CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
-_SAID_WHY = _any_of(CAUSAL, STATE, _SHORT_WORDS)
-_CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
+_FINDING = (CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
+_SAID_WHY = (CAUSAL, STATE, _SHORT_WORDS)
+_CONNECTED = (CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
@@ -481,7 +482,7 @@ COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较�
 def _happens(clause: str, name: str, cost: bool = False, late: bool = False, known: tuple[Decimal, ...] = ()) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
-    if _SAID_WHY.search(clause):
+    if _any_found(_SAID_WHY, clause):
         return True
     if _events(clause, name, late, known):
         return True
@@ -569,7 +570,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     text = _not_causes(_without_other_topics(norm), name, late, cost)
     if _states_a_fact(text, name, late, cost, known):
         return FACT
-    if _CONNECTED.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
+    if _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
