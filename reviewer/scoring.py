@@ -13,6 +13,7 @@ from functools import cached_property
 from decimal import Decimal
 
 from .form import Form, FundsRow, Indicator
+from .form.model import form_id_of
 from .form.values import (
     EQUAL,
     HIGHER,
@@ -150,8 +151,14 @@ class Scorecard:
         return self.form.funds.score if self.form.funds.score is not None else ZERO
 
     @cached_property
+    def canonical_json(self) -> str:
+        """The form's canonical JSON (Form.canonical_json), built once: the form's id is its hash and the store
+        keeps it, and serialising the form is a tenth of a millisecond each time."""
+        return self.form.canonical_json()
+
+    @cached_property
     def form_id(self) -> str:
-        return self.form.form_id
+        return form_id_of(self.canonical_json)
 
 
 def infer_direction(indicator: Indicator, target: Quantity, cost: bool) -> str:
