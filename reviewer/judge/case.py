@@ -123,10 +123,13 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
         for index in finding.indicators:
             flagged.setdefault(index, []).append(finding)
     chosen: set[int] = set()
+    required: dict[int, list[str]] = {}  # worked out once per row: a chosen row's case carries them
     for row in review.card.indicators:
         has_text = not is_empty_explanation(row.indicator.explanation)
         codes = {f.code for f in flagged.get(row.index, [])}
-        if has_text and (explanation_required(row, thresholds) or codes & set(FLAGGING)):
+        if has_text:
+            required[row.index] = explanation_required(row, thresholds)
+        if has_text and (required[row.index] or not codes.isdisjoint(FLAGGING)):
             chosen.add(row.index)
         elif not has_text and "EXPLANATION_MISSING" in codes:
             chosen.add(row.index)
@@ -142,6 +145,8 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
         pair = partner.get(index)
         mine = {id(f): f for i in (index, pair) if i is not None for f in flagged.get(i, ())}
         related = sorted(mine.values(), key=lambda f: order[id(f)])
-        row = review.card.indicators[index]
-        cases.append(JudgeCase(review, index, pair, related, explanation_required(row, thresholds)))
+        reasons = required.get(index)
+        if reasons is None:  # a blank explanation flagged EXPLANATION_MISSING, or a diverging pair's cost row
+            reasons = explanation_required(review.card.indicators[index], thresholds)
+        cases.append(JudgeCase(review, index, pair, related, reasons))
     return cases
