@@ -8,7 +8,7 @@ unrounded formula value is kept because the checks compare against it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
 
@@ -137,6 +137,10 @@ class Scorecard:
     funds: FundsScore
     indicators: list[IndicatorScore]
     recomputed_total: Decimal
+    # The cost rows paired with their counts (checks.rows.pair_cost_rows), worked out on first use: the checks,
+    # the judge and the sign-off points each ask for them.
+    cost_pairs: tuple[tuple[IndicatorScore, IndicatorScore], ...] | None = field(default=None, repr=False,
+                                                                                   compare=False)
 
     @property
     def claimed_total(self) -> Decimal | None:

@@ -29,24 +29,31 @@ class JudgeCase:
     findings: list[Finding] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why an explanation is required here
 
+    def __post_init__(self) -> None:
+        # A judgement asks for its rows and explanation a dozen times: they are looked up once.
+        self._row = self.review.card.indicators[self.index]
+        self._pair_row = None if self.pair is None else self.review.card.indicators[self.pair]
+        self._explanation = (self._row.indicator.explanation or "").strip()
+        self._blank = is_empty_explanation(self._row.indicator.explanation)
+
     def __repr__(self) -> str:  # the review is large; asyncio task reprs must stay cheap
         return f"JudgeCase({self.review.file!r}, index={self.index}, pair={self.pair})"
 
     @property
     def row(self) -> IndicatorScore:
-        return self.review.card.indicators[self.index]
+        return self._row
 
     @property
     def pair_row(self) -> IndicatorScore | None:
-        return None if self.pair is None else self.review.card.indicators[self.pair]
+        return self._pair_row
 
     @property
     def explanation(self) -> str:
-        return (self.row.indicator.explanation or "").strip()
+        return self._explanation
 
     @property
     def blank(self) -> bool:
-        return is_empty_explanation(self.row.indicator.explanation)
+        return self._blank
 
     @property
     def key(self) -> tuple[str, int]:
