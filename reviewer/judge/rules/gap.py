@@ -115,12 +115,11 @@ class Gap:
     index: ReviewIndex | None = None  # the form's other rows, read once per review: shares are taken of their counts
     at: int = -1  # this row's index, left out of the counts it is set against
     money: str = "万元"  # the form's money unit
+    unit_change: Decimal | None = field(init=False)  # asked several times per judgement: worked out once
 
-    @property
-    def unit_change(self) -> Decimal | None:
-        if self.unit_planned is None or self.unit_actual is None or not self.unit_planned:
-            return None
-        return self.unit_actual / self.unit_planned - ONE
+    def __post_init__(self) -> None:
+        planned, actual = self.unit_planned, self.unit_actual
+        self.unit_change = None if planned is None or actual is None or not planned else actual / planned - ONE
 
     def lines(self) -> list[str]:
         lines = [self.row.text()]
@@ -128,12 +127,22 @@ class Gap:
             role = "数量" if self.row.row.cost else "成本"
             lines.append(f"对应{role}指标" + self.pair.text())
         if self.unit_planned is not None:
-            unit = self.count.unit or "个"
-            money = self.cost.unit
-            actual = f"{num(self.unit_actual, 2)}{money}/{unit}" if self.unit_actual is not None else "无法计算（实际数量为0）"
-            change = f"（{pct(self.unit_change)}）" if self.unit_change is not None else ""
-            lines.append(f"单位成本由计划{num(self.unit_planned, 2)}{money}/{unit}变为{actual}{change}")
+            lines.append(self._unit_line())
         return lines
+
+    def _unit_line(self) -> str:
+        """The unit cost, planned and actual. Both rows of a pair say it: it is kept on the cost side, beside the
+        count side it was worked out with."""
+        kept = self.cost.__dict__.get("_unit_line")
+        if kept is not None and kept[0] is self.count:
+            return kept[1]
+        unit = self.count.unit or "个"
+        money = self.cost.unit
+        actual = f"{num(self.unit_actual, 2)}{money}/{unit}" if self.unit_actual is not None else "无法计算（实际数量为0）"
+        change = f"（{pct(self.unit_change)}）" if self.unit_change is not None else ""
+        line = f"单位成本由计划{num(self.unit_planned, 2)}{money}/{unit}变为{actual}{change}"
+        self.cost.__dict__["_unit_line"] = (self.count, line)
+        return line
 
 
 def _side_of(index: ReviewIndex, row: IndicatorScore, money: str) -> Side:
