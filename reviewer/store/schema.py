@@ -409,7 +409,7 @@ def form_rows(review: Review, file: str | None = None) -> FormRows:
     claimed = card.claimed_total
     return FormRows(fid, file or resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
-                    pack(form.canonical_json()), pack(to_json(scorecard(review))), dict(review.judge or {}),
+                    pack(card.canonical_json), pack(to_json(scorecard(review))), dict(review.judge or {}),
                     tuple(critiques), pack(to_json(texts)))
 
 
