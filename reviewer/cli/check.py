@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
-from ..signoff.batch import Prepared, default_jobs, review_batch, start_workers
+from ..signoff.batch import Prepared, default_jobs, review_batch, start_workers, stop_workers
 from ..signoff.intake import review_of, save, version_notes
 from ..store import JudgeCache, Store
 from ..store.health import DatabaseError, explain, fit_for_writing
@@ -259,8 +259,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
         raise Refused(interrupted(ledger, no_store), 130) from None
     finally:
         if workers is not None:  # the batch ends them; here too when it stopped before it started
-            workers.terminate()
-            workers.join()
+            stop_workers(workers)
         if store is not None:
             store.close()
         if cache is not None:
