@@ -9,7 +9,6 @@ from contextlib import ExitStack
 from typing import Callable, TypeVar
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
@@ -52,6 +51,9 @@ def expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[Skipped]]:
 
 def _progress(stack: ExitStack, total: int) -> Callable[[], None]:
     """A progress bar on stderr; the function returned advances it by one file."""
+    # Imported here: only a batch in a terminal shows one (`--json` and a single form do not).
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = stack.enter_context(Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(),
                                             TimeRemainingColumn(), console=new_console(stderr=True), transient=True))
     task = progress.add_task("review", total=total)
