@@ -8,11 +8,12 @@ unrounded formula value is kept because the checks compare against it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
 
 from .form import Form, FundsRow, Indicator
+from .form.model import form_id_of
 from .form.values import (
     EQUAL,
     HIGHER,
@@ -136,6 +137,10 @@ class Scorecard:
     funds: FundsScore
     indicators: list[IndicatorScore]
     recomputed_total: Decimal
+    # The cost rows paired with their counts (checks.rows.pair_cost_rows), worked out on first use: the checks,
+    # the judge and the sign-off points each ask for them.
+    cost_pairs: tuple[tuple[IndicatorScore, IndicatorScore], ...] | None = field(default=None, repr=False,
+                                                                                   compare=False)
 
     @property
     def claimed_total(self) -> Decimal | None:
@@ -150,8 +155,14 @@ class Scorecard:
         return self.form.funds.score if self.form.funds.score is not None else ZERO
 
     @cached_property
+    def canonical_json(self) -> str:
+        """The form's canonical JSON (Form.canonical_json), built once: the form's id is its hash and the store
+        keeps it, and serialising the form is a tenth of a millisecond each time."""
+        return self.form.canonical_json()
+
+    @cached_property
     def form_id(self) -> str:
-        return self.form.form_id
+        return form_id_of(self.canonical_json)
 
 
 def infer_direction(indicator: Indicator, target: Quantity, cost: bool) -> str:

@@ -74,8 +74,15 @@ def pair_cost_rows(card: Scorecard) -> list[tuple[IndicatorScore, IndicatorScore
 
     A cost row pairs with the first count row whose stem equals its own, else with the first whose
     stem starts the other's (both at least 4 characters). The counts are indexed by stem, so a
-    form of n rows costs O(n × the distinct stem lengths), not O(n²).
+    form of n rows costs O(n × the distinct stem lengths), not O(n²). Worked out once per card: the
+    checks, the judge and the sign-off points all ask.
     """
+    if card.cost_pairs is None:
+        card.cost_pairs = tuple(_pair_cost_rows(card))
+    return list(card.cost_pairs)
+
+
+def _pair_cost_rows(card: Scorecard) -> list[tuple[IndicatorScore, IndicatorScore]]:
     quantities = [
         row for row in card.indicators
         if not row.cost and row.target.is_number and row.target.unit != "%" and not is_money(row.target)

@@ -9,11 +9,10 @@ from contextlib import ExitStack
 from typing import Callable, TypeVar
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
-from ..signoff.batch import Prepared, default_jobs, review_batch
+from ..signoff.batch import Prepared, default_jobs, review_batch, start_workers, stop_workers
 from ..signoff.intake import review_of, save, version_notes
 from ..store import JudgeCache, Store
 from ..store.health import DatabaseError, explain, fit_for_writing
@@ -52,6 +51,9 @@ def expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[Skipped]]:
 
 def _progress(stack: ExitStack, total: int) -> Callable[[], None]:
     """A progress bar on stderr; the function returned advances it by one file."""
+    # Imported here: only a batch in a terminal shows one (`--json` and a single form do not).
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = stack.enter_context(Progress(TextColumn("审核中"), BarColumn(), MofNCompleteColumn(),
                                             TimeRemainingColumn(), console=new_console(stderr=True), transient=True))
     task = progress.add_task("review", total=total)
@@ -181,22 +183,25 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
         ledger.saved()  # only once its rows are written; named stored at the next COMMIT
         return saved
 
-    if not no_store and Path(db_path).exists():
-        store = Store(db_path, warn=lambda message: echo(message, err=True))
-
     def known(files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
         return store.known_results(files) if store is not None else {}
 
     summaries: list[dict] = []
     unchanged = 0
+    # Before the database is opened or a thread started (the progress bar's, the store's checkpoints): on Linux
+    # the workers are forked from this process (start_workers).
+    workers = start_workers(config, settings, jobs, len(files))
     try:
+        if not no_store and Path(db_path).exists():
+            store = Store(db_path, warn=lambda message: echo(message, err=True))
         with ExitStack() as progress_stack:
             advance = _progress(progress_stack, len(files)) if show_progress else (lambda: None)
             # The re-review skip is for the rules judge: a model judge's review goes through its verdict cache
             # instead (no calls, no cost), and the usage it prints stays this run's.
             skip = None if no_store or settings.backend == "llm" else known
             for chunk in review_batch(files, config, settings, jobs=jobs, known=skip, keep_review=not as_json,
-                                      cache=cache, summaries=summaries if settings.backend == "llm" else None):
+                                      cache=cache, summaries=summaries if settings.backend == "llm" else None,
+                                      workers=workers):
                 # Each chunk is stored in a few short transactions (Store.batch), not one per form.
                 try:
                     with ExitStack() as stack:
@@ -255,6 +260,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     except KeyboardInterrupt:  # Ctrl+C: what the batch wrote before it is committed (Store.batch)
         raise Refused(interrupted(ledger, no_store), 130) from None
     finally:
+        if workers is not None:  # the batch ends them; here too when it stopped before it started
+            stop_workers(workers)
         if store is not None:
             store.close()
         if cache is not None:

@@ -15,17 +15,11 @@ import click
 from click_default_group import DefaultGroup
 
 from ..errors import ConfigError, OutputError, ReviewerError
-from ..evaluation.evaluate import EvalSetError
 from ..form import FormError
-from ..importing import NotAForm
 from ..store import DatabaseError
 from ..store.health import database_error
 from .terminal import clean, echo
 
-# A file or set that cannot be read (or a report that cannot be written) is status 2, like a usage error;
-# a refused change is 1.
-EXIT_STATUS: dict[type[ReviewerError], int] = {FormError: 2, NotAForm: 2, EvalSetError: 2, DatabaseError: 2,
-                                               OutputError: 2}
 
 
 class Refused(click.ClickException):
@@ -40,7 +34,14 @@ class Refused(click.ClickException):
 
 
 def exit_status(error: ReviewerError) -> int:
-    return next((status for kind, status in EXIT_STATUS.items() if isinstance(error, kind)), 1)
+    """A file or set that cannot be read (or a report that cannot be written) is status 2, like a usage
+    error; a refused change is 1."""
+    # Imported here: the import and eval code is loaded by their own commands, not by every `review` (and is
+    # loaded already when one of its errors reaches this).
+    from ..evaluation.evaluate import EvalSetError
+    from ..importing import NotAForm
+
+    return 2 if isinstance(error, (FormError, NotAForm, EvalSetError, DatabaseError, OutputError)) else 1
 
 
 def as_click(error: ReviewerError, ctx: click.Context | None = None) -> click.ClickException:

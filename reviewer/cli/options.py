@@ -11,7 +11,6 @@ from typing import Any, Callable
 import click
 
 from ..config import Config, load_config
-from ..evaluation.evaluate import test_split_files, test_split_form_ids
 from ..judge.examples import DEFAULT_EXAMPLES, choose
 from ..judge.settings import (
     BACKENDS, DEFAULT_CONCURRENCY, MAX_EXAMPLES, MAX_SAMPLES, PROMPT_VERSIONS, JudgeSettings, resolve_settings,
@@ -133,6 +132,9 @@ def judge_settings(opts: dict[str, Any], config: Config, db_path: str | None = N
         prompt=opts.get("prompt"), samples=opts.get("samples"), few_shot=opts.get("few_shot"),
     )
     if settings.few_shot and settings.backend == "llm" and db_path:
+        # Imported here: only a few-shot model judge needs the eval split (the eval code is not every command's).
+        from ..evaluation.evaluate import test_split_files, test_split_form_ids
+
         found = load_examples(db_path, exclude_files=test_split_files() + exclude_files,
                               exclude_forms=test_split_form_ids())
         settings = replace(settings, examples=choose(found, settings.few_shot))

@@ -307,4 +307,9 @@ class Form(_FormPart):
 
     @property
     def form_id(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        return form_id_of(self.canonical_json())
+
+
+def form_id_of(canonical_json: str) -> str:
+    """A form's id: the hash of its canonical JSON (Form.canonical_json)."""
+    return hashlib.sha256(canonical_json.encode()).hexdigest()

@@ -29,24 +29,31 @@ class JudgeCase:
     findings: list[Finding] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why an explanation is required here
 
+    def __post_init__(self) -> None:
+        # A judgement asks for its rows and explanation a dozen times: they are looked up once.
+        self._row = self.review.card.indicators[self.index]
+        self._pair_row = None if self.pair is None else self.review.card.indicators[self.pair]
+        self._explanation = (self._row.indicator.explanation or "").strip()
+        self._blank = is_empty_explanation(self._row.indicator.explanation)
+
     def __repr__(self) -> str:  # the review is large; asyncio task reprs must stay cheap
         return f"JudgeCase({self.review.file!r}, index={self.index}, pair={self.pair})"
 
     @property
     def row(self) -> IndicatorScore:
-        return self.review.card.indicators[self.index]
+        return self._row
 
     @property
     def pair_row(self) -> IndicatorScore | None:
-        return None if self.pair is None else self.review.card.indicators[self.pair]
+        return self._pair_row
 
     @property
     def explanation(self) -> str:
-        return (self.row.indicator.explanation or "").strip()
+        return self._explanation
 
     @property
     def blank(self) -> bool:
-        return is_empty_explanation(self.row.indicator.explanation)
+        return self._blank
 
     @property
     def key(self) -> tuple[str, int]:
@@ -123,10 +130,13 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
         for index in finding.indicators:
             flagged.setdefault(index, []).append(finding)
     chosen: set[int] = set()
+    required: dict[int, list[str]] = {}  # worked out once per row: a chosen row's case carries them
     for row in review.card.indicators:
         has_text = not is_empty_explanation(row.indicator.explanation)
         codes = {f.code for f in flagged.get(row.index, [])}
-        if has_text and (explanation_required(row, thresholds) or codes & set(FLAGGING)):
+        if has_text:
+            required[row.index] = explanation_required(row, thresholds)
+        if has_text and (required[row.index] or not codes.isdisjoint(FLAGGING)):
             chosen.add(row.index)
         elif not has_text and "EXPLANATION_MISSING" in codes:
             chosen.add(row.index)
@@ -142,6 +152,8 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
         pair = partner.get(index)
         mine = {id(f): f for i in (index, pair) if i is not None for f in flagged.get(i, ())}
         related = sorted(mine.values(), key=lambda f: order[id(f)])
-        row = review.card.indicators[index]
-        cases.append(JudgeCase(review, index, pair, related, explanation_required(row, thresholds)))
+        reasons = required.get(index)
+        if reasons is None:  # a blank explanation flagged EXPLANATION_MISSING, or a diverging pair's cost row
+            reasons = explanation_required(review.card.indicators[index], thresholds)
+        cases.append(JudgeCase(review, index, pair, related, reasons))
     return cases

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+from ..form import Form, Indicator
 from .case import JudgeCase, Verdict
+from .rules.review_index import index_of
 from .rules.signals import injected
 
 DOUBTFUL = 0.5  # the most a verdict can be trusted with an injected instruction
@@ -20,16 +22,20 @@ DOUBTFUL = 0.5  # the most a verdict can be trusted with an injected instruction
 def form_texts(case: JudgeCase) -> list[str]:
     """The unit's own words beside this verdict: the row's and its pair's names, targets and actuals
     (units included), their explanations, the project name, the goal, the department and the unit."""
-    form = case.review.form
-    texts = [case.explanation, form.name, form.goal.planned, form.goal.actual, form.department or "",
-             form.unit or ""]
+    texts = [case.explanation, *_project_texts(case.review.form)]
     for row in (case.row, case.pair_row):
-        if row is None:
-            continue
-        indicator = row.indicator
-        texts += [indicator.level1, indicator.level2, indicator.name, str(indicator.target), str(indicator.actual),
-                  indicator.explanation or ""]
+        if row is not None:
+            texts += _row_texts(row.indicator)
     return [text for text in texts if text]
+
+
+def _project_texts(form: Form) -> list[str]:
+    return [form.name, form.goal.planned, form.goal.actual, form.department or "", form.unit or ""]
+
+
+def _row_texts(indicator: Indicator) -> list[str]:
+    return [indicator.level1, indicator.level2, indicator.name, str(indicator.target), str(indicator.actual),
+            indicator.explanation or ""]
 
 
 @lru_cache(maxsize=4096)
@@ -40,9 +46,29 @@ def _signs(text: str) -> bool:
 
 
 def injection_signs(case: JudgeCase, block: str = "") -> bool:
-    """Whether any of the form's text beside this verdict (and `block`, what a model was shown) carries
-    instructions to a reviewer or a machine."""
-    return any(_signs(text) for text in [block, *form_texts(case)] if text)
+    """Whether any of the form's text beside this verdict (form_texts, and `block`, what a model was shown)
+    carries instructions to a reviewer or a machine. The project's texts and each row's are read once per
+    review (ReviewIndex.injected), not once per verdict beside them."""
+    if any(_signs(text) for text in (block, case.explanation) if text):
+        return True
+    found = index_of(case.review).injected
+    if _PROJECT not in found:
+        found[_PROJECT] = _any_signs(_project_texts(case.review.form))
+    if found[_PROJECT]:
+        return True
+    for row in (case.row, case.pair_row):
+        if row is not None and row.index not in found:
+            found[row.index] = _any_signs(_row_texts(row.indicator))
+        if row is not None and found[row.index]:
+            return True
+    return False
+
+
+_PROJECT = -1  # ReviewIndex.injected's key for the project's own texts (rows are keyed by their index)
+
+
+def _any_signs(texts: list[str]) -> bool:
+    return any(_signs(text) for text in texts if text)
 
 
 def tag_injection(verdict: Verdict, case: JudgeCase) -> Verdict:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 import sys
-import zlib
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -37,12 +37,12 @@ from ..judge import JudgeSettings
 from ..review import Review, json_safe, json_text, review_json
 from ..store.base import resolved
 from ..store.points import PointRow, points_body
-from ..store.schema import FormRows, form_rows
+from ..store.schema import FormRows, form_rows, pack
 from .points import build_points
 
 CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
-# Fewer files than this are reviewed in this process whatever `jobs` says: starting the workers (each
-# imports the package) costs about what reviewing this many forms does.
+# Fewer files than this are reviewed in this process whatever `jobs` says: starting spawned workers (Windows,
+# macOS: each imports the package) costs about what reviewing this many forms does.
 WORKERS_FROM = 64
 AHEAD = 2  # tasks in flight per worker: the store never waits for a worker; each task more held ~5 MB in this process
 
@@ -136,7 +136,7 @@ def file_digest(path: str | Path, key: str, stored: str | None = None) -> str | 
 
 def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     """A judged review as the store takes it: rows and points built, the JSON line encoded once."""
-    rows = form_rows(review)  # assigns the finding ids build_points refers to
+    rows = form_rows(review, stored_file(review.file))  # assigns the finding ids build_points refers to
     drafts = build_points(review)
     # Encoded and packed here, in the worker; what goes back is plain tuples and bytes, each text once.
     points, body = [draft.row for draft in drafts], points_body(drafts)
@@ -144,7 +144,7 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     prefix = f'{{"file": {json_text(review.file)}, '
     result = json_safe(line[len(prefix):])  # escaped here, in the worker: the main process only writes it
     return Prepared(review.file, digest, review.form_id, rows, points, body, result, review if keep_review else None,
-                    packed=zlib.compress(result.encode(), 6) if digest else None)
+                    packed=pack(result) if digest else None)
 
 
 def refused(error: FormError, digest: str | None = None) -> Prepared:
@@ -153,17 +153,21 @@ def refused(error: FormError, digest: str | None = None) -> Prepared:
 
 def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSettings, jobs: int = 1,
                  known: Known | None = None, keep_review: bool = False, cache: Any = None,
-                 summaries: list[dict[str, Any]] | None = None) -> Iterator[list[Prepared]]:
+                 summaries: list[dict[str, Any]] | None = None,
+                 workers: multiprocessing.pool.Pool | None = None) -> Iterator[list[Prepared]]:
     """Each chunk of files as Prepared records, in the order given (see the module's docstring).
-    `summaries` collects the judge's summary of each form reviewed (not of those skipped)."""
+    `summaries` collects the judge's summary of each form reviewed (not of those skipped). `workers`:
+    start_workers' pool, started by a caller that opens a database or starts a thread before the batch;
+    without it the batch starts its own when it uses workers (ended, either way, when the batch ends)."""
     key = settings_key(config, settings) if known is not None else ""
     if not isinstance(paths, (list, tuple)):
         paths = list(paths)
     chunks = _chunks(paths, CHUNK)
-    if jobs <= 1 or settings.backend == "llm" or len(paths) < WORKERS_FROM:
+    pool = workers or start_workers(config, settings, jobs, len(paths))
+    if pool is None:
         yield from _in_process(chunks, config, settings, key, known, keep_review, cache, summaries)
     else:
-        yield from _in_workers(chunks, config, settings, jobs, key, known, keep_review, summaries)
+        yield from _in_workers(chunks, pool, jobs, key, known, keep_review, summaries)
 
 
 def _chunks(paths: Iterable[str | Path], size: int) -> Iterator[list[str]]:
@@ -246,20 +250,39 @@ def _work(todo: list[tuple[str, str | None]], keep_review: bool) -> list[Prepare
     return _review(_ENGINE, todo, keep_review, None)
 
 
-def _in_workers(chunks: Iterator[list[str]], config: Config, settings: JudgeSettings, jobs: int, key: str,
-                known: Known | None, keep_review: bool,
-                summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
-    # spawn: a worker never inherits this process's open database or threads. The workers are ready in
-    # about half the time forkserver takes (no server process to start first, both import at once:
-    # 0.7 s against 1.6-2.0 s measured), and the tree holds one process fewer (~13 MB).
-    context = multiprocessing.get_context("spawn")
-    # Started with SIGINT ignored, which the workers inherit: a Ctrl+C while they still import would otherwise
+def uses_workers(jobs: int, settings: JudgeSettings, count: int) -> bool:
+    """Whether a batch of `count` files runs in worker processes: not the model judge (asynchronous I/O in
+    this process, engine.py), nor a batch too small to repay starting them."""
+    return jobs > 1 and settings.backend != "llm" and count >= WORKERS_FROM
+
+
+# fork on Linux: a worker starts with this process's modules imported. Two workers were ready in 0.02-0.04 s
+# (0.01 s of CPU) where spawned ones each imported the package again (1.5-2.0 s of CPU for the two, while this
+# process worked too; ready after 2.1-3.5 s on a loaded machine) and forkserver, even with the package
+# preloaded, had them ready after 0.85-1.0 s. A forked worker must not inherit an open database or a thread:
+# start_workers runs before the caller opens either (cli/check.py). Windows has spawn only; macOS spawns too,
+# as Python does by default there (its system libraries are not safe to use after a fork).
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int) -> multiprocessing.pool.Pool | None:
+    """The worker processes for a batch of `count` files, or None when it runs in this process
+    (uses_workers). Call it before opening a database or starting a thread (they would be forked too)."""
+    if not uses_workers(jobs, settings, count):
+        return None
+    context = multiprocessing.get_context(START_METHOD)
+    # Started with SIGINT ignored, which the workers inherit: a Ctrl+C while they still start would otherwise
     # print a traceback from each (_start_worker keeps it ignored; the main process ends them).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        pool = context.Pool(jobs, initializer=_start_worker, initargs=(config, settings))
+        return context.Pool(jobs, initializer=_start_worker, initargs=(config, settings))
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _in_workers(chunks: Iterator[list[str]], pool: multiprocessing.pool.Pool, jobs: int, key: str,
+                known: Known | None, keep_review: bool,
+                summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
     try:
         queue: deque[tuple[list[Prepared | None], Any]] = deque()
         for chunk in chunks:
@@ -269,10 +292,16 @@ def _in_workers(chunks: Iterator[list[str]], config: Config, settings: JudgeSett
                 yield _collect(*queue.popleft(), summaries)
         while queue:
             yield _collect(*queue.popleft(), summaries)
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        stop_workers(pool)
+
+
+def stop_workers(pool: multiprocessing.pool.Pool) -> None:
+    """End the workers once the tasks handed out are done (at most jobs * AHEAD chunks: about 0.3 s of work
+    after a Ctrl+C). Not Pool.terminate: a worker it killed while sending a chunk's results left them half in
+    the pipe, and the pool waited for the rest for ever (seen once in about 15 interrupted batches)."""
+    pool.close()
+    pool.join()
 
 
 def _collect(done: list[Prepared | None], task: Any, summaries: list[dict[str, Any]] | None) -> list[Prepared]:
@@ -286,4 +315,5 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-__all__ = ["Prepared", "review_batch", "prepare", "refused", "settings_key", "file_digest", "default_jobs", "CHUNK", "WORKERS_FROM"]
+__all__ = ["Prepared", "review_batch", "prepare", "refused", "settings_key", "file_digest", "default_jobs", "start_workers",
+           "stop_workers", "uses_workers", "CHUNK", "WORKERS_FROM"]

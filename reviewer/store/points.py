@@ -25,7 +25,7 @@ from .base import (
     now, resolved, ulid,
 )
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row, unpack_json
-from .schema import pack, to_json
+from .schema import pack, short_json, to_json
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
 _POINT_FIELDS = frozenset(f.name for f in fields(Point)) - {"comment", "parts"}
@@ -52,19 +52,25 @@ class PointDraft:
     def columns(self) -> list[Any]:
         """The points table's columns this draft sets, from seq to signature, JSON encoded; and its texts."""
         self.texts  # noqa: B018 - encoded with the columns, so where they are
-        return [self.seq, to_json(list(self.indicators)), self.kind, self.title, self.severity,
+        return [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
                 f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
                 self.signature]
 
     @cached_property  # as columns
     def texts(self) -> str:
         """[comment, parts] as JSON: its entry in the form's point_texts body (schema.py)."""
-        return to_json([self.comment, self.parts])
+        return f"[{self._comment_json}, {to_json(self.parts)}]"  # to_json([comment, parts]), the comment encoded once
 
     @cached_property  # as columns
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
-        return hashlib.sha256(to_json([self.comment, sorted(self.codes), self.indicators]).encode()).hexdigest()[:20]
+        # to_json([comment, sorted(codes), indicators]), its parts encoded once
+        evidence = f"[{self._comment_json}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
+        return hashlib.sha256(evidence.encode()).hexdigest()[:20]
+
+    @cached_property
+    def _comment_json(self) -> str:
+        return to_json(self.comment)
 
     @property
     def row(self) -> "PointRow":
@@ -237,12 +243,15 @@ class PointTables:
                 """INSERT INTO points (n, id, form, key, form_seq, seq, indicators, kind, title, severity, codes,
                    verdict, review_first, findings, signature, previous_id, superseded_by, created_at, updated_at)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
-            self.conn.executemany(
-                """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
-                   verdict = ?, review_first = ?, findings = ?, signature = ?,
-                   updated_at = ?, retired_at = NULL WHERE id = ?""", refreshed)
-            self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
-            self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
+            if refreshed:  # a form with points stored: none for a new one (each statement costs, even with no rows)
+                self.conn.executemany(
+                    """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
+                       verdict = ?, review_first = ?, findings = ?, signature = ?,
+                       updated_at = ?, retired_at = NULL WHERE id = ?""", refreshed)
+            if kept:
+                self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
+            if uncoded:
+                self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
             self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
             self._save_point_texts(key, texts, merge=bool(stored), body=body)
             for prior, pid in carry:

@@ -298,10 +298,12 @@ class Store(PointTables, ActivityQueries):
                 """INSERT INTO critiques (id, form, key, code, indicators, form_seq, seq, source, severity,
                    message, verdict, tags, data, comment, previous_id, created_at, updated_at)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
-            self.conn.executemany(
-                """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
-                   data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
-            self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
+            if pending:  # a form stored before: none for a new one (each statement costs, even with no rows)
+                self.conn.executemany(
+                    """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
+                       data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
+            if decided:
+                self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
             # A new form's texts are all its critiques': packed where the rows were built (a worker).
             body = rows.texts if stored is None else pack(to_json(texts))
             self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])

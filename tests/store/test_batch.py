@@ -10,8 +10,13 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import review_script, run_review, seed_variant, write_form
-from reviewer.signoff.batch import WORKERS_FROM
+from reviewer.config import load_config
+from reviewer.judge import JudgeSettings
+from reviewer.signoff import batch as batch_module
+from reviewer.signoff.batch import WORKERS_FROM, review_batch
 
 
 def rows(db: Path, sql: str, *params: object) -> list[tuple]:
@@ -61,6 +66,16 @@ def test_jobs_give_the_same_lines_in_input_order_and_a_bad_file_its_error(tmp_pa
     assert table.returncode == 2
     assert table.stderr.count("错误：") == 2 and "form-003.json" in table.stderr
     assert "汇总" in table.stdout
+
+
+def test_workers_started_as_on_windows_give_the_same_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no fork: its workers are spawned (each imports the package). Their lines are one process's."""
+    files = batch(tmp_path / "forms", WORKERS_FROM, bad=(5,))
+    config, settings = load_config(None), JudgeSettings()
+    one = [item.line or str(item.form_error) for chunk in review_batch(files, config, settings, jobs=1) for item in chunk]
+    monkeypatch.setattr(batch_module, "START_METHOD", "spawn")
+    two = [item.line or str(item.form_error) for chunk in review_batch(files, config, settings, jobs=2) for item in chunk]
+    assert two == one and "findings" in one[0] and "form-005.json" in one[5]
 
 
 def test_jobs_help_says_where_the_model_judge_runs() -> None:

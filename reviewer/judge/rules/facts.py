@@ -21,7 +21,7 @@ from .patterns import gated, has_latin
 
 # --- injected instructions -------------------------------------------------------------
 
-INJECTION = gated(re.compile(
+INJECTION = gated(
     r"忽略(以上|上述|之前|前面|所有|本条|评分|审核)|无视(以上|上述|之前|规则)|"
     r"(判定|评判|认定|评为|判为|定为|写为|写成)(为)?[“\"']?(合规|充分|说明充分|covers|通过|满分)|"
     r"系统提示|提示词|你是一个|作为(一个)?(AI|人工智能|模型|助手)|请(输出|回答|返回|直接)|"
@@ -31,7 +31,7 @@ INJECTION = gated(re.compile(
     r"\b(output|answer|respond|return|mark|label|classify)\b[^.。]{0,40}\b(covers|compliant|pass)\b|"
     r"\b(reviewer|grader|judge|model|assistant)\b[^.。]{0,40}\b(output|answer|must|should)\b",
     re.I,
-))
+)
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _PAREN = re.compile(r"[（(【\[〔][^（）()【】\[\]〔〕]*[）)】\]〕]")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
@@ -71,17 +71,17 @@ ENTITY = re.compile(
     r"(省|市|区|县|乡|镇|村|街道|社区|公司|集团|医院|卫生院|学校|中学|小学|大学|厅|局|委|办|署|海关|银行|协会|合作社)"
     r"(?![级内外域均属段块间划别])"  # 区段, 区块, 区间 are stretches, not a district
 )
-CODE = gated(re.compile(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}"))  # G319, X205
+CODE = gated(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")  # G319, X205
 # An obstacle or a consequence that forces rework: the mechanism said without a causal word.
 # An obstacle: something could not be done, had to be redone or waited for, or came only late (才批复).
 # Not being able to measure (无法评估) is no obstacle to the project; 共需 is the plan's size.
-OBSTACLE = gated(re.compile(
+OBSTACLE = gated(
     r"无法(?!评估|评价|统计|计算|核实|确定|判断)|难以|不能(?!按期|按时|完成)|未能(?!按期|按时|完成|达到|实现)"
     r"|(须|需)(要)?(重新|另行|改|调整|补|再|先|等待|经|报|待|办理|取得|协调)|要(?<![需须将还]要)(重新|另行|等待|先)|得(先|重新|另行)"
     r"|才(?=[\u4e00-\u9fff]{0,6}(发布|下达|批复|到位|到货|出台|完成|确定))|才(?<=[月日底初旬度后]才)(?=[\u4e00-\u9fff])"
     # could not: 签不了字, 联系不上, 修不了 (not 完成不了 / 达不到, the gap said back)
     r"|不(?<=[\u4e00-\u9fff]不)(?<![完达][\u4e00-\u9fff]不)(了|上)(?=[\u4e00-\u9fff]?([，,。；;、!！?？]|$))"
-))
+)
 # Words that carry no content of their own (filler around a stock phrase or a restatement).
 _FILLER = set("的了和与及等在对将把被由从向为是有所已经均各全部分个一些年度实际目标计划指标完成情况工作项目相应进行作出根据结合按照统筹安排调整优化变化")
 

@@ -25,26 +25,26 @@ UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 FIGURE = re.compile(rf"({NUMBER})\s*({UNIT_RE})?(?<!周(?=岁))")  # 70周岁 is an age, not 70 weeks
 # Counts said in words: 两家, 三个社区, 十二户, 两辆车, 12位老人 (部门 is no count of 部).
 _CN_COUNTER = r"(个|家|项|人|次|场|笔|户|所|批|件|台|套|门|期|支|处|座|名|位|张|条|辆|栋|间|部(?!门)|例|份|宗)"
-_CN_FIGURE = gated(re.compile(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}(?!半?月)"))
+_CN_FIGURE = gated(rf"(?<!第)(两|[一二两三四五六七八九十百千零]{{2,}}|[二三四五六七八九十]){_CN_COUNTER}(?!半?月)")
 # Lengths, areas and weights said in words: 六百二十米, 约二十五米, 三百亩 (money in words is _CN_MONEY).
-_CN_MEASURE = gated(re.compile(r"(?<![第\d])([一二两三四五六七八九十百千零]+)(平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克)"))
+_CN_MEASURE = gated(r"(?<![第\d])([一二两三四五六七八九十百千零]+)(平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克)")
 # Durations said in words: 二十天, 两周, 三个月, 两个半月, 半个月 (三月 alone is March, not three months).
-_CN_SPAN = gated(re.compile(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(?:(天|周)|(个半|个)月)|(半个)月)"))
+_CN_SPAN = gated(r"(?<![第\d])(?:([一二两三四五六七八九十百]+)(?:(天|周)|(个半|个)月)|(半个)月)")
 # Money said in words: 一百五十六万, 三十二万四 (32.4万).
-_CN_MONEY = gated(re.compile(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?"))
+_CN_MONEY = gated(r"(?<![\u4e00-\u9fff]{2}[个家项])([一二两三四五六七八九十百千零]+)万([一二三四五六七八九])?(?![一二三四五六七八九十次人])元?")
 # "8400余万次", "180多万人次": more than the figure, read as an approximation.
 _MORE_THAN = re.compile(r"(\d+(?:\.\d+)?)(余|多)(?=[万千亿]|[个家项人次场户台套条吨亩元天辆座处所名位件])")
 # One of an enumeration: "一户因…，另一户因…" counts each; a lone 一 ("一次性", "一个月") counts nothing.
-_ONE_OF = gated(re.compile(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])"))
+_ONE_OF = gated(rf"(?<![一二三四五六七八九十百千万第统唯])一{_CN_COUNTER}(?![月性般些])")
 # 1,842人: thousands separators are dropped before figures are read.
-_THOUSANDS = gated(re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d])"))
+_THOUSANDS = gated(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?![\d])")
 # Dates and periods place the gap in time; they do not size it.
-DATE = gated(re.compile(
+DATE = gated(
     r"\d{4}\s*年(\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?)?|(?<!\d)\d{1,2}\s*月(\s*\d{1,2}\s*日|份|底|末|初|中旬|上旬|下旬)?"
     r"|(?<![\d.])(19|20)\d{2}(-|/)\d{1,2}((-|/)\d{1,2})?|(?<![\d.])(19|20)\d{2}\.\d{1,2}\.\d{1,2}|第?\d\s*季度|\d{1,2}\s*日(?=[前后起至])"
-))
+)
 # A day in the calendar (2023年8月25日, 8月25日, 2023-08-25): when an event happened, for a late row.
-DAY = gated(re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])"))
+DAY = gated(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日|(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])")
 # Units that count things: figures in any of them can be set against a count row's gap.
 COUNTERS = frozenset("个家项人次场笔户所批件台套门期支处座名篇辆条栋间份部种宗例床段张位") | {"人次", "批次"}
 _ALIASES = {"％": "%", "个百分点": "pp", "百分点": "pp", "个工作日": "工作日"}
@@ -68,13 +68,13 @@ MORE_SPENT = ("多花", "多支", "多了", "追加", "超支", "比预算高", 
 # Savings set against extra costs: the parts of the gap have opposite signs.
 NETTING = re.compile(r"相抵|抵消|冲抵|抵减|轧差|增减|调剂|一增一减|此增彼减")
 # The cause said to have moved the whole row to its actual: 拉高全区平均值至1.3次.
-DRIVES_ACTUAL = gated(re.compile(
+DRIVES_ACTUAL = gated(
     rf"(拉高|拉低|拉升|推高|拉动|拉至|拉到)[^，,。；;\d]{{0,10}}?(至|到|为)?(约)?({NUMBER})\s*({UNIT_RE})?"
     # the move itself, said as the cause's consequence: 可补贴户数由120户增至168户
     rf"|(由){NUMBER}\s*(?:{UNIT_RE})?[^，,。；;\d]{{0,6}}?(至|到|为)(约)?({NUMBER})\s*({UNIT_RE})?"
     # the base the row is now counted on: 受益人数按实际在册1,842人核定
     rf"|(按)[^，,。；;\d]{{0,12}}?()(约)?({NUMBER})\s*({UNIT_RE})(?=[^，,。；;\d]{{0,4}}?(核定|计算|确定|测算|核算))"
-))
+)
 
 @dataclass(frozen=True)
 class Figure:
@@ -126,7 +126,7 @@ PER_UNIT = re.compile(rf"(每|平均|人均|户均|单价|单(?!位)[\u4e00-\u9f
 
 # A stretch of time between two days: 7月10日至9月14日, 从4月10日拖到7月5日 (a span of days, as 停工66天 is).
 _RANGE = re.compile(r"(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|拖到|一直到|直至|延至|—|-|~)(?:\d{4}年)?(\d{1,2})月(\d{1,2})日")
-_SPAN_SAID = gated(re.compile(rf"{NUMBER}\s*(天|周|个月)|[一二两三四五六七八九十百]+(天|周|个月)"))
+_SPAN_SAID = gated(rf"{NUMBER}\s*(天|周|个月)|[一二两三四五六七八九十百]+(天|周|个月)")
 
 
 def _ranges(norm: str) -> tuple[Figure, ...]:
@@ -257,10 +257,10 @@ def normalised(text: str) -> str:
 # as it reads 4个百分点: how a number is written says nothing of the cause. A lone 一 (一户居民, 一个月) stays
 # a word ("one", read by _ONE_OF); so do ordinals (第三批), runs of digits (四五家: "four or five") and
 # money in words (三十二万四, read by _CN_MONEY).
-_SAID_IN_WORDS = gated(re.compile(
+_SAID_IN_WORDS = gated(
     r"(?<![第一二两三四五六七八九十百千零番\d])([一二两三四五六七八九十百千零]+)"
     r"(?=个百分点|百分点|个工作日|工作日|个(?!半)|家|项|人次|人|次|场|笔|户|所|批|件|台|套|门|期|处|座|名|位|张|条|辆|栋|间"
-    r"|部(?!门)|例|份|宗|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|天|周|小时|倍)"))
+    r"|部(?!门)|例|份|宗|平方米|立方米|公里|千米|米|亩|公顷|吨|公斤|千克|天|周|小时|倍)")
 _PLACE_CHARS = frozenset("十百千")
 # A count listed before 一 in the same clause (金州区两个、庄河市一个): the 一 is a count in the list.
 _ENUMERATED = re.compile(r"(\d|[两三四五六七八九十])[^，,。；;\d]{0,10}(、|和|及)[^，,。；;]*$")

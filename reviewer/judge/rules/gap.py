@@ -30,7 +30,8 @@ from .signals import CONNECTIVE, TextSignals
 # --- the gap, in figures ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# Never changed once built, but not frozen: see Gap (a side is built for every row of a review judged).
+@dataclass
 class Side:
     """One row's move: A → B in one unit."""
 
@@ -47,9 +48,8 @@ class Side:
 
     def __post_init__(self) -> None:
         a, b = self.a, self.b
-        object.__setattr__(self, "change", None if a is None or b is None or not a else b / a - ONE)
-        object.__setattr__(self, "moved", "unknown" if a is None or b is None
-                           else "up" if b > a else "down" if b < a else "same")
+        self.change = None if a is None or b is None or not a else b / a - ONE
+        self.moved = "unknown" if a is None or b is None else "up" if b > a else "down" if b < a else "same"
 
     def text(self) -> str:
         said = self.__dict__.get("_text")
@@ -100,7 +100,9 @@ def _side(row: IndicatorScore, money: str) -> Side:
     return Side(row, row.target_value, row.actual_value, row.target.unit)
 
 
-@dataclass(frozen=True)
+# Not frozen (nothing changes one once built): a frozen dataclass builds 4 times slower, one
+# object.__setattr__ per field, and a gap is built for every judgement.
+@dataclass(slots=True)
 class Gap:
     """The computed figures behind one judgement (code arithmetic, never the model's)."""
 
@@ -113,12 +115,11 @@ class Gap:
     index: ReviewIndex | None = None  # the form's other rows, read once per review: shares are taken of their counts
     at: int = -1  # this row's index, left out of the counts it is set against
     money: str = "万元"  # the form's money unit
+    unit_change: Decimal | None = field(init=False)  # asked several times per judgement: worked out once
 
-    @property
-    def unit_change(self) -> Decimal | None:
-        if self.unit_planned is None or self.unit_actual is None or not self.unit_planned:
-            return None
-        return self.unit_actual / self.unit_planned - ONE
+    def __post_init__(self) -> None:
+        planned, actual = self.unit_planned, self.unit_actual
+        self.unit_change = None if planned is None or actual is None or not planned else actual / planned - ONE
 
     def lines(self) -> list[str]:
         lines = [self.row.text()]
@@ -126,12 +127,22 @@ class Gap:
             role = "数量" if self.row.row.cost else "成本"
             lines.append(f"对应{role}指标" + self.pair.text())
         if self.unit_planned is not None:
-            unit = self.count.unit or "个"
-            money = self.cost.unit
-            actual = f"{num(self.unit_actual, 2)}{money}/{unit}" if self.unit_actual is not None else "无法计算（实际数量为0）"
-            change = f"（{pct(self.unit_change)}）" if self.unit_change is not None else ""
-            lines.append(f"单位成本由计划{num(self.unit_planned, 2)}{money}/{unit}变为{actual}{change}")
+            lines.append(self._unit_line())
         return lines
+
+    def _unit_line(self) -> str:
+        """The unit cost, planned and actual. Both rows of a pair say it: it is kept on the cost side, beside the
+        count side it was worked out with."""
+        kept = self.cost.__dict__.get("_unit_line")
+        if kept is not None and kept[0] is self.count:
+            return kept[1]
+        unit = self.count.unit or "个"
+        money = self.cost.unit
+        actual = f"{num(self.unit_actual, 2)}{money}/{unit}" if self.unit_actual is not None else "无法计算（实际数量为0）"
+        change = f"（{pct(self.unit_change)}）" if self.unit_change is not None else ""
+        line = f"单位成本由计划{num(self.unit_planned, 2)}{money}/{unit}变为{actual}{change}"
+        self.cost.__dict__["_unit_line"] = (self.count, line)
+        return line
 
 
 def _side_of(index: ReviewIndex, row: IndicatorScore, money: str) -> Side:

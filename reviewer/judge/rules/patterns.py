@@ -124,13 +124,14 @@ def _first_of(op, av) -> tuple[set[str], bool]:
     raise _Unbounded  # any character, a back-reference, a conditional group
 
 
-def first_chars(pattern: re.Pattern) -> str | None:
+def first_chars(pattern: str | re.Pattern, flags: int = 0) -> str | None:
     """A character class (`[…]`) holding every character a match of the pattern can begin with; None when
     that cannot be bounded, or the pattern can match an empty string."""
     if _P is None:
         return None
+    source, flags = _source(pattern, flags)
     try:
-        pieces, empty = _first_of_sequence(_P.parse(pattern.pattern, pattern.flags))
+        pieces, empty = _first_of_sequence(_P.parse(source, flags))
     except (_Unbounded, re.error, RecursionError, AttributeError):
         return None
     if empty or not pieces:
@@ -138,12 +139,21 @@ def first_chars(pattern: re.Pattern) -> str | None:
     return "[" + "".join(sorted(pieces)) + "]"
 
 
-def gated(pattern: re.Pattern) -> re.Pattern:
-    """The same pattern, tried only at positions where a match can begin (see above)."""
-    chars = first_chars(pattern)
-    if chars is None:
-        return pattern
-    try:
-        return re.compile(f"(?={chars})(?:{pattern.pattern})", pattern.flags)
-    except re.error:  # global flags inside the pattern must stay at its start
-        return pattern
+def gated(pattern: str | re.Pattern, flags: int = 0) -> re.Pattern:
+    """The pattern compiled to be tried only at positions where a match can begin (see above).
+
+    Give it the pattern's text: compiled first only to be read back, each pattern would be compiled twice,
+    and compiling is most of what importing the judge costs (classes of Chinese characters are slow to
+    build). A compiled pattern is taken too, and returned as it is when it cannot be gated."""
+    source, flags = _source(pattern, flags)
+    chars = first_chars(source, flags)
+    if chars is not None:
+        try:
+            return re.compile(f"(?={chars})(?:{source})", flags)
+        except re.error:  # global flags inside the pattern must stay at its start
+            pass
+    return pattern if isinstance(pattern, re.Pattern) else re.compile(source, flags)
+
+
+def _source(pattern: str | re.Pattern, flags: int) -> tuple[str, int]:
+    return (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, flags)

@@ -33,6 +33,8 @@ class ReviewIndex:
         self.reused = frozenset(i for f in review.findings if f.code == "EXPLANATION_REUSED" for i in f.indicators)
         # rows whose explanation EXPLANATION_REUSED flags
         self.sides: dict[int, object] = {}  # row index → its gap.Side, read once per review (gap.gap_of)
+        # row index (or -1, the project's own texts) → whether they carry instructions (injection.py)
+        self.injected: dict[int, bool] = {}
 
     @property
     def counts(self) -> dict[str, tuple[tuple[Decimal, int], ...]]:

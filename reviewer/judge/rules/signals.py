@@ -38,10 +38,10 @@ from .stock import (
 # --- a cause, as a reviewer recognises one -------------------------------------------
 
 # A connective counts only when something follows it ("由于客观原因" leaves "由于，" once the stock phrase is struck).
-CAUSAL = gated(re.compile(
+CAUSAL = gated(
     r"(由于|因为|(?<!原)因(?!此|而|素)|鉴于|原因(是|为|在于|[:：]|主要是|主要为)|导致|致使|以致)(?=[\u4e00-\u9fffA-Za-z\d]{2})"
     r"|受[\u4e00-\u9fffA-Za-z\d]{1,15}?(影响|冲击|制约|限制|所限)|所致|造成"
-))
+)
 # What happens to a project, by kind: the events and states a reviewer accepts as a cause (domain-rules §3:
 # an event or state outside the row). A topic (政策, 市场, 采购, 审批, 用地) or a procedure (查重, 审核, 比对)
 # names no happening by itself: it counts only with something that happened to it (价格上涨, 审批滞后, 经比对剔除).
@@ -100,8 +100,8 @@ _HAPPENED = (
     r"|被(?=[\u4e00-\u9fff]{2})"  # the items underwent something: 被违建占用, 被划入退养范围
 )
 # One pattern for all of them: a scan per text instead of a substring test per word (longest first).
-EVENT_WORDS = gated(re.compile(words_pattern(EVENTS + _HAPPENED_WORDS)
-                         + "|" + _HAPPENED))
+EVENT_WORDS = gated(words_pattern(EVENTS + _HAPPENED_WORDS)
+                         + "|" + _HAPPENED)
 _MEASURE_WORD = re.compile(words_pattern(MEASURE_WORDS))
 _STOCK = re.compile(words_pattern(STOCK_PHRASES))
 # For a late row, the delay is the gap itself, not its cause.
@@ -109,7 +109,7 @@ DELAY_WORDS = ("延期", "推迟", "延迟", "延误", "顺延", "滞后", "延�
 # Not yet in place (other than the row's own output); demand bunching up; a process or cycle that takes long.
 # Only asked whether it matches (in _FINDING, _SAID_WHY, _CONNECTED), so the character before 待 is looked
 # behind at rather than matched: the pattern then begins with one of a few characters, and is gated.
-STATE = gated(re.compile(
+STATE = gated(
     r"(尚|仍)(未|在|待)(?!完成|完工|建成|竣工|达到|实现|验收)|(量|期|季度|月份|时段)[\u4e00-\u9fff]{0,4}?集中(?!供水|式)|集中(在|于)"
     r"|(周期|流程|程序|手续|审批|工期|时间)(较|过|偏|太)?长"
     # waiting on a step: 前期费、剩余工程款待申请; 尾款待质保期满
@@ -128,22 +128,22 @@ STATE = gated(re.compile(
     # a season or a time outside the row: 正值秋收, 恰逢汛期
     r"|(正值|恰逢|适逢|正逢|时值)(?=[\u4e00-\u9fff]{2})"
     r"|(资金|经费|补助)[\u4e00-\u9fff]{0,2}?(有|存在)?缺口"
-))
+)
 # Beside a row that is not itself about finishing, an unfinished project is a cause: 项目暂未完工 beside 验收合格率.
-NOT_FINISHED = gated(re.compile(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建"))
+NOT_FINISHED = gated(r"(尚|仍|暂|还)未(完工|完成|建成|竣工|交付)|(尚|仍|还)(在|处于)(建设|施工|工期|建设期)|在建")
 _FINISHING = ("完工", "完成", "竣工", "建成", "交付", "进度", "时间", "日期")
 # Beside a late date, "still within the construction period" or "not yet at the completion date" says the
 # delay back: 因项目尚在建设工期内，未到完工日期.
-STILL_BUILDING = gated(re.compile(
+STILL_BUILDING = gated(
     r"(因|由于)?(本|该)?(项目|工程)?(尚|仍|还)?(在|处于)(建设|施工)?(工期|建设期|施工期|合同工期)内?|未到(完工|竣工|验收)(日期|时间|环节)?"
-))
+)
 # An earlier stage that came late is a cause of a later date: 开工推迟 beside a completion date.
-EARLIER_STAGE_LATE = gated(re.compile(
+EARLIER_STAGE_LATE = gated(
     r"(开工|招标|采购|审批|批复|立项|到货|供货|资金下达|资金到位|下达|到账|拨付|拨款)[^，,。；;]{0,4}?"
     r"(推迟|延迟|延期|较晚|滞后|延后|得?晚了?|得?迟了?)"
     r"|(钱|资金|款|经费)[^，,。；;]{0,4}?到得?(晚|迟)"  # said plainly: 上面的钱到得晚
     r"|(推迟|延迟|延期|延后)(开工|招标|采购|审批|批复|到货|下达)"
-))
+)
 PURPOSE = re.compile(r"为(了)?(弥补|满足|配合|适应|应对|落实|衔接|保障)")
 # Evidence that moved the plan: 根据…溯源监测结果, 经摸底调查发现.
 BASIS = re.compile(r"(根据|依据|按照|经)[^，,。；;]{0,20}?(监测|调查|调研|评估|检测|普查|排查|核查|测算|摸底|勘察|勘测)(结果|发现|数据|显示|表明)")
@@ -158,7 +158,7 @@ _MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
 # Clauses about what will be done (改进措施) say nothing about what happened.
 _WILL_DO = "进一步|加强|加快|继续|优化|完善|严格|提前|督促|建立|推进|改进|强化|做好|积极|认真|尽快|全力|切实"
-MEASURE_CLAUSE = gated(re.compile(
+MEASURE_CLAUSE = gated(
     rf"(需|须|要|应当?|必须)(进一步|切实|尽快|继续|持续)?({_WILL_DO})|下一步|下来将|今后|下阶段|(?<!原)(?<!计划)拟|力争|(?<!为)确保|争取|将({_WILL_DO}|在|于|按|根据|结合|及时|做到)"
     r"|^\s*([一二三四五六七八九十]是|\d[.、）)])?(并|同时|还|也|并将)?(加强|完善|建立健全|建立|强化|优化|加快|做好|严格|进一步|健全|规范)"
     # a forecast: what is expected, not what happened (如果一切顺利工期大概在四个月, 预计2024年3月完工)
@@ -167,7 +167,7 @@ MEASURE_CLAUSE = gated(re.compile(
     r"|尽快|抓紧|加快推进|全力推进"
     # a promise, by the unit or another (施工单位表示将增加人员和机械): what will be done
     r"|(表示|承诺|保证)(将|会|要)|将(增加|增派|加派|投入|调配|调集|安排|协调|组织)"
-))
+)
 # Everything after a heading for the measures ("改进措施：…", "整改措施:…") is what will be done.
 MEASURE_HEADING = re.compile(r"(改进措施|整改措施|改进方向|下一步(工作)?(打算|计划|措施|举措)?)\s*[:：]")
 # The converse of the row's own measure restates the gap: 故障 beside 完好率, 不合格 beside 合格率.
@@ -195,20 +195,22 @@ FOLLOWS_COUNT = re.compile(
 CLAIMS_DOWN = ("减少", "下降", "降低", "节约", "结余", "调减", "压减", "未拨付", "不予拨付", "少于", "未完成", "缩减")
 CLAIMS_UP = ("增加", "上涨", "提高", "超支", "追加", "调增", "超出", "多于", "扩大", "增长")
 # "已完成年度目标", "达到预期效果": a claim that the target was met.
-CLAIMS_MET = gated(re.compile(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)"))
+CLAIMS_MET = gated(r"(已|均已|已经|全部|全面)(超额)?(完成|达到|实现|超过)了?(年度|预期|既定|计划)?(目标|任务|计划|预期)|达到(了)?预期(效果|目标)")
 _INTENT = re.compile(r"将|确保|力争|争取|计划|拟")
 _MOJIBAKE = ("锟斤拷", "烫烫烫", "屯屯屯", "�", "Ã", "â€", "Â")
 # OCR and encoding junk inside otherwise readable text: a run of keyboard symbols or empty boxes
 # ("…@#￥%……&*（）□□□"), or a raw byte written out ("0x3F"). A reviewer cannot read past it.
-_JUNK = gated(re.compile(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}"))
+_JUNK = gated(r"(?:[@#￥$^&*□■◆◇~`|\\][^\u4e00-\u9fffA-Za-z0-9]{0,3}){3,}|□{2,}|(?<![A-Za-z0-9])0x[0-9A-Fa-f]{2,}")
 # One party: a count of one (一家), or "that company" back-referring to a party the text names.
 _ONE_PARTY = re.compile(r"一(家|个|项|所)")
 _THAT_PARTY = re.compile(r"该(公司|企业|单位|项目|机构|园区|中心|会议|展览)")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]")
-_MEASURE_AHEAD = gated(re.compile(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将"))
+_MEASURE_AHEAD = gated(r"(下一步|今后|\d{4}年|明年|下年)[^，,。；;]{0,6}将")
 
 
-@dataclass(frozen=True)
+# Hashable and never changed (the read_text memo shares one between judgements: a change is a `replace`),
+# but not frozen: a frozen dataclass of 27 fields takes ~10 µs to build, one object.__setattr__ per field.
+@dataclass(unsafe_hash=True)
 class TextSignals:
     stock: bool
     cause: bool
@@ -261,8 +263,8 @@ _EFFECT_SAID = re.compile(
     r"|未达到|未达标|不达标|偏低|偏高|增加|超支|结余)[^，,。；;]{0,6}?(?=[，,。；;]|$)"
 )
 # A connective left with nothing after it once bare categories are struck (主要原因是年初，…).
-_LEFT_BARE = gated(re.compile(r"(主要原因|原因)(是|为|在于|主要是)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"
-                        r"|(由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"))
+_LEFT_BARE = gated(r"(主要原因|原因)(是|为|在于|主要是)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)"
+                        r"|(由于|因为|因)(年初|年中|年底|前期|当年|今年|本年度?)?(?=[，,。；;]|$)")
 
 
 @lru_cache(maxsize=4096)
@@ -289,8 +291,8 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 # is announced (labelling guide: narrative, the row's own figures). Such a connective is struck, so it
 # makes no cause of what it introduces; one that introduces anything else (因采用线上培训方式, 因换了施工
 # 单位) stands, whatever its words.
-_CONNECTIVE_WORD = gated(re.compile(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
-                                    r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)"))  # a contract term, too
+_CONNECTIVE_WORD = gated(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
+                                    r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)")  # a contract term, too
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
 # Words of the row's own measurement: its period, its plan and actual, its rate.
 _MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日"
@@ -353,18 +355,19 @@ def _before_measures(sentence: str) -> str:
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(_FINDING.search(clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
+    return bool(_any_found(_FINDING, clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
 
 
-def _any_of(*patterns: re.Pattern) -> re.Pattern:
-    """One pattern that matches where any of these does: a text is scanned once, not once per pattern
-    (only for a yes or no; none of them holds a back-reference)."""
-    return gated(re.compile("|".join(f"(?:{p.pattern})" for p in patterns)))
+def _any_found(patterns: tuple[re.Pattern, ...], text: str) -> bool:
+    """Whether any of these patterns is found in the text. One pattern joining them would scan the text
+    once, but compiling it costs every process ~50 ms at import (their classes of Chinese characters built
+    again), far more than the few texts that reach these tests (most are answered by the memos) save."""
+    return any(pattern.search(text) for pattern in patterns)
 
 
-_FINDING = _any_of(CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
-_SAID_WHY = _any_of(CAUSAL, STATE, _SHORT_WORDS)
-_CONNECTED = _any_of(CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
+_FINDING = (CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
+_SAID_WHY = (CAUSAL, STATE, _SHORT_WORDS)
+_CONNECTED = (CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
@@ -378,11 +381,11 @@ _VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|�
 _ACT = re.compile(words_pattern(("下达", "发布", "出台", "印发", "要求", "通知", "批复", "批准", "签订", "签约", "申请",
                                  "提出", "同意", "决定")))
 # Who acts: a named party or body (ENTITY), a level of government, a count of people or parties, a party by kind.
-_ACTOR = gated(re.compile(
+_ACTOR = gated(
     r"(中央|国家|国务院|省级?|市级|县级|区级|上级)"
     r"|\d+\s*(人|名|户|家|个|所|位)|[一二两三四五六七八九十]+(人|名|户|家|所|位)"
     r"|(?<![我本])(企业|公司|厂家|厂商|供应商|承包商|施工方|施工单位|中标单位|业主|居民|群众|村民|农户|家长|学生|老人|患者|车主|商户)"
-))
+)
 # The unit's own bodies deliberating (局务会, 局长办公会, 党组会议, 专题会议): the unit itself, not another party.
 _OWN_MEETING = re.compile(r"会议|务会|办公会|党组会|专题会|常务会")
 
@@ -413,7 +416,7 @@ def _acted_by_another(clause: str, m: re.Match) -> bool:
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
-MEASURES_FROM_HERE = gated(re.compile(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)|(明年|下年|\d{{4}}年)[^，,。；;\d]{{0,6}}将"))
+MEASURES_FROM_HERE = gated(rf"下一步|今后|下阶段|将({_WILL_DO}|持续)|(明年|下年|\d{{4}}年)[^，,。；;\d]{{0,6}}将")
 
 
 def _without_other_topics(norm: str) -> str:
@@ -481,7 +484,7 @@ COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较�
 def _happens(clause: str, name: str, cost: bool = False, late: bool = False, known: tuple[Decimal, ...] = ()) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
-    if _SAID_WHY.search(clause):
+    if _any_found(_SAID_WHY, clause):
         return True
     if _events(clause, name, late, known):
         return True
@@ -569,7 +572,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     text = _not_causes(_without_other_topics(norm), name, late, cost)
     if _states_a_fact(text, name, late, cost, known):
         return FACT
-    if _CONNECTED.search(text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
+    if _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
@@ -837,7 +840,7 @@ def _parts_told(norm: str, strength: int) -> bool:
 
 
 # The announcement of a cause (主要原因是, 偏差原因：): it names none, so it counts only with what it announces.
-_ANNOUNCEMENT = gated(re.compile(r"(主要|偏差)?原因(主要)?(是|为|在于|分析|[:：])"))
+_ANNOUNCEMENT = gated(r"(主要|偏差)?原因(主要)?(是|为|在于|分析|[:：])")
 
 
 def _unannounced(text: str) -> str:
@@ -845,7 +848,7 @@ def _unannounced(text: str) -> str:
 
 
 # The whole work said to be done (全线已完工, 已全线贯通): a claim that the target was met, beside a row short of it.
-_WHOLE_DONE = gated(re.compile(r"全线(已|均已|已经)?(全部)?(完工|竣工|建成|贯通|通车)|(已|均已|已经)全线(完工|竣工|建成|贯通|通车)"))
+_WHOLE_DONE = gated(r"全线(已|均已|已经)?(全部)?(完工|竣工|建成|贯通|通车)|(已|均已|已经)全线(完工|竣工|建成|贯通|通车)")
 
 
 def claims_whole_done(norm: str) -> bool:

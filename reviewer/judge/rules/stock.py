@@ -32,12 +32,12 @@ STOCK_PHRASES = (
 # beside any gap; a named one (省民政厅8月25日批复, 宁民规〔2023〕4号) is a particular of this project.
 # So are the plan formulas "根据区委区政府统筹部署" and "结合我区养老服务工作实际": whoever is named in
 # them, nothing particular follows.
-VAGUE_AUTHORITY = gated(re.compile(
+VAGUE_AUTHORITY = gated(
     r"(上级|有关|相关)(有关|相关)?(部门|单位|领导)?的?(文件|政策|规定|要求|审批|批复|部署|安排|精神)+"
     r"|(根据|按照|依据|遵照)[^，,。；;《〔\d]{0,12}?统筹(部署|安排)|结合[^，,。；;\d]{0,14}?实际"
     # money moved by whoever holds it, for no stated reason: 因市级财政统筹调减3万元
     r"|(因|由于)[^，,。；;\d]{0,8}?(财政|资金)统筹(调减|调增|调整|安排|使用|调剂)?"
-))
+)
 # A cause category with nothing behind it: no cause on its own, fine as a preamble to a mechanism.
 # Factors nobody names: 受多方面因素影响, 受客观因素影响, 因客观原因.
 # Factors nobody names (受多方面因素影响, 因客观原因, 其他因素制约); "因死亡等原因" names its cause and is none of them.
@@ -59,16 +59,16 @@ _CONDITION = (r"(受|因|由于|因为)(到)?(?:(?!不|未|没|无)[\u4e00-\u9ff
 _TARGET_SET = (r"(目标|指标)(值)?(设定|设置|制定|测算)?(得)?(偏高|过高|偏低|过低|不合理|不科学|不够科学|不准确|不够准确)"
                # the unit's own qualities found wanting: 责任心不强, 前瞻性不足, 处置能力不足, 重视程度不够
                r"|(责任心|责任意识|前瞻性|预见性|能力|意识|水平|经验|重视程度)(不强|不足|不够|欠缺|不高|较弱|薄弱)")
-BARE_CAUSES = gated(re.compile(
+BARE_CAUSES = gated(
     r"(受|因|由于)(到)?(新冠)?(肺炎)?疫情(等因素|等)?(的)?(影响|原因)?(?=[，,。；;]|$)|受(新冠)?(肺炎)?疫情(等因素|等)?(的)?影响|"
     + _FACTORS + r"(影响|制约|所致)?"
     r"|在[^，,。；;]{0,8}?(疫情|防控)[^，,。；;]{0,6}?(形势|背景|情况|期间)?下"
-))
-GENERIC_FACTORS = gated(re.compile(_FACTORS + r"(影响|制约)"))
+)
+GENERIC_FACTORS = gated(_FACTORS + r"(影响|制约)")
 BARE_MAX = 40  # characters: no bare category is longer, so a longer text is never one alone
 # Conditions and self-criticism are read only in texts holding one of their nouns (a scan of a word tree),
 # so the many texts without them cost no pass of these patterns.
-BARE_CONDITIONS = gated(re.compile(_MET_FACTORS + "|" + _CONDITION + "|" + _TARGET_SET))
+BARE_CONDITIONS = gated(_MET_FACTORS + "|" + _CONDITION + "|" + _TARGET_SET)
 _CONDITION_NOUNS = re.compile(words_pattern((
     "形势", "环境", "条件", "行情", "变化", "调整", "变动", "影响", "冲击", "制约", "目标", "指标",
     "责任心", "责任意识", "前瞻性", "预见性", "能力", "意识", "水平", "经验", "重视程度",
@@ -100,9 +100,9 @@ OTHER_TOPIC = re.compile(YEAR_ON_YEAR.pattern + "|" + ACHIEVEMENT.pattern)
 # Praise of the unit's own work says nothing of why the row moved (labelling guide: none). Three forms:
 # the leadership formula (在…坚强领导下), an adverb of effort before the unit's own doing (高度重视, 精心组织,
 # 积极配合, 不断扩大, 狠抓落实), and a verdict on its own work (措施得当, 宣传到位, 决策程序严密、规划合理).
-PRAISE = gated(re.compile(
+PRAISE = gated(
     r"在[^，,。；;]{0,20}?(领导|指导|支持|关心|部署)下"
     r"|(高度|积极|认真|不断|持续|大力|扎实|精心|周密|广泛|密切|狠抓|全力|切实|通力|严格|多措)(地)?"
     r"(重视|组织|部署|安排|动员|配合|合作|推进|推动|落实|开展|参与|争取|扩大|提升|提高|增强|加大|完善|保障|执行|并举)"
     r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff\d])"  # 到位1200万元 is a fact
-))
+)
