@@ -19,7 +19,7 @@ from conftest import review_script
 from formkit import SEED, seed_form
 from hostile_files import child_env, write_json
 from reviewer.cli.main import cli
-from reviewer.cli.terminal import clean, json_text
+from reviewer.cli.terminal import clean, json_safe, json_text
 
 ESC, BEL, ST = "\x1b", "\x07", "\x1b\\"
 CLEAR = f"{ESC}[2J{ESC}[H"
@@ -128,6 +128,15 @@ def test_json_text_escapes_what_it_cannot_drop() -> None:
     text = json_text({"name": NAME})
     assert_safe(text)
     assert json.loads(text) == {"name": NAME}
+
+
+@pytest.mark.parametrize("character", [chr(c) for c in range(0x110000) if UNSAFE.match(chr(c))],
+                         ids=lambda character: f"U+{ord(character):04X}")
+def test_each_escaped_character_is_escaped_alone_in_a_line(character: str) -> None:
+    # json_safe passes a printable line through untouched: each character it escapes must make a line unprintable.
+    line = json_safe(f'{{"name": "项目{character}名称"}}')
+    assert_safe(line)
+    assert json.loads(line) == {"name": f"项目{character}名称"}
 
 
 @pytest.mark.parametrize("args", [
