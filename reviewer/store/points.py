@@ -17,7 +17,6 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field, fields
-from functools import cached_property
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .base import (
@@ -48,35 +47,43 @@ class PointDraft:
     comment: str
     parts: dict[str, Any] = field(default_factory=dict)
 
-    @cached_property  # computed where the point is built (a worker process), kept when it is pickled
+    # Encoded once, all together, where the point is built (a worker process), and kept when it is pickled. Not
+    # functools.cached_property: its __get__ (a lock in Python 3.11) cost as much as the encoding, four a point.
+    @property
     def columns(self) -> list[Any]:
-        """The points table's columns this draft sets, from seq to signature, JSON encoded; and its texts."""
-        self.texts  # noqa: B018 - encoded with the columns, so where they are
-        return [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
-                f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
-                self.signature]
+        """The points table's columns this draft sets, from seq to signature, JSON encoded."""
+        return self._encoded()[0]
 
-    @cached_property  # as columns
+    @property
     def texts(self) -> str:
         """[comment, parts] as JSON: its entry in the form's point_texts body (schema.py)."""
-        return f"[{self._comment_json}, {to_json(self.parts)}]"  # to_json([comment, parts]), the comment encoded once
+        return self._encoded()[1]
 
-    @cached_property  # as columns
+    @property
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
-        # to_json([comment, sorted(codes), indicators]), its parts encoded once
-        evidence = f"[{self._comment_json}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
-        return hashlib.sha256(evidence.encode()).hexdigest()[:20]
+        return self._encoded()[2]
 
-    @cached_property
-    def _comment_json(self) -> str:
-        return to_json(self.comment)
+    def _encoded(self) -> tuple[list[Any], str, str]:
+        encoded = self.__dict__.get("_encoding")
+        if encoded is None:
+            comment = to_json(self.comment)  # encoded once for the texts and the signature
+            texts = f"[{comment}, {to_json(self.parts)}]"  # to_json([comment, parts])
+            # to_json([comment, sorted(codes), indicators])
+            evidence = f"[{comment}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
+            signature = hashlib.sha256(evidence.encode()).hexdigest()[:20]
+            columns = [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
+                       f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
+                       signature]
+            encoded = self.__dict__["_encoding"] = (columns, texts, signature)
+        return encoded
 
     @property
     def row(self) -> "PointRow":
         """What save_points needs of this draft, as a plain tuple (what a worker process sends back: its
         texts go in the form's body, points_body, once)."""
-        return PointRow(self.key, self.seq, self.codes, self.columns, self.signature)
+        columns, _, signature = self._encoded()
+        return PointRow(self.key, self.seq, self.codes, columns, signature)
 
 
 class PointRow(NamedTuple):
