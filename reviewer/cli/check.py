@@ -21,7 +21,7 @@ from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
 from .render import SummaryRow, json_line, judge_report_line, print_review, summary_table
-from .terminal import echo, flush, new_console, write_safe_line
+from .terminal import echo, flush, new_console, write_safe_bytes
 
 PROGRESS_FROM = 10
 T = TypeVar("T")
@@ -245,7 +245,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                     echo(line, err=True)
                             if as_json:
                                 # Built and escaped in a worker (json_safe, as json_line escapes; flushed per chunk).
-                                write_safe_line(item.line)
+                                write_safe_bytes(item.line_bytes)
                                 continue
                             unchanged += item.skipped
                             review = item.review or _stored_review(store, item)

@@ -17,7 +17,9 @@ writes or rich Console of its own.
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
 import sys
 from typing import Any, Iterable
@@ -79,6 +81,24 @@ def write_safe_line(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
+def write_safe_bytes(line: bytes) -> None:
+    """write_safe_line of a line UTF-8 encoded already (a batch's: in the worker that built it). Written to a
+    UTF-8 stdout's bytes as they are, after what was written as text (flushed, so the order stays); decoded
+    and written as text to any other stdout (another encoding, \r\n line ends, no bytes beneath)."""
+    out = sys.stdout
+    if _utf8_bytes_beneath(out):
+        out.flush()
+        out.buffer.write(line + b"\n")
+    else:
+        out.write(line.decode() + "\n")
+
+
+def _utf8_bytes_beneath(stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None)
+    return (os.linesep == "\n" and getattr(stream, "buffer", None) is not None and isinstance(encoding, str)
+            and codecs.lookup(encoding).name == "utf-8")
+
+
 def flush() -> None:
     sys.stdout.flush()
 
@@ -87,4 +107,4 @@ def is_terminal(err: bool = False) -> bool:
     return (sys.stderr if err else sys.stdout).isatty()
 
 
-__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "write_json_line", "write_safe_line", "flush", "clean", "is_terminal", "UNSAFE"]
+__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "write_json_line", "write_safe_line", "write_safe_bytes", "flush", "clean", "is_terminal", "UNSAFE"]

@@ -23,6 +23,7 @@ import multiprocessing.pool
 import os
 import signal
 import sys
+import zlib
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -37,7 +38,7 @@ from ..judge import JudgeSettings
 from ..review import Review, json_safe, json_text, review_json
 from ..store.base import resolved
 from ..store.points import PointRow, points_body
-from ..store.schema import FormRows, form_rows, pack
+from ..store.schema import PACK_LEVEL, FormRows, form_rows
 from .points import build_points
 
 CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
@@ -51,7 +52,8 @@ AHEAD = 2  # tasks in flight per worker: the store never waits for a worker; eac
 class Prepared:
     """One file of the batch, ready to store and print. Either `error` (file, JSON path, message: a
     FormError's parts) or `rows`, `points` and `points_body`; `result` is the JSON line without its "file"
-    key, escaped for a terminal (json_safe; what is stored for a re-review), `skipped` that the file was reviewed already (only `form_id`, `result` and,
+    key, escaped for a terminal (json_safe; what is stored for a re-review; `encoded` instead, UTF-8, for a file a
+    worker reviewed), `skipped` that the file was reviewed already (only `form_id`, `result` and,
     for the terminal, `review` are set). `review` is kept only when the caller asked for it."""
 
     file: str
@@ -65,6 +67,9 @@ class Prepared:
     error: tuple[str, str, str] | None = None
     skipped: bool = False
     packed: bytes | None = None  # `result` compressed for the store (in the worker: the main process only writes)
+    # A reviewed file's `result` as a worker sends it: UTF-8, as stdout writes it and the store compresses it (one
+    # encoding, in the worker; `result` is then None). The main process decoded and encoded again each ~32 KB line.
+    encoded: bytes | None = None
 
     @property
     def form_error(self) -> FormError | None:
@@ -74,7 +79,14 @@ class Prepared:
     def line(self) -> str:
         """The form's JSON line (render.review_json), with this file's path as shown; escaped for a
         terminal (json_safe), as `result` is."""
-        return f'{{"file": {json_safe(json_text(self.file))}, {self.result}' if self.result else ""
+        result = self.result if self.encoded is None else self.encoded.decode()
+        return f'{{"file": {json_safe(json_text(self.file))}, {result}' if result else ""
+
+    @property
+    def line_bytes(self) -> bytes:
+        """`line` UTF-8 encoded (cli/terminal.py write_safe_bytes)."""
+        result = self.encoded if self.encoded is not None else (self.result or "").encode()
+        return b'{"file": ' + json_safe(json_text(self.file)).encode() + b", " + result if result else b""
 
 
 # What a caller's store knows: for each (resolved file, digest) it has, the form id and the JSON result.
@@ -142,9 +154,10 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     points, body = [draft.row for draft in drafts], points_body(drafts)
     line = json_text(review_json(review))
     prefix = f'{{"file": {json_text(review.file)}, '
-    result = json_safe(line[len(prefix):])  # escaped here, in the worker: the main process only writes it
-    return Prepared(review.file, digest, review.form_id, rows, points, body, result, review if keep_review else None,
-                    packed=pack(result) if digest else None)
+    # Escaped and encoded here, in the worker: the main process only writes it.
+    encoded = json_safe(line[len(prefix):]).encode()
+    return Prepared(review.file, digest, review.form_id, rows, points, body, None, review if keep_review else None,
+                    packed=zlib.compress(encoded, PACK_LEVEL) if digest else None, encoded=encoded)
 
 
 def refused(error: FormError, digest: str | None = None) -> Prepared:

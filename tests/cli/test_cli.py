@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from formkit import SEED, clean_form
@@ -83,3 +87,20 @@ def test_bad_config_is_a_clear_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [str(SEED), "--config", str(config)])
     assert result.exit_code == 2
     assert "未知阈值 reuse_cont" in result.output
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_json_lines_keep_their_order_on_a_real_stdout(tmp_path: Path, encoding: str) -> None:
+    # A batch's lines reach a UTF-8 stdout as the bytes a worker encoded, an error line between them as text;
+    # any other stdout encoding gets them as text. Either way: every line, in the order of the files.
+    bad = tmp_path / "b-bad.json"
+    bad.write_text("[]", encoding="utf-8")
+    clean = tmp_path / "c-clean.json"
+    clean.write_text(json.dumps(clean_form(), ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "REVIEW_DB": str(tmp_path / "r.db")}
+    done = subprocess.run([sys.executable, "-m", "reviewer", str(SEED), str(bad), str(clean), "--json"],
+                          capture_output=True, env=env, check=False)
+    assert done.returncode == 2, done.stderr.decode(errors="replace")
+    lines = [json.loads(line) for line in done.stdout.decode(encoding).splitlines()]
+    assert [line.get("name", line.get("error")) for line in lines] == [
+        "2021年中关村示范区国际创新资源支持资金", f"{bad}: 顶层应为 JSON 对象", "2023年职业技能培训项目"]
