@@ -75,14 +75,8 @@ def write_json_line(piece: str) -> None:
     sys.stdout.write(json_safe(piece) + "\n")
 
 
-def write_safe_line(line: str) -> None:
-    """A line of JSON escaped by json_safe already (a batch's lines: in the worker that built them). Not
-    flushed: the caller flushes (per chunk of forms)."""
-    sys.stdout.write(line + "\n")
-
-
 def write_safe_bytes(line: bytes) -> None:
-    """write_safe_line of a line UTF-8 encoded already (a batch's: in the worker that built it). Written to a
+    """A line of JSON escaped by json_safe and UTF-8 encoded already (a batch's: in the worker that built it). Written to a
     UTF-8 stdout's bytes as they are, after what was written as text (flushed, so the order stays); decoded
     and written as text to any other stdout (another encoding, \r\n line ends, no bytes beneath)."""
     out = sys.stdout
@@ -107,4 +101,4 @@ def is_terminal(err: bool = False) -> bool:
     return (sys.stderr if err else sys.stdout).isatty()
 
 
-__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "write_json_line", "write_safe_line", "write_safe_bytes", "flush", "clean", "is_terminal", "UNSAFE"]
+__all__ = ["SafeConsole", "new_console", "echo", "write", "json_text", "json_safe", "write_json_line", "write_safe_bytes", "flush", "clean", "is_terminal", "UNSAFE"]

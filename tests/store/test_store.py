@@ -480,4 +480,6 @@ def test_a_long_batch_s_wal_stays_bounded(tmp_path: Path, monkeypatch) -> None:
                 largest = max(largest, os.path.getsize(f"{db}-wal"))
     written = os.path.getsize(db)
     assert written > 1_500_000  # the batch wrote far more than the ceiling
-    assert largest < 1_000_000, f"WAL reached {largest} bytes for a {written}-byte database"
+    # 11 MB with the writer's checkpoint off. Not much below 4 MB: a checkpoint that finds the thread still reading
+    # cannot start the WAL over, and on a loaded machine that happens a few commits in a row (once 1.1 MB).
+    assert largest < 4_000_000, f"WAL reached {largest} bytes for a {written}-byte database"
