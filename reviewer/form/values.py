@@ -313,10 +313,18 @@ def format_decimal(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
+_ONE = Decimal(1)
+
+
 def plain_decimal(value: Decimal) -> str:
     """An amount without trailing zeros: 5000.000000 -> 5000, 410.90 -> 410.9 (never 5E+3)."""
     if value == value.to_integral_value():
-        return format_decimal(round_half_up(value, Decimal(1)))
+        try:
+            # Exponent 0: str() never writes it with an exponent. Messages write a few hundred amounts
+            # per form, and this skips round_half_up's call and format_decimal's test.
+            return str(value.quantize(_ONE, rounding=ROUND_HALF_UP))
+        except InvalidOperation:
+            return format_decimal(round_half_up(value, _ONE))
     return format_decimal(value.normalize())
 
 
