@@ -371,6 +371,8 @@ def _as_date(text: str) -> Quantity | None:
 
 def parse_quantity(raw: object) -> Quantity:
     """A target or actual: a number with unit and comparator, a date, or text."""
+    if type(raw) is str:  # most cells (44 per form): straight to the memo, as _parse_printed does
+        return _short_printed(raw) if len(raw) <= MEMO_CHARS else _read_printed(raw)
     if raw is None:
         return Quantity(raw="", kind="text")
     if isinstance(raw, bool):
@@ -381,8 +383,12 @@ def parse_quantity(raw: object) -> Quantity:
     return _parse_printed(str(raw))
 
 
-@memo_short(maxsize=SHORT_MEMO)
 def _parse_printed(text: str) -> Quantity:
+    """_read_printed, memoized for short texts (as memo_short does)."""
+    return _short_printed(text) if len(text) <= MEMO_CHARS else _read_printed(text)
+
+
+def _read_printed(text: str) -> Quantity:
     norm = normalize_text(text)
     if not norm:
         return Quantity(raw=text, kind="text")
@@ -402,6 +408,9 @@ def _parse_printed(text: str) -> Quantity:
             raw=text, kind="date", year=date.year, month=date.month, day=date.day, comparator=comparator
         )
     return Quantity(raw=text, kind="text", comparator=comparator)
+
+
+_short_printed = lru_cache(maxsize=SHORT_MEMO)(_read_printed)
 
 
 def _is_date_unit(number: str, unit: str) -> bool:
