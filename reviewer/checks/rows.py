@@ -179,16 +179,20 @@ def has_measure(text: str) -> bool:
     return any(word in norm for word in MEASURE_WORDS)
 
 
+_MISSED = {"higher": "未达", "lower": "超过", "equal": "不等于"}  # what a miss is, by direction
+
+
 def explanation_required(row: IndicatorScore, t: Thresholds, money: str | None = None) -> list[str]:
     """Why this row needs a deviation explanation (empty when it does not); `money` is the
     form's unit, in which money figures are written."""
     reasons = []
     a, b = row.target_value, row.actual_value
-    if row.claimed is not None and row.claimed < row.weight:
-        reasons.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
+    claimed, weight = row.indicator.score, row.indicator.weight
+    if claimed is not None and claimed < weight:
+        reasons.append(f"得分{num(claimed)}低于分值{num(weight)}")
     if a is not None and b is not None:
-        missed = {"higher": "未达", "lower": "超过", "equal": "不等于"}.get(row.direction)
-        if missed and {"higher": b < a, "lower": b > a, "equal": b != a}[row.direction]:
+        missed = _MISSED.get(row.direction)
+        if missed and (b < a if row.direction == "higher" else b > a if row.direction == "lower" else b != a):
             reasons.append(f"实际完成值{shown(row.actual, money)}{missed}年度指标值{shown(row.target, money)}")
         if row.cost and a and abs(b / a - ONE) > t.cost_deviation:
             reasons.append(f"成本偏离指标值{pct(b / a - ONE)}（超过±{share(t.cost_deviation)}）")
