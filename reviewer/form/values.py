@@ -175,16 +175,24 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
             raise unreadable(raw)
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
-        match = _AMOUNT.match(normalize_text(raw))
-        if not match:
-            raise unreadable(raw)
-        value = Decimal(match.group(1).replace(",", ""))
+        value = _short_amount(raw) if len(raw) <= MEMO_CHARS else _read_amount(raw)
     else:
         raise unreadable(raw)
     check_finite(value, raw)
     if value < 0 and not allow_negative:
         raise UnreadableValue(f'不能为负数 "{raw}"')
     return value
+
+
+def _read_amount(text: str) -> Decimal:
+    """An amount printed as text ("5,000.000000"): forms repeat them, so short ones are memoized."""
+    match = _AMOUNT.match(normalize_text(text))
+    if not match:
+        raise unreadable(text)
+    return Decimal(match.group(1).replace(",", ""))
+
+
+_short_amount = lru_cache(maxsize=SHORT_MEMO)(_read_amount)
 
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:
