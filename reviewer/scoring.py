@@ -75,6 +75,8 @@ class IndicatorScore:
     formula_template: str
     units_differ: bool
     late: bool | None
+    # formula_text, filled on first use: the store writes it for every row, and messages ask again.
+    _formula_text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def claimed(self) -> Decimal | None:
@@ -92,13 +94,11 @@ class IndicatorScore:
     @property
     def formula_text(self) -> str:
         """The formula with this row's numbers: "163/199×2"."""
-        if not self.formula_template:
-            return ""
-        a, b = self.target_value, self.actual_value
-        return self.formula_template.format(
-            a=plain_decimal(a), b=plain_decimal(b), w=plain_decimal(self.weight),
-            low=plain_decimal(min(a, b)), high=plain_decimal(max(a, b)),
-        )
+        text = self._formula_text
+        if text is None:
+            text = self._formula_text = _fill_formula(self.formula_template, self.target_value, self.actual_value,
+                                                      self.weight)
+        return text
 
     @property
     def counted(self) -> Decimal:
@@ -189,6 +189,9 @@ def _common_values(target: Quantity, actual: Quantity) -> tuple[Decimal | None, 
     return (target.value, converted, True) if converted is not None else (None, None, True)
 
 
+_SMALLER_OVER_LARGER = "{low}/{high}×{w}"
+
+
 def formula(direction: str, a: Decimal, b: Decimal, w: Decimal) -> tuple[Decimal, str]:
     """The unrounded score, and a template of the formula as a reviewer reads it.
 
@@ -212,7 +215,19 @@ def formula(direction: str, a: Decimal, b: Decimal, w: Decimal) -> tuple[Decimal
         return w, "实际值{b}等于目标值{a}，得满分{w}"
     if a <= 0 or b <= 0:
         return ZERO, "实际值{b}不等于目标值{a}，得0分"
-    return min(a, b) / max(a, b) * w, "{low}/{high}×{w}"
+    return min(a, b) / max(a, b) * w, _SMALLER_OVER_LARGER
+
+
+def _fill_formula(template: str, a: Decimal | None, b: Decimal | None, w: Decimal) -> str:
+    """A formula template with its numbers, writing only the ones it shows (each costs a microsecond or two)."""
+    if not template:
+        return ""
+    assert a is not None and b is not None  # a template is only made where both are numbers
+    weight = plain_decimal(w) if "{w}" in template else ""
+    if template == _SMALLER_OVER_LARGER:
+        low, high = (b, a) if b < a else (a, b)  # as min(a, b) and max(a, b) choose
+        return template.format(low=plain_decimal(low), high=plain_decimal(high), w=weight)
+    return template.format(a=plain_decimal(a), b=plain_decimal(b), w=weight)
 
 
 def score_indicator(index: int, indicator: Indicator, year: int) -> IndicatorScore:

@@ -20,7 +20,8 @@ def _blank(text: str | None) -> bool:
 def _claimed_parts(card: Scorecard) -> Decimal | None:
     """预算执行率得分 + Σ 指标得分 as claimed; None when any of them is blank."""
     scores = [card.form.funds.score, *(row.claimed for row in card.indicators)]
-    return None if None in scores else sum(scores, ZERO)
+    # `is None`, not `None in scores`: comparing a Decimal with None goes through the numbers ABCs.
+    return None if any(score is None for score in scores) else sum(scores, ZERO)
 
 
 def _total_missing(card: Scorecard) -> list[Finding]:

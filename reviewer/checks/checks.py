@@ -161,7 +161,8 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
     findings: list[Finding] = []
     scores = [form.funds.score, *(row.claimed for row in card.indicators)]
     # A blank total is TOTAL_MISSING; with a blank score the claimed parts do not add up to anything.
-    parts = None if None in scores else sum(scores, ZERO)
+    # `is None`, not `None in scores`: comparing a Decimal with None goes through the numbers ABCs.
+    parts = None if any(score is None for score in scores) else sum(scores, ZERO)
     if form.total_score is not None and parts is not None and abs(form.total_score - parts) > t.score_tolerance:
         findings.append(Finding(
             "TOTAL_SCORE", (),
@@ -179,8 +180,8 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
         ))
 
     groups: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for row in card.indicators:
-        group = level_group(row.indicator)
+    row_groups = [level_group(row.indicator) for row in card.indicators]  # once per row: read twice below
+    for row, group in zip(card.indicators, row_groups):
         groups["产出" if group == "成本" else group] += row.weight
     expected = {"产出": t.scheme_output, "效益": t.scheme_benefit, "满意度": t.scheme_satisfaction}
     actual_split = {name: groups.get(name, ZERO) for name in expected}
@@ -194,7 +195,7 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
             f"该项目一级指标分值（{split}、预算执行率{num(form.funds.weight)}分）与标准权重不同，请说明调整理由。",
         ))
 
-    scored = [row for row in card.indicators if level_group(row.indicator) in ("产出", "效益", "成本")]
+    scored = [row for row, group in zip(card.indicators, row_groups) if group in ("产出", "效益", "成本")]
     pool = sum((row.weight for row in scored), ZERO)
     # A row whose 年度指标值 is blank is no qualitative indicator: it is VALUE_BLANK.
     qualitative = [row for row in scored if row.direction == "qualitative" and not row.target.is_blank]
@@ -409,7 +410,7 @@ def check_costs(card: Scorecard, t: Thresholds) -> list[Finding]:
 def _divergence(quantity: IndicatorScore, cost: IndicatorScore, money: str, t: Thresholds) -> Finding | None:
     qa, qb = quantity.target_value, quantity.actual_value
     ca, cb = money_in(cost.target, money), money_in(cost.actual, money)
-    if None in (qa, qb, ca, cb) or qa <= 0 or ca <= 0:
+    if qa is None or qb is None or ca is None or cb is None or qa <= 0 or ca <= 0:
         return None
     count_change = qb / qa - ONE
     cost_change = cb / ca - ONE

@@ -4,9 +4,12 @@ when an explanation is required, whether one is empty or gives a measure, a qual
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from ..config import Thresholds
-from ..form.values import MONEY_SCALE, Quantity, convert_units, memo_short, normalize_text, squash
+from ..form.values import (
+    MEMO_CHARS, MONEY_SCALE, SHORT_MEMO, Quantity, convert_units, memo_short, normalize_text, squash,
+)
 from ..scoring import ONE, IndicatorScore, Scorecard
 from .wording import amount, num, pct, share
 
@@ -157,7 +160,17 @@ MEASURE_WORDS = (
 
 
 def is_empty_explanation(text: str | None) -> bool:
-    return text is None or squash(text).lower() in _EMPTY
+    # Asked ~70 times per form (checks, judge, points) of ~20 texts: lru_cache's C wrapper for short texts.
+    if text is None:
+        return True
+    return _short_is_empty(text) if len(text) <= MEMO_CHARS else _is_empty(text)
+
+
+def _is_empty(text: str) -> bool:
+    return squash(text).lower() in _EMPTY
+
+
+_short_is_empty = lru_cache(maxsize=SHORT_MEMO)(_is_empty)
 
 
 @memo_short(maxsize=16384)
@@ -166,16 +179,20 @@ def has_measure(text: str) -> bool:
     return any(word in norm for word in MEASURE_WORDS)
 
 
+_MISSED = {"higher": "未达", "lower": "超过", "equal": "不等于"}  # what a miss is, by direction
+
+
 def explanation_required(row: IndicatorScore, t: Thresholds, money: str | None = None) -> list[str]:
     """Why this row needs a deviation explanation (empty when it does not); `money` is the
     form's unit, in which money figures are written."""
     reasons = []
     a, b = row.target_value, row.actual_value
-    if row.claimed is not None and row.claimed < row.weight:
-        reasons.append(f"得分{num(row.claimed)}低于分值{num(row.weight)}")
+    claimed, weight = row.indicator.score, row.indicator.weight
+    if claimed is not None and claimed < weight:
+        reasons.append(f"得分{num(claimed)}低于分值{num(weight)}")
     if a is not None and b is not None:
-        missed = {"higher": "未达", "lower": "超过", "equal": "不等于"}.get(row.direction)
-        if missed and {"higher": b < a, "lower": b > a, "equal": b != a}[row.direction]:
+        missed = _MISSED.get(row.direction)
+        if missed and (b < a if row.direction == "higher" else b > a if row.direction == "lower" else b != a):
             reasons.append(f"实际完成值{shown(row.actual, money)}{missed}年度指标值{shown(row.target, money)}")
         if row.cost and a and abs(b / a - ONE) > t.cost_deviation:
             reasons.append(f"成本偏离指标值{pct(b / a - ONE)}（超过±{share(t.cost_deviation)}）")

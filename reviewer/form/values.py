@@ -175,16 +175,24 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
             raise unreadable(raw)
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
-        match = _AMOUNT.match(normalize_text(raw))
-        if not match:
-            raise unreadable(raw)
-        value = Decimal(match.group(1).replace(",", ""))
+        value = _short_amount(raw) if len(raw) <= MEMO_CHARS else _read_amount(raw)
     else:
         raise unreadable(raw)
     check_finite(value, raw)
     if value < 0 and not allow_negative:
         raise UnreadableValue(f'不能为负数 "{raw}"')
     return value
+
+
+def _read_amount(text: str) -> Decimal:
+    """An amount printed as text ("5,000.000000"): forms repeat them, so short ones are memoized."""
+    match = _AMOUNT.match(normalize_text(text))
+    if not match:
+        raise unreadable(text)
+    return Decimal(match.group(1).replace(",", ""))
+
+
+_short_amount = lru_cache(maxsize=SHORT_MEMO)(_read_amount)
 
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:
@@ -313,10 +321,18 @@ def format_decimal(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
+_ONE = Decimal(1)
+
+
 def plain_decimal(value: Decimal) -> str:
     """An amount without trailing zeros: 5000.000000 -> 5000, 410.90 -> 410.9 (never 5E+3)."""
     if value == value.to_integral_value():
-        return format_decimal(round_half_up(value, Decimal(1)))
+        try:
+            # Exponent 0: str() never writes it with an exponent. Messages write a few hundred amounts
+            # per form, and this skips round_half_up's call and format_decimal's test.
+            return str(value.quantize(_ONE, rounding=ROUND_HALF_UP))
+        except InvalidOperation:
+            return format_decimal(round_half_up(value, _ONE))
     return format_decimal(value.normalize())
 
 
@@ -363,6 +379,8 @@ def _as_date(text: str) -> Quantity | None:
 
 def parse_quantity(raw: object) -> Quantity:
     """A target or actual: a number with unit and comparator, a date, or text."""
+    if type(raw) is str:  # most cells (44 per form): straight to the memo, as _parse_printed does
+        return _short_printed(raw) if len(raw) <= MEMO_CHARS else _read_printed(raw)
     if raw is None:
         return Quantity(raw="", kind="text")
     if isinstance(raw, bool):
@@ -373,8 +391,12 @@ def parse_quantity(raw: object) -> Quantity:
     return _parse_printed(str(raw))
 
 
-@memo_short(maxsize=SHORT_MEMO)
 def _parse_printed(text: str) -> Quantity:
+    """_read_printed, memoized for short texts (as memo_short does)."""
+    return _short_printed(text) if len(text) <= MEMO_CHARS else _read_printed(text)
+
+
+def _read_printed(text: str) -> Quantity:
     norm = normalize_text(text)
     if not norm:
         return Quantity(raw=text, kind="text")
@@ -394,6 +416,9 @@ def _parse_printed(text: str) -> Quantity:
             raw=text, kind="date", year=date.year, month=date.month, day=date.day, comparator=comparator
         )
     return Quantity(raw=text, kind="text", comparator=comparator)
+
+
+_short_printed = lru_cache(maxsize=SHORT_MEMO)(_read_printed)
 
 
 def _is_date_unit(number: str, unit: str) -> bool:

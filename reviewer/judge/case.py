@@ -132,13 +132,12 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
     chosen: set[int] = set()
     required: dict[int, list[str]] = {}  # worked out once per row: a chosen row's case carries them
     for row in review.card.indicators:
-        has_text = not is_empty_explanation(row.indicator.explanation)
-        codes = {f.code for f in flagged.get(row.index, [])}
-        if has_text:
-            required[row.index] = explanation_required(row, thresholds)
-        if has_text and (required[row.index] or not codes.isdisjoint(FLAGGING)):
-            chosen.add(row.index)
-        elif not has_text and "EXPLANATION_MISSING" in codes:
+        on_row = flagged.get(row.index)  # most rows carry no finding: their codes are not gathered
+        if not is_empty_explanation(row.indicator.explanation):
+            required[row.index] = reasons = explanation_required(row, thresholds)
+            if reasons or (on_row and any(f.code in FLAGGING for f in on_row)):
+                chosen.add(row.index)
+        elif on_row and any(f.code == "EXPLANATION_MISSING" for f in on_row):
             chosen.add(row.index)
     for finding in review.findings:
         if finding.code != "COST_COUNT_DIVERGENCE":

@@ -162,7 +162,8 @@ def gap_of(case: JudgeCase) -> Gap:
     if pair is not None:
         cost, count = (row, pair) if case.row.cost else (pair, row)
     unit_planned = unit_actual = None
-    if count and cost and None not in (count.a, count.b, cost.a, cost.b) and count.a > 0:
+    if (count and cost and count.a is not None and count.b is not None and cost.a is not None and cost.b is not None
+            and count.a > 0):
         unit_planned = cost.a / count.a
         unit_actual = cost.b / count.b if count.b > 0 else None
     return Gap(row, pair, count, cost, unit_planned, unit_actual, index, case.index, money)
