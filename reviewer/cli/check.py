@@ -12,7 +12,7 @@ import click
 
 from ..form.files import Skipped, is_folder, shown_path, walk
 from ..review import Review
-from ..signoff.batch import Prepared, default_jobs, review_batch, start_workers, stop_workers
+from ..signoff.batch import Prepared, WorkerLost, default_jobs, review_batch, start_workers, stop_workers
 from ..signoff.intake import review_of, save, version_notes
 from ..store import JudgeCache, Store
 from ..store.health import DatabaseError, explain, fit_for_writing
@@ -108,6 +108,10 @@ def stopped(db_path: str, error: Exception, ledger: Ledger) -> str:
     files are stored and which are not: a form is stored whole or not at all, and named stored only once
     its transaction committed."""
     reason = error.message if isinstance(error, DatabaseError) else f"数据库 {db_path}：{explain(error)}"
+    return stopped_because(reason, ledger)
+
+
+def stopped_because(reason: str, ledger: Ledger) -> str:
     stored, refused, files = ledger.stored(), ledger.refused_names(), ledger.files
     kept = set(stored)
     missing = [name for name in map(shown_path, files) if name not in kept and name not in refused]
@@ -259,6 +263,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                         flush()
     except KeyboardInterrupt:  # Ctrl+C: what the batch wrote before it is committed (Store.batch)
         raise Refused(interrupted(ledger, no_store), 130) from None
+    except WorkerLost as error:  # what the batch wrote before it is committed, as for Ctrl+C
+        raise Refused(stopped_because(str(error), ledger), 2) from None
     finally:
         if workers is not None:  # the batch ends them; here too when it stopped before it started
             stop_workers(workers)

@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import multiprocessing.pool
 import os
 import signal
 import sys
 import zlib
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -167,7 +168,7 @@ def refused(error: FormError, digest: str | None = None) -> Prepared:
 def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSettings, jobs: int = 1,
                  known: Known | None = None, keep_review: bool = False, cache: Any = None,
                  summaries: list[dict[str, Any]] | None = None,
-                 workers: multiprocessing.pool.Pool | None = None) -> Iterator[list[Prepared]]:
+                 workers: ProcessPoolExecutor | None = None) -> Iterator[list[Prepared]]:
     """Each chunk of files as Prepared records, in the order given (see the module's docstring).
     `summaries` collects the judge's summary of each form reviewed (not of those skipped). `workers`:
     start_workers' pool, started by a caller that opens a database or starts a thread before the batch;
@@ -252,7 +253,7 @@ def _start_worker(config: Config, settings: JudgeSettings) -> None:
     global _ENGINE
     # Ctrl+C reaches the whole foreground process group. A worker that died of it mid-result left the pool
     # waiting for ever (the batch hung, with a traceback per worker); the main process alone handles it
-    # and ends the workers (Pool.terminate).
+    # and ends the workers (stop_workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tune_for_batch()
     _ENGINE = Engine(config, settings)
@@ -278,9 +279,21 @@ def uses_workers(jobs: int, settings: JudgeSettings, count: int) -> bool:
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 
-def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int) -> multiprocessing.pool.Pool | None:
+class WorkerLost(RuntimeError):
+    """A worker process died mid-batch (killed: out of memory, a container's limit, a stray kill). The batch
+    stops there, with what it stored kept; the message is the reviewer's."""
+
+    def __init__(self) -> None:
+        super().__init__("审核工作进程意外退出（可能是内存不足或被系统终止）")
+
+
+def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int) -> ProcessPoolExecutor | None:
     """The worker processes for a batch of `count` files, or None when it runs in this process
-    (uses_workers). Call it before opening a database or starting a thread (they would be forked too)."""
+    (uses_workers). Call it before opening a database or starting a thread (they would be forked too).
+
+    A ProcessPoolExecutor rather than a multiprocessing Pool: when a worker dies the executor says so
+    (BrokenProcessPool, raised as WorkerLost) and ends the others, where a Pool waited for its task for ever
+    and could not even be closed (close + join waited too; terminate could hang on a half-sent result)."""
     if not uses_workers(jobs, settings, count):
         return None
     context = multiprocessing.get_context(START_METHOD)
@@ -288,37 +301,44 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     # print a traceback from each (_start_worker keeps it ignored; the main process ends them).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return context.Pool(jobs, initializer=_start_worker, initargs=(config, settings))
+        executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                       initargs=(config, settings))
+        if START_METHOD == "fork":
+            # Forked now, here, not at the first task: by then the caller has opened its database (a forking
+            # executor starts all its workers at its first task; a spawning one as tasks come).
+            executor.submit(os.getpid).result()
     finally:
         signal.signal(signal.SIGINT, previous)
+    return executor
 
 
-def _in_workers(chunks: Iterator[list[str]], pool: multiprocessing.pool.Pool, jobs: int, key: str,
+def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: int, key: str,
                 known: Known | None, keep_review: bool,
                 summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
     try:
-        queue: deque[tuple[list[Prepared | None], Any]] = deque()
+        queue: deque[tuple[list[Prepared | None], Future | None]] = deque()
         for chunk in chunks:
             done, todo = _split(chunk, key, known)
-            queue.append((done, pool.apply_async(_work, (todo, keep_review)) if todo else None))
+            queue.append((done, pool.submit(_work, todo, keep_review) if todo else None))
             while len(queue) >= jobs * AHEAD:
                 yield _collect(*queue.popleft(), summaries)
         while queue:
             yield _collect(*queue.popleft(), summaries)
+    except BrokenProcessPool:  # a task's result, or a new task handed out after the death
+        raise WorkerLost() from None
     finally:
         stop_workers(pool)
 
 
-def stop_workers(pool: multiprocessing.pool.Pool) -> None:
-    """End the workers once the tasks handed out are done (at most jobs * AHEAD chunks: about 0.3 s of work
-    after a Ctrl+C). Not Pool.terminate: a worker it killed while sending a chunk's results left them half in
-    the pipe, and the pool waited for the rest for ever (seen once in about 15 interrupted batches)."""
-    pool.close()
-    pool.join()
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers: the chunks not started are dropped, those under way finished (at most `jobs` chunks:
+    about 0.2 s after a Ctrl+C); at once when a worker died (the executor ended the others already)."""
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _collect(done: list[Prepared | None], task: Any, summaries: list[dict[str, Any]] | None) -> list[Prepared]:
-    reviewed = task.get() if task is not None else []
+def _collect(done: list[Prepared | None], task: Future | None,
+             summaries: list[dict[str, Any]] | None) -> list[Prepared]:
+    reviewed = task.result() if task is not None else []
     if summaries is not None:
         summaries += [item.rows.judge for item in reviewed if item.rows is not None]
     return _merge(done, reviewed)
@@ -329,4 +349,4 @@ def default_jobs() -> int:
 
 
 __all__ = ["Prepared", "review_batch", "prepare", "refused", "settings_key", "file_digest", "default_jobs", "start_workers",
-           "stop_workers", "uses_workers", "CHUNK", "WORKERS_FROM"]
+           "stop_workers", "uses_workers", "WorkerLost", "CHUNK", "WORKERS_FROM"]

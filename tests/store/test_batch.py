@@ -130,6 +130,48 @@ def test_a_file_put_back_to_an_earlier_version_is_reviewed_and_made_current(tmp_
     assert current[0] == json.loads(first)["form_id"]
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc (Linux)")
+def test_a_worker_killed_mid_batch_stops_the_batch_with_what_was_stored_kept(tmp_path: Path) -> None:
+    """A worker killed (out of memory, a container's limit) used to leave the batch waiting for ever, and
+    Ctrl+C could not end it: now the batch stops at once, says why and what is stored, and a second run
+    stores the rest."""
+    import os
+    import signal
+
+    count = 600
+    batch(tmp_path / "forms", count)
+    db = tmp_path / "review.db"
+    command = [*review_script().split(), str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert run.stdout is not None
+    assert "findings" in run.stdout.readline()  # the workers are up and a chunk is stored
+    workers = _children(run.pid)
+    assert len(workers) >= 2, workers
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 2, err
+    assert "Traceback" not in err and "审核工作进程意外退出" in err
+    stored = rows(db, "SELECT count(*) FROM forms")[0][0]
+    assert 0 < stored < count and f"已保存 {stored} 份" in err
+    again = review(str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db))
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT count(*) FROM forms")[0][0] == count
+
+
 def test_ctrl_c_in_a_batch_on_two_cores_stops_cleanly_and_keeps_what_was_stored(tmp_path: Path) -> None:
     """Ctrl+C reaches the whole process group, workers included: the batch ends at once (it used to hang,
     or print a traceback per worker), says how far it got, and a second run stores the rest."""
