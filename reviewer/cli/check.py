@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -195,6 +196,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     # Before the database is opened or a thread started (the progress bar's, the store's checkpoints): on Linux
     # the workers are forked from this process (start_workers).
     workers = start_workers(config, settings, jobs, len(files))
+    lost: tuple[WorkerLost, str] | None = None
     try:
         if not no_store and Path(db_path).exists():
             store = Store(db_path, warn=lambda message: echo(message, err=True))
@@ -264,7 +266,8 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     except KeyboardInterrupt:  # Ctrl+C: what the batch wrote before it is committed (Store.batch)
         raise Refused(interrupted(ledger, no_store), 130) from None
     except WorkerLost as error:  # what the batch wrote before it is committed, as for Ctrl+C
-        raise Refused(stopped_because(str(error), ledger), 2) from None
+        lost = (error, stopped_because(str(error), ledger))
+        raise Refused(lost[1], 2) from None
     finally:
         if workers is not None:  # the batch ends them; here too when it stopped before it started
             stop_workers(workers)
@@ -276,6 +279,12 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
             except (sqlite3.DatabaseError, DatabaseError) as error:  # the verdicts stored with the forms stand
                 echo(f"注意：模型评判结果未能存入缓存（{getattr(error, 'message', None) or explain(error)}），"
                      "下次审核将重新调用模型", err=True)
+        if lost is not None and lost[0].stuck:
+            # The executor would wait for ever for the dead worker's half-sent result as Python exits (it joins
+            # its thread then): say why, as Refused would, and end here, the store closed above.
+            echo(f"错误：{lost[1]}", err=True)
+            flush()
+            os._exit(2)
     if not as_json and not single:
         console.print(summary_table(rows))
     if unchanged and not as_json:

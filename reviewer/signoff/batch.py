@@ -25,6 +25,7 @@ import sys
 import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -281,10 +282,16 @@ START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 class WorkerLost(RuntimeError):
     """A worker process died mid-batch (killed: out of memory, a container's limit, a stray kill). The batch
-    stops there, with what it stored kept; the message is the reviewer's."""
+    stops there, with what it stored kept; the message is the reviewer's. `stuck`: the worker died while
+    sending a result, which leaves the executor waiting for the rest of it for ever, even as this process
+    exits (its thread is joined then): the caller ends the process with os._exit once it has said why."""
 
-    def __init__(self) -> None:
+    def __init__(self, stuck: bool = False) -> None:
         super().__init__("审核工作进程意外退出（可能是内存不足或被系统终止）")
+        self.stuck = stuck
+
+
+LOOK_EVERY = 1.0  # seconds between looks at the workers while a chunk's result is awaited
 
 
 def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int) -> ProcessPoolExecutor | None:
@@ -321,11 +328,14 @@ def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: in
             done, todo = _split(chunk, key, known)
             queue.append((done, pool.submit(_work, todo, keep_review) if todo else None))
             while len(queue) >= jobs * AHEAD:
-                yield _collect(*queue.popleft(), summaries)
+                yield _collect(pool, *queue.popleft(), summaries)
         while queue:
-            yield _collect(*queue.popleft(), summaries)
+            yield _collect(pool, *queue.popleft(), summaries)
     except BrokenProcessPool:  # a task's result, or a new task handed out after the death
         raise WorkerLost() from None
+    except WorkerLost:
+        _end_now(pool)
+        raise
     finally:
         stop_workers(pool)
 
@@ -333,12 +343,42 @@ def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: in
 def stop_workers(pool: ProcessPoolExecutor) -> None:
     """End the workers: the chunks not started are dropped, those under way finished (at most `jobs` chunks:
     about 0.2 s after a Ctrl+C); at once when a worker died (the executor ended the others already)."""
+    if getattr(pool, "_reviewer_stuck", False):  # _end_now: waiting would be for ever
+        return
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _collect(done: list[Prepared | None], task: Future | None,
+def _workers(pool: ProcessPoolExecutor) -> list[Any]:
+    # The executor's own table of its processes: it has no public one, and a death while a result is being
+    # sent is never reported (its reader waits for the rest of the message).
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _end_now(pool: ProcessPoolExecutor) -> None:
+    """A worker died while sending: kill the others and leave the executor (see WorkerLost.stuck)."""
+    pool._reviewer_stuck = True  # type: ignore[attr-defined]
+    for process in _workers(pool):
+        if process.exitcode is None:
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _result(pool: ProcessPoolExecutor, task: Future) -> list[Prepared]:
+    """A chunk's result, looking at the workers every LOOK_EVERY seconds while it is awaited."""
+    while True:
+        try:
+            return task.result(timeout=LOOK_EVERY)
+        except FutureTimeout:
+            if any(process.exitcode is not None for process in _workers(pool)):
+                try:  # the executor may yet see it and say so (BrokenProcessPool) in a moment
+                    return task.result(timeout=LOOK_EVERY)
+                except FutureTimeout:
+                    raise WorkerLost(stuck=True) from None
+
+
+def _collect(pool: ProcessPoolExecutor, done: list[Prepared | None], task: Future | None,
              summaries: list[dict[str, Any]] | None) -> list[Prepared]:
-    reviewed = task.result() if task is not None else []
+    reviewed = _result(pool, task) if task is not None else []
     if summaries is not None:
         summaries += [item.rows.judge for item in reviewed if item.rows is not None]
     return _merge(done, reviewed)

@@ -144,6 +144,32 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+BATCH = 600  # forms in a batch stopped part way
+
+
+def _running_batch(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """`review FORMS --json --jobs 2` started in a session of its own, once its first chunk is stored."""
+    batch(tmp_path / "forms", BATCH)
+    db = tmp_path / "review.db"
+    command = [*review_script().split(), str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert run.stdout is not None
+    assert "findings" in run.stdout.readline()  # the workers are up and a chunk is stored
+    return run, db
+
+
+def _stopped_part_way(tmp_path: Path, run: subprocess.Popen, db: Path, status: int, said: str) -> None:
+    """The batch ended with `status`, saying `said` and how many forms it stored; a second run stores the rest."""
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == status, err
+    assert "Traceback" not in err and said in err
+    stored = rows(db, "SELECT count(*) FROM forms")[0][0]
+    assert 0 < stored < BATCH and f"已保存 {stored} 份" in err
+    again = review(str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db))
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT count(*) FROM forms")[0][0] == BATCH
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc (Linux)")
 def test_a_worker_killed_mid_batch_stops_the_batch_with_what_was_stored_kept(tmp_path: Path) -> None:
     """A worker killed (out of memory, a container's limit) used to leave the batch waiting for ever, and
@@ -152,24 +178,11 @@ def test_a_worker_killed_mid_batch_stops_the_batch_with_what_was_stored_kept(tmp
     import os
     import signal
 
-    count = 600
-    batch(tmp_path / "forms", count)
-    db = tmp_path / "review.db"
-    command = [*review_script().split(), str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db)]
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    assert run.stdout is not None
-    assert "findings" in run.stdout.readline()  # the workers are up and a chunk is stored
+    run, db = _running_batch(tmp_path)
     workers = _children(run.pid)
     assert len(workers) >= 2, workers
     os.kill(workers[0], signal.SIGKILL)
-    out, err = run.communicate(timeout=60)
-    assert run.returncode == 2, err
-    assert "Traceback" not in err and "审核工作进程意外退出" in err
-    stored = rows(db, "SELECT count(*) FROM forms")[0][0]
-    assert 0 < stored < count and f"已保存 {stored} 份" in err
-    again = review(str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db))
-    assert again.returncode == 0, again.stderr
-    assert rows(db, "SELECT count(*) FROM forms")[0][0] == count
+    _stopped_part_way(tmp_path, run, db, 2, "审核工作进程意外退出")
 
 
 def test_ctrl_c_in_a_batch_on_two_cores_stops_cleanly_and_keeps_what_was_stored(tmp_path: Path) -> None:
@@ -179,21 +192,7 @@ def test_ctrl_c_in_a_batch_on_two_cores_stops_cleanly_and_keeps_what_was_stored(
     import signal
     import time
 
-    count = 600
-    batch(tmp_path / "forms", count)
-    db = tmp_path / "review.db"
-    command = [*review_script().split(), str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db)]
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    assert run.stdout is not None
-    first = run.stdout.readline()  # the workers are up and a chunk is stored
-    assert "findings" in first
+    run, db = _running_batch(tmp_path)
     time.sleep(0.3)
     os.killpg(run.pid, signal.SIGINT)
-    out, err = run.communicate(timeout=60)
-    assert run.returncode == 130, err
-    assert "Traceback" not in err and "审核已中断：已保存" in err
-    stored = rows(db, "SELECT count(*) FROM forms")[0][0]
-    assert 0 < stored < count and f"已保存 {stored} 份" in err
-    again = review(str(tmp_path / "forms"), "--json", "--jobs", "2", "--db", str(db))
-    assert again.returncode == 0, again.stderr
-    assert rows(db, "SELECT count(*) FROM forms")[0][0] == count
+    _stopped_part_way(tmp_path, run, db, 130, "审核已中断：已保存")
