@@ -189,9 +189,6 @@ def _common_values(target: Quantity, actual: Quantity) -> tuple[Decimal | None, 
     return (target.value, converted, True) if converted is not None else (None, None, True)
 
 
-_SMALLER_OVER_LARGER = "{low}/{high}×{w}"
-
-
 def formula(direction: str, a: Decimal, b: Decimal, w: Decimal) -> tuple[Decimal, str]:
     """The unrounded score, and a template of the formula as a reviewer reads it.
 
@@ -215,7 +212,7 @@ def formula(direction: str, a: Decimal, b: Decimal, w: Decimal) -> tuple[Decimal
         return w, "实际值{b}等于目标值{a}，得满分{w}"
     if a <= 0 or b <= 0:
         return ZERO, "实际值{b}不等于目标值{a}，得0分"
-    return min(a, b) / max(a, b) * w, _SMALLER_OVER_LARGER
+    return min(a, b) / max(a, b) * w, "{low}/{high}×{w}"
 
 
 def _fill_formula(template: str, a: Decimal | None, b: Decimal | None, w: Decimal) -> str:
@@ -223,11 +220,9 @@ def _fill_formula(template: str, a: Decimal | None, b: Decimal | None, w: Decima
     if not template:
         return ""
     assert a is not None and b is not None  # a template is only made where both are numbers
-    weight = plain_decimal(w) if "{w}" in template else ""
-    if template == _SMALLER_OVER_LARGER:
-        low, high = (b, a) if b < a else (a, b)  # as min(a, b) and max(a, b) choose
-        return template.format(low=plain_decimal(low), high=plain_decimal(high), w=weight)
-    return template.format(a=plain_decimal(a), b=plain_decimal(b), w=weight)
+    values = {"a": a, "b": b, "w": w, "low": min(a, b), "high": max(a, b)}
+    return template.format(**{name: plain_decimal(value) for name, value in values.items()
+                              if f"{{{name}}}" in template})
 
 
 def score_indicator(index: int, indicator: Indicator, year: int) -> IndicatorScore:

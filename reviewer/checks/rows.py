@@ -4,12 +4,9 @@ when an explanation is required, whether one is empty or gives a measure, a qual
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 from ..config import Thresholds
-from ..form.values import (
-    MEMO_CHARS, MONEY_SCALE, SHORT_MEMO, Quantity, convert_units, memo_short, normalize_text, squash,
-)
+from ..form.values import MONEY_SCALE, SHORT_MEMO, Quantity, convert_units, memo_short, normalize_text, squash
 from ..scoring import ONE, IndicatorScore, Scorecard
 from .wording import amount, num, pct, share
 
@@ -160,17 +157,13 @@ MEASURE_WORDS = (
 
 
 def is_empty_explanation(text: str | None) -> bool:
-    # Asked ~70 times per form (checks, judge, points) of ~20 texts: lru_cache's C wrapper for short texts.
-    if text is None:
-        return True
-    return _short_is_empty(text) if len(text) <= MEMO_CHARS else _is_empty(text)
+    # Asked ~70 times per form (checks, judge, points) of ~20 texts: memoized.
+    return text is None or _is_empty(text)
 
 
+@memo_short(maxsize=SHORT_MEMO)
 def _is_empty(text: str) -> bool:
     return squash(text).lower() in _EMPTY
-
-
-_short_is_empty = lru_cache(maxsize=SHORT_MEMO)(_is_empty)
 
 
 @memo_short(maxsize=16384)

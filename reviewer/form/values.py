@@ -175,7 +175,7 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
             raise unreadable(raw)
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
-        value = _short_amount(raw) if len(raw) <= MEMO_CHARS else _read_amount(raw)
+        value = _read_amount(raw)
     else:
         raise unreadable(raw)
     check_finite(value, raw)
@@ -184,6 +184,7 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
     return value
 
 
+@memo_short(maxsize=SHORT_MEMO)
 def _read_amount(text: str) -> Decimal:
     """An amount printed as text ("5,000.000000"): forms repeat them, so short ones are memoized."""
     match = _AMOUNT.match(normalize_text(text))
@@ -191,8 +192,6 @@ def _read_amount(text: str) -> Decimal:
         raise unreadable(text)
     return Decimal(match.group(1).replace(",", ""))
 
-
-_short_amount = lru_cache(maxsize=SHORT_MEMO)(_read_amount)
 
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:
@@ -379,8 +378,8 @@ def _as_date(text: str) -> Quantity | None:
 
 def parse_quantity(raw: object) -> Quantity:
     """A target or actual: a number with unit and comparator, a date, or text."""
-    if type(raw) is str:  # most cells (44 per form): straight to the memo, as _parse_printed does
-        return _short_printed(raw) if len(raw) <= MEMO_CHARS else _read_printed(raw)
+    if type(raw) is str:  # most cells (44 per form): straight to the memo
+        return _parse_printed(raw)
     if raw is None:
         return Quantity(raw="", kind="text")
     if isinstance(raw, bool):
@@ -391,12 +390,8 @@ def parse_quantity(raw: object) -> Quantity:
     return _parse_printed(str(raw))
 
 
+@memo_short(maxsize=SHORT_MEMO)
 def _parse_printed(text: str) -> Quantity:
-    """_read_printed, memoized for short texts (as memo_short does)."""
-    return _short_printed(text) if len(text) <= MEMO_CHARS else _read_printed(text)
-
-
-def _read_printed(text: str) -> Quantity:
     norm = normalize_text(text)
     if not norm:
         return Quantity(raw=text, kind="text")
@@ -417,8 +412,6 @@ def _read_printed(text: str) -> Quantity:
         )
     return Quantity(raw=text, kind="text", comparator=comparator)
 
-
-_short_printed = lru_cache(maxsize=SHORT_MEMO)(_read_printed)
 
 
 def _is_date_unit(number: str, unit: str) -> bool:

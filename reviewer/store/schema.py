@@ -6,6 +6,7 @@ import json
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
@@ -345,19 +346,15 @@ def to_json(value: Any) -> str:
     return _encode(value)
 
 
-_SHORT: dict[tuple[Any, ...], str] = {}
-
-
 def short_json(items: tuple[int, ...] | tuple[str, ...]) -> str:
     """to_json(list(items)) of a short tuple of indicator numbers or of tags, remembered: a batch's ~35 findings
     a form repeat a few dozen of them (items of one type: (1,) and (True,) are one key)."""
-    key = items if type(items) is tuple else tuple(items)
-    text = _SHORT.get(key)
-    if text is None:
-        if len(_SHORT) >= 4096:  # bounded: memory stays flat over any batch
-            _SHORT.clear()
-        text = _SHORT[key] = to_json(list(key))
-    return text
+    return _short_json(items if type(items) is tuple else tuple(items))
+
+
+@lru_cache(maxsize=4096)  # bounded: memory stays flat over any batch
+def _short_json(items: tuple[Any, ...]) -> str:
+    return to_json(list(items))
 
 
 class CritiqueRow(NamedTuple):
