@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,7 +39,8 @@ from ..judge import JudgeSettings
 from ..review import Review, json_safe, json_text, review_json
 from ..store.base import resolved
 from ..store.points import PointRow, points_body
-from ..store.schema import PACK_LEVEL, FormRows, form_rows
+from ..store.packing import pack
+from ..store.schema import FormRows, form_rows
 from .points import build_points
 
 CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
@@ -159,7 +159,7 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     # Escaped and encoded here, in the worker: the main process only writes it.
     encoded = json_safe(line[len(prefix):]).encode()
     return Prepared(review.file, digest, review.form_id, rows, points, body, None, review if keep_review else None,
-                    packed=zlib.compress(encoded, PACK_LEVEL) if digest else None, encoded=encoded)
+                    packed=pack(encoded) if digest else None, encoded=encoded)
 
 
 def refused(error: FormError, digest: str | None = None) -> Prepared:
