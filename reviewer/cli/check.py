@@ -140,9 +140,9 @@ def interrupted(ledger: Ledger, no_store: bool) -> str:
 @click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
 @click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for reading, scoring, checking and the rules judge (default: the number "
-                   "of cores; 1: all in this process). The model judge runs in this process: its "
-                   "concurrency is asynchronous requests (--concurrency).")
+              help="Processes reading, scoring, checking and judging forms with the rules judge: this one and "
+                   "N-1 workers (default: the number of cores; 1: all in this process). The model judge runs in "
+                   "this process: its concurrency is asynchronous requests (--concurrency).")
 @config_option
 @db_option
 @judge_options

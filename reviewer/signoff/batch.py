@@ -47,6 +47,7 @@ CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enoug
 # Fewer files than this are reviewed in this process whatever `jobs` says: starting spawned workers (Windows,
 # macOS: each imports the package) costs about what reviewing this many forms does.
 WORKERS_FROM = 64
+TAIL = 4  # the last this many chunks of a batch in workers are handed out in quarters (_chunks)
 AHEAD = 2  # tasks in flight per worker: the store never waits for a worker; each task more held ~5 MB in this process
 
 
@@ -177,23 +178,25 @@ def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSet
     key = settings_key(config, settings) if known is not None else ""
     if not isinstance(paths, (list, tuple)):
         paths = list(paths)
-    chunks = _chunks(paths, CHUNK)
     pool = workers or start_workers(config, settings, jobs, len(paths))
     if pool is None:
-        yield from _in_process(chunks, config, settings, key, known, keep_review, cache, summaries)
+        yield from _in_process(_chunks(paths, CHUNK), config, settings, key, known, keep_review, cache, summaries)
     else:
-        yield from _in_workers(chunks, pool, jobs, key, known, keep_review, summaries)
+        with Engine(config, settings, cache) as engine:  # this process reviews too, while it waits
+            yield from _in_workers(_chunks(paths, CHUNK, TAIL), pool, jobs, key, known, keep_review, summaries, engine)
 
 
-def _chunks(paths: Iterable[str | Path], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for path in paths:
-        chunk.append(str(path))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _chunks(paths: list[str | Path], size: int, tail: int = 0) -> Iterator[list[str]]:
+    """The paths in chunks of `size`; the last `tail` chunks' worth in quarter chunks, so that the processes
+    reviewing them end together: the last chunks handed out are short."""
+    small = max(size // 4, 1) if tail else size
+    end = max(len(paths) - size * tail, 0) if tail else len(paths)
+    first = 0
+    while first < len(paths):
+        step = size if first < end else small
+        stop = min(first + step, end) if first < end else first + step
+        yield [str(path) for path in paths[first:stop]]
+        first = stop
 
 
 def _split(chunk: list[str], key: str, known: Known | None) -> tuple[list[Prepared | None], list[tuple[str, str | None]]]:
@@ -308,7 +311,7 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     # print a traceback from each (_start_worker keeps it ignored; the main process ends them).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+        executor = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_start_worker,
                                        initargs=(config, settings))
         if START_METHOD == "fork":
             # Forked now, here, not at the first task: by then the caller has opened its database (a forking
@@ -320,17 +323,54 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
 
 
 def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: int, key: str,
-                known: Known | None, keep_review: bool,
-                summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
-    try:
-        queue: deque[tuple[list[Prepared | None], Future | None]] = deque()
-        for chunk in chunks:
-            done, todo = _split(chunk, key, known)
+                known: Known | None, keep_review: bool, summaries: list[dict[str, Any]] | None,
+                engine: Engine) -> Iterator[list[Prepared]]:
+    """The chunks in order, `jobs - 1` workers reviewing them and this process too: it hands each worker AHEAD
+    chunks, stores each result as it comes (the caller), and while the next one in order is not back, reviews the
+    next chunk itself. Two processes on two cores, each always busy: with a worker a core, this process (storing
+    ~30% of the time) took a third of a core from them whenever it stored, and waited the rest."""
+    queue: deque[tuple[list[Prepared | None], Future | list[Prepared] | None]] = deque()
+    pending = iter(chunks)
+    sent = mine = 0  # chunks in the queue handed to a worker, and reviewed here
+
+    def take() -> tuple[list[Prepared | None], list[tuple[str, str | None]]] | None:
+        chunk = next(pending, None)
+        return None if chunk is None else _split(chunk, key, known)
+
+    def hand_out() -> bool:
+        """Each worker AHEAD chunks (handed out before this process stores or reviews: a worker never waits for
+        it); False once there are no more."""
+        nonlocal sent
+        while sent < (jobs - 1) * AHEAD:
+            taken = take()
+            if taken is None:
+                return False
+            done, todo = taken
             queue.append((done, pool.submit(_work, todo, keep_review) if todo else None))
-            while len(queue) >= jobs * AHEAD:
-                yield _collect(pool, *queue.popleft(), summaries)
+            sent += 1
+        return True
+
+    try:
+        more = hand_out()
         while queue:
-            yield _collect(pool, *queue.popleft(), summaries)
+            head = queue[0][1]
+            if more and mine < AHEAD and isinstance(head, Future) and not head.done():
+                taken = take()  # the next result in order is not back: review the next chunk here meanwhile
+                if taken is None:
+                    more = False
+                else:
+                    queue.append((taken[0], _review(engine, taken[1], keep_review, summaries)))
+                    mine += 1
+                continue
+            done, task = queue.popleft()
+            if isinstance(task, list):
+                mine -= 1
+                chunk = _merge(done, task)
+            else:
+                sent -= 1
+                chunk = _collect(pool, done, task, summaries)
+                more = more and hand_out()
+            yield chunk
     except BrokenProcessPool:  # a task's result, or a new task handed out after the death
         raise WorkerLost() from None
     except WorkerLost:
