@@ -48,7 +48,7 @@ CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enoug
 # macOS: each imports the package) costs about what reviewing this many forms does.
 WORKERS_FROM = 64
 TAIL = 4  # the last this many chunks of a batch in workers are handed out in quarters (_chunks)
-AHEAD = 2  # tasks in flight per worker: the store never waits for a worker; each task more held ~5 MB in this process
+AHEAD = 3  # tasks in flight per worker: it never waits while this process stores or reviews a chunk; each held ~1 MB
 
 
 @dataclass
