@@ -5,9 +5,10 @@
             ...                         # item.error, or item.rows / item.points to store, item.line to print
 
 The CPU work (reading, scoring, checking, the rules judge, building the points and the JSON line) runs
-in worker processes, CHUNK files per task; each hands back plain picklable records (Prepared), and the
-one process that owns the database stores them (intake.save). With `jobs=1`, or with the model judge
-(whose concurrency is asynchronous I/O in one event loop, engine.py), everything runs in this process.
+in `jobs - 1` worker processes, CHUNK files per task, and in this process while it waits for their results;
+a worker hands back plain picklable records (Prepared), and this process, which owns the database, stores them
+(intake.save). With `jobs=1`, or with the model judge (whose concurrency is asynchronous I/O in one event
+loop, engine.py), everything runs in this process.
 
 A file whose bytes, resolved path and review settings (this tool's code, the rulebook, the thresholds,
 the judge's settings: `settings_key`) were stored already, as the current version of its form, is not
