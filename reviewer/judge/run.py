@@ -3,7 +3,7 @@ and one cache for the whole run. Each judged indicator gets one `EXPLANATION_VER
 deterministic findings are never changed.
 
     with Judge(settings, cache) as judge:
-        run = judge.judge(cases)              # → JudgeRun(results, summary)
+        run = judge.judge(cases)              # → JudgeRun: results, summary
         judge.judge_reviews(reviews)          # adds the findings and review.judge
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..checks.catalogue import INFO, TAG_LABEL, VERDICT_LABEL, WARNING, Finding
 from ..checks.wording import quoted
@@ -26,10 +26,20 @@ from .rules import judge_rules
 from .settings import DEFAULT_CONFIDENCE_FLOOR, JudgeSettings
 
 
-@dataclass
 class JudgeRun:
-    results: list[JudgeResult]
-    summary: dict[str, Any]
+    """A batch's results, and its usage summary: summarized on first use, as a batch of forms asks only for
+    each form's (apply_results)."""
+
+    def __init__(self, results: list[JudgeResult], settings: JudgeSettings):
+        self.results = results
+        self._settings = settings
+        self._summary: dict[str, Any] | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        if self._summary is None:
+            self._summary = summarize(self.results, self._settings)
+        return self._summary
 
 
 class Judge:
@@ -57,7 +67,7 @@ class Judge:
         else:
             verdicts = self._loop().run(self._judge_llm(cases))
         results = [JudgeResult(case, verdict) for case, verdict in zip(cases, verdicts)]
-        return JudgeRun(results, summarize(results, self.settings))
+        return JudgeRun(results, self.settings)
 
     def judge_reviews(self, reviews: list[Review]) -> JudgeRun:
         """Judge every explanation of these reviews in one batch and add the findings to them."""
@@ -113,7 +123,7 @@ def judge_fallback(reviews: list[Review], settings: JudgeSettings, error: BaseEx
             if not case.blank:  # a blank explanation is never sent to a model
                 verdict = replace(verdict, error=reason, model=model)
             results.append(JudgeResult(case, verdict))
-    run = JudgeRun(results, summarize(results, settings))
+    run = JudgeRun(results, settings)
     apply_results(reviews, run, settings)
     for review in reviews:
         review.judge["error"] = reason
