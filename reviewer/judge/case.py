@@ -134,29 +134,38 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
     """
     thresholds = thresholds or Thresholds()
     partner = _pairs(review)
+    rows = review.card.indicators
     flagged: dict[int, list[Finding]] = {}
+    diverging: list[Finding] = []
     for finding in review.findings:
         for index in finding.indicators:
             flagged.setdefault(index, []).append(finding)
+        if finding.code == "COST_COUNT_DIVERGENCE":
+            diverging.append(finding)
     chosen: set[int] = set()
-    for row in review.card.indicators:
+    for row in rows:
         on_row = flagged.get(row.index)  # most rows carry no finding: their codes are not gathered
         if not is_empty_explanation(row.indicator.explanation):
             if needs_explanation(row, thresholds) or (on_row and any(f.code in FLAGGING for f in on_row)):
                 chosen.add(row.index)
         elif on_row and any(f.code == "EXPLANATION_MISSING" for f in on_row):
             chosen.add(row.index)
-    for finding in review.findings:
-        if finding.code != "COST_COUNT_DIVERGENCE":
-            continue
+    for finding in diverging:
         quantity, cost = finding.indicators
-        texts = [i for i in (quantity, cost) if not is_empty_explanation(review.card.indicators[i].indicator.explanation)]
+        texts = [i for i in (quantity, cost) if not is_empty_explanation(rows[i].indicator.explanation)]
         chosen.update(texts or [cost])
-    order = {id(f): n for n, f in enumerate(review.findings)}  # related findings keep the review's order
+    order: dict[int, int] | None = None  # a finding's place in the review: related findings keep it
     cases = []
     for index in sorted(chosen):
         pair = partner.get(index)
-        mine = {id(f): f for i in (index, pair) if i is not None for f in flagged.get(i, ())}
-        related = sorted(mine.values(), key=lambda f: order[id(f)])
+        mine = flagged.get(index, [])
+        theirs = flagged.get(pair, []) if pair is not None else []
+        if theirs:
+            if order is None:
+                order = {id(f): n for n, f in enumerate(review.findings)}
+            places = order
+            related = sorted({id(f): f for f in mine + theirs}.values(), key=lambda f: places[id(f)])
+        else:  # one row's findings: in the review's order already
+            related = list({id(f): f for f in mine}.values())
         cases.append(JudgeCase(review, index, pair, related, thresholds))
     return cases
