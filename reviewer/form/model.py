@@ -11,7 +11,6 @@ import hashlib
 import json
 import unicodedata
 from decimal import Decimal
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,12 +20,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
-
-from pydantic_core import SchemaValidator
 
 from .limits import FIRST_YEAR, LAST_YEAR, MAX_CELL_CHARS, MAX_INDICATORS, MAX_MAGNITUDE, MIN_MAGNITUDE
 from .values import (
@@ -317,76 +313,3 @@ class Form(_FormPart):
 def form_id_of(canonical_json: str) -> str:
     """A form's id: the hash of its canonical JSON (Form.canonical_json)."""
     return hashlib.sha256(canonical_json.encode()).hexdigest()
-
-
-# --- validating a form whose keys are all English ------------------------------------------
-# _set_aside_extensions returns a part unchanged when its keys are English field names, as nearly every
-# file's are; yet pydantic calls it for each part (some 27 a form, about a third of the validation's time). A
-# form whose every part passes that test first (_plain) is validated without those calls: the same
-# schema with the five model validators left out, on the same classes, so the same models come out.
-
-def validate_form(data: dict[str, Any]) -> Form:
-    """Form.model_validate(data), skipping the key folding where it changes nothing."""
-    fast = _unfolded_validator() if _plain(data) else None
-    if fast is not None:
-        try:
-            return fast.validate_python(data)
-        except ValidationError:
-            pass  # refused: the full validation says why, in its own words
-    return Form.model_validate(data)
-
-
-def _plain(data: dict[str, Any]) -> bool:
-    """Every part of the form is a dict whose keys _set_aside_extensions returns as they are (or no dict
-    at all, which it returns as it is too)."""
-    if not data.keys() <= Form._english_keys():
-        return False
-    funds = data.get("funds")
-    if isinstance(funds, dict):
-        if not funds.keys() <= Funds._english_keys():
-            return False
-        row_keys = FundsRow._english_keys()
-        for name in ("total", "fiscal", "carryover", "other"):
-            row = funds.get(name)
-            if isinstance(row, dict) and not row.keys() <= row_keys:
-                return False
-    goal = data.get("goal")
-    if isinstance(goal, dict) and not goal.keys() <= Goal._english_keys():
-        return False
-    indicators = data.get("indicators")
-    if isinstance(indicators, list):
-        if len(indicators) > MAX_INDICATORS:
-            return False  # refused before a row is read (_bounded_indicators)
-        keys = Indicator._english_keys()
-        for row in indicators:
-            if isinstance(row, dict) and not row.keys() <= keys:
-                return False
-    return True
-
-
-@cache
-def _unfolded_validator() -> SchemaValidator | None:
-    """Built on first use (under a millisecond), with the form's own config as pydantic builds its validator;
-    None, and no fast path, unless each part's validator was found once (FundsRow's schema is shared by its
-    four rows)."""
-    removed: list[type] = []
-    schema = _without_folding(Form.__pydantic_core_schema__, removed)
-    parts = [Form, Funds, FundsRow, Goal, Indicator]
-    if sorted(map(id, removed)) != sorted(map(id, parts)):
-        return None
-    model = schema.get("schema", schema)  # a definitions schema wraps the model's
-    return SchemaValidator(schema, model.get("config") if model.get("cls") is Form else None)
-
-
-def _without_folding(node: Any, removed: list[type]) -> Any:
-    """A copy of a core schema without the function-before nodes that call _set_aside_extensions."""
-    if isinstance(node, list):
-        return [_without_folding(item, removed) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if node.get("type") == "function-before":
-        function = node["function"].get("function")
-        if getattr(function, "__func__", None) is _FormPart._set_aside_extensions.__func__:
-            removed.append(function.__self__)
-            return _without_folding(node["schema"], removed)
-    return {key: _without_folding(value, removed) for key, value in node.items()}

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..errors import ReviewerError
 from .files import open_regular, os_reason, shown_path
 from .limits import MAX_FORM_BYTES
-from .model import Form, _NonFinite, _TooManyDigits, validate_form
+from .model import Form, _NonFinite, _TooManyDigits
 from .values import too_long
 
 
@@ -198,7 +198,7 @@ def form_from_data(data: Any, file: str) -> Form:
     if not isinstance(data, dict):
         raise FormError(file, "", "顶层应为 JSON 对象")
     try:
-        return validate_form(data)
+        return Form.model_validate(data)
     except ValidationError as exc:
         path, message = _first_error(exc)
         raise FormError(file, path, message) from None
