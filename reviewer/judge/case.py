@@ -30,39 +30,24 @@ class JudgeCase:
     thresholds: Thresholds | None = None  # those `reasons` are worked out with
 
     def __post_init__(self) -> None:
-        # A judgement asks for its rows and explanation a dozen times: they are looked up once.
-        self._row = self.review.card.indicators[self.index]
-        self._pair_row = None if self.pair is None else self.review.card.indicators[self.pair]
-        self._explanation = (self._row.indicator.explanation or "").strip()
-        self._blank = is_empty_explanation(self._row.indicator.explanation)
+        # A judgement asks for its rows and explanation a dozen times: they are looked up once, and kept as
+        # plain attributes (read as often as they are, a property's call is a cost of its own).
+        self.row: IndicatorScore = self.review.card.indicators[self.index]
+        self.pair_row: IndicatorScore | None = None if self.pair is None else self.review.card.indicators[self.pair]
+        self.explanation: str = (self.row.indicator.explanation or "").strip()
+        self.blank: bool = is_empty_explanation(self.row.indicator.explanation)
         self._reasons: list[str] | None = None
 
     def __repr__(self) -> str:  # the review is large; asyncio task reprs must stay cheap
         return f"JudgeCase({self.review.file!r}, index={self.index}, pair={self.pair})"
 
     @property
-    def row(self) -> IndicatorScore:
-        return self._row
-
-    @property
-    def pair_row(self) -> IndicatorScore | None:
-        return self._pair_row
-
-    @property
     def reasons(self) -> list[str]:
         """Why an explanation is required here (checks.explanation_required). Written on first use: only a
         model's prompt shows them, and the rules judge would write a dozen per form for nothing."""
         if self._reasons is None:
-            self._reasons = explanation_required(self._row, self.thresholds or Thresholds())
+            self._reasons = explanation_required(self.row, self.thresholds or Thresholds())
         return self._reasons
-
-    @property
-    def explanation(self) -> str:
-        return self._explanation
-
-    @property
-    def blank(self) -> bool:
-        return self._blank
 
     @property
     def key(self) -> tuple[str, int]:
