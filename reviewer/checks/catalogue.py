@@ -142,7 +142,10 @@ class Finding:
     @property
     def key(self) -> str:
         """What identifies this finding within any version of a form."""
-        return f"{self.code}:{','.join(map(str, self.indicators))}"
+        indicators = self.indicators
+        if len(indicators) == 1:  # most findings: one row
+            return f"{self.code}:{indicators[0]}"
+        return f"{self.code}:{','.join(map(str, indicators))}"
 
     def assign_id(self, form_id: str) -> None:
         self.id = finding_id(form_id, self.key)

@@ -184,14 +184,37 @@ def explanation_required(row: IndicatorScore, t: Thresholds, money: str | None =
     if claimed is not None and claimed < weight:
         reasons.append(f"得分{num(claimed)}低于分值{num(weight)}")
     if a is not None and b is not None:
-        missed = _MISSED.get(row.direction)
-        if missed and (b < a if row.direction == "higher" else b > a if row.direction == "lower" else b != a):
-            reasons.append(f"实际完成值{shown(row.actual, money)}{missed}年度指标值{shown(row.target, money)}")
-        if row.cost and a and abs(b / a - ONE) > t.cost_deviation:
+        if _missed(row, a, b):
+            reasons.append(f"实际完成值{shown(row.actual, money)}{_MISSED[row.direction]}年度指标值{shown(row.target, money)}")
+        if _cost_off(row, a, b, t):
             reasons.append(f"成本偏离指标值{pct(b / a - ONE)}（超过±{share(t.cost_deviation)}）")
-        if row.direction == "higher" and a > 0 and b >= t.over_target_ratio * a:
+        if _over_target(row, a, b, t):
             reasons.append(f"实际完成值达年度指标值的{share(b / a)}（≥{share(t.over_target_ratio)}）")
     if row.late:
         reasons.append("实际完成时间晚于目标时间")  # both dates are already in the gap text
     return reasons
 
+
+def needs_explanation(row: IndicatorScore, t: Thresholds) -> bool:
+    """Whether explanation_required gives any reason, without writing them (the rules judge asks only this)."""
+    claimed = row.indicator.score
+    if row.late or (claimed is not None and claimed < row.indicator.weight):
+        return True
+    a, b = row.target_value, row.actual_value
+    return a is not None and b is not None and (_missed(row, a, b) or _cost_off(row, a, b, t) or _over_target(row, a, b, t))
+
+
+def _missed(row: IndicatorScore, a: Decimal, b: Decimal) -> bool:
+    if row.direction == "higher":
+        return b < a
+    if row.direction == "lower":
+        return b > a
+    return row.direction == "equal" and b != a
+
+
+def _cost_off(row: IndicatorScore, a: Decimal, b: Decimal, t: Thresholds) -> bool:
+    return bool(row.cost and a and abs(b / a - ONE) > t.cost_deviation)
+
+
+def _over_target(row: IndicatorScore, a: Decimal, b: Decimal, t: Thresholds) -> bool:
+    return row.direction == "higher" and a > 0 and b >= t.over_target_ratio * a

@@ -79,7 +79,7 @@ def _amount(raw: Any) -> Decimal:
 
 def _optional_amount(raw: Any) -> Decimal | None:
     """A cell that may be blank (docs/form-format.md 1.1): null or a dash is None."""
-    if is_blank_cell(raw):
+    if raw is None or (isinstance(raw, str) and raw.strip() in _BLANK_CELLS):  # is_blank_cell, inlined: 30 a form
         return None
     return _amount(raw)
 
@@ -149,6 +149,9 @@ def _fold_key(key: str) -> str:
     return "".join(folded.split())
 
 
+_ENGLISH_KEYS: dict[type, frozenset[str]] = {}  # each part's English field names (_FormPart._english_keys)
+
+
 class _FormPart(BaseModel):
     """Unknown keys refused; `x-` keys set aside in `extensions`."""
 
@@ -182,7 +185,10 @@ class _FormPart(BaseModel):
     def _set_aside_extensions(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        if data.keys() <= (cls.__dict__.get("_english_key_set") or cls._english_keys()):
+        keys = _ENGLISH_KEYS.get(cls)  # (a dict of the five classes: cheaper than reading a class's __dict__)
+        if keys is None:
+            keys = _ENGLISH_KEYS[cls] = cls._english_keys()
+        if keys.issuperset(data):
             return data  # the common case: nothing to fold or set aside
         kept: dict[str, Any] = {}
         extensions: dict[str, Any] = {}

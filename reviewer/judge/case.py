@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..checks.catalogue import VERDICTS, Finding  # noqa: F401  VERDICTS is part of the judge's vocabulary
-from ..checks.rows import explanation_required, is_empty_explanation, pair_cost_rows
+from ..checks.rows import explanation_required, is_empty_explanation, needs_explanation, pair_cost_rows
 from ..config import Thresholds
 from ..llm.endpoints import Usage
 from ..review import Review
@@ -27,33 +27,27 @@ class JudgeCase:
     index: int
     pair: int | None = None
     findings: list[Finding] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)  # why an explanation is required here
+    thresholds: Thresholds | None = None  # those `reasons` are worked out with
 
     def __post_init__(self) -> None:
-        # A judgement asks for its rows and explanation a dozen times: they are looked up once.
-        self._row = self.review.card.indicators[self.index]
-        self._pair_row = None if self.pair is None else self.review.card.indicators[self.pair]
-        self._explanation = (self._row.indicator.explanation or "").strip()
-        self._blank = is_empty_explanation(self._row.indicator.explanation)
+        # A judgement asks for its rows and explanation a dozen times: they are looked up once, and kept as
+        # plain attributes (read as often as they are, a property's call is a cost of its own).
+        self.row: IndicatorScore = self.review.card.indicators[self.index]
+        self.pair_row: IndicatorScore | None = None if self.pair is None else self.review.card.indicators[self.pair]
+        self.explanation: str = (self.row.indicator.explanation or "").strip()
+        self.blank: bool = is_empty_explanation(self.row.indicator.explanation)
+        self._reasons: list[str] | None = None
 
     def __repr__(self) -> str:  # the review is large; asyncio task reprs must stay cheap
         return f"JudgeCase({self.review.file!r}, index={self.index}, pair={self.pair})"
 
     @property
-    def row(self) -> IndicatorScore:
-        return self._row
-
-    @property
-    def pair_row(self) -> IndicatorScore | None:
-        return self._pair_row
-
-    @property
-    def explanation(self) -> str:
-        return self._explanation
-
-    @property
-    def blank(self) -> bool:
-        return self._blank
+    def reasons(self) -> list[str]:
+        """Why an explanation is required here (checks.explanation_required). Written on first use: only a
+        model's prompt shows them, and the rules judge would write a dozen per form for nothing."""
+        if self._reasons is None:
+            self._reasons = explanation_required(self.row, self.thresholds or Thresholds())
+        return self._reasons
 
     @property
     def key(self) -> tuple[str, int]:
@@ -125,34 +119,38 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
     """
     thresholds = thresholds or Thresholds()
     partner = _pairs(review)
+    rows = review.card.indicators
     flagged: dict[int, list[Finding]] = {}
+    diverging: list[Finding] = []
     for finding in review.findings:
         for index in finding.indicators:
             flagged.setdefault(index, []).append(finding)
+        if finding.code == "COST_COUNT_DIVERGENCE":
+            diverging.append(finding)
     chosen: set[int] = set()
-    required: dict[int, list[str]] = {}  # worked out once per row: a chosen row's case carries them
-    for row in review.card.indicators:
+    for row in rows:
         on_row = flagged.get(row.index)  # most rows carry no finding: their codes are not gathered
         if not is_empty_explanation(row.indicator.explanation):
-            required[row.index] = reasons = explanation_required(row, thresholds)
-            if reasons or (on_row and any(f.code in FLAGGING for f in on_row)):
+            if needs_explanation(row, thresholds) or (on_row and any(f.code in FLAGGING for f in on_row)):
                 chosen.add(row.index)
         elif on_row and any(f.code == "EXPLANATION_MISSING" for f in on_row):
             chosen.add(row.index)
-    for finding in review.findings:
-        if finding.code != "COST_COUNT_DIVERGENCE":
-            continue
+    for finding in diverging:
         quantity, cost = finding.indicators
-        texts = [i for i in (quantity, cost) if not is_empty_explanation(review.card.indicators[i].indicator.explanation)]
+        texts = [i for i in (quantity, cost) if not is_empty_explanation(rows[i].indicator.explanation)]
         chosen.update(texts or [cost])
-    order = {id(f): n for n, f in enumerate(review.findings)}  # related findings keep the review's order
+    order: dict[int, int] | None = None  # a finding's place in the review: related findings keep it
     cases = []
     for index in sorted(chosen):
         pair = partner.get(index)
-        mine = {id(f): f for i in (index, pair) if i is not None for f in flagged.get(i, ())}
-        related = sorted(mine.values(), key=lambda f: order[id(f)])
-        reasons = required.get(index)
-        if reasons is None:  # a blank explanation flagged EXPLANATION_MISSING, or a diverging pair's cost row
-            reasons = explanation_required(review.card.indicators[index], thresholds)
-        cases.append(JudgeCase(review, index, pair, related, reasons))
+        mine = flagged.get(index, [])
+        theirs = flagged.get(pair, []) if pair is not None else []
+        if theirs:
+            if order is None:
+                order = {id(f): n for n, f in enumerate(review.findings)}
+            places = order
+            related = sorted({id(f): f for f in mine + theirs}.values(), key=lambda f: places[id(f)])
+        else:  # one row's findings: in the review's order already
+            related = list({id(f): f for f in mine}.values())
+        cases.append(JudgeCase(review, index, pair, related, thresholds))
     return cases

@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from ..form import Form, Indicator
+from ..scoring import IndicatorScore
 from .case import JudgeCase, Verdict
 from .rules.review_index import index_of
 from .rules.signals import injected
@@ -49,26 +50,31 @@ def injection_signs(case: JudgeCase, block: str = "") -> bool:
     """Whether any of the form's text beside this verdict (form_texts, and `block`, what a model was shown)
     carries instructions to a reviewer or a machine. The project's texts and each row's are read once per
     review (ReviewIndex.injected), not once per verdict beside them."""
-    if any(_signs(text) for text in (block, case.explanation) if text):
+    explanation = case.explanation
+    if (block and _signs(block)) or (explanation and _signs(explanation)):
         return True
     found = index_of(case.review).injected
-    if _PROJECT not in found:
-        found[_PROJECT] = _any_signs(_project_texts(case.review.form))
-    if found[_PROJECT]:
-        return True
-    for row in (case.row, case.pair_row):
-        if row is not None and row.index not in found:
-            found[row.index] = _any_signs(_row_texts(row.indicator))
-        if row is not None and found[row.index]:
-            return True
-    return False
+    signs = found.get(_PROJECT)
+    if signs is None:
+        signs = found[_PROJECT] = _any_signs(_project_texts(case.review.form))
+    return signs or _row_signs(found, case.row) or (case.pair_row is not None and _row_signs(found, case.pair_row))
+
+
+def _row_signs(found: dict[int, bool], row: IndicatorScore) -> bool:
+    signs = found.get(row.index)
+    if signs is None:
+        signs = found[row.index] = _any_signs(_row_texts(row.indicator))
+    return signs
 
 
 _PROJECT = -1  # ReviewIndex.injected's key for the project's own texts (rows are keyed by their index)
 
 
 def _any_signs(texts: list[str]) -> bool:
-    return any(_signs(text) for text in texts if text)
+    for text in texts:
+        if text and _signs(text):
+            return True
+    return False
 
 
 def tag_injection(verdict: Verdict, case: JudgeCase) -> Verdict:

@@ -3,7 +3,7 @@ and one cache for the whole run. Each judged indicator gets one `EXPLANATION_VER
 deterministic findings are never changed.
 
     with Judge(settings, cache) as judge:
-        run = judge.judge(cases)              # → JudgeRun(results, summary)
+        run = judge.judge(cases)              # → JudgeRun: results, summary
         judge.judge_reviews(reviews)          # adds the findings and review.judge
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..checks.catalogue import INFO, TAG_LABEL, VERDICT_LABEL, WARNING, Finding
 from ..checks.wording import quoted
@@ -28,10 +28,20 @@ if TYPE_CHECKING:
     import asyncio
 
 
-@dataclass
 class JudgeRun:
-    results: list[JudgeResult]
-    summary: dict[str, Any]
+    """A batch's results, and its usage summary: summarized on first use, as a batch of forms asks only for
+    each form's (apply_results)."""
+
+    def __init__(self, results: list[JudgeResult], settings: JudgeSettings):
+        self.results = results
+        self._settings = settings
+        self._summary: dict[str, Any] | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        if self._summary is None:
+            self._summary = summarize(self.results, self._settings)
+        return self._summary
 
 
 class Judge:
@@ -59,7 +69,7 @@ class Judge:
         else:
             verdicts = self._loop().run(self._judge_llm(cases))
         results = [JudgeResult(case, verdict) for case, verdict in zip(cases, verdicts)]
-        return JudgeRun(results, summarize(results, self.settings))
+        return JudgeRun(results, self.settings)
 
     def judge_reviews(self, reviews: list[Review]) -> JudgeRun:
         """Judge every explanation of these reviews in one batch and add the findings to them."""
@@ -117,7 +127,7 @@ def judge_fallback(reviews: list[Review], settings: JudgeSettings, error: BaseEx
             if not case.blank:  # a blank explanation is never sent to a model
                 verdict = replace(verdict, error=reason, model=model)
             results.append(JudgeResult(case, verdict))
-    run = JudgeRun(results, summarize(results, settings))
+    run = JudgeRun(results, settings)
     apply_results(reviews, run, settings)
     for review in reviews:
         review.judge["error"] = reason
@@ -178,7 +188,7 @@ def verdict_finding(case: JudgeCase, verdict: Verdict, floor: float = DEFAULT_CO
     """The EXPLANATION_VERDICT finding. data["confidence"] and data["review_first"] are the contract with
     sign-off, which marks review_first points 待重点审核 and puts them first."""
     row = case.row
-    tags = "、".join(TAG_LABEL.get(t, t) for t in verdict.tags)
+    tags = "、".join([TAG_LABEL.get(t, t) for t in verdict.tags])
     message = f"{quoted(row)}的偏差说明评判为“{VERDICT_LABEL[verdict.verdict]}”"
     if tags:
         message += f"（{tags}）"

@@ -381,11 +381,12 @@ def overstated(side: Side, signals: TextSignals) -> str | None:
         return None
     # a figure above the row's own target and actual is a total or a base, not a part of the gap;
     # one said per unit (单场60万元) is a rate, not a part
-    rates = Counter(signals.per_unit)  # each figure said per unit is a rate once, however often its value recurs
+    # each figure said per unit is a rate once, however often its value recurs (most texts say none)
+    rates: dict[Figure, int] = Counter(signals.per_unit) if signals.per_unit else {}
     size = abs(side.a - side.b)
     own = []
     for f, read in _reads(side, signals.quantities, any_count=False):
-        if rates[f]:
+        if rates.get(f):
             rates[f] -= 1
         elif 0 < read[0] < max(side.a, side.b) and not (f.level and read[0] > min(side.a, side.b)):
             # a level said between the actual and the target (各乡镇审核上报人数为11200户 beside 11681 → 11196户)

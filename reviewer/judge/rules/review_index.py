@@ -120,22 +120,30 @@ def build(review: Review) -> ReviewIndex:
 
 _RECENT: OrderedDict[int, tuple[Review, ReviewIndex]] = OrderedDict()
 _KEEP = 16  # reviews are judged one after another: a few recent ones suffice
+# The last review asked for, and its index: a form's judgements ask a few times each, one after another.
+_last: tuple[Review, ReviewIndex] | None = None
 
 
 def index_of(review: Review) -> ReviewIndex:
     """The review's index, built on first use. Keyed by identity; the review is held while cached, so
     its id cannot be reused by another object meanwhile."""
+    global _last
+    last = _last
+    if last is not None and last[0] is review:
+        return last[1]
     key = id(review)
     found = _RECENT.get(key)
     if found is not None and found[0] is review:
         _RECENT.move_to_end(key)
+        _last = found
         return found[1]
-    index = build(review)
-    _RECENT[key] = (review, index)
+    found = _RECENT[key] = _last = (review, build(review))
     while len(_RECENT) > _KEEP:
         _RECENT.popitem(last=False)
-    return index
+    return found[1]
 
 
 def clear() -> None:
+    global _last
     _RECENT.clear()
+    _last = None

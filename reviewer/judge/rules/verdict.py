@@ -98,9 +98,11 @@ def sized_elsewhere(case: JudgeCase, gap: Gap, text: str, t: Thresholds) -> bool
 
 def _signals(case: JudgeCase, gap: Gap, text: str) -> TextSignals:
     """The text read against this row: its name, kind, figures and unit."""
-    signals = read_text(text, case.row.name, bool(case.row.late), case.row.cost, known_figures(case, gap),
-                        gap.row.unit, tuple(v for v in (gap.row.a, gap.row.b) if v is not None))
-    return without_breakdown(gap.row, resolve_implied(gap.row, signals))
+    row, side = case.row, gap.row
+    a, b = side.a, side.b
+    wholes = (a, b) if a is not None and b is not None else tuple(v for v in (a, b) if v is not None)
+    signals = read_text(text, row.name, bool(row.late), row.cost, known_figures(case, gap), side.unit, wholes)
+    return without_breakdown(side, resolve_implied(side, signals))
 
 
 def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdict:
