@@ -276,34 +276,33 @@ class Store(PointTables, ActivityQueries):
                 old = {row["key"]: row["id"] for row in
                        self._all("SELECT key, id FROM critiques WHERE form = ?", [previous["n"]])}
             # One read of what is stored, then the writes in bulk: a form has about 35 critiques.
+            # id -> (status, rowid): a stored critique is updated by its rowid (ids are indexed within their form).
             status = {} if stored is None else {
-                row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form = ?", [key])}
+                row[0]: (row[1], row[2]) for row in self._all("SELECT id, status, rowid FROM critiques WHERE form = ?",
+                                                               [key])}
             texts = {} if stored is None else self._critique_texts(fid)
             reviewed = {} if stored is None or not rows.texts else unpack_json(rows.texts)
             fresh, pending, decided = [], [], []
             for order, c in enumerate(rows.critiques):
-                if c.id not in status:
-                    fresh.append([c.id, key, c.key, c.code, c.indicators, seq, order, c.source, c.severity,
-                                  "", c.verdict, c.tags, "", "", old.get(c.key), at, at])
-                elif status[c.id] == PENDING:
+                found = status.get(c.id)
+                if found is None:
+                    fresh.append((*c, key, seq, order, old.get(c.key), at))  # _INSERT_CRITIQUE's parameters
+                elif found[0] == PENDING:
                     # A pending critique takes the newest wording (e.g. a new judge verdict); a decided one
                     # keeps what the reviewer decided on (its texts stay as they were).
-                    pending.append([order, c.source, c.severity, c.verdict, c.tags, at, c.id])
+                    pending.append([order, c.source, c.severity, c.verdict, c.tags, at, found[1]])
                 else:
-                    decided.append([order, c.id])
+                    decided.append([order, found[1]])
                     continue
                 if stored is not None:  # a new form's texts are rows.texts as they are
                     texts[c.id] = reviewed[c.id]
-            self.conn.executemany(
-                """INSERT INTO critiques (id, form, key, code, indicators, form_seq, seq, source, severity,
-                   message, verdict, tags, data, comment, previous_id, created_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
+            self.conn.executemany(_INSERT_CRITIQUE, fresh)
             if pending:  # a form stored before: none for a new one (each statement costs, even with no rows)
                 self.conn.executemany(
                     """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
-                       data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
+                       data = '', comment = '', updated_at = ? WHERE rowid = ?""", pending)
             if decided:
-                self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
+                self.conn.executemany("UPDATE critiques SET seq = ? WHERE rowid = ?", decided)
             # A new form's texts are all its critiques': packed where the rows were built (a worker).
             body = rows.texts if stored is None else pack(to_json(texts))
             self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
@@ -478,6 +477,13 @@ class Store(PointTables, ActivityQueries):
         rows += self._all(_LEGACY_DECIDED_VERDICTS.format(
             unbuilt="AND f.id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
         return [from_row(DecidedVerdict, row) for row in rows]
+
+# A new critique: a CritiqueRow's fields as they come (no list built per row), then its form's key and queue place,
+# its place in the form, the previous version's critique and the time (created and updated). message, data and
+# comment are '' (their defaults): the texts are in critique_texts.
+_INSERT_CRITIQUE = """INSERT INTO critiques (id, key, code, indicators, source, severity, verdict, tags, form, form_seq, seq,
+                      previous_id, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13)"""
+
 
 _DECIDED_VERDICTS = """
     SELECT c.id, c.verdict, p.status, c.source, f.id AS form_id
