@@ -68,6 +68,10 @@ class Saved:
     revived: bool = False
     scores_carried: int = 0  # the reviewer's score changes carried from the other version
     scores_dropped: list[str] = field(default_factory=list)  # those that no longer fit, as a reviewer reads them
+    # A new form's row as save_points reads it, (n, seq, previous_id, superseded_by), and the time it was stored at:
+    # what the rest of its transaction need not read back.
+    row: tuple[int, int, str | None, None] | None = None
+    at: str = ""
 
 
 class Store(PointTables, ActivityQueries):
@@ -83,6 +87,7 @@ class Store(PointTables, ActivityQueries):
         self.read_only = read_only
         self.notices: list[str] = []
         self._checkpointer: Checkpointer | None = None
+        self._batched = False  # whether batch() has set the connection up
         self.warn = warn or self.notices.append
         if (read_only or not create) and not Path(self.path).exists():
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
@@ -176,7 +181,9 @@ class Store(PointTables, ActivityQueries):
         `committed` is called after each COMMIT that succeeded, so a caller can say truthfully what is kept
         when a write fails (a full disk may fail the COMMIT too, or roll the whole transaction back)."""
         conn = self.conn
-        conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+        if not self._batched:  # once per connection: each time cost ~0.2 ms
+            conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+            self._batched = True
         if self._checkpointer is None and CHECKPOINT_EVERY:
             self._checkpointer = Checkpointer(self.path, CHECKPOINT_EVERY)
             if self._checkpointer.ok:
@@ -252,6 +259,9 @@ class Store(PointTables, ActivityQueries):
         """save_review for a review already turned into rows (form_rows): what a worker process hands back."""
         fid, at, file = rows.form_id, now(), rows.file
         with self.transaction():
+            saved = self._save_new(rows, at)  # most forms of a batch
+            if saved is not None:
+                return saved
             stored = self._one("SELECT n, seq, lineage, superseded_by FROM forms WHERE id = ?", [fid])
             previous, revived = None, False
             if stored is None:
@@ -312,20 +322,47 @@ class Store(PointTables, ActivityQueries):
             self.resolve_refusal(file, at)
         if revived:
             self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
-        return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived)
+        return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived, at=at)
+
+    def _save_new(self, rows: FormRows, at: str) -> Saved | None:
+        """save_rows for a form never stored, with no version before it and no other project under its file (None
+        when it is not one: nothing is written then): its rows written without reading anything else."""
+        fid, file = rows.form_id, rows.file
+        if self._one("SELECT 1 FROM forms WHERE id = ?", [fid]) is not None:
+            return None
+        related = self._one(
+            """SELECT 1 FROM forms WHERE superseded_by IS NULL AND id != ?
+               AND (file = ? OR (name = ? AND year = ? AND department = ?)) LIMIT 1""",
+            [fid, file, rows.name, rows.year, rows.department])
+        if related is not None:  # a previous version, or another project under the file (a warning)
+            return None
+        seq = self._next_seq()
+        key = self.conn.execute(
+            """INSERT INTO forms (id, lineage, seq, file, name, year, department, unit, claimed_total, recomputed_total,
+               form_json, scorecard_json, first_reviewed_at, last_reviewed_at) VALUES (?1,?1,?2,?3,?4,?5,?6,?7,?8,?9,
+               ?10,?11,?12,?12)""",
+            [fid, seq, file, rows.name, rows.year, rows.department, rows.unit, rows.claimed_total,
+             rows.recomputed_total, rows.form_json, rows.scorecard_json, at]).lastrowid
+        self._save_run(rows, at)
+        self.conn.executemany(_INSERT_CRITIQUE, [(*c, key, seq, order, None, at)
+                                                 for order, c in enumerate(rows.critiques)])
+        self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, rows.texts])
+        self.resolve_refusal(file, at)
+        return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
 
     def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
         """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
         row = self._one("SELECT body FROM critique_texts WHERE form_id = ?", [form_id])
         return {} if row is None else unpack_json(row[0])
 
-    def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
+    def remember_result(self, digest: str, rows: FormRows, result: bytes, saved: Saved | None = None) -> None:
         """What reviewing a file gave (see reviewed_files in schema.py; `result` zlib-compressed);
-        the form's older results go."""
+        the form's older results go (`saved`: what storing its rows did, when a new form's has none)."""
         with self.transaction():
-            self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
+            if saved is None or saved.row is None:
+                self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
             self.conn.execute("INSERT OR REPLACE INTO reviewed_files VALUES (?, ?, ?, ?, ?)",
-                              [digest, rows.form_id, _run_id(rows), result, now()])
+                              [digest, rows.form_id, _run_id(rows), result, saved.at if saved else now()])
 
     def known_results(self, files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
         """For each (resolved file, digest) stored as the current version of its form under that file:
