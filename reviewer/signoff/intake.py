@@ -41,8 +41,9 @@ def save(store: Store, review: Review | Prepared) -> Saved:
             carried += store.carry_back_points(saved.form_id, saved.previous_id, at)
         # A new form's points were written with its queue place and superseded_by (save_points reads them in
         # this transaction): only a form stored before, and the version it replaces, need them set again.
-        store.sync_point_lineage(([] if saved.new_form else [saved.form_id])
-                                 + ([saved.previous_id] if saved.previous_id else []))
+        lineage = ([] if saved.new_form else [saved.form_id]) + ([saved.previous_id] if saved.previous_id else [])
+        if lineage:
+            store.sync_point_lineage(lineage)
         if saved.previous_id:
             label = "沿用较新版本" if saved.revived else "沿用上一版本"
             saved.scores_carried, saved.scores_dropped = carry_score_changes(
