@@ -35,20 +35,21 @@ def save(store: Store, review: Review | Prepared) -> Saved:
         rows, points, body = review.rows, review.points, review.points_body
     with store.transaction():
         saved = store.save_rows(rows)
-        at = now()
-        carried = store.save_points(saved.form_id, points, BUILDER, at, body)
+        at = saved.at or now()
+        carried = store.save_points(saved.form_id, points, BUILDER, at, body, new_form=saved.row)
         if saved.revived and saved.previous_id:
             carried += store.carry_back_points(saved.form_id, saved.previous_id, at)
         # A new form's points were written with its queue place and superseded_by (save_points reads them in
         # this transaction): only a form stored before, and the version it replaces, need them set again.
-        store.sync_point_lineage(([] if saved.new_form else [saved.form_id])
-                                 + ([saved.previous_id] if saved.previous_id else []))
+        lineage = ([] if saved.new_form else [saved.form_id]) + ([saved.previous_id] if saved.previous_id else [])
+        if lineage:
+            store.sync_point_lineage(lineage)
         if saved.previous_id:
             label = "沿用较新版本" if saved.revived else "沿用上一版本"
             saved.scores_carried, saved.scores_dropped = carry_score_changes(
                 store, saved.previous_id, saved.form_id, f"{label}（{saved.previous_id[:8]}）")
         if isinstance(review, Prepared) and review.digest and review.packed:
-            store.remember_result(review.digest, rows, review.packed)
+            store.remember_result(review.digest, rows, review.packed, saved)
     if saved.revived:
         saved.carried_back = carried
     else:

@@ -203,7 +203,7 @@ class PointTables:
     # --- storing points ----------------------------------------------------
 
     def save_points(self, form_id: str, drafts: Sequence[PointDraft | PointRow], builder: int, at: str,
-                    body: bytes | None = None) -> int:
+                    body: bytes | None = None, new_form: tuple[int, int, str | None, None] | None = None) -> int:
         """Store the points of one form version; returns how many decisions were carried over.
 
         A point already stored keeps its decision: a pending one takes the newest suggestion (say,
@@ -212,17 +212,19 @@ class PointTables:
         inherits that decision. A stored point this review no longer raises (another setting, another
         judge) is retired: out of the queue and the 复核意见, its decisions kept; raised again, it is back
         as it was. Texts (comment, parts) go to the form's point_texts body (schema.py): `body`, points_body(drafts)
-        when given (PointRow drafts carry no texts), else built from the drafts."""
+        when given (PointRow drafts carry no texts), else built from the drafts. `new_form`: the form's row
+        (n, seq, previous_id, superseded_by) when it was stored in this transaction (Saved.row): it has no points yet."""
         carried, carry = 0, []
         with self.transaction():
-            form = self._one("SELECT n, seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
-            key = form["n"]
+            form = new_form or self._one("SELECT n, seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
+            key, form_seq, previous_id, superseded_by = form
             previous = {}
-            if form["previous_id"]:
+            if previous_id:
                 previous = {row["key"]: row for row in self._all(
-                    "SELECT p.* FROM points p WHERE p.form = (SELECT n FROM forms WHERE id = ?)", [form["previous_id"]])}
+                    "SELECT p.* FROM points p WHERE p.form = (SELECT n FROM forms WHERE id = ?)", [previous_id])}
             # One read of the form's stored points, then the writes in bulk.
-            stored = {row[0]: row for row in self._all("SELECT id, status, n, codes FROM points WHERE form = ?", [key])}
+            stored = {} if new_form else {
+                row[0]: row for row in self._all("SELECT id, status, n, codes FROM points WHERE form = ?", [key])}
             # New points take their keys (n) here: their codes are written with them, without reading them back.
             next_n = self._one("SELECT coalesce(max(n), 0) + 1 FROM points")[0]  # the rowid's end: one seek
             fresh, refreshed, kept, codes, uncoded, texts = [], [], [], [], [], []
@@ -240,8 +242,8 @@ class PointTables:
                     kept.append([draft.seq, pid])
                     continue
                 prior = previous.get(draft.key)
-                fresh.append([next_n, pid, key, draft.key, form["seq"], *values, prior["id"] if prior else None,
-                              form["superseded_by"], at, at])
+                fresh.append([next_n, pid, key, draft.key, form_seq, *values, prior["id"] if prior else None,
+                              superseded_by, at])
                 codes += [(code, next_n) for code in draft.codes]
                 texts.append(draft)
                 next_n += 1
@@ -250,7 +252,7 @@ class PointTables:
             self.conn.executemany(
                 """INSERT INTO points (n, id, form, key, form_seq, seq, indicators, kind, title, severity, codes,
                    verdict, review_first, findings, signature, previous_id, superseded_by, created_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
+                   VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?18)""", fresh)
             if refreshed:  # a form with points stored: none for a new one (each statement costs, even with no rows)
                 self.conn.executemany(
                     """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
@@ -263,7 +265,7 @@ class PointTables:
             self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
             self._save_point_texts(key, texts, merge=bool(stored), body=body)
             for prior, pid in carry:
-                self._carry_point(prior, pid, at, f"沿用上一版本（{form['previous_id'][:8]}）")
+                self._carry_point(prior, pid, at, f"沿用上一版本（{previous_id[:8]}）")
                 carried += 1
             if stored:
                 self._retire_points(key, [draft.key for draft in drafts], at)

@@ -334,6 +334,28 @@ def point_codes_by_key(db: Database) -> None:
     db.execute("ALTER TABLE point_codes_new RENAME TO point_codes")
 
 
+@migrations()
+def critiques_unique_within_form(db: Database) -> None:
+    # A critique's id (a content hash) is unique within its form (the form's hash is part of it) and nothing looks
+    # one up by id alone: the rows are keyed (form, id), where a new form's rows go at the end of the index, not
+    # into a primary-key index at random places (~35 a form: most of a batch's insert and COMMIT work). The texts
+    # a new row keeps in critique_texts default to ''. The rows keep their rowids.
+    db.execute("""
+        CREATE TABLE critiques_new (
+            id TEXT NOT NULL, form INTEGER NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL,
+            indicators TEXT NOT NULL, form_seq INTEGER NOT NULL, seq INTEGER NOT NULL,
+            source TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL DEFAULT '', verdict TEXT,
+            tags TEXT NOT NULL, data TEXT NOT NULL DEFAULT '', comment TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending', final_comment TEXT, decided_by TEXT, decided_at TEXT,
+            note TEXT, previous_id TEXT, superseded_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""")
+    db.execute(f"""INSERT INTO critiques_new (rowid, form, {_CRITIQUE_COLUMNS}) SELECT rowid, form, {_CRITIQUE_COLUMNS}
+                   FROM critiques ORDER BY rowid""")
+    _same_count(db, "critiques", "critiques_new")
+    db.execute("DROP TABLE critiques")
+    db.execute("ALTER TABLE critiques_new RENAME TO critiques")
+    db.execute("CREATE UNIQUE INDEX critiques_form ON critiques(form, id)")
+
+
 # One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 

@@ -69,6 +69,10 @@ class Saved:
     revived: bool = False
     scores_carried: int = 0  # the reviewer's score changes carried from the other version
     scores_dropped: list[str] = field(default_factory=list)  # those that no longer fit, as a reviewer reads them
+    # A new form's row as save_points reads it, (n, seq, previous_id, superseded_by), and the time it was stored at:
+    # what the rest of its transaction need not read back.
+    row: tuple[int, int, str | None, None] | None = None
+    at: str = ""
 
 
 class Store(PointTables, ActivityQueries):
@@ -84,6 +88,7 @@ class Store(PointTables, ActivityQueries):
         self.read_only = read_only
         self.notices: list[str] = []
         self._checkpointer: Checkpointer | None = None
+        self._batched = False  # whether batch() has set the connection up
         self.warn = warn or self.notices.append
         if (read_only or not create) and not Path(self.path).exists():
             raise StoreError(f"数据库 {self.path} 不存在：请先用 review 表单.json 审核表单")
@@ -178,7 +183,9 @@ class Store(PointTables, ActivityQueries):
         `committed` is called after each COMMIT that succeeded, so a caller can say truthfully what is kept
         when a write fails (a full disk may fail the COMMIT too, or roll the whole transaction back)."""
         conn = self.conn
-        conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+        if not self._batched:  # once per connection: each time cost ~0.2 ms
+            conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+            self._batched = True
         if self._checkpointer is None and CHECKPOINT_EVERY:
             self._checkpointer = Checkpointer(self.path, CHECKPOINT_EVERY)
             if self._checkpointer.ok:
@@ -254,6 +261,9 @@ class Store(PointTables, ActivityQueries):
         """save_review for a review already turned into rows (form_rows): what a worker process hands back."""
         fid, at, file = rows.form_id, now(), rows.file
         with self.transaction():
+            saved = self._save_new(rows, at)  # most forms of a batch
+            if saved is not None:
+                return saved
             stored = self._one("SELECT n, seq, lineage, superseded_by FROM forms WHERE id = ?", [fid])
             previous, revived = None, False
             if stored is None:
@@ -278,34 +288,33 @@ class Store(PointTables, ActivityQueries):
                 old = {row["key"]: row["id"] for row in
                        self._all("SELECT key, id FROM critiques WHERE form = ?", [previous["n"]])}
             # One read of what is stored, then the writes in bulk: a form has about 35 critiques.
+            # id -> (status, rowid): a stored critique is updated by its rowid (ids are indexed within their form).
             status = {} if stored is None else {
-                row[0]: row[1] for row in self._all("SELECT id, status FROM critiques WHERE form = ?", [key])}
+                row[0]: (row[1], row[2]) for row in self._all("SELECT id, status, rowid FROM critiques WHERE form = ?",
+                                                               [key])}
             texts = {} if stored is None else self._critique_texts(fid)
             reviewed = {} if stored is None or not rows.texts else unpack_json(rows.texts)
             fresh, pending, decided = [], [], []
             for order, c in enumerate(rows.critiques):
-                if c.id not in status:
-                    fresh.append([c.id, key, c.key, c.code, c.indicators, seq, order, c.source, c.severity,
-                                  "", c.verdict, c.tags, "", "", old.get(c.key), at, at])
-                elif status[c.id] == PENDING:
+                found = status.get(c.id)
+                if found is None:
+                    fresh.append((*c, key, seq, order, old.get(c.key), at))  # _INSERT_CRITIQUE's parameters
+                elif found[0] == PENDING:
                     # A pending critique takes the newest wording (e.g. a new judge verdict); a decided one
                     # keeps what the reviewer decided on (its texts stay as they were).
-                    pending.append([order, c.source, c.severity, c.verdict, c.tags, at, c.id])
+                    pending.append([order, c.source, c.severity, c.verdict, c.tags, at, found[1]])
                 else:
-                    decided.append([order, c.id])
+                    decided.append([order, found[1]])
                     continue
                 if stored is not None:  # a new form's texts are rows.texts as they are
                     texts[c.id] = reviewed[c.id]
-            self.conn.executemany(
-                """INSERT INTO critiques (id, form, key, code, indicators, form_seq, seq, source, severity,
-                   message, verdict, tags, data, comment, previous_id, created_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", fresh)
+            self.conn.executemany(_INSERT_CRITIQUE, fresh)
             if pending:  # a form stored before: none for a new one (each statement costs, even with no rows)
                 self.conn.executemany(
                     """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
-                       data = '', comment = '', updated_at = ? WHERE id = ?""", pending)
+                       data = '', comment = '', updated_at = ? WHERE rowid = ?""", pending)
             if decided:
-                self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
+                self.conn.executemany("UPDATE critiques SET seq = ? WHERE rowid = ?", decided)
             # A new form's texts are all its critiques': packed where the rows were built (a worker).
             body = rows.texts if stored is None else pack(body_json(texts))
             self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
@@ -315,20 +324,47 @@ class Store(PointTables, ActivityQueries):
             self.resolve_refusal(file, at)
         if revived:
             self.warn(f"{file}：文件已改回此前审核过的版本（{fid[:8]}），该版本重新成为当前版本")
-        return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived)
+        return Saved(fid, stored is None, previous["id"] if previous else None, len(fresh), revived=revived, at=at)
+
+    def _save_new(self, rows: FormRows, at: str) -> Saved | None:
+        """save_rows for a form never stored, with no version before it and no other project under its file (None
+        when it is not one: nothing is written then): its rows written without reading anything else."""
+        fid, file = rows.form_id, rows.file
+        if self._one("SELECT 1 FROM forms WHERE id = ?", [fid]) is not None:
+            return None
+        related = self._one(
+            """SELECT 1 FROM forms WHERE superseded_by IS NULL AND id != ?
+               AND (file = ? OR (name = ? AND year = ? AND department = ?)) LIMIT 1""",
+            [fid, file, rows.name, rows.year, rows.department])
+        if related is not None:  # a previous version, or another project under the file (a warning)
+            return None
+        seq = self._next_seq()
+        key = self.conn.execute(
+            """INSERT INTO forms (id, lineage, seq, file, name, year, department, unit, claimed_total, recomputed_total,
+               form_json, scorecard_json, first_reviewed_at, last_reviewed_at) VALUES (?1,?1,?2,?3,?4,?5,?6,?7,?8,?9,
+               ?10,?11,?12,?12)""",
+            [fid, seq, file, rows.name, rows.year, rows.department, rows.unit, rows.claimed_total,
+             rows.recomputed_total, rows.form_json, rows.scorecard_json, at]).lastrowid
+        self._save_run(rows, at)
+        self.conn.executemany(_INSERT_CRITIQUE, [(*c, key, seq, order, None, at)
+                                                 for order, c in enumerate(rows.critiques)])
+        self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, rows.texts])
+        self.resolve_refusal(file, at)
+        return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
 
     def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
         """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
         row = self._one("SELECT body FROM critique_texts WHERE form_id = ?", [form_id])
         return {} if row is None else unpack_json(row[0])
 
-    def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
+    def remember_result(self, digest: str, rows: FormRows, result: bytes, saved: Saved | None = None) -> None:
         """What reviewing a file gave (see reviewed_files in schema.py; `result` packed);
-        the form's older results go."""
+        the form's older results go (`saved`: what storing its rows did, when a new form's has none)."""
         with self.transaction():
-            self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
+            if saved is None or saved.row is None:
+                self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
             self.conn.execute("INSERT OR REPLACE INTO reviewed_files VALUES (?, ?, ?, ?, ?)",
-                              [digest, rows.form_id, _run_id(rows), result, now()])
+                              [digest, rows.form_id, _run_id(rows), result, saved.at if saved else now()])
 
     def known_results(self, files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
         """For each (resolved file, digest) stored as the current version of its form under that file:
@@ -480,6 +516,13 @@ class Store(PointTables, ActivityQueries):
         rows += self._all(_LEGACY_DECIDED_VERDICTS.format(
             unbuilt="AND f.id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
         return [from_row(DecidedVerdict, row) for row in rows]
+
+# A new critique: a CritiqueRow's fields as they come (no list built per row), then its form's key and queue place,
+# its place in the form, the previous version's critique and the time (created and updated). message, data and
+# comment are '' (their defaults): the texts are in critique_texts.
+_INSERT_CRITIQUE = """INSERT INTO critiques (id, key, code, indicators, source, severity, verdict, tags, form, form_seq, seq,
+                      previous_id, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13)"""
+
 
 _DECIDED_VERDICTS = """
     SELECT c.id, c.verdict, p.status, c.source, f.id AS form_id

@@ -218,3 +218,56 @@ def test_few_shot_examples_and_eval_from_db_read_an_old_database(tmp_path: Path)
         assert len(store.current_form_ids()) == 2
     shutil.copy(FIXTURES / "main15-schema.db", db)
     assert from_db(db) is not None
+
+
+def test_critiques_keyed_within_their_form_keep_every_row(tmp_path: Path) -> None:
+    """A database at the schema before critiques_unique_within_form (critiques with a primary key on the id): the
+    upgrade keeps every critique with its rowid and columns; an id is still unique within its form, and a stored
+    form's pending critique takes a new wording in place (found by rowid, not by id)."""
+    from sqlite_utils import Database
+
+    from reviewer.store.schema import migrations
+
+    db = tmp_path / "review.db"
+    shutil.copy(FIXTURES / "main15-schema.db", db)
+    with sqlite3.connect(db) as conn:
+        migrations.apply(Database(conn), stop_before="critiques_unique_within_form")
+        conn.commit()
+        assert "id TEXT PRIMARY KEY" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'critiques'").fetchone()[0]
+        before = conn.execute("SELECT rowid, * FROM critiques ORDER BY rowid").fetchall()
+    conn.close()
+    with Store(db) as store:
+        (form_id,) = store.current_form_ids(("zgc-2021.json",))
+        critiques = store.form_critiques(form_id)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT rowid, * FROM critiques ORDER BY rowid").fetchall() == before
+        indexes = {row[1]: row[2] for row in conn.execute("PRAGMA index_list(critiques)")}
+        assert indexes == {"critiques_form": 1}  # unique (form, id), no index on the id alone
+        form, critique = conn.execute("SELECT form, id FROM critiques LIMIT 1").fetchone()
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO critiques (id, form, key, code, indicators, form_seq, seq, source, severity, tags,"
+                         " created_at, updated_at) VALUES (?, ?, 'k', 'C', '[]', 1, 1, 'rules', 'info', '[]', 'x', 'x')",
+                         [critique, form])
+    conn.close()
+    # The same review stored again with another judge verdict: its pending critique is updated where it is.
+    pending = next(c for c in critiques if c.status == "pending" and c.verdict)
+    assert pending.verdict != "已说明"
+    with Store(db) as store:
+        record = store.form(form_id)
+        rows = store.save_rows(_rows_with_verdict(record, critiques, pending.id, "已说明"))
+        assert rows.added == 0
+        again = {c.id: c for c in store.form_critiques(form_id)}
+    assert again[pending.id].verdict == "已说明"
+    assert len(again) == len(critiques)
+
+
+def _rows_with_verdict(record, critiques, critique_id: str, verdict: str):
+    """The stored form's rows as a new review would give them, one critique with another verdict."""
+    from dataclasses import replace
+
+    from reviewer.signoff.intake import review_of
+    from reviewer.store.schema import form_rows
+
+    review = review_of(record, critiques)
+    review.findings = [replace(f, verdict=verdict) if f.id == critique_id else f for f in review.findings]
+    return form_rows(review, record.file)
