@@ -22,7 +22,7 @@ from ..checks.rows import pair_cost_rows
 from ..review import Review
 from ..scoring import Scorecard
 from ..store import PointDraft
-from .compose import Subject, compose, row_kind
+from .compose import Subject, compose, row_kind, row_kinds
 
 BUILDER = 2  # raise when the grouping or the wording changes: pending points of stored forms are rebuilt
 
@@ -45,8 +45,9 @@ def review_first(finding: Finding) -> bool:
     return bool(data.get("review_first"))
 
 
-def subjects(card: Scorecard) -> dict[int, Subject]:
-    """Each indicator's subject: itself, or the cost/count pair it belongs to (pairs sharing a row are one)."""
+def subjects(card: Scorecard, kinds: list[str] | None = None) -> dict[int, Subject]:
+    """Each indicator's subject: itself, or the cost/count pair it belongs to (pairs sharing a row are one).
+    `kinds`: compose.row_kinds(card), when the caller has it."""
     parent = list(range(len(card.indicators)))
     for quantity, cost in pair_cost_rows(card):
         parent[_root(parent, cost.index)] = _root(parent, quantity.index)
@@ -58,7 +59,8 @@ def subjects(card: Scorecard) -> dict[int, Subject]:
         first = card.indicators[rows[0]]
         if len(rows) == 1:
             row = rows[0]
-            out[row] = Subject(f"I:{row}", (row,), row_kind(first), f"第{row + 1}项“{first.name}”")
+            kind = kinds[row] if kinds is not None else row_kind(first)
+            out[row] = Subject(f"I:{row}", (row,), kind, f"第{row + 1}项“{first.name}”")
             continue
         numbers = "、".join(str(i + 1) for i in rows)
         count = next((card.indicators[i] for i in rows if not card.indicators[i].cost), first)
@@ -106,10 +108,10 @@ def _is_clean_cover(finding: Finding) -> bool:
     return finding.code == "EXPLANATION_VERDICT" and finding.verdict == "covers" and not finding.tags
 
 
-def _gather(review: Review) -> list[tuple[Subject, list[Finding]]]:
+def _gather(review: Review, kinds: list[str] | None = None) -> list[tuple[Subject, list[Finding]]]:
     """Each subject with its findings (in the review's order), the subjects in the order a 复核意见 reads them.
     A finding about several rows is evidence on each of their subjects, once on each."""
-    by_row = subjects(review.card)
+    by_row = subjects(review.card, kinds)
     gathered: dict[str, tuple[Subject, list[Finding]]] = {}
     for finding in review.findings:
         if finding.indicators:
@@ -137,14 +139,15 @@ def build_points(review: Review) -> list[PointDraft]:
     """The points of one reviewed form, in the order a 复核意见 reads them (预算执行 and 总分 first,
     then the indicators in form order, then 指标体系 and 表头). Findings must carry their ids."""
     card = review.card
+    kinds = row_kinds(card)
     drafts = []
-    for subject, findings in _gather(review):
+    for subject, findings in _gather(review, kinds):
         # List comprehensions rather than generators: a point has a few findings, and a generator's
         # set-up and resumptions cost more than the list.
         first = any([review_first(f) for f in findings])
         if not first and all([_is_clean_cover(f) for f in findings]):
             continue
-        comment = compose(subject, findings, card)
+        comment = compose(subject, findings, card, kinds)
         verdicts = [f.verdict for f in findings if f.code == "EXPLANATION_VERDICT" and f.verdict]
         severity = min([f.severity for f in findings], key=SEVERITY_ORDER.__getitem__)
         drafts.append(PointDraft(
