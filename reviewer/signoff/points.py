@@ -114,9 +114,19 @@ def _gather(review: Review, kinds: list[str] | None = None) -> list[tuple[Subjec
     by_row = subjects(review.card, kinds)
     gathered: dict[str, tuple[Subject, list[Finding]]] = {}
     for finding in review.findings:
-        if finding.indicators:
+        indicators = finding.indicators
+        if len(indicators) == 1:  # most findings: one row, one subject
+            subject = by_row.get(indicators[0])
+            if subject is None:
+                continue
+            entry = gathered.get(subject.key)
+            if entry is None:
+                entry = gathered[subject.key] = (subject, [])
+            entry[1].append(finding)
+            continue
+        if indicators:
             places: dict[str, Subject] = {}
-            for i in finding.indicators:
+            for i in indicators:
                 subject = by_row.get(i)
                 if subject is not None:
                     places[subject.key] = subject
@@ -143,19 +153,18 @@ def build_points(review: Review) -> list[PointDraft]:
     drafts = []
     for subject, findings in _gather(review, kinds):
         # List comprehensions rather than generators: a point has a few findings, and a generator's
-        # set-up and resumptions cost more than the list.
-        first = any([review_first(f) for f in findings])
-        if not first and all([_is_clean_cover(f) for f in findings]):
+        # set-up and resumptions cost more than the list. review_first and _is_clean_cover, inlined.
+        first = any([isinstance(f.data, dict) and f.data.get("review_first") for f in findings])
+        if not first and all([f.code == "EXPLANATION_VERDICT" and f.verdict == "covers" and not f.tags
+                              for f in findings]):
             continue
         comment = compose(subject, findings, card, kinds)
         verdicts = [f.verdict for f in findings if f.code == "EXPLANATION_VERDICT" and f.verdict]
         severity = min([f.severity for f in findings], key=SEVERITY_ORDER.__getitem__)
         drafts.append(PointDraft(
-            key=subject.key, seq=len(drafts), indicators=subject.rows, kind=subject.kind, title=subject.title,
-            severity=severity, codes=tuple(dict.fromkeys([f.code for f in findings])),
-            verdict=min(verdicts, key=_verdict_rank) if verdicts else None,
-            review_first=first, findings=tuple([f.id for f in findings]), comment=comment.text,
-            parts=comment.as_parts()))
+            subject.key, len(drafts), subject.rows, subject.kind, subject.title, severity,
+            tuple(dict.fromkeys([f.code for f in findings])), min(verdicts, key=_verdict_rank) if verdicts else None,
+            first, tuple([f.id for f in findings]), comment.text, comment.as_parts()))
     return drafts
 
 
