@@ -12,7 +12,7 @@ A request about a change in numbers is made only where the numbers changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Collection
+from typing import Collection, Sequence
 from decimal import Decimal
 
 from ..checks.catalogue import TITLE, Finding
@@ -154,8 +154,10 @@ SCORE_CODES = frozenset(("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_M
 # added, and no method call of our own per statement (a form says some hundred of them).
 
 
-def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: list[str] | None = None) -> Comment:
-    """`kinds`: row_kinds(card), when the caller has it (build_points, once per form)."""
+def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: list[str] | None = None,
+            codes: Sequence[str] | None = None) -> Comment:
+    """`kinds`: row_kinds(card), when the caller has it (build_points, once per form); `codes`: the findings'
+    codes, each once in the order first met, when the caller has them."""
     if not subject.rows:
         return _compose_form_part(findings)
     if kinds is None:
@@ -164,7 +166,9 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: l
     subject_rows = subject.rows
     rows = [indicators[i] for i in subject_rows]
     money = card.form.funds.unit
-    titles = list(dict.fromkeys([TITLE.get(f.code, f.code) for f in findings]))
+    if codes is None:
+        codes = list(dict.fromkeys([f.code for f in findings]))
+    titles = list(dict.fromkeys([TITLE.get(code, code) for code in codes]))  # a title per code: in the same order
     named = len(rows) > 1
     if named:
         counts, costs = [r for r in rows if not r.cost], [r for r in rows if r.cost]
@@ -183,7 +187,11 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: l
     for finding in findings:
         code = finding.code
         # A finding on one row's point is about that row (_first_of gives it for any finding there).
-        row = indicators[_first_of(finding.indicators, subject_rows)] if named else rows[0]
+        if named:
+            lead = finding.indicators[0] if finding.indicators else -1  # _first_of's answer, nearly always
+            row = indicators[lead if lead in subject_rows else _first_of(finding.indicators, subject_rows)]
+        else:
+            row = rows[0]
         # The codes are exclusive; the most frequent (the judge's verdicts) are tested first.
         if code == "EXPLANATION_VERDICT":
             judged = finding.data.get("indicator", row.index)

@@ -48,22 +48,32 @@ def review_first(finding: Finding) -> bool:
 def subjects(card: Scorecard, kinds: list[str] | None = None) -> dict[int, Subject]:
     """Each indicator's subject: itself, or the cost/count pair it belongs to (pairs sharing a row are one).
     `kinds`: compose.row_kinds(card), when the caller has it."""
-    parent = list(range(len(card.indicators)))
-    for quantity, cost in pair_cost_rows(card):
-        parent[_root(parent, cost.index)] = _root(parent, quantity.index)
-    members: dict[int, list[int]] = {}
-    for i in range(len(parent)):
-        members.setdefault(_root(parent, i), []).append(i)
+    indicators = card.indicators
+    pairs = pair_cost_rows(card)
+    paired = [row.index for pair in pairs for row in pair]
+    if len(set(paired)) == len(paired):
+        # No row in two pairs (nearly always): each pair is a subject as it stands, without the union-find.
+        apart = set(paired)
+        groups = [[i] for i in range(len(indicators)) if i not in apart]
+        groups += [[q.index, c.index] if q.index < c.index else [c.index, q.index] for q, c in pairs]
+    else:
+        parent = list(range(len(indicators)))
+        for quantity, cost in pairs:
+            parent[_root(parent, cost.index)] = _root(parent, quantity.index)
+        members: dict[int, list[int]] = {}
+        for i in range(len(parent)):
+            members.setdefault(_root(parent, i), []).append(i)
+        groups = list(members.values())  # each list in row order already: rows are added by index
     out: dict[int, Subject] = {}
-    for rows in members.values():  # each list in row order already: rows are added by index
-        first = card.indicators[rows[0]]
+    for rows in groups:
+        first = indicators[rows[0]]
         if len(rows) == 1:
             row = rows[0]
             kind = kinds[row] if kinds is not None else row_kind(first)
             out[row] = Subject(f"I:{row}", (row,), kind, f"第{row + 1}项“{first.name}”")
             continue
-        numbers = "、".join(str(i + 1) for i in rows)
-        count = next((card.indicators[i] for i in rows if not card.indicators[i].cost), first)
+        numbers = "、".join([str(i + 1) for i in rows])
+        count = next((indicators[i] for i in rows if not indicators[i].cost), first)
         subject = Subject(f"I:{','.join(map(str, rows))}", tuple(rows), "pair",
                           f"第{numbers}项“{count.name}”（数量与成本）")
         for i in rows:
@@ -158,12 +168,13 @@ def build_points(review: Review) -> list[PointDraft]:
         if not first and all([f.code == "EXPLANATION_VERDICT" and f.verdict == "covers" and not f.tags
                               for f in findings]):
             continue
-        comment = compose(subject, findings, card, kinds)
+        codes = tuple(dict.fromkeys([f.code for f in findings]))
+        comment = compose(subject, findings, card, kinds, codes)
         verdicts = [f.verdict for f in findings if f.code == "EXPLANATION_VERDICT" and f.verdict]
         severity = min([f.severity for f in findings], key=SEVERITY_ORDER.__getitem__)
         drafts.append(PointDraft(
             subject.key, len(drafts), subject.rows, subject.kind, subject.title, severity,
-            tuple(dict.fromkeys([f.code for f in findings])), min(verdicts, key=_verdict_rank) if verdicts else None,
+            codes, min(verdicts, key=_verdict_rank) if verdicts else None,
             first, tuple([f.id for f in findings]), comment.text, comment.as_parts()))
     return drafts
 

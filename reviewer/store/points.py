@@ -29,6 +29,16 @@ from .schema import pack, short_json, to_json
 # A JSON string as to_json writes it (ensure_ascii=False), called directly: the encoder's encode() adds a call and
 # its type tests to each of the few short strings a point encodes.
 _string = json.encoder.encode_basestring
+
+
+def _json_string(text: str) -> str:
+    """_string(text), without the encoder's pass over a text that needs no escape: printable (no control
+    character, which is all the encoder escapes besides " and \\), with neither of those. A comment nearly always."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return _string(text)
+
+
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
 _POINT_FIELDS = frozenset(f.name for f in fields(Point)) - {"comment", "parts"}
 
@@ -72,7 +82,7 @@ class PointDraft:
         encoded = self.__dict__.get("_encoding")
         if encoded is None:
             # to_json([comment, sorted(codes), indicators])
-            evidence = f"[{_string(self.comment)}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
+            evidence = f"[{_json_string(self.comment)}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
             signature = hashlib.sha256(evidence.encode()).hexdigest()[:20]
             columns = [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
                        f" {' '.join(self.codes)} ", self.verdict, int(self.review_first),
