@@ -380,11 +380,13 @@ def _value_problem(code: str, row: IndicatorScore, finding: Finding) -> tuple[st
 
 
 def _without_name(message: str, row: IndicatorScore) -> str:
+    """The message without the row's quoted name at its start (and the 的, ： or ， after it)."""
     text = message.strip().rstrip("。")
-    for prefix in (f"“{row.name}”的", f"“{row.name}”：", f"“{row.name}”"):
-        if text.startswith(prefix):
-            return text[len(prefix):].lstrip("，：")
-    return text
+    quoted = f"“{row.name}”"
+    if not text.startswith(quoted):
+        return text
+    rest = text[len(quoted):]
+    return (rest[1:] if rest.startswith("的") else rest).lstrip("，：")  # a ： after the name goes with the lstrip
 
 
 def _explanation_groups(rows: list[IndicatorScore]) -> list[list[IndicatorScore]]:
