@@ -140,8 +140,15 @@ class Comment:
         parts += self.problems
         if self.requests:
             first, *rest = self.requests
-            parts.append("；".join([first] + [r.removeprefix("请") for r in rest]))
-        return "".join([p.rstrip("。；，") + "。" for p in parts if p])
+            asks = [first]
+            for r in rest:
+                asks.append(r.removeprefix("请"))
+            parts.append("；".join(asks))
+        out = []  # a loop, not a comprehension: see compose
+        for p in parts:
+            if p:
+                out.append(p.rstrip("。；，") + "。")
+        return "".join(out)
 
     def as_parts(self) -> dict[str, object]:
         return {"facts": self.facts, "problems": self.problems, "requests": self.requests, "titles": self.titles}
@@ -162,17 +169,23 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: l
         return _compose_form_part(findings)
     if kinds is None:
         kinds = row_kinds(card)
+    # Loops and map() rather than comprehensions here: in Python 3.11 each comprehension builds a function and
+    # a frame, which cost more than the loop over a point's few rows and findings.
     indicators = card.indicators
     subject_rows = subject.rows
-    rows = [indicators[i] for i in subject_rows]
     money = card.form.funds.unit
     if codes is None:
         codes = list(dict.fromkeys([f.code for f in findings]))
-    titles = list(dict.fromkeys([TITLE.get(code, code) for code in codes]))  # a title per code: in the same order
-    named = len(rows) > 1
+    titles = list(dict.fromkeys(map(TITLE.get, codes, codes)))  # a title per code: in the same order
+    named = len(subject_rows) > 1
     if named:
-        counts, costs = [r for r in rows if not r.cost], [r for r in rows if r.cost]
+        rows, counts, costs = [], [], []
+        for i in subject_rows:
+            row = indicators[i]
+            rows.append(row)
+            (costs if row.cost else counts).append(row)
     else:
+        rows = [indicators[subject_rows[0]]]
         counts, costs = ([], rows) if rows[0].cost else (rows, [])
     # The pair's figures in the form's money unit, read once: the facts, the divergence and the cost request
     # each state them.
@@ -181,8 +194,12 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: l
     data: dict[str, str] = {}
     requests: dict[str, str] = {}
     groups = _explanation_groups(rows)
-    problems: list[dict[str, str]] = [{} for _ in groups]  # what is said against each group's explanation
-    group_at = {row.index: k for k, group in enumerate(groups) for row in group}  # row index -> its group
+    problems: list[dict[str, str]] = []  # what is said against each group's explanation
+    group_at: dict[int, int] = {}  # row index -> its group
+    for k, group in enumerate(groups):
+        problems.append({})
+        for row in group:
+            group_at[row.index] = k
     divergence = False
     for finding in findings:
         code = finding.code
@@ -211,9 +228,14 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: l
             data.setdefault(f"{code}:{row.index}", who + _score_problem(code, row, finding))
             requests.setdefault("fix_score", "请按计分规则更正得分")
         elif code == "EXPLANATION_REUSED":
-            others = [i for i in finding.indicators if i not in subject_rows]
-            text = f"与第{'、'.join([str(i + 1) for i in others])}项表述相同" if others else "多项指标表述相同"
-            for index in [i for i in finding.indicators if i in subject_rows] or [subject_rows[0]]:
+            others, own = [], []
+            for i in finding.indicators:
+                if i in subject_rows:
+                    own.append(i)
+                else:
+                    others.append(str(i + 1))
+            text = f"与第{'、'.join(others)}项表述相同" if others else "多项指标表述相同"
+            for index in own or [subject_rows[0]]:
                 problems[group_at[index]].setdefault("generic", f"属通用套话，{text}，未针对本指标说明")
         else:
             who = f"“{row.name}”" if named else ""
@@ -225,17 +247,22 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: l
     explained = False
     measure = False
     several = len(groups) > 1
+    flagged: set[int] = set()
+    # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not asked for
+    # the cause again.
+    uncaused: set[int] = set()
     for group, found in zip(groups, problems):
         if not found:
             continue
         measure = measure or "no_measure" in found or "blank" in found
-        explained = explained or _faults_cause(found)
+        faults = _faults_cause(found)
+        explained = explained or faults
         said.append(_explanation_sentence(group, found, several))
+        for r in group:
+            flagged.add(r.index)
+            if faults:
+                uncaused.add(r.index)
     if explained or divergence:
-        flagged = {r.index for g, found in zip(groups, problems) if found for r in g}
-        # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not
-        # asked for the cause again.
-        uncaused = {r.index for g, found in zip(groups, problems) if _faults_cause(found) for r in g}
         for key, ask in _explain_requests(rows, counts, costs, money, flagged, uncaused, divergence, requests,
                                           kinds, pair):
             requests.setdefault(key, ask)
@@ -266,10 +293,15 @@ def _first_of(indicators: tuple[int, ...], rows: tuple[int, ...]) -> int:
 def _facts(rows: list[IndicatorScore], counts: list[IndicatorScore], costs: list[IndicatorScore], money: str,
            kinds: list[str], pair: tuple[Decimal, ...] | None) -> str:
     if not (counts and costs):
+        if len(rows) == 1:
+            return row_facts(rows[0], kinds[rows[0].index])
         return "；".join([row_facts(r, kinds[r.index]) for r in rows])
     count = counts[0]
-    parts = [row_facts(r, kinds[r.index]) for r in counts] + ["对应" + _cost_facts(r, count, kinds[r.index])
-                                                              for r in costs]
+    parts = []
+    for r in counts:
+        parts.append(row_facts(r, kinds[r.index]))
+    for r in costs:
+        parts.append("对应" + _cost_facts(r, count, kinds[r.index]))
     unit = _unit_cost(count, pair, money)
     if unit:
         parts[-1] += "，" + unit
@@ -428,7 +460,11 @@ def _explanation_sentence(group: list[IndicatorScore], found: dict[str, str], se
     where = f"第{'、'.join([str(r.index + 1) for r in group])}项" if several else ""
     if "blank" in found:
         return f"{where}偏差原因分析及改进措施栏未填写"
-    ordered = [found[key] for key in EXPLANATION_ORDER if key in found and found[key]]
+    ordered = []  # a loop, not a comprehension: see compose
+    for key in EXPLANATION_ORDER:
+        problem = found.get(key)
+        if problem:
+            ordered.append(problem)
     return f"{where}偏差说明“{_value(group[0].indicator.explanation)}”" + "，".join(ordered)
 
 
