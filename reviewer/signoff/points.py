@@ -147,10 +147,6 @@ def _gather(review: Review, kinds: list[str] | None = None) -> list[tuple[Subjec
     return sorted(gathered.values(), key=lambda item: _order(item[0]))
 
 
-def _verdict_rank(verdict: str) -> int:
-    return VERDICT_ORDER.get(verdict, 9)
-
-
 def build_points(review: Review) -> list[PointDraft]:
     """The points of one reviewed form, in the order a 复核意见 reads them (预算执行 and 总分 first,
     then the indicators in form order, then 指标体系 and 表头). Findings must carry their ids."""
@@ -160,20 +156,26 @@ def build_points(review: Review) -> list[PointDraft]:
     for subject, findings in _gather(review, kinds):
         # One loop over the point's findings for everything the draft reads of them: a comprehension each
         # (a function object and a frame apiece in Python 3.11) took 2.5 times as long for a point's few findings.
-        first, clean, codes, verdicts, severities, ids = False, True, {}, [], [], []
+        # The severity and the verdict are the first of the lowest rank, as min() with a key gives them.
+        first, clean, codes, ids = False, True, {}, []
+        severity, severity_rank, verdict, verdict_rank = "", 99, None, 99
         for f in findings:
             code = f.code
             codes[code] = None
             if code == "EXPLANATION_VERDICT":
                 if f.verdict:
-                    verdicts.append(f.verdict)
+                    rank = VERDICT_ORDER.get(f.verdict, 9)  # unknown verdicts last
+                    if rank < verdict_rank:
+                        verdict, verdict_rank = f.verdict, rank
                 if clean and (f.verdict != "covers" or f.tags):
                     clean = False
             else:
                 clean = False
             if not first and isinstance(f.data, dict) and f.data.get("review_first"):  # review_first(f)
                 first = True
-            severities.append(f.severity)
+            rank = SEVERITY_ORDER[f.severity]
+            if rank < severity_rank:
+                severity, severity_rank = f.severity, rank
             ids.append(f.id)
         if not first and clean:  # only verdicts that the explanation covers its gap: nothing to decide
             continue
@@ -181,8 +183,7 @@ def build_points(review: Review) -> list[PointDraft]:
         comment = compose(subject, findings, card, kinds, codes_met)
         drafts.append(PointDraft(
             subject.key, len(drafts), subject.rows, subject.kind, subject.title,
-            min(severities, key=SEVERITY_ORDER.__getitem__), codes_met,
-            min(verdicts, key=_verdict_rank) if verdicts else None, first, tuple(ids), comment.text,
+            severity, codes_met, verdict, first, tuple(ids), comment.text,
             comment.as_parts()))
     return drafts
 
