@@ -7,7 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 from contextlib import ExitStack
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import click
 
@@ -21,8 +21,10 @@ from ..store.judge_cache import migrations as judge_migrations
 from ..store.schema import migrations
 from .errors import ReviewCommand, Refused
 from .options import config_option, db_option, judge_options, judge_settings, load_config
-from .render import SummaryRow, json_line, judge_report_line, print_review, summary_table
-from .terminal import echo, flush, new_console, write_safe_bytes
+from .terminal import echo, flush, json_text, new_console, write_safe_bytes
+
+if TYPE_CHECKING:
+    from .render import SummaryRow
 
 PROGRESS_FROM = 10
 T = TypeVar("T")
@@ -138,9 +140,9 @@ def interrupted(ledger: Ledger, no_store: bool) -> str:
 @click.option("--comments/--no-comments", default=True, help="Show the suggested comment under each finding.")
 @click.option("--no-store", is_flag=True, help="Do not store the critiques in the database.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for reading, scoring, checking and the rules judge (default: the number "
-                   "of cores; 1: all in this process). The model judge runs in this process: its "
-                   "concurrency is asynchronous requests (--concurrency).")
+              help="Processes reading, scoring, checking and judging forms with the rules judge: this one and "
+                   "N-1 workers (default: the number of cores; 1: all in this process). The model judge runs in "
+                   "this process: its concurrency is asynchronous requests (--concurrency).")
 @config_option
 @db_option
 @judge_options
@@ -167,12 +169,15 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     for entry in skipped:
         echo(f"错误：{entry}", err=True)
         if as_json:
-            echo(json_line({"file": shown_path(entry.path), "error": str(entry)}))
+            echo(json_text({"file": shown_path(entry.path), "error": str(entry)}))
     if not files:
         if skipped:
             sys.exit(2)
         raise click.UsageError("没有找到 .json 表单文件")
-    console = new_console()
+    if not as_json:  # rich draws them: `--json` never loads it (~25 ms of a run's start-up)
+        from .render import SummaryRow, print_review, summary_table
+
+        console = new_console()
     single = len(files) == 1 and not skipped
     show_details = single if details is None else details
     show_progress = not as_json and len(files) >= PROGRESS_FROM and sys.stderr.isatty()
@@ -237,7 +242,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
                                     # that exists already: a refused file alone creates none.
                                     store_write(lambda: store.record_refusal(outcome.file, reason))
                                 if as_json:
-                                    echo(json_line({"file": outcome.file, "error": str(outcome)}))
+                                    echo(json_text({"file": outcome.file, "error": str(outcome)}))
                                 elif single:
                                     raise Refused(str(outcome), 2)
                                 else:
@@ -289,9 +294,12 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
         console.print(summary_table(rows))
     if unchanged and not as_json:
         echo(f"{unchanged} 份表单自上次审核后未改动（内容、设置与工具版本相同），显示已保存的审核结果", err=True)
-    line = judge_report_line(settings, summaries)
-    if line and not as_json:
-        echo(line, err=True)
+    if summaries and not as_json:  # a model judge's run
+        from .render import judge_report_line
+
+        line = judge_report_line(settings, summaries)
+        if line:
+            echo(line, err=True)
     if failed:
         sys.exit(2)
 

@@ -22,13 +22,15 @@ import json
 import os
 import re
 import sys
-from typing import Any, Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable
 
 import click
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.segment import Segment
 
 from ..review import UNSAFE, json_safe
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def clean(text: str) -> str:
@@ -36,20 +38,35 @@ def clean(text: str) -> str:
     return UNSAFE.sub("", text)
 
 
-class SafeConsole(Console):
-    """A rich Console whose text segments are cleaned as they are rendered (tables, panels, progress bars
-    and plain strings alike); markup, emoji and highlighting are off unless asked for per call."""
+@lru_cache(maxsize=1)
+def _safe_console() -> type[Console]:
+    """SafeConsole, the class: made at the first console, as rich is imported then (~20 ms: `review --json`
+    never draws, so it never loads rich)."""
+    from rich.console import Console, ConsoleOptions, RenderableType
+    from rich.segment import Segment
 
-    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control or not UNSAFE.search(segment.text):
-                yield segment
-            else:
-                yield Segment(clean(segment.text), segment.style, segment.control)
+    class SafeConsole(Console):
+        """A rich Console whose text segments are cleaned as they are rendered (tables, panels, progress bars
+        and plain strings alike); markup, emoji and highlighting are off unless asked for per call."""
+
+        def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+            for segment in super().render(renderable, options):
+                if segment.control or not UNSAFE.search(segment.text):
+                    yield segment
+                else:
+                    yield Segment(clean(segment.text), segment.style, segment.control)
+
+    return SafeConsole
 
 
-def new_console(stderr: bool = False) -> SafeConsole:
-    return SafeConsole(stderr=stderr, markup=False, emoji=False, highlight=False)
+def __getattr__(name: str) -> Any:
+    if name == "SafeConsole":
+        return _safe_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def new_console(stderr: bool = False) -> Console:
+    return _safe_console()(stderr=stderr, markup=False, emoji=False, highlight=False)
 
 
 def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:

@@ -9,8 +9,7 @@ deterministic findings are never changed.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataclasses import dataclass, replace
 
@@ -24,6 +23,9 @@ from .case import JudgeCase, JudgeResult, Verdict, judge_cases
 from .injection import tag_injection
 from .rules import judge_rules
 from .settings import DEFAULT_CONFIDENCE_FLOOR, JudgeSettings
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Judge:
 
     def _loop(self) -> asyncio.Runner:
         if self._runner is None:
+            import asyncio  # here: the rules judge never needs an event loop (~15 ms of every start-up)
+
             self._runner = asyncio.Runner()
         return self._runner
 

@@ -5,9 +5,10 @@
             ...                         # item.error, or item.rows / item.points to store, item.line to print
 
 The CPU work (reading, scoring, checking, the rules judge, building the points and the JSON line) runs
-in worker processes, CHUNK files per task; each hands back plain picklable records (Prepared), and the
-one process that owns the database stores them (intake.save). With `jobs=1`, or with the model judge
-(whose concurrency is asynchronous I/O in one event loop, engine.py), everything runs in this process.
+in `jobs - 1` worker processes, CHUNK files per task, and in this process while it waits for their results;
+a worker hands back plain picklable records (Prepared), and this process, which owns the database, stores them
+(intake.save). With `jobs=1`, or with the model judge (whose concurrency is asynchronous I/O in one event
+loop, engine.py), everything runs in this process.
 
 A file whose bytes, resolved path and review settings (this tool's code, the rulebook, the thresholds,
 the judge's settings: `settings_key`) were stored already, as the current version of its form, is not
@@ -22,7 +23,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,14 +40,20 @@ from ..judge import JudgeSettings
 from ..review import Review, json_safe, json_text, review_json
 from ..store.base import resolved
 from ..store.points import PointRow, points_body
-from ..store.schema import PACK_LEVEL, FormRows, form_rows
+from ..store.packing import pack
+from ..store.schema import FormRows, form_rows
 from .points import build_points
 
 CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
 # Fewer files than this are reviewed in this process whatever `jobs` says: starting spawned workers (Windows,
 # macOS: each imports the package) costs about what reviewing this many forms does.
 WORKERS_FROM = 64
-AHEAD = 2  # tasks in flight per worker: the store never waits for a worker; each task more held ~5 MB in this process
+TAIL = 4  # the last this many chunks of a batch in workers are handed out in quarters (_chunks)
+AHEAD = 3  # tasks in flight per worker: it never waits while this process stores or reviews a chunk; each held ~1 MB
+# Chunks this process reviews at most while the next result in order is a worker's, not yet back (each held ~1 MB
+# until then): ~0.5 s of work, most of what a spawned worker takes to start (it imports the package first).
+LOCAL = 8
+RESULT_PIPE = 1 << 20  # bytes: a chunk's result, whole (Linux's largest pipe an unprivileged process may ask for)
 
 
 @dataclass
@@ -116,9 +122,20 @@ def _code_digest() -> str:
     for root in roots:
         if not root.is_dir():
             continue
-        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".txt", ".md", ".json")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        for parts in _code_files(str(root)):  # in the order of their parts (as sorted Paths are)
+            digest.update("/".join(parts).encode() + b"\0" + Path(root, *parts).read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _code_files(root: str) -> list[tuple[str, ...]]:
+    """The files below `root` a review depends on, as path parts: os.walk, past the bytecode caches (a third of
+    what rglob went through, at a third of its cost: this runs before a batch's first form)."""
+    found = []
+    for folder, folders, files in os.walk(root):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        prefix = tuple(Path(os.path.relpath(folder, root)).parts) if folder != root else ()
+        found += [(*prefix, name) for name in files if name.endswith((".py", ".toml", ".txt", ".md", ".json"))]
+    return sorted(found)
 
 
 def stored_file(path: str | Path) -> str:
@@ -159,7 +176,7 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     # Escaped and encoded here, in the worker: the main process only writes it.
     encoded = json_safe(line[len(prefix):]).encode()
     return Prepared(review.file, digest, review.form_id, rows, points, body, None, review if keep_review else None,
-                    packed=zlib.compress(encoded, PACK_LEVEL) if digest else None, encoded=encoded)
+                    packed=pack(encoded) if digest else None, encoded=encoded)
 
 
 def refused(error: FormError, digest: str | None = None) -> Prepared:
@@ -177,23 +194,25 @@ def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSet
     key = settings_key(config, settings) if known is not None else ""
     if not isinstance(paths, (list, tuple)):
         paths = list(paths)
-    chunks = _chunks(paths, CHUNK)
     pool = workers or start_workers(config, settings, jobs, len(paths))
     if pool is None:
-        yield from _in_process(chunks, config, settings, key, known, keep_review, cache, summaries)
+        yield from _in_process(_chunks(paths, CHUNK), config, settings, key, known, keep_review, cache, summaries)
     else:
-        yield from _in_workers(chunks, pool, jobs, key, known, keep_review, summaries)
+        with Engine(config, settings, cache) as engine:  # this process reviews too, while it waits
+            yield from _in_workers(_chunks(paths, CHUNK, TAIL), pool, jobs, key, known, keep_review, summaries, engine)
 
 
-def _chunks(paths: Iterable[str | Path], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for path in paths:
-        chunk.append(str(path))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _chunks(paths: list[str | Path], size: int, tail: int = 0) -> Iterator[list[str]]:
+    """The paths in chunks of `size`; the last `tail` chunks' worth in quarter chunks, so that the processes
+    reviewing them end together: the last chunks handed out are short."""
+    small = max(size // 4, 1) if tail else size
+    end = max(len(paths) - size * tail, 0) if tail else len(paths)
+    first = 0
+    while first < len(paths):
+        step = size if first < end else small
+        stop = min(first + step, end) if first < end else first + step
+        yield [str(path) for path in paths[first:stop]]
+        first = stop
 
 
 def _split(chunk: list[str], key: str, known: Known | None) -> tuple[list[Prepared | None], list[tuple[str, str | None]]]:
@@ -308,8 +327,9 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     # print a traceback from each (_start_worker keeps it ignored; the main process ends them).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+        executor = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_start_worker,
                                        initargs=(config, settings))
+        _roomy_results(executor)
         if START_METHOD == "fork":
             # Forked now, here, not at the first task: by then the caller has opened its database (a forking
             # executor starts all its workers at its first task; a spawning one as tasks come).
@@ -319,18 +339,69 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     return executor
 
 
-def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: int, key: str,
-                known: Known | None, keep_review: bool,
-                summaries: list[dict[str, Any]] | None) -> Iterator[list[Prepared]]:
+def _roomy_results(executor: ProcessPoolExecutor) -> None:
+    """A chunk's result (~0.9 MB) fits whole in the pipe the workers send results through. Linux's 64 KB pipe had a
+    worker wait for this process's reader thread to take each 64 KB, and that thread waits for the GIL while this
+    process reviews or stores (up to 5 ms each time): the worker sat idle ~1 s in a 1,000-form batch. Elsewhere
+    (no F_SETPIPE_SZ), or if the system allows less, the pipe stays as it is."""
     try:
-        queue: deque[tuple[list[Prepared | None], Future | None]] = deque()
-        for chunk in chunks:
-            done, todo = _split(chunk, key, known)
+        import fcntl
+
+        writer = executor._result_queue._writer  # type: ignore[attr-defined]  # the executor's own, no public one
+        fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, RESULT_PIPE)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: int, key: str,
+                known: Known | None, keep_review: bool, summaries: list[dict[str, Any]] | None,
+                engine: Engine) -> Iterator[list[Prepared]]:
+    """The chunks in order, `jobs - 1` workers reviewing them and this process too: it hands each worker AHEAD
+    chunks, stores each result as it comes (the caller), and while the next one in order is not back, reviews the
+    next chunk itself. Two processes on two cores, each always busy: with a worker a core, this process (storing
+    ~30% of the time) took a third of a core from them whenever it stored, and waited the rest."""
+    queue: deque[tuple[list[Prepared | None], Future | list[Prepared] | None]] = deque()
+    pending = iter(chunks)
+    sent = mine = 0  # chunks in the queue handed to a worker, and reviewed here
+
+    def take() -> tuple[list[Prepared | None], list[tuple[str, str | None]]] | None:
+        chunk = next(pending, None)
+        return None if chunk is None else _split(chunk, key, known)
+
+    def hand_out() -> bool:
+        """Each worker AHEAD chunks (handed out before this process stores or reviews: a worker never waits for
+        it); False once there are no more."""
+        nonlocal sent
+        while sent < (jobs - 1) * AHEAD:
+            taken = take()
+            if taken is None:
+                return False
+            done, todo = taken
             queue.append((done, pool.submit(_work, todo, keep_review) if todo else None))
-            while len(queue) >= jobs * AHEAD:
-                yield _collect(pool, *queue.popleft(), summaries)
+            sent += 1
+        return True
+
+    try:
+        more = hand_out()
         while queue:
-            yield _collect(pool, *queue.popleft(), summaries)
+            head = queue[0][1]
+            if more and mine < LOCAL and isinstance(head, Future) and not head.done():
+                taken = take()  # the next result in order is not back: review the next chunk here meanwhile
+                if taken is None:
+                    more = False
+                else:
+                    queue.append((taken[0], _review(engine, taken[1], keep_review, summaries)))
+                    mine += 1
+                continue
+            done, task = queue.popleft()
+            if isinstance(task, list):
+                mine -= 1
+                chunk = _merge(done, task)
+            else:
+                sent -= 1
+                chunk = _collect(pool, done, task, summaries)
+                more = more and hand_out()
+            yield chunk
     except BrokenProcessPool:  # a task's result, or a new task handed out after the death
         raise WorkerLost() from None
     except WorkerLost:

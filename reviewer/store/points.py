@@ -23,8 +23,9 @@ from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
-from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row, unpack_json
-from .schema import pack, short_json, to_json
+from .packing import body_json, pack, unpack_json
+from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
+from .schema import short_json, to_json
 
 # A JSON string as to_json writes it (ensure_ascii=False), called directly: the encoder's encode() adds a call and
 # its type tests to each of the few short strings a point encodes.
@@ -294,7 +295,7 @@ class PointTables:
                        else {draft.key: json.loads(draft.texts) for draft in written})
             stored = self._point_texts(form)
             stored.update({draft.key: entries[draft.key] for draft in written})
-            packed = pack(to_json(stored))
+            packed = pack(body_json(stored))
         else:  # encoded and packed where the points were built (a worker), when given
             packed = body if body is not None else points_body(written)
         self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)", [form, packed])

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
+
+from .packing import unpack
 
 R = TypeVar("R")
 
@@ -30,16 +31,6 @@ def _field_names(cls: type) -> frozenset[str]:
     if names is None:
         names = _NAMES[cls] = frozenset(f.name for f in fields(cls))
     return names
-
-
-def unpack(value: Any) -> Any:
-    """A JSON column as written: compressed (schema.pack, bytes) since the compact store, text before."""
-    return zlib.decompress(value).decode() if isinstance(value, bytes) else value
-
-
-def unpack_json(value: bytes) -> Any:
-    """A packed body (schema.pack: critique_texts, point_texts) as the JSON it holds."""
-    return json.loads(zlib.decompress(value))
 
 
 def _loads(value: Any, default: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -14,6 +13,7 @@ from sqlite_utils import Database, Migrations
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
 from .base import resolved
+from .packing import body_json, pack
 
 if TYPE_CHECKING:
     from ..scoring import IndicatorScore
@@ -194,7 +194,7 @@ def index_forms_seq(db: Database) -> None:
 @migrations()
 def create_reviewed_files(db: Database) -> None:
     # A file reviewed already: the digest of its bytes, resolved path and review settings
-    # (signoff/batch.py settings_key), the form version it gave and its JSON line (zlib, without the
+    # (signoff/batch.py settings_key), the form version it gave and its JSON line (packed, without the
     # "file" key), and its run (whose `times` a re-review counts). A re-review of the unchanged file
     # prints that line and computes nothing. One row per form version: reviewing it again under other
     # settings replaces it.
@@ -406,19 +406,8 @@ def form_rows(review: Review, file: str | None = None) -> FormRows:
     claimed = card.claimed_total
     return FormRows(fid, file or resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
-                    pack(card.canonical_json), pack(to_json(scorecard(review))), dict(review.judge or {}),
-                    tuple(critiques), pack(to_json(texts)))
-
-
-# zlib's level for every packed column. Measured on the five bodies of 300 bench forms (form, scorecard, critique
-# and point texts, the JSON result): levels 1-3 take about 60% of level 6's CPU (~0.85 against ~1.4 ms a form),
-# and 3 keeps the most of them: 17.1 KB a form against 15.5 KB at 6 (18.1 KB at 1). Any level reads back alike.
-PACK_LEVEL = 3
-
-
-def pack(text: str) -> bytes:
-    """A JSON column as stored: zlib-compressed UTF-8 (rows.unpack reads it, and plain text as before)."""
-    return zlib.compress(text.encode(), PACK_LEVEL)
+                    pack(card.canonical_json), pack(body_json(scorecard(review))), dict(review.judge or {}),
+                    tuple(critiques), pack(body_json(texts)))
 
 
 def scorecard(review: Review) -> dict[str, Any]:

@@ -36,8 +36,9 @@ from .health import (
 )
 from .judge_cache import migrations as judge_migrations
 from .points import PointTables
-from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row, unpack, unpack_json
-from .schema import FormRows, MigrationMismatch, form_rows, migrations, pack, to_json
+from .packing import body_json, pack, unpack, unpack_json
+from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
+from .schema import FormRows, MigrationMismatch, form_rows, migrations
 
 T = TypeVar("T")
 # How long one batch transaction holds the write lock at most (plus one form's write): a reviewer's
@@ -120,7 +121,8 @@ class Store(PointTables, ActivityQueries):
             if not read_only:
                 verify(self.conn, self.path)
             check_version(self.conn, self.path, (migrations, judge_migrations))
-            self.db = Database(self.conn)
+            # No sqlite-utils plugins: none is ours, and looking for them scans every installed package (~10 ms a run).
+            self.db = Database(self.conn, execute_plugins=False)
             self._outdated = self._version() if read_only and migrations.pending(self.db) else 0
             if not read_only and (migrations.pending(self.db) or self._unstamped()):
                 with self.transaction():
@@ -305,7 +307,7 @@ class Store(PointTables, ActivityQueries):
             if decided:
                 self.conn.executemany("UPDATE critiques SET seq = ? WHERE id = ?", decided)
             # A new form's texts are all its critiques': packed where the rows were built (a worker).
-            body = rows.texts if stored is None else pack(to_json(texts))
+            body = rows.texts if stored is None else pack(body_json(texts))
             self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, body])
             if previous:
                 self.conn.execute("UPDATE forms SET superseded_by = ? WHERE id = ?", [fid, previous["id"]])
@@ -321,7 +323,7 @@ class Store(PointTables, ActivityQueries):
         return {} if row is None else unpack_json(row[0])
 
     def remember_result(self, digest: str, rows: FormRows, result: bytes) -> None:
-        """What reviewing a file gave (see reviewed_files in schema.py; `result` zlib-compressed);
+        """What reviewing a file gave (see reviewed_files in schema.py; `result` packed);
         the form's older results go."""
         with self.transaction():
             self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])

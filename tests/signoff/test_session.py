@@ -11,7 +11,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +19,7 @@ import pytest
 
 from conftest import review_script, run_review, seed_variant, write_form
 from formkit import SEED
+from reviewer.store.packing import pack, unpack_json
 
 # Four points on the seed: ROUNDING on 5 and 16 (one pair, 6/17), ACTUAL_COPIES_TARGET on 18, 19, 20.
 SMALL_QUEUE = ["--code", "ROUNDING", "--code", "ACTUAL_COPIES_TARGET"]
@@ -225,14 +225,14 @@ def edit_critiques(db: Path, code: str, change: Callable[[dict], object]) -> Non
     with sqlite3.connect(db) as conn:
         ids = {row[0] for row in conn.execute("SELECT id FROM critiques WHERE code = ?", [code])}
         for form_id, body in conn.execute("SELECT form_id, body FROM critique_texts").fetchall():
-            texts = json.loads(zlib.decompress(body))
+            texts = unpack_json(body)
             for cid in ids & set(texts):
                 message, comment, data = texts[cid]
                 text = {"message": message, "comment": comment, "data": data}
                 change(text)
                 texts[cid] = [text["message"], text["comment"], text["data"]]
             conn.execute("UPDATE critique_texts SET body = ? WHERE form_id = ?",
-                         [zlib.compress(json.dumps(texts, ensure_ascii=False).encode()), form_id])
+                         [pack(json.dumps(texts, ensure_ascii=False)), form_id])
 
 
 def set_point_comments(db: Path, code: str, comment: str) -> None:
@@ -241,10 +241,10 @@ def set_point_comments(db: Path, code: str, comment: str) -> None:
     with sqlite3.connect(db) as conn:
         for form, key in conn.execute("SELECT form, key FROM points WHERE codes LIKE ?", [f"% {code} %"]).fetchall():
             (body,) = conn.execute("SELECT body FROM point_texts WHERE form = ?", [form]).fetchone()
-            texts = json.loads(zlib.decompress(body))
+            texts = unpack_json(body)
             texts[key][0] = comment
             conn.execute("UPDATE point_texts SET body = ? WHERE form = ?",
-                         [zlib.compress(json.dumps(texts, ensure_ascii=False).encode()), form])
+                         [pack(json.dumps(texts, ensure_ascii=False)), form])
 
 
 def screens(text: str) -> list[str]:

@@ -180,7 +180,7 @@ def test_a_worker_killed_mid_batch_stops_the_batch_with_what_was_stored_kept(tmp
 
     run, db = _running_batch(tmp_path)
     workers = _children(run.pid)
-    assert len(workers) >= 2, workers
+    assert workers, workers  # --jobs 2: one worker, and this process reviews too
     os.kill(workers[0], signal.SIGKILL)
     _stopped_part_way(tmp_path, run, db, 2, "审核工作进程意外退出")
 

@@ -1,0 +1,156 @@
+"""Stored bodies (form and scorecard JSON, critique and point texts, a file's JSON result): written zstd-compressed
+with orjson's JSON, read back as the same values the standard library's JSON gave, and every body an older
+database holds (zlib-compressed, or plain text) still read."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+import threading
+import zlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import run_review, write_form
+from formkit import seed_form
+from reviewer.config import Config
+from reviewer.judge import JudgeSettings
+from reviewer.review import review_json
+from reviewer.signoff.batch import review_batch
+from reviewer.store.packing import ZSTD_MAGIC, body_json, pack, unpack, unpack_json
+from reviewer.store.schema import scorecard
+
+# Characters a body must carry through unchanged: controls, bidi overrides, non-BMP, quotes and escapes.
+HOSTILE = ("响铃\x07退格\x08 删除\x7f C1\x85\x9b 反向\u202e覆盖\u2066 零宽\u200b\ufeff 全角\u3000空格 行分隔\u2028\u2029"
+           " 表情😀 扩展𠀀 引号\"反斜杠\\ 制表\t换行\n回车\r </script>")
+
+
+def stdlib(value: object) -> bytes:
+    """A body's JSON as it was written before orjson."""
+    return json.dumps(value, ensure_ascii=False, default=str).encode()
+
+
+def typed(body: bytes) -> str:
+    """The value a body's JSON reads back as, down to its types (1 and 1.0 differ; json.loads says 1 == 1.0)."""
+    return json.dumps(json.loads(body), ensure_ascii=False)
+
+
+def hostile_form() -> dict:
+    data = seed_form()
+    data["name"] += HOSTILE
+    data["unit"] = HOSTILE
+    for row in data["indicators"]:
+        row["explanation"] = f"{row.get('explanation') or ''}{HOSTILE}"
+        row["name"] += HOSTILE[:12]
+    return data
+
+
+@pytest.mark.parametrize("make", [seed_form, hostile_form], ids=["seed", "hostile"])
+def test_bodies_read_back_as_the_standard_library_wrote_them(tmp_path: Path, make) -> None:
+    path = write_form(tmp_path / "form.json", make())
+    # `known` (nothing stored yet) makes the batch pack each file's JSON result, as `review --db` does.
+    [[item]] = list(review_batch([path], Config(), JudgeSettings(backend="rules"), known=lambda files: {},
+                                 keep_review=True))
+    review = item.review
+    texts = {f.id: [f.message, f.comment, f.data] for f in review.findings}
+    assert any(type(f.data.get("confidence")) is float for f in review.findings)  # floats are among them
+    for value in (scorecard(review), texts, review_json(review)):
+        assert typed(body_json(value)) == typed(stdlib(value))
+    # What the store is handed: the scorecard and texts bodies, the JSON result; each a zstd frame.
+    rows = item.rows
+    assert json.loads(unpack(rows.scorecard_json)) == json.loads(stdlib(scorecard(review)))
+    assert typed(unpack(rows.texts).encode()) == typed(stdlib(texts))
+    assert unpack(rows.form_json) == review.card.canonical_json
+    assert unpack(item.packed).encode() == item.encoded
+    for body in (rows.form_json, rows.scorecard_json, rows.texts, item.points_body, item.packed):
+        assert body[:4] == ZSTD_MAGIC
+
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+class Ratio(float):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    {"nan": float("nan")}, [float("inf"), -float("inf")], {"money": Decimal("1.50")}, {"big": 2 ** 70},
+    {1: "int key"}, {"colour": Colour.RED}, [Ratio(0.5)], {"nested": [{"deep": [float("nan")]}]},
+], ids=["nan", "infinity", "decimal", "big-int", "int-key", "int-enum", "float-subclass", "nested-nan"])
+def test_what_orjson_writes_otherwise_is_written_by_the_standard_library(value: object) -> None:
+    assert body_json(value) == stdlib(value)
+
+
+def test_a_text_the_standard_library_could_not_store_is_refused_as_before() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        stdlib("\ud800")
+    with pytest.raises(UnicodeEncodeError):
+        body_json({"lone surrogate": "\ud800"})
+
+
+def test_zlib_and_plain_bodies_of_an_older_database_read_back() -> None:
+    text = json.dumps({"键": [HOSTILE, 1, 0.5, None]}, ensure_ascii=False)
+    for level in (1, 3, 6, 9):  # the levels ever written (3 last), each with its own zlib header
+        old = zlib.compress(text.encode(), level)
+        assert unpack(old) == text and unpack_json(old) == json.loads(text)
+    assert unpack(text) == text  # a column from before the compact store
+    assert unpack(None) is None
+    assert unpack(pack(text)) == text and unpack(pack(text.encode())) == text
+
+
+def test_threads_pack_and_unpack_side_by_side() -> None:
+    # The workbench serves requests on several threads: each has its own zstd compressor and decompressor.
+    failures: list[str] = []
+
+    def work(n: int) -> None:
+        for i in range(300):
+            text = f"{n}-{i}-" + HOSTILE * (i % 7 + 1)
+            if unpack(pack(text)) != text:
+                failures.append(text)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def rezlib(db: Path) -> int:
+    """Every packed body of the database rewritten as the code before zstd wrote it (zlib level 3)."""
+    columns = {"forms": ("form_json", "scorecard_json"), "critique_texts": ("body",), "point_texts": ("body",),
+               "reviewed_files": ("result",)}
+    rewritten = 0
+    with sqlite3.connect(db) as conn:
+        for table, names in columns.items():
+            for rowid, *bodies in conn.execute(f"SELECT rowid, {', '.join(names)} FROM {table}").fetchall():
+                assert all(body[:4] == ZSTD_MAGIC for body in bodies)
+                olds = [zlib.compress(unpack(body).encode(), 3) for body in bodies]
+                conn.execute(f"UPDATE {table} SET {', '.join(f'{n} = ?' for n in names)} WHERE rowid = ?",
+                             [*olds, rowid])
+                rewritten += len(bodies)
+    return rewritten
+
+
+def test_a_database_of_zlib_bodies_shows_and_re_reviews_the_same(db: Path, tmp_path: Path) -> None:
+    form = write_form(tmp_path / "form.json", hostile_form())
+    first = run_review(str(form), "--json", "--db", str(db))
+    assert first.exit_code == 0
+    shown = {command: run_review(*command.split(), "--db", str(db)).output
+             for command in ("status", "report --format json", "report --format md")}
+    assert rezlib(db) == 5  # form and scorecard JSON, critique texts, point texts, the JSON result
+    for command, output in shown.items():
+        assert run_review(*command.split(), "--db", str(db)).output == output
+    again = run_review(str(form), "--json", "--db", str(db))  # the stored (zlib) result, printed as it was
+    assert again.exit_code == 0 and again.output == first.output
+    # A changed form next to the old one: its bodies are zstd, the old ones stay readable.
+    data = hostile_form()
+    data["indicators"][3]["actual"] = "31个"
+    write_form(form, data)
+    assert run_review(str(form), "--json", "--db", str(db)).exit_code == 0
+    [current] = json.loads(run_review("report", "--format", "json", "--db", str(db)).output)
+    assert current["form_id"] != json.loads(first.output)["form_id"] and HOSTILE in current["name"]
