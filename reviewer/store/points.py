@@ -114,8 +114,9 @@ class PointRow(NamedTuple):
 def points_body(drafts: Sequence[PointDraft]) -> bytes:
     """The point_texts body of a form's points (key -> [comment, parts]), packed: what save_points writes for
     a form stored without points yet, encoded and compressed where the points are built (a worker)."""
-    # One encoder pass over the whole body: {key: draft.texts, ...} as the store reads it.
-    return pack(to_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
+    # One encoder pass over the whole body (orjson's, as for the other bodies): {key: [comment, parts]}, which
+    # the store reads back as the values draft.texts holds.
+    return pack(body_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
 
 
 def point_id(form_id: str, key: str) -> str:
