@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from ..form.values import format_decimal, plain_decimal, round_half_up
@@ -21,8 +21,18 @@ def num(value: Decimal, places: int | None = None) -> str:
     """A figure for a message; `places` rounds half-up, else as printed."""
     if places is not None:
         unit = _PLACE_UNITS[places] if 0 <= places < len(_PLACE_UNITS) else Decimal(1).scaleb(-places)
-        value = round_half_up(value, unit)
-    return format_decimal(value)
+        value = _half_up(value, unit)
+    text = str(value)  # format_decimal, inlined: a form's messages and points write some hundreds of figures
+    return format(value, "f") if "E" in text else text
+
+
+def _half_up(value: Decimal, unit: Decimal) -> Decimal:
+    """round_half_up(value, unit): the rounding passed by position, which Decimal.quantize parses in half the
+    time of its keyword."""
+    try:
+        return value.quantize(unit, ROUND_HALF_UP)
+    except InvalidOperation:
+        return round_half_up(value, unit)  # more digits than the context holds: its wider context
 
 
 def amount(value: Decimal, unit: str = "") -> str:
@@ -32,12 +42,17 @@ def amount(value: Decimal, unit: str = "") -> str:
 
 def pct(fraction: Decimal) -> str:
     """+8.8%, -45.5%: a change as a signed percentage with one decimal."""
-    value = round_half_up(fraction * HUNDRED, TENTH)
-    return f"{'+' if value > 0 else ''}{format_decimal(value)}%"
+    value = _half_up(fraction * HUNDRED, TENTH)
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
+    return f"+{text}%" if value > 0 else f"{text}%"
 
 
 def share(fraction: Decimal) -> str:
-    return f"{format_decimal(round_half_up(fraction * HUNDRED, TENTH))}%"
+    value = _half_up(fraction * HUNDRED, TENTH)
+    text = str(value)
+    return f"{format(value, 'f') if 'E' in text else text}%"
 
 
 def quoted(row: "IndicatorScore") -> str:

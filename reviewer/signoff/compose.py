@@ -12,12 +12,13 @@ A request about a change in numbers is made only where the numbers changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Collection, Sequence
 from decimal import Decimal
 
 from ..checks.catalogue import TITLE, Finding
-from ..checks.rows import is_empty_explanation, is_money, money_in, qualitative_band
-from ..checks.wording import clip, num, pct, share
-from ..form.values import round_half_up, squash
+from ..checks.rows import is_empty_explanation, money_in, qualitative_band
+from ..checks.wording import num, pct, share
+from ..form.values import MONEY_SCALE, round_half_up, squash
 from ..scoring import ONE, IndicatorScore, Scorecard
 
 HUNDRED = Decimal(100)
@@ -35,15 +36,21 @@ MEASURE = "同时提出针对性的改进措施（做法、责任环节和时限
 
 def row_kind(row: IndicatorScore) -> str:
     """count, money, rate, date or qualitative: what the row measures, as its comment must speak of it."""
-    if row.direction == "date" or row.target.kind == "date":
+    target = row.target
+    if row.direction == "date" or target.kind == "date":
         return "date"
-    if row.direction == "qualitative" or not row.target.is_number:
+    if row.direction == "qualitative" or target.kind != "number":
         return "qualitative"
-    if row.target.unit == "%":
+    if target.unit == "%":
         return "rate"
-    if row.cost or is_money(row.target):
+    if row.cost or target.unit in MONEY_SCALE:  # is_money, the kind known to be a number
         return "money"
     return "count"
+
+
+def row_kinds(card: Scorecard) -> list[str]:
+    """Each row's kind, by index: worked out once per form, as the points ask it some forty times."""
+    return [row_kind(row) for row in card.indicators]
 
 
 def movement(row: IndicatorScore) -> str:
@@ -61,10 +68,10 @@ def missed(row: IndicatorScore) -> bool:
         row.direction, False)
 
 
-def has_gap(row: IndicatorScore) -> bool:
+def has_gap(row: IndicatorScore, kind: str | None = None) -> bool:
     """Whether the row's actual differs from its target (a late date, a band short of 达成): a gap an
     explanation could quantify. A row that met its target exactly has none."""
-    kind = row_kind(row)
+    kind = kind or row_kind(row)
     if kind == "date":
         return bool(row.late) or row.late is None
     if kind == "qualitative":
@@ -73,27 +80,41 @@ def has_gap(row: IndicatorScore) -> bool:
 
 
 def _value(text: str) -> str:
-    return clip(text.strip(), 40)
+    """A target or actual on one line, cut to 40 characters: clip(text.strip(), 40), without its calls."""
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
-def row_facts(row: IndicatorScore) -> str:
+def row_facts(row: IndicatorScore, kind: str | None = None) -> str:
     """“name”年度指标值A，实际完成值B（change): as printed, the change in the row's own terms."""
-    kind, a, b = row_kind(row), row.target_value, row.actual_value
-    target_blank = row.target.is_blank
+    return f"“{row.name}”" + _row_values(row, kind or row_kind(row))
+
+
+def _row_values(row: IndicatorScore, kind: str) -> str:
+    """row_facts after the row's quoted name."""
+    target, actual = row.target, row.actual
+    target_blank = target.kind == "text" and not target.raw.strip()  # Quantity.is_blank, without the property
     # 同为 is said of a text or a date only (a number row shows its change); the kind is the cheaper test.
-    if kind in ("qualitative", "date") and not target_blank and squash(row.target.raw) == squash(row.actual.raw):
-        return f"“{row.name}”年度指标值与实际完成值同为“{_value(row.actual.raw)}”"
+    if kind in ("qualitative", "date") and not target_blank and squash(target.raw) == squash(actual.raw):
+        return f"年度指标值与实际完成值同为“{_value(actual.raw)}”"
     left, right = ("“", "”") if kind == "qualitative" else ("", "")  # a text value is quoted
-    target = "年度指标值未填写" if target_blank else f"年度指标值{left}{_value(row.target.raw)}{right}"
-    actual = "实际完成值未填写" if row.actual.is_blank else f"实际完成值{left}{_value(row.actual.raw)}{right}"
+    target_text = "年度指标值未填写" if target_blank else f"年度指标值{left}{_value(target.raw)}{right}"
+    actual_text = ("实际完成值未填写" if actual.kind == "text" and not actual.raw.strip()
+                   else f"实际完成值{left}{_value(actual.raw)}{right}")
+    a, b = row.target_value, row.actual_value
     change = ""
-    if kind in ("count", "money") and a is not None and b is not None and a:
-        change = "（未变）" if a == b else f"（{pct(b / a - ONE)}）"
-    elif kind == "rate" and a is not None and b is not None and a != b:
-        change = f"（{'+' if b > a else ''}{num(b - a)}个百分点）"
+    if a is None or b is None:
+        if kind == "date" and row.late:
+            change = "（晚于目标时间）"
+    elif kind == "count" or kind == "money":
+        if a:
+            change = "（未变）" if a == b else f"（{pct(b / a - ONE)}）"
+    elif kind == "rate":
+        if a != b:
+            change = f"（{'+' if b > a else ''}{num(b - a)}个百分点）"
     elif kind == "date" and row.late:
         change = "（晚于目标时间）"
-    return f"“{row.name}”{target}，{actual}{change}"
+    return f"{target_text}，{actual_text}{change}"
 
 
 @dataclass
@@ -119,8 +140,15 @@ class Comment:
         parts += self.problems
         if self.requests:
             first, *rest = self.requests
-            parts.append("；".join([first] + [r.removeprefix("请") for r in rest]))
-        return "".join([p.rstrip("。；，") + "。" for p in parts if p])
+            asks = [first]
+            for r in rest:
+                asks.append(r.removeprefix("请"))
+            parts.append("；".join(asks))
+        out = []  # a loop, not a comprehension: see compose
+        for p in parts:
+            if p:
+                out.append(p.rstrip("。；，") + "。")
+        return "".join(out)
 
     def as_parts(self) -> dict[str, object]:
         return {"facts": self.facts, "problems": self.problems, "requests": self.requests, "titles": self.titles}
@@ -133,44 +161,81 @@ SCORE_CODES = frozenset(("INDICATOR_SCORE", "ROUNDING", "SCORE_BOUNDS", "SCORE_M
 # added, and no method call of our own per statement (a form says some hundred of them).
 
 
-def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comment:
+def compose(subject: Subject, findings: list[Finding], card: Scorecard, kinds: list[str] | None = None,
+            codes: Sequence[str] | None = None) -> Comment:
+    """`kinds`: row_kinds(card), when the caller has it (build_points, once per form); `codes`: the findings'
+    codes, each once in the order first met, when the caller has them."""
     if not subject.rows:
         return _compose_form_part(findings)
-    rows = [card.indicators[i] for i in subject.rows]
+    if kinds is None:
+        kinds = row_kinds(card)
+    # Loops and map() rather than comprehensions here: in Python 3.11 each comprehension builds a function and
+    # a frame, which cost more than the loop over a point's few rows and findings.
+    indicators = card.indicators
+    subject_rows = subject.rows
     money = card.form.funds.unit
-    comment = Comment(titles=list(dict.fromkeys([TITLE.get(f.code, f.code) for f in findings])))
-    comment.facts = _facts(rows, money)
-    named = len(rows) > 1
+    if codes is None:
+        codes = list(dict.fromkeys([f.code for f in findings]))
+    titles = list(dict.fromkeys(map(TITLE.get, codes, codes)))  # a title per code: in the same order
+    named = len(subject_rows) > 1
+    if named:
+        rows, counts, costs = [], [], []
+        for i in subject_rows:
+            row = indicators[i]
+            rows.append(row)
+            (costs if row.cost else counts).append(row)
+    else:
+        rows = [indicators[subject_rows[0]]]
+        counts, costs = ([], rows) if rows[0].cost else (rows, [])
+    # The pair's figures in the form's money unit, read once: the facts, the divergence and the cost request
+    # each state them.
+    pair = _pair_values(counts[0], costs[0], money) if counts and costs else None
+    facts = _facts(rows, counts, costs, money, kinds, pair)
     data: dict[str, str] = {}
     requests: dict[str, str] = {}
     groups = _explanation_groups(rows)
-    problems: list[dict[str, str]] = [{} for _ in groups]  # what is said against each group's explanation
-    group_at = {row.index: k for k, group in enumerate(groups) for row in group}  # row index -> its group
+    problems: list[dict[str, str]] = []  # what is said against each group's explanation
+    group_at: dict[int, int] = {}  # row index -> its group
+    for k, group in enumerate(groups):
+        problems.append({})
+        for row in group:
+            group_at[row.index] = k
     divergence = False
     for finding in findings:
         code = finding.code
-        row = card.indicators[_first_of(finding.indicators, subject.rows)]
+        # A finding on one row's point is about that row (_first_of gives it for any finding there).
+        if named:
+            lead = finding.indicators[0] if finding.indicators else -1  # _first_of's answer, nearly always
+            row = indicators[lead if lead in subject_rows else _first_of(finding.indicators, subject_rows)]
+        else:
+            row = rows[0]
         # The codes are exclusive; the most frequent (the judge's verdicts) are tested first.
         if code == "EXPLANATION_VERDICT":
             judged = finding.data.get("indicator", row.index)
-            judged = judged if judged in subject.rows else row.index
+            judged = judged if judged in subject_rows else row.index
             k = group_at[judged]
-            _verdict_problems(finding, card.indicators[judged], groups[k], problems[k])
+            _verdict_problems(finding, indicators[judged], groups[k], problems[k], kinds)
         elif code == "EXPLANATION_NO_MEASURE":
             problems[group_at[row.index]].setdefault("no_measure", TAG_PROBLEM["no_measure"])
         elif code == "EXPLANATION_MISSING":
             problems[group_at[row.index]].setdefault("blank", "")
         elif code == "COST_COUNT_DIVERGENCE":
             divergence = True
-            data.setdefault(code, _divergence(rows, money))
+            if code not in data:
+                data[code] = _divergence(pair)
         elif code in SCORE_CODES:
             who = f"“{row.name}”" if named else ""
             data.setdefault(f"{code}:{row.index}", who + _score_problem(code, row, finding))
             requests.setdefault("fix_score", "请按计分规则更正得分")
         elif code == "EXPLANATION_REUSED":
-            others = [i for i in finding.indicators if i not in subject.rows]
-            text = f"与第{'、'.join(str(i + 1) for i in others)}项表述相同" if others else "多项指标表述相同"
-            for index in [i for i in finding.indicators if i in subject.rows] or [subject.rows[0]]:
+            others, own = [], []
+            for i in finding.indicators:
+                if i in subject_rows:
+                    own.append(i)
+                else:
+                    others.append(str(i + 1))
+            text = f"与第{'、'.join(others)}项表述相同" if others else "多项指标表述相同"
+            for index in own or [subject_rows[0]]:
                 problems[group_at[index]].setdefault("generic", f"属通用套话，{text}，未针对本指标说明")
         else:
             who = f"“{row.name}”" if named else ""
@@ -178,29 +243,36 @@ def compose(subject: Subject, findings: list[Finding], card: Scorecard) -> Comme
             data.setdefault(f"{code}:{row.index}", who + text)
             for key, ask in asks:
                 requests.setdefault(key, ask)
-    comment.problems = list(data.values())
+    said = list(data.values())
     explained = False
     measure = False
+    several = len(groups) > 1
+    flagged: set[int] = set()
+    # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not asked for
+    # the cause again.
+    uncaused: set[int] = set()
     for group, found in zip(groups, problems):
         if not found:
             continue
         measure = measure or "no_measure" in found or "blank" in found
-        explained = explained or _faults_cause(found)
-        comment.problems.append(_explanation_sentence(group, found, len(groups) > 1))
+        faults = _faults_cause(found)
+        explained = explained or faults
+        said.append(_explanation_sentence(group, found, several))
+        for r in group:
+            flagged.add(r.index)
+            if faults:
+                uncaused.add(r.index)
     if explained or divergence:
-        flagged = {r.index for g, found in zip(groups, problems) if found for r in g}
-        # A row whose explanation gives its cause (only no measure, or nothing, said against it) is not
-        # asked for the cause again.
-        uncaused = {r.index for g, found in zip(groups, problems) if _faults_cause(found) for r in g}
-        for key, ask in _explain_requests(rows, money, flagged, uncaused, divergence, set(requests)):
+        for key, ask in _explain_requests(rows, counts, costs, money, flagged, uncaused, divergence, requests,
+                                          kinds, pair):
             requests.setdefault(key, ask)
-    comment.requests = list(requests.values())
+    asked = list(requests.values())
     if measure:
-        if comment.requests:
-            comment.requests[-1] = comment.requests[-1].rstrip("。") + "，" + MEASURE
+        if asked:
+            asked[-1] = asked[-1].rstrip("。") + "，" + MEASURE
         else:
-            comment.requests.append("请针对偏差原因" + MEASURE.removeprefix("同时"))
-    return comment
+            asked.append("请针对偏差原因" + MEASURE.removeprefix("同时"))
+    return Comment(facts, said, asked, titles)
 
 
 def _faults_cause(found: dict[str, str]) -> bool:
@@ -218,26 +290,32 @@ def _first_of(indicators: tuple[int, ...], rows: tuple[int, ...]) -> int:
 
 # --- facts ---------------------------------------------------------------------------------------
 
-def _facts(rows: list[IndicatorScore], money: str) -> str:
-    counts = [r for r in rows if not r.cost]
-    costs = [r for r in rows if r.cost]
+def _facts(rows: list[IndicatorScore], counts: list[IndicatorScore], costs: list[IndicatorScore], money: str,
+           kinds: list[str], pair: tuple[Decimal, ...] | None) -> str:
     if not (counts and costs):
-        return "；".join([row_facts(r) for r in rows])
-    parts = [row_facts(r) for r in counts] + ["对应" + _cost_facts(r, counts[0]) for r in costs]
-    unit = _unit_cost(counts[0], costs[0], money)
+        if len(rows) == 1:
+            return row_facts(rows[0], kinds[rows[0].index])
+        return "；".join([row_facts(r, kinds[r.index]) for r in rows])
+    count = counts[0]
+    parts = []
+    for r in counts:
+        parts.append(row_facts(r, kinds[r.index]))
+    for r in costs:
+        parts.append("对应" + _cost_facts(r, count, kinds[r.index]))
+    unit = _unit_cost(count, pair, money)
     if unit:
         parts[-1] += "，" + unit
     return "；".join(parts)
 
 
-def _cost_facts(cost: IndicatorScore, count: IndicatorScore) -> str:
+def _cost_facts(cost: IndicatorScore, count: IndicatorScore, kind: str) -> str:
     """A cost row beside its count, named by what its name adds (预算控制数) when it repeats the count's."""
-    facts = row_facts(cost)
+    values = _row_values(cost, kind)
     stem, name = squash(count.name), squash(cost.name)
     if name.startswith(stem) and len(name) > len(stem):
         suffix = cost.name.strip()[len(count.name.strip()):].strip() or "成本"
-        return f"成本指标（{suffix}）" + facts[len(f"“{cost.name}”"):]
-    return "成本指标" + facts
+        return f"成本指标（{suffix}）{values}"
+    return f"成本指标“{cost.name}”{values}"
 
 
 def _pair_values(count: IndicatorScore, cost: IndicatorScore, money: str) -> tuple[Decimal, ...] | None:
@@ -249,8 +327,8 @@ def _pair_values(count: IndicatorScore, cost: IndicatorScore, money: str) -> tup
     return qa, qb, ca, cb
 
 
-def _unit_cost(count: IndicatorScore, cost: IndicatorScore, money: str) -> str:
-    values = _pair_values(count, cost, money)
+def _unit_cost(count: IndicatorScore, values: tuple[Decimal, ...] | None, money: str) -> str:
+    """The unit cost, planned and actual: `values` are _pair_values(count, cost, money)."""
     if values is None:
         return ""
     qa, qb, ca, cb = values
@@ -263,10 +341,8 @@ def _unit_cost(count: IndicatorScore, cost: IndicatorScore, money: str) -> str:
     return f"单位成本由计划{num(planned, 2)}{money}/{unit}变为{num(actual, 2)}{money}/{unit}{change}"
 
 
-def _divergence(rows: list[IndicatorScore], money: str) -> str:
-    counts = [r for r in rows if not r.cost]
-    costs = [r for r in rows if r.cost]
-    values = _pair_values(counts[0], costs[0], money) if counts and costs else None
+def _divergence(values: tuple[Decimal, ...] | None) -> str:
+    """`values`: _pair_values of the point's first count and first cost (None without both)."""
     if values is None:
         return "成本与数量变动不匹配"
     qa, qb, ca, cb = values
@@ -336,15 +412,19 @@ def _value_problem(code: str, row: IndicatorScore, finding: Finding) -> tuple[st
 
 
 def _without_name(message: str, row: IndicatorScore) -> str:
+    """The message without the row's quoted name at its start (and the 的, ： or ， after it)."""
     text = message.strip().rstrip("。")
-    for prefix in (f"“{row.name}”的", f"“{row.name}”：", f"“{row.name}”"):
-        if text.startswith(prefix):
-            return text[len(prefix):].lstrip("，：")
-    return text
+    quoted = f"“{row.name}”"
+    if not text.startswith(quoted):
+        return text
+    rest = text[len(quoted):]
+    return (rest[1:] if rest.startswith("的") else rest).lstrip("，：")  # a ： after the name goes with the lstrip
 
 
 def _explanation_groups(rows: list[IndicatorScore]) -> list[list[IndicatorScore]]:
     """The subject's rows by explanation: rows with the same text share one."""
+    if len(rows) == 1:  # one row is one group, whatever its text
+        return [rows]
     groups: dict[str, list[IndicatorScore]] = {}
     for row in rows:
         text = row.indicator.explanation
@@ -354,34 +434,38 @@ def _explanation_groups(rows: list[IndicatorScore]) -> list[list[IndicatorScore]
 
 
 def _verdict_problems(finding: Finding, row: IndicatorScore, group: list[IndicatorScore],
-                      found: dict[str, str]) -> None:
+                      found: dict[str, str], kinds: list[str]) -> None:
     if is_empty_explanation(row.indicator.explanation):
         found.setdefault("blank", "")
         return
-    tags = set(finding.tags)
+    tags = finding.tags  # a few; each key of `found` has one wording, so the order they are read in is free
     if "contradicts_data" in tags:
         reason = str(finding.data.get("reason") or "").strip().rstrip("。") or "与数据矛盾"
         found.setdefault("conflict", reason)
     if "generic" in tags:
         found.setdefault("generic", "属通用套话，未针对本指标说明")
-    if "no_quantity" in tags and any(has_gap(r) for r in group):
-        kinds = {row_kind(r) for r in group}
-        what = ("涉及的数量和金额" if {"count", "money"} <= kinds else "涉及的金额" if "money" in kinds
-                else "涉及的数量" if "count" in kinds else "偏差幅度" if "rate" in kinds
-                else "延误的时间" if "date" in kinds else "具体完成情况")
+    if "no_quantity" in tags and any([has_gap(r, kinds[r.index]) for r in group]):
+        of = {kinds[r.index] for r in group}
+        what = ("涉及的数量和金额" if {"count", "money"} <= of else "涉及的金额" if "money" in of
+                else "涉及的数量" if "count" in of else "偏差幅度" if "rate" in of
+                else "延误的时间" if "date" in of else "具体完成情况")
         found.setdefault("no_quantity", f"未量化说明{what}")
-    for tag in ("irrelevant", "unreadable", "injection", "no_cause", "no_measure"):
-        if tag in tags:
-            found.setdefault(tag, TAG_PROBLEM[tag])
+    for tag in tags:
+        problem = TAG_PROBLEM.get(tag)
+        if problem is not None:
+            found.setdefault(tag, problem)
 
 
 def _explanation_sentence(group: list[IndicatorScore], found: dict[str, str], several: bool) -> str:
-    where = f"第{'、'.join(str(r.index + 1) for r in group)}项" if several else ""
+    where = f"第{'、'.join([str(r.index + 1) for r in group])}项" if several else ""
     if "blank" in found:
         return f"{where}偏差原因分析及改进措施栏未填写"
-    text = group[0].indicator.explanation
-    ordered = [found[key] for key in EXPLANATION_ORDER if key in found and found[key]]
-    return f"{where}偏差说明“{clip(text.strip(), 40)}”" + "，".join(ordered)
+    ordered = []  # a loop, not a comprehension: see compose
+    for key in EXPLANATION_ORDER:
+        problem = found.get(key)
+        if problem:
+            ordered.append(problem)
+    return f"{where}偏差说明“{_value(group[0].indicator.explanation)}”" + "，".join(ordered)
 
 
 COST_MOVE = Decimal("0.10")  # a cost within ±10% of its target is asked about only when its own text fails
@@ -390,9 +474,9 @@ COST_MOVE = Decimal("0.10")  # a cost within ±10% of its target is asked about 
 OVER = Decimal("1.2")  # above this share of the target, an over-achievement is worth explaining (OVERACHIEVED)
 
 
-def _unit_cost_move(count: IndicatorScore | None, cost: IndicatorScore, money: str) -> str:
-    """up, down, same or unknown: the cost per unit of the count, actual against planned."""
-    values = _pair_values(count, cost, money) if count is not None else None
+def _unit_cost_move(values: tuple[Decimal, ...] | None) -> str:
+    """up, down, same or unknown: the cost per unit of the count, actual against planned (`values`:
+    _pair_values of the count and the cost)."""
     if values is None or values[1] <= 0:
         return "unknown"
     qa, qb, ca, cb = values
@@ -400,10 +484,10 @@ def _unit_cost_move(count: IndicatorScore | None, cost: IndicatorScore, money: s
     return "up" if actual > planned else "down" if actual < planned else "same"
 
 
-def _cost_request(count: IndicatorScore | None, cost: IndicatorScore, money: str) -> tuple[str, str] | None:
+def _cost_request(values: tuple[Decimal, ...] | None, cost: IndicatorScore) -> tuple[str, str] | None:
     """The request about a cost row, by what its figures show: the unit cost up, the total over its
     target, the total down (where did the money go), the unit cost down with the total unchanged."""
-    unit, total = _unit_cost_move(count, cost, money), movement(cost)
+    unit, total = _unit_cost_move(values), movement(cost)
     if unit == "up":
         return "cost_up", "请说明单位成本上升的具体原因，列明调整涉及的项目及金额，并提供资金调整依据"
     if total == "up":
@@ -415,27 +499,33 @@ def _cost_request(count: IndicatorScore | None, cost: IndicatorScore, money: str
     return None
 
 
-def _explain_requests(rows: list[IndicatorScore], money: str, flagged: set[int], uncaused: set[int],
-                      divergence: bool, asked: set[str]) -> list[tuple[str, str]]:
+def _explain_requests(rows: list[IndicatorScore], counts: list[IndicatorScore], costs: list[IndicatorScore],
+                      money: str, flagged: set[int], uncaused: set[int], divergence: bool, asked: Collection[str],
+                      kinds: list[str], pair: tuple[Decimal, ...] | None) -> list[tuple[str, str]]:
     """What the unit must explain, in the row's own terms: a cost that rose or fell, a count that changed,
     a rate or date missed. Never a change the row does not show; a cost only where it diverges from its
     count, moved far, or its own explanation fails; the cause of any other row only where its explanation
-    does not give it (`uncaused`); nothing a request already made (`asked`, e.g. target_low) covers."""
+    does not give it (`uncaused`); nothing a request already made (`asked`, e.g. target_low) covers.
+    `pair`: _pair_values of the first count and the first cost."""
     asks: list[tuple[str, str]] = []
-    counts = [r for r in rows if not r.cost]
-    costs = [r for r in rows if r.cost]
     for cost in costs:
         ratio = cost.ratio  # a division on each reading
         far = ratio is not None and abs(ratio - ONE) > COST_MOVE
         if not (divergence or far or cost.index in flagged):
             continue
-        ask = _cost_request(counts[0] if counts else None, cost, money)
+        if not counts:
+            values = None
+        elif cost is costs[0]:
+            values = pair
+        else:
+            values = _pair_values(counts[0], cost, money)
+        ask = _cost_request(values, cost)
         if ask is not None:
             asks.append(ask)
     for row in counts:
         if row.index not in uncaused:
             continue
-        kind, move = row_kind(row), movement(row)
+        kind, move = kinds[row.index], movement(row)
         ratio = row.ratio if row.direction == "higher" else None  # a division on each reading
         over = ratio is not None and ratio >= OVER
         if kind == "count" and move in ("up", "down") and not (move == "up" and over):

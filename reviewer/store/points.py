@@ -27,6 +27,19 @@ from .packing import body_json, pack, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
 
+# A JSON string as to_json writes it (ensure_ascii=False), called directly: the encoder's encode() adds a call and
+# its type tests to each of the few short strings a point encodes.
+_string = json.encoder.encode_basestring
+
+
+def _json_string(text: str) -> str:
+    """_string(text), without the encoder's pass over a text that needs no escape: printable (no control
+    character, which is all the encoder escapes besides " and \\), with neither of those. A comment nearly always."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return _string(text)
+
+
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
 _POINT_FIELDS = frozenset(f.name for f in fields(Point)) - {"comment", "parts"}
 
@@ -48,8 +61,8 @@ class PointDraft:
     comment: str
     parts: dict[str, Any] = field(default_factory=dict)
 
-    # Encoded once, all together, where the point is built (a worker process), and kept when it is pickled. Not
-    # functools.cached_property: its __get__ (a lock in Python 3.11) cost as much as the encoding, four a point.
+    # Encoded once, where the point is built (a worker process), and kept when it is pickled. Not
+    # functools.cached_property: its __get__ (a lock in Python 3.11) cost as much as the encoding.
     @property
     def columns(self) -> list[Any]:
         """The points table's columns this draft sets, from seq to signature, JSON encoded."""
@@ -57,33 +70,33 @@ class PointDraft:
 
     @property
     def texts(self) -> str:
-        """[comment, parts] as JSON: its entry in the form's point_texts body (schema.py)."""
-        return self._encoded()[1]
+        """[comment, parts] as JSON: its entry in the form's point_texts body (schema.py). A batch's worker packs
+        the whole body at once (points_body) and never asks this."""
+        return f"[{_string(self.comment)}, {to_json(self.parts)}]"  # to_json([comment, parts])
 
     @property
     def signature(self) -> str:
         """What a decision was taken on: the suggested comment and the evidence behind it."""
-        return self._encoded()[2]
+        return self._encoded()[1]
 
-    def _encoded(self) -> tuple[list[Any], str, str]:
+    def _encoded(self) -> tuple[list[Any], str]:
         encoded = self.__dict__.get("_encoding")
         if encoded is None:
-            comment = to_json(self.comment)  # encoded once for the texts and the signature
-            texts = f"[{comment}, {to_json(self.parts)}]"  # to_json([comment, parts])
             # to_json([comment, sorted(codes), indicators])
-            evidence = f"[{comment}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
+            evidence = f"[{_json_string(self.comment)}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
             signature = hashlib.sha256(evidence.encode()).hexdigest()[:20]
             columns = [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
-                       f" {' '.join(self.codes)} ", self.verdict, int(self.review_first), to_json(list(self.findings)),
+                       f" {' '.join(self.codes)} ", self.verdict, int(self.review_first),
+                       "[" + ", ".join(map(_string, self.findings)) + "]",  # to_json(list(findings)), without its set-up
                        signature]
-            encoded = self.__dict__["_encoding"] = (columns, texts, signature)
+            encoded = self.__dict__["_encoding"] = (columns, signature)
         return encoded
 
     @property
     def row(self) -> "PointRow":
         """What save_points needs of this draft, as a plain tuple (what a worker process sends back: its
         texts go in the form's body, points_body, once)."""
-        columns, _, signature = self._encoded()
+        columns, signature = self._encoded()
         return PointRow(self.key, self.seq, self.codes, columns, signature)
 
 
@@ -101,7 +114,9 @@ class PointRow(NamedTuple):
 def points_body(drafts: Sequence[PointDraft]) -> bytes:
     """The point_texts body of a form's points (key -> [comment, parts]), packed: what save_points writes for
     a form stored without points yet, encoded and compressed where the points are built (a worker)."""
-    return pack("{" + ", ".join(f"{to_json(draft.key)}: {draft.texts}" for draft in drafts) + "}")
+    # One encoder pass over the whole body (orjson's, as for the other bodies): {key: [comment, parts]}, which
+    # the store reads back as the values draft.texts holds.
+    return pack(body_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
 
 
 def point_id(form_id: str, key: str) -> str:

@@ -450,14 +450,22 @@ def scorecard(review: Review) -> dict[str, Any]:
 
 def _indicator_card(row: IndicatorScore) -> dict[str, Any]:
     indicator = row.indicator  # read once: weight, claimed and name are properties reading it
+    target, actual, weight, score, recomputed = (indicator.target, indicator.actual, indicator.weight, indicator.score,
+                                                 row.recomputed)
+    # _text inlined for the text cells (target and actual as printed, nearly always): five figures a row.
     return {
         "index": row.index, "level1": indicator.level1, "level2": indicator.level2,
-        "name": indicator.name, "target": _text(indicator.target), "actual": _text(indicator.actual),
-        "weight": _text(indicator.weight), "claimed": _text(indicator.score), "recomputed": _text(row.recomputed),
+        "name": indicator.name, "target": target if type(target) is str else _text(target),
+        "actual": actual if type(actual) is str else _text(actual),
+        "weight": _text(weight), "claimed": None if score is None else _text(score),
+        "recomputed": None if recomputed is None else _text(recomputed),
         "direction": row.direction, "formula": row.formula_text, "explanation": indicator.explanation,
     }
 
 
 def _text(value: Any) -> str | None:
     """A figure as the scorecard keeps it: text as printed, a number without exponent."""
-    return None if value is None else (value if isinstance(value, str) else format_decimal(value))
+    if value is None or isinstance(value, str):
+        return value
+    text = str(value)  # format_decimal, inlined
+    return format(value, "f") if "E" in text else text
