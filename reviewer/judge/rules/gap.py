@@ -658,7 +658,12 @@ def products_make_both(side: Side, signals: TextSignals) -> bool:
               and not any(_close(f, read, v) for v in (side.a, side.b))]
 
     def makes(total: Decimal) -> bool:
-        return any(abs(c * p - total) <= abs(total) / 200 for c in counts for p in prices)
+        bound = abs(total) / 200  # plain loops, the bound once: this runs for every count and price pair
+        for c in counts:
+            for p in prices:
+                if abs(c * p - total) <= bound:
+                    return True
+        return False
 
     return makes(side.a) and makes(side.b)
 
