@@ -653,9 +653,13 @@ def products_make_both(side: Side, signals: TextSignals) -> bool:
     70座 × 10.7万元 = 749万元 ≈ 750.02): both factors of the move are sized."""
     if side.a is None or side.b is None or side.unit not in MONEY_SCALE:
         return False
-    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
-    prices = [read[0] for f in signals.quantities if f.money and (read := _in_row_unit(f, side.unit))
-              and not any(_close(f, read, v) for v in (side.a, side.b))]
+    counts: list[Decimal] = []
+    prices: list[Decimal] = []
+    for f in signals.quantities:  # plain loops: no comprehension or generator frames per judgement
+        if f.unit in COUNTERS and f.value > 0:
+            counts.append(f.value)
+        if f.money and (read := _in_row_unit(f, side.unit)) and not _close(f, read, side.a) and not _close(f, read, side.b):
+            prices.append(read[0])
 
     def makes(total: Decimal) -> bool:
         bound = abs(total) / 200  # plain loops, the bound once: this runs for every count and price pair
