@@ -159,10 +159,22 @@ def check_indicator_scores(card: Scorecard, t: Thresholds) -> list[Finding]:
 def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
     form = card.form
     findings: list[Finding] = []
-    scores = [form.funds.score, *(row.claimed for row in card.indicators)]
+    # One plain pass over the rows (no comprehension or generator frames): the claimed scores, the weights, and
+    # each row's group (read twice below). Sums run left to right from ZERO, as sum() does.
     # A blank total is TOTAL_MISSING; with a blank score the claimed parts do not add up to anything.
     # `is None`, not `None in scores`: comparing a Decimal with None goes through the numbers ABCs.
-    parts = None if any(score is None for score in scores) else sum(scores, ZERO)
+    parts: Decimal | None = form.funds.score
+    if parts is not None:
+        parts = ZERO + parts
+    weight_sum = ZERO
+    row_groups = []
+    for row in card.indicators:
+        indicator = row.indicator
+        if parts is not None:
+            score = indicator.score
+            parts = None if score is None else parts + score
+        weight_sum += indicator.weight
+        row_groups.append(level_group(indicator))
     if form.total_score is not None and parts is not None and abs(form.total_score - parts) > t.score_tolerance:
         findings.append(Finding(
             "TOTAL_SCORE", (),
@@ -171,7 +183,7 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
             data={"claimed": str(form.total_score), "sum": str(parts)},
         ))
 
-    weights = form.funds.weight + sum((row.weight for row in card.indicators), ZERO)
+    weights = form.funds.weight + weight_sum
     if weights != HUNDRED:
         findings.append(Finding(
             "WEIGHTS_TOTAL", (),
@@ -180,7 +192,6 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
         ))
 
     groups: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    row_groups = [level_group(row.indicator) for row in card.indicators]  # once per row: read twice below
     for row, group in zip(card.indicators, row_groups):
         groups["产出" if group == "成本" else group] += row.weight
     expected = {"产出": t.scheme_output, "效益": t.scheme_benefit, "满意度": t.scheme_satisfaction}
@@ -195,15 +206,19 @@ def check_totals(card: Scorecard, t: Thresholds) -> list[Finding]:
             f"该项目一级指标分值（{split}、预算执行率{num(form.funds.weight)}分）与标准权重不同，请说明调整理由。",
         ))
 
-    scored = [row for row, group in zip(card.indicators, row_groups) if group in ("产出", "效益", "成本")]
-    pool = sum((row.weight for row in scored), ZERO)
-    # A row whose 年度指标值 is blank is no qualitative indicator: it is VALUE_BLANK.
-    qualitative = [row for row in scored if row.direction == "qualitative" and not row.target.is_blank]
-    points = sum((row.weight for row in qualitative), ZERO)
+    pool = points = ZERO
+    qualitative = 0
+    for row, group in zip(card.indicators, row_groups):
+        if group in ("产出", "效益", "成本"):
+            pool += row.weight
+            # A row whose 年度指标值 is blank is no qualitative indicator: it is VALUE_BLANK.
+            if row.direction == "qualitative" and not row.target.is_blank:
+                qualitative += 1
+                points += row.weight
     if pool and points / pool > t.qualitative_share:
         findings.append(Finding(
             "QUALITATIVE_SHARE", (),
-            f"产出和效益指标共{num(pool)}分，其中定性指标{len(qualitative)}项计{num(points)}分，占{share(points / pool)}，"
+            f"产出和效益指标共{num(pool)}分，其中定性指标{qualitative}项计{num(points)}分，占{share(points / pool)}，"
             f"超过{share(t.qualitative_share)}",
             f"该项目产出和效益指标中定性指标分值占{share(points / pool)}（{num(points)}/{num(pool)}分），"
             "指标可衡量性不足。建议下年度细化、量化绩效指标，明确可考核的指标值。",

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Collection
 
 from ..checks.catalogue import VERDICTS, Finding  # noqa: F401  VERDICTS is part of the judge's vocabulary
 from ..checks.rows import explanation_required, is_empty_explanation, needs_explanation, pair_cost_rows
@@ -109,6 +109,17 @@ def _pairs(review: Review) -> dict[int, int]:
     return partner
 
 
+_MISSING = frozenset(("EXPLANATION_MISSING",))
+
+
+def _any_code_in(findings: list[Finding], codes: Collection[str]) -> bool:
+    """any(f.code in codes for f in findings), as a plain loop: no generator frame per row."""
+    for finding in findings:
+        if finding.code in codes:
+            return True
+    return False
+
+
 def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[JudgeCase]:
     """The indicators whose explanation stands beside a gap, in form order.
 
@@ -131,9 +142,9 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
     for row in rows:
         on_row = flagged.get(row.index)  # most rows carry no finding: their codes are not gathered
         if not is_empty_explanation(row.indicator.explanation):
-            if needs_explanation(row, thresholds) or (on_row and any(f.code in FLAGGING for f in on_row)):
+            if needs_explanation(row, thresholds) or (on_row and _any_code_in(on_row, FLAGGING)):
                 chosen.add(row.index)
-        elif on_row and any(f.code == "EXPLANATION_MISSING" for f in on_row):
+        elif on_row and _any_code_in(on_row, _MISSING):
             chosen.add(row.index)
     for finding in diverging:
         quantity, cost = finding.indicators

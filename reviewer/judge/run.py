@@ -188,7 +188,7 @@ def verdict_finding(case: JudgeCase, verdict: Verdict, floor: float = DEFAULT_CO
     """The EXPLANATION_VERDICT finding. data["confidence"] and data["review_first"] are the contract with
     sign-off, which marks review_first points 待重点审核 and puts them first."""
     row = case.row
-    tags = "、".join([TAG_LABEL.get(t, t) for t in verdict.tags])
+    tags = "、".join(map(TAG_LABEL.get, verdict.tags, verdict.tags))  # TAG_LABEL.get(t, t), without a listcomp
     message = f"{quoted(row)}的偏差说明评判为“{VERDICT_LABEL[verdict.verdict]}”"
     if tags:
         message += f"（{tags}）"

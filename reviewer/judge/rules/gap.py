@@ -615,7 +615,10 @@ def _may_be_what_failed(side: Side, figure: Figure) -> bool:
 
 def factors_make(side: Side, signals: TextSignals) -> bool:
     """Factors that multiply to the row's ratio: 快检点2倍 × 单点检测量约1.15倍 ≈ 2.3 beside 2万 → 4.6万."""
-    factors = [f for f in signals.quantities if f.unit == "倍" and f.value > 0]
+    factors: list[Figure] = []
+    for f in signals.quantities:  # a plain loop: most texts give no factor, and this runs per judgement
+        if f.unit == "倍" and f.value > 0:
+            factors.append(f)
     if len(factors) < 2 or not side.a or side.b is None:
         return False
     ratio = side.b / side.a if side.b >= side.a else side.a / side.b
@@ -653,12 +656,21 @@ def products_make_both(side: Side, signals: TextSignals) -> bool:
     70座 × 10.7万元 = 749万元 ≈ 750.02): both factors of the move are sized."""
     if side.a is None or side.b is None or side.unit not in MONEY_SCALE:
         return False
-    counts = [f.value for f in signals.quantities if f.unit in COUNTERS and f.value > 0]
-    prices = [read[0] for f in signals.quantities if f.money and (read := _in_row_unit(f, side.unit))
-              and not any(_close(f, read, v) for v in (side.a, side.b))]
+    counts: list[Decimal] = []
+    prices: list[Decimal] = []
+    for f in signals.quantities:  # plain loops: no comprehension or generator frames per judgement
+        if f.unit in COUNTERS and f.value > 0:
+            counts.append(f.value)
+        if f.money and (read := _in_row_unit(f, side.unit)) and not _close(f, read, side.a) and not _close(f, read, side.b):
+            prices.append(read[0])
 
     def makes(total: Decimal) -> bool:
-        return any(abs(c * p - total) <= abs(total) / 200 for c in counts for p in prices)
+        bound = abs(total) / 200  # plain loops, the bound once: this runs for every count and price pair
+        for c in counts:
+            for p in prices:
+                if abs(c * p - total) <= bound:
+                    return True
+        return False
 
     return makes(side.a) and makes(side.b)
 
@@ -703,9 +715,9 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
         return True  # 部分达成: which part is done, which is not, and why
     money_row = side.unit in MONEY_SCALE or "元" in (side.row.target.unit or "")
     if money_row:
-        if any(((f.money or f.unit == side.unit) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
-               for f in signals.quantities):
-            return True
+        for f in signals.quantities:  # plain loops below: no generator frame per judgement
+            if ((f.money or f.unit == side.unit) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f)):
+                return True
     elif _ROW_UNIT.get(side.unit, side.unit) == "%":
         said_back = _printed(side)
         # points (个百分点) are a difference, never the target or actual said back: 低45个百分点 beside 90 → 45%
@@ -714,9 +726,10 @@ def size_covered(gap: Gap, signals: TextSignals) -> bool:
             return True
         if _counts_give_share(side, signals) or _share_of_base(side, signals, gap.index, gap.at, gap.money):
             return True
-    elif any((_sizes_a_count(side, f) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f))
-             for f in signals.quantities):  # a relative change is a share: 12万平方米 is no 11.7% said back
-        return True
+    else:
+        for f in signals.quantities:  # a relative change is a share: 12万平方米 is no 11.7% said back
+            if (_sizes_a_count(side, f) and not _said_back(side, f)) or (f.unit == "%" and _relative_gap(side, f)):
+                return True
     if signals.singular and side.a is not None and side.b is not None and not side.row.cost:
         return abs(side.a - side.b) == 1
     return False

@@ -947,6 +947,7 @@ def _read_alone(text: str) -> _Read:
 # by counting a list of names (上街区、惠济区: figures.quantities), one more than the separators it holds.
 _ANY_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千零半]")
 _NEAR = Decimal("0.001")  # facts.own_figure: a figure this close to one of the row's is that figure
+_LOW = 1 - _NEAR
 _NONE_NEAR = (Decimal(-1),)  # no figure read from a text is negative
 
 
@@ -960,8 +961,14 @@ def _bearing(known: tuple[Decimal, ...], norm: str) -> tuple[Decimal, ...]:
         return known
     listed = norm.count("、") + norm.count("和")
     most = listed + 1 if listed or "及" in norm else 0  # the counts possible: 1 to most
-    # a figure within _NEAR of a whole number in 1..most (no other whole number is that near)
-    near = tuple(sorted({k for k in known if 1 <= (whole := k.to_integral_value()) <= most and abs(k - whole) <= _NEAR}))
+    # a figure within _NEAR of a whole number in 1..most (no other whole number is that near); a figure
+    # outside [1 - _NEAR, most + _NEAR] cannot be, and is passed over before rounding (most rows' money is)
+    high = most + _NEAR
+    kept = set()
+    for k in known:
+        if _LOW <= k <= high and 1 <= (whole := k.to_integral_value()) <= most and abs(k - whole) <= _NEAR:
+            kept.add(k)
+    near = tuple(sorted(kept))
     return near or (_NONE_NEAR if known else ())
 
 

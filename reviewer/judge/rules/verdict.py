@@ -143,16 +143,19 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags.append("no_quantity")
     if not signals.measure:
         tags.append("no_measure")
-    fatal = {"unreadable", "irrelevant", "contradicts_data", "no_cause"}
-    if fatal & set(tags):
+    if not _FATAL.isdisjoint(tags):
         verdict = "does_not_cover"
     elif signals.stock or "no_quantity" in tags:  # reused text is tagged generic but graded on its cause
         verdict = "partial"
     else:
         verdict = "covers"
-    notes = {"no_quantity": short, "generic": None if signals.stock else "与其他指标的说明雷同",
-             "unreadable": None if signals.garbled else "语句不完整，在说明原因前中断"}
-    notes = {tag: note for tag, note in notes.items() if note}
+    notes: dict[str, str] = {}  # the notes that apply, in this order (a plain build: no comprehension frame per case)
+    if short:
+        notes["no_quantity"] = short
+    if not signals.stock:
+        notes["generic"] = "与其他指标的说明雷同"
+    if not signals.garbled:
+        notes["unreadable"] = "语句不完整，在说明原因前中断"
     reason = conflict or _reason(verdict, tags, reused, notes)
     reading = Reading(verdict, tuple(tags), signals, kind, sized=sized_by_arithmetic(case, gap, signals) if verdict == "covers" else "",
                       short=bool(short), length=len(text), injected=injected, limited=bool(limited))
@@ -161,16 +164,24 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
     return _verdict(case, gap, verdict, tuple(tags), reason, conflict, notes, reading, limited)
 
 
+_FATAL = frozenset(("unreadable", "irrelevant", "contradicts_data", "no_cause"))
+_PARTS = {
+    "injection": "含有与偏差说明无关的指令性文字", "unreadable": "存在乱码或无法辨认的文字",
+    "irrelevant": "内容与该指标的偏差无关", "no_cause": "未说明偏差的具体原因",
+    "generic": "为通用套话",
+    "no_quantity": "未量化说明偏差涉及的数量或金额",
+}
+
+
 def _reason(verdict: str, tags: list[str], reused: bool, notes: dict[str, str]) -> str:
     if verdict == "covers":
         return "说明了偏差的具体原因，与数据方向和幅度相符"
-    parts = {
-        "injection": "含有与偏差说明无关的指令性文字", "unreadable": "存在乱码或无法辨认的文字",
-        "irrelevant": "内容与该指标的偏差无关", "no_cause": "未说明偏差的具体原因",
-        "generic": "为通用套话" + ("，与其他指标说明雷同" if reused else ""),
-        "no_quantity": "未量化说明偏差涉及的数量或金额",
-    }
-    return "，".join(notes.get(t, parts[t]) for t in tags if t in parts)
+    said = []
+    for t in tags:
+        if t in _PARTS:
+            part = _PARTS[t] + "，与其他指标说明雷同" if t == "generic" and reused else _PARTS[t]
+            said.append(notes.get(t, part))
+    return "，".join(said)
 
 
 _ASK_COST_UP = "请说明单位成本上升的具体原因，列明调整涉及的项目及金额，并提供资金调整依据"
@@ -205,7 +216,9 @@ def rules_comment(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...]
     if conflict:
         problems.append(conflict)
     notes = notes or {}
-    problems += [notes.get(t, _PROBLEM[t]) for t in tags if t in _PROBLEM]
+    for t in tags:
+        if t in _PROBLEM:
+            problems.append(notes.get(t, _PROBLEM[t]))
     measure = "；同时提出针对性的改进措施（做法、责任环节和时限）" if "no_measure" in tags else ""
     human = "该说明需人工复核。" if "injection" in tags or "unreadable" in tags else ""
     return f"{figures}。{quoted_text}{'，'.join(problems)}。{human}{_ask(gap)}{measure}。"
