@@ -160,7 +160,7 @@ def _gate(pattern: str | re.Pattern, flags: int) -> re.Pattern:
             return re.compile(f"(?={chars})(?:{source})", flags)
         except re.error:  # global flags inside the pattern must stay at its start
             pass
-    return pattern if isinstance(pattern, re.Pattern) else re.compile(source, flags)
+    return pattern if isinstance(pattern, (re.Pattern, Deferred)) else re.compile(source, flags)
 
 
 class Deferred:
@@ -189,4 +189,4 @@ _PATTERN_ATTRIBUTES = ("search", "match", "fullmatch", "finditer", "findall", "s
 
 
 def _source(pattern: str | re.Pattern, flags: int) -> tuple[str, int]:
-    return (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, flags)
+    return (pattern.pattern, pattern.flags) if isinstance(pattern, (re.Pattern, Deferred)) else (pattern, flags)
