@@ -144,7 +144,15 @@ def gated(pattern: str | re.Pattern, flags: int = 0) -> re.Pattern:
 
     Give it the pattern's text: compiled first only to be read back, each pattern would be compiled twice,
     and compiling is most of what importing the judge costs (classes of Chinese characters are slow to
-    build). A compiled pattern is taken too, and returned as it is when it cannot be gated."""
+    build). Given the text, it is compiled where it is first used (Deferred): a third of the judge's patterns
+    are used by few forms, and a run that never needs one does not compile it. A compiled pattern is taken
+    too, and returned as it is when it cannot be gated."""
+    if isinstance(pattern, str):
+        return Deferred(pattern, flags)  # type: ignore[return-value]  # it answers as the compiled pattern does
+    return _gate(pattern, flags)
+
+
+def _gate(pattern: str | re.Pattern, flags: int) -> re.Pattern:
     source, flags = _source(pattern, flags)
     chars = first_chars(source, flags)
     if chars is not None:
@@ -152,8 +160,33 @@ def gated(pattern: str | re.Pattern, flags: int = 0) -> re.Pattern:
             return re.compile(f"(?={chars})(?:{source})", flags)
         except re.error:  # global flags inside the pattern must stay at its start
             pass
-    return pattern if isinstance(pattern, re.Pattern) else re.compile(source, flags)
+    return pattern if isinstance(pattern, (re.Pattern, Deferred)) else re.compile(source, flags)
+
+
+class Deferred:
+    """A gated pattern compiled the first time any of its attributes is read. Its methods and attributes are
+    then the compiled pattern's own, kept on this object, so a call costs what a call on the pattern does
+    (__getattr__ runs only for a name this object does not hold yet)."""
+
+    def __init__(self, source: str, flags: int) -> None:
+        self._source = source
+        self._flags = flags
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever the compiled pattern holds
+        if name.startswith("_"):  # not ours to answer (copy, pickle), nor reached before __init__ set ours
+            raise AttributeError(name)
+        compiled = _gate(self._source, self._flags)
+        for attr in _PATTERN_ATTRIBUTES:
+            setattr(self, attr, getattr(compiled, attr))
+        return getattr(compiled, name)
+
+    def __repr__(self) -> str:
+        return f"Deferred({self._source!r}, {self._flags})"
+
+
+_PATTERN_ATTRIBUTES = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
+                       "pattern", "flags", "groups", "groupindex")
 
 
 def _source(pattern: str | re.Pattern, flags: int) -> tuple[str, int]:
-    return (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, flags)
+    return (pattern.pattern, pattern.flags) if isinstance(pattern, (re.Pattern, Deferred)) else (pattern, flags)
