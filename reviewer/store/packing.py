@@ -67,8 +67,9 @@ def unpack_json(value: bytes) -> Any:
     return json.loads(inflate(value))
 
 
-# The standard library's encoding, as every body was written before (json.dumps(..., ensure_ascii=False, default=str)).
-_stdlib = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# The standard library's encoding, as every body was written before (json.dumps(..., ensure_ascii=False, default=str)),
+# and as schema.to_json writes every JSON column still.
+stdlib_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def body_json(value: Any) -> bytes:
@@ -83,7 +84,7 @@ def body_json(value: Any) -> bytes:
             return orjson.dumps(value)
         except TypeError:  # orjson.JSONEncodeError
             pass
-    return _stdlib(value).encode()
+    return stdlib_json(value).encode()
 
 
 _isfinite = math.isfinite

@@ -13,7 +13,7 @@ from sqlite_utils import Database, Migrations
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
 from .base import resolved
-from .packing import body_json, pack
+from .packing import body_json, pack, stdlib_json
 
 if TYPE_CHECKING:
     from ..scoring import IndicatorScore
@@ -103,23 +103,8 @@ def create_undone_batches(db: Database) -> None:
 @migrations()
 def forms_claimed_total_may_be_blank(db: Database) -> None:
     # form-format 1.1: a blank 总分 is reviewed (TOTAL_MISSING), so the claimed total may be NULL.
-    # sqlite-utils rebuilds the table with its columns in order and recreates its indexes. An empty table (every
-    # new database) is created as that rebuild leaves it, same text: transform's parsing costs ~5 ms a first run.
-    if db.execute("SELECT 1 FROM forms LIMIT 1").fetchone() is None:
-        db.execute("DROP TABLE forms")
-        db.execute(_FORMS_BLANK_TOTAL)
-        db.execute("CREATE INDEX forms_file ON forms(file)")
-        db.execute("CREATE INDEX forms_identity ON forms(name, year, department)")
-        return
+    # sqlite-utils rebuilds the table with its columns in order and recreates its indexes.
     db["forms"].transform(not_null={"claimed_total": False})
-
-
-_FORMS_BLANK_TOTAL = 'CREATE TABLE "forms" (\n' + ",\n".join(f"   {column}" for column in (
-    '"id" TEXT PRIMARY KEY', '"lineage" TEXT NOT NULL', '"previous_id" TEXT', '"superseded_by" TEXT',
-    '"seq" INTEGER NOT NULL', '"file" TEXT NOT NULL', '"name" TEXT NOT NULL', '"year" INTEGER NOT NULL',
-    '"department" TEXT NOT NULL', '"unit" TEXT', '"claimed_total" TEXT', '"recomputed_total" TEXT NOT NULL',
-    '"form_json" TEXT NOT NULL', '"scorecard_json" TEXT NOT NULL', '"first_reviewed_at" TEXT NOT NULL',
-    '"last_reviewed_at" TEXT NOT NULL')) + "\n)"
 
 
 def _append_only(db: Database, table: str) -> None:
@@ -371,8 +356,8 @@ def critiques_unique_within_form(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX critiques_form ON critiques(form, id)")
 
 
-# One encoder for every JSON column: json.dumps(..., ensure_ascii=False) builds a new one per call.
-_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# One encoder for every JSON column (packing.stdlib_json): json.dumps(..., ensure_ascii=False) builds one per call.
+_encode = stdlib_json
 
 
 def to_json(value: Any) -> str:
@@ -465,22 +450,14 @@ def scorecard(review: Review) -> dict[str, Any]:
 
 def _indicator_card(row: IndicatorScore) -> dict[str, Any]:
     indicator = row.indicator  # read once: weight, claimed and name are properties reading it
-    target, actual, weight, score, recomputed = (indicator.target, indicator.actual, indicator.weight, indicator.score,
-                                                 row.recomputed)
-    # _text inlined for the text cells (target and actual as printed, nearly always): five figures a row.
     return {
         "index": row.index, "level1": indicator.level1, "level2": indicator.level2,
-        "name": indicator.name, "target": target if type(target) is str else _text(target),
-        "actual": actual if type(actual) is str else _text(actual),
-        "weight": _text(weight), "claimed": None if score is None else _text(score),
-        "recomputed": None if recomputed is None else _text(recomputed),
+        "name": indicator.name, "target": _text(indicator.target), "actual": _text(indicator.actual),
+        "weight": _text(indicator.weight), "claimed": _text(indicator.score), "recomputed": _text(row.recomputed),
         "direction": row.direction, "formula": row.formula_text, "explanation": indicator.explanation,
     }
 
 
 def _text(value: Any) -> str | None:
     """A figure as the scorecard keeps it: text as printed, a number without exponent."""
-    if value is None or isinstance(value, str):
-        return value
-    text = str(value)  # format_decimal, inlined
-    return format(value, "f") if "E" in text else text
+    return value if value is None or isinstance(value, str) else format_decimal(value)

@@ -269,13 +269,8 @@ class Store(PointTables, ActivityQueries):
             if stored is None:
                 previous = self._predecessor(fid, file, rows)
                 seq = previous["seq"] if previous else self._next_seq()
-                key = self.conn.execute(
-                    """INSERT INTO forms (id, lineage, previous_id, seq, file, name, year, department, unit,
-                       claimed_total, recomputed_total, form_json, scorecard_json, first_reviewed_at, last_reviewed_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    [fid, previous["lineage"] if previous else fid, previous["id"] if previous else None, seq,
-                     file, rows.name, rows.year, rows.department, rows.unit, rows.claimed_total,
-                     rows.recomputed_total, rows.form_json, rows.scorecard_json, at, at]).lastrowid
+                key = self._insert_form(rows, seq, at, previous["lineage"] if previous else fid,
+                                        previous["id"] if previous else None)
             else:
                 seq, key = stored["seq"], stored["n"]
                 if stored["superseded_by"] is not None:
@@ -339,18 +334,22 @@ class Store(PointTables, ActivityQueries):
         if related is not None:  # a previous version, or another project under the file (a warning)
             return None
         seq = self._next_seq()
-        key = self.conn.execute(
-            """INSERT INTO forms (id, lineage, seq, file, name, year, department, unit, claimed_total, recomputed_total,
-               form_json, scorecard_json, first_reviewed_at, last_reviewed_at) VALUES (?1,?1,?2,?3,?4,?5,?6,?7,?8,?9,
-               ?10,?11,?12,?12)""",
-            [fid, seq, file, rows.name, rows.year, rows.department, rows.unit, rows.claimed_total,
-             rows.recomputed_total, rows.form_json, rows.scorecard_json, at]).lastrowid
+        key = self._insert_form(rows, seq, at, fid, None)
         self._save_run(rows, at)
         self.conn.executemany(_INSERT_CRITIQUE, [(*c, key, seq, order, None, at)
                                                  for order, c in enumerate(rows.critiques)])
         self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, rows.texts])
         self.resolve_refusal(file, at)
         return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
+
+    def _insert_form(self, rows: FormRows, seq: int, at: str, lineage: str, previous_id: str | None) -> int:
+        """A new form version's row (save_rows, _save_new); its key (n)."""
+        return self.conn.execute(
+            """INSERT INTO forms (id, lineage, previous_id, seq, file, name, year, department, unit, claimed_total,
+               recomputed_total, form_json, scorecard_json, first_reviewed_at, last_reviewed_at)
+               VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?14)""",
+            [rows.form_id, lineage, previous_id, seq, rows.file, rows.name, rows.year, rows.department, rows.unit,
+             rows.claimed_total, rows.recomputed_total, rows.form_json, rows.scorecard_json, at]).lastrowid
 
     def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
         """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
