@@ -23,6 +23,7 @@ from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
+from .db import insert_rows
 from .packing import body_json, pack, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
@@ -189,6 +190,12 @@ class PointFilters:
 
 QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form, p.seq"
 
+# A form's new points (save_points, db.insert_rows): n, id, key, PointDraft.columns and previous_id each; the form's
+# key, queue place, superseded_by and the time shared (?1-?4).
+_NEW_POINTS = """INTO points (n, id, key, seq, indicators, kind, title, severity, codes, verdict, review_first, findings,
+                 signature, previous_id, form, form_seq, superseded_by, created_at, updated_at)"""
+_NEW_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 15)] + ["?1", "?2", "?3", "?4", "?4"])
+
 
 def cancel_out(later: list[sqlite3.Row]) -> bool:
     """Whether what was recorded after a decision (or score change) cancels out, so that it may be undone:
@@ -256,17 +263,14 @@ class PointTables:
                     kept.append([seq, pid])
                     continue
                 prior = previous.get(point_key)
-                fresh.append([next_n, pid, key, point_key, form_seq, *values, prior["id"] if prior else None,
-                              superseded_by, at])
+                fresh.append((next_n, pid, point_key, *values, prior["id"] if prior else None))
                 codes += [(code, next_n) for code in point_codes]
                 texts.append(point_key)
                 next_n += 1
                 if prior is not None and prior["status"] != PENDING and prior["signature"] == signature:
                     carry.append((prior, pid))
-            self.conn.executemany(
-                """INSERT INTO points (n, id, form, key, form_seq, seq, indicators, kind, title, severity, codes,
-                   verdict, review_first, findings, signature, previous_id, superseded_by, created_at, updated_at)
-                   VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?18)""", fresh)
+            # One statement for the new points (insert_rows), the form's key, place, superseded_by and time bound once.
+            insert_rows(self.conn, _NEW_POINTS, _NEW_POINT_VALUES, fresh, (key, form_seq, superseded_by, at))
             self._taken("n", next_n)
             if refreshed:  # a form with points stored: none for a new one (each statement costs, even with no rows)
                 self.conn.executemany(
@@ -277,7 +281,7 @@ class PointTables:
                 self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
             if uncoded:
                 self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
-            self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
+            insert_rows(self.conn, "OR IGNORE INTO point_codes (code, point)", "column1, column2", codes)
             self._save_point_texts(key, texts, merge=bool(stored), body=body, drafts=drafts)
             for prior, pid in carry:
                 self._carry_point(prior, pid, at, f"沿用上一版本（{previous_id[:8]}）")

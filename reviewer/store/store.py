@@ -30,7 +30,7 @@ from sqlite_utils import Database
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
-from .db import Checkpointer, connect
+from .db import Checkpointer, connect, insert_rows
 from .health import (
     DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
 )
@@ -342,8 +342,9 @@ class Store(PointTables, ActivityQueries):
         seq = self._next_seq()
         key = self._insert_form(rows, seq, at, fid, None)
         self._save_run(rows, at)
-        self.conn.executemany(_INSERT_CRITIQUE, [(*c, key, seq, order, None, at)
-                                                 for order, c in enumerate(rows.critiques)])
+        # One statement for the form's critiques (insert_rows): its key, queue place and time bound once.
+        insert_rows(self.conn, _NEW_CRITIQUES, _NEW_CRITIQUE_VALUES, [(*c, order) for order, c in enumerate(rows.critiques)],
+                    (key, seq, at))
         self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, rows.texts])
         self.resolve_refusal(file, at)
         return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
@@ -541,6 +542,11 @@ class Store(PointTables, ActivityQueries):
 # comment are '' (their defaults): the texts are in critique_texts.
 _INSERT_CRITIQUE = """INSERT INTO critiques (id, key, code, indicators, source, severity, verdict, tags, form, form_seq, seq,
                       previous_id, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13)"""
+# A new form's critiques (_save_new, db.insert_rows): a CritiqueRow and its place in the form each; the form's key,
+# queue place and time shared (?1-?3). No previous version: previous_id stays NULL.
+_NEW_CRITIQUES = """INTO critiques (id, key, code, indicators, source, severity, verdict, tags, seq, form, form_seq, created_at,
+                    updated_at)"""
+_NEW_CRITIQUE_VALUES = "column1, column2, column3, column4, column5, column6, column7, column8, column9, ?1, ?2, ?3, ?3"
 
 
 _DECIDED_VERDICTS = """
