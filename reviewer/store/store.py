@@ -331,13 +331,12 @@ class Store(PointTables, ActivityQueries):
         """save_rows for a form never stored, with no version before it and no other project under its file (None
         when it is not one: nothing is written then): its rows written without reading anything else."""
         fid, file = rows.form_id, rows.file
-        if self._one("SELECT 1 FROM forms WHERE id = ?", [fid]) is not None:
-            return None
-        related = self._one(
-            """SELECT 1 FROM forms WHERE superseded_by IS NULL AND id != ?
-               AND (file = ? OR (name = ? AND year = ? AND department = ?)) LIMIT 1""",
+        # Stored already, a previous version, or another project under the file (a warning): one look over three indexes.
+        found = self._one(
+            """SELECT 1 FROM forms WHERE id = ?1 OR (superseded_by IS NULL
+               AND (file = ?2 OR (name = ?3 AND year = ?4 AND department = ?5))) LIMIT 1""",
             [fid, file, rows.name, rows.year, rows.department])
-        if related is not None:  # a previous version, or another project under the file (a warning)
+        if found is not None:
             return None
         seq = self._next_seq()
         key = self._insert_form(rows, seq, at, fid, None)
