@@ -17,12 +17,13 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
+from .db import insert_rows
 from .packing import body_json, pack, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
@@ -97,18 +98,12 @@ class PointDraft:
         """What save_points needs of this draft, as a plain tuple (what a worker process sends back: its
         texts go in the form's body, points_body, once)."""
         columns, signature = self._encoded()
-        return PointRow(self.key, self.seq, self.codes, columns, signature)
+        return (self.key, self.seq, self.codes, columns, signature)
 
 
-class PointRow(NamedTuple):
-    """A point as save_points stores it, its columns encoded (PointDraft.row); its texts are in the body
-    points_body packs for its form."""
-
-    key: str
-    seq: int
-    codes: tuple[str, ...]
-    columns: list[Any]
-    signature: str
+# A point as save_points stores it, its columns encoded (PointDraft.row): (key, seq, codes, columns, signature); its
+# texts are in the body points_body packs for its form. A plain tuple: pickled and unpickled in C (see CritiqueRow).
+PointRow = tuple[str, int, "tuple[str, ...]", "list[Any]", str]
 
 
 def points_body(drafts: Sequence[PointDraft]) -> bytes:
@@ -195,6 +190,12 @@ class PointFilters:
 
 QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form, p.seq"
 
+# A form's new points (save_points, db.insert_rows): n, id, key, PointDraft.columns and previous_id each; the form's
+# key, queue place, superseded_by and the time shared (?1-?4).
+_NEW_POINTS = """INTO points (n, id, key, seq, indicators, kind, title, severity, codes, verdict, review_first, findings,
+                 signature, previous_id, form, form_seq, superseded_by, created_at, updated_at)"""
+_NEW_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 15)] + ["?1", "?2", "?3", "?4", "?4"])
+
 
 def cancel_out(later: list[sqlite3.Row]) -> bool:
     """Whether what was recorded after a decision (or score change) cancels out, so that it may be undone:
@@ -209,11 +210,14 @@ class PointTables:
     """Store's methods on points, point decisions, score changes and refusals."""
 
     conn: sqlite3.Connection
+    _memo: dict[str, Any] | None
 
     # provided by Store
     def transaction(self) -> Any: ...  # pragma: no cover
     def _one(self, sql: str, params: Any = ()) -> sqlite3.Row | None: ...  # pragma: no cover
     def _all(self, sql: str, params: Any = ()) -> list[sqlite3.Row]: ...  # pragma: no cover
+    def _next(self, name: str, first: str) -> int: ...  # pragma: no cover
+    def _taken(self, name: str, following: int) -> None: ...  # pragma: no cover
 
     # --- storing points ----------------------------------------------------
 
@@ -241,33 +245,33 @@ class PointTables:
             stored = {} if new_form else {
                 row[0]: row for row in self._all("SELECT id, status, n, codes FROM points WHERE form = ?", [key])}
             # New points take their keys (n) here: their codes are written with them, without reading them back.
-            next_n = self._one("SELECT coalesce(max(n), 0) + 1 FROM points")[0]  # the rowid's end: one seek
+            next_n = self._next("n", "SELECT coalesce(max(n), 0) + 1 FROM points")  # the rowid's end: one seek
             fresh, refreshed, kept, codes, uncoded, texts = [], [], [], [], [], []
+            keys = []
             for draft in drafts:
-                pid = point_id(form_id, draft.key)
-                values = draft.columns
+                point_key, seq, point_codes, values, signature = draft.row if isinstance(draft, PointDraft) else draft
+                keys.append(point_key)
+                pid = point_id(form_id, point_key)
                 row = stored.get(pid)
                 if row is not None and row["status"] == PENDING:
                     refreshed.append([*values, at, pid])
                     uncoded += [(code, row["n"]) for code in row["codes"].split()]
-                    codes += [(code, row["n"]) for code in draft.codes]
-                    texts.append(draft)
+                    codes += [(code, row["n"]) for code in point_codes]
+                    texts.append(point_key)
                     continue
                 if row is not None:
-                    kept.append([draft.seq, pid])
+                    kept.append([seq, pid])
                     continue
-                prior = previous.get(draft.key)
-                fresh.append([next_n, pid, key, draft.key, form_seq, *values, prior["id"] if prior else None,
-                              superseded_by, at])
-                codes += [(code, next_n) for code in draft.codes]
-                texts.append(draft)
+                prior = previous.get(point_key)
+                fresh.append((next_n, pid, point_key, *values, prior["id"] if prior else None))
+                codes += [(code, next_n) for code in point_codes]
+                texts.append(point_key)
                 next_n += 1
-                if prior is not None and prior["status"] != PENDING and prior["signature"] == draft.signature:
+                if prior is not None and prior["status"] != PENDING and prior["signature"] == signature:
                     carry.append((prior, pid))
-            self.conn.executemany(
-                """INSERT INTO points (n, id, form, key, form_seq, seq, indicators, kind, title, severity, codes,
-                   verdict, review_first, findings, signature, previous_id, superseded_by, created_at, updated_at)
-                   VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?18)""", fresh)
+            # One statement for the new points (insert_rows), the form's key, place, superseded_by and time bound once.
+            insert_rows(self.conn, _NEW_POINTS, _NEW_POINT_VALUES, fresh, (key, form_seq, superseded_by, at))
+            self._taken("n", next_n)
             if refreshed:  # a form with points stored: none for a new one (each statement costs, even with no rows)
                 self.conn.executemany(
                     """UPDATE points SET seq = ?, indicators = ?, kind = ?, title = ?, severity = ?, codes = ?,
@@ -277,30 +281,32 @@ class PointTables:
                 self.conn.executemany("UPDATE points SET seq = ?, retired_at = NULL WHERE id = ?", kept)
             if uncoded:
                 self.conn.executemany("DELETE FROM point_codes WHERE code = ? AND point = ?", uncoded)
-            self.conn.executemany("INSERT OR IGNORE INTO point_codes VALUES (?, ?)", codes)
-            self._save_point_texts(key, texts, merge=bool(stored), body=body)
+            insert_rows(self.conn, "OR IGNORE INTO point_codes (code, point)", "column1, column2", codes)
+            self._save_point_texts(key, texts, merge=bool(stored), body=body, drafts=drafts)
             for prior, pid in carry:
                 self._carry_point(prior, pid, at, f"沿用上一版本（{previous_id[:8]}）")
                 carried += 1
             if stored:
-                self._retire_points(key, [draft.key for draft in drafts], at)
+                self._retire_points(key, keys, at)
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
 
-    def _save_point_texts(self, form: int, written: list[Any], merge: bool, body: bytes | None) -> None:
-        """Write the texts ([comment, parts]) of a form's new and refreshed points (`written`, drafts): the whole
+    def _save_point_texts(self, form: int, written: list[str], merge: bool, body: bytes | None,
+                          drafts: Sequence[Any]) -> None:
+        """Write the texts ([comment, parts]) of a form's new and refreshed points (`written`, their keys): the whole
         body for a form without points yet (every draft is new), else merged into the stored one (decided
-        points keep theirs). `body`: points_body of all the form's drafts, when the caller has it."""
+        points keep theirs). `body`: points_body of all the form's drafts, when the caller has it (else the
+        drafts are PointDrafts, which carry their texts)."""
         if not written:
             return
         if merge:
             entries = (unpack_json(body) if body is not None
-                       else {draft.key: json.loads(draft.texts) for draft in written})
+                       else {draft.key: json.loads(draft.texts) for draft in drafts})
             stored = self._point_texts(form)
-            stored.update({draft.key: entries[draft.key] for draft in written})
+            stored.update({point_key: entries[point_key] for point_key in written})
             packed = pack(body_json(stored))
         else:  # encoded and packed where the points were built (a worker), when given
-            packed = body if body is not None else points_body(written)
+            packed = body if body is not None else points_body(drafts)
         self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)", [form, packed])
 
     def _point_texts(self, form: int) -> dict[str, list[Any]]:
@@ -643,8 +649,16 @@ class PointTables:
             self.conn.execute("""INSERT INTO refusals VALUES (?, ?, ?, NULL) ON CONFLICT(file) DO UPDATE
                                  SET message = excluded.message, at = excluded.at, resolved_at = NULL""",
                               [resolved(file), message, now()])
+            if self._memo is not None:
+                self._memo["refusals"] = True
 
     def resolve_refusal(self, file: str, at: str) -> None:
+        memo = self._memo
+        if memo is not None:  # a batch's transaction: asked once whether any refusal is open (nearly never)
+            if "refusals" not in memo:
+                memo["refusals"] = self._one("SELECT 1 FROM refusals WHERE resolved_at IS NULL LIMIT 1") is not None
+            if not memo["refusals"]:
+                return
         self.conn.execute("UPDATE refusals SET resolved_at = ? WHERE file = ? AND resolved_at IS NULL", [at, file])
 
     def refusals(self, selectors: tuple[str, ...] = ()) -> list[Refusal]:

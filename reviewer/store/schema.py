@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database, Migrations
 
@@ -379,19 +379,11 @@ def _short_json(items: tuple[Any, ...]) -> str:
     return to_json(list(items))
 
 
-class CritiqueRow(NamedTuple):
-    """A finding as its critique row stores it, JSON columns encoded. Its texts (message, comment, data) are
-    in the form's critique_texts body (FormRows.texts) only: a plain tuple, each text once, is what a worker
-    process sends back cheapest."""
-
-    id: str
-    key: str
-    code: str
-    indicators: str
-    source: str
-    severity: str
-    verdict: str | None
-    tags: str
+# A finding as its critique row stores it, JSON columns encoded: (id, key, code, indicators, source, severity,
+# verdict, tags). Its texts (message, comment, data) are in the form's critique_texts body (FormRows.texts) only.
+# A plain tuple, each text once, is what a worker process sends back cheapest: pickled and unpickled in C, where a
+# NamedTuple's own __getnewargs__ and __new__ were two Python calls a critique (~35 a form).
+CritiqueRow = tuple[str, str, str, str, str, str, "str | None", str]
 
 
 @dataclass(frozen=True)
@@ -421,9 +413,8 @@ def form_rows(review: Review, file: str | None = None) -> FormRows:
     for finding in review.findings:
         if not finding.id:
             finding.assign_id(fid)
-        critiques.append(CritiqueRow(
-            finding.id, finding.key, finding.code, short_json(finding.indicators), finding.source,
-            finding.severity, finding.verdict, short_json(finding.tags)))
+        critiques.append((finding.id, finding.key, finding.code, short_json(finding.indicators), finding.source,
+                          finding.severity, finding.verdict, short_json(finding.tags)))  # a CritiqueRow
         texts[finding.id] = [finding.message, finding.comment, finding.data]
     claimed = card.claimed_total
     return FormRows(fid, file or resolved(review.file), form.name, form.year, form.department, form.unit,

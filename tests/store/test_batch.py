@@ -196,3 +196,23 @@ def test_ctrl_c_in_a_batch_on_two_cores_stops_cleanly_and_keeps_what_was_stored(
     time.sleep(0.3)
     os.killpg(run.pid, signal.SIGINT)
     _stopped_part_way(tmp_path, run, db, 130, "审核已中断：已保存")
+
+
+def test_a_refused_file_read_in_a_later_batch_leaves_the_summary_and_queue_places_follow_the_files(
+        tmp_path: Path) -> None:
+    # A batch's transaction counts the queue places and point keys on in memory and asks once whether any refusal
+    # is open: across its transactions (chunks) the places stay in file order, and a file read again is resolved.
+    files = batch(tmp_path / "forms", 40, bad=(3,))
+    db = tmp_path / "review.db"
+    first = run_review(str(tmp_path / "forms"), "--json", "--jobs", "1", "--db", str(db))
+    assert first.exit_code == 2
+    assert "form-003.json" in run_review("summary", "--db", str(db)).output
+    write_form(files[3], seed_variant(3))
+    second = run_review(str(tmp_path / "forms"), "--json", "--jobs", "1", "--db", str(db))
+    assert second.exit_code == 0
+    assert "未能读取" not in run_review("summary", "--db", str(db)).output
+    assert [row[0] for row in rows(db, "SELECT file FROM forms ORDER BY seq")] == [str(f.resolve()) for f in
+                                                                                   files[:3] + files[4:] + files[3:4]]
+    assert rows(db, "SELECT count(DISTINCT seq), count(*) FROM forms") == [(40, 40)]
+    assert rows(db, "SELECT min(n), max(n), count(*) FROM points")[0] == (1, rows(db, "SELECT count(*) FROM points")[0][0],
+                                                                        rows(db, "SELECT count(*) FROM points")[0][0])

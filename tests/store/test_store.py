@@ -483,3 +483,24 @@ def test_a_long_batch_s_wal_stays_bounded(tmp_path: Path, monkeypatch) -> None:
     # 11 MB with the writer's checkpoint off. Not much below 4 MB: a checkpoint that finds the thread still reading
     # cannot start the WAL over, and on a loaded machine that happens a few commits in a row (once 1.1 MB).
     assert largest < 4_000_000, f"WAL reached {largest} bytes for a {written}-byte database"
+
+
+def test_a_code_filter_follows_a_pending_point_whose_codes_changed(tmp_path: Path) -> None:
+    # A pending point takes the newest review's codes: the --code filter (point_codes) follows them.
+    from dataclasses import replace
+
+    from reviewer.signoff.intake import save
+    from reviewer.signoff.points import BUILDER, build_points
+    from reviewer.store import PointFilters, Store
+
+    review = review_file(SEED, Config())
+    with Store(tmp_path / "review.db") as store:
+        saved = save(store, review)
+        drafts = build_points(review)
+        changed = next(d for d in drafts if "ROUNDING" in d.codes)
+        others = [p.id for p in store.points(PointFilters(codes=("ROUNDING",))) if p.key != changed.key]
+        drafts[drafts.index(changed)] = replace(changed, codes=tuple(c for c in changed.codes if c != "ROUNDING")
+                                                + ("FUNDS_SUM",))
+        store.save_points(saved.form_id, drafts, BUILDER, "2026-12-07T00:00:00")
+        assert [p.id for p in store.points(PointFilters(codes=("ROUNDING",)))] == others
+        assert changed.key in [p.key for p in store.points(PointFilters(codes=("funds_sum",)))]
