@@ -122,14 +122,14 @@ def out_of_range(raw: object, value: Decimal) -> OutOfRange:
 
 _LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 # The shortest printed figure outside the magnitudes: ".000000001" (10^15 takes 16 digits).
-_SHORTEST_BEYOND = len(".000000001")
+SHORTEST_BEYOND = len(".000000001")
 
 
 def printed_problem(text: str) -> str | None:
     """Why a target or actual as printed is beyond the limits, or None: a text longer than a cell
     holds, a run of digits longer than any figure a form prints, a number outside the magnitudes.
     Memoized like the reading of the value itself (scoring reads it again, for free)."""
-    if len(text) < _SHORTEST_BEYOND:  # "≥90%", "37个": most cells, and no figure beyond the limits
+    if len(text) < SHORTEST_BEYOND:  # "≥90%", "37个": most cells, and no figure beyond the limits
         return None
     # lru_cache's own C wrapper, not memo_short's: this runs for every target and actual read.
     return _short_problem(text) if len(text) <= MEMO_CHARS else _problem(text)
