@@ -28,7 +28,7 @@ from pydantic_core import core_schema
 
 from .limits import FIRST_YEAR, LAST_YEAR, MAX_CELL_CHARS, MAX_INDICATORS, MAX_MAGNITUDE, MIN_MAGNITUDE
 from .values import (
-    SHORTEST_BEYOND, OutOfRange, Rate, UnreadableValue, as_printed, parse_amount, parse_rate, printed_problem,
+    SHORTEST_BEYOND, OutOfRange, Rate, UnreadableValue, as_printed, nfkc, parse_amount, parse_rate, printed_problem,
     to_simplified,
 )
 
@@ -165,7 +165,7 @@ def _alias(name: str, *labels: str) -> Any:
 def _fold_key(key: str) -> str:
     if key.isascii():
         return key
-    folded = to_simplified(unicodedata.normalize("NFKC", key))
+    folded = to_simplified(nfkc(key))
     return "".join(folded.split())
 
 

@@ -63,8 +63,25 @@ def normalize_text(text: str) -> str:
     if text.isascii():
         return text.strip()
     if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+        text = nfkc(text)
     return to_simplified(text).strip()
+
+
+# The full-width forms of ASCII (！ to ～) and the ideographic space, each with its NFKC mapping: the one
+# character (<wide>) NFKC decomposes it to.
+_WIDE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), faster for what forms hold. Chinese text with full-width
+    punctuation (（）：，％) is what forms print, and unicodedata normalizes it at ~2,000 instructions a
+    character (51,000 for a project name of 27). Each full-width character is replaced by its own NFKC
+    mapping first, which leaves the text's NFKC unchanged (the compatibility decomposition of the whole
+    is the same); when what is left is already NFKC (quick check), it is the answer."""
+    folded = text.translate(_WIDE)
+    if unicodedata.is_normalized("NFKC", folded):
+        return folded
+    return unicodedata.normalize("NFKC", text)
 
 
 _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
