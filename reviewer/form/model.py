@@ -24,9 +24,12 @@ from pydantic import (
     model_validator,
 )
 
+from pydantic_core import core_schema
+
 from .limits import FIRST_YEAR, LAST_YEAR, MAX_CELL_CHARS, MAX_INDICATORS, MAX_MAGNITUDE, MIN_MAGNITUDE
 from .values import (
-    OutOfRange, Rate, UnreadableValue, as_printed, parse_amount, parse_rate, printed_problem, to_simplified,
+    SHORTEST_BEYOND, OutOfRange, Rate, UnreadableValue, as_printed, nfkc, parse_amount, parse_rate, printed_problem,
+    to_simplified,
 )
 
 
@@ -79,7 +82,9 @@ def _amount(raw: Any) -> Decimal:
 
 def _optional_amount(raw: Any) -> Decimal | None:
     """A cell that may be blank (docs/form-format.md 1.1): null or a dash is None."""
-    if raw is None or (isinstance(raw, str) and raw.strip() in _BLANK_CELLS):  # is_blank_cell, inlined: 30 a form
+    if type(raw) is Decimal and raw.is_finite() and (not raw or MIN_MAGNITUDE <= raw < MAX_MAGNITUDE):
+        return raw  # _amount's own fast path, without its call: 30 a form
+    if raw is None or (isinstance(raw, str) and raw.strip() in _BLANK_CELLS):  # is_blank_cell, inlined
         return None
     return _amount(raw)
 
@@ -105,6 +110,8 @@ def _rate(raw: Any) -> Rate | None:
 def _printed(raw: Any) -> str | Decimal:
     """A target or actual: text as printed, or a JSON number."""
     if type(raw) is str:
+        if len(raw) < SHORTEST_BEYOND:  # printed_problem's own first test, without its call: most cells
+            return raw
         problem = printed_problem(raw)
         if problem is not None:
             raise OutOfRange(problem)
@@ -130,10 +137,23 @@ def _bounded_indicators(raw: Any) -> Any:
     return raw
 
 
+class _Reads:
+    """A field read by one function alone: what it returns is the field's value, with no check of pydantic's
+    after it (_amount returns only finite Decimals in range, which pydantic's decimal check would call back
+    into Python to confirm, an is_finite() per amount). Written to JSON as the value's own type is (a Decimal
+    as its digits, None as null), exactly as a decimal field is: form ids stay the same."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_plain_validator_function(self.function)
+
+
 # Every text cell: bounded (limits.MAX_CELL_CHARS), checked in pydantic's core.
 Text = Annotated[str, StringConstraints(max_length=MAX_CELL_CHARS)]
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
-OptionalAmount = Annotated[Decimal | None, BeforeValidator(_optional_amount)]
+Amount = Annotated[Decimal, _Reads(_amount)]
+OptionalAmount = Annotated[Decimal | None, _Reads(_optional_amount)]
 Printed = Annotated[str | Decimal, BeforeValidator(_printed)]
 BlankableText = Annotated[Text, BeforeValidator(_text_or_blank)]
 
@@ -145,7 +165,7 @@ def _alias(name: str, *labels: str) -> Any:
 def _fold_key(key: str) -> str:
     if key.isascii():
         return key
-    folded = to_simplified(unicodedata.normalize("NFKC", key))
+    folded = to_simplified(nfkc(key))
     return "".join(folded.split())
 
 
@@ -309,13 +329,19 @@ class Form(_FormPart):
     def canonical_json(self) -> str:
         """English keys in model order, values as printed, `x-` keys left out:
         the same form gives the same text whatever encoding or key language it came in."""
-        return self.model_dump_json()
+        return self.canonical_bytes().decode()
+
+    def canonical_bytes(self) -> bytes:
+        """canonical_json as UTF-8, as the serializer writes it (model_dump_json decodes these bytes): the
+        form's id hashes them, and the store compresses them, with no str in between."""
+        return self.__pydantic_serializer__.to_json(self)
 
     @property
     def form_id(self) -> str:
         return form_id_of(self.canonical_json())
 
 
-def form_id_of(canonical_json: str) -> str:
-    """A form's id: the hash of its canonical JSON (Form.canonical_json)."""
-    return hashlib.sha256(canonical_json.encode()).hexdigest()
+def form_id_of(canonical_json: str | bytes) -> str:
+    """A form's id: the hash of its canonical JSON (Form.canonical_json, or its UTF-8 bytes)."""
+    data = canonical_json.encode() if isinstance(canonical_json, str) else canonical_json
+    return hashlib.sha256(data).hexdigest()

@@ -63,8 +63,25 @@ def normalize_text(text: str) -> str:
     if text.isascii():
         return text.strip()
     if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+        text = nfkc(text)
     return to_simplified(text).strip()
+
+
+# The full-width forms of ASCII (！ to ～) and the ideographic space, each with its NFKC mapping: the one
+# character (<wide>) NFKC decomposes it to.
+_WIDE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), faster for what forms hold. Chinese text with full-width
+    punctuation (（）：，％) is what forms print, and unicodedata normalizes it at ~2,000 instructions a
+    character (51,000 for a project name of 27). Each full-width character is replaced by its own NFKC
+    mapping first, which leaves the text's NFKC unchanged (the compatibility decomposition of the whole
+    is the same); when what is left is already NFKC (quick check), it is the answer."""
+    folded = text.translate(_WIDE)
+    if unicodedata.is_normalized("NFKC", folded):
+        return folded
+    return unicodedata.normalize("NFKC", text)
 
 
 _PUNCT_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -122,14 +139,14 @@ def out_of_range(raw: object, value: Decimal) -> OutOfRange:
 
 _LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 # The shortest printed figure outside the magnitudes: ".000000001" (10^15 takes 16 digits).
-_SHORTEST_BEYOND = len(".000000001")
+SHORTEST_BEYOND = len(".000000001")
 
 
 def printed_problem(text: str) -> str | None:
     """Why a target or actual as printed is beyond the limits, or None: a text longer than a cell
     holds, a run of digits longer than any figure a form prints, a number outside the magnitudes.
     Memoized like the reading of the value itself (scoring reads it again, for free)."""
-    if len(text) < _SHORTEST_BEYOND:  # "≥90%", "37个": most cells, and no figure beyond the limits
+    if len(text) < SHORTEST_BEYOND:  # "≥90%", "37个": most cells, and no figure beyond the limits
         return None
     # lru_cache's own C wrapper, not memo_short's: this runs for every target and actual read.
     return _short_problem(text) if len(text) <= MEMO_CHARS else _problem(text)
@@ -196,7 +213,8 @@ def _read_amount(text: str) -> Decimal:
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:
     try:
-        return value.quantize(places, rounding=ROUND_HALF_UP)
+        # The rounding passed by position: Decimal.quantize parses it in half the time of the keyword.
+        return value.quantize(places, ROUND_HALF_UP)
     except InvalidOperation:
         # More digits than the default 28 (a ratio of two extreme figures): round with as many as it takes.
         return value.quantize(places, rounding=ROUND_HALF_UP, context=_wide(value, places))
@@ -329,7 +347,7 @@ def plain_decimal(value: Decimal) -> str:
         try:
             # Exponent 0: str() never writes it with an exponent. Messages write a few hundred amounts
             # per form, and this skips round_half_up's call and format_decimal's test.
-            return str(value.quantize(_ONE, rounding=ROUND_HALF_UP))
+            return str(value.quantize(_ONE, ROUND_HALF_UP))  # by position, as in round_half_up
         except InvalidOperation:
             return format_decimal(round_half_up(value, _ONE))
     return format_decimal(value.normalize())

@@ -73,6 +73,9 @@ CORPUS = [
     ("integer-too-long", replaced('"total_score": 98.43', '"total_score": ' + "9" * 5000), "数值位数过多"),
     ("integer-out-of-range", replaced('"total_score": 98.43', '"total_score": 1' + "0" * 400), "total_score: 无法识别的数值"),
     ("bad-encoding", b'{"name": "\xff\xfe\xfa"', "无法识别的文件编码"),
+    # An English form giving our own field's name is refused, however plain its other keys are.
+    ("our-own-field", edited(put({}, "extensions")), "extensions (unknown): 未知字段"),
+    ("our-own-field-in-a-row", edited(put({}, "indicators", 0, "extensions")), "indicators[0].extensions (unknown): 未知字段"),
 ]
 
 
@@ -133,6 +136,20 @@ def test_chinese_keys_read_like_english(tmp_path: Path) -> None:
     en = json.loads(runner.invoke(cli, [str(english), "--json"]).output)
     assert zh["form_id"] == en["form_id"]
     assert zh["findings"] == en["findings"]
+
+
+def test_x_keys_of_an_english_form_are_set_aside(tmp_path: Path) -> None:
+    data = seed_form()
+    data["indicators"][0]["x-note"] = "内部备注"
+    data["funds"]["total"]["x-source"] = {"sheet": 2}
+    marked, plain = tmp_path / "marked.json", tmp_path / "plain.json"
+    marked.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    plain.write_text(json.dumps(seed_form(), ensure_ascii=False), encoding="utf-8")
+    runner = CliRunner(env={"REVIEW_DB": str(tmp_path / "r.db")})
+    first = json.loads(runner.invoke(cli, [str(marked), "--json"]).output)
+    second = json.loads(runner.invoke(cli, [str(plain), "--json"]).output)
+    assert first["form_id"] == second["form_id"]
+    assert first["findings"] == second["findings"]
 
 
 def test_a_file_that_once_crashed_the_reader_does_not_stop_the_batch(tmp_path: Path) -> None:
