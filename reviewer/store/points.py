@@ -19,6 +19,8 @@ import sqlite3
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
+import orjson
+
 from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
@@ -30,14 +32,6 @@ from .schema import built_json, short_json, to_json
 # A JSON string as to_json writes it (ensure_ascii=False), called directly: the encoder's encode() adds a call and
 # its type tests to each of the few short strings a point encodes.
 _string = json.encoder.encode_basestring
-
-
-def _json_string(text: str) -> str:
-    """_string(text), without the encoder's pass over a text that needs no escape: printable (no control
-    character, which is all the encoder escapes besides " and \\), with neither of those. A comment nearly always."""
-    if text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    return _string(text)
 
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
@@ -82,10 +76,13 @@ class PointDraft:
     def _encoded(self) -> tuple[list[Any], str]:
         encoded = self.__dict__.get("_encoding")
         if encoded is None:
-            # to_json([comment, sorted(codes), indicators])
-            evidence = f"[{_json_string(self.comment)}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
-            signature = hashlib.sha256(evidence.encode()).hexdigest()[:20]
-            columns = [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
+            # to_json([comment, sorted(codes), indicators]).encode(): orjson writes a str's JSON as the standard
+            # library does (ensure_ascii=False) and in UTF-8 already, without a Python pass over the comment's characters.
+            indicators = short_json(self.indicators)
+            evidence = b"".join((b"[", orjson.dumps(self.comment), b", ", short_json(tuple(sorted(self.codes))).encode(),
+                                 b", ", indicators.encode(), b"]"))
+            signature = hashlib.sha256(evidence).hexdigest()[:20]
+            columns = [self.seq, indicators, self.kind, self.title, self.severity,
                        f" {' '.join(self.codes)} ", self.verdict, int(self.review_first),
                        "[" + ", ".join(map(_string, self.findings)) + "]",  # to_json(list(findings)), without its set-up
                        signature]
