@@ -19,6 +19,8 @@ import sqlite3
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping, Sequence
 
+import orjson
+
 from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
@@ -26,19 +28,11 @@ from .base import (
 from .db import insert_rows
 from .packing import body_json, pack, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
-from .schema import short_json, to_json
+from .schema import built_json, short_json, to_json
 
 # A JSON string as to_json writes it (ensure_ascii=False), called directly: the encoder's encode() adds a call and
 # its type tests to each of the few short strings a point encodes.
 _string = json.encoder.encode_basestring
-
-
-def _json_string(text: str) -> str:
-    """_string(text), without the encoder's pass over a text that needs no escape: printable (no control
-    character, which is all the encoder escapes besides " and \\), with neither of those. A comment nearly always."""
-    if text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    return _string(text)
 
 
 FUNDS_ROW = -1  # the 预算执行率 row in score_changes
@@ -83,10 +77,13 @@ class PointDraft:
     def _encoded(self) -> tuple[list[Any], str]:
         encoded = self.__dict__.get("_encoding")
         if encoded is None:
-            # to_json([comment, sorted(codes), indicators])
-            evidence = f"[{_json_string(self.comment)}, {short_json(tuple(sorted(self.codes)))}, {short_json(self.indicators)}]"
-            signature = hashlib.sha256(evidence.encode()).hexdigest()[:20]
-            columns = [self.seq, short_json(self.indicators), self.kind, self.title, self.severity,
+            # to_json([comment, sorted(codes), indicators]).encode(): orjson writes a str's JSON as the standard
+            # library does (ensure_ascii=False) and in UTF-8 already, without a Python pass over the comment's characters.
+            indicators = short_json(self.indicators)
+            evidence = b"".join((b"[", orjson.dumps(self.comment), b", ", short_json(tuple(sorted(self.codes))).encode(),
+                                 b", ", indicators.encode(), b"]"))
+            signature = hashlib.sha256(evidence).hexdigest()[:20]
+            columns = [self.seq, indicators, self.kind, self.title, self.severity,
                        f" {' '.join(self.codes)} ", self.verdict, int(self.review_first),
                        "[" + ", ".join(map(_string, self.findings)) + "]",  # to_json(list(findings)), without its set-up
                        signature]
@@ -110,8 +107,8 @@ def points_body(drafts: Sequence[PointDraft]) -> bytes:
     """The point_texts body of a form's points (key -> [comment, parts]), packed: what save_points writes for
     a form stored without points yet, encoded and compressed where the points are built (a worker)."""
     # One encoder pass over the whole body (orjson's, as for the other bodies): {key: [comment, parts]}, which
-    # the store reads back as the values draft.texts holds.
-    return pack(body_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
+    # the store reads back as the values draft.texts holds. compose builds the parts of str alone.
+    return pack(built_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
 
 
 def point_id(form_id: str, key: str) -> str:

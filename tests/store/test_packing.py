@@ -5,6 +5,7 @@ database holds (zlib-compressed, or plain text) still read."""
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ from reviewer.judge import JudgeSettings
 from reviewer.review import review_json
 from reviewer.signoff.batch import review_batch
 from reviewer.store.packing import ZSTD_MAGIC, body_json, pack, unpack, unpack_json
+from reviewer.store.points import PointDraft
 from reviewer.store.schema import scorecard
 
 # Characters a body must carry through unchanged: controls, bidi overrides, non-BMP, quotes and escapes.
@@ -154,3 +156,15 @@ def test_a_database_of_zlib_bodies_shows_and_re_reviews_the_same(db: Path, tmp_p
     assert run_review(str(form), "--json", "--db", str(db)).exit_code == 0
     [current] = json.loads(run_review("report", "--format", "json", "--db", str(db)).output)
     assert current["form_id"] != json.loads(first.output)["form_id"] and HOSTILE in current["name"]
+
+
+def test_a_points_signature_is_the_hash_older_versions_stored() -> None:
+    # A decision stays with a point while its signature does (the comment and its evidence): a stored point's
+    # signature, sha256 of the standard library's JSON of [comment, sorted codes, indicators], must come out alike
+    # for any comment, escapes included.
+    for comment in (HOSTILE, "“支持海外建设特色科技园区项目”年度指标值2个，实际完成值1个（-50.0%）。", ""):
+        draft = PointDraft("I:0,11", 0, (0, 11), "pair", "第1、12项", "error", ("ROUNDING", "COST_TOTAL"), None,
+                           False, ("39f383ca77e79a945807",), comment)
+        evidence = json.dumps([comment, ["COST_TOTAL", "ROUNDING"], [0, 11]], ensure_ascii=False)
+        assert draft.signature == hashlib.sha256(evidence.encode()).hexdigest()[:20]
+        assert draft.columns[-1] == draft.signature
