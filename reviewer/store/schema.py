@@ -426,7 +426,7 @@ def form_rows(review: Review, file: str | None = None) -> FormRows:
     claimed = card.claimed_total
     return FormRows(fid, file or resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
-                    pack(card.canonical_json), pack(built_json(scorecard(review))), dict(review.judge or {}),
+                    pack(card.canonical_bytes), pack(built_json(scorecard(review))), dict(review.judge or {}),
                     tuple(critiques), pack(body_json(texts)))
 
 
