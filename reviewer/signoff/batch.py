@@ -194,7 +194,7 @@ def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSet
     key = settings_key(config, settings) if known is not None else ""
     if not isinstance(paths, (list, tuple)):
         paths = list(paths)
-    pool = workers or start_workers(config, settings, jobs, len(paths))
+    pool = workers or start_workers(config, settings, jobs, len(paths), paths[0] if paths else None)
     if pool is None:
         yield from _in_process(_chunks(paths, CHUNK), config, settings, key, known, keep_review, cache, summaries)
     else:
@@ -313,15 +313,19 @@ class WorkerLost(RuntimeError):
 LOOK_EVERY = 1.0  # seconds between looks at the workers while a chunk's result is awaited
 
 
-def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int) -> ProcessPoolExecutor | None:
+def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int,
+                  first: str | Path | None = None) -> ProcessPoolExecutor | None:
     """The worker processes for a batch of `count` files, or None when it runs in this process
     (uses_workers). Call it before opening a database or starting a thread (they would be forked too).
+    `first`: a file of the batch, reviewed here before the workers fork (_warm_up).
 
     A ProcessPoolExecutor rather than a multiprocessing Pool: when a worker dies the executor says so
     (BrokenProcessPool, raised as WorkerLost) and ends the others, where a Pool waited for its task for ever
     and could not even be closed (close + join waited too; terminate could hang on a half-sent result)."""
     if not uses_workers(jobs, settings, count):
         return None
+    if START_METHOD == "fork" and first is not None:
+        _warm_up(config, settings, first)
     context = multiprocessing.get_context(START_METHOD)
     # Started with SIGINT ignored, which the workers inherit: a Ctrl+C while they still start would otherwise
     # print a traceback from each (_start_worker keeps it ignored; the main process ends them).
@@ -337,6 +341,14 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     finally:
         signal.signal(signal.SIGINT, previous)
     return executor
+
+
+def _warm_up(config: Config, settings: JudgeSettings, path: str | Path) -> None:
+    """Review one file here and drop the result: what a process compiles or fills at its first form (the judge's
+    patterns, compiled where first used; caches) a forked worker then has, where each compiled it again (~45 ms of
+    CPU a worker, against one form's ~4 ms here). This process reviews forms of the batch too: it needs them anyway."""
+    with Engine(config, settings) as engine:
+        _review(engine, [(str(path), None)], False, None)
 
 
 def _roomy_results(executor: ProcessPoolExecutor) -> None:
