@@ -23,7 +23,7 @@ from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
-from .packing import body_json, pack, unpack_json
+from .packing import body_json, pack, plain_json, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
 
@@ -116,7 +116,8 @@ def points_body(drafts: Sequence[PointDraft]) -> bytes:
     a form stored without points yet, encoded and compressed where the points are built (a worker)."""
     # One encoder pass over the whole body (orjson's, as for the other bodies): {key: [comment, parts]}, which
     # the store reads back as the values draft.texts holds.
-    return pack(body_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
+    # Its values are compose's: str, and lists of str (plain_json).
+    return pack(plain_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
 
 
 def point_id(form_id: str, key: str) -> str:

@@ -13,7 +13,7 @@ from sqlite_utils import Database, Migrations
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
 from .base import resolved
-from .packing import body_json, pack, stdlib_json
+from .packing import body_json, pack, plain_json, stdlib_json
 
 if TYPE_CHECKING:
     from ..scoring import IndicatorScore
@@ -428,7 +428,7 @@ def form_rows(review: Review, file: str | None = None) -> FormRows:
     claimed = card.claimed_total
     return FormRows(fid, file or resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
-                    pack(card.canonical_json), pack(body_json(scorecard(review))), dict(review.judge or {}),
+                    pack(card.canonical_json), pack(plain_json(scorecard(review))), dict(review.judge or {}),
                     tuple(critiques), pack(body_json(texts)))
 
 
