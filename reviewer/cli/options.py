@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-import getpass
 import os
 from typing import Any, Callable
 
@@ -34,6 +33,8 @@ def db_option(func: Callable) -> Callable:
 
 
 def default_reviewer() -> str:
+    import getpass  # here: only the sign-off commands ask who the reviewer is
+
     return os.environ.get("REVIEWER") or getpass.getuser()
 
 

@@ -19,18 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import signal
 import sys
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..config import Config
 from ..engine import Engine, tune_for_batch
@@ -43,6 +39,9 @@ from ..store.points import PointRow, points_body
 from ..store.packing import pack
 from ..store.schema import FormRows, form_rows
 from .points import build_points
+
+if TYPE_CHECKING:  # imported where workers start: a batch in this process never needs them (~6 ms of a start-up)
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 CHUNK = 16  # files per worker task: enough to amortise the hand-over, few enough to keep both cores busy
 # Fewer files than this are reviewed in this process whatever `jobs` says: starting spawned workers (Windows,
@@ -194,7 +193,7 @@ def review_batch(paths: Iterable[str | Path], config: Config, settings: JudgeSet
     key = settings_key(config, settings) if known is not None else ""
     if not isinstance(paths, (list, tuple)):
         paths = list(paths)
-    pool = workers or start_workers(config, settings, jobs, len(paths))
+    pool = workers or start_workers(config, settings, jobs, len(paths), paths[0] if paths else None)
     if pool is None:
         yield from _in_process(_chunks(paths, CHUNK), config, settings, key, known, keep_review, cache, summaries)
     else:
@@ -313,15 +312,22 @@ class WorkerLost(RuntimeError):
 LOOK_EVERY = 1.0  # seconds between looks at the workers while a chunk's result is awaited
 
 
-def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int) -> ProcessPoolExecutor | None:
+def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int,
+                  first: str | Path | None = None) -> ProcessPoolExecutor | None:
     """The worker processes for a batch of `count` files, or None when it runs in this process
     (uses_workers). Call it before opening a database or starting a thread (they would be forked too).
+    `first`: a file of the batch, reviewed here before the workers fork (_warm_up).
 
     A ProcessPoolExecutor rather than a multiprocessing Pool: when a worker dies the executor says so
     (BrokenProcessPool, raised as WorkerLost) and ends the others, where a Pool waited for its task for ever
     and could not even be closed (close + join waited too; terminate could hang on a half-sent result)."""
     if not uses_workers(jobs, settings, count):
         return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if START_METHOD == "fork" and first is not None:
+        _warm_up(config, settings, first)
     context = multiprocessing.get_context(START_METHOD)
     # Started with SIGINT ignored, which the workers inherit: a Ctrl+C while they still start would otherwise
     # print a traceback from each (_start_worker keeps it ignored; the main process ends them).
@@ -337,6 +343,14 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     finally:
         signal.signal(signal.SIGINT, previous)
     return executor
+
+
+def _warm_up(config: Config, settings: JudgeSettings, path: str | Path) -> None:
+    """Review one file here and drop the result: what a process compiles or fills at its first form (the judge's
+    patterns, compiled where first used; caches) a forked worker then has, where each compiled it again (~45 ms of
+    CPU a worker, against one form's ~4 ms here). This process reviews forms of the batch too: it needs them anyway."""
+    with Engine(config, settings) as engine:
+        _review(engine, [(str(path), None)], False, None)
 
 
 def _roomy_results(executor: ProcessPoolExecutor) -> None:
@@ -360,6 +374,9 @@ def _in_workers(chunks: Iterator[list[str]], pool: ProcessPoolExecutor, jobs: in
     chunks, stores each result as it comes (the caller), and while the next one in order is not back, reviews the
     next chunk itself. Two processes on two cores, each always busy: with a worker a core, this process (storing
     ~30% of the time) took a third of a core from them whenever it stored, and waited the rest."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
     queue: deque[tuple[list[Prepared | None], Future | list[Prepared] | None]] = deque()
     pending = iter(chunks)
     sent = mine = 0  # chunks in the queue handed to a worker, and reviewed here
@@ -436,6 +453,8 @@ def _end_now(pool: ProcessPoolExecutor) -> None:
 
 def _result(pool: ProcessPoolExecutor, task: Future) -> list[Prepared]:
     """A chunk's result, looking at the workers every LOOK_EVERY seconds while it is awaited."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
     while True:
         try:
             return task.result(timeout=LOOK_EVERY)

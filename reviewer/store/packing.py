@@ -2,8 +2,9 @@
 a file's JSON result (reviewed_files). Written zstd-compressed; read back whichever way it was written (zlib
 before issue 15's third round, plain text before the compact store).
 
-zstd (level 3, one compressor a thread) takes about a third of zlib level 3's CPU on these bodies at a like
-size (measured on the five bodies of 300 bench forms: 0.18 against 0.53 ms a form, 16.6 against 16.7 KB).
+zstd (one compressor a thread) takes about a third of zlib level 3's CPU on these bodies at a like size (measured
+on the five bodies of 300 bench forms: 0.18 against 0.53 ms a form, 16.6 against 16.7 KB). Level 1, not 3: 11% fewer
+instructions for the five bodies of a form (1.67 against 1.87 M), 4% larger (a database 35.8 against 35.2 KB a form).
 orjson encodes the JSON of a body several times faster than the standard library; the bodies are read back
 with json.loads, which takes its compact output alike."""
 
@@ -18,7 +19,7 @@ from typing import Any
 import orjson
 import zstandard
 
-LEVEL = 3
+LEVEL = 1
 # A zstd frame begins with these four bytes; a zlib stream with 0x78 (its 32 KB window), plain text with a
 # character of JSON: what unpack tells them apart by.
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -85,6 +86,23 @@ def body_json(value: Any) -> bytes:
         except TypeError:  # orjson.JSONEncodeError
             pass
     return stdlib_json(value).encode()
+
+
+# Types orjson would write otherwise than the standard library, refused (TypeError, no default=) rather than written:
+# a dataclass (orjson: a dict), a datetime (its ISO form, not str()), a subclass of str, int, dict or list.
+_REFUSE_ODD = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def plain_json(value: Any) -> bytes:
+    """body_json for a value its builder makes of str, int, bool, None, dicts with str keys and lists only: no float,
+    no enum (the scorecard of a form's typed fields, the points' texts), so _plain's walk over it (a third of the
+    encoding's cost) proves nothing. Any other type it may yet hold orjson refuses (_REFUSE_ODD; a Decimal, an integer
+    beyond 64 bits, a key that is not a string) and the standard library writes, as body_json would; a float or an
+    enum it would write otherwise (NaN as null, an enum's value): body_json is for values that may hold those."""
+    try:
+        return orjson.dumps(value, option=_REFUSE_ODD)
+    except TypeError:  # orjson.JSONEncodeError
+        return stdlib_json(value).encode()
 
 
 _isfinite = math.isfinite

@@ -26,9 +26,9 @@ from .base import (
     now, resolved, ulid,
 )
 from .db import insert_rows
-from .packing import body_json, pack, unpack_json
+from .packing import body_json, pack, plain_json, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
-from .schema import built_json, short_json, to_json
+from .schema import short_json, to_json
 
 # A JSON string as to_json writes it (ensure_ascii=False), called directly: the encoder's encode() adds a call and
 # its type tests to each of the few short strings a point encodes.
@@ -107,8 +107,9 @@ def points_body(drafts: Sequence[PointDraft]) -> bytes:
     """The point_texts body of a form's points (key -> [comment, parts]), packed: what save_points writes for
     a form stored without points yet, encoded and compressed where the points are built (a worker)."""
     # One encoder pass over the whole body (orjson's, as for the other bodies): {key: [comment, parts]}, which
-    # the store reads back as the values draft.texts holds. compose builds the parts of str alone.
-    return pack(built_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
+    # the store reads back as the values draft.texts holds.
+    # Its values are compose's: str, and lists of str (plain_json).
+    return pack(plain_json({draft.key: [draft.comment, draft.parts] for draft in drafts}))
 
 
 def point_id(form_id: str, key: str) -> str:

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from sqlite_utils import Database, Migrations
 
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
 from .base import resolved
-from .packing import body_json, pack, stdlib_json
+from .packing import body_json, pack, plain_json, stdlib_json
 
 if TYPE_CHECKING:
     from ..scoring import IndicatorScore
@@ -380,12 +379,6 @@ def _short_json(items: tuple[Any, ...]) -> str:
     return to_json(list(items))
 
 
-def built_json(value: dict[str, Any]) -> bytes:
-    """body_json of a body we build from str, int and None alone (the scorecard, a form's point texts): orjson's
-    output, which body_json gives such a value, without its walk to check every item's type."""
-    return orjson.dumps(value)
-
-
 # A finding as its critique row stores it, JSON columns encoded: (id, key, code, indicators, source, severity,
 # verdict, tags). Its texts (message, comment, data) are in the form's critique_texts body (FormRows.texts) only.
 # A plain tuple, each text once, is what a worker process sends back cheapest: pickled and unpickled in C, where a
@@ -426,7 +419,7 @@ def form_rows(review: Review, file: str | None = None) -> FormRows:
     claimed = card.claimed_total
     return FormRows(fid, file or resolved(review.file), form.name, form.year, form.department, form.unit,
                     None if claimed is None else format_decimal(claimed), format_decimal(card.recomputed_total),
-                    pack(card.canonical_bytes), pack(built_json(scorecard(review))), dict(review.judge or {}),
+                    pack(card.canonical_bytes), pack(plain_json(scorecard(review))), dict(review.judge or {}),
                     tuple(critiques), pack(body_json(texts)))
 
 

@@ -78,6 +78,16 @@ def test_workers_started_as_on_windows_give_the_same_lines(tmp_path: Path, monke
     assert two == one and "findings" in one[0] and "form-005.json" in one[5]
 
 
+def test_forked_workers_warmed_on_a_refused_first_file_give_the_same_lines(tmp_path: Path) -> None:
+    """The first file is reviewed before the workers fork (their warm-up): refused, it warms nothing and the batch
+    still gives each file its line, in order."""
+    files = batch(tmp_path / "forms", WORKERS_FROM, bad=(0,))
+    config, settings = load_config(None), JudgeSettings()
+    one = [item.line or str(item.form_error) for chunk in review_batch(files, config, settings, jobs=1) for item in chunk]
+    two = [item.line or str(item.form_error) for chunk in review_batch(files, config, settings, jobs=2) for item in chunk]
+    assert two == one and "form-000.json" in one[0] and "findings" in one[1]
+
+
 def test_jobs_help_says_where_the_model_judge_runs() -> None:
     out = run_review("check", "--help").output
     assert "--jobs" in out and "model judge runs in this process" in " ".join(out.split())

@@ -4,6 +4,8 @@ database holds (zlib-compressed, or plain text) still read."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import enum
 import hashlib
 import json
@@ -21,7 +23,7 @@ from reviewer.config import Config
 from reviewer.judge import JudgeSettings
 from reviewer.review import review_json
 from reviewer.signoff.batch import review_batch
-from reviewer.store.packing import ZSTD_MAGIC, body_json, pack, unpack, unpack_json
+from reviewer.store.packing import ZSTD_MAGIC, body_json, pack, plain_json, unpack, unpack_json
 from reviewer.store.points import PointDraft
 from reviewer.store.schema import scorecard
 
@@ -61,6 +63,10 @@ def test_bodies_read_back_as_the_standard_library_wrote_them(tmp_path: Path, mak
     assert any(type(f.data.get("confidence")) is float for f in review.findings)  # floats are among them
     for value in (scorecard(review), texts, review_json(review)):
         assert typed(body_json(value)) == typed(stdlib(value))
+    points = unpack_json(item.points_body)  # written by plain_json, as the scorecard is
+    assert points and all(type(comment) is str and comment for comment, _ in points.values())
+    assert typed(plain_json(scorecard(review))) == typed(stdlib(scorecard(review)))
+    assert typed(plain_json(points)) == typed(stdlib(points))
     # What the store is handed: the scorecard and texts bodies, the JSON result; each a zstd frame.
     rows = item.rows
     assert json.loads(unpack(rows.scorecard_json)) == json.loads(stdlib(scorecard(review)))
@@ -87,11 +93,30 @@ def test_what_orjson_writes_otherwise_is_written_by_the_standard_library(value: 
     assert body_json(value) == stdlib(value)
 
 
+@dataclasses.dataclass
+class Pair:
+    a: int
+
+
+class Name(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    {"money": Decimal("1.50")}, {"big": 2 ** 70}, {1: "int key"}, {"colour": Colour.RED}, {"pair": Pair(1)},
+    {"at": datetime.datetime(2026, 12, 7, 3, 40)}, [Name("甲")], {"deep": [{"money": Decimal("-0")}]},
+], ids=["decimal", "big-int", "int-key", "int-enum", "dataclass", "datetime", "str-subclass", "nested-decimal"])
+def test_a_plain_body_holding_what_it_should_not_still_reads_back_as_the_standard_library_wrote_it(value: object) -> None:
+    assert typed(plain_json(value)) == typed(stdlib(value))
+
+
 def test_a_text_the_standard_library_could_not_store_is_refused_as_before() -> None:
     with pytest.raises(UnicodeEncodeError):
         stdlib("\ud800")
     with pytest.raises(UnicodeEncodeError):
         body_json({"lone surrogate": "\ud800"})
+    with pytest.raises(UnicodeEncodeError):
+        plain_json({"lone surrogate": "\ud800"})
 
 
 def test_zlib_and_plain_bodies_of_an_older_database_read_back() -> None:
