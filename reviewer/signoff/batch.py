@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -268,14 +269,32 @@ def _review(engine: Engine, todo: list[tuple[str, str | None]], keep_review: boo
 _ENGINE: Engine | None = None
 
 
-def _start_worker(config: Config, settings: JudgeSettings) -> None:
+def _start_worker(config: Config, settings: JudgeSettings, parent: int) -> None:
     global _ENGINE
     # Ctrl+C reaches the whole foreground process group. A worker that died of it mid-result left the pool
     # waiting for ever (the batch hung, with a traceback per worker); the main process alone handles it
     # and ends the workers (stop_workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(parent)
     tune_for_batch()
     _ENGINE = Engine(config, settings)
+
+
+ORPHAN_LOOK = 0.5  # seconds between a worker's looks at whether the process that started it is still there
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker when the review process that started it is gone (killed: SIGKILL, a task manager, out of
+    memory), which no pipe tells a forked worker: it holds both ends of the executor's pipes, so it waited for a
+    task, or to hand back a result nobody reads, for ever (measured: orphans still there minutes after the kill)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_LOOK)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
 def _work(todo: list[tuple[str, str | None]], keep_review: bool) -> list[Prepared]:
@@ -334,7 +353,7 @@ def start_workers(config: Config, settings: JudgeSettings, jobs: int, count: int
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         executor = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_start_worker,
-                                       initargs=(config, settings))
+                                       initargs=(config, settings, os.getpid()))
         _roomy_results(executor)
         if START_METHOD == "fork":
             # Forked now, here, not at the first task: by then the caller has opened its database (a forking

@@ -31,6 +31,32 @@ def count(db: Path, table: str) -> int:
     return rows(db, f"SELECT count(*) FROM {table}")[0][0]
 
 
+def children(pid: int) -> list[int] | None:
+    """The processes `pid` started, where Linux's /proc lists them; None elsewhere."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return None
+
+
+def gone(pids: list[int], within: float) -> bool:
+    """Whether every process in `pids` has ended (or is only a zombie left for its new parent) within `within` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if all(_ended(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _ended(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status or "\nState:\tX" in status
+
+
 def test_review_stores_form_and_critiques(db: Path) -> None:
     result = run_review(str(SEED), "--json")
     finding_ids = {f["id"] for f in json.loads(result.output)["findings"]}
@@ -186,17 +212,21 @@ def test_kill_during_a_long_review_loses_nothing(db: Path, tmp_path: Path) -> No
 
     run_review(str(folder / "form-000.json"))
     run_review("accept", "--all", "--yes", "--reviewer", "张三")  # a decision made before the crash
-    process = subprocess.Popen([*review_script().split(), str(folder), "--db", str(db)],
+    process = subprocess.Popen([*review_script().split(), str(folder), "--db", str(db), "--jobs", "2"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         if count(db, "forms") >= 20:
             break
         time.sleep(0.01)
+    workers = children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
     stored = count(db, "forms")
     assert 20 <= stored < 200, "the kill should land mid-run"
+    if workers is not None:  # Linux: the worker the review forked ends with it, not left waiting for ever
+        assert workers, "--jobs 2 forks a worker"
+        assert gone(workers, within=10), f"worker processes left running after the review was killed: {workers}"
 
     rerun = subprocess.run([*review_script().split(), str(folder), "--db", str(db)], capture_output=True)
     assert rerun.returncode == 0, rerun.stderr.decode()
