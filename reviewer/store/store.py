@@ -188,6 +188,10 @@ class Store(PointTables, ActivityQueries):
         conn = self.conn
         if not self._batched:  # once per connection: each time cost ~0.2 ms
             conn.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+            # Each write's savepoint keeps the pages it changes in a sub-journal, which SQLite spills to a temporary
+            # file past 64 KiB: most forms did, ~100 small writes a form to /var/tmp (half the run's pwrite calls,
+            # and most of its system time). In memory it holds one form's pages at most, freed at each RELEASE.
+            conn.execute("PRAGMA temp_store = MEMORY")
             self._batched = True
         if self._checkpointer is None and CHECKPOINT_EVERY:
             self._checkpointer = Checkpointer(self.path, CHECKPOINT_EVERY)
