@@ -89,7 +89,7 @@ class Store(PointTables, ActivityQueries):
         self.notices: list[str] = []
         self._checkpointer: Checkpointer | None = None
         self._batched = False  # whether batch() has set the connection up
-        # What a batch's transaction has learnt and keeps up to date itself (counted, _counter): no other process
+        # What a batch's transaction has learnt and keeps up to date itself (counters: _next, _taken): no other process
         # writes while it holds the lock. None outside a batch's transaction, which asks the database each time.
         self._memo: dict[str, Any] | None = None
         self.warn = warn or self.notices.append
@@ -303,7 +303,7 @@ class Store(PointTables, ActivityQueries):
                 cid, ckey, _, _, source, severity, verdict, tags = c  # a CritiqueRow
                 found = status.get(cid)
                 if found is None:
-                    fresh.append((*c, key, seq, order, old.get(ckey), at))  # _INSERT_CRITIQUE's parameters
+                    fresh.append((*c, order, old.get(ckey)))  # a _CRITIQUES row
                 elif found[0] == PENDING:
                     # A pending critique takes the newest wording (e.g. a new judge verdict); a decided one
                     # keeps what the reviewer decided on (its texts stay as they were).
@@ -313,7 +313,7 @@ class Store(PointTables, ActivityQueries):
                     continue
                 if stored is not None:  # a new form's texts are rows.texts as they are
                     texts[cid] = reviewed[cid]
-            self.conn.executemany(_INSERT_CRITIQUE, fresh)
+            insert_rows(self.conn, _CRITIQUES, _CRITIQUE_VALUES, fresh, (key, seq, at))
             if pending:  # a form stored before: none for a new one (each statement costs, even with no rows)
                 self.conn.executemany(
                     """UPDATE critiques SET seq = ?, source = ?, severity = ?, message = '', verdict = ?, tags = ?,
@@ -346,8 +346,8 @@ class Store(PointTables, ActivityQueries):
         key = self._insert_form(rows, seq, at, fid, None)
         self._save_run(rows, at)
         # One statement for the form's critiques (insert_rows): its key, queue place and time bound once.
-        insert_rows(self.conn, _NEW_CRITIQUES, _NEW_CRITIQUE_VALUES, [(*c, order) for order, c in enumerate(rows.critiques)],
-                    (key, seq, at))
+        insert_rows(self.conn, _CRITIQUES, _CRITIQUE_VALUES,
+                    [(*c, order, None) for order, c in enumerate(rows.critiques)], (key, seq, at))
         self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, rows.texts])
         self.resolve_refusal(file, at)
         return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
@@ -540,16 +540,12 @@ class Store(PointTables, ActivityQueries):
             unbuilt="AND f.id NOT IN (SELECT form_id FROM point_builds)" if has_points else ""))
         return [from_row(DecidedVerdict, row) for row in rows]
 
-# A new critique: a CritiqueRow's fields as they come (no list built per row), then its form's key and queue place,
-# its place in the form, the previous version's critique and the time (created and updated). message, data and
-# comment are '' (their defaults): the texts are in critique_texts.
-_INSERT_CRITIQUE = """INSERT INTO critiques (id, key, code, indicators, source, severity, verdict, tags, form, form_seq, seq,
-                      previous_id, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13)"""
-# A new form's critiques (_save_new, db.insert_rows): a CritiqueRow and its place in the form each; the form's key,
-# queue place and time shared (?1-?3). No previous version: previous_id stays NULL.
-_NEW_CRITIQUES = """INTO critiques (id, key, code, indicators, source, severity, verdict, tags, seq, form, form_seq, created_at,
-                    updated_at)"""
-_NEW_CRITIQUE_VALUES = "column1, column2, column3, column4, column5, column6, column7, column8, column9, ?1, ?2, ?3, ?3"
+# A form's new critiques (db.insert_rows): each a CritiqueRow's fields as they come, its place in the form and the
+# previous version's critique (None for a new form); the form's key, queue place and time shared (?1-?3). message,
+# data and comment are '' (their defaults): the texts are in critique_texts.
+_CRITIQUES = """INTO critiques (id, key, code, indicators, source, severity, verdict, tags, seq, previous_id, form, form_seq,
+                created_at, updated_at)"""
+_CRITIQUE_VALUES = ", ".join([f"column{i}" for i in range(1, 11)] + ["?1", "?2", "?3", "?3"])
 
 
 _DECIDED_VERDICTS = """
