@@ -201,7 +201,7 @@ def check(paths: tuple[str, ...], as_json: bool, details: bool | None, comments:
     # Before the database is opened or a thread started (the progress bar's, the store's checkpoints): on Linux
     # the workers are forked from this process (start_workers). Warmed on the first file when none can be known
     # already: a re-review into an existing database may review nothing at all.
-    fresh = no_store or settings.backend == "llm" or not Path(db_path).exists()
+    fresh = no_store or not Path(db_path).exists()
     workers = start_workers(config, settings, jobs, len(files), files[0] if fresh else None)
     lost: tuple[WorkerLost, str] | None = None
     try:

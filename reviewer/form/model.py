@@ -338,7 +338,7 @@ class Form(_FormPart):
 
     @property
     def form_id(self) -> str:
-        return form_id_of(self.canonical_json())
+        return form_id_of(self.canonical_bytes())
 
 
 def form_id_of(canonical_json: str | bytes) -> str:
