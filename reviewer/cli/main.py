@@ -26,6 +26,18 @@ def _no_pydantic_plugins() -> None:
         return
     loader = types.ModuleType("pydantic.plugin._loader", "No pydantic plugins (reviewer/cli/main.py).")
     loader.get_plugins = tuple  # type: ignore[attr-defined]  # get_plugins() -> (): what pydantic's says then
+
+    def real(name: str) -> object:
+        # Anything else a later pydantic asks of its loader: the stand-in steps aside for pydantic's own. (Not
+        # what the import system asks of any module, such as __path__: the stand-in has none, as the loader.)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        import importlib
+
+        del sys.modules[loader.__name__]
+        return getattr(importlib.import_module(loader.__name__), name)
+
+    loader.__getattr__ = real  # type: ignore[attr-defined]
     sys.modules[loader.__name__] = loader
 
 

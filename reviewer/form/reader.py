@@ -211,16 +211,17 @@ def form_from_data(data: Any, file: str, plain: bool = False) -> Form:
     if not isinstance(data, dict):
         raise FormError(file, "", "顶层应为 JSON 对象")
     try:
-        return _plain_validator().validate_python(data) if plain else Form.model_validate(data)
+        validator = _plain_validator() if plain else None
+        return validator.validate_python(data) if validator is not None else Form.model_validate(data)
     except ValidationError as exc:
         path, message = _first_error(exc)
         raise FormError(file, path, message) from None
 
 
-_PLAIN: list[SchemaValidator] = []  # the plain validator, built on first use (a few ms, once per process)
+_PLAIN: list[SchemaValidator | None] = []  # the plain validator, built on first use (a few ms, once per process)
 
 
-def _plain_validator() -> SchemaValidator:
+def _plain_validator() -> SchemaValidator | None:
     """Form's validator without the two steps that cannot change a form whose keys are all plain and whose
     text holds at most MAX_CELL_CHARS characters: setting aside `x-` keys and folding form labels
     (_FormPart._set_aside_extensions returns such an object as it is), and the length bound of each text cell
@@ -228,7 +229,12 @@ def _plain_validator() -> SchemaValidator:
     gives the same Form, or the same error at the same path. Saves ~0.18M instructions a form."""
     if not _PLAIN:
         schema = Form.__pydantic_core_schema__
-        _PLAIN.append(SchemaValidator(_without_plain_steps(schema), schema["schema"]["config"], _use_prebuilt=False))
+        try:
+            # _use_prebuilt=False: a nested model's own validator would otherwise be reused, steps and all.
+            validator = SchemaValidator(_without_plain_steps(schema), schema["schema"]["config"], _use_prebuilt=False)
+        except (TypeError, KeyError):  # an older pydantic-core (pyproject allows pydantic 2.6): Form's own, slower
+            validator = None
+        _PLAIN.append(validator)
     return _PLAIN[0]
 
 
