@@ -94,6 +94,19 @@ class Verdict:
             "confidence": self.confidence, "votes": list(self.votes),
         }
 
+    def finding_data(self, indicator: int, pair: int | None, floor: float) -> dict[str, Any]:
+        """{"indicator", "pair", **as_dict(), "review_first"}, the data of its finding, built as one dict (one
+        per judgement: merging as_dict's into another cost as much again)."""
+        return {
+            "indicator": indicator, "pair": pair,
+            "verdict": self.verdict, "tags": list(self.tags), "comment": self.comment, "reason": self.reason,
+            "source": self.source, "evidence": list(self.evidence), "model": self.model,
+            "prompt_version": self.prompt_version, "error": self.error, "cached": self.cached,
+            "rules_verdict": self.rules.verdict if self.rules else None,
+            "confidence": self.confidence, "votes": list(self.votes),
+            "review_first": self.confidence < floor or self.disagrees,
+        }
+
 
 @dataclass
 class JudgeResult:
@@ -112,10 +125,10 @@ def _pairs(review: Review) -> dict[int, int]:
 _MISSING = frozenset(("EXPLANATION_MISSING",))
 
 
-def _any_code_in(findings: list[Finding], codes: Collection[str]) -> bool:
-    """any(f.code in codes for f in findings), as a plain loop: no generator frame per row."""
-    for finding in findings:
-        if finding.code in codes:
+def _any_code_at(findings: list[Finding], places: list[int], codes: Collection[str]) -> bool:
+    """Whether a finding at one of these places has one of these codes, as a plain loop: no generator frame per row."""
+    for place in places:
+        if findings[place].code in codes:
             return True
     return False
 
@@ -131,37 +144,38 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
     thresholds = thresholds or Thresholds()
     partner = _pairs(review)
     rows = review.card.indicators
-    flagged: dict[int, list[Finding]] = {}
+    findings = review.findings
+    # row index → the places in the review of the findings on it: ints, so a case's related findings are
+    # merged, deduplicated and put in the review's order with a set and a plain sort (no key function)
+    flagged: dict[int, list[int]] = {}
     diverging: list[Finding] = []
-    for finding in review.findings:
+    for place, finding in enumerate(findings):
         for index in finding.indicators:
-            flagged.setdefault(index, []).append(finding)
+            on = flagged.get(index)
+            if on is None:
+                flagged[index] = [place]
+            else:
+                on.append(place)
         if finding.code == "COST_COUNT_DIVERGENCE":
             diverging.append(finding)
     chosen: set[int] = set()
     for row in rows:
         on_row = flagged.get(row.index)  # most rows carry no finding: their codes are not gathered
         if not is_empty_explanation(row.indicator.explanation):
-            if needs_explanation(row, thresholds) or (on_row and _any_code_in(on_row, FLAGGING)):
+            if needs_explanation(row, thresholds) or (on_row and _any_code_at(findings, on_row, FLAGGING)):
                 chosen.add(row.index)
-        elif on_row and _any_code_in(on_row, _MISSING):
+        elif on_row and _any_code_at(findings, on_row, _MISSING):
             chosen.add(row.index)
     for finding in diverging:
         quantity, cost = finding.indicators
         texts = [i for i in (quantity, cost) if not is_empty_explanation(rows[i].indicator.explanation)]
         chosen.update(texts or [cost])
-    order: dict[int, int] | None = None  # a finding's place in the review: related findings keep it
     cases = []
     for index in sorted(chosen):
         pair = partner.get(index)
-        mine = flagged.get(index, [])
-        theirs = flagged.get(pair, []) if pair is not None else []
-        if theirs:
-            if order is None:
-                order = {id(f): n for n, f in enumerate(review.findings)}
-            places = order
-            related = sorted({id(f): f for f in mine + theirs}.values(), key=lambda f: places[id(f)])
-        else:  # one row's findings: in the review's order already
-            related = list({id(f): f for f in mine}.values())
+        places = flagged.get(index, [])
+        if pair is not None and pair in flagged:
+            places = places + flagged[pair]
+        related = [findings[place] for place in sorted(set(places))]  # each once, in the review's order
         cases.append(JudgeCase(review, index, pair, related, thresholds))
     return cases

@@ -201,8 +201,7 @@ def verdict_finding(case: JudgeCase, verdict: Verdict, floor: float = DEFAULT_CO
         "EXPLANATION_VERDICT", indicators, message, verdict.comment,
         severity=WARNING if verdict.verdict == "does_not_cover" else INFO,
         source=verdict.source, verdict=verdict.verdict, tags=verdict.tags,
-        data={"indicator": case.index, "pair": case.pair, **verdict.as_dict(),
-              "review_first": verdict.review_first(floor)},
+        data=verdict.finding_data(case.index, case.pair, floor),
         confidence=verdict.confidence,
     )
 
