@@ -73,9 +73,13 @@ class Side:
         return known
 
     def _own_figures(self) -> tuple[Decimal, ...]:
-        pairs = [(self.a, self.b), (self.row.target_value, self.row.actual_value)]
-        known = [v for a, b in pairs for v in (a, b) if v is not None]
-        known += [abs(a - b) for a, b in pairs if a is not None and b is not None]
+        # the values, then the gaps: (a, b) and (target, actual) as printed; plain steps, as one is read per row
+        a, b, target, actual = self.a, self.b, self.row.target_value, self.row.actual_value
+        known = [v for v in (a, b, target, actual) if v is not None]
+        if a is not None and b is not None:
+            known.append(abs(a - b))
+        if target is not None and actual is not None:
+            known.append(abs(target - actual))
         if self.change is not None:
             known.append(abs(self.change) * 100)
         return tuple(known)

@@ -903,6 +903,9 @@ class _Read(NamedTuple):
     nets: bool
     days: tuple[tuple[int | None, int, int], ...]
     moved_to: tuple[tuple[int | None, int, int], ...]
+    # the figures DRIVES_ACTUAL reads, as (number, unit or None): a figure without a unit is in the row's
+    drives: tuple[tuple[str, str | None], ...]
+    any_figure: bool  # a digit or a numeral in words (_bearing)
 
 
 # A date said moved to another day by what happened (工期也延长至2024年12月31日, 顺延至9月15日).
@@ -940,6 +943,9 @@ def _read_alone(text: str) -> _Read:
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits else ()))),
         moved_to=tuple((int(m.group(3)) if m.group(3) else None, int(m.group(4)), int(m.group(5)))
                        for m in _MOVED_TO.finditer(norm)),
+        drives=tuple((m.group(i), m.group(i + 1)) for m in (DRIVES_ACTUAL.finditer(norm) if digits else ())
+                     for i in (4, 9, 14) if m.group(i)),
+        any_figure=_ANY_FIGURE.search(norm) is not None,
     )
 
 
@@ -951,13 +957,13 @@ _LOW = 1 - _NEAR
 _NONE_NEAR = (Decimal(-1),)  # no figure read from a text is negative
 
 
-def _bearing(known: tuple[Decimal, ...], norm: str) -> tuple[Decimal, ...]:
+def _bearing(known: tuple[Decimal, ...], norm: str, any_figure: bool) -> tuple[Decimal, ...]:
     """The row's own figures that can bear on how this text reads (facts.own_figure sets the text's figures
     against them). For a text whose only possible figures are counts of listed names, the row's figures
     near none of those counts are dropped, so the copies of one form, whose rows differ only in their
     figures, share one reading of each text. Kept non-empty when `known` is: whether the row has figures
-    at all is part of the reading (_claims, _events)."""
-    if _ANY_FIGURE.search(norm):
+    at all is part of the reading (_claims, _events). any_figure: whether the text holds _ANY_FIGURE."""
+    if any_figure:
         return known
     listed = norm.count("、") + norm.count("和")
     most = listed + 1 if listed or "及" in norm else 0  # the counts possible: 1 to most
@@ -1013,7 +1019,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
     strength, named_items, parts_told, causal, truncated, down, up = _reading(
-        norm, name, late, cost, _bearing(known, norm), _few(wholes, cost))
+        norm, name, late, cost, _bearing(known, norm, alone.any_figure), _few(wholes, cost))
     return TextSignals(
         stock=alone.stock,
         cause=strength > NO_CAUSE,
@@ -1037,8 +1043,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
         per_unit=alone.per_unit,
         gap_claims=alone.gaps,
         nets=alone.nets,
-        drives_actual=tuple(f for m in (DRIVES_ACTUAL.finditer(norm) if has_digit(norm) else ()) for i in (4, 9, 14) if m.group(i)
-                            if (f := make_figure(m.group(i), m.group(i + 1) or unit))),
+        drives_actual=tuple(f for number, said in alone.drives if (f := make_figure(number, said or unit))),
         days=alone.days,
         moved_to=alone.moved_to,
     )

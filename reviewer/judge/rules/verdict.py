@@ -120,7 +120,7 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         reading = Reading("does_not_cover", tags, None, injected=True)
         return _verdict(case, gap, "does_not_cover", tags, "全文为指令性文字，未说明偏差原因", None, reading=reading)
     signals = _signals(case, gap, text)
-    reused = case.index in index_of(case.review).reused
+    reused = case.index in gap.index.reused  # gap.index is index_of(case.review)
     tags: list[str] = []
     if injected or signals.injection:
         tags.append("injection")
