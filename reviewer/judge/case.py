@@ -159,16 +159,19 @@ def judge_cases(review: Review, thresholds: Thresholds | None = None) -> list[Ju
         if finding.code == "COST_COUNT_DIVERGENCE":
             diverging.append(finding)
     chosen: set[int] = set()
+    blank: list[bool] = []  # by row: asked again of the diverging pairs
     for row in rows:
         on_row = flagged.get(row.index)  # most rows carry no finding: their codes are not gathered
-        if not is_empty_explanation(row.indicator.explanation):
+        empty = is_empty_explanation(row.indicator.explanation)
+        blank.append(empty)
+        if not empty:
             if needs_explanation(row, thresholds) or (on_row and _any_code_at(findings, on_row, FLAGGING)):
                 chosen.add(row.index)
         elif on_row and _any_code_at(findings, on_row, _MISSING):
             chosen.add(row.index)
     for finding in diverging:
         quantity, cost = finding.indicators
-        texts = [i for i in (quantity, cost) if not is_empty_explanation(rows[i].indicator.explanation)]
+        texts = [i for i in (quantity, cost) if not blank[i]]
         chosen.update(texts or [cost])
     cases = []
     for index in sorted(chosen):

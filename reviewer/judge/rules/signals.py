@@ -967,6 +967,8 @@ def _bearing(known: tuple[Decimal, ...], norm: str, any_figure: bool) -> tuple[D
         return known
     listed = norm.count("、") + norm.count("和")
     most = listed + 1 if listed or "及" in norm else 0  # the counts possible: 1 to most
+    if not most:  # no count is possible: no figure is near one (the loop below would keep none)
+        return _NONE_NEAR if known else ()
     # a figure within _NEAR of a whole number in 1..most (no other whole number is that near); a figure
     # outside [1 - _NEAR, most + _NEAR] cannot be, and is passed over before rounding (most rows' money is)
     high = most + _NEAR

@@ -215,10 +215,10 @@ def rules_comment(case: JudgeCase, gap: Gap, verdict: str, tags: tuple[str, ...]
     problems = []
     if conflict:
         problems.append(conflict)
-    notes = notes or {}
+    said = _PROBLEM | notes if notes else _PROBLEM  # a note, where one applies, says the problem
     for t in tags:
         if t in _PROBLEM:
-            problems.append(notes.get(t, _PROBLEM[t]))
+            problems.append(said[t])
     measure = "；同时提出针对性的改进措施（做法、责任环节和时限）" if "no_measure" in tags else ""
     human = "该说明需人工复核。" if "injection" in tags or "unreadable" in tags else ""
     return f"{figures}。{quoted_text}{'，'.join(problems)}。{human}{_ask(gap)}{measure}。"
