@@ -145,14 +145,15 @@ def fallback_note(summary: dict[str, Any]) -> str | None:
 def summarize(results: list[JudgeResult], settings: JudgeSettings) -> dict[str, Any]:
     usage = Usage()
     cached = fallbacks = errors = doubtful = 0
+    llm, floor, add = settings.backend == "llm", settings.confidence_floor, usage.add  # read once, not per verdict
     for result in results:
         verdict = result.verdict
-        usage.add(verdict.usage)
+        add(verdict.usage)
         cached += verdict.cached
-        if settings.backend == "llm" and verdict.source == "judge:rules":
+        if llm and verdict.source == "judge:rules":
             fallbacks += 1
         errors += verdict.error is not None
-        doubtful += verdict.review_first(settings.confidence_floor)
+        doubtful += verdict.review_first(floor)
     endpoint = settings.endpoint if settings.backend == "llm" else None
     model = endpoint.model if endpoint else None
     return {

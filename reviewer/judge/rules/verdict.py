@@ -136,8 +136,10 @@ def judge_rules(case: JudgeCase, thresholds: Thresholds | None = None) -> Verdic
         tags.append("generic")
     if not signals.cause:
         tags.append("no_cause")
-    short = None if conflict else part_of_gap(gap.row, signals) or late_part(case, signals)
-    sized = not short and (size_covered(gap, signals) or dated_delay(case, signals) or moved_to_actual(case, signals)
+    late = bool(case.row.late)  # late_part, dated_delay and moved_to_actual read only a late date: not asked otherwise
+    short = None if conflict else part_of_gap(gap.row, signals) or (late_part(case, signals) if late else None)
+    sized = not short and (size_covered(gap, signals) or (late and (dated_delay(case, signals)
+                                                                     or moved_to_actual(case, signals)))
                            or (signals.cause and sized_elsewhere(case, gap, text, t)))
     if not sized:
         tags.append("no_quantity")
