@@ -6,11 +6,18 @@ Each run is a fresh `review` process on a fresh database over variants of the se
 variants as bench_engine.py). Prints forms/s, time per form, the process's peak RSS and database
 bytes per form; then the re-review of the same, unchanged forms into the same database. Not a
 test: figures for the notes. bench_engine.py stays the figure for the engine alone.
+
+`--real` reviews instead the forms of eval_sets that carry dev cases only (128 published or written
+forms, each with its own explanations) beside as many seed variants, and prints the time a form takes
+past start-up in each (a run over all of them less a run over one). The variants repeat a few texts, which
+the judge reads once per process; forms whose units wrote their own explanations cost more, and this
+says how much. Forms with any test-split case are never read (the test split stays blind).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -87,16 +94,74 @@ def supports_jobs() -> bool:
     return "--jobs" in done.stdout
 
 
+def dev_forms(folder: Path) -> list[Path]:
+    """The eval_sets forms none of whose cases is in the test split, linked into `folder`."""
+    splits: dict[str, set[str]] = {}
+    for line in (ROOT / "eval_sets" / "cases.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            case = json.loads(line)
+            splits.setdefault(case["form"], set()).add(case["split"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for form, split in sorted(splits.items()):
+        target = folder / Path(form).name
+        if split == {"dev"} and not target.exists():
+            os.link(ROOT / "eval_sets" / form, target)
+    return sorted(folder.glob("*.json"))
+
+
+def linked(files: list[Path], folder: Path) -> Path:
+    """`files` linked into a folder of their own (a fresh one each time: the folder is the batch)."""
+    if folder.is_dir():
+        for old in folder.glob("*.json"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        os.link(path, folder / path.name)
+    return folder
+
+
+def real_texts(base: Path, jobs_list: list[int | None]) -> None:
+    """Forms with their own explanations against seed variants, per form past start-up."""
+    real = dev_forms(base / "dev-forms")
+    write_variants(base / "all", len(real))
+    variants = sorted((base / "all").glob("*.json"))[:len(real)]
+    print(f"`review DIR --json`, rules judge, fresh database per run; {len(real)} eval_sets dev forms against "
+          f"{len(variants)} seed variants; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"{'forms':>16} {'jobs':>4} {'all s':>6} {'one s':>6} {'ms/form past start-up':>22} {'rows/form':>10}"
+          f" {'ms/row':>7}")
+    for name, files in (("eval_sets dev", real), ("seed variants", variants)):
+        every, one = linked(files, base / "batch-all"), linked(files[:1], base / "batch-one")
+        rows = sum(indicator_rows(path) for path in files[1:]) / (len(files) - 1)
+        for jobs in jobs_list:
+            with tempfile.TemporaryDirectory(dir=base) as tmp:
+                whole = run_review(every, Path(tmp) / "all.db", jobs)["seconds"]
+                alone = run_review(one, Path(tmp) / "one.db", jobs)["seconds"]
+            past = (whole - alone) / (len(files) - 1) * 1000
+            print(f"{name:>16} {jobs if jobs else '-':>4} {whole:>6.2f} {alone:>6.2f} {past:>22.2f} {rows:>10.1f}"
+                  f" {past / rows:>7.2f}", flush=True)
+
+
+def indicator_rows(path: Path) -> int:
+    """A form's indicator rows, under either key form-format.md allows."""
+    form = json.loads(path.read_text(encoding="utf-8"))
+    return len(form.get("indicators") or form.get("绩效指标") or [])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values (ignored before --jobs existed)")
     parser.add_argument("--dir", default=str(ROOT / "bench_out" / "review"))
     parser.add_argument("--no-rereview", action="store_true", help="skip the second run over unchanged forms")
+    parser.add_argument("--real", action="store_true",
+                        help="eval_sets' dev forms (their own explanations) against as many seed variants")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs_list: list[int | None] = [int(j) for j in args.jobs.split(",")] if supports_jobs() else [None]
     base = Path(args.dir)
+    if args.real:
+        real_texts(base, jobs_list)
+        return
     write_variants(base / "all", max(sizes))
     files = sorted((base / "all").glob("*.json"))
     print(f"`review DIR --json`, rules judge, fresh database per run; {os.cpu_count()} cores")
