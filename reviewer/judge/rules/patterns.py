@@ -163,19 +163,26 @@ def _gate(pattern: str | re.Pattern, flags: int) -> re.Pattern:
     return pattern if isinstance(pattern, (re.Pattern, Deferred)) else re.compile(source, flags)
 
 
-class Deferred:
-    """A gated pattern compiled the first time any of its attributes is read. Its methods and attributes are
-    then the compiled pattern's own, kept on this object, so a call costs what a call on the pattern does
-    (__getattr__ runs only for a name this object does not hold yet)."""
+def lazy(pattern: str, flags: int = 0) -> re.Pattern:
+    """The pattern, compiled (as it is: not gated) the first time it is used. For a pattern few texts reach: a
+    run that never needs it does not compile it (a class of Chinese characters costs ~1 ms to build)."""
+    return Deferred(pattern, flags, gate=False)  # type: ignore[return-value]  # it answers as the pattern does
 
-    def __init__(self, source: str, flags: int) -> None:
+
+class Deferred:
+    """A pattern (gated unless told) compiled the first time any of its attributes is read. Its methods and
+    attributes are then the compiled pattern's own, kept on this object, so a call costs what a call on the
+    pattern does (__getattr__ runs only for a name this object does not hold yet)."""
+
+    def __init__(self, source: str, flags: int, gate: bool = True) -> None:
         self._source = source
         self._flags = flags
+        self._gated = gate
 
     def __getattr__(self, name: str):  # noqa: ANN204 - whatever the compiled pattern holds
         if name.startswith("_"):  # not ours to answer (copy, pickle), nor reached before __init__ set ours
             raise AttributeError(name)
-        compiled = _gate(self._source, self._flags)
+        compiled = _gate(self._source, self._flags) if self._gated else re.compile(self._source, self._flags)
         for attr in _PATTERN_ATTRIBUTES:
             setattr(self, attr, getattr(compiled, attr))
         return getattr(compiled, name)
