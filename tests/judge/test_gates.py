@@ -32,9 +32,9 @@ def table_anew() -> str:
 def test_the_table_holds_what_first_chars_finds_for_every_gated_pattern() -> None:
     patterns = gated_patterns()
     assert len(patterns) > 20
-    table = {key: GATES.get(key, "(missing)") for key in patterns}
     expected = {key: first_chars(source, flags) for key, (source, flags) in patterns.items()}
-    assert table == expected, "judge/rules/gates.py is behind the patterns; it becomes:\n" + table_anew()
+    # (a pattern missing or gone only costs a parse; a wrong entry would gate a pattern wrongly)
+    assert GATES == expected, "judge/rules/gates.py is behind the patterns; it becomes:\n" + table_anew()
 
 
 def test_a_pattern_not_in_the_table_is_gated_as_before() -> None:
