@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from sqlite_utils import Migrations
-
 from .base import StoreError
 from .db import WAL_IN_READ_ONLY_FOLDER, connect
+from .migrate import Migrations
 
 RESTORE_HINT = ("请从备份恢复该文件（或改用新的 --db 文件重新审核），"
                 "可用 review db check 检查数据库是否完好")
@@ -102,7 +101,7 @@ def verify(conn: sqlite3.Connection, path: str | Path) -> None:
 
 def schema_version(migrations: Migrations) -> int:
     """The schema this tool writes: the number of its migrations (kept in PRAGMA user_version)."""
-    return len(migrations._migrations)
+    return len(migrations.names)
 
 
 def check_version(conn: sqlite3.Connection, path: str | Path, sets: Iterable[Migrations]) -> None:
@@ -116,7 +115,7 @@ def check_version(conn: sqlite3.Connection, path: str | Path, sets: Iterable[Mig
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                     [Migrations.migrations_table]).fetchone():
         for migrations in sets:
-            known = {m.name for m in migrations._migrations}
+            known = set(migrations.names)
             names = [row[0] for row in conn.execute(
                 f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?", [migrations.name])]
             unknown += [name for name in names if name not in known]

@@ -14,19 +14,21 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, MutableMapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping
 
 from ..llm.secrets import strip_credentials
 from .db import connect
 from .health import DatabaseError, check_version, database_error, refuse_read_only, verify
+from .migrate import Migrations
 from .schema import migrations as store_migrations
+
+if TYPE_CHECKING:  # imported where the cache is opened: a review with the rules judge never loads it (migrate.py)
+    import sqlite_utils
 
 RESULTS = "judge_results"
 MODES = "judge_endpoint_modes"
 
-migrations = sqlite_utils.Migrations("judge")
+migrations = Migrations("judge")
 
 
 @migrations()
@@ -73,6 +75,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         conn = connect(path)
         verify(conn, path)
         check_version(conn, path, (store_migrations, migrations))
+        import sqlite_utils
+
         db = sqlite_utils.Database(conn)
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
@@ -81,6 +85,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 
 
 def _in_memory() -> sqlite_utils.Database:
+    import sqlite_utils
+
     db = sqlite_utils.Database(memory=True)
     migrations.apply(db)
     return db

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database, Migrations
-
 from ..form.values import format_decimal, round_half_up
 from ..review import Review
 from .base import resolved
+from .migrate import Migrations
 from .packing import body_json, pack, plain_json, stdlib_json
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from ..scoring import IndicatorScore
 
 migrations = Migrations("reviewer")

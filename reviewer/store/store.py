@@ -25,16 +25,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-from sqlite_utils import Database
-
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
 from .db import Checkpointer, connect, insert_rows
+from .fresh import create as create_fresh
 from .health import (
     DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
 )
 from .judge_cache import migrations as judge_migrations
+from .migrate import apply_pending, has_table
 from .points import PointTables
 from .packing import body_json, pack, unpack, unpack_json
 from .rows import Critique, DecidedVerdict, Decision, FormRecord, Run, from_row
@@ -129,12 +129,15 @@ class Store(PointTables, ActivityQueries):
             if not read_only:
                 verify(self.conn, self.path)
             check_version(self.conn, self.path, (migrations, judge_migrations))
-            # No sqlite-utils plugins: none is ours, and looking for them scans every installed package (~10 ms a run).
-            self.db = Database(self.conn, execute_plugins=False)
-            self._outdated = self._version() if read_only and migrations.pending(self.db) else 0
-            if not read_only and (migrations.pending(self.db) or self._unstamped()):
-                with self.transaction():
-                    migrations.apply(self.db)  # re-checks under the lock: two first runs cannot race
+            # As sqlite_utils.Database set it on each store connection (one was built for every store): a REPLACE's
+            # deletes fire the DELETE triggers (the append-only tables').
+            self.conn.execute("PRAGMA recursive_triggers = on")
+            pending = migrations.pending_names(self.conn)
+            self._outdated = self._version() if read_only and pending else 0
+            if not read_only and (pending or self._unstamped()):
+                with self.transaction():  # both re-check under the lock: two first runs cannot race
+                    create_fresh(self.conn, migrations)
+                    apply_pending(self.conn, migrations)
                     stamp_version(self.conn, migrations)
         except MigrationMismatch as exc:
             raise DatabaseError(f"数据库 {self.path}：{exc}") from None
@@ -143,7 +146,7 @@ class Store(PointTables, ActivityQueries):
 
     def _version(self) -> int:
         applied = self._one(f"SELECT count(*) FROM {migrations.migrations_table} WHERE migration_set = ?",
-                            [migrations.name]) if self.db[migrations.migrations_table].exists() else None
+                            [migrations.name]) if has_table(self.conn, migrations.migrations_table) else None
         return max(self.conn.execute("PRAGMA user_version").fetchone()[0], applied[0] if applied else 0)
 
     def _unstamped(self) -> bool:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Callable
 
-from .patterns import gated, has_latin
+from .patterns import gated, has_latin, lazy
 
 # --- injected instructions -------------------------------------------------------------
 
@@ -35,7 +35,7 @@ INJECTION = gated(
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _PAREN = re.compile(r"[（(【\[〔][^（）()【】\[\]〔〕]*[）)】\]〕]")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
-_LATIN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])|(?<=[\u4e00-\u9fff。；，])(?=[A-Za-z]{3,})")
+_LATIN_SENTENCE = lazy(r"(?<=[.!?])\s+(?=[A-Za-z])|(?<=[\u4e00-\u9fff。；，])(?=[A-Za-z]{3,})")
 
 
 @lru_cache(maxsize=4096)

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from ...form.values import MONEY_SCALE, normalize_text
-from .patterns import gated, has_digit
+from .patterns import gated, has_digit, lazy
 
 NUMBER = r"\d+(?:\.\d+)?"
 _UNITS = (
@@ -158,7 +158,7 @@ def _cn_span(m: re.Match) -> Figure:
 
 _KNOWN_UNITS = frozenset(_UNITS)
 # Named places or bodies listed one after another with the same ending: 上街区、惠济区; 甲公司和乙公司.
-_NAMED_LIST = re.compile(
+_NAMED_LIST = lazy(
     r"(?<![全各本该其此我两三四五六七八九十几多])[\u4e00-\u9fff]{2,6}?(区|县|镇|乡|村|街道|社区|公司|医院|卫生院|学校|中学|小学)"
     r"(?:(?:、|和|及)[\u4e00-\u9fff]{2,6}?\1)+"
 )
@@ -172,7 +172,7 @@ _LISTED_NAME = re.compile(r"(区|县|镇|乡|村|街道|社区|公司|医院|卫
 # A figure said as what something is or came to (上报人数为11200户, 共计, 达到): a level, not a change.
 # (also the target said, 目标13处, and a level someone had, 共有450余名)
 # (and what was done, 完成2个, 建成1条: the actual, unless said as what fell short, 少完成2个)
-_SAID_AS_LEVEL = re.compile(r"((为|是|共|计|达|达到|总数|总量|目标|计划|指标值?|原定|下达|共有|原有|现有|已有)(为|是)?"
+_SAID_AS_LEVEL = lazy(r"((为|是|共|计|达|达到|总数|总量|目标|计划|指标值?|原定|下达|共有|原有|现有|已有)(为|是)?"
                             r"|(?<![少未多超没])(完成|建成|实现|开通|完工|建设|实施)了?)[≥≤<>=]?(约|近)?$")
 
 

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Iterable
+
+from .gates import GATES
 
 _DIGIT = re.compile(r"[0-9]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -152,9 +155,21 @@ def gated(pattern: str | re.Pattern, flags: int = 0) -> re.Pattern:
     return _gate(pattern, flags)
 
 
+def gate_key(source: str, flags: int) -> str:
+    """What gates.py files a pattern's first characters under: a digest of its text and flags."""
+    return hashlib.blake2b(f"{flags}\0{source}".encode(), digest_size=12).hexdigest()
+
+
+def _first_chars_known(source: str, flags: int) -> str | None:
+    """first_chars, read from gates.py when it holds them for this very text (parsing a pattern to find them costs
+    about a third of compiling it); a pattern changed since, or not there, has them found anew."""
+    key = gate_key(source, flags)
+    return GATES[key] if key in GATES else first_chars(source, flags)
+
+
 def _gate(pattern: str | re.Pattern, flags: int) -> re.Pattern:
     source, flags = _source(pattern, flags)
-    chars = first_chars(source, flags)
+    chars = _first_chars_known(source, flags)
     if chars is not None:
         try:
             return re.compile(f"(?={chars})(?:{source})", flags)
@@ -163,19 +178,26 @@ def _gate(pattern: str | re.Pattern, flags: int) -> re.Pattern:
     return pattern if isinstance(pattern, (re.Pattern, Deferred)) else re.compile(source, flags)
 
 
-class Deferred:
-    """A gated pattern compiled the first time any of its attributes is read. Its methods and attributes are
-    then the compiled pattern's own, kept on this object, so a call costs what a call on the pattern does
-    (__getattr__ runs only for a name this object does not hold yet)."""
+def lazy(pattern: str, flags: int = 0) -> re.Pattern:
+    """The pattern, compiled (as it is: not gated) the first time it is used. For a pattern few texts reach: a
+    run that never needs it does not compile it (a class of Chinese characters costs ~1 ms to build)."""
+    return Deferred(pattern, flags, gate=False)  # type: ignore[return-value]  # it answers as the pattern does
 
-    def __init__(self, source: str, flags: int) -> None:
+
+class Deferred:
+    """A pattern (gated unless told) compiled the first time any of its attributes is read. Its methods and
+    attributes are then the compiled pattern's own, kept on this object, so a call costs what a call on the
+    pattern does (__getattr__ runs only for a name this object does not hold yet)."""
+
+    def __init__(self, source: str, flags: int, gate: bool = True) -> None:
         self._source = source
         self._flags = flags
+        self._gated = gate
 
     def __getattr__(self, name: str):  # noqa: ANN204 - whatever the compiled pattern holds
         if name.startswith("_"):  # not ours to answer (copy, pickle), nor reached before __init__ set ours
             raise AttributeError(name)
-        compiled = _gate(self._source, self._flags)
+        compiled = _gate(self._source, self._flags) if self._gated else re.compile(self._source, self._flags)
         for attr in _PATTERN_ATTRIBUTES:
             setattr(self, attr, getattr(compiled, attr))
         return getattr(compiled, name)

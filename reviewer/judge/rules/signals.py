@@ -29,7 +29,7 @@ from .figures import (
 )
 from .facts import CODE as _CODE, ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
-from .patterns import gated, has_digit, words_pattern
+from .patterns import gated, has_digit, lazy, words_pattern
 from .stock import (
     ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, OTHER_TOPIC, PRAISE, STOCK_PHRASES, STOCK_PURPOSE,
     VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare,
@@ -152,7 +152,7 @@ CROSS_REF = re.compile(r"(详见|参见|见)[^，,。；;]{1,30}(说明|那条|�
 # "<driver> 增加/减少": something other than the row itself moved.
 _CHANGES = ("增加", "减少", "增多", "调减", "调增", "下降", "上升", "减半", "翻番", "激增", "骤增", "猛增", "剧增", "大增",
             "锐减", "骤减", "大减")
-CHANGE = re.compile(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(" + "|".join(_CHANGES) + ")")
+CHANGE = lazy(r"([\u4e00-\u9fff]{2,14}?)(相应|随之|大幅|明显)?(" + "|".join(_CHANGES) + ")")
 _CHANGE_WORD = re.compile(words_pattern(_CHANGES))
 _MONEY_WORDS = ("资金", "金额", "支出", "费用", "成本", "预算", "经费", "投资")
 _NOT_DRIVERS = set("金额资金成本支出费用经费预算实际完成情况目标指标年度全年有所略均已也都较为部分个别一些")
@@ -297,7 +297,7 @@ _CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
 # Words of the row's own measurement: its period, its plan and actual, its rate.
 _MEASUREMENT_CHARS = set("实际计划全年初中底完成执行率比例截至累计共达目前本当度月日"
                         "项目工程施建设")  # and the project's own running: 因施工暂时改道 names the project itself
-_DELAY_SAID = re.compile(words_pattern(DELAY_WORDS))
+_DELAY_SAID = lazy(words_pattern(DELAY_WORDS))
 _BUDGET_CHARS = set("预算资金经费费用支出金额成本投资安排调整追加调减增减万元")  # beside a cost row, money is the row
 
 
@@ -371,7 +371,7 @@ _CONNECTED = (CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
-_VERB = re.compile(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
+_VERB = lazy(r"迁|纳入|划入|撤|并入|合并|移交|转入|转出|改为|改由|调出|调入|列入|中标|获批|反映|反对"
                    r"|未(?!完成|达|实现|能|发生|出现|发现)[\u4e00-\u9fff]|没(?![有法能]|完成|达|实现)[\u4e00-\u9fff]|不再|暂缓|取消|紧邻|毗邻|靠近|地处|删减|删除|压缩|削减"
                    r"|暂停|终止|停止|关闭|拆除|征收")
 # Acts of a party: a document issued, a request, a decision, a contract. Someone else's act is a happening
@@ -392,15 +392,15 @@ _OWN_MEETING = re.compile(r"会议|务会|办公会|党组会|专题会|常务�
 
 # The basis formula (按照《…方案》要求, 根据市里通知): the rule is named as the ground of what follows, and what
 # it did is said after it (改为, 扩大至, 不再纳入) or not at all.
-_ON_BASIS = re.compile(r"(根据|按照|依据|遵照|依照|按)[^，,。；;]*$")
+_ON_BASIS = lazy(r"(根据|按照|依据|遵照|依照|按)[^，,。；;]*$")
 
 
 # The other side of the unit's own act (与某公司签订合同, 向省厅申请): a counterpart, not the actor.
-_COUNTERPART = re.compile(r"(与|同|跟|向)[^，,。；;]*$")
+_COUNTERPART = lazy(r"(与|同|跟|向)[^，,。；;]*$")
 
 
 # The plan itself as the object of an act (下达创建任务15个, 下达年度目标): the target and who set it.
-_SETS_THE_TARGET = re.compile(r"[^，,。；;]{0,10}?(任务|目标|计划)(数|量)?[^，,。；;\d]{0,2}\d")
+_SETS_THE_TARGET = lazy(r"[^，,。；;]{0,10}?(任务|目标|计划)(数|量)?[^，,。；;\d]{0,2}\d")
 
 
 def _acted_by_another(clause: str, m: re.Match) -> bool:
@@ -506,10 +506,10 @@ def _act_of_another(text: str, name: str) -> bool:
 # Hardship used of the people a project serves (困难家庭, 困难群众): a category of beneficiary, no event.
 _ATTRIBUTIVE = re.compile(r"(家庭|群众|户|学生|老人|人员|职工|儿童|对象|人群|党员|妇女)")
 # Nothing found or nothing happened (未发现违规问题, 没有出现故障): the event word under it did not happen.
-_NONE_FOUND = re.compile(r"(未|没有|没|无)(发现|出现|发生)[^，,。；;]{0,6}$")
+_NONE_FOUND = lazy(r"(未|没有|没|无)(发现|出现|发生)[^，,。；;]{0,6}$")
 # Work done (已完成加固和维修工程, 开展隐患排查): an event word as the object of doing the work is no happening.
 # So is its object of work pushed on (加快推进公园终验移交工作).
-_WORK_DONE = re.compile(r"(完成|开展|实施|进行|组织|推进|推动|加快|做好|抓好)了?[^，,。；;]{0,8}$")
+_WORK_DONE = lazy(r"(完成|开展|实施|进行|组织|推进|推动|加快|做好|抓好)了?[^，,。；;]{0,8}$")
 
 
 def _events(text: str, name: str, late: bool = False, known: tuple[Decimal, ...] = ()) -> set[str]:
@@ -607,7 +607,7 @@ def _named_subject(text: str, at: int) -> bool:
 
 
 # The project's own running and its money not done (项目未实施，资金未使用; 未执行部分结转): the gap itself.
-_PROJECT_RUNNING = re.compile(r"(实施|开展|启动|使用|支付|拨付|执行|完成|开工|完工|验收|结算|建设|施工|到位"
+_PROJECT_RUNNING = lazy(r"(实施|开展|启动|使用|支付|拨付|执行|完成|开工|完工|验收|结算|建设|施工|到位"
                               r"|支出|开支|动用|花|兑付|发放|报账|核销|用完|用于)")  # 未支出的12万元: the money row itself
 
 
@@ -636,13 +636,13 @@ _COUNTED = re.compile(r"(数|量|人次|场次|批次|面积|长度|里程|规�
 
 # Something there was much or little of (申报企业较少, 学生较多, 建筑面积较大): a driver when it is not the row
 # or money; the gap itself (偏差较大, 差距较大) is none.
-_LEVEL = re.compile(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
+_LEVEL = lazy(r"((?:(?!偏差|差距|差异)[\u4e00-\u9fff]){2,14}?)(较|很|偏|特别|过)(多|少|大|小)")
 _LEVEL_WORD = re.compile(r"(较|很|偏|特别|过)(多|少|大|小)")
 # Said plainly at the end of a clause, without the adverb: 招工多, 雨水多 (not 减少, 不少, 至少, 更多…).
-_BARE_LEVEL = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?)(?<![减增至不很太最更过较偏稍略多缩])(多|少)(?=[，,。；;！!？?]|$)")
+_BARE_LEVEL = lazy(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?)(?<![减增至不很太最更过较偏稍略多缩])(多|少)(?=[，,。；;！!？?]|$)")
 # Said plainly, without the adverb, at the end of a clause: 报名的人少, 愿意参加的企业少了.
 _GAP_ITSELF = re.compile(r"偏差|差距|差异")
-_PLAIN_LEVEL = re.compile(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
+_PLAIN_LEVEL = lazy(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!？?]|$)")
 
 
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
@@ -706,7 +706,7 @@ def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = 
 
 
 # What follows a direction word as its object (增加生产成本, 减少收入): that moved, not the row.
-_OBJECT = re.compile(r"^(?![了至到为较约近达明显幅度显著很更])[\u4e00-\u9fff]{2,}")
+_OBJECT = lazy(r"^(?![了至到为较约近达明显幅度显著很更])[\u4e00-\u9fff]{2,}")
 
 
 def _own_object(after: str, name: str) -> bool:
@@ -781,7 +781,7 @@ def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple
 
 
 # An item named by its place or name: 城西农贸市场, 龙湾区永中街道快检室, 石门中学, 东门大桥 (not 部分市场, 各校).
-_ITEM = re.compile(
+_ITEM = lazy(
     r"^[^，,。；;]{0,6}?(?<![全各本该其此我部两三四五六七八九十几多个些])(?!因|由于|该|此|其|部分|全部|个别|一些|有的|若干|多个)"
     r"[\u4e00-\u9fff]{2,10}?"
     r"(市场|中心|学校|中学|小学|幼儿园|医院|卫生院|卫生室|快检室|服务站|泵站|水厂|水库|大桥|桥|场馆|馆|公园|园区|厂|站|社区|街道|村|镇|乡|公司|合作社|小区"
@@ -789,10 +789,10 @@ _ITEM = re.compile(
 )
 # A clause that opens a sentence and says only how the facts were learnt or when (经核实，经现场排查，据了解，
 # 截至年底，目前): the item it goes on to name still begins the sentence.
-_OPENER = re.compile(r"^(经过?[^，,。；;]{0,8}?(核实|核查|调查|了解|查明|排查|摸排|复核|统计|梳理)|经查|据[^，,。；;]{0,6}?"
+_OPENER = lazy(r"^(经过?[^，,。；;]{0,8}?(核实|核查|调查|了解|查明|排查|摸排|复核|统计|梳理)|经查|据[^，,。；;]{0,6}?"
                      r"(了解|统计|核实|反映)|截至[^，,。；;]{1,12}|目前|当前|现|其中)[，,:：]")
 # A sentence that goes on about the item just named: 因该路需穿过二砂文创园.
-_BACK_REFERENCE = re.compile(r"^[^，,。；;]{0,4}?(该|此|其)")
+_BACK_REFERENCE = lazy(r"^[^，,。；;]{0,4}?(该|此|其)")
 # A sentence that opens with a connective and 该 / 此 (由于该路…, 因此处…) goes on about the item before: no new item.
 _GOES_ON = re.compile(r"^(由于|因为|因|鉴于)?(该|此)(?!外)")
 
@@ -818,7 +818,7 @@ def _named_items(norm: str, name: str, late: bool, cost: bool, known: tuple[Deci
 
 
 # 已于5月印发并在5地推行 … 文成、泰顺两县…推行顺延: a part done and a part not done.
-_DONE_PART = re.compile(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展"
+_DONE_PART = lazy(r"(已|均已|已经|业已)[^，,。；;]{0,12}?(出台|印发|发布|建成|完成|推行|实施|上线|建立|运行|投用|签订|开展"
                         r"|完工|竣工|通车|建好|装好)")
 _UNDONE_PART = re.compile(r"(未|尚未|仍未|没有|还没|暂未|暂缓|顺延|推迟|延至|正在|待)")
 
