@@ -25,7 +25,7 @@ from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
-from .db import blob, insert_rows
+from .db import blob, insert_flat, insert_rows
 from .packing import body_json, pack, plain_json, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
@@ -302,17 +302,19 @@ class PointTables:
         forms nearly all are: every point is new, and nothing is read, carried or retired."""
         with self.transaction():
             n = self._next("n", "SELECT coalesce(max(n), 0) + 1 FROM points")
-            fresh, codes = [], []
+            fresh: list[Any] = []
+            codes: list[Any] = []  # (code, point n) after (code, point n)
             for draft in drafts:
                 point_key, _, point_codes, values, _ = draft.row if isinstance(draft, PointDraft) else draft
                 seq, indicators, kind, title, severity, coded, verdict, review_first, findings, signature = values
-                fresh.append((n, point_id(form_id, point_key), point_key, seq, indicators, kind, title, severity, coded,
-                              verdict or "", review_first, findings, signature))
-                codes += [(code, n) for code in point_codes]
+                fresh += (n, point_id(form_id, point_key), point_key, seq, indicators, kind, title, severity, coded,
+                          verdict or "", review_first, findings, signature)
+                for code in point_codes:
+                    codes += (code, n)
                 n += 1
-            insert_rows(self.conn, _NEW_POINTS, _NEW_FORM_POINT_VALUES, fresh, (form, form_seq, at))
+            insert_flat(self.conn, _NEW_POINTS, _NEW_FORM_POINT_VALUES, 13, fresh, (form, form_seq, at))
             self._taken("n", n)
-            insert_rows(self.conn, "OR IGNORE INTO point_codes (code, point)", "column1, column2", codes)
+            insert_flat(self.conn, "OR IGNORE INTO point_codes (code, point)", "column1, column2", 2, codes)
             if drafts:
                 self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)",
                                   [form, blob(body if body is not None else points_body(drafts))])

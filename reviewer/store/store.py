@@ -30,7 +30,7 @@ from sqlite_utils import Database
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
-from .db import Checkpointer, blob, connect, insert_rows, without_nulls
+from .db import Checkpointer, blob, connect, insert_flat, insert_rows, without_nulls
 from .health import (
     DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
 )
@@ -347,10 +347,10 @@ class Store(PointTables, ActivityQueries):
         self._save_run(rows, at)
         # One statement for the form's critiques (insert_rows): its key, queue place and time bound once; no None
         # bound (see _NEW_CRITIQUE_VALUES).
-        insert_rows(self.conn, _CRITIQUES, _NEW_CRITIQUE_VALUES,
-                    [(cid, ckey, code, indicators, source, severity, verdict or "", tags, order)
-                     for order, (cid, ckey, code, indicators, source, severity, verdict, tags)
-                     in enumerate(rows.critiques)], (key, seq, at))
+        values: list[Any] = []
+        for order, (cid, ckey, code, indicators, source, severity, verdict, tags) in enumerate(rows.critiques):
+            values += (cid, ckey, code, indicators, source, severity, verdict or "", tags, order)
+        insert_flat(self.conn, _CRITIQUES, _NEW_CRITIQUE_VALUES, 9, values, (key, seq, at))
         self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, blob(rows.texts)])
         self.resolve_refusal(file, at)
         return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
