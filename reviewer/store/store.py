@@ -73,6 +73,32 @@ class Saved:
     # what the rest of its transaction need not read back.
     row: tuple[int, int, str | None, None] | None = None
     at: str = ""
+    run: str = ""  # its run's id, when storing it wrote the run (a new form's)
+
+
+class Transaction:
+    """Store.transaction(): BEGIN IMMEDIATE on entering, COMMIT on leaving, ROLLBACK when an error leaves it; within
+    a transaction already, nothing (it joins it). A class rather than a contextlib generator: storing a form enters
+    four, and each generator's set-up and StopIteration cost ~3k instructions."""
+
+    __slots__ = ("conn", "outer")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> None:
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: Any) -> bool:
+        if self.outer:
+            if kind is None:
+                self.conn.execute("COMMIT")
+            elif self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        return False
 
 
 class Store(PointTables, ActivityQueries):
@@ -161,20 +187,9 @@ class Store(PointTables, ActivityQueries):
             self._checkpointer = None
         self.conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> "Transaction":
         """A write transaction holding the lock from the start; nested calls join the outer one."""
-        if self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        return Transaction(self.conn)
 
     @contextmanager
     def batch(self, seconds: float = BATCH_SECONDS,
@@ -344,7 +359,7 @@ class Store(PointTables, ActivityQueries):
             return None
         seq = self._next_seq()
         key = self._insert_form(rows, seq, at, fid, None)
-        self._save_run(rows, at)
+        run = self._save_run(rows, at)
         # One statement for the form's critiques (insert_rows): its key, queue place and time bound once; no None
         # bound (see _NEW_CRITIQUE_VALUES).
         values: list[Any] = []
@@ -353,7 +368,7 @@ class Store(PointTables, ActivityQueries):
         insert_flat(self.conn, _CRITIQUES, _NEW_CRITIQUE_VALUES, 9, values, (key, seq, at))
         self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, blob(rows.texts)])
         self.resolve_refusal(file, at)
-        return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
+        return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at, run=run)
 
     def _insert_form(self, rows: FormRows, seq: int, at: str, lineage: str, previous_id: str | None) -> int:
         """A new form version's row (save_rows, _save_new); its key (n). The bodies bound as bytearrays (db.blob)."""
@@ -373,7 +388,7 @@ class Store(PointTables, ActivityQueries):
             if saved is None or saved.row is None:
                 self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
             self.conn.execute("INSERT OR REPLACE INTO reviewed_files VALUES (?, ?, ?, ?, ?)",
-                              [digest, rows.form_id, _run_id(rows), blob(result), saved.at if saved else now()])
+                              [digest, rows.form_id, (saved and saved.run) or _run_id(rows), blob(result), saved.at if saved else now()])
 
     def known_results(self, files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
         """For each (resolved file, digest) stored as the current version of its form under that file:
@@ -446,7 +461,8 @@ class Store(PointTables, ActivityQueries):
                           "(SELECT n FROM forms WHERE id = ?)", [seq, fid])
         return head
 
-    def _save_run(self, rows: FormRows, at: str) -> None:
+    def _save_run(self, rows: FormRows, at: str) -> str:
+        """The form's run counted (its id returned): one per form version and judge set-up."""
         judge = rows.judge or {}
         backend = judge.get("backend") or "rules"
         run_id = _run_id(rows)
@@ -455,6 +471,7 @@ class Store(PointTables, ActivityQueries):
         self.conn.execute(*without_nulls(_RUN_UPSERT, [
             run_id, rows.form_id, rows.file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
             *usage, None if cost is None else float(cost), len(rows.critiques)]))
+        return run_id
 
     # --- reading -----------------------------------------------------------
 
