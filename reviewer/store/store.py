@@ -230,10 +230,26 @@ class Store(PointTables, ActivityQueries):
         started = [0.0]
 
         def write(fn: Callable[[], T]) -> T:
-            if not conn.in_transaction:
+            if conn.in_transaction:
+                result = in_savepoint(fn)
+            else:
                 conn.execute("BEGIN IMMEDIATE")
                 self._memo = {}
                 started[0] = time.perf_counter()
+                # A transaction's first write needs no savepoint (~0.17 M instructions a form: the pages it changes
+                # are copied to a sub-journal): undoing it alone is undoing the transaction.
+                try:
+                    result = fn()
+                except BaseException:
+                    self._memo = None
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            if time.perf_counter() - started[0] >= seconds:
+                commit()
+            return result
+
+        def in_savepoint(fn: Callable[[], T]) -> T:
             conn.execute("SAVEPOINT batch_write")
             try:
                 result = fn()
@@ -243,8 +259,6 @@ class Store(PointTables, ActivityQueries):
                 commit()
                 raise
             conn.execute("RELEASE batch_write")
-            if time.perf_counter() - started[0] >= seconds:
-                commit()
             return result
 
         try:
