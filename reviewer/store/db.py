@@ -71,7 +71,7 @@ def without_nulls(sql: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     rather than a parameter. The sqlite3 module looks for an adapter for each parameter that is not a str, int,
     float or bytearray, and for None that look fails through an AttributeError it formats and drops (~3k
     instructions; what binding a short text costs ~0.4k): the form, run and point rows of a batch bound ~85 a form."""
-    return _with_nulls(sql, tuple(value is None for value in values)), [value for value in values if value is not None]
+    return _with_nulls(sql, tuple([value is None for value in values])), [value for value in values if value is not None]
 
 
 @lru_cache(maxsize=64)
