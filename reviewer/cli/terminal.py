@@ -23,7 +23,7 @@ import os
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import click
 
@@ -92,16 +92,18 @@ def write_json_line(piece: str) -> None:
     sys.stdout.write(json_safe(piece) + "\n")
 
 
-def write_safe_bytes(line: bytes) -> None:
-    """A line of JSON escaped by json_safe and UTF-8 encoded already (a batch's: in the worker that built it). Written to a
-    UTF-8 stdout's bytes as they are, after what was written as text (flushed, so the order stays); decoded
-    and written as text to any other stdout (another encoding, \r\n line ends, no bytes beneath)."""
+def write_safe_bytes(parts: Sequence[bytes]) -> None:
+    """A line of JSON escaped by json_safe and UTF-8 encoded already (a batch's: in the worker that built it), in parts
+    joined with its line end in one copy. Written to a UTF-8 stdout's bytes as they are, after what was written as text
+    (flushed, so the order stays); decoded and written as text to any other stdout (another encoding, \r\n line
+    ends, no bytes beneath)."""
     out = sys.stdout
+    line = b"".join((*parts, b"\n"))
     if _utf8_bytes_beneath(out):
         out.flush()
-        out.buffer.write(line + b"\n")
+        out.buffer.write(line)
     else:
-        out.write(line.decode() + "\n")
+        out.write(line.decode())
 
 
 def _utf8_bytes_beneath(stream: Any) -> bool:

@@ -91,10 +91,11 @@ class Prepared:
         return f'{{"file": {json_safe(json_text(self.file))}, {result}' if result else ""
 
     @property
-    def line_bytes(self) -> bytes:
-        """`line` UTF-8 encoded (cli/terminal.py write_safe_bytes)."""
+    def line_bytes(self) -> tuple[bytes, ...]:
+        """`line` UTF-8 encoded, in parts (cli/terminal.py write_safe_bytes joins them): the ~30 KB result is copied
+        once, where concatenating copied it for each part after it."""
         result = self.encoded if self.encoded is not None else (self.result or "").encode()
-        return b'{"file": ' + json_safe(json_text(self.file)).encode() + b", " + result if result else b""
+        return (b'{"file": ', json_safe(json_text(self.file)).encode(), b", ", result) if result else ()
 
 
 # What a caller's store knows: for each (resolved file, digest) it has, the form id and the JSON result.

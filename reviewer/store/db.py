@@ -46,18 +46,57 @@ def insert_rows(conn: sqlite3.Connection, into: str, select: str, rows: Sequence
     and columns), `select` the values of each row as the SELECT over a VALUES list names them (column1, column2...)
     and the `shared` parameters, the same for every row, as ?1, ?2... Binding, stepping and resetting a statement a
     row cost ~7k instructions a row more (a form's critiques: ~0.25 M of the ~2.8 M its store took)."""
-    if not rows:
-        return
-    width = len(rows[0])
-    for first in range(0, len(rows), VALUES_ROWS):
-        group = rows[first:first + VALUES_ROWS]
-        conn.execute(_values_sql(into, select, width, len(group)), [*shared, *chain.from_iterable(group)])
+    if rows:
+        insert_flat(conn, into, select, len(rows[0]), list(chain.from_iterable(rows)), shared)
+
+
+def insert_flat(conn: sqlite3.Connection, into: str, select: str, width: int, values: list[Any],
+                shared: Sequence[Any] = ()) -> None:
+    """insert_rows for rows given one after another in one list, `width` values each: what a batch's form builds
+    (values += row), where flattening its rows again cost ~0.1 M instructions a form (its critiques, points, codes)."""
+    step = VALUES_ROWS * width
+    for first in range(0, len(values), step):
+        group = values if len(values) <= step else values[first:first + step]
+        conn.execute(_values_sql(into, select, width, len(group) // width), [*shared, *group])
 
 
 @lru_cache(maxsize=256)
 def _values_sql(into: str, select: str, width: int, count: int) -> str:
     row = "(" + ",".join("?" * width) + ")"  # numbered after the shared ?N that `select` names before them
     return f"INSERT {into} SELECT {select} FROM (VALUES {','.join([row] * count)})"
+
+
+def without_nulls(sql: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """A statement whose `{}` takes one placeholder per value, and its parameters: each None the literal NULL
+    rather than a parameter. The sqlite3 module looks for an adapter for each parameter that is not a str, int,
+    float or bytearray, and for None that look fails through an AttributeError it formats and drops (~3k
+    instructions; what binding a short text costs ~0.4k): the form, run and point rows of a batch bound ~85 a form."""
+    return _with_nulls(sql, tuple([value is None for value in values])), [value for value in values if value is not None]
+
+
+@lru_cache(maxsize=64)
+def _with_nulls(sql: str, nulls: tuple[bool, ...]) -> str:
+    return sql.format(",".join("NULL" if null else "?" for null in nulls))
+
+
+def coded(column: str, values: Sequence[str | None]) -> tuple[str, dict[str | None, int]]:
+    """A text column whose value is nearly always one of a few (a severity, a verdict) bound as its place among
+    `values`: the SQL giving the value back from `column` (for None, NULL) and each value's place. A text parameter
+    costs ~1k instructions (the sqlite3 module has SQLite copy it, then free it), an integer ~0.1k and each WHEN
+    tried less; any other value is bound as it is and taken as it is (ELSE: a text never equals an integer here)."""
+    whens = " ".join(f"WHEN {place} THEN {'NULL' if value is None else _quoted(value)}"
+                     for place, value in enumerate(values))
+    return f"CASE {column} {whens} ELSE {column} END", {value: place for place, value in enumerate(values)}
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def blob(data: bytes) -> bytearray:
+    """A BLOB parameter as the sqlite3 module binds it without looking for an adapter (see without_nulls): a
+    bytearray, copied (a few KB) at a fraction of that look's cost. Stored the same as the bytes."""
+    return bytearray(data)
 
 
 def _read_only(path: str | Path) -> sqlite3.Connection:

@@ -17,15 +17,16 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import orjson
 
+from ..checks.catalogue import ERROR, INFO, VERDICTS, WARNING
 from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
-from .db import insert_rows
+from .db import blob, coded, insert_flat, insert_rows
 from .packing import body_json, pack, plain_json, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
@@ -116,6 +117,18 @@ def point_id(form_id: str, key: str) -> str:
     return hashlib.sha256(f"{form_id}|point|{key}".encode()).hexdigest()[:20]
 
 
+def point_ids(form_id: str) -> Callable[[str], str]:
+    """point_id for each point of one form: its prefix hashed once, and each id from a copy of that hash (a new one
+    looks its algorithm up by name, ~3k instructions; ~12 points a form)."""
+    prefix = hashlib.sha256(f"{form_id}|point|".encode())
+
+    def of(key: str) -> str:
+        digest = prefix.copy()
+        digest.update(key.encode())
+        return digest.hexdigest()[:20]
+    return of
+
+
 @dataclass(frozen=True)
 class PointFilters:
     """Which points a session, a bulk action or the workbench works on; empty means all current ones.
@@ -193,6 +206,14 @@ QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form, p.seq"
 _NEW_POINTS = """INTO points (n, id, key, seq, indicators, kind, title, severity, codes, verdict, review_first, findings,
                  signature, previous_id, form, form_seq, superseded_by, created_at, updated_at)"""
 _NEW_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 15)] + ["?1", "?2", "?3", "?4", "?4"])
+# Those of a form new in this transaction (_save_new_points): no previous version, not superseded (NULL; no None
+# bound, db.without_nulls), and its kind, severity and verdict (None too) bound as their place among the values most
+# points take (db.coded), most frequent first.
+_KIND, _KINDS = coded("column6", ("pair", "qualitative", "money", "scheme", "count"))
+_SEVERITY, _SEVERITIES = coded("column8", (WARNING, INFO, ERROR))
+_VERDICT, _VERDICTS = coded("column10", (*reversed(VERDICTS), None))
+_NEW_FORM_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 6)] + [_KIND, "column7", _SEVERITY, "column9", _VERDICT]
+                                   + [f"column{i}" for i in range(11, 14)] + ["NULL", "?1", "?2", "NULL", "?3", "?3"])
 
 
 def cancel_out(later: list[sqlite3.Row]) -> bool:
@@ -231,6 +252,9 @@ class PointTables:
         as it was. Texts (comment, parts) go to the form's point_texts body (schema.py): `body`, points_body(drafts)
         when given (PointRow drafts carry no texts), else built from the drafts. `new_form`: the form's row
         (n, seq, previous_id, superseded_by) when it was stored in this transaction (Saved.row): it has no points yet."""
+        if new_form is not None and new_form[2] is None and new_form[3] is None:
+            self._save_new_points(form_id, new_form[0], new_form[1], drafts, builder, at, body)
+            return 0
         carried, carry = 0, []
         with self.transaction():
             form = new_form or self._one("SELECT n, seq, previous_id, superseded_by FROM forms WHERE id = ?", [form_id])
@@ -288,6 +312,32 @@ class PointTables:
                 self._retire_points(key, keys, at)
             self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
         return carried
+
+    def _save_new_points(self, form_id: str, form: int, form_seq: int, drafts: Sequence[PointDraft | PointRow],
+                         builder: int, at: str, body: bytes | None) -> None:
+        """save_points for a form stored in this transaction with no version before it (Saved.row), which a batch's
+        forms nearly all are: every point is new, and nothing is read, carried or retired."""
+        with self.transaction():
+            n = self._next("n", "SELECT coalesce(max(n), 0) + 1 FROM points")
+            fresh: list[Any] = []
+            codes: list[Any] = []  # (code, point n) after (code, point n)
+            kinds, severities, verdicts, ids = _KINDS.get, _SEVERITIES.get, _VERDICTS.get, point_ids(form_id)
+            for draft in drafts:
+                point_key, _, point_codes, values, _ = draft.row if isinstance(draft, PointDraft) else draft
+                seq, indicators, kind, title, severity, joined, verdict, review_first, findings, signature = values
+                fresh += (n, ids(point_key), point_key, seq, indicators, kinds(kind, kind), title,
+                          severities(severity, severity), joined, verdicts(verdict, verdict), review_first, findings,
+                          signature)
+                for code in point_codes:
+                    codes += (code, n)
+                n += 1
+            insert_flat(self.conn, _NEW_POINTS, _NEW_FORM_POINT_VALUES, 13, fresh, (form, form_seq, at))
+            self._taken("n", n)
+            insert_flat(self.conn, "OR IGNORE INTO point_codes (code, point)", "column1, column2", 2, codes)
+            if drafts:
+                self.conn.execute("INSERT OR REPLACE INTO point_texts VALUES (?, ?)",
+                                  [form, blob(body if body is not None else points_body(drafts))])
+            self.conn.execute("INSERT OR REPLACE INTO point_builds VALUES (?, ?, ?)", [form_id, builder, at])
 
     def _save_point_texts(self, form: int, written: list[str], merge: bool, body: bytes | None,
                           drafts: Sequence[Any]) -> None:

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
+from ..checks.catalogue import ERROR, INFO, VERDICTS, WARNING
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
-from .db import Checkpointer, connect, insert_rows
+from .db import Checkpointer, blob, coded, connect, insert_flat, insert_rows, without_nulls
 from .fresh import create as create_fresh
 from .health import (
     DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
@@ -73,6 +74,32 @@ class Saved:
     # what the rest of its transaction need not read back.
     row: tuple[int, int, str | None, None] | None = None
     at: str = ""
+    run: str = ""  # its run's id, when storing it wrote the run (a new form's)
+
+
+class Transaction:
+    """Store.transaction(): BEGIN IMMEDIATE on entering, COMMIT on leaving, ROLLBACK when an error leaves it; within
+    a transaction already, nothing (it joins it). A class rather than a contextlib generator: storing a form enters
+    four, and each generator's set-up and StopIteration cost ~3k instructions."""
+
+    __slots__ = ("conn", "outer")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> None:
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: Any) -> bool:
+        if self.outer:
+            if kind is None:
+                self.conn.execute("COMMIT")
+            elif self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        return False
 
 
 class Store(PointTables, ActivityQueries):
@@ -164,20 +191,9 @@ class Store(PointTables, ActivityQueries):
             self._checkpointer = None
         self.conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> "Transaction":
         """A write transaction holding the lock from the start; nested calls join the outer one."""
-        if self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        return Transaction(self.conn)
 
     @contextmanager
     def batch(self, seconds: float = BATCH_SECONDS,
@@ -217,10 +233,26 @@ class Store(PointTables, ActivityQueries):
         started = [0.0]
 
         def write(fn: Callable[[], T]) -> T:
-            if not conn.in_transaction:
+            if conn.in_transaction:
+                result = in_savepoint(fn)
+            else:
                 conn.execute("BEGIN IMMEDIATE")
                 self._memo = {}
                 started[0] = time.perf_counter()
+                # A transaction's first write needs no savepoint (~0.17 M instructions a form: the pages it changes
+                # are copied to a sub-journal): undoing it alone is undoing the transaction.
+                try:
+                    result = fn()
+                except BaseException:
+                    self._memo = None
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            if time.perf_counter() - started[0] >= seconds:
+                commit()
+            return result
+
+        def in_savepoint(fn: Callable[[], T]) -> T:
             conn.execute("SAVEPOINT batch_write")
             try:
                 result = fn()
@@ -230,8 +262,6 @@ class Store(PointTables, ActivityQueries):
                 commit()
                 raise
             conn.execute("RELEASE batch_write")
-            if time.perf_counter() - started[0] >= seconds:
-                commit()
             return result
 
         try:
@@ -347,22 +377,25 @@ class Store(PointTables, ActivityQueries):
             return None
         seq = self._next_seq()
         key = self._insert_form(rows, seq, at, fid, None)
-        self._save_run(rows, at)
-        # One statement for the form's critiques (insert_rows): its key, queue place and time bound once.
-        insert_rows(self.conn, _CRITIQUES, _CRITIQUE_VALUES,
-                    [(*c, order, None) for order, c in enumerate(rows.critiques)], (key, seq, at))
-        self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, rows.texts])
+        run = self._save_run(rows, at)
+        # One statement for the form's critiques (insert_flat): its key, queue place and time bound once; no None
+        # bound, and the texts most rows share as integers (see _NEW_CRITIQUE_VALUES).
+        values: list[Any] = []
+        codes, sources, severities, verdicts, tag_sets = (_CODES.get, _SOURCES.get, _SEVERITIES.get, _VERDICTS.get,
+                                                          _TAG_SETS.get)
+        for order, (cid, ckey, code, indicators, source, severity, verdict, tags) in enumerate(rows.critiques):
+            values += (cid, ckey, codes(code, code), indicators, sources(source, source), severities(severity, severity),
+                       verdicts(verdict, verdict), tag_sets(tags, tags), order)
+        insert_flat(self.conn, _CRITIQUES, _NEW_CRITIQUE_VALUES, 9, values, (key, seq, at))
+        self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, blob(rows.texts)])
         self.resolve_refusal(file, at)
-        return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at)
+        return Saved(fid, True, None, len(rows.critiques), row=(key, seq, None, None), at=at, run=run)
 
     def _insert_form(self, rows: FormRows, seq: int, at: str, lineage: str, previous_id: str | None) -> int:
-        """A new form version's row (save_rows, _save_new); its key (n)."""
-        return self.conn.execute(
-            """INSERT INTO forms (id, lineage, previous_id, seq, file, name, year, department, unit, claimed_total,
-               recomputed_total, form_json, scorecard_json, first_reviewed_at, last_reviewed_at)
-               VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?14)""",
-            [rows.form_id, lineage, previous_id, seq, rows.file, rows.name, rows.year, rows.department, rows.unit,
-             rows.claimed_total, rows.recomputed_total, rows.form_json, rows.scorecard_json, at]).lastrowid
+        """A new form version's row (save_rows, _save_new); its key (n). The bodies bound as bytearrays (db.blob)."""
+        values = [rows.form_id, lineage, previous_id, seq, rows.file, rows.name, rows.year, rows.department, rows.unit,
+                  rows.claimed_total, rows.recomputed_total, blob(rows.form_json), blob(rows.scorecard_json), at, at]
+        return self.conn.execute(*without_nulls(_FORM_INSERT, values)).lastrowid
 
     def _critique_texts(self, form_id: str) -> dict[str, list[Any]]:
         """critique id -> [message, comment, data] of one form version (compact_critiques in schema.py)."""
@@ -376,7 +409,7 @@ class Store(PointTables, ActivityQueries):
             if saved is None or saved.row is None:
                 self.conn.execute("DELETE FROM reviewed_files WHERE form_id = ?", [rows.form_id])
             self.conn.execute("INSERT OR REPLACE INTO reviewed_files VALUES (?, ?, ?, ?, ?)",
-                              [digest, rows.form_id, _run_id(rows), result, saved.at if saved else now()])
+                              [digest, rows.form_id, (saved and saved.run) or _run_id(rows), blob(result), saved.at if saved else now()])
 
     def known_results(self, files: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
         """For each (resolved file, digest) stored as the current version of its form under that file:
@@ -449,23 +482,17 @@ class Store(PointTables, ActivityQueries):
                           "(SELECT n FROM forms WHERE id = ?)", [seq, fid])
         return head
 
-    def _save_run(self, rows: FormRows, at: str) -> None:
+    def _save_run(self, rows: FormRows, at: str) -> str:
+        """The form's run counted (its id returned): one per form version and judge set-up."""
         judge = rows.judge or {}
         backend = judge.get("backend") or "rules"
         run_id = _run_id(rows)
         usage = [int(judge.get(k) or 0) for k in ("calls", "cached", "fallbacks", "prompt_tokens", "completion_tokens")]
         cost = judge.get("cost")
-        self.conn.execute(
-            """INSERT INTO runs (id, form_id, file, backend, model, prompt_version, first_at, last_at, calls, cached,
-               fallbacks, prompt_tokens, completion_tokens, cost, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-               ON CONFLICT(id) DO UPDATE SET last_at = excluded.last_at, file = excluded.file, times = times + 1,
-               calls = calls + excluded.calls, cached = cached + excluded.cached,
-               fallbacks = fallbacks + excluded.fallbacks, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-               completion_tokens = completion_tokens + excluded.completion_tokens,
-               cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
-               findings = excluded.findings""",
-            [run_id, rows.form_id, rows.file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
-             *usage, None if cost is None else float(cost), len(rows.critiques)])
+        self.conn.execute(*without_nulls(_RUN_UPSERT, [
+            run_id, rows.form_id, rows.file, backend, judge.get("model"), judge.get("prompt_version"), at, at,
+            *usage, None if cost is None else float(cost), len(rows.critiques)]))
+        return run_id
 
     # --- reading -----------------------------------------------------------
 
@@ -549,6 +576,29 @@ class Store(PointTables, ActivityQueries):
 _CRITIQUES = """INTO critiques (id, key, code, indicators, source, severity, verdict, tags, seq, previous_id, form, form_seq,
                 created_at, updated_at)"""
 _CRITIQUE_VALUES = ", ".join([f"column{i}" for i in range(1, 11)] + ["?1", "?2", "?3", "?3"])
+# A new form's (_save_new): no previous version (NULL; a None bound costs ~3k instructions, db.without_nulls), and
+# its code, source, severity, verdict (None too) and tags bound as their place among the values most rows take
+# (db.coded), most frequent first: ~5 text parameters fewer a row, ~35 rows a form.
+_CODE, _CODES = coded("column3", ("EXPLANATION_VERDICT", "EXPLANATION_NO_MEASURE", "COST_COUNT_DIVERGENCE",
+                                  "ACTUAL_COPIES_TARGET", "EXPLANATION_MISSING", "EXPLANATION_REUSED"))
+_SOURCE, _SOURCES = coded("column5", ("rules", "judge:rules", "judge:llm"))
+_SEVERITY, _SEVERITIES = coded("column6", (WARNING, INFO, ERROR))
+_VERDICT, _VERDICTS = coded("column7", (None, *reversed(VERDICTS)))
+_TAGS, _TAG_SETS = coded("column8", ("[]",))
+_NEW_CRITIQUE_VALUES = ", ".join(["column1", "column2", _CODE, "column4", _SOURCE, _SEVERITY, _VERDICT, _TAGS, "column9",
+                                  "NULL", "?1", "?2", "?3", "?3"])
+
+# A form version's row and a run's (db.without_nulls: each None a NULL in the statement, not a parameter).
+_FORM_INSERT = """INSERT INTO forms (id, lineage, previous_id, seq, file, name, year, department, unit, claimed_total,
+                  recomputed_total, form_json, scorecard_json, first_reviewed_at, last_reviewed_at) VALUES ({})"""
+_RUN_UPSERT = """INSERT INTO runs (id, form_id, file, backend, model, prompt_version, first_at, last_at, calls, cached,
+               fallbacks, prompt_tokens, completion_tokens, cost, findings) VALUES ({})
+               ON CONFLICT(id) DO UPDATE SET last_at = excluded.last_at, file = excluded.file, times = times + 1,
+               calls = calls + excluded.calls, cached = cached + excluded.cached,
+               fallbacks = fallbacks + excluded.fallbacks, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+               completion_tokens = completion_tokens + excluded.completion_tokens,
+               cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+               findings = excluded.findings"""
 
 
 _DECIDED_VERDICTS = """
