@@ -79,20 +79,6 @@ def _with_nulls(sql: str, nulls: tuple[bool, ...]) -> str:
     return sql.format(",".join("NULL" if null else "?" for null in nulls))
 
 
-def coded(column: str, values: Sequence[str | None]) -> tuple[str, dict[str | None, int]]:
-    """A text column whose value is nearly always one of a few (a severity, a verdict) bound as its place among
-    `values`: the SQL giving the value back from `column` (for None, NULL) and each value's place. A text parameter
-    costs ~1k instructions (the sqlite3 module has SQLite copy it, then free it), an integer ~0.1k and each WHEN
-    tried less; any other value is bound as it is and taken as it is (ELSE: a text never equals an integer here)."""
-    whens = " ".join(f"WHEN {place} THEN {'NULL' if value is None else _quoted(value)}"
-                     for place, value in enumerate(values))
-    return f"CASE {column} {whens} ELSE {column} END", {value: place for place, value in enumerate(values)}
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def blob(data: bytes) -> bytearray:
     """A BLOB parameter as the sqlite3 module binds it without looking for an adapter (see without_nulls): a
     bytearray, copied (a few KB) at a fraction of that look's cost. Stored the same as the bytes."""

@@ -17,16 +17,15 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
 
-from ..checks.catalogue import ERROR, INFO, VERDICTS, WARNING
 from .base import (
     ACTION_STATUS, EDITED, PENDING, STATUS_ACTION, STATUS_LABEL, Bulk, Conflict, StoreError, Undone, form_selector,
     now, resolved, ulid,
 )
-from .db import blob, coded, insert_flat, insert_rows
+from .db import blob, insert_flat, insert_rows
 from .packing import body_json, pack, plain_json, unpack_json
 from .rows import Point, PointDecision, Progress, Refusal, ScoreChange, from_row
 from .schema import short_json, to_json
@@ -117,18 +116,6 @@ def point_id(form_id: str, key: str) -> str:
     return hashlib.sha256(f"{form_id}|point|{key}".encode()).hexdigest()[:20]
 
 
-def point_ids(form_id: str) -> Callable[[str], str]:
-    """point_id for each point of one form: its prefix hashed once, and each id from a copy of that hash (a new one
-    looks its algorithm up by name, ~3k instructions; ~12 points a form)."""
-    prefix = hashlib.sha256(f"{form_id}|point|".encode())
-
-    def of(key: str) -> str:
-        digest = prefix.copy()
-        digest.update(key.encode())
-        return digest.hexdigest()[:20]
-    return of
-
-
 @dataclass(frozen=True)
 class PointFilters:
     """Which points a session, a bulk action or the workbench works on; empty means all current ones.
@@ -206,13 +193,9 @@ QUEUE_ORDER = "p.review_first DESC, p.form_seq, p.form, p.seq"
 _NEW_POINTS = """INTO points (n, id, key, seq, indicators, kind, title, severity, codes, verdict, review_first, findings,
                  signature, previous_id, form, form_seq, superseded_by, created_at, updated_at)"""
 _NEW_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 15)] + ["?1", "?2", "?3", "?4", "?4"])
-# Those of a form new in this transaction (_save_new_points): no previous version, not superseded (NULL; no None
-# bound, db.without_nulls), and its kind, severity and verdict (None too) bound as their place among the values most
-# points take (db.coded), most frequent first.
-_KIND, _KINDS = coded("column6", ("pair", "qualitative", "money", "scheme", "count"))
-_SEVERITY, _SEVERITIES = coded("column8", (WARNING, INFO, ERROR))
-_VERDICT, _VERDICTS = coded("column10", (*reversed(VERDICTS), None))
-_NEW_FORM_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 6)] + [_KIND, "column7", _SEVERITY, "column9", _VERDICT]
+# Those of a form new in this transaction (_save_new_points): no previous version, not superseded (NULL), and a point
+# without a verdict sent as '', which nullif stores as NULL (no verdict is ''): no None bound (db.without_nulls).
+_NEW_FORM_POINT_VALUES = ", ".join([f"column{i}" for i in range(1, 10)] + ["nullif(column10, '')"]
                                    + [f"column{i}" for i in range(11, 14)] + ["NULL", "?1", "?2", "NULL", "?3", "?3"])
 
 
@@ -321,13 +304,11 @@ class PointTables:
             n = self._next("n", "SELECT coalesce(max(n), 0) + 1 FROM points")
             fresh: list[Any] = []
             codes: list[Any] = []  # (code, point n) after (code, point n)
-            kinds, severities, verdicts, ids = _KINDS.get, _SEVERITIES.get, _VERDICTS.get, point_ids(form_id)
             for draft in drafts:
                 point_key, _, point_codes, values, _ = draft.row if isinstance(draft, PointDraft) else draft
-                seq, indicators, kind, title, severity, joined, verdict, review_first, findings, signature = values
-                fresh += (n, ids(point_key), point_key, seq, indicators, kinds(kind, kind), title,
-                          severities(severity, severity), joined, verdicts(verdict, verdict), review_first, findings,
-                          signature)
+                seq, indicators, kind, title, severity, coded, verdict, review_first, findings, signature = values
+                fresh += (n, point_id(form_id, point_key), point_key, seq, indicators, kind, title, severity, coded,
+                          verdict or "", review_first, findings, signature)
                 for code in point_codes:
                     codes += (code, n)
                 n += 1

@@ -25,11 +25,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-from ..checks.catalogue import ERROR, INFO, VERDICTS, WARNING
 from ..review import Review
 from .activity import ActivityQueries
 from .base import ONE_VERDICT, PENDING, StoreError, form_selector, now
-from .db import Checkpointer, blob, coded, connect, insert_flat, insert_rows, without_nulls
+from .db import Checkpointer, blob, connect, insert_flat, insert_rows, without_nulls
 from .fresh import create as create_fresh
 from .health import (
     DatabaseError, check_version, database_error, refuse_read_only, schema_version, stamp_version, verify, writable,
@@ -378,14 +377,11 @@ class Store(PointTables, ActivityQueries):
         seq = self._next_seq()
         key = self._insert_form(rows, seq, at, fid, None)
         run = self._save_run(rows, at)
-        # One statement for the form's critiques (insert_flat): its key, queue place and time bound once; no None
-        # bound, and the texts most rows share as integers (see _NEW_CRITIQUE_VALUES).
+        # One statement for the form's critiques (insert_rows): its key, queue place and time bound once; no None
+        # bound (see _NEW_CRITIQUE_VALUES).
         values: list[Any] = []
-        codes, sources, severities, verdicts, tag_sets = (_CODES.get, _SOURCES.get, _SEVERITIES.get, _VERDICTS.get,
-                                                          _TAG_SETS.get)
         for order, (cid, ckey, code, indicators, source, severity, verdict, tags) in enumerate(rows.critiques):
-            values += (cid, ckey, codes(code, code), indicators, sources(source, source), severities(severity, severity),
-                       verdicts(verdict, verdict), tag_sets(tags, tags), order)
+            values += (cid, ckey, code, indicators, source, severity, verdict or "", tags, order)
         insert_flat(self.conn, _CRITIQUES, _NEW_CRITIQUE_VALUES, 9, values, (key, seq, at))
         self.conn.execute("INSERT OR REPLACE INTO critique_texts VALUES (?, ?)", [fid, blob(rows.texts)])
         self.resolve_refusal(file, at)
@@ -576,17 +572,10 @@ class Store(PointTables, ActivityQueries):
 _CRITIQUES = """INTO critiques (id, key, code, indicators, source, severity, verdict, tags, seq, previous_id, form, form_seq,
                 created_at, updated_at)"""
 _CRITIQUE_VALUES = ", ".join([f"column{i}" for i in range(1, 11)] + ["?1", "?2", "?3", "?3"])
-# A new form's (_save_new): no previous version (NULL; a None bound costs ~3k instructions, db.without_nulls), and
-# its code, source, severity, verdict (None too) and tags bound as their place among the values most rows take
-# (db.coded), most frequent first: ~5 text parameters fewer a row, ~35 rows a form.
-_CODE, _CODES = coded("column3", ("EXPLANATION_VERDICT", "EXPLANATION_NO_MEASURE", "COST_COUNT_DIVERGENCE",
-                                  "ACTUAL_COPIES_TARGET", "EXPLANATION_MISSING", "EXPLANATION_REUSED"))
-_SOURCE, _SOURCES = coded("column5", ("rules", "judge:rules", "judge:llm"))
-_SEVERITY, _SEVERITIES = coded("column6", (WARNING, INFO, ERROR))
-_VERDICT, _VERDICTS = coded("column7", (None, *reversed(VERDICTS)))
-_TAGS, _TAG_SETS = coded("column8", ("[]",))
-_NEW_CRITIQUE_VALUES = ", ".join(["column1", "column2", _CODE, "column4", _SOURCE, _SEVERITY, _VERDICT, _TAGS, "column9",
-                                  "NULL", "?1", "?2", "?3", "?3"])
+# A new form's (_save_new): no previous version (NULL), and a critique without a verdict sent as '' (no verdict is '':
+# catalogue.VERDICTS), which nullif stores as NULL: a None bound costs ~3k instructions (db.without_nulls), ~25 a form.
+_NEW_CRITIQUE_VALUES = ", ".join([f"column{i}" for i in range(1, 7)]
+                                 + ["nullif(column7, '')", "column8", "column9", "NULL", "?1", "?2", "?3", "?3"])
 
 # A form version's row and a run's (db.without_nulls: each None a NULL in the statement, not a parameter).
 _FORM_INSERT = """INSERT INTO forms (id, lineage, previous_id, seq, file, name, year, department, unit, claimed_total,

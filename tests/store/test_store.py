@@ -71,21 +71,6 @@ def test_review_stores_form_and_critiques(db: Path) -> None:
     assert rows(db, "SELECT count(*), count(DISTINCT status) FROM points") == [(11, 1)]
 
 
-def test_a_new_form_s_findings_are_stored_as_the_json_line_shows_them(db: Path) -> None:
-    # A new form's rows bind the texts most findings and points share as integers, and no None (store.py
-    # _NEW_CRITIQUE_VALUES, points.py _NEW_FORM_POINT_VALUES): what is stored is still each finding's own code, source,
-    # severity, verdict (NULL for none, not '') and tags, those outside the usual values (ROUNDING, info) included.
-    findings = json.loads(run_review(str(SEED), "--json").output)["findings"]
-    shown = {f["id"]: (f["code"], f["source"], f["severity"], f["verdict"], f.get("tags", [])) for f in findings}
-    stored = {r[0]: (*r[1:5], json.loads(r[5]))
-              for r in rows(db, "SELECT id, code, source, severity, verdict, tags FROM critiques")}
-    assert stored == shown
-    assert {f["verdict"] for f in findings} == {None, "covers", "does_not_cover"} and "ROUNDING" in {f["code"] for f in findings}
-    assert rows(db, "SELECT count(*) FROM critiques WHERE verdict = '' OR previous_id IS NOT NULL") == [(0,)]
-    assert rows(db, "SELECT DISTINCT typeof(kind), typeof(severity), typeof(verdict) FROM points ORDER BY 3") == [
-        ("text", "text", "null"), ("text", "text", "text")]
-
-
 def test_storing_does_not_change_json_output(db: Path, tmp_path: Path) -> None:
     stored = run_review(str(SEED), "--json").output
     unstored = run_review(str(SEED), "--json", "--no-store", "--db", str(tmp_path / "other.db")).output
