@@ -93,13 +93,13 @@ def review_json(review: Review) -> dict[str, Any]:
             for row in card.indicators
         ],
         "findings": [finding.to_json() for finding in review.findings],
-        "judge": review.judge or {
-            "backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
-            "prompt_tokens": 0, "completion_tokens": 0,
-        },
+        "judge": review.judge or dict(_NO_JUDGE),
     }
 
 
+# A review's "judge" when the judge stage did not run (review_json, result_bytes).
+_NO_JUDGE: dict[str, Any] = {"backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
+                             "prompt_tokens": 0, "completion_tokens": 0}
 
 
 # --- the JSON line as a batch's worker writes it -----------------------------------------------------
@@ -138,8 +138,9 @@ def _number_bytes(value: Any) -> bytes:
     raise TypeError(kind)
 
 
-# Figures a batch's lines repeat (scores, confidences), as _number_bytes writes them: number(d) and float(d) of a Decimal
-# by its text (which says its value and exponent, all either reads), a float by its value (not 0.0, equal to -0.0).
+# Figures a batch's lines repeat (scores, confidences), as _number_bytes writes them: number(d) and float(d) of a
+# Decimal by its text (which says its value and exponent, all either reads), a float by its value (not 0.0: -0.0 is
+# equal to it).
 _FIGURES: dict[str, bytes] = {}
 _FLOATS: dict[str, bytes] = {}
 _CONFIDENCES: dict[float, bytes] = {}
@@ -240,8 +241,9 @@ def _result_pieces(review: Review) -> bytes | None:
             findings.append(b'{"id": %b, "code": %b, "severity": %b, "indicators": %b, "source": %b, "message": %b, '
                             b'"verdict": %b, "comment": %b%b}' % (
                 dumps(finding_id), words.get(finding.code) or _word(finding.code),
-                words.get(finding.severity) or _word(finding.severity), _int_list(indicators), words.get(source) or _word(source),
-                dumps(message), words.get(finding.verdict) or _word(finding.verdict), dumps(comment), tail))
+                words.get(finding.severity) or _word(finding.severity), _int_list(indicators),
+                words.get(source) or _word(source), dumps(message), words.get(finding.verdict) or _word(finding.verdict),
+                dumps(comment), tail))
         judge = json_text(review.judge or _NO_JUDGE)
         form_id, name = review.form_id, form.name
         if (not judge.isprintable() or type(form_id) is not str or type(name) is not str or not form_id.isprintable()
@@ -264,10 +266,6 @@ def _tag_list(tags: Any) -> bytes:
     if type(tags) is tuple and all(type(tag) is str for tag in tags) and len(_TAG_LISTS) < _MAX_WORDS:
         _TAG_LISTS[tags] = encoded
     return encoded
-
-
-_NO_JUDGE: dict[str, Any] = {"backend": None, "model": None, "calls": 0, "cached": 0, "fallbacks": 0,
-                             "prompt_tokens": 0, "completion_tokens": 0}
 
 
 def _int_list(items: tuple[int, ...]) -> bytes:

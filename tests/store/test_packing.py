@@ -285,7 +285,8 @@ def test_figures_equal_in_value_are_written_as_each_is(seed_review) -> None:
     # The line remembers the figures it wrote: 2 and 2.0 (an int and a float in the line), 0.0 and -0.0 stay apart.
     review = copy.deepcopy(seed_review)
     rows = review.card.indicators
-    for row, claimed, recomputed in zip(rows, ["2", "2.0", "2.00", "-0", "0", "1E+1"], ["2", "2.0", "0", "-0", "1E+1", "10"]):
+    figures = zip(["2", "2.0", "2.00", "-0", "0", "1E+1"], ["2", "2.0", "0", "-0", "1E+1", "10"])
+    for row, (claimed, recomputed) in zip(rows, figures):
         row.indicator.__dict__["score"] = Decimal(claimed)
         row.recomputed = Decimal(recomputed)
     for number, finding in enumerate(review.findings):
@@ -294,3 +295,10 @@ def test_figures_equal_in_value_are_written_as_each_is(seed_review) -> None:
         finding.source = "judge:rules"
     assert_same_line(review)
     assert_same_line(review)
+
+
+def test_a_review_the_judge_did_not_see_is_written_as_before(seed_review) -> None:
+    review = copy.deepcopy(seed_review)
+    review.judge = {}
+    assert_same_line(review)
+    assert json.loads(json_text(review_json(review)))["judge"]["calls"] == 0
