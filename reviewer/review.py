@@ -242,8 +242,8 @@ def _result_pieces(review: Review) -> bytes | None:
                             b'"verdict": %b, "comment": %b%b}' % (
                 dumps(finding_id), words.get(finding.code) or _word(finding.code),
                 words.get(finding.severity) or _word(finding.severity), _int_list(indicators),
-                words.get(source) or _word(source), dumps(message), words.get(finding.verdict) or _word(finding.verdict),
-                dumps(comment), tail))
+                words.get(source) or _word(source), dumps(message),
+                words.get(finding.verdict) or _word(finding.verdict), dumps(comment), tail))
         judge = json_text(review.judge or _NO_JUDGE)
         form_id, name = review.form_id, form.name
         if (not judge.isprintable() or type(form_id) is not str or type(name) is not str or not form_id.isprintable()
