@@ -34,7 +34,7 @@ from ..engine import Engine, tune_for_batch
 from ..form import FormError
 from ..form.files import shown_path
 from ..judge import JudgeSettings
-from ..review import Review, json_safe, json_text, review_json
+from ..review import Review, json_safe, json_text, result_bytes
 from ..store.base import resolved
 from ..store.points import PointRow, points_body
 from ..store.packing import pack
@@ -172,10 +172,8 @@ def prepare(review: Review, digest: str | None, keep_review: bool) -> Prepared:
     drafts = build_points(review)
     # Encoded and packed here, in the worker; what goes back is plain tuples and bytes, each text once.
     points, body = [draft.row for draft in drafts], points_body(drafts)
-    line = json_text(review_json(review))
-    prefix = f'{{"file": {json_text(review.file)}, '
     # Escaped and encoded here, in the worker: the main process only writes it.
-    encoded = json_safe(line[len(prefix):]).encode()
+    encoded = result_bytes(review)
     return Prepared(review.file, digest, review.form_id, rows, points, body, None, review if keep_review else None,
                     packed=pack(encoded) if digest else None, encoded=encoded)
 

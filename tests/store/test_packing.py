@@ -4,6 +4,7 @@ database holds (zlib-compressed, or plain text) still read."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import enum
@@ -21,7 +22,7 @@ from conftest import run_review, write_form
 from formkit import seed_form
 from reviewer.config import Config
 from reviewer.judge import JudgeSettings
-from reviewer.review import review_json
+from reviewer.review import json_safe, json_text, result_bytes, review_json
 from reviewer.signoff.batch import review_batch
 from reviewer.store.packing import ZSTD_MAGIC, body_json, pack, plain_json, unpack, unpack_json
 from reviewer.store.points import PointDraft
@@ -193,3 +194,111 @@ def test_a_points_signature_is_the_hash_older_versions_stored() -> None:
         evidence = json.dumps([comment, ["COST_TOTAL", "ROUNDING"], [0, 11]], ensure_ascii=False)
         assert draft.signature == hashlib.sha256(evidence.encode()).hexdigest()[:20]
         assert draft.columns[-1] == draft.signature
+
+
+def line_as_before(review) -> bytes:
+    """The JSON line after its file, as a batch's worker wrote it before result_bytes: the standard library's text,
+    escaped for a terminal, encoded."""
+    line = json_text(review_json(review))
+    return json_safe(line[len(f'{{"file": {json_text(review.file)}, '):]).encode()
+
+
+@pytest.fixture(scope="module")
+def seed_review(tmp_path_factory):
+    path = write_form(tmp_path_factory.mktemp("line") / "form.json", seed_form())
+    [[item]] = list(review_batch([path], Config(), JudgeSettings(backend="rules"), keep_review=True))
+    return item.review
+
+
+@pytest.mark.parametrize("make", [seed_form, hostile_form], ids=["seed", "hostile"])
+def test_a_batch_prints_and_stores_the_line_the_standard_library_wrote(tmp_path: Path, make) -> None:
+    path = write_form(tmp_path / "form.json", make())
+    [[item]] = list(review_batch([path], Config(), JudgeSettings(backend="rules"), known=lambda files: {},
+                                 keep_review=True))
+    assert item.encoded == line_as_before(item.review)
+    assert item.line.encode().endswith(b", " + item.encoded)
+
+
+# Each character json_safe escapes, and others a terminal or JSON treats apart: quotes, escapes, C0 (JSON escapes them),
+# DEL, C1, bidi controls, separators isprintable() refuses, non-BMP, a lone surrogate (no UTF-8 for it).
+ODD_TEXTS = [chr(c) for c in (*range(0x20), 0x7f, 0x80, 0x85, 0x9f, 0xa0, 0xad, 0x61c, 0x200b, 0x200e, 0x200f,
+                              0x202a, 0x202e, 0x2028, 0x2029, 0x2066, 0x2069, 0xfeff, 0x1f600, 0x20000)] + [
+    '"', "\\", '\\"', "</script>", "”“", "", "\ud800"]
+ODD_NUMBERS = [None, 0, -0.0, 0.1, 1.0, 1e16, 1e-5, 123456789.125, float("nan"), float("inf"), -float("inf"), 2 ** 70,
+               True, Decimal("1E+2"), Decimal("0.50"), Decimal("-0")]
+ODD_FIGURES = [None, Decimal("0"), Decimal("-0"), Decimal("1E+2"), Decimal("0.50"), Decimal("1E+16"), Decimal("1E-7"),
+               Decimal("123456789012345678901234567890"), Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), 3, 2 ** 70]
+
+
+def assert_same_line(review) -> None:
+    try:
+        before = line_as_before(review)
+    except Exception as error:  # a lone surrogate, a figure of no type the line has: refused as before
+        with pytest.raises(type(error)):
+            result_bytes(review)
+        return
+    assert result_bytes(review) == before
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS, ids=[f"U+{ord(t[0]):04X}" if t else "empty" for t in ODD_TEXTS])
+def test_the_line_is_written_as_the_standard_library_wrote_it_whatever_a_text_holds(seed_review, text: str) -> None:
+    review = copy.deepcopy(seed_review)
+    review.form.__dict__["name"] = f"项目{text}名称"
+    review.card.indicators[0].indicator.__dict__["name"] = text
+    review.card.indicators[1].direction = text
+    finding = review.findings[-1]
+    finding.message, finding.comment, finding.verdict = f"说明{text}", text, text
+    finding.source, finding.tags = "judge:rules", (text, "generic")
+    review.judge = {"backend": "rules", "model": text}
+    assert_same_line(review)
+
+
+@pytest.mark.parametrize("value", ODD_NUMBERS, ids=[repr(v) for v in ODD_NUMBERS])
+def test_the_line_writes_each_confidence_as_the_standard_library_did(seed_review, value: object) -> None:
+    review = copy.deepcopy(seed_review)
+    for finding in review.findings:
+        finding.confidence = value
+    assert_same_line(review)
+
+
+@pytest.mark.parametrize("value", ODD_FIGURES, ids=[repr(v) for v in ODD_FIGURES])
+def test_the_line_writes_each_figure_as_the_standard_library_did(seed_review, value: object) -> None:
+    review = copy.deepcopy(seed_review)
+    review.form.__dict__["total_score"] = value
+    review.card.indicators[0].indicator.__dict__["score"] = value
+    review.card.indicators[1].recomputed = value
+    review.card.recomputed_total = value
+    assert_same_line(review)
+
+
+def test_a_value_of_another_type_is_written_by_the_standard_library(seed_review) -> None:
+    review = copy.deepcopy(seed_review)
+    review.findings[0].indicators = (True, 2)
+    review.findings[1].indicators = [1, 2]
+    review.findings[2].code = Name("ROUNDING")
+    review.findings[3].verdict = Colour.RED
+    review.judge = {"calls": 2 ** 70, "ratio": float("nan"), "cost": Decimal("0.5")}
+    assert_same_line(review)
+
+
+def test_figures_equal_in_value_are_written_as_each_is(seed_review) -> None:
+    # The line remembers the figures it wrote: 2 and 2.0 (an int and a float in the line), 0.0 and -0.0 stay apart.
+    review = copy.deepcopy(seed_review)
+    rows = review.card.indicators
+    figures = zip(["2", "2.0", "2.00", "-0", "0", "1E+1"], ["2", "2.0", "0", "-0", "1E+1", "10"])
+    for row, (claimed, recomputed) in zip(rows, figures):
+        row.indicator.__dict__["score"] = Decimal(claimed)
+        row.recomputed = Decimal(recomputed)
+    for number, finding in enumerate(review.findings):
+        finding.confidence = (0.0, -0.0, 1.0, 1)[number % 4]
+        finding.tags = (("generic",), ["generic"], ("generic", "no_cause"))[number % 3]
+        finding.source = "judge:rules"
+    assert_same_line(review)
+    assert_same_line(review)
+
+
+def test_a_review_the_judge_did_not_see_is_written_as_before(seed_review) -> None:
+    review = copy.deepcopy(seed_review)
+    review.judge = {}
+    assert_same_line(review)
+    assert json.loads(json_text(review_json(review)))["judge"]["calls"] == 0
