@@ -9,6 +9,7 @@ import json
 import os
 import re
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +135,16 @@ def _parse(text: str, file: str) -> tuple[Any, bool]:
     """The parsed JSON, and whether every key of every object is plain: ASCII, no `x-` key and no key
     "extensions", so no key of it is a form label to fold or an extension to set aside (_plain_validator)."""
     has_duplicate = False
-    plain = True
+    objects: list[dict] = []
+    keep = objects.append
 
     def hook(pairs: list[tuple[str, Any]]) -> dict:
-        nonlocal has_duplicate, plain
+        nonlocal has_duplicate
         # A plain dict, unless a key was given twice: pydantic validates a plain dict ~20% faster than a
         # subclass, and a form with a duplicate key is refused before it is validated.
         obj = dict(pairs)
         if len(obj) == len(pairs):
-            if plain:
-                keys = "".join(obj)  # a false "x-" across two keys only sends the form the general way
-                plain = keys.isascii() and "x-" not in keys and "extensions" not in obj
+            keep(obj)  # its keys are read once all are parsed (_plain_keys): 0.1M instructions a form less
             return obj
         has_duplicate = True
         return _marked(pairs)
@@ -158,7 +158,8 @@ def _parse(text: str, file: str) -> tuple[Any, bool]:
     except ValueError:
         # Python refuses integer literals of more than 4,300 digits. Read them again as marks, which
         # the form's validation refuses with their JSON path (rare: the common path pays nothing).
-        has_duplicate, plain = False, True
+        has_duplicate = False
+        objects.clear()
         data = json.loads(text, object_pairs_hook=hook, parse_float=Decimal, parse_constant=_NonFinite,
                           parse_int=_integer)
     if has_duplicate:
@@ -169,7 +170,14 @@ def _parse(text: str, file: str) -> tuple[Any, bool]:
     broken = _find_lone_surrogate(data) if escaped else None
     if broken is not None:
         raise FormError(file, broken, "含有无效的 Unicode 字符（孤立的代理项 \\ud800–\\udfff）")
-    return data, plain
+    return data, _plain_keys(objects)
+
+
+def _plain_keys(objects: list[dict]) -> bool:
+    """Whether every key of these objects is plain (_parse). All keys are joined into one text: an "x-" or an
+    "extensions" made by two keys side by side only sends the form the general way."""
+    keys = "".join(chain.from_iterable(objects))
+    return keys.isascii() and "x-" not in keys and "extensions" not in keys
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
