@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .checks.catalogue import Finding, sort_findings
+from .checks.catalogue import Finding, assign_ids, sort_findings
 from .form import Form
 from .scoring import Scorecard
 
@@ -27,8 +27,7 @@ class Review:
         return self.card.form_id
 
     def add_findings(self, new: list[Finding]) -> None:
-        for finding in new:
-            finding.assign_id(self.form_id)
+        assign_ids(new, self.card.form_id)
         self.findings = sort_findings(self.findings + new)
 
     def counts(self) -> dict[str, int]:
