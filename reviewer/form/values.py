@@ -360,10 +360,24 @@ _ONE = Decimal(1)
 
 def plain_decimal(value: Decimal) -> str:
     """An amount without trailing zeros: 5000.000000 -> 5000, 410.90 -> 410.9 (never 5E+3)."""
+    text = str(value)
+    if len(text) <= _PLAIN_CHARS and "E" not in text and text[-1].isdigit():  # (NaN and Infinity end in letters)
+        # The digits as printed, less the zeros after the point: what the Decimal arithmetic below gives for a
+        # figure str() writes without an exponent and with no more digits than the context's precision
+        # (normalize() rounds to it), in a third of its instructions (~40 amounts a form).
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return _plain_by_arithmetic(value)
+
+
+_PLAIN_CHARS = 28  # the default context's precision: a text this long holds no more digits
+
+
+def _plain_by_arithmetic(value: Decimal) -> str:
+    """plain_decimal's answer, worked out with Decimal: integral values quantized to exponent 0, others
+    normalized."""
     if value == value.to_integral_value():
         try:
-            # Exponent 0: str() never writes it with an exponent. Messages write a few hundred amounts
-            # per form, and this skips round_half_up's call and format_decimal's test.
+            # Exponent 0: str() never writes it with an exponent.
             return str(value.quantize(_ONE, ROUND_HALF_UP))  # by position, as in round_half_up
         except InvalidOperation:
             return format_decimal(round_half_up(value, _ONE))
