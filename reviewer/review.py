@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from .checks.catalogue import Finding, sort_findings
+from .checks.catalogue import Finding, assign_ids, sort_findings
 from .form import Form
 from .scoring import Scorecard
 
@@ -29,8 +29,7 @@ class Review:
         return self.card.form_id
 
     def add_findings(self, new: list[Finding]) -> None:
-        for finding in new:
-            finding.assign_id(self.form_id)
+        assign_ids(new, self.card.form_id)
         self.findings = sort_findings(self.findings + new)
 
     def counts(self) -> dict[str, int]:

@@ -75,21 +75,13 @@ class IndicatorScore:
     formula_template: str
     units_differ: bool
     late: bool | None
+    # The indicator's 得分 (None when the cell is blank: SCORE_MISSING), 分值 and name, copied: the checks, the
+    # judge and the points read them some 350 times a form, and a property is a call each time.
+    claimed: Decimal | None
+    weight: Decimal
+    name: str
     # formula_text, filled on first use: the store writes it for every row, and messages ask again.
     _formula_text: str | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def claimed(self) -> Decimal | None:
-        """得分 as the unit filled it in; None when the cell is blank (SCORE_MISSING)."""
-        return self.indicator.score
-
-    @property
-    def weight(self) -> Decimal:
-        return self.indicator.weight
-
-    @property
-    def name(self) -> str:
-        return self.indicator.name
 
     @property
     def formula_text(self) -> str:
@@ -260,6 +252,9 @@ def score_indicator(index: int, indicator: Indicator, year: int) -> IndicatorSco
         formula_template=text,
         units_differ=units_differ,
         late=late,
+        claimed=indicator.score,
+        weight=indicator.weight,
+        name=indicator.name,
     )
 
 

@@ -87,7 +87,7 @@ def _score_missing(row: IndicatorScore) -> Finding:
 
 def _value_blank(row: IndicatorScore) -> Finding | None:
     s = row.claimed
-    if s is None or s <= 0:
+    if s is None or s <= ZERO:  # a Decimal, not the int 0, which each comparison would convert
         return None
     target, actual = row.target.is_blank, row.actual.is_blank
     if not (target or actual):

@@ -175,6 +175,19 @@ def finding_id(form_id: str, key: str) -> str:
     return digest.hexdigest()[:20]
 
 
+def assign_ids(findings: list[Finding], form_id: str) -> None:
+    """finding.assign_id(form_id) for each, in one loop: a form's ~25 findings, each with its key and id
+    written here, not through four calls."""
+    digest = _form_digest(form_id)
+    for finding in findings:
+        indicators = finding.indicators
+        key = (f"{finding.code}:{indicators[0]}" if len(indicators) == 1  # Finding.key
+               else f"{finding.code}:{','.join(map(str, indicators))}")
+        hashed = digest.copy()
+        hashed.update(key.encode())
+        finding.id = hashed.hexdigest()[:20]
+
+
 @lru_cache(maxsize=256)
 def _form_digest(form_id: str):  # noqa: ANN202 - hashlib's type is private
     return hashlib.sha256(f"{form_id}|".encode())

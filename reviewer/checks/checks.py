@@ -62,10 +62,15 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
     if printed is not None and funds.rate_percent is not None:
         actual = funds.rate_percent
         gap = abs(printed.percent - actual)
-        shown = f"{num(printed.percent)}%"
-        computed = f"{num(actual, 4)}%"
-        basis = f"全年执行数{amount(funds.executed, money)}÷全年预算数{amount(funds.budget, money)}"
-        if gap >= printed.unit:
+        wrong = gap >= printed.unit
+        misrounded = not wrong and printed.percent != round_half_up(actual, printed.unit)
+        shown = computed = basis = ""
+        if wrong or misrounded:
+            # Written only for a finding: most forms print their rate right.
+            shown = f"{num(printed.percent)}%"
+            computed = f"{num(actual, 4)}%"
+            basis = f"全年执行数{amount(funds.executed, money)}÷全年预算数{amount(funds.budget, money)}"
+        if wrong:
             hint = ""
             if funds.initial_budget and funds.initial_budget != funds.budget:
                 by_initial = funds.executed / funds.initial_budget * HUNDRED
@@ -77,7 +82,7 @@ def check_funds(card: Scorecard, t: Thresholds) -> list[Finding]:
                 f"预算执行率填报为{shown}，按{basis}计算应为{num(actual, 2)}%，请更正执行率及相应得分。",
                 data={"printed": str(printed.percent), "recomputed": str(actual)},
             ))
-        elif printed.percent != round_half_up(actual, printed.unit):
+        elif misrounded:
             findings.append(Finding(
                 "ROUNDING", (),
                 f"填报执行率{shown}，按{basis}为{computed}，四舍五入应为{num(round_half_up(actual, printed.unit))}%",
@@ -481,10 +486,11 @@ def check_explanations(card: Scorecard, t: Thresholds) -> list[Finding]:
             reasons = explanation_required(row, t, money)
             if reasons:
                 money_hint = "（包括未使用资金的去向）" if row.cost else ""
+                gap = _gap_text(row, money)  # once for the message and the comment: it writes three figures
                 findings.append(Finding(
                     "EXPLANATION_MISSING", (row.index,),
-                    f"{quoted(row)}{_gap_text(row, money)}，{'；'.join(reasons)}，但{_blank_label(text)}",
-                    f"{quoted(row)}{_gap_text(row, money)}，偏差原因分析及改进措施栏未填写。请补充说明偏差的具体原因"
+                    f"{quoted(row)}{gap}，{'；'.join(reasons)}，但{_blank_label(text)}",
+                    f"{quoted(row)}{gap}，偏差原因分析及改进措施栏未填写。请补充说明偏差的具体原因"
                     f"{money_hint}及改进措施。",
                     data={"reasons": reasons},
                 ))

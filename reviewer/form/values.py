@@ -12,9 +12,10 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache, wraps
-from typing import Callable, TypeVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from typing import Any, Callable, TypeVar
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from .limits import MAX_CELL_CHARS, MAX_DIGITS, MAX_MAGNITUDE, MIN_MAGNITUDE
@@ -43,17 +44,32 @@ SHORT_MEMO = 4096
 
 
 def memo_short(maxsize: int) -> Callable[[Callable[[str], _Result]], Callable[[str], _Result]]:
-    """lru_cache for the short texts forms repeat (labels, units, targets), passing long texts
-    straight through: cached long texts would keep up to `maxsize` × 1,000,000 characters."""
+    """A memo for the short texts forms repeat (labels, units, targets), passing long texts straight
+    through: memoized long texts would keep up to `maxsize` × 1,000,000 characters. The memo is a dict whose
+    `__getitem__` is the function: a text seen before is answered in C, with no Python frame (these are
+    called ~300 times a form, and a frame and lru_cache's bookkeeping cost ~500 instructions a call)."""
     def decorate(function: Callable[[str], _Result]) -> Callable[[str], _Result]:
-        cached = lru_cache(maxsize=maxsize)(function)
-
-        @wraps(function)
-        def call(text: str) -> _Result:
-            return cached(text) if len(text) <= MEMO_CHARS else function(text)
-
-        return call
+        return _Memo(function, maxsize).__getitem__
     return decorate
+
+
+class _Memo(dict):
+    """function(text) for each text asked, kept for the short ones. Full, it forgets the oldest quarter
+    (insertion order): the texts every form repeats come straight back."""
+
+    def __init__(self, function: Callable[[str], Any], maxsize: int) -> None:
+        super().__init__()
+        self.function = function
+        self.maxsize = maxsize
+
+    def __missing__(self, text: str) -> Any:
+        result = self.function(text)
+        if len(text) <= MEMO_CHARS:
+            if len(self) >= self.maxsize:
+                for old in list(islice(self, self.maxsize // 4 or 1)):
+                    del self[old]
+            self[text] = result
+        return result
 
 
 # Forms repeat labels, units and boilerplate; these pure readers are memoized.
@@ -312,14 +328,15 @@ class Quantity:
     year: int | None = None
     month: int | None = None
     day: int | None = None
+    # Worked out once (__post_init__), not properties: read ~330 times a form, a call each, and most
+    # quantities are the memo's (_parse_printed), built once for many forms.
+    is_number: bool = field(init=False, repr=False, compare=False)
+    is_blank: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_number(self) -> bool:
-        return self.kind == "number"
-
-    @property
-    def is_blank(self) -> bool:
-        return self.kind == "text" and not self.raw.strip()
+    def __post_init__(self) -> None:
+        kind = self.kind
+        object.__setattr__(self, "is_number", kind == "number")
+        object.__setattr__(self, "is_blank", kind == "text" and not self.raw.strip())
 
     def date_key(self, default_year: int) -> tuple[int, int, int]:
         day = self.day or _DAYS_IN_MONTH[(self.month or 12) - 1]
@@ -343,10 +360,24 @@ _ONE = Decimal(1)
 
 def plain_decimal(value: Decimal) -> str:
     """An amount without trailing zeros: 5000.000000 -> 5000, 410.90 -> 410.9 (never 5E+3)."""
+    text = str(value)
+    if len(text) <= _PLAIN_CHARS and "E" not in text and text[-1].isdigit():  # (NaN and Infinity end in letters)
+        # The digits as printed, less the zeros after the point: what the Decimal arithmetic below gives for a
+        # figure str() writes without an exponent and with no more digits than the context's precision
+        # (normalize() rounds to it), in a third of its instructions (~40 amounts a form).
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return _plain_by_arithmetic(value)
+
+
+_PLAIN_CHARS = 28  # the default context's precision: a text this long holds no more digits
+
+
+def _plain_by_arithmetic(value: Decimal) -> str:
+    """plain_decimal's answer, worked out with Decimal: integral values quantized to exponent 0, others
+    normalized."""
     if value == value.to_integral_value():
         try:
-            # Exponent 0: str() never writes it with an exponent. Messages write a few hundred amounts
-            # per form, and this skips round_half_up's call and format_decimal's test.
+            # Exponent 0: str() never writes it with an exponent.
             return str(value.quantize(_ONE, ROUND_HALF_UP))  # by position, as in round_half_up
         except InvalidOperation:
             return format_decimal(round_half_up(value, _ONE))

@@ -137,3 +137,20 @@ def test_unreadable_amounts_are_refused(raw: str) -> None:
 
 def test_quantity_printed_keeps_precision() -> None:
     assert Quantity(raw="x", kind="number", value=Decimal("410.90"), unit="万元").printed() == "410.90万元"
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("5000.000000", "5000"), ("410.90", "410.9"), ("0.000", "0"), ("-0.00", "-0"), ("1E+3", "1000"),
+    ("1000.0", "1000"), ("0.10", "0.1"), ("-12.500", "-12.5"), ("754", "754"), ("1.20E-7", "0.00000012"),
+    ("123456789012345678901234567890.000", "123456789012345678901234567890"), ("0E-8", "0"),
+])
+def test_amounts_are_written_without_trailing_zeros(raw: str, shown: str) -> None:
+    from reviewer.checks.wording import amount
+    assert amount(Decimal(raw), "万元") == f"{shown}万元"
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_plain_amounts_read_the_same_as_by_decimal_arithmetic(value: Decimal) -> None:
+    # plain_decimal strips zeros from the printed digits: the same as quantizing or normalizing the figure.
+    from reviewer.form.values import _plain_by_arithmetic, plain_decimal
+    assert plain_decimal(value) == _plain_by_arithmetic(value)
