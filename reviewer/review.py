@@ -148,27 +148,23 @@ _MAX_FIGURES = 4096
 
 def _figure(value: Any) -> bytes:
     """_number_bytes(number(value)), remembered for a Decimal."""
-    if type(value) is not Decimal:
-        return _number_bytes(number(value))
-    key = str(value)
-    encoded = _FIGURES.get(key)
-    if encoded is None:
-        encoded = _number_bytes(number(value))
-        if len(_FIGURES) < _MAX_FIGURES:
-            _FIGURES[key] = encoded
-    return encoded
+    return _decimal_bytes(value, number, _FIGURES)
 
 
 def _float_figure(value: Any) -> bytes:
     """_number_bytes(float(value)), remembered for a Decimal."""
+    return _decimal_bytes(value, float, _FLOATS)
+
+
+def _decimal_bytes(value: Any, convert: Any, memo: dict[str, bytes]) -> bytes:
     if type(value) is not Decimal:
-        return _number_bytes(float(value))
+        return _number_bytes(convert(value))
     key = str(value)
-    encoded = _FLOATS.get(key)
+    encoded = memo.get(key)
     if encoded is None:
-        encoded = _number_bytes(float(value))
-        if len(_FLOATS) < _MAX_FIGURES:
-            _FLOATS[key] = encoded
+        encoded = _number_bytes(convert(value))
+        if len(memo) < _MAX_FIGURES:
+            memo[key] = encoded
     return encoded
 
 
