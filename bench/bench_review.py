@@ -101,12 +101,8 @@ def dev_forms(folder: Path) -> list[Path]:
         if line.strip():
             case = json.loads(line)
             splits.setdefault(case["form"], set()).add(case["split"])
-    folder.mkdir(parents=True, exist_ok=True)
-    for form, split in sorted(splits.items()):
-        target = folder / Path(form).name
-        if split == {"dev"} and not target.exists():
-            os.link(ROOT / "eval_sets" / form, target)
-    return sorted(folder.glob("*.json"))
+    chosen = [ROOT / "eval_sets" / form for form, split in sorted(splits.items()) if split == {"dev"}]
+    return sorted(linked(chosen, folder).glob("*.json"))
 
 
 def linked(files: list[Path], folder: Path) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,19 +56,23 @@ def memo_short(maxsize: int) -> Callable[[Callable[[str], _Result]], Callable[[s
 
 class _Memo(dict):
     """function(text) for each text asked, kept for the short ones. Full, it forgets the oldest quarter
-    (insertion order): the texts every form repeats come straight back."""
+    (insertion order): the texts every form repeats come straight back. The workbench reads forms in several
+    threads at once: forgetting is done under a lock (a lookup, a single dict operation, needs none)."""
 
     def __init__(self, function: Callable[[str], Any], maxsize: int) -> None:
         super().__init__()
         self.function = function
         self.maxsize = maxsize
+        self.lock = threading.Lock()
 
     def __missing__(self, text: str) -> Any:
         result = self.function(text)
         if len(text) <= MEMO_CHARS:
             if len(self) >= self.maxsize:
-                for old in list(islice(self, self.maxsize // 4 or 1)):
-                    del self[old]
+                with self.lock:
+                    if len(self) >= self.maxsize:
+                        for old in list(islice(self, self.maxsize // 4 or 1)):
+                            self.pop(old, None)
             self[text] = result
         return result
 

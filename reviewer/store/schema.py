@@ -441,7 +441,7 @@ def scorecard(review: Review) -> dict[str, Any]:
 
 
 def _indicator_card(row: IndicatorScore) -> dict[str, Any]:
-    indicator = row.indicator  # read once: weight, claimed and name are properties reading it
+    indicator = row.indicator  # read once: a dataclass's attribute lookup each time otherwise
     return {
         "index": row.index, "level1": indicator.level1, "level2": indicator.level2,
         "name": indicator.name, "target": _text(indicator.target), "actual": _text(indicator.actual),

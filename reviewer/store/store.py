@@ -256,9 +256,12 @@ class Store(PointTables, ActivityQueries):
             try:
                 result = fn()
             except BaseException:
-                conn.execute("ROLLBACK TO batch_write")
-                conn.execute("RELEASE batch_write")
-                commit()
+                if conn.in_transaction:  # SQLite may have rolled it all back itself (SQLITE_FULL, an interrupt)
+                    conn.execute("ROLLBACK TO batch_write")
+                    conn.execute("RELEASE batch_write")
+                    commit()
+                else:
+                    self._memo = None
                 raise
             conn.execute("RELEASE batch_write")
             return result

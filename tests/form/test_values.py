@@ -154,3 +154,34 @@ def test_plain_amounts_read_the_same_as_by_decimal_arithmetic(value: Decimal) ->
     # plain_decimal strips zeros from the printed digits: the same as quantizing or normalizing the figure.
     from reviewer.form.values import _plain_by_arithmetic, plain_decimal
     assert plain_decimal(value) == _plain_by_arithmetic(value)
+
+
+def test_a_full_memo_read_from_several_threads_at_once_answers_every_one() -> None:
+    """The workbench reads forms in several threads: a memo forgetting its oldest texts in two of them at
+    once failed with KeyError or 'dictionary changed size during iteration' (the reader's request with it)."""
+    import sys
+    import threading
+
+    from reviewer.form.values import memo_short
+
+    read = memo_short(maxsize=64)(lambda text: text[::-1])
+    failures: list[str] = []
+
+    def ask(thread: int) -> None:
+        try:
+            for n in range(30_000):
+                assert read(f"{thread}-{n}") == f"{thread}-{n}"[::-1]
+        except Exception as error:  # noqa: BLE001 - the failure is what the test reports
+            failures.append(repr(error))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can: the race shows at once
+    try:
+        threads = [threading.Thread(target=ask, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []

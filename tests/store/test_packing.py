@@ -240,16 +240,44 @@ def assert_same_line(review) -> None:
     assert result_bytes(review) == before
 
 
-@pytest.mark.parametrize("text", ODD_TEXTS, ids=[f"U+{ord(t[0]):04X}" if t else "empty" for t in ODD_TEXTS])
-def test_the_line_is_written_as_the_standard_library_wrote_it_whatever_a_text_holds(seed_review, text: str) -> None:
-    review = copy.deepcopy(seed_review)
+def _put_form_name(review, text: str) -> None:
     review.form.__dict__["name"] = f"项目{text}名称"
+
+
+def _put_row_name(review, text: str) -> None:
     review.card.indicators[0].indicator.__dict__["name"] = text
+    object.__setattr__(review.card.indicators[0], "name", text)  # the row's own copy: what the line writes
+
+
+def _put_direction(review, text: str) -> None:
     review.card.indicators[1].direction = text
+
+
+def _put_finding_texts(review, text: str) -> None:
     finding = review.findings[-1]
     finding.message, finding.comment, finding.verdict = f"说明{text}", text, text
-    finding.source, finding.tags = "judge:rules", (text, "generic")
+
+
+def _put_tags(review, text: str) -> None:
+    review.findings[-1].source, review.findings[-1].tags = "judge:rules", (text, "generic")
+
+
+def _put_judge(review, text: str) -> None:
     review.judge = {"backend": "rules", "model": text}
+
+
+PLACES = [_put_form_name, _put_row_name, _put_direction, _put_finding_texts, _put_tags, _put_judge]
+
+
+# Each place alone (a text another place held would send the whole line the standard library's way) and all at once.
+@pytest.mark.parametrize("places", [[place] for place in PLACES] + [PLACES],
+                         ids=[place.__name__[5:] for place in PLACES] + ["everywhere"])
+@pytest.mark.parametrize("text", ODD_TEXTS, ids=[f"U+{ord(t[0]):04X}" if t else "empty" for t in ODD_TEXTS])
+def test_the_line_is_written_as_the_standard_library_wrote_it_whatever_a_text_holds(seed_review, text: str,
+                                                                                    places) -> None:
+    review = copy.deepcopy(seed_review)
+    for place in places:
+        place(review, text)
     assert_same_line(review)
 
 
