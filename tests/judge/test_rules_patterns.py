@@ -195,3 +195,13 @@ def test_a_text_about_nothing_else_keeps_every_sentence_as_before():
     texts = _GATED_TEXTS + _dev_texts() + ["同比增长4.2%；取得显著成效！因3家企业退出，较上年减少2家\n其余正常?"]
     for text in texts + [t.replace("，", "；") + "！" + t for t in texts]:
         assert signals._without_other_topics(text) == _other_topics_plain(text)
+
+
+def test_a_text_cut_where_its_cause_was_announced_is_found_in_its_tail():
+    heads = ["原因主要如下：", "原因在于", "主要是", "由于", "因为", "因", "受", "系：", "原因", "完成", "x"]
+    spaces = ["", " ", "\n", "\u3000\n", "\t \x1c\x85\xa0", "\n\n"]
+    texts = _GATED_TEXTS + _dev_texts()
+    texts += [t[:i] + h + w for t in _GATED_TEXTS[:6] for i in range(0, len(t), 4) for h in heads for w in spaces]
+    for text in texts:
+        tail = text[-(len(text) - len(text.rstrip()) + signals._CUT_REACH):]
+        assert bool(signals._CUT_AT_CAUSE.search(text)) == bool(signals._CUT_AT_CAUSE.search(tail))

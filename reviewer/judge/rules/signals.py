@@ -762,12 +762,15 @@ def _about_the_row(before: str, name: str, cost: bool) -> bool:
 
 # Cut off exactly where the cause was to follow: "…延后20天，主要原因是".
 _CUT_AT_CAUSE = re.compile(r"(原因(主要)?(是|为|在于|有|如下)?|主要(是|有)|由于|因为|因|受|系)[:：]?\s*$")
+# Its matches end in whitespace (\s is what str.rstrip strips) at the end: each begins within the last
+# _CUT_REACH characters (原因主要如下：) before the trailing whitespace, and it has no lookbehind.
+_CUT_REACH = 7
 
 
 def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
     """Ends on a connective and names no cause before the break (a sentence cut off after its
     cause is read through; one cut off where its cause was announced is not)."""
-    if _CUT_AT_CAUSE.search(norm):
+    if _CUT_AT_CAUSE.search(norm[-(len(norm) - len(norm.rstrip()) + _CUT_REACH):]):  # only the tail can match
         return True
     if not TRUNCATED.search(norm[-_TRUNCATED_REACH:]):  # it matches only at the end: the tail is searched
         return False
