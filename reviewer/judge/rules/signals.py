@@ -32,7 +32,7 @@ from .limits import MAX_EXPLANATION, MAX_FIGURES
 from .patterns import gated, has_digit, lazy, words_pattern
 from .stock import (
     ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, OTHER_TOPIC, PRAISE, STOCK_PHRASES, STOCK_PURPOSE,
-    VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare,
+    VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare, strike_vague,
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -183,6 +183,9 @@ _STOCK_AND_COST = re.compile(words_pattern(STOCK_PHRASES + COST_RESTATES))
 TRUNCATED = re.compile(
     r"(的|因|由于|因为|受|及|和|与|对|在|将|为|导致|造成|致使|使|被|把|从|向|是|部分|一些|个别|其中|主要|、|，|,|…|\.\.\.)$"
 )
+# TRUNCATED's longest match (...) is 3 characters, and $ also matches before a final newline: a match found in
+# the whole text lies within its last 4 characters (and the pattern has no lookbehind).
+_TRUNCATED_REACH = 4
 
 # --- the rest --------------------------------------------------------------------------
 
@@ -274,12 +277,13 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = PRAISE.sub("，", VAGUE_AUTHORITY.sub("，", STOCK_PURPOSE.sub("，", strike_bare(text))))
+    text = PRAISE.sub("，", strike_vague(STOCK_PURPOSE.sub("，", strike_bare(text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
-    text = _LEFT_BARE.sub("，", _EFFECT_SAID.sub("，", text))
+    text = _strike_left_bare(_strike_effect(text))
     if restatements(name):
-        text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
+        if "不满" in text or "意见" in text:  # in every COMPLAINT match
+            text = COMPLAINT.sub(r"\1有意见", text)  # a complaint about something named is no restatement
         for phrase in restatements(name):
             text = text.replace(phrase, "，")
     return _empty_connectives(text, name, cost, late) if _CONNECTIVE_WORD.search(text) else text
@@ -291,6 +295,20 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 # is announced (labelling guide: narrative, the row's own figures). Such a connective is struck, so it
 # makes no cause of what it introduces; one that introduces anything else (因采用线上培训方式, 因换了施工
 # 单位) stands, whatever its words.
+def _strike_effect(text: str) -> str:
+    """The text without the effect said back (_EFFECT_SAID): each match begins with one of _EFFECT_LINKS, so
+    a text without them (most) is passed over without a scan."""
+    return _EFFECT_SAID.sub("，", text) if any(w in text for w in _EFFECT_LINKS) else text
+
+
+_EFFECT_LINKS = ("导致", "致使", "造成", "以致", "从而", "进而", "使得")
+
+
+def _strike_left_bare(text: str) -> str:
+    """The text without connectives left bare (_LEFT_BARE): each match holds 因 (原因, 因为, 因) or 由于."""
+    return _LEFT_BARE.sub("，", text) if "因" in text or "由于" in text else text
+
+
 _CONNECTIVE_WORD = gated(r"由于|因为|(?<!原)因(?!此|而|素)|鉴于|(主要)?原因(主要)?(是|为|在于|[:：])"
                                     r"|(按|按照|根据|依据|依)(合同|协议)(约定|规定|条款)")  # a contract term, too
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
@@ -355,7 +373,7 @@ def _before_measures(sentence: str) -> str:
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(_any_found(_FINDING, clause) or any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause)))
+    return bool(_any_found(_FINDING, clause) or _counts_moved(clause))
 
 
 def _any_found(patterns: tuple[re.Pattern, ...], text: str) -> bool:
@@ -423,6 +441,8 @@ def _without_other_topics(norm: str) -> str:
     """The text without what is about something else: a sentence that reports achievements and praises them,
     and a clause that compares with last year (诊疗人次同比增长4.2%) unless it gives a cause ("因3家企业退出，
     较上年减少2家")."""
+    if OTHER_TOPIC.search(norm) is None:  # neither pattern's words hold a separator: no sentence holds them
+        return _SENTENCES.sub("。", norm)  # every sentence kept, joined as below
     kept = []
     for sentence in _SENTENCES.split(norm):
         if ACHIEVEMENT.search(sentence):
@@ -445,7 +465,15 @@ def _without_gap_said(text: str, cost: bool) -> str:
         if cost and m.group(m.re.groups) in COUNTERS:
             return m.group(0)
         return m.group(0) if _PRICE_BEFORE.search(text, max(0, m.start() - 16), m.start()) else "，"
-    return GAP_CLAIM_AFTER.sub(strike, GAP_CLAIM.sub(strike, text))
+    # each GAP_CLAIM match holds 较 or 比, each GAP_CLAIM_AFTER match 于 or 超: texts without are not scanned
+    # (strike reads the text as given, before either pattern struck anything, as it always has)
+    once = GAP_CLAIM.sub(strike, text) if "较" in text or "比" in text else text
+    return GAP_CLAIM_AFTER.sub(strike, once) if "于" in once or "超" in once else once
+
+
+def _counts_moved(text: str) -> bool:
+    """A count's gap said (较计划少3台): a GAP_CLAIM whose unit counts items. Each match holds 较 or 比."""
+    return ("较" in text or "比" in text) and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(text))
 
 
 def _states_a_fact(text: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
@@ -492,7 +520,7 @@ def _happens(clause: str, name: str, cost: bool = False, late: bool = False, kno
         return True
     if _act_of_another(clause, name):
         return True
-    return (cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(clause))) or _is_driver(clause, name, cost)
+    return (cost and _counts_moved(clause)) or _is_driver(clause, name, cost)
 
 
 def _act_of_another(text: str, name: str) -> bool:
@@ -650,7 +678,7 @@ def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
     Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
     if OTHER_TOPIC.search(piece):
         return False
-    if cost and any(m.group(8) in COUNTERS for m in GAP_CLAIM.finditer(piece)):
+    if cost and _counts_moved(piece):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
     # each pattern runs only on a piece holding its words (most hold none): it begins with any Chinese
     # character, so the engine would try it, up to 14 characters deep, at every position
@@ -734,14 +762,17 @@ def _about_the_row(before: str, name: str, cost: bool) -> bool:
 
 # Cut off exactly where the cause was to follow: "…延后20天，主要原因是".
 _CUT_AT_CAUSE = re.compile(r"(原因(主要)?(是|为|在于|有|如下)?|主要(是|有)|由于|因为|因|受|系)[:：]?\s*$")
+# Its matches end in whitespace (\s is what str.rstrip strips) at the end: each begins within the last
+# _CUT_REACH characters (原因主要如下：) before the trailing whitespace, and it has no lookbehind.
+_CUT_REACH = 7
 
 
 def _cut_off(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal, ...]) -> bool:
     """Ends on a connective and names no cause before the break (a sentence cut off after its
     cause is read through; one cut off where its cause was announced is not)."""
-    if _CUT_AT_CAUSE.search(norm):
+    if _CUT_AT_CAUSE.search(norm[-(len(norm) - len(norm.rstrip()) + _CUT_REACH):]):  # only the tail can match
         return True
-    if not TRUNCATED.search(norm):
+    if not TRUNCATED.search(norm[-_TRUNCATED_REACH:]):  # it matches only at the end: the tail is searched
         return False
     head = norm.rstrip("，,、…. ")
     if head == norm.rstrip() or norm.rstrip().endswith(("…", "...")):  # ends inside a clause: it is lost
@@ -861,11 +892,13 @@ def _claims_met(norm: str) -> bool:
 
 
 _MEASURE_TAIL = re.compile(r"[\u4e00-\u9fff]{2}(率|度)$|占比$|比例$")  # asked of every text read: compiled once
+_TAILS = tuple(end + nl for end in ("率", "度", "占比", "比例") for nl in ("", "\n"))
 
 
 def _measure_claims(norm: str, name: str) -> tuple[Figure, ...]:
     """A share the text gives for the row's own measure: "合格率达到100%" beside 验收合格率."""
-    tail = _MEASURE_TAIL.search(name)
+    # $ matches at the end or before a final newline: a name ending otherwise is not searched
+    tail = _MEASURE_TAIL.search(name) if name.endswith(_TAILS) else None
     if not tail:
         return ()
     if tail.group(0) not in norm:

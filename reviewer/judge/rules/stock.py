@@ -80,7 +80,21 @@ def strike_bare(text: str) -> str:
     the target blamed, the unit's own qualities found wanting."""
     if _CONDITION_NOUNS.search(text):  # before the factors: 遇到诸多困难 is read whole
         text = BARE_CONDITIONS.sub("，", text)
-    return BARE_CAUSES.sub("，", text)
+    # every match holds one of these words (the epidemic, its controls, or a factor's noun): a text
+    # without them is passed over without a scan
+    return BARE_CAUSES.sub("，", text) if any(w in text for w in _BARE_NEEDS) else text
+
+
+_BARE_NEEDS = ("疫情", "防控", "因素", "原因", "困难", "问题")
+
+
+def strike_vague(text: str) -> str:
+    """The text without an authority or plan nobody names (VAGUE_AUTHORITY). Each of its matches holds
+    上级, 有关, 相关, 统筹 or 结合: a text without them is passed over without a scan."""
+    return VAGUE_AUTHORITY.sub("，", text) if any(w in text for w in _VAGUE_NEEDS) else text
+
+
+_VAGUE_NEEDS = ("上级", "有关", "相关", "统筹", "结合")
 
 
 def bare_condition(text: str) -> bool:
