@@ -35,7 +35,7 @@ def main() -> None:
     from reviewer.engine import Engine, tune_for_batch
     from reviewer.form import read_form
     from reviewer.judge import JudgeSettings
-    from reviewer.review import Review, json_safe, json_text, review_json
+    from reviewer.review import Review, result_bytes
     from reviewer.scoring import score_form
     from reviewer.signoff.batch import stored_file
     from reviewer.signoff.points import build_points
@@ -69,8 +69,8 @@ def main() -> None:
                 timed("store rows", form_rows, review, stored_file(review.file))
                 drafts = timed("points", build_points, review)
                 timed("point rows", lambda: ([draft.row for draft in drafts], points_body(drafts)))
-                line = timed("JSON line", lambda: json_text(review_json(review)))
-                timed("escape + pack line", lambda: pack(json_safe(line)))
+                line = timed("JSON line", result_bytes, review)  # escaped and encoded, as a worker writes it
+                timed("pack line", pack, line)
     total = sum(spent.values())
     for step, seconds in spent.items():
         print(f"{step:20s} {seconds / len(files) * 1000:6.3f} ms/form  {seconds / total:5.1%}")
