@@ -32,7 +32,8 @@ def test_another_host_needs_a_password(reviewed: Path) -> None:
 
 
 def test_a_missing_database_is_said_plainly(tmp_path: Path) -> None:
-    result = run_review("serve", "--db", str(tmp_path / "none.db"), "--no-browser")
+    # --port 0: a free port (the default 8765 may be a running workbench's, which is said first)
+    result = run_review("serve", "--db", str(tmp_path / "none.db"), "--no-browser", "--port", "0")
     assert result.exit_code == 1 and "数据库" in result.output and "不存在" in result.output
     assert "Traceback" not in result.output
 
