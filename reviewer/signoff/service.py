@@ -69,25 +69,25 @@ class Signoff:
     def decisions(self, point_id: str) -> list[PointDecision]:
         return self.store.point_decisions(point_id)
 
-    def form_review(self, form_id: str, evidence: bool = True) -> FormReview:
+    def form_review(self, form_id: str, evidence: bool = True, codes: tuple[str, ...] = ()) -> FormReview:
         """The form's review; without `evidence` its critiques are only those its score rests on (the
-        findings of accepted points): enough for the counts, scores and points that status, summary and
-        the workbook show, and most forms of a batch then read none."""
+        findings of accepted points) and those of `codes`: enough for the counts, scores and points that
+        status, summary, the workbook and the Markdown report show, and most forms then read few or none."""
         record = self.store.form(form_id)
         if record is None:
             raise StoreError(f"表单 {form_id} 不存在")
         card = card_of(record)
         points = self.store.form_points(form_id)
-        critiques = {c.id: c for c in self._critiques(form_id, points, evidence)}
+        critiques = {c.id: c for c in self._critiques(form_id, points, evidence, codes)}
         score = score_form(card, points, critiques, self.store.score_overrides(form_id), self.rulebook, self.settings)
         return FormReview(record, card, points, critiques, score, self.store.score_history(form_id))
 
-    def _critiques(self, form_id: str, points: list[Point], evidence: bool) -> list[Critique]:
+    def _critiques(self, form_id: str, points: list[Point], evidence: bool, codes: tuple[str, ...]) -> list[Critique]:
         if evidence:
             return self.store.form_critiques(form_id)
         # score_form reads a finding only through an accepted (or edited) point that lists it.
         wanted = {i for p in points if p.status in (ACCEPTED, EDITED) for i in p.findings}
-        return [c for c in self.store.form_critiques(form_id) if c.id in wanted] if wanted else []
+        return self.store.form_critiques(form_id, wanted, codes) if wanted or codes else []
 
     def form_score(self, form_id: str) -> FormScore:
         return self.form_review(form_id).score
@@ -100,11 +100,11 @@ class Signoff:
         return self.store.current_form_ids(selectors)
 
     def each_review(self, selectors: tuple[str, ...] = (), ids: list[str] | None = None,
-                    evidence: bool = True) -> Iterator[FormReview]:
+                    evidence: bool = True, codes: tuple[str, ...] = ()) -> Iterator[FormReview]:
         """The selected forms' reviews one at a time, each read when asked for: a report over a whole
-        province's batch holds one form in memory, never all of them (`evidence`: see form_review)."""
+        province's batch holds one form in memory, never all of them (`evidence`, `codes`: see form_review)."""
         for form_id in self.form_ids(selectors) if ids is None else ids:
-            yield self.form_review(form_id, evidence)
+            yield self.form_review(form_id, evidence, codes)
 
     # --- deciding ------------------------------------------------------------------------------
 

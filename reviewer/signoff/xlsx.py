@@ -183,9 +183,16 @@ class _Body:
         out = []
         for i, value in enumerate(values):
             number_format, wrap = self.columns[i]
-            value = _plain(value, number_format)
-            out.append(self._cell(i, value, number_format, wrap)
-                       if _needs_cell(value, number_format, False, wrap) else value)
+            if value is None:
+                out.append(None)
+                continue
+            if type(value) is str:  # most values: _plain and _needs_cell for text, inlined
+                value = xml_text(value)
+                needs = wrap or value.startswith(FORMULA_STARTS)
+            else:
+                value = _plain(value, number_format)
+                needs = _needs_cell(value, number_format, False, wrap)
+            out.append(self._cell(i, value, number_format, wrap) if needs else value)
         return out
 
     def _cell(self, i: int, value: Any, number_format: str | None, wrap: bool) -> Any:
