@@ -298,7 +298,8 @@ def local(at: str | None, tz: tzinfo) -> datetime | None:
 
 class SheetTitles:
     """One unique sheet title per form, in the order forms are given: the project's name, cut to Excel's
-    31 characters."""
+    31 characters. Unique regardless of letter case, as Excel compares them: otherwise openpyxl would
+    rename the sheet and the 汇总's 底稿 column would name a sheet that is not there."""
 
     def __init__(self) -> None:
         self.used = {"汇总", "按单位", "问题清单", "未能读取"}
@@ -306,10 +307,10 @@ class SheetTitles:
     def add(self, name: str) -> str:
         base = "".join("_" if ch in "[]:*?/\\" else ch for ch in xml_text(name)).strip("' ") or "表单"
         title, n = base[:31], 2
-        while title in self.used:
+        while title.lower() in self.used:
             suffix = f"({n})"
             title, n = base[:31 - len(suffix)] + suffix, n + 1
-        self.used.add(title)
+        self.used.add(title.lower())
         return title
 
 
@@ -565,12 +566,61 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
         tail.append(_write(book, sheet))
     # The 底稿 were written in the order the forms came; the workbook lists them by the 汇总's rank.
     book._sheets = [summary, units_sheet, issues, *(drafts.sheets[n] for n in order), *tail]
-    # Packed in memory (about the workbook's compressed size), then written: a zip openpyxl leaves open on a
-    # failed write (a full disk) would print an "Exception ignored" traceback when it is collected.
-    packed = io.BytesIO()
-    book.save(packed)
-    Path(path).write_bytes(packed.getbuffer())
+    with open(path, "wb") as file:
+        sink = _Sink(file)
+        book.save(sink)
+        sink.check()
     return len(order)
+
+
+class _Sink(io.RawIOBase):
+    """The workbook's file as openpyxl's zip writes it, packed straight to disk (held in memory first, a
+    workbook of 10,000 forms took ~60 MB more). A write that fails (a full disk) raises once; after it the
+    file is left alone: writes are dropped and positions only counted, so that the zip openpyxl leaves open
+    closes quietly when collected, even after the file is closed, instead of failing again with an
+    "Exception ignored" traceback. The temporary file is removed anyway (output.replacing)."""
+
+    def __init__(self, file: Any):
+        self.file, self.failed, self.at = file, None, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.failed is None:
+            self._guard(self.file.write, data)
+        self.at += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.failed is None:
+            self.at = self._guard(self.file.seek, offset, whence)
+        else:
+            self.at = offset + (self.at if whence else 0)  # whence 2 (the end) is not used by a zip writer
+        return self.at
+
+    def tell(self) -> int:
+        return self.at
+
+    def flush(self) -> None:
+        if self.failed is None:
+            self._guard(self.file.flush)
+
+    def check(self) -> None:
+        """Raise the write error even if the zip swallowed it."""
+        self.flush()
+        if self.failed is not None:
+            raise self.failed
+
+    def _guard(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except OSError as error:
+            self.failed = error
+            raise
 
 
 __all__ = ["write_xlsx", "issue_rows", "issue_entries", "SheetTitles", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",

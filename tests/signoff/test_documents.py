@@ -302,3 +302,7 @@ def test_forms_named_alike_but_for_letter_case_each_get_a_draft_sheet(db: Path, 
     assert sorted(title.lower()[:8] for title in drafts) == ["abc 平台项目"] * 3 + ["其他项目"]
     for title in drafts:
         assert book[title]["A1"].value == "项目支出绩效自评复核底稿"
+    # The 汇总's 底稿 column names each form's sheet as it is in the workbook.
+    summary = book["汇总"]
+    named = [row[-1] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert sorted(named) == sorted(drafts)
