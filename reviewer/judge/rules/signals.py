@@ -24,15 +24,15 @@ from typing import NamedTuple
 from ...checks.rows import MEASURE_WORDS
 from ...form.values import normalize_text
 from .figures import (
-    ACTUAL_CLAIM, COUNTERS, DATE, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
-    MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, make_figure, normalised, quantities,
+    ACTUAL_CLAIM, COUNTERS, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
+    MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, has_date, make_figure, normalised, quantities, strike_dates,
 )
-from .facts import CODE as _CODE, ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
+from .facts import CODE as _CODE, INJECTION, INVISIBLE, OBSTACLE, names_entity, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
 from .patterns import gated, has_digit, lazy, words_pattern
 from .stock import (
-    ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, OTHER_TOPIC, PRAISE, STOCK_PHRASES, STOCK_PURPOSE,
-    VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare, strike_vague,
+    ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, PRAISE, PRAISE_NEEDS, STOCK_PHRASES, STOCK_PURPOSE,
+    YEAR_ON_YEAR, bare_condition, other_topic, strike_bare, strike_praise, strike_vague, vague_authority,
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -273,11 +273,11 @@ _LEFT_BARE = gated(r"(主要原因|原因)(是|为|在于|主要是)(年初|年�
 @lru_cache(maxsize=4096)
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
-    text = MEASURE_HEADING.split(text, maxsplit=1)[0]
+    text = _before_heading(text)
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = PRAISE.sub("，", strike_vague(STOCK_PURPOSE.sub("，", strike_bare(text))))
+    text = strike_praise(strike_vague(STOCK_PURPOSE.sub("，", strike_bare(text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
     text = _strike_left_bare(_strike_effect(text))
@@ -330,7 +330,7 @@ def _empty_connectives(text: str, name: str, cost: bool, late: bool = False) -> 
         obj = text[m.end():end.start() if end else len(text)]
         if late:  # beside a late date the delay is the gap itself
             obj = _DELAY_SAID.sub("", obj)
-        words = FIGURE.sub("", DATE.sub("", obj)) if has_digit(obj) else obj
+        words = FIGURE.sub("", strike_dates(obj)) if has_digit(obj) else obj
         own = {c for c in words if "\u4e00" <= c <= "\u9fff" and c not in name and c not in said
                and c not in _FILLER_CHARS}
         return m.group(0) if len(own) >= 2 and "原因" not in m.group(0) else "，"
@@ -349,7 +349,12 @@ _SHORT_WORDS = re.compile(r"不足|不够|不到位|不达标|不合规")
 @lru_cache(maxsize=512)
 def _without_measures(norm: str) -> str:
     """The text before its measures: the heading and each sentence's measure clauses struck."""
-    return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
+    return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(_before_heading(norm)))
+
+
+def _before_heading(text: str) -> str:
+    """The text before a heading for the measures (MEASURE_HEADING): each match ends on a colon."""
+    return MEASURE_HEADING.split(text, maxsplit=1)[0] if "：" in text or ":" in text else text
 
 
 @lru_cache(maxsize=2048)
@@ -360,6 +365,8 @@ def _before_measures(sentence: str) -> str:
 
     Procedures (经…查重), reports of the year's work (立案查处12起) and descriptions of the project (总投资
     3.8亿元) need no rule of their own: they name no happening, so they are no cause (_states_a_fact)."""
+    if _STRUCK_NEEDS.search(sentence) is None:  # no clause of it can be struck: each is kept
+        return _CLAUSES.sub("，", sentence)
     kept = []
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
@@ -368,6 +375,14 @@ def _before_measures(sentence: str) -> str:
             continue
         kept.append(clause)
     return "，".join(kept)
+
+
+# Every match of MEASURES_FROM_HERE, MEASURE_CLAUSE and PRAISE holds one of these words (each alternative of
+# theirs is one or holds one: 将 stands in 下来将 and 将(…); _WILL_DO's words in 需(…)加强, 加快推进, 全力推进),
+# so a sentence without any of them has no clause _before_measures strikes.
+_STRUCK_NEEDS = re.compile(words_pattern(
+    (*_WILL_DO.split("|"), "下一步", "今后", "下阶段", "拟", "力争", "确保", "争取", "将", "健全", "规范", "如果", "倘若",
+     "假如", "一切顺利", "有望", "可望", "预计", "抓紧", "表示", "承诺", "保证", *PRAISE_NEEDS)))
 
 
 def _finding(clause: str) -> bool:
@@ -430,7 +445,7 @@ def _acted_by_another(clause: str, m: re.Match) -> bool:
         return False
     if _SETS_THE_TARGET.match(clause, m.end()):
         return False
-    return bool(ENTITY.search(before) or _ACTOR.search(before))
+    return bool(names_entity(before) or _ACTOR.search(before))
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
@@ -441,7 +456,7 @@ def _without_other_topics(norm: str) -> str:
     """The text without what is about something else: a sentence that reports achievements and praises them,
     and a clause that compares with last year (诊疗人次同比增长4.2%) unless it gives a cause ("因3家企业退出，
     较上年减少2家")."""
-    if OTHER_TOPIC.search(norm) is None:  # neither pattern's words hold a separator: no sentence holds them
+    if not other_topic(norm):  # neither pattern's words hold a separator: no sentence holds them
         return _SENTENCES.sub("。", norm)  # every sentence kept, joined as below
     kept = []
     for sentence in _SENTENCES.split(norm):
@@ -485,18 +500,23 @@ def _states_a_fact(text: str, name: str, late: bool, cost: bool, known: tuple[De
     something else (last year, other results) are skipped, and so are the row's own figures said back
     ("实际完成…", "较目标少…"). text is what cause_found read: without other topics and _not_causes."""
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
-    for sentence in _SENTENCES.split(ACTUAL_CLAIM.sub("，", text)):
-        if not (_DIGIT.search(sentence) or ENTITY.search(sentence) or _CODE.search(sentence)):
+    for sentence in _SENTENCES.split(ACTUAL_CLAIM.sub("，", text) if _says_actual(text) else text):
+        if not (_DIGIT.search(sentence) or names_entity(sentence) or _CODE.search(sentence)):
             continue  # no clause of it can give a particular (facts.particular): no need to seek a happening
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
         if not any(_happens(clause, name, cost, late, known) for clause in clauses):
             continue
         for clause in clauses:
-            dated = has_digit(clause) and bool(DATE.search(clause)) and not any(w in clause for w in schedule)
+            dated = has_digit(clause) and has_date(clause) and not any(w in clause for w in schedule)
             if particular(clause, name, lambda c=clause: _values(c), known, dated,
-                          lambda c=clause: FIGURE.sub("", DATE.sub("", c))):
+                          lambda c=clause: FIGURE.sub("", strike_dates(c))):
                 return True
     return False
+
+
+def _says_actual(text: str) -> bool:
+    """Whether the text holds a word every ACTUAL_CLAIM match begins with (实际, 累计, 全年共)."""
+    return "实际" in text or "累计" in text or "全年共" in text
 
 
 def _values(clause: str) -> list[Decimal]:
@@ -631,7 +651,7 @@ def _named_subject(text: str, at: int) -> bool:
     """The clause before `at` names an item or a party: 经三路, 二期工程, 市财政局, G319."""
     start = max((text.rfind(sep, 0, at) for sep in "，,。；;！!？?\n"), default=-1) + 1
     before = text[start:at].strip()
-    return bool(before) and bool(_ITEM.search(before) or ENTITY.search(before) or _CODE.search(before))
+    return bool(before) and bool(_ITEM.search(before) or names_entity(before) or _CODE.search(before))
 
 
 # The project's own running and its money not done (项目未实施，资金未使用; 未执行部分结转): the gap itself.
@@ -676,7 +696,7 @@ _PLAIN_LEVEL = lazy(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
     """Something other than this row (or money in general) went up or down in this piece of text.
     Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
-    if OTHER_TOPIC.search(piece):
+    if other_topic(piece):
         return False
     if cost and _counts_moved(piece):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
@@ -888,6 +908,9 @@ def claims_whole_done(norm: str) -> bool:
 
 
 def _claims_met(norm: str) -> bool:
+    # every CLAIMS_MET match holds 完成, 达到, 实现 or 超过: a text without them is not split and scanned
+    if "完成" not in norm and "达到" not in norm and "实现" not in norm and "超过" not in norm:
+        return False
     return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
 
 
@@ -941,6 +964,8 @@ class _Read(NamedTuple):
     any_figure: bool  # a digit or a numeral in words (_bearing)
 
 
+# Every DAY match holds 月, or the - / . between the parts of a date.
+_DAY_MARK = re.compile(r"[月./-]")
 # A date said moved to another day by what happened (工期也延长至2024年12月31日, 顺延至9月15日).
 _MOVED_TO = re.compile(r"(延长|推迟|顺延|延期|延|推)(至|到)\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
@@ -953,17 +978,19 @@ def _read_alone(text: str) -> _Read:
         norm=norm,
         stock=(bool(_STOCK.search(norm)) or (len(norm) <= BARE_MAX and bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))))
                or (("影响" in norm or "制约" in norm) and bool(GENERIC_FACTORS.search(norm)))
-               or bare_condition(norm) or bool(VAGUE_AUTHORITY.search(norm))
+               or bare_condition(norm) or vague_authority(norm)
                or bool(STOCK_PURPOSE.search(norm))),
-        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
-        measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
+        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and names_entity(norm))),
+        measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or ("将" in norm and _MEASURE_AHEAD.search(norm))),
+        # (checks.rows.has_measure; every _MEASURE_AHEAD match ends on 将)
         garbled=garbled(text),
         injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
         follows_count=any(w in norm for w in _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
-        other_topic=bool(OTHER_TOPIC.search(norm)),
+        other_topic=other_topic(norm),
         claims_met=_claims_met(norm),
         per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
-        actual=tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
+        actual=tuple(f for m in (ACTUAL_CLAIM.finditer(norm) if digits and _says_actual(norm) else ())
+                     if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
         gaps=tuple(
             ("down" if m.group(5) in DOWN_WORDS else "up", f)
             for m in GAP_CLAIM.finditer(norm) if (f := make_figure(m.group(7), m.group(8), bool(m.group(6))))
@@ -973,9 +1000,10 @@ def _read_alone(text: str) -> _Read:
         ),
         nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
-                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits else ()))),
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits and _DAY_MARK.search(norm)
+                                                                         else ()))),
         moved_to=tuple((int(m.group(3)) if m.group(3) else None, int(m.group(4)), int(m.group(5)))
-                       for m in _MOVED_TO.finditer(norm)),
+                       for m in (_MOVED_TO.finditer(norm) if digits and "月" in norm else ())),
         drives=tuple((m.group(i), m.group(i + 1)) for m in (DRIVES_ACTUAL.finditer(norm) if digits else ())
                      for i in (4, 9, 14) if m.group(i)),
         any_figure=_ANY_FIGURE.search(norm) is not None,
