@@ -5,6 +5,7 @@ pattern over hostile texts, the dev-only eval_sets explanations, and their sente
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 
@@ -50,6 +51,7 @@ _GATES = [
     (signals._MEASURE_AHEAD, ("将",)),
     (signals._MOVED_TO, ("月",)),
     (stock.VAGUE_AUTHORITY, stock._VAGUE_NEEDS),
+    (signals.CAUSAL, ("因", "致", "受", "由于", "鉴于", "造成")),
 ]
 
 
@@ -84,8 +86,24 @@ def _claims_met_plain(norm: str) -> bool:
     return any(signals.CLAIMS_MET.search(c) and not signals._INTENT.search(c) for c in signals._CLAUSES.split(norm))
 
 
+def _garbled_plain(text: str) -> bool:
+    if any(mark in text for mark in signals._MOJIBAKE) or signals._JUNK.search(text):
+        return True
+    total = len(text) - len(signals._SPACE.findall(text))
+    if not total:
+        return False
+    odd = text.count("?") + sum(1 for c in signals._PLAIN.sub("", text) if not c.isspace()
+                                and not unicodedata.category(c).startswith("P") and unicodedata.category(c) != "Nd")
+    return odd / total > 0.3
+
+
+_ODD = ["锟斤拷", "??", "?", "ÃÂ", "★☆♀♂", "□□", "  \n ", "", "α β γ δ", "①②③④ 测试", "测试?", "—…～【】", "０x3F"]
+
+
 def test_gated_readings_say_what_the_plain_ones_say():
-    for text in _texts():
+    for text in _texts() + _ODD + [a + b for a in _ODD for b in _ODD]:
+        assert signals.garbled(text) == _garbled_plain(text)
+        assert signals.causal_word(text) == bool(signals.CAUSAL.search(text))
         assert signals._before_measures.__wrapped__(text) == _before_measures_plain(text)
         assert stock.other_topic(text) == bool(stock.OTHER_TOPIC.search(text))
         assert facts.names_entity(text) == bool(facts.ENTITY.search(text))

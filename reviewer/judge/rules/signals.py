@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
@@ -248,13 +248,19 @@ _PLAIN = re.compile("[\u4e00-\u9fff\x00-\x7f％（）：；，。、“”‘’
 
 def garbled(text: str) -> bool:
     """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
-    if any(mark in text for mark in _MOJIBAKE) or _JUNK.search(text):
+    for mark in _MOJIBAKE:
+        if mark in text:
+            return True
+    if _JUNK.search(text):
         return True
+    # Chinese, ASCII and the common full-width marks are never odd: only the rest is looked at one by one.
+    rest = _PLAIN.sub("", text)
+    if not rest and "?" not in text:  # nothing odd: no share of odd characters to work out
+        return False
     total = len(text) - len(_SPACE.findall(text))
     if not total:
         return False
-    # Chinese, ASCII and the common full-width marks are never odd: only the rest is looked at one by one.
-    odd = text.count("?") + sum(1 for c in _PLAIN.sub("", text) if not c.isspace()
+    odd = text.count("?") + sum(1 for c in rest if not c.isspace()
                                 and not unicodedata.category(c).startswith("P") and unicodedata.category(c) != "Nd")
     return odd / total > 0.3
 
@@ -388,19 +394,30 @@ _STRUCK_NEEDS = re.compile(words_pattern(
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(_any_found(_FINDING, clause) or _counts_moved(clause))
+    return bool(causal_word(clause) or _any_found(_FINDING, clause) or _counts_moved(clause))
 
 
 def _any_found(patterns: tuple[re.Pattern, ...], text: str) -> bool:
-    """Whether any of these patterns is found in the text. One pattern joining them would scan the text
-    once, but compiling it costs every process ~50 ms at import (their classes of Chinese characters built
-    again), far more than the few texts that reach these tests (most are answered by the memos) save."""
-    return any(pattern.search(text) for pattern in patterns)
+    """Whether any of these patterns is found in the text (a plain loop: no generator per call). One pattern
+    joining them would scan the text once, but compiling it costs every process ~50 ms at import (their
+    classes of Chinese characters built again), far more than the few texts that reach these tests save."""
+    for pattern in patterns:
+        if pattern.search(text):
+            return True
+    return False
 
 
-_FINDING = (CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
-_SAID_WHY = (CAUSAL, STATE, _SHORT_WORDS)
-_CONNECTED = (CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
+def causal_word(text: str) -> bool:
+    """Whether CAUSAL is found in the text. Each of its matches holds 因, 致 (导致, 致使, 以致, 所致), 受, 由于,
+    鉴于 or 造成: a text without them (five in six clauses asked) is not scanned."""
+    return ("因" in text or "致" in text or "受" in text or "由于" in text or "鉴于" in text or "造成" in text) \
+        and CAUSAL.search(text) is not None
+
+
+# (CAUSAL, asked first, through causal_word)
+_FINDING = (STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
+_SAID_WHY = (STATE, _SHORT_WORDS)
+_CONNECTED = (STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
@@ -462,7 +479,7 @@ def _without_other_topics(norm: str) -> str:
     for sentence in _SENTENCES.split(norm):
         if ACHIEVEMENT.search(sentence):
             continue
-        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(_unannounced(sentence)):
+        if YEAR_ON_YEAR.search(sentence) and not causal_word(_unannounced(sentence)):
             sentence = "，".join(c for c in _CLAUSES.split(sentence) if not YEAR_ON_YEAR.search(c))
         kept.append(sentence)
     return "。".join(kept)
@@ -532,7 +549,7 @@ COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较�
 def _happens(clause: str, name: str, cost: bool = False, late: bool = False, known: tuple[Decimal, ...] = ()) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
-    if _any_found(_SAID_WHY, clause):
+    if causal_word(clause) or _any_found(_SAID_WHY, clause):
         return True
     if _events(clause, name, late, known):
         return True
@@ -620,7 +637,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     text = _not_causes(_without_other_topics(norm), name, late, cost)
     if _states_a_fact(text, name, late, cost, known):
         return FACT
-    if _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
+    if causal_word(text) or _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
     if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
         return CONNECTIVE
@@ -887,7 +904,7 @@ def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
     if strength < CONNECTIVE or not _DONE_PART.search(norm) or not _UNDONE_PART.search(norm):
         return False  # the rare conditions first: most texts are ruled out before the cause is sought again
-    return bool(CAUSAL.search(_unannounced(norm)) or EVENT_WORDS.search(norm))
+    return bool(causal_word(_unannounced(norm)) or EVENT_WORDS.search(norm))
 
 
 # The announcement of a cause (主要原因是, 偏差原因：): it names none, so it counts only with what it announces.
@@ -1050,7 +1067,7 @@ def _reading(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     down, up = _claims(norm, name, known, cost)
     named_items = _named_items(_without_measures(norm), name, late, cost, known) if strength and few else 0
     parts_told = _parts_told(_without_measures(norm), strength)
-    causal = bool(CAUSAL.search(_not_causes(norm, name, late, cost)))  # a connective before a cause, not a bare one
+    causal = causal_word(_not_causes(norm, name, late, cost))  # a connective before a cause, not a bare one
     return strength, named_items, parts_told, causal, _cut_off(norm, name, late, cost, known), down, up
 
 
@@ -1077,7 +1094,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     found = quantities(_without_measures(norm), name, unit)[:MAX_FIGURES]
     if alone.actual:  # a figure said as the actual (实际完成2个) is a level, never the gap
         said = {(f.value, f.unit) for f in alone.actual}
-        found = tuple(replace(f, level=True) if (f.value, f.unit) in said else f for f in found)
+        found = tuple(Figure(f.value, f.unit, f.approx, True) if (f.value, f.unit) in said else f for f in found)
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)
