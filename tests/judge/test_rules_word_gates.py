@@ -27,6 +27,7 @@ _HOSTILE = [
     "市财政局下达，蔡甸区石桥乡某某公司，省农业农村厅，卫生院和中学、小学、大学，海关与银行、协会及合作社，街道社区集团医院。",
     "全市各区部分县区，本区，区段区块区间，相关县，我区，该公司。",
     "延期至2024年12月31日，推迟到9月15日，顺延至10月1日完工。",
+    "为保障项目顺利实施，为了确保工作按期完成，为促进有序开展，为推动工程如期推进。",
 ]
 
 
@@ -52,6 +53,7 @@ _GATES = [
     (signals._MOVED_TO, ("月",)),
     (stock.VAGUE_AUTHORITY, stock._VAGUE_NEEDS),
     (signals.CAUSAL, ("因", "致", "受", "由于", "鉴于", "造成")),
+    (stock.STOCK_PURPOSE, ("为",)),
 ]
 
 
@@ -115,3 +117,48 @@ def test_gated_readings_say_what_the_plain_ones_say():
         assert signals._before_heading(text) == signals.MEASURE_HEADING.split(text, maxsplit=1)[0]
         if not signals._says_actual(text):
             assert signals.ACTUAL_CLAIM.search(text) is None
+
+
+def _restatements_plain(name: str) -> tuple[str, ...]:
+    m = re.search(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$", name)
+    if not m:
+        return ()
+    said = [f"{m.group(2)}{m.group(3)}不高", f"{m.group(2)}{m.group(3)}偏低"]
+    for stem in filter(None, (m.group(1), m.group(2))):
+        said += [f"{no}{stem}" for no in ("不", "未", "非")] + list(signals.ANTONYMS.get(stem, ()))
+    return tuple(said)
+
+
+@pytest.mark.parametrize("name", ["验收合格率", "满意度", "文物开放利用率", "设备完好率\n", "合格率\n\n", "率", "度", "完成数量",
+                                  "x率", "学生满意度调查", "", "出勤率 ", "使用率\n"])
+def test_a_row_name_is_read_for_its_converse_only_when_it_ends_as_a_rate_can(name):
+    assert signals.restatements.__wrapped__(name) == _restatements_plain(name)
+
+
+def _parts_of_plain(found, wholes):
+    from decimal import Decimal
+    from itertools import combinations
+    groups = {}
+    for f in found:
+        if f.value > 0 and f.unit not in ("%", "pp", "倍") and all(abs(f.value - k) > Decimal("0.001") for k in wholes):
+            groups.setdefault(f.unit, []).append(f.value)
+    out = []
+    for values in groups.values():
+        for size in range(2, min(len(values), 4) + 1):
+            for chosen in combinations(values[:10], size):
+                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in wholes):
+                    out += chosen
+    return tuple(out)
+
+
+def test_parts_that_add_up_to_a_row_figure_are_found_as_before():
+    import random
+    from decimal import Decimal
+    rng = random.Random(7)
+    units = ["个", "万元", "%", "人", "pp", "倍"]
+    for _ in range(3000):
+        found = tuple(figures.Figure(Decimal(rng.choice([rng.randint(0, 30), rng.randint(0, 3000) / 100])),
+                                     rng.choice(units)) for _ in range(rng.randint(0, 12)))
+        wholes = tuple(Decimal(rng.randint(0, 60)) for _ in range(rng.randint(0, 3)))
+        wholes += tuple(sum(f.value for f in found[:k]) for k in range(2, min(len(found), 4)) if rng.random() < 0.3)
+        assert signals._parts_of(found, wholes) == _parts_of_plain(found, wholes)

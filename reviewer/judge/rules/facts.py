@@ -99,7 +99,10 @@ _FILLER = set("的了和与及等在对将把被由从向为是有所已经均�
 
 def own_figure(values: list[Decimal], known: tuple[Decimal, ...]) -> bool:
     """Some figure in the clause is neither the row's target, its actual nor its gap."""
-    return any(all(abs(v - k) > Decimal("0.001") for k in known) for v in values)
+    return any(all(abs(v - k) > _NEAR for k in known) for v in values)
+
+
+_NEAR = Decimal("0.001")  # built once: a Decimal read from its text in every comparison costs as much again
 
 
 def particular(clause: str, name: str, values: Callable[[], list[Decimal]], known: tuple[Decimal, ...], dated: bool,

@@ -215,7 +215,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
         else:
             said = _GAP_WORD.search(undated[max(0, m.start() - 6):m.start()])
             after = undated[m.end():m.end() + 1]
-            figure = make_figure(m.group(1), "", bool(said.group(4))) if said and not re.match(r"[\d.%％]", after) else None
+            figure = make_figure(m.group(1), "", bool(said.group(4))) if said and not _FIGURE_GOES_ON.match(after) else None
         if figure is not None:
             found.append(figure)
     if _CN_NUMERAL.search(undated):  # figures in words: most texts have none, and are ruled out in one scan
@@ -233,6 +233,7 @@ def quantities(norm: str, name: str = "", unit: str = "", derived: bool = True) 
 
 
 _CN_NUMERAL = re.compile("[一二两三四五六七八九十百千零半]")
+_FIGURE_GOES_ON = re.compile(r"[\d.%％]")  # compiled once, not looked up in re's cache for each bare number
 
 
 def _in_words(undated: str, name: str) -> list[Figure]:

@@ -29,10 +29,11 @@ from .figures import (
 )
 from .facts import CODE as _CODE, INJECTION, INVISIBLE, OBSTACLE, names_entity, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
-from .patterns import gated, has_digit, lazy, words_pattern
+from .patterns import gated, has_digit, holds_any, lazy, words_pattern
 from .stock import (
     ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, PRAISE, PRAISE_NEEDS, STOCK_PHRASES, STOCK_PURPOSE,
-    YEAR_ON_YEAR, bare_condition, other_topic, strike_bare, strike_praise, strike_vague, vague_authority,
+    YEAR_ON_YEAR, bare_condition, other_topic, strike_bare, strike_praise, strike_purpose, strike_vague,
+    vague_authority,
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -283,7 +284,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = strike_praise(strike_vague(STOCK_PURPOSE.sub("，", strike_bare(text))))
+    text = strike_praise(strike_vague(strike_purpose(strike_bare(text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
     text = _strike_left_bare(_strike_effect(text))
@@ -304,7 +305,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 def _strike_effect(text: str) -> str:
     """The text without the effect said back (_EFFECT_SAID): each match begins with one of _EFFECT_LINKS, so
     a text without them (most) is passed over without a scan."""
-    return _EFFECT_SAID.sub("，", text) if any(w in text for w in _EFFECT_LINKS) else text
+    return _EFFECT_SAID.sub("，", text) if holds_any(text, _EFFECT_LINKS) else text
 
 
 _EFFECT_LINKS = ("导致", "致使", "造成", "以致", "从而", "进而", "使得")
@@ -524,7 +525,7 @@ def _states_a_fact(text: str, name: str, late: bool, cost: bool, known: tuple[De
         if not any(_happens(clause, name, cost, late, known) for clause in clauses):
             continue
         for clause in clauses:
-            dated = has_digit(clause) and has_date(clause) and not any(w in clause for w in schedule)
+            dated = has_digit(clause) and has_date(clause) and not holds_any(clause, schedule)
             if particular(clause, name, lambda c=clause: _values(c), known, dated,
                           lambda c=clause: FIGURE.sub("", strike_dates(c))):
                 return True
@@ -639,7 +640,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
         return FACT
     if causal_word(text) or _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
-    if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
+    if NOT_FINISHED.search(text) and not holds_any(name, _FINISHING):
         return CONNECTIVE
     if late and EARLIER_STAGE_LATE.search(text) and not any(m.group(0)[:2] in name for m in EARLIER_STAGE_LATE.finditer(text)):
         return CONNECTIVE
@@ -649,7 +650,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     events = _events(text, name, late, known)
     if len(events) > 1:
         return CONNECTIVE
-    if (events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost)
+    if (events or (not late and holds_any(text, DELAY_WORDS)) or _driver_moved(text, name, cost)
             or _act_of_another(text, name) or _other_not_done(text, name)):
         return WORD
     return NO_CAUSE
@@ -676,10 +677,14 @@ _PROJECT_RUNNING = lazy(r"(实施|开展|启动|使用|支付|拨付|执行|完�
                               r"|支出|开支|动用|花|兑付|发放|报账|核销|用完|用于)")  # 未支出的12万元: the money row itself
 
 
+_RATE_NAME = lazy(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$")
+
+
 @lru_cache(maxsize=1024)
 def restatements(name: str) -> tuple[str, ...]:
     """The measure's converse said back: for 文物开放利用率, 未开放, 不利用, 利用率不高, 暂缓开放, 闲置…"""
-    m = re.search(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$", name)
+    # $ matches at the end or before a final newline: a name ending otherwise is not searched
+    m = _RATE_NAME.search(name) if name.endswith(_TAILS[:4]) else None
     if not m:
         return ()
     said: list[str] = [f"{m.group(2)}{m.group(3)}不高", f"{m.group(2)}{m.group(3)}偏低"]
@@ -822,17 +827,27 @@ def _parts_of(found: tuple[Figure, ...], wholes: tuple[Decimal, ...]) -> tuple[D
     """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
     actual 4200): parts of the row's measurement, not facts about why it moved. The row's own figures are
     no such part: the target as the actual plus others (600 = 462 + 102 + 36) breaks down the gap."""
+    if not wholes:  # nothing to add up to
+        return ()
     groups: dict[str, list[Decimal]] = {}
     for f in found:
-        if f.value > 0 and f.unit not in ("%", "pp", "倍") and all(abs(f.value - k) > Decimal("0.001") for k in wholes):
+        if f.value > 0 and f.unit not in ("%", "pp", "倍") and not _near_any(f.value, wholes):
             groups.setdefault(f.unit, []).append(f.value)
     out: list[Decimal] = []
     for values in groups.values():
         for size in range(2, min(len(values), 4) + 1):
             for chosen in combinations(values[:10], size):
-                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in wholes):
+                if _near_any(sum(chosen), wholes):
                     out += chosen
     return tuple(out)
+
+
+def _near_any(value: Decimal, wholes: tuple[Decimal, ...]) -> bool:
+    """Within _NEAR of one of these figures (a plain loop over a Decimal built once)."""
+    for k in wholes:
+        if abs(value - k) <= _NEAR:
+            return True
+    return False
 
 
 def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
@@ -996,13 +1011,13 @@ def _read_alone(text: str) -> _Read:
         stock=(bool(_STOCK.search(norm)) or (len(norm) <= BARE_MAX and bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))))
                or (("影响" in norm or "制约" in norm) and bool(GENERIC_FACTORS.search(norm)))
                or bare_condition(norm) or vague_authority(norm)
-               or bool(STOCK_PURPOSE.search(norm))),
+               or ("为" in norm and STOCK_PURPOSE.search(norm) is not None)),
         singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and names_entity(norm))),
         measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or ("将" in norm and _MEASURE_AHEAD.search(norm))),
         # (checks.rows.has_measure; every _MEASURE_AHEAD match ends on 将)
         garbled=garbled(text),
         injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
-        follows_count=any(w in norm for w in _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
+        follows_count=holds_any(norm, _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
         other_topic=other_topic(norm),
         claims_met=_claims_met(norm),
         per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
@@ -1015,7 +1030,7 @@ def _read_alone(text: str) -> _Read:
             ("down" if m.group(1) in ("低于", "少于") else "up", f)
             for m in GAP_CLAIM_AFTER.finditer(norm) if (f := make_figure(m.group(7), m.group(8), bool(m.group(6))))
         ),
-        nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
+        nets=bool(NETTING.search(norm)) or (holds_any(norm, LESS_SPENT) and holds_any(norm, MORE_SPENT)),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
                    ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits and _DAY_MARK.search(norm)
                                                                          else ()))),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .patterns import gated, words_pattern
+from .patterns import gated, holds_any, words_pattern
 
 
 # Stand beside any gap unchanged: always generic.
@@ -82,7 +82,7 @@ def strike_bare(text: str) -> str:
         text = BARE_CONDITIONS.sub("，", text)
     # every match holds one of these words (the epidemic, its controls, or a factor's noun): a text
     # without them is passed over without a scan
-    return BARE_CAUSES.sub("，", text) if any(w in text for w in _BARE_NEEDS) else text
+    return BARE_CAUSES.sub("，", text) if holds_any(text, _BARE_NEEDS) else text
 
 
 _BARE_NEEDS = ("疫情", "防控", "因素", "原因", "困难", "问题")
@@ -91,7 +91,7 @@ _BARE_NEEDS = ("疫情", "防控", "因素", "原因", "困难", "问题")
 def strike_vague(text: str) -> str:
     """The text without an authority or plan nobody names (VAGUE_AUTHORITY). Each of its matches holds
     上级, 有关, 相关, 统筹 or 结合: a text without them is passed over without a scan."""
-    return VAGUE_AUTHORITY.sub("，", text) if any(w in text for w in _VAGUE_NEEDS) else text
+    return VAGUE_AUTHORITY.sub("，", text) if holds_any(text, _VAGUE_NEEDS) else text
 
 
 _VAGUE_NEEDS = ("上级", "有关", "相关", "统筹", "结合")
@@ -99,13 +99,19 @@ _VAGUE_NEEDS = ("上级", "有关", "相关", "统筹", "结合")
 
 def vague_authority(text: str) -> bool:
     """Whether the text names an authority or plan nobody names (VAGUE_AUTHORITY)."""
-    return any(w in text for w in _VAGUE_NEEDS) and VAGUE_AUTHORITY.search(text) is not None
+    return holds_any(text, _VAGUE_NEEDS) and VAGUE_AUTHORITY.search(text) is not None
+
+
+def strike_purpose(text: str) -> str:
+    """The text without a purpose that is the project's own running (STOCK_PURPOSE)."""
+    return STOCK_PURPOSE.sub("，", text) if "为" in text else text
 
 
 def bare_condition(text: str) -> bool:
     return bool(_CONDITION_NOUNS.search(text) and BARE_CONDITIONS.search(text))
 # A purpose that is the project's own running (为保障项目顺利实施, 为确保工作按期完成) could stand beside any
 # gap; a purpose with an object of its own (为弥补线下培训停办) is a cause.
+# (every match begins with 为: strike_purpose and signals pass over texts without it)
 STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,。；;]{0,6}?(顺利|按期|如期|正常|有序|高效)"
                            r"(实施|开展|推进|进行|完成|运行|实现)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
