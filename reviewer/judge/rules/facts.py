@@ -32,6 +32,23 @@ INJECTION = gated(
     r"\b(reviewer|grader|judge|model|assistant)\b[^.。]{0,40}\b(output|answer|must|should)\b",
     re.I,
 )
+# Every INJECTION match holds one of these words, or a Latin letter (each English alternative holds a letter with
+# no case form outside ASCII: re.I matches K for k and ſ for s, but each word has others, as in "ignore", "verdict").
+_INSTRUCTION_WORDS = re.compile(words_pattern((
+    "忽略", "无视", "判定", "评判", "认定", "评为", "判为", "定为", "写为", "写成", "系统提示", "提示词", "你是一个",
+    "作为", "请", "审核", "审查", "评审", "复核", "评价", "无需", "直接", "结论")))
+
+
+def may_instruct(text: str) -> bool:
+    """Whether INJECTION can match in this text (or any part of it): a Latin letter or one of its words."""
+    return has_latin(text) or _INSTRUCTION_WORDS.search(text) is not None
+
+
+def instructs(text: str) -> bool:
+    """Whether the text holds an instruction to a reviewer or a machine (INJECTION)."""
+    return may_instruct(text) and INJECTION.search(text) is not None
+
+
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _PAREN = re.compile(r"[（(【\[〔][^（）()【】\[\]〔〕]*[）)】\]〕]")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
@@ -43,10 +60,11 @@ def strip_injection(text: str) -> tuple[str, bool]:
     """The explanation without sentences addressed to a reviewer or a machine; whether any were struck."""
     found = bool(INVISIBLE.search(text))
     text = INVISIBLE.sub("", text)
+    possible = may_instruct(text)  # parentheses and sentences are parts of it: none can match if it cannot
 
     def paren(m: re.Match) -> str:
         nonlocal found
-        if INJECTION.search(m.group(0)):
+        if possible and INJECTION.search(m.group(0)):
             found = True
             return ""
         return m.group(0)
@@ -56,7 +74,7 @@ def strip_injection(text: str) -> tuple[str, bool]:
     for sentence in _SENTENCE.findall(text):
         struck = False
         for part in _LATIN_SENTENCE.split(sentence) if has_latin(sentence) else (sentence,):  # splits before letters
-            if struck or INJECTION.search(part):  # the rest of the sentence belongs to the instruction
+            if struck or (possible and INJECTION.search(part)):  # the rest of the sentence belongs to the instruction
                 found = struck = True
             else:
                 kept.append(part)

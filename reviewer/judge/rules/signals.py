@@ -27,7 +27,7 @@ from .figures import (
     ACTUAL_CLAIM, COUNTERS, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
     MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, has_date, make_figure, normalised, quantities, strike_dates,
 )
-from .facts import CODE as _CODE, INJECTION, INVISIBLE, OBSTACLE, names_entity, own_figure, particular
+from .facts import CODE as _CODE, INVISIBLE, OBSTACLE, instructs, names_entity, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
 from .patterns import gated, has_digit, holds_any, lazy, words_pattern
 from .stock import (
@@ -970,7 +970,7 @@ def _share_said(measure: str) -> re.Pattern:
 
 def injected(text: str) -> bool:
     """Whether the text carries instructions to a reviewer or a machine (one pass; any length)."""
-    return bool(INVISIBLE.search(text) or INJECTION.search(normalised(text)))
+    return bool(INVISIBLE.search(text) or instructs(normalised(text)))
 
 
 class _Read(NamedTuple):
@@ -1016,7 +1016,7 @@ def _read_alone(text: str) -> _Read:
         measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or ("将" in norm and _MEASURE_AHEAD.search(norm))),
         # (checks.rows.has_measure; every _MEASURE_AHEAD match ends on 将)
         garbled=garbled(text),
-        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
+        injection=bool(instructs(norm) or INVISIBLE.search(text)),
         follows_count=holds_any(norm, _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
         other_topic=other_topic(norm),
         claims_met=_claims_met(norm),
