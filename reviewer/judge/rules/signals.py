@@ -754,12 +754,12 @@ _DIRECTION = re.compile(words_pattern(CLAIMS_DOWN + CLAIMS_UP))
 def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = False) -> tuple[bool, bool]:
     """Whether the text says the row itself moved down, and up (a driver moving, or a piece about figures
     other than the row's own, is no claim about the row). One pass over the pieces for both directions."""
+    norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
+    if not _DIRECTION.search(norm):  # no direction word anywhere (four texts in five): no piece needs reading
+        return False, False
     downs = tuple(w for w in CLAIMS_DOWN if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
     ups = tuple(w for w in CLAIMS_UP if w not in name)
     found = [False, False]
-    norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
-    if not _DIRECTION.search(norm):  # no direction word anywhere: no piece needs reading
-        return False, False
     for piece in _pieces(norm):
         present = [[w for w in words if w in piece] if not found[i] else [] for i, words in enumerate((downs, ups))]
         if not (present[0] or present[1]) or _is_driver(piece, name, cost):  # the cheap test first
