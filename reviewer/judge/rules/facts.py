@@ -17,7 +17,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Callable
 
-from .patterns import gated, has_latin, lazy
+from .patterns import gated, has_latin, lazy, words_pattern
 
 # --- injected instructions -------------------------------------------------------------
 
@@ -32,6 +32,23 @@ INJECTION = gated(
     r"\b(reviewer|grader|judge|model|assistant)\b[^.。]{0,40}\b(output|answer|must|should)\b",
     re.I,
 )
+# Every INJECTION match holds one of these words, or a Latin letter (each English alternative holds a letter with
+# no case form outside ASCII: re.I matches K for k and ſ for s, but each word has others, as in "ignore", "verdict").
+_INSTRUCTION_WORDS = re.compile(words_pattern((
+    "忽略", "无视", "判定", "评判", "认定", "评为", "判为", "定为", "写为", "写成", "系统提示", "提示词", "你是一个",
+    "作为", "请", "审核", "审查", "评审", "复核", "评价", "无需", "直接", "结论")))
+
+
+def may_instruct(text: str) -> bool:
+    """Whether INJECTION can match in this text (or any part of it): a Latin letter or one of its words."""
+    return has_latin(text) or _INSTRUCTION_WORDS.search(text) is not None
+
+
+def instructs(text: str) -> bool:
+    """Whether the text holds an instruction to a reviewer or a machine (INJECTION)."""
+    return may_instruct(text) and INJECTION.search(text) is not None
+
+
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _PAREN = re.compile(r"[（(【\[〔][^（）()【】\[\]〔〕]*[）)】\]〕]")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
@@ -43,10 +60,11 @@ def strip_injection(text: str) -> tuple[str, bool]:
     """The explanation without sentences addressed to a reviewer or a machine; whether any were struck."""
     found = bool(INVISIBLE.search(text))
     text = INVISIBLE.sub("", text)
+    possible = may_instruct(text)  # parentheses and sentences are parts of it: none can match if it cannot
 
     def paren(m: re.Match) -> str:
         nonlocal found
-        if INJECTION.search(m.group(0)):
+        if possible and INJECTION.search(m.group(0)):
             found = True
             return ""
         return m.group(0)
@@ -56,7 +74,7 @@ def strip_injection(text: str) -> tuple[str, bool]:
     for sentence in _SENTENCE.findall(text):
         struck = False
         for part in _LATIN_SENTENCE.split(sentence) if has_latin(sentence) else (sentence,):  # splits before letters
-            if struck or INJECTION.search(part):  # the rest of the sentence belongs to the instruction
+            if struck or (possible and INJECTION.search(part)):  # the rest of the sentence belongs to the instruction
                 found = struck = True
             else:
                 kept.append(part)
@@ -71,6 +89,17 @@ ENTITY = re.compile(
     r"(省|市|区|县|乡|镇|村|街道|社区|公司|集团|医院|卫生院|学校|中学|小学|大学|厅|局|委|办|署|海关|银行|协会|合作社)"
     r"(?![级内外域均属段块间划别])"  # 区段, 区块, 区间 are stretches, not a district
 )
+# Every ENTITY match ends on one of its endings: a text without any names no party, found in one scan of a word
+# tree (ENTITY itself tries up to eight characters and every ending at each position: ~4 µs on a clause).
+_ENTITY_ENDS = re.compile(words_pattern((
+    "省", "市", "区", "县", "乡", "镇", "村", "街道", "社区", "公司", "集团", "医院", "卫生院", "学校", "中学", "小学",
+    "大学", "厅", "局", "委", "办", "署", "海关", "银行", "协会", "合作社")))
+
+
+def names_entity(text: str) -> bool:
+    """Whether the text names a party or place (ENTITY)."""
+    return _ENTITY_ENDS.search(text) is not None and ENTITY.search(text) is not None
+
 CODE = gated(r"(?<![A-Za-z])[A-Z]{1,3}\d{2,}")  # G319, X205
 # An obstacle or a consequence that forces rework: the mechanism said without a causal word.
 # An obstacle: something could not be done, had to be redone or waited for, or came only late (才批复).
@@ -88,7 +117,10 @@ _FILLER = set("的了和与及等在对将把被由从向为是有所已经均�
 
 def own_figure(values: list[Decimal], known: tuple[Decimal, ...]) -> bool:
     """Some figure in the clause is neither the row's target, its actual nor its gap."""
-    return any(all(abs(v - k) > Decimal("0.001") for k in known) for v in values)
+    return any(all(abs(v - k) > _NEAR for k in known) for v in values)
+
+
+_NEAR = Decimal("0.001")  # built once: a Decimal read from its text in every comparison costs as much again
 
 
 def particular(clause: str, name: str, values: Callable[[], list[Decimal]], known: tuple[Decimal, ...], dated: bool,
@@ -98,7 +130,7 @@ def particular(clause: str, name: str, values: Callable[[], list[Decimal]], know
     figures alone, beside the row's own words (15分钟内响应1092次 beside 应急呼叫响应及时率), state nothing.
     `values` gives the clause's figures and `words` the clause without them (numbers and units); both are
     read only when needed, the cheap tests first."""
-    if not (dated or CODE.search(clause) or ENTITY.search(clause) or own_figure(values(), known)):
+    if not (dated or CODE.search(clause) or names_entity(clause) or own_figure(values(), known)):
         return False
     content = {c for c in words() if "\u4e00" <= c <= "\u9fff" and c not in name and c not in _FILLER}
     return len(content) >= 2

@@ -28,6 +28,15 @@ def has_latin(text: str) -> bool:
     return _LATIN.search(text) is not None
 
 
+def holds_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether the text holds any of these words: `any(w in text for w in words)` as a plain loop, without a
+    generator's frame (asked of every text, most of which hold none)."""
+    for word in words:
+        if word in text:
+            return True
+    return False
+
+
 def words_pattern(words: Iterable[str]) -> str:
     """A pattern matching, at each position, the longest of these words found there."""
     tree: dict = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
@@ -24,15 +24,16 @@ from typing import NamedTuple
 from ...checks.rows import MEASURE_WORDS
 from ...form.values import normalize_text
 from .figures import (
-    ACTUAL_CLAIM, COUNTERS, DATE, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
-    MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, make_figure, normalised, quantities,
+    ACTUAL_CLAIM, COUNTERS, DAY, DOWN_WORDS, DRIVES_ACTUAL, FIGURE, GAP_CLAIM, GAP_CLAIM_AFTER, LESS_SPENT,
+    MORE_SPENT, NETTING, NUMBER, PER_UNIT, Figure, has_date, make_figure, normalised, quantities, strike_dates,
 )
-from .facts import CODE as _CODE, ENTITY, INJECTION, INVISIBLE, OBSTACLE, own_figure, particular
+from .facts import CODE as _CODE, INVISIBLE, OBSTACLE, instructs, names_entity, own_figure, particular
 from .limits import MAX_EXPLANATION, MAX_FIGURES
-from .patterns import gated, has_digit, lazy, words_pattern
+from .patterns import gated, has_digit, holds_any, lazy, words_pattern
 from .stock import (
-    ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, OTHER_TOPIC, PRAISE, STOCK_PHRASES, STOCK_PURPOSE,
-    VAGUE_AUTHORITY, YEAR_ON_YEAR, bare_condition, strike_bare, strike_vague,
+    ACHIEVEMENT, BARE_CAUSES, BARE_MAX, GENERIC_FACTORS, PRAISE, PRAISE_NEEDS, STOCK_PHRASES, STOCK_PURPOSE,
+    YEAR_ON_YEAR, bare_condition, other_topic, strike_bare, strike_praise, strike_purpose, strike_vague,
+    vague_authority,
 )
 
 # --- a cause, as a reviewer recognises one -------------------------------------------
@@ -248,13 +249,19 @@ _PLAIN = re.compile("[\u4e00-\u9fff\x00-\x7f％（）：；，。、“”‘’
 
 def garbled(text: str) -> bool:
     """Mojibake, replacement characters, or mostly symbols that are neither Chinese nor plain text."""
-    if any(mark in text for mark in _MOJIBAKE) or _JUNK.search(text):
+    for mark in _MOJIBAKE:
+        if mark in text:
+            return True
+    if _JUNK.search(text):
         return True
+    # Chinese, ASCII and the common full-width marks are never odd: only the rest is looked at one by one.
+    rest = _PLAIN.sub("", text)
+    if not rest and "?" not in text:  # nothing odd: no share of odd characters to work out
+        return False
     total = len(text) - len(_SPACE.findall(text))
     if not total:
         return False
-    # Chinese, ASCII and the common full-width marks are never odd: only the rest is looked at one by one.
-    odd = text.count("?") + sum(1 for c in _PLAIN.sub("", text) if not c.isspace()
+    odd = text.count("?") + sum(1 for c in rest if not c.isspace()
                                 and not unicodedata.category(c).startswith("P") and unicodedata.category(c) != "Nd")
     return odd / total > 0.3
 
@@ -273,11 +280,11 @@ _LEFT_BARE = gated(r"(主要原因|原因)(是|为|在于|主要是)(年初|年�
 @lru_cache(maxsize=4096)
 def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
     """The text without bare cause categories, measure clauses, stock phrases and restatements of the gap."""
-    text = MEASURE_HEADING.split(text, maxsplit=1)[0]
+    text = _before_heading(text)
     text = _without_gap_said(text, cost)  # the gap said back is no cause
     if late:
         text = STILL_BUILDING.sub("，", text)
-    text = PRAISE.sub("，", strike_vague(STOCK_PURPOSE.sub("，", strike_bare(text))))
+    text = strike_praise(strike_vague(strike_purpose(strike_bare(text))))
     text = "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(text))
     text = (_STOCK_AND_COST if cost else _STOCK).sub("，", text)
     text = _strike_left_bare(_strike_effect(text))
@@ -298,7 +305,7 @@ def _not_causes(text: str, name: str, late: bool, cost: bool) -> str:
 def _strike_effect(text: str) -> str:
     """The text without the effect said back (_EFFECT_SAID): each match begins with one of _EFFECT_LINKS, so
     a text without them (most) is passed over without a scan."""
-    return _EFFECT_SAID.sub("，", text) if any(w in text for w in _EFFECT_LINKS) else text
+    return _EFFECT_SAID.sub("，", text) if holds_any(text, _EFFECT_LINKS) else text
 
 
 _EFFECT_LINKS = ("导致", "致使", "造成", "以致", "从而", "进而", "使得")
@@ -330,7 +337,7 @@ def _empty_connectives(text: str, name: str, cost: bool, late: bool = False) -> 
         obj = text[m.end():end.start() if end else len(text)]
         if late:  # beside a late date the delay is the gap itself
             obj = _DELAY_SAID.sub("", obj)
-        words = FIGURE.sub("", DATE.sub("", obj)) if has_digit(obj) else obj
+        words = FIGURE.sub("", strike_dates(obj)) if has_digit(obj) else obj
         own = {c for c in words if "\u4e00" <= c <= "\u9fff" and c not in name and c not in said
                and c not in _FILLER_CHARS}
         return m.group(0) if len(own) >= 2 and "原因" not in m.group(0) else "，"
@@ -349,7 +356,12 @@ _SHORT_WORDS = re.compile(r"不足|不够|不到位|不达标|不合规")
 @lru_cache(maxsize=512)
 def _without_measures(norm: str) -> str:
     """The text before its measures: the heading and each sentence's measure clauses struck."""
-    return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(MEASURE_HEADING.split(norm, 1)[0]))
+    return "。".join(_before_measures(sentence) for sentence in _SENTENCES.split(_before_heading(norm)))
+
+
+def _before_heading(text: str) -> str:
+    """The text before a heading for the measures (MEASURE_HEADING): each match ends on a colon."""
+    return MEASURE_HEADING.split(text, maxsplit=1)[0] if "：" in text or ":" in text else text
 
 
 @lru_cache(maxsize=2048)
@@ -360,6 +372,8 @@ def _before_measures(sentence: str) -> str:
 
     Procedures (经…查重), reports of the year's work (立案查处12起) and descriptions of the project (总投资
     3.8亿元) need no rule of their own: they name no happening, so they are no cause (_states_a_fact)."""
+    if _STRUCK_NEEDS.search(sentence) is None:  # no clause of it can be struck: each is kept
+        return _CLAUSES.sub("，", sentence)
     kept = []
     for clause in _CLAUSES.split(sentence):
         if MEASURES_FROM_HERE.search(clause):
@@ -370,22 +384,41 @@ def _before_measures(sentence: str) -> str:
     return "，".join(kept)
 
 
+# Every match of MEASURES_FROM_HERE, MEASURE_CLAUSE and PRAISE holds one of these words (each alternative of
+# theirs is one or holds one: 将 stands in 下来将 and 将(…); _WILL_DO's words in 需(…)加强, 加快推进, 全力推进),
+# so a sentence without any of them has no clause _before_measures strikes.
+_STRUCK_NEEDS = re.compile(words_pattern(
+    (*_WILL_DO.split("|"), "下一步", "今后", "下阶段", "拟", "力争", "确保", "争取", "将", "健全", "规范", "如果", "倘若",
+     "假如", "一切顺利", "有望", "可望", "预计", "抓紧", "表示", "承诺", "保证", *PRAISE_NEEDS)))
+
+
 def _finding(clause: str) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle, or a
     count that moved (较计划少3台: beside a count row it was struck before as the gap said back)."""
-    return bool(_any_found(_FINDING, clause) or _counts_moved(clause))
+    return bool(causal_word(clause) or _any_found(_FINDING, clause) or _counts_moved(clause))
 
 
 def _any_found(patterns: tuple[re.Pattern, ...], text: str) -> bool:
-    """Whether any of these patterns is found in the text. One pattern joining them would scan the text
-    once, but compiling it costs every process ~50 ms at import (their classes of Chinese characters built
-    again), far more than the few texts that reach these tests (most are answered by the memos) save."""
-    return any(pattern.search(text) for pattern in patterns)
+    """Whether any of these patterns is found in the text (a plain loop: no generator per call). One pattern
+    joining them would scan the text once, but compiling it costs every process ~50 ms at import (their
+    classes of Chinese characters built again), far more than the few texts that reach these tests save."""
+    for pattern in patterns:
+        if pattern.search(text):
+            return True
+    return False
 
 
-_FINDING = (CAUSAL, STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
-_SAID_WHY = (CAUSAL, STATE, _SHORT_WORDS)
-_CONNECTED = (CAUSAL, STATE, PURPOSE, CROSS_REF, BASIS)
+def causal_word(text: str) -> bool:
+    """Whether CAUSAL is found in the text. Each of its matches holds 因, 致 (导致, 致使, 以致, 所致), 受, 由于,
+    鉴于 or 造成: a text without them (five in six clauses asked) is not scanned."""
+    return ("因" in text or "致" in text or "受" in text or "由于" in text or "鉴于" in text or "造成" in text) \
+        and CAUSAL.search(text) is not None
+
+
+# (CAUSAL, asked first, through causal_word)
+_FINDING = (STATE, _SHORT_WORDS, OBSTACLE, EVENT_WORDS)
+_SAID_WHY = (STATE, _SHORT_WORDS)
+_CONNECTED = (STATE, PURPOSE, CROSS_REF, BASIS)
 
 
 # Verbs of something done or happening to the items or a party (迁往, 纳入, 撤并, 合并, 退出…), beyond the event words.
@@ -430,7 +463,7 @@ def _acted_by_another(clause: str, m: re.Match) -> bool:
         return False
     if _SETS_THE_TARGET.match(clause, m.end()):
         return False
-    return bool(ENTITY.search(before) or _ACTOR.search(before))
+    return bool(names_entity(before) or _ACTOR.search(before))
 
 
 # Where the rest of a sentence is what will be done (下一步 / 今后 / 将加强…); 拟 or 确保 alone mark one clause.
@@ -441,13 +474,13 @@ def _without_other_topics(norm: str) -> str:
     """The text without what is about something else: a sentence that reports achievements and praises them,
     and a clause that compares with last year (诊疗人次同比增长4.2%) unless it gives a cause ("因3家企业退出，
     较上年减少2家")."""
-    if OTHER_TOPIC.search(norm) is None:  # neither pattern's words hold a separator: no sentence holds them
+    if not other_topic(norm):  # neither pattern's words hold a separator: no sentence holds them
         return _SENTENCES.sub("。", norm)  # every sentence kept, joined as below
     kept = []
     for sentence in _SENTENCES.split(norm):
         if ACHIEVEMENT.search(sentence):
             continue
-        if YEAR_ON_YEAR.search(sentence) and not CAUSAL.search(_unannounced(sentence)):
+        if YEAR_ON_YEAR.search(sentence) and not causal_word(_unannounced(sentence)):
             sentence = "，".join(c for c in _CLAUSES.split(sentence) if not YEAR_ON_YEAR.search(c))
         kept.append(sentence)
     return "。".join(kept)
@@ -485,18 +518,23 @@ def _states_a_fact(text: str, name: str, late: bool, cost: bool, known: tuple[De
     something else (last year, other results) are skipped, and so are the row's own figures said back
     ("实际完成…", "较目标少…"). text is what cause_found read: without other topics and _not_causes."""
     schedule = _DONE + ((DELAY_WORDS + _SCHEDULE) if late else ())
-    for sentence in _SENTENCES.split(ACTUAL_CLAIM.sub("，", text)):
-        if not (_DIGIT.search(sentence) or ENTITY.search(sentence) or _CODE.search(sentence)):
+    for sentence in _SENTENCES.split(ACTUAL_CLAIM.sub("，", text) if _says_actual(text) else text):
+        if not (_DIGIT.search(sentence) or names_entity(sentence) or _CODE.search(sentence)):
             continue  # no clause of it can give a particular (facts.particular): no need to seek a happening
         clauses = [clause for clause in _CLAUSES.split(sentence) if clause]
         if not any(_happens(clause, name, cost, late, known) for clause in clauses):
             continue
         for clause in clauses:
-            dated = has_digit(clause) and bool(DATE.search(clause)) and not any(w in clause for w in schedule)
+            dated = has_digit(clause) and has_date(clause) and not holds_any(clause, schedule)
             if particular(clause, name, lambda c=clause: _values(c), known, dated,
-                          lambda c=clause: FIGURE.sub("", DATE.sub("", c))):
+                          lambda c=clause: FIGURE.sub("", strike_dates(c))):
                 return True
     return False
+
+
+def _says_actual(text: str) -> bool:
+    """Whether the text holds a word every ACTUAL_CLAIM match begins with (实际, 累计, 全年共)."""
+    return "实际" in text or "累计" in text or "全年共" in text
 
 
 def _values(clause: str) -> list[Decimal]:
@@ -512,7 +550,7 @@ COMPLAINT = re.compile(r"(对[^，,。；;]{2,24}?)(不满意|不满|意见较�
 def _happens(clause: str, name: str, cost: bool = False, late: bool = False, known: tuple[Decimal, ...] = ()) -> bool:
     """Something happened or went wrong in this clause: a causal word, an event, a state, an obstacle,
     a driver that moved, or something done to a party."""
-    if _any_found(_SAID_WHY, clause):
+    if causal_word(clause) or _any_found(_SAID_WHY, clause):
         return True
     if _events(clause, name, late, known):
         return True
@@ -600,9 +638,9 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     text = _not_causes(_without_other_topics(norm), name, late, cost)
     if _states_a_fact(text, name, late, cost, known):
         return FACT
-    if _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
+    if causal_word(text) or _any_found(_CONNECTED, text) or any(not _own_action(text, m, name) for m in OBSTACLE.finditer(text)):
         return CONNECTIVE
-    if NOT_FINISHED.search(text) and not any(word in name for word in _FINISHING):
+    if NOT_FINISHED.search(text) and not holds_any(name, _FINISHING):
         return CONNECTIVE
     if late and EARLIER_STAGE_LATE.search(text) and not any(m.group(0)[:2] in name for m in EARLIER_STAGE_LATE.finditer(text)):
         return CONNECTIVE
@@ -612,7 +650,7 @@ def cause_found(norm: str, name: str = "", late: bool = False, cost: bool = Fals
     events = _events(text, name, late, known)
     if len(events) > 1:
         return CONNECTIVE
-    if (events or (not late and any(word in text for word in DELAY_WORDS)) or _driver_moved(text, name, cost)
+    if (events or (not late and holds_any(text, DELAY_WORDS)) or _driver_moved(text, name, cost)
             or _act_of_another(text, name) or _other_not_done(text, name)):
         return WORD
     return NO_CAUSE
@@ -631,7 +669,7 @@ def _named_subject(text: str, at: int) -> bool:
     """The clause before `at` names an item or a party: 经三路, 二期工程, 市财政局, G319."""
     start = max((text.rfind(sep, 0, at) for sep in "，,。；;！!？?\n"), default=-1) + 1
     before = text[start:at].strip()
-    return bool(before) and bool(_ITEM.search(before) or ENTITY.search(before) or _CODE.search(before))
+    return bool(before) and bool(_ITEM.search(before) or names_entity(before) or _CODE.search(before))
 
 
 # The project's own running and its money not done (项目未实施，资金未使用; 未执行部分结转): the gap itself.
@@ -639,10 +677,14 @@ _PROJECT_RUNNING = lazy(r"(实施|开展|启动|使用|支付|拨付|执行|完�
                               r"|支出|开支|动用|花|兑付|发放|报账|核销|用完|用于)")  # 未支出的12万元: the money row itself
 
 
+_RATE_NAME = lazy(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$")
+
+
 @lru_cache(maxsize=1024)
 def restatements(name: str) -> tuple[str, ...]:
     """The measure's converse said back: for 文物开放利用率, 未开放, 不利用, 利用率不高, 暂缓开放, 闲置…"""
-    m = re.search(r"([\u4e00-\u9fff]{2})?([\u4e00-\u9fff]{2})(率|度)$", name)
+    # $ matches at the end or before a final newline: a name ending otherwise is not searched
+    m = _RATE_NAME.search(name) if name.endswith(_TAILS[:4]) else None
     if not m:
         return ()
     said: list[str] = [f"{m.group(2)}{m.group(3)}不高", f"{m.group(2)}{m.group(3)}偏低"]
@@ -676,7 +718,7 @@ _PLAIN_LEVEL = lazy(r"的([\u4e00-\u9fff]{1,4}?)(多|少)了?(?=[，,。；;！!
 def _is_driver(piece: str, name: str, cost: bool = False) -> bool:
     """Something other than this row (or money in general) went up or down in this piece of text.
     Beside a cost row, any count that moved is a driver (参训人数减少, 采集件数减少): the row is money."""
-    if OTHER_TOPIC.search(piece):
+    if other_topic(piece):
         return False
     if cost and _counts_moved(piece):
         return True  # 较计划少3台 beside a cost row: the quantity bought moved
@@ -712,12 +754,12 @@ _DIRECTION = re.compile(words_pattern(CLAIMS_DOWN + CLAIMS_UP))
 def _claims(norm: str, name: str, known: tuple[Decimal, ...] = (), cost: bool = False) -> tuple[bool, bool]:
     """Whether the text says the row itself moved down, and up (a driver moving, or a piece about figures
     other than the row's own, is no claim about the row). One pass over the pieces for both directions."""
+    norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
+    if not _DIRECTION.search(norm):  # no direction word anywhere (four texts in five): no piece needs reading
+        return False, False
     downs = tuple(w for w in CLAIMS_DOWN if w not in name)  # 增长 beside 诊疗人次增长率 is the measure, not a direction
     ups = tuple(w for w in CLAIMS_UP if w not in name)
     found = [False, False]
-    norm = _without_measures(norm)  # 下一步将提高抽检比例, 提高预算准确度: a plan, not a claim
-    if not _DIRECTION.search(norm):  # no direction word anywhere: no piece needs reading
-        return False, False
     for piece in _pieces(norm):
         present = [[w for w in words if w in piece] if not found[i] else [] for i, words in enumerate((downs, ups))]
         if not (present[0] or present[1]) or _is_driver(piece, name, cost):  # the cheap test first
@@ -785,17 +827,27 @@ def _parts_of(found: tuple[Figure, ...], wholes: tuple[Decimal, ...]) -> tuple[D
     """Figures of one unit that add up to one of the row's own figures (农产品1800 + 加工食品2400 = the
     actual 4200): parts of the row's measurement, not facts about why it moved. The row's own figures are
     no such part: the target as the actual plus others (600 = 462 + 102 + 36) breaks down the gap."""
+    if not wholes:  # nothing to add up to
+        return ()
     groups: dict[str, list[Decimal]] = {}
     for f in found:
-        if f.value > 0 and f.unit not in ("%", "pp", "倍") and all(abs(f.value - k) > Decimal("0.001") for k in wholes):
+        if f.value > 0 and f.unit not in ("%", "pp", "倍") and not _near_any(f.value, wholes):
             groups.setdefault(f.unit, []).append(f.value)
     out: list[Decimal] = []
     for values in groups.values():
         for size in range(2, min(len(values), 4) + 1):
             for chosen in combinations(values[:10], size):
-                if any(abs(sum(chosen) - k) <= Decimal("0.001") for k in wholes):
+                if _near_any(sum(chosen), wholes):
                     out += chosen
     return tuple(out)
+
+
+def _near_any(value: Decimal, wholes: tuple[Decimal, ...]) -> bool:
+    """Within _NEAR of one of these figures (a plain loop over a Decimal built once)."""
+    for k in wholes:
+        if abs(value - k) <= _NEAR:
+            return True
+    return False
 
 
 def _share_pairs(found: tuple[Figure, ...], known: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
@@ -867,7 +919,7 @@ def _parts_told(norm: str, strength: int) -> bool:
     """A part done, a part not done, and why (a causal word or an event, not only 尚未上线 said back)."""
     if strength < CONNECTIVE or not _DONE_PART.search(norm) or not _UNDONE_PART.search(norm):
         return False  # the rare conditions first: most texts are ruled out before the cause is sought again
-    return bool(CAUSAL.search(_unannounced(norm)) or EVENT_WORDS.search(norm))
+    return bool(causal_word(_unannounced(norm)) or EVENT_WORDS.search(norm))
 
 
 # The announcement of a cause (主要原因是, 偏差原因：): it names none, so it counts only with what it announces.
@@ -888,6 +940,9 @@ def claims_whole_done(norm: str) -> bool:
 
 
 def _claims_met(norm: str) -> bool:
+    # every CLAIMS_MET match holds 完成, 达到, 实现 or 超过: a text without them is not split and scanned
+    if "完成" not in norm and "达到" not in norm and "实现" not in norm and "超过" not in norm:
+        return False
     return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
 
 
@@ -915,7 +970,7 @@ def _share_said(measure: str) -> re.Pattern:
 
 def injected(text: str) -> bool:
     """Whether the text carries instructions to a reviewer or a machine (one pass; any length)."""
-    return bool(INVISIBLE.search(text) or INJECTION.search(normalised(text)))
+    return bool(INVISIBLE.search(text) or instructs(normalised(text)))
 
 
 class _Read(NamedTuple):
@@ -941,6 +996,8 @@ class _Read(NamedTuple):
     any_figure: bool  # a digit or a numeral in words (_bearing)
 
 
+# Every DAY match holds 月, or the - / . between the parts of a date.
+_DAY_MARK = re.compile(r"[月./-]")
 # A date said moved to another day by what happened (工期也延长至2024年12月31日, 顺延至9月15日).
 _MOVED_TO = re.compile(r"(延长|推迟|顺延|延期|延|推)(至|到)\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
@@ -953,17 +1010,19 @@ def _read_alone(text: str) -> _Read:
         norm=norm,
         stock=(bool(_STOCK.search(norm)) or (len(norm) <= BARE_MAX and bool(BARE_CAUSES.fullmatch(norm.strip("。，. "))))
                or (("影响" in norm or "制约" in norm) and bool(GENERIC_FACTORS.search(norm)))
-               or bare_condition(norm) or bool(VAGUE_AUTHORITY.search(norm))
-               or bool(STOCK_PURPOSE.search(norm))),
-        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and ENTITY.search(norm))),
-        measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or _MEASURE_AHEAD.search(norm)),  # checks.rows.has_measure
+               or bare_condition(norm) or vague_authority(norm)
+               or ("为" in norm and STOCK_PURPOSE.search(norm) is not None)),
+        singular=bool(_ONE_PARTY.search(norm) or (_THAT_PARTY.search(norm) and names_entity(norm))),
+        measure=bool(_MEASURE_WORD.search(normalize_text(norm)) or ("将" in norm and _MEASURE_AHEAD.search(norm))),
+        # (checks.rows.has_measure; every _MEASURE_AHEAD match ends on 将)
         garbled=garbled(text),
-        injection=bool(INJECTION.search(norm) or INVISIBLE.search(text)),
-        follows_count=any(w in norm for w in _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
-        other_topic=bool(OTHER_TOPIC.search(norm)),
+        injection=bool(instructs(norm) or INVISIBLE.search(text)),
+        follows_count=holds_any(norm, _FOLLOWING) and bool(FOLLOWS_COUNT.search(norm)),
+        other_topic=other_topic(norm),
         claims_met=_claims_met(norm),
         per_unit=tuple(f for m in PER_UNIT.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
-        actual=tuple(f for m in ACTUAL_CLAIM.finditer(norm) if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
+        actual=tuple(f for m in (ACTUAL_CLAIM.finditer(norm) if digits and _says_actual(norm) else ())
+                     if (f := make_figure(m.group(3), m.group(4), bool(m.group(2))))),
         gaps=tuple(
             ("down" if m.group(5) in DOWN_WORDS else "up", f)
             for m in GAP_CLAIM.finditer(norm) if (f := make_figure(m.group(7), m.group(8), bool(m.group(6))))
@@ -971,11 +1030,12 @@ def _read_alone(text: str) -> _Read:
             ("down" if m.group(1) in ("低于", "少于") else "up", f)
             for m in GAP_CLAIM_AFTER.finditer(norm) if (f := make_figure(m.group(7), m.group(8), bool(m.group(6))))
         ),
-        nets=bool(NETTING.search(norm)) or (any(w in norm for w in LESS_SPENT) and any(w in norm for w in MORE_SPENT)),
+        nets=bool(NETTING.search(norm)) or (holds_any(norm, LESS_SPENT) and holds_any(norm, MORE_SPENT)),
         days=tuple((int(y) if y else None, int(m), int(d)) for y, m, d in
-                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits else ()))),
+                   ((x[0] or x[3], x[1] or x[4], x[2] or x[5]) for x in (DAY.findall(norm) if digits and _DAY_MARK.search(norm)
+                                                                         else ()))),
         moved_to=tuple((int(m.group(3)) if m.group(3) else None, int(m.group(4)), int(m.group(5)))
-                       for m in _MOVED_TO.finditer(norm)),
+                       for m in (_MOVED_TO.finditer(norm) if digits and "月" in norm else ())),
         drives=tuple((m.group(i), m.group(i + 1)) for m in (DRIVES_ACTUAL.finditer(norm) if digits else ())
                      for i in (4, 9, 14) if m.group(i)),
         any_figure=_ANY_FIGURE.search(norm) is not None,
@@ -1022,7 +1082,7 @@ def _reading(norm: str, name: str, late: bool, cost: bool, known: tuple[Decimal,
     down, up = _claims(norm, name, known, cost)
     named_items = _named_items(_without_measures(norm), name, late, cost, known) if strength and few else 0
     parts_told = _parts_told(_without_measures(norm), strength)
-    causal = bool(CAUSAL.search(_not_causes(norm, name, late, cost)))  # a connective before a cause, not a bare one
+    causal = causal_word(_not_causes(norm, name, late, cost))  # a connective before a cause, not a bare one
     return strength, named_items, parts_told, causal, _cut_off(norm, name, late, cost, known), down, up
 
 
@@ -1049,7 +1109,7 @@ def read_text(text: str, name: str = "", late: bool = False, cost: bool = False,
     found = quantities(_without_measures(norm), name, unit)[:MAX_FIGURES]
     if alone.actual:  # a figure said as the actual (实际完成2个) is a level, never the gap
         said = {(f.value, f.unit) for f in alone.actual}
-        found = tuple(replace(f, level=True) if (f.value, f.unit) in said else f for f in found)
+        found = tuple(Figure(f.value, f.unit, f.approx, True) if (f.value, f.unit) in said else f for f in found)
     known = known + _parts_of(found, wholes)
     if unit in ("%", "％"):
         known = known + _share_pairs(found, known)

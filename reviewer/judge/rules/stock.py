@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .patterns import gated, words_pattern
+from .patterns import gated, holds_any, words_pattern
 
 
 # Stand beside any gap unchanged: always generic.
@@ -82,7 +82,7 @@ def strike_bare(text: str) -> str:
         text = BARE_CONDITIONS.sub("，", text)
     # every match holds one of these words (the epidemic, its controls, or a factor's noun): a text
     # without them is passed over without a scan
-    return BARE_CAUSES.sub("，", text) if any(w in text for w in _BARE_NEEDS) else text
+    return BARE_CAUSES.sub("，", text) if holds_any(text, _BARE_NEEDS) else text
 
 
 _BARE_NEEDS = ("疫情", "防控", "因素", "原因", "困难", "问题")
@@ -91,16 +91,27 @@ _BARE_NEEDS = ("疫情", "防控", "因素", "原因", "困难", "问题")
 def strike_vague(text: str) -> str:
     """The text without an authority or plan nobody names (VAGUE_AUTHORITY). Each of its matches holds
     上级, 有关, 相关, 统筹 or 结合: a text without them is passed over without a scan."""
-    return VAGUE_AUTHORITY.sub("，", text) if any(w in text for w in _VAGUE_NEEDS) else text
+    return VAGUE_AUTHORITY.sub("，", text) if holds_any(text, _VAGUE_NEEDS) else text
 
 
 _VAGUE_NEEDS = ("上级", "有关", "相关", "统筹", "结合")
+
+
+def vague_authority(text: str) -> bool:
+    """Whether the text names an authority or plan nobody names (VAGUE_AUTHORITY)."""
+    return holds_any(text, _VAGUE_NEEDS) and VAGUE_AUTHORITY.search(text) is not None
+
+
+def strike_purpose(text: str) -> str:
+    """The text without a purpose that is the project's own running (STOCK_PURPOSE)."""
+    return STOCK_PURPOSE.sub("，", text) if "为" in text else text
 
 
 def bare_condition(text: str) -> bool:
     return bool(_CONDITION_NOUNS.search(text) and BARE_CONDITIONS.search(text))
 # A purpose that is the project's own running (为保障项目顺利实施, 为确保工作按期完成) could stand beside any
 # gap; a purpose with an object of its own (为弥补线下培训停办) is a cause.
+# (every match begins with 为: strike_purpose and signals pass over texts without it)
 STOCK_PURPOSE = re.compile(r"为(了)?(保障|保证|确保|推动|促进)[^，,。；;]{0,6}?(顺利|按期|如期|正常|有序|高效)"
                            r"(实施|开展|推进|进行|完成|运行|实现)")
 # Comparisons with last year and other achievements say nothing about this year's gap.
@@ -111,6 +122,16 @@ ACHIEVEMENT = re.compile(
 )
 YEAR_ON_YEAR = re.compile(r"较上年|比上年|较去年|比去年|同比|上一年度")
 OTHER_TOPIC = re.compile(YEAR_ON_YEAR.pattern + "|" + ACHIEVEMENT.pattern)
+# Every OTHER_TOPIC match holds one of these words (上年 or 去年 of a comparison with last year, 同比, 上一年度; the
+# noun or verb each achievement holds): a text without them is about no other topic, found in one scan of a word tree.
+_OTHER_NEEDS = re.compile(words_pattern(("上年", "去年", "同比", "上一年度", "反响良好", "广受好评", "成效", "改善",
+                                         "提升", "好转", "有力", "全力保障", "取得")))
+
+
+def other_topic(text: str) -> bool:
+    """Whether the text compares with last year or reports an achievement (OTHER_TOPIC)."""
+    return _OTHER_NEEDS.search(text) is not None and OTHER_TOPIC.search(text) is not None
+
 # Praise of the unit's own work says nothing of why the row moved (labelling guide: none). Three forms:
 # the leadership formula (在…坚强领导下), an adverb of effort before the unit's own doing (高度重视, 精心组织,
 # 积极配合, 不断扩大, 狠抓落实), and a verdict on its own work (措施得当, 宣传到位, 决策程序严密、规划合理).
@@ -120,3 +141,16 @@ PRAISE = gated(
     r"(重视|组织|部署|安排|动员|配合|合作|推进|推动|落实|开展|参与|争取|扩大|提升|提高|增强|加大|完善|保障|执行|并举)"
     r"|(?<![未不没尚])(有力|得当|到位|合理|有效|规范|有序|严密|合规|合法)(?![\u4e00-\u9fff\d])"  # 到位1200万元 is a fact
 )
+# Every PRAISE match holds one of these words (the leader formula's last word and 下, an adverb of effort, a
+# verdict word): a text without them holds no praise, and is passed over without a scan of PRAISE.
+PRAISE_NEEDS = ("领导下", "指导下", "支持下", "关心下", "部署下",
+                "高度", "积极", "认真", "不断", "持续", "大力", "扎实", "精心", "周密", "广泛", "密切", "狠抓", "全力",
+                "切实", "通力", "严格", "多措",
+                "有力", "得当", "到位", "合理", "有效", "规范", "有序", "严密", "合规", "合法")
+_PRAISE_WORD = re.compile(words_pattern(PRAISE_NEEDS))
+
+
+def strike_praise(text: str) -> str:
+    """The text without praise of the unit's own work (PRAISE struck, each match for a separator)."""
+    return PRAISE.sub("，", text) if _PRAISE_WORD.search(text) else text
+
