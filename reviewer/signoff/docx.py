@@ -15,6 +15,7 @@ the one named (option or config), the 落款 the bureau of the config.
 from __future__ import annotations
 
 import re
+import threading
 from copy import deepcopy
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -274,17 +275,42 @@ def _attachment(document, review: FormReview) -> None:
     name._element.addnext(table)  # where add_table puts it: after the last paragraph
 
 
-def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, draft: bool,
-          reviewer: str | None, today: date) -> Document:
-    form = review.record
-    pending = len(review.pending)
-    bureau = settings.bureau or "（复核单位）"
+# write_docx's documents are one per kind, reused: only one form may be written into them at a time.
+_WRITING = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _blank(draft: bool) -> Document:
+    """A document with the styles, the font table and the page set up, kept for the process: opening
+    python-docx's template parses 400 KB of styles, a quarter of the time of a document (and a document
+    dropped is a web of cycles only the collector frees)."""
     document = Document()
     _normal_style(document)
     _declare_fonts(document)
+    _page_setup(document, draft)
+    return document
+
+
+def _emptied(draft: bool) -> Document:
+    """The kept document with the last form's body taken out: what is left (the section's page set-up,
+    header, footer, styles) is what a new document set up the same way holds."""
+    document = _blank(draft)
+    body = document.element.body
+    for child in body[:-1]:  # all but the sectPr, the last child (python-docx adds content before it)
+        body.remove(child)
+    return document
+
+
+def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, draft: bool,
+          reviewer: str | None, today: date) -> Document:
+    """The form's 复核意见, written into the document kept for its kind: it holds this form until the
+    next build, so a caller saves it first, holding _WRITING (as write_docx does)."""
+    form = review.record
+    pending = len(review.pending)
+    bureau = settings.bureau or "（复核单位）"
     # A form with nothing left to decide is final, as its file name says, unless the 落款 is missing.
     draft = draft and (bool(pending) or not settings.bureau)
-    _page_setup(document, draft)
+    document = _emptied(draft)
     title = f"关于{form.name}（{form.year}年度）绩效自评的复核意见"
     _paragraph(document, title, TITLE_FONT, SIZE_2, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36))
     _paragraph(document, indent=False)
@@ -347,9 +373,10 @@ def write_docx(review: FormReview, path: Path, settings: SignoffSettings, rulebo
     if not draft and not settings.bureau:
         raise StoreError("未配置复核单位名称（配置文件 [signoff] bureau），不能出具正式复核意见（可加 --draft 出草稿）")
     today = today or datetime.now(settings.tz).date()
-    document = build(review, settings, rulebook, draft, reviewer or settings.reviewer or None, today)
-    with replacing(path) as temp:
-        document.save(str(temp))
+    with _WRITING:
+        document = build(review, settings, rulebook, draft, reviewer or settings.reviewer or None, today)
+        with replacing(path) as temp:
+            document.save(str(temp))
     return path
 
 
