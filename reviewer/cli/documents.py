@@ -3,7 +3,6 @@ rulebook in force)."""
 
 from __future__ import annotations
 
-import gc
 import getpass
 import os
 import shutil
@@ -67,10 +66,6 @@ def _write_docx(signoff: Signoff, reviews: Iterable[FormReview], folder: str, dr
         used.add(name)
         write_docx(review, target / name, signoff.settings, signoff.rulebook, draft, reviewer)
         written += 1
-        if written % 20 == 0:
-            # A python-docx document is a web of cycles holding lxml trees: few Python objects, much memory,
-            # so the collector's thresholds are never met and a batch of documents would grow by ~1 MB each.
-            gc.collect()
     echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
     return skipped
 
