@@ -18,7 +18,7 @@ from ..config import Config
 from ..form.values import format_decimal
 from ..signoff.forms import FormReview, file_name
 from ..signoff.output import one_folder_sync, replacing
-from ..signoff.report import json_parts, markdown_parts
+from ..signoff.report import VERDICT_CODES, json_parts, markdown_parts
 from ..signoff.rulebook import REVERSE
 from ..signoff.scores import percent
 from ..store import StoreError
@@ -120,7 +120,10 @@ def report(forms, fmt, output, draft, reviewer, config_path, db_path) -> None:
         require_forms(store, tuple(forms))
         signoff = Signoff(store, config, build_points=not store.read_only)
         ids = signoff.form_ids(tuple(forms))  # the forms themselves are read one at a time
-        reviews = signoff.each_review(ids=ids)
+        # The Markdown report reads of each form's findings only those its scores rest on and the judge's
+        # verdicts (their fallbacks are counted); the others print every finding.
+        lean = {"evidence": False, "codes": VERDICT_CODES} if fmt == "md" else {}
+        reviews = signoff.each_review(ids=ids, **lean)
         if fmt == "xlsx":
             signoff.write_xlsx(tuple(forms), output)
             echo(f"已写入 {output}（{len(ids)} 份表单）", err=True)

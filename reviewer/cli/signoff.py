@@ -207,7 +207,7 @@ def status(forms, config_path, db_path) -> None:
     with open_for_reading(db_path) as store:
         require_forms(store, tuple(forms))
         # One form in memory at a time: only its line of the table is kept.
-        for review in open_signoff(store, config_path).each_review(tuple(forms)):
+        for review in open_signoff(store, config_path).each_review(tuple(forms), evidence=False):
             row, counts = review.record, review.counts()
             numbers = [counts["pending"], counts["accepted"], counts["edited"], counts["rejected"]]
             totals = [a + b for a, b in zip(totals, numbers)]

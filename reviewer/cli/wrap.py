@@ -25,7 +25,21 @@ _NO_END = set("（「『“‘《〈【([{")
 
 
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Terminal columns: wide and full-width characters count 2."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_CHAR_WIDTH.__getitem__, text))
+
+
+class _CharWidths(dict):
+    """Each character's width, looked up once: every cell of a table is measured, token by token."""
+
+    def __missing__(self, ch: str) -> int:
+        size = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return size
+
+
+_CHAR_WIDTH = _CharWidths()
 
 
 def breaks(line: str, columns: int) -> list[int]:

@@ -88,10 +88,13 @@ def md_text(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+VERDICT_CODES = ("EXPLANATION_VERDICT",)  # the judge's verdicts: the findings the Markdown report reads
+
+
 def judge_fallbacks(review: FormReview) -> int:
     """How many of the form's current verdicts are the rules' stand-ins for a model judgement that failed."""
     return sum(1 for critique in review.critiques.values()
-               if critique.code == "EXPLANATION_VERDICT" and critique.data.get("error"))
+               if critique.code in VERDICT_CODES and critique.data.get("error"))
 
 
 def fallback_line(review: FormReview) -> str | None:

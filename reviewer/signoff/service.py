@@ -23,7 +23,7 @@ from typing import Iterator, Mapping
 from ..config import Config
 from ..form.values import format_decimal
 from ..store import (
-    FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
+    ACCEPTED, EDITED, FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
     StoreError, Undone,
 )
 from .forms import FormReview
@@ -69,15 +69,25 @@ class Signoff:
     def decisions(self, point_id: str) -> list[PointDecision]:
         return self.store.point_decisions(point_id)
 
-    def form_review(self, form_id: str) -> FormReview:
+    def form_review(self, form_id: str, evidence: bool = True, codes: tuple[str, ...] = ()) -> FormReview:
+        """The form's review; without `evidence` its critiques are only those its score rests on (the
+        findings of accepted points) and those of `codes`: enough for the counts, scores and points that
+        status, summary, the workbook and the Markdown report show, and most forms then read few or none."""
         record = self.store.form(form_id)
         if record is None:
             raise StoreError(f"表单 {form_id} 不存在")
         card = card_of(record)
         points = self.store.form_points(form_id)
-        critiques = {c.id: c for c in self.store.form_critiques(form_id)}
+        critiques = {c.id: c for c in self._critiques(form_id, points, evidence, codes)}
         score = score_form(card, points, critiques, self.store.score_overrides(form_id), self.rulebook, self.settings)
         return FormReview(record, card, points, critiques, score, self.store.score_history(form_id))
+
+    def _critiques(self, form_id: str, points: list[Point], evidence: bool, codes: tuple[str, ...]) -> list[Critique]:
+        if evidence:
+            return self.store.form_critiques(form_id)
+        # score_form reads a finding only through an accepted (or edited) point that lists it.
+        wanted = {i for p in points if p.status in (ACCEPTED, EDITED) for i in p.findings}
+        return self.store.form_critiques(form_id, wanted, codes) if wanted or codes else []
 
     def form_score(self, form_id: str) -> FormScore:
         return self.form_review(form_id).score
@@ -89,11 +99,12 @@ class Signoff:
         """The current version of each selected form, by id, in the order of forms()."""
         return self.store.current_form_ids(selectors)
 
-    def each_review(self, selectors: tuple[str, ...] = (), ids: list[str] | None = None) -> Iterator[FormReview]:
+    def each_review(self, selectors: tuple[str, ...] = (), ids: list[str] | None = None,
+                    evidence: bool = True, codes: tuple[str, ...] = ()) -> Iterator[FormReview]:
         """The selected forms' reviews one at a time, each read when asked for: a report over a whole
-        province's batch holds one form in memory, never all of them."""
+        province's batch holds one form in memory, never all of them (`evidence`, `codes`: see form_review)."""
         for form_id in self.form_ids(selectors) if ids is None else ids:
-            yield self.form_review(form_id)
+            yield self.form_review(form_id, evidence, codes)
 
     # --- deciding ------------------------------------------------------------------------------
 
@@ -177,14 +188,14 @@ class Signoff:
         form by form."""
         from .xlsx import write_xlsx
 
-        return write_xlsx(self.each_review(selectors), self.store.refusals(selectors), Path(path), self.settings,
+        return write_xlsx(self.each_review(selectors, evidence=False), self.store.refusals(selectors), Path(path), self.settings,
                           self.rulebook)
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
         """The batch ranked by seriousness, per unit, and the refused files apart. Forms are read one at a
         time and each line keeps what the summary shows (totals, grade, counts), not the form's stored JSON,
         points, findings or rows: a province's batch fits in memory."""
-        lines = (_summary_line(r) for r in self.each_review(selectors))
+        lines = (_summary_line(r) for r in self.each_review(selectors, evidence=False))
         return summarize_lines(lines, self.store.refusals(selectors))
 
 

@@ -60,14 +60,33 @@ REFUSED_COLUMNS = ["文件", "原因", "时间"]
 
 def display_width(value: Any) -> int:
     """Columns a value takes in a spreadsheet font: CJK and full-width characters count 2."""
+    if isinstance(value, str):
+        return _TEXT_WIDTH[value]
     if isinstance(value, datetime):
         return 16
     if isinstance(value, (Decimal, float)):  # shown with its cell's format, not its full precision
         return len(f"{float(value):,.2f}") + 1
-    text = "" if value is None else str(value)
+    return _text_width("" if value is None else str(value))
+
+
+def _text_width(text: str) -> int:
     if text.isascii():
         return max(map(len, text.splitlines() or [""]))
     return max((sum(map(_CHAR_WIDTH.__getitem__, line)) for line in text.splitlines() or [""]), default=0)
+
+
+class _TextWidths(dict):
+    """Short texts' widths, measured once: every form repeats its indicators' names, units and targets.
+    Bounded, so a batch of any size keeps the same few thousand."""
+
+    def __missing__(self, text: str) -> int:
+        width = _text_width(text)
+        if len(text) <= 64 and len(self) < 8192:
+            self[text] = width
+        return width
+
+
+_TEXT_WIDTH = _TextWidths()
 
 
 class _CharWidths(dict):
@@ -103,18 +122,38 @@ def _styles() -> tuple[Any, Any]:
 
 
 def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool = False, wrap: bool = False) -> Any:
-    from openpyxl.cell import WriteOnlyCell
+    value = _plain(value, number_format)
+    if not _needs_cell(value, number_format, bold, wrap):
+        return value
+    return _styled(sheet, value, number_format, bold, wrap)
 
+
+def _plain(value: Any, number_format: str | None) -> Any:
+    """The value a cell holds: a Decimal as the float its format shows, text without what XML cannot hold."""
     if isinstance(value, Decimal):
         # Rounded half-up to what the format shows: Excel would round the binary float itself.
         places = SHOWN_PLACES.get(number_format or "")
-        value = float(round_half_up(value, places) if places is not None else value)
-    elif isinstance(value, str):
-        value = xml_text(value)  # a control character would raise IllegalCharacterError
-        if not (bold or wrap or value.startswith(FORMULA_STARTS)):
-            return value  # plain text: openpyxl writes it as it is, no cell object needed
-    elif value is None or (isinstance(value, (int, float)) and not number_format and not (bold or wrap)):
-        return value
+        return float(round_half_up(value, places) if places is not None else value)
+    if isinstance(value, str):
+        return xml_text(value)  # a control character would raise IllegalCharacterError
+    return value
+
+
+def _needs_cell(value: Any, number_format: str | None, bold: bool, wrap: bool) -> bool:
+    """Whether a value (from _plain) needs a cell object: a style, or text that must not become a formula.
+    Anything else openpyxl writes as it is, which gives the same XML as an unstyled cell."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bold or wrap or value.startswith(FORMULA_STARTS)
+    if isinstance(value, (int, float)):
+        return bool(number_format or bold or wrap)
+    return True
+
+
+def _styled(sheet: Any, value: Any, number_format: str | None = None, bold: bool = False, wrap: bool = False) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # text as typed, never a formula
@@ -128,13 +167,55 @@ def _cell(sheet: Any, value: Any, number_format: str | None = None, bold: bool =
     return cell
 
 
+class _Body:
+    """A sheet's body rows as sheet.append takes them. A value that needs a cell (_needs_cell) gets one cell
+    per column and kind of value, made once and given each row's value: a write-only sheet writes a row as
+    it is appended, so the cell is free again for the next row. Setting a font, an alignment or a format
+    on a new cell hashes the style each time, and that was a third of a workbook's time. The first cell of
+    each kind is made as a new one always was, so the workbook's styles are registered in the same order."""
+
+    def __init__(self, sheet: Any, formats: dict[int, str], wrapped: list[bool]):
+        self.sheet = sheet
+        self.columns = [(formats.get(i), wrap) for i, wrap in enumerate(wrapped)]
+        self.cells: dict[tuple[int, type], Any] = {}
+
+    def row(self, values: list[Any]) -> list[Any]:
+        out = []
+        for i, value in enumerate(values):
+            number_format, wrap = self.columns[i]
+            if value is None:
+                out.append(None)
+                continue
+            if type(value) is str:  # most values: _plain and _needs_cell for text, inlined
+                value = xml_text(value)
+                needs = wrap or value.startswith(FORMULA_STARTS)
+            else:
+                value = _plain(value, number_format)
+                needs = _needs_cell(value, number_format, False, wrap)
+            out.append(self._cell(i, value, number_format, wrap) if needs else value)
+        return out
+
+    def _cell(self, i: int, value: Any, number_format: str | None, wrap: bool) -> Any:
+        cell = self.cells.get((i, type(value)))
+        if cell is None:
+            cell = self.cells[i, type(value)] = _styled(self.sheet, value, number_format, wrap=wrap)
+            return cell
+        cell.value = value  # its type decides the data type again; the style stays
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+        return cell
+
+
 def _widths(header: list[str]) -> list[int]:
     return [display_width(h) for h in header]
 
 
 def _widen(widths: list[int], row: list[Any]) -> None:
     for i, value in enumerate(row):
-        widths[i] = max(widths[i], display_width(value))
+        if value is not None:  # no wider than nothing
+            width = display_width(value)
+            if width > widths[i]:
+                widths[i] = width
 
 
 def _fill(sheet: Any, header: list[str], widths: list[int], formats: dict[int, str], rows: Iterable[list[Any]],
@@ -155,9 +236,9 @@ def _fill(sheet: Any, header: list[str], widths: list[int], formats: dict[int, s
     for line in preamble:
         sheet.append([_cell(sheet, value, bold=n == 0) for n, value in enumerate(line)])
     sheet.append([_cell(sheet, h, bold=True) for h in header])
-    wrapped = [width > WRAP_FROM for width in widths]
+    body = _Body(sheet, formats, [width > WRAP_FROM for width in widths])
     for row in rows:
-        sheet.append([_cell(sheet, value, formats.get(i), wrap=wrapped[i]) for i, value in enumerate(row)])
+        sheet.append(body.row(row))
     sheet.close()  # its XML is complete on disk: no open file per sheet, however many forms
     _release(sheet)
 
@@ -184,6 +265,30 @@ def _write(book: Any, spec: Sheet) -> Any:
     return sheet
 
 
+class _Drafts:
+    """The 底稿, one sheet per form, kept off the workbook's list of sheets while they are written: openpyxl
+    checks a new sheet's title against every sheet's (case aside), which with a sheet per form was
+    quadratic. A title equal to one of theirs (case aside) is checked against them all, as it always was:
+    openpyxl then numbers it."""
+
+    def __init__(self, book: Any):
+        self.book, self.head = book, list(book._sheets)
+        self.sheets: list[Any] = []
+        self.titles: set[str] = set()  # theirs, lower-cased as openpyxl compares them
+
+    def write(self, spec: Sheet) -> None:
+        if spec.title.lower() in self.titles:
+            self.book._sheets = [*self.head, *self.sheets]
+        sheet = _write(self.book, spec)
+        self.book._sheets = list(self.head)
+        self.sheets.append(sheet)
+        self.titles.add(sheet.title.lower())
+
+    def restore(self) -> None:
+        """The workbook's sheets as openpyxl would have them: every sheet made so far, in order."""
+        self.book._sheets = [*self.head, *self.sheets]
+
+
 def local(at: str | None, tz: tzinfo) -> datetime | None:
     """A stored ISO time as a naive local time in the configured zone (what a spreadsheet shows)."""
     if not at:
@@ -193,7 +298,8 @@ def local(at: str | None, tz: tzinfo) -> datetime | None:
 
 class SheetTitles:
     """One unique sheet title per form, in the order forms are given: the project's name, cut to Excel's
-    31 characters."""
+    31 characters. Unique regardless of letter case, as Excel compares them: otherwise openpyxl would
+    rename the sheet and the 汇总's 底稿 column would name a sheet that is not there."""
 
     def __init__(self) -> None:
         self.used = {"汇总", "按单位", "问题清单", "未能读取"}
@@ -201,10 +307,10 @@ class SheetTitles:
     def add(self, name: str) -> str:
         base = "".join("_" if ch in "[]:*?/\\" else ch for ch in xml_text(name)).strip("' ") or "表单"
         title, n = base[:31], 2
-        while title in self.used:
+        while title.lower() in self.used:
             suffix = f"({n})"
             title, n = base[:31 - len(suffix)] + suffix, n + 1
-        self.used.add(title)
+        self.used.add(title.lower())
         return title
 
 
@@ -416,14 +522,14 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
     titles = SheetTitles()
     units: dict[str, _Unit] = {}
     keys: list[tuple[tuple, int]] = []  # each form's seriousness, to rank them at the end
-    drafts: list[Any] = []
+    drafts = _Drafts(book)
     waiting = _Waiting()
     try:
         for n, review in enumerate(reviews):
             line, title = form_line(review), titles.add(review.record.name)
             key = seriousness(line)
             keys.append((key, n))
-            drafts.append(_write(book, _draft_sheet(review, title, tz)))
+            drafts.write(_draft_sheet(review, title, tz))
             form, score = line.record, review.score
             row = [line.unit, form.name, form.year, form.department, score.claimed_total, score.review_total,
                    score.grade, score.deviation, score.difference, "是" if score.flagged else "", line.errors,
@@ -450,6 +556,7 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
         _fill(issues, ISSUE_COLUMNS, issue_widths, {12: TIME_FORMAT}, waiting.issues(), waiting.issue_count())
     finally:
         waiting.close()
+    drafts.restore()
     tail = []
     if refused:
         sheet = Sheet("未能读取", REFUSED_COLUMNS)
@@ -458,13 +565,62 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
             sheet.add([refusal.file, refusal.message, local(refusal.at, tz)])
         tail.append(_write(book, sheet))
     # The 底稿 were written in the order the forms came; the workbook lists them by the 汇总's rank.
-    book._sheets = [summary, units_sheet, issues, *(drafts[n] for n in order), *tail]
-    # Packed in memory (about the workbook's compressed size), then written: a zip openpyxl leaves open on a
-    # failed write (a full disk) would print an "Exception ignored" traceback when it is collected.
-    packed = io.BytesIO()
-    book.save(packed)
-    Path(path).write_bytes(packed.getbuffer())
+    book._sheets = [summary, units_sheet, issues, *(drafts.sheets[n] for n in order), *tail]
+    with open(path, "wb") as file:
+        sink = _Sink(file)
+        book.save(sink)
+        sink.check()
     return len(order)
+
+
+class _Sink(io.RawIOBase):
+    """The workbook's file as openpyxl's zip writes it, packed straight to disk (held in memory first, a
+    workbook of 10,000 forms took ~60 MB more). A write that fails (a full disk) raises once; after it the
+    file is left alone: writes are dropped and positions only counted, so that the zip openpyxl leaves open
+    closes quietly when collected, even after the file is closed, instead of failing again with an
+    "Exception ignored" traceback. The temporary file is removed anyway (output.replacing)."""
+
+    def __init__(self, file: Any):
+        self.file, self.failed, self.at = file, None, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.failed is None:
+            self._guard(self.file.write, data)
+        self.at += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.failed is None:
+            self.at = self._guard(self.file.seek, offset, whence)
+        else:
+            self.at = offset + (self.at if whence else 0)  # whence 2 (the end) is not used by a zip writer
+        return self.at
+
+    def tell(self) -> int:
+        return self.at
+
+    def flush(self) -> None:
+        if self.failed is None:
+            self._guard(self.file.flush)
+
+    def check(self) -> None:
+        """Raise the write error even if the zip swallowed it."""
+        self.flush()
+        if self.failed is not None:
+            raise self.failed
+
+    def _guard(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except OSError as error:
+            self.failed = error
+            raise
 
 
 __all__ = ["write_xlsx", "issue_rows", "issue_entries", "SheetTitles", "display_width", "sheet_titles", "level", "local", "FORMULA_STARTS", "ISSUE_COLUMNS",

@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from ..review import Review
 from .activity import ActivityQueries
@@ -495,10 +495,16 @@ class Store(PointTables, ActivityQueries):
 
     # --- reading -----------------------------------------------------------
 
-    def form_critiques(self, form_id: str) -> list[Critique]:
-        """Every critique of one form version, in the order of its findings."""
-        rows = self._all("""SELECT c.*, f.id AS form_id FROM critiques c JOIN forms f ON f.n = c.form
-                            WHERE f.id = ? ORDER BY c.seq""", [form_id])
+    def form_critiques(self, form_id: str, ids: Iterable[str] | None = None, codes: tuple[str, ...] = ()) -> list[Critique]:
+        """Every critique of one form version, in the order of its findings; given `ids` or `codes`, only
+        those with one of these ids or codes."""
+        where, params = "", [form_id]
+        if ids is not None or codes:
+            ids = list(ids or ())
+            where = f" AND (c.id IN ({','.join('?' * len(ids))}) OR c.code IN ({','.join('?' * len(codes))}))"
+            params += [*ids, *codes]
+        rows = self._all(f"""SELECT c.*, f.id AS form_id FROM critiques c JOIN forms f ON f.n = c.form
+                             WHERE f.id = ?{where} ORDER BY c.seq""", params)
         texts = self._critique_texts(form_id) if any(row["data"] == "" for row in rows) else {}
         out = []
         for row in rows:

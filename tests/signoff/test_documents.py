@@ -320,3 +320,25 @@ def test_a_draft_of_a_fully_decided_form_is_not_marked_draft(db: Path, tmp_path:
     assert "草稿" not in (document.core_properties.keywords, document.core_properties.category)
     problems = [p.text for p in document.paragraphs if p.text.startswith("（")]
     assert problems[0].startswith("（一）第1、12项") and "待重点审核" not in "".join(texts(document))
+
+
+def test_forms_named_alike_but_for_letter_case_each_get_a_draft_sheet(db: Path, tmp_path: Path) -> None:
+    # Excel tells sheet titles apart without regard to case: the second ABC project's sheet is numbered.
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for n, name in enumerate(["ABC 平台项目", "abc 平台项目", "Abc 平台项目", "其他项目"]):
+        write_form(folder / f"{n}.json", dict(seed_variant(n), name=name))
+    run_review(str(folder))
+    path = tmp_path / "复核.xlsx"
+    assert run_review("report", "--format", "xlsx", "-o", str(path)).exit_code == 0
+
+    book = load_workbook(path)
+    drafts = book.sheetnames[3:]
+    assert len(drafts) == 4 and len({title.lower() for title in drafts}) == 4
+    assert sorted(title.lower()[:8] for title in drafts) == ["abc 平台项目"] * 3 + ["其他项目"]
+    for title in drafts:
+        assert book[title]["A1"].value == "项目支出绩效自评复核底稿"
+    # The 汇总's 底稿 column names each form's sheet as it is in the workbook.
+    summary = book["汇总"]
+    named = [row[-1] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert sorted(named) == sorted(drafts)

@@ -248,3 +248,32 @@ def test_a_report_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_pat
         temp.write_text("新\n", encoding="utf-8")
     assert link.is_symlink() and real.read_text(encoding="utf-8") == "新\n"
     assert sorted(p.name for p in (tmp_path / "共享").iterdir()) == ["意见.md"]
+
+
+WORKBOOK_ONTO_A_FULL_DISK = """
+import gc, sys
+from pathlib import Path
+from reviewer.signoff.service import Signoff
+from reviewer.signoff.xlsx import _write_book
+from reviewer.store import Store
+
+with Store(Path(sys.argv[1])) as store:
+    signoff = Signoff(store)
+    try:
+        _write_book(signoff.each_review(()), [], Path("/dev/full"), signoff.settings, signoff.rulebook)
+    except OSError as error:
+        print("OSError", error.errno)
+gc.collect()  # the zip openpyxl left open is collected here: it must not fail again
+"""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux), where every write fails")
+def test_a_workbook_that_cannot_be_written_fails_once_and_quietly(db: Path, tmp_path: Path) -> None:
+    # The workbook's zip goes straight to its file; the disk filling up there (the sheets, written to
+    # temporary files first, fit) is an error, never a half-written file taken for a whole one and never a
+    # second traceback from the zip left open.
+    reviewed_batch(tmp_path, 3)
+    done = subprocess.run([sys.executable, "-c", WORKBOOK_ONTO_A_FULL_DISK, str(db)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["OSError", "28"], (done.stdout, done.stderr)  # ENOSPC
+    assert done.stderr == ""
