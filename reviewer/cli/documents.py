@@ -3,7 +3,6 @@ rulebook in force)."""
 
 from __future__ import annotations
 
-import gc
 import getpass
 import os
 import shutil
@@ -18,7 +17,7 @@ from rich.text import Text
 from ..config import Config
 from ..form.values import format_decimal
 from ..signoff.forms import FormReview, file_name
-from ..signoff.output import replacing
+from ..signoff.output import one_folder_sync, replacing
 from ..signoff.report import VERDICT_CODES, json_parts, markdown_parts
 from ..signoff.rulebook import REVERSE
 from ..signoff.scores import percent
@@ -45,14 +44,23 @@ def login_names() -> tuple[str, ...]:
 
 def _write_docx(signoff: Signoff, reviews: Iterable[FormReview], folder: str, draft: bool,
                 reviewer: str | None) -> int:
-    from ..signoff.docx import write_docx  # python-docx only when a document is written
-
     if not draft and not signoff.settings.bureau:
         raise StoreError("未配置复核单位名称（--config 文件 [signoff] bureau），不能出具正式复核意见；"
                          "可加 --draft 出草稿")
     target = Path(folder)
     if target.exists() and not target.is_dir():
         raise click.UsageError(f"docx 格式的 -o 应为文件夹（每份表单一个 .docx）：{folder} 是文件")
+    with one_folder_sync():
+        skipped, written = _each_docx(signoff, reviews, target, draft, reviewer)
+    echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
+    return skipped
+
+
+def _each_docx(signoff: Signoff, reviews: Iterable[FormReview], target: Path, draft: bool,
+               reviewer: str | None) -> tuple[int, int]:
+    """Each form's document into `target`: (skipped, written)."""
+    from ..signoff.docx import write_docx  # python-docx only when a document is written
+
     skipped = written = 0
     used: set[str] = set()
     for review in reviews:
@@ -67,12 +75,7 @@ def _write_docx(signoff: Signoff, reviews: Iterable[FormReview], folder: str, dr
         used.add(name)
         write_docx(review, target / name, signoff.settings, signoff.rulebook, draft, reviewer)
         written += 1
-        if written % 20 == 0:
-            # A python-docx document is a web of cycles holding lxml trees: few Python objects, much memory,
-            # so the collector's thresholds are never met and a batch of documents would grow by ~1 MB each.
-            gc.collect()
-    echo(f"已写入 {written} 份复核意见到 {target}" + (f"，跳过 {skipped} 份" if skipped else ""), err=True)
-    return skipped
+    return skipped, written
 
 
 def _to_stdout(parts: Iterable[str], wrap: bool) -> None:

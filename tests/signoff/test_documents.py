@@ -129,6 +129,42 @@ def test_a_form_with_pending_points_is_only_issued_as_a_draft(db: Path, tmp_path
     assert len(problems) == 1 and problems[0].startswith("（一）第6、17项")  # only the decided point
 
 
+def test_each_document_of_a_batch_holds_only_its_own_form(db: Path, tmp_path: Path) -> None:
+    """A batch's documents are written one after another in one process: none carries anything of a form
+    written before it (its problems, its table's rows, a draft's 草稿 header)."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for index in (1, 2, 3):
+        write_form(folder / f"{index}.json", seed_variant(index))
+    run_review(str(folder))
+    run_review("accept", "--form", "第1号", "--all", "--yes", "--reviewer", "张三")
+    run_review("reject", "--form", "第3号", "--all", "--yes", "--reviewer", "张三")
+    out = tmp_path / "docs"
+    for _ in range(2):  # and again, after documents of every kind were written
+        assert run_review("report", "--format", "docx", "-o", str(out), "--draft", "--config",
+                          str(config(tmp_path))).exit_code == 0
+        name = "复核意见_2021年中关村示范区国际创新资源支持资金（第{}号）（2021年度）{}.docx"
+        accepted, pending, rejected = (Document(str(out / name.format(n, suffix)))
+                                       for n, suffix in ((1, ""), (2, "_草稿"), (3, "")))
+        for number, document in zip((1, 2, 3), (accepted, pending, rejected)):
+            body = "".join(texts(document))
+            assert body.count("（第") == body.count(f"（第{number}号）") == 3  # title, opening, attachment
+            (table,) = document.tables
+            # the header, the 22 indicators, 预算执行率 and 总分: no row of another form
+            assert len(table.rows) == 1 + 22 + 1 + 1 and table.rows[-1].cells[1].text == "总分"
+        problems = [p.text.split("）")[0] for p in accepted.paragraphs if p.text.startswith("（") and "复核人" not in p.text]
+        assert problems == [f"（{n}" for n in "一二三四五六七八九十"] + ["（十一"]
+        assert "草稿" not in "".join(texts(accepted))
+        for document in (pending, rejected):
+            assert "经复核，未发现需要整改的问题。" in texts(document)
+            assert not [p.text for p in document.paragraphs if p.text.startswith("（一）")]
+        assert "草稿" in pending.sections[0].header.paragraphs[0].text
+        assert "草稿" not in "".join(texts(rejected))
+        for n, suffix, header in ((1, "", False), (2, "_草稿", True), (3, "", False)):
+            with zipfile.ZipFile(out / name.format(n, suffix)) as package:  # a final document has no header
+                assert ("word/header1.xml" in package.namelist()) is header
+
+
 def test_a_final_document_needs_the_bureau_named(db: Path, tmp_path: Path) -> None:
     run_review(str(SEED))
     run_review("accept", "--all", "--yes")
