@@ -18,7 +18,7 @@ import re
 import threading
 from copy import deepcopy
 from datetime import date, datetime, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from docx import Document
@@ -26,9 +26,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
-from docx.parts.styles import StylesPart
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
@@ -290,15 +288,6 @@ def _attachment(document, review: FormReview) -> None:
 _WRITING = threading.Lock()
 
 
-class _StylesSetUp(StylesPart):
-    """The styles of a kept document, serialized once: nothing changes them once the document is set up,
-    and serializing their 350 KB again was a tenth of the time of a form."""
-
-    @cached_property
-    def blob(self) -> bytes:  # type: ignore[override]
-        return super().blob
-
-
 @lru_cache(maxsize=2)
 def _blank(draft: bool) -> Document:
     """A document with the styles, the font table and the page set up, kept for the process: opening
@@ -308,7 +297,6 @@ def _blank(draft: bool) -> Document:
     _normal_style(document)
     _declare_fonts(document)
     _page_setup(document, draft)
-    document.part.part_related_by(RT.STYLES).__class__ = _StylesSetUp
     return document
 
 
