@@ -313,8 +313,8 @@ def _emptied(draft: bool) -> Document:
     return document
 
 
-def build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, draft: bool,
-          reviewer: str | None, today: date) -> Document:
+def _build(review: FormReview, settings: SignoffSettings, rulebook: Rulebook, draft: bool,
+           reviewer: str | None, today: date) -> Document:
     """The form's 复核意见, written into the document kept for its kind: it holds this form until the
     next build, so a caller saves it first, holding _WRITING (as write_docx does)."""
     form = review.record
@@ -386,10 +386,10 @@ def write_docx(review: FormReview, path: Path, settings: SignoffSettings, rulebo
         raise StoreError("未配置复核单位名称（配置文件 [signoff] bureau），不能出具正式复核意见（可加 --draft 出草稿）")
     today = today or datetime.now(settings.tz).date()
     with _WRITING:
-        document = build(review, settings, rulebook, draft, reviewer or settings.reviewer or None, today)
+        document = _build(review, settings, rulebook, draft, reviewer or settings.reviewer or None, today)
         with replacing(path) as temp:
             document.save(str(temp))
     return path
 
 
-__all__ = ["write_docx", "build", "FALLBACKS"]
+__all__ = ["write_docx", "FALLBACKS"]

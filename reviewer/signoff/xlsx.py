@@ -568,17 +568,21 @@ def _fill_book(book: Any, reviews: Iterable[FormReview], refused: list[Refusal],
     book._sheets = [summary, units_sheet, issues, *(drafts.sheets[n] for n in order), *tail]
     with open(path, "wb") as file:
         sink = _Sink(file)
-        book.save(sink)
-        sink.check()
+        try:
+            book.save(sink)
+            sink.check()
+        finally:
+            sink.file = None  # the file closes here; the zip openpyxl may leave open must not reach it after
     return len(order)
 
 
 class _Sink(io.RawIOBase):
     """The workbook's file as openpyxl's zip writes it, packed straight to disk (held in memory first, a
-    workbook of 10,000 forms took ~60 MB more). A write that fails (a full disk) raises once; after it the
-    file is left alone: writes are dropped and positions only counted, so that the zip openpyxl leaves open
-    closes quietly when collected, even after the file is closed, instead of failing again with an
-    "Exception ignored" traceback. The temporary file is removed anyway (output.replacing)."""
+    workbook of 10,000 forms took ~60 MB more). A write that fails (a full disk) raises once. After it, or
+    once the file is closed, writes are dropped and positions only counted: a zip openpyxl leaves open (a
+    failed write, an interrupted save) is closed when it is collected, and it must then close quietly
+    instead of failing again with an "Exception ignored" traceback. The temporary file is removed anyway
+    (output.replacing)."""
 
     def __init__(self, file: Any):
         self.file, self.failed, self.at = file, None, 0
@@ -589,14 +593,17 @@ class _Sink(io.RawIOBase):
     def seekable(self) -> bool:
         return True
 
+    def _live(self) -> bool:
+        return self.failed is None and self.file is not None
+
     def write(self, data: Any) -> int:
-        if self.failed is None:
+        if self._live():
             self._guard(self.file.write, data)
         self.at += len(data)
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        if self.failed is None:
+        if self._live():
             self.at = self._guard(self.file.seek, offset, whence)
         else:
             self.at = offset + (self.at if whence else 0)  # whence 2 (the end) is not used by a zip writer
@@ -606,7 +613,7 @@ class _Sink(io.RawIOBase):
         return self.at
 
     def flush(self) -> None:
-        if self.failed is None:
+        if self._live():
             self._guard(self.file.flush)
 
     def check(self) -> None:

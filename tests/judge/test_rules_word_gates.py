@@ -20,6 +20,7 @@ _HOSTILE = [
     "已完成年度目标，均已达到预期，已经实现了计划任务，全面超额超过预期目标，达到了预期效果。",
     "2023年8月25日，8月底，3月份，2023-08-25，2023/8/5，2023.08.25，第3季度，15日前，20日起，9月。",
     "实际完成12个，累计支出30万元，全年共计培训200人次，全年共开展5场。",
+    "工期顺延至٩月١٥日，实际完成١٢个，累计支出٣٠万元，2023年٨月25日前。",
     "改进措施：加强管理。整改措施:落实。下一步工作打算：完善。下一步：推进。改进方向 ： 提升。",
     "根据上级有关文件要求，结合本地实际，按照区委统筹部署，因市级财政统筹调减3万元。",
     "下一步将加强管理，今后要加快推进，下阶段拟完善制度，力争、确保、争取按期完成；如果一切顺利有望竣工，预计将于3月完成。",
@@ -197,3 +198,17 @@ def _strip_plain(text: str) -> tuple[str, bool]:
 def test_instructions_are_struck_as_before_their_gate():
     for text in _texts():
         assert facts.strip_injection.__wrapped__(text) == _strip_plain(text)
+
+
+@pytest.mark.parametrize("text, ascii_text", [
+    ("因设计变更，工期延长至١٢月٣١日。", "因设计变更，工期延长至12月31日。"),
+    ("累计完成١٦٣个。", "累计完成163个。"),
+    ("已于२०२३年८月२५日完成验收，实际完成१२个。", "已于2023年8月25日完成验收，实际完成12个。"),
+])
+def test_digits_of_other_scripts_are_read_as_ascii_digits_are(text: str, ascii_text: str) -> None:
+    # NFKC leaves Arabic-Indic and Devanagari digits as they are, and the patterns' \d, Decimal and int read
+    # them: the gate that spares texts without a digit must let them through (it once asked for [0-9] only,
+    # and such a text lost its dates and figures).
+    read, plain = signals._read_alone.__wrapped__(text), signals._read_alone.__wrapped__(ascii_text)
+    assert (read.moved_to, read.days, read.actual, read.drives) == (plain.moved_to, plain.days, plain.actual, plain.drives)
+    assert read.moved_to or read.days or read.actual

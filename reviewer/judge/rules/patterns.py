@@ -16,7 +16,9 @@ from typing import Iterable
 
 from .gates import GATES
 
-_DIGIT = re.compile(r"[0-9]")
+# \d, as the patterns it gates say it: NFKC leaves other scripts' digits (١٢) as they are, and Decimal and int
+# read them.
+_DIGIT = re.compile(r"\d")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
