@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -75,13 +76,16 @@ def _reason(error: OSError) -> str:
 @contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path` to write the whole file to; on leaving the block it is fsynced and
-    renamed over `path`. Any OSError (disk full, permission, …) becomes OutputError naming the file, with
+    renamed over `path` (a device or a pipe is written into instead). Any OSError (disk full, permission, …) becomes OutputError naming the file, with
     the temporary file removed and the earlier file untouched; any other exception removes it too."""
     shown = Path(path)
     # Through a symbolic link, the file it points to is replaced (as writing to it would), not the link.
     target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown
     existed = target.exists()
     untouched = "原有文件未改动" if existed else "未写入任何文件"
+    if existed and _is_stream(target):
+        yield from _into_stream(target, shown)
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part", dir=target.parent)
@@ -106,6 +110,20 @@ def replacing(path: str | Path) -> Iterator[Path]:
         _fsync_folder(target.parent)
     else:
         folders.add(target.parent)
+
+
+def _is_stream(target: Path) -> bool:
+    """A device or a pipe (-o /dev/null, /dev/stdout, a FIFO): written into, never replaced. Renamed over, a
+    device would be gone (run as root, -o /dev/null would put a report in its place)."""
+    mode = target.stat().st_mode
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISBLK(mode)
+
+
+def _into_stream(target: Path, shown: Path) -> Iterator[Path]:
+    try:
+        yield target
+    except OSError as error:
+        raise OutputError(f"无法写入 {shown}：{_reason(error)}") from None
 
 
 # The folders whose renames a batch makes durable at its end (one_folder_sync), None outside a batch.

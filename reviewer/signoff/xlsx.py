@@ -591,7 +591,7 @@ class _Sink(io.RawIOBase):
         return True
 
     def seekable(self) -> bool:
-        return True
+        return self.file is None or self.file.seekable()  # a pipe (-o a FIFO): the zip then writes without seeking
 
     def _live(self) -> bool:
         return self.failed is None and self.file is not None
@@ -603,6 +603,8 @@ class _Sink(io.RawIOBase):
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
+        if not self.seekable():
+            raise io.UnsupportedOperation("seek")  # how a zip learns it is writing into a pipe
         if self._live():
             self.at = self._guard(self.file.seek, offset, whence)
         else:

@@ -7,14 +7,17 @@ limit standing in for a full disk) leaves the earlier report as it was and no pa
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
 import shlex
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -305,3 +308,28 @@ def test_a_workbook_is_written_or_fails_once_and_quietly(db: Path, tmp_path: Pat
         assert load_workbook(path).sheetnames[:3] == ["汇总", "按单位", "问题清单"]
     elif case == "interrupt":
         assert [p.name for p in path.parent.iterdir()] == []  # nothing half-written left behind
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+@pytest.mark.parametrize("fmt", ["json", "xlsx", "md"])
+def test_a_report_into_a_pipe_goes_through_it(db: Path, tmp_path: Path, fmt: str) -> None:
+    # -o a device or a pipe (/dev/null, /dev/stdout, a FIFO) writes into it: replacing it by a file renamed
+    # over it, as a report file is, would remove the device (as root, -o /dev/null did).
+    reviewed_batch(tmp_path, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    pipe = out / f"报告.{fmt}"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    done = review_process(["report", "--format", fmt, "-o", str(pipe)], db)
+    reader.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and [p.name for p in out.iterdir()] == [pipe.name]
+    if fmt == "json":
+        assert len(json.loads(received[0])) == 2
+    elif fmt == "xlsx":
+        assert load_workbook(io.BytesIO(received[0])).sheetnames[:3] == ["汇总", "按单位", "问题清单"]
+    else:
+        assert "复核" in received[0].decode("utf-8")
