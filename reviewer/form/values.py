@@ -57,7 +57,9 @@ def memo_short(maxsize: int) -> Callable[[Callable[[str], _Result]], Callable[[s
 class _Memo(dict):
     """function(text) for each text asked, kept for the short ones. Full, it forgets the oldest quarter
     (insertion order): the texts every form repeats come straight back. The workbench reads forms in several
-    threads at once: forgetting is done under a lock (a lookup, a single dict operation, needs none)."""
+    threads at once: every change (forgetting, adding) is made under a lock, since forgetting reads the
+    oldest texts first and a text added meanwhile by another thread broke that reading (a collection run
+    while it allocates can switch threads); a lookup, a single dict operation, needs none."""
 
     def __init__(self, function: Callable[[str], Any], maxsize: int) -> None:
         super().__init__()
@@ -68,12 +70,11 @@ class _Memo(dict):
     def __missing__(self, text: str) -> Any:
         result = self.function(text)
         if len(text) <= MEMO_CHARS:
-            if len(self) >= self.maxsize:
-                with self.lock:
-                    if len(self) >= self.maxsize:
-                        for old in list(islice(self, self.maxsize // 4 or 1)):
-                            self.pop(old, None)
-            self[text] = result
+            with self.lock:
+                if len(self) >= self.maxsize:
+                    for old in list(islice(self, self.maxsize // 4 or 1)):
+                        del self[old]
+                self[text] = result
         return result
 
 
