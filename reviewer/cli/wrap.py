@@ -10,12 +10,13 @@ this way fits its width, so rich has nothing left to fold.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Sequence
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from ..form.values import display_columns
 
 # A run of letters and digits with the marks inside figures (4978.562, 163/199×2, -45.5%, COST_TOTAL);
 # a slash joins only digits, so a file path still breaks at its slashes.
@@ -26,20 +27,7 @@ _NO_END = set("（「『“‘《〈【([{")
 
 def width(text: str) -> int:
     """Terminal columns: wide and full-width characters count 2."""
-    if text.isascii():
-        return len(text)
-    return sum(map(_CHAR_WIDTH.__getitem__, text))
-
-
-class _CharWidths(dict):
-    """Each character's width, looked up once: every cell of a table is measured, token by token."""
-
-    def __missing__(self, ch: str) -> int:
-        size = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        return size
-
-
-_CHAR_WIDTH = _CharWidths()
+    return display_columns(text)
 
 
 def breaks(line: str, columns: int) -> list[int]:

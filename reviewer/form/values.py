@@ -491,3 +491,21 @@ def convert_units(amount: Quantity, to_unit: str) -> Decimal | None:
     if amount.unit in MONEY_SCALE and to_unit in MONEY_SCALE:
         return amount.value * MONEY_SCALE[amount.unit] / MONEY_SCALE[to_unit]
     return None
+
+
+class _CharWidths(dict):
+    """Each character's width, looked up once: tables and workbooks measure every cell's text."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTH = _CharWidths()
+
+
+def display_columns(text: str) -> int:
+    """Columns a line of text takes in a terminal or a spreadsheet: wide and full-width characters count 2."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_CHAR_WIDTH.__getitem__, text))

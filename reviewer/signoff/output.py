@@ -76,8 +76,9 @@ def _reason(error: OSError) -> str:
 @contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path` to write the whole file to; on leaving the block it is fsynced and
-    renamed over `path` (a device or a pipe is written into instead). Any OSError (disk full, permission, …) becomes OutputError naming the file, with
-    the temporary file removed and the earlier file untouched; any other exception removes it too."""
+    renamed over `path` (a device or a pipe is written into instead). Any OSError (disk full, permission, …)
+    becomes OutputError naming the file, with the temporary file removed and the earlier file untouched; any
+    other exception removes it too."""
     shown = Path(path)
     # Through a symbolic link, the file it points to is replaced (as writing to it would), not the link.
     target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown

@@ -23,8 +23,8 @@ from typing import Iterator, Mapping
 from ..config import Config
 from ..form.values import format_decimal
 from ..store import (
-    ACCEPTED, EDITED, FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange, Store,
-    StoreError, Undone,
+    ACCEPTED, EDITED, FUNDS_ROW, PENDING, Bulk, Critique, FormRecord, Point, PointDecision, PointFilters, ScoreChange,
+    Store, StoreError, Undone,
 )
 from .forms import FormReview
 from .intake import card_of, ensure_points
@@ -188,8 +188,8 @@ class Signoff:
         form by form."""
         from .xlsx import write_xlsx
 
-        return write_xlsx(self.each_review(selectors, evidence=False), self.store.refusals(selectors), Path(path), self.settings,
-                          self.rulebook)
+        return write_xlsx(self.each_review(selectors, evidence=False), self.store.refusals(selectors), Path(path),
+                          self.settings, self.rulebook)
 
     def summary(self, selectors: tuple[str, ...] = ()) -> BatchSummary:
         """The batch ranked by seriousness, per unit, and the refused files apart. Forms are read one at a

@@ -16,7 +16,6 @@ import errno
 import io
 import pickle
 import sqlite3
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..config import SignoffSettings
-from ..form.values import round_half_up
+from ..form.values import display_columns, round_half_up
 from ..store import ACCEPTED, EDITED, PENDING, STATUS_LABEL, Point, Refusal
 from .rulebook import Rulebook
 from .scores import percent
@@ -70,9 +69,7 @@ def display_width(value: Any) -> int:
 
 
 def _text_width(text: str) -> int:
-    if text.isascii():
-        return max(map(len, text.splitlines() or [""]))
-    return max((sum(map(_CHAR_WIDTH.__getitem__, line)) for line in text.splitlines() or [""]), default=0)
+    return max(map(display_columns, text.splitlines() or [""]))
 
 
 class _TextWidths(dict):
@@ -87,17 +84,6 @@ class _TextWidths(dict):
 
 
 _TEXT_WIDTH = _TextWidths()
-
-
-class _CharWidths(dict):
-    """Each character's width, looked up once (every cell's text is measured)."""
-
-    def __missing__(self, ch: str) -> int:
-        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        return width
-
-
-_CHAR_WIDTH = _CharWidths()
 
 
 class Sheet:
@@ -267,22 +253,16 @@ def _write(book: Any, spec: Sheet) -> Any:
 
 class _Drafts:
     """The 底稿, one sheet per form, kept off the workbook's list of sheets while they are written: openpyxl
-    checks a new sheet's title against every sheet's (case aside), which with a sheet per form was
-    quadratic. A title equal to one of theirs (case aside) is checked against them all, as it always was:
-    openpyxl then numbers it."""
+    checks a new sheet's title against every sheet's, which with a sheet per form was quadratic. Their
+    titles are unique already, case aside (SheetTitles), so each is checked against the first sheets only."""
 
     def __init__(self, book: Any):
         self.book, self.head = book, list(book._sheets)
         self.sheets: list[Any] = []
-        self.titles: set[str] = set()  # theirs, lower-cased as openpyxl compares them
 
     def write(self, spec: Sheet) -> None:
-        if spec.title.lower() in self.titles:
-            self.book._sheets = [*self.head, *self.sheets]
-        sheet = _write(self.book, spec)
+        self.sheets.append(_write(self.book, spec))
         self.book._sheets = list(self.head)
-        self.sheets.append(sheet)
-        self.titles.add(sheet.title.lower())
 
     def restore(self) -> None:
         """The workbook's sheets as openpyxl would have them: every sheet made so far, in order."""

@@ -495,7 +495,8 @@ class Store(PointTables, ActivityQueries):
 
     # --- reading -----------------------------------------------------------
 
-    def form_critiques(self, form_id: str, ids: Iterable[str] | None = None, codes: tuple[str, ...] = ()) -> list[Critique]:
+    def form_critiques(self, form_id: str, ids: Iterable[str] | None = None,
+                       codes: tuple[str, ...] = ()) -> list[Critique]:
         """Every critique of one form version, in the order of its findings; given `ids` or `codes`, only
         those with one of these ids or codes."""
         where, params = "", [form_id]

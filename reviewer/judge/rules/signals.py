@@ -408,11 +408,13 @@ def _any_found(patterns: tuple[re.Pattern, ...], text: str) -> bool:
     return False
 
 
+_CAUSAL_NEEDS = ("因", "致", "受", "由于", "鉴于", "造成")  # 致 as in 导致, 致使, 以致, 所致
+
+
 def causal_word(text: str) -> bool:
-    """Whether CAUSAL is found in the text. Each of its matches holds 因, 致 (导致, 致使, 以致, 所致), 受, 由于,
-    鉴于 or 造成: a text without them (five in six clauses asked) is not scanned."""
-    return ("因" in text or "致" in text or "受" in text or "由于" in text or "鉴于" in text or "造成" in text) \
-        and CAUSAL.search(text) is not None
+    """Whether CAUSAL is found in the text. Each of its matches holds one of _CAUSAL_NEEDS: a text without
+    them (five in six clauses asked) is not scanned."""
+    return holds_any(text, _CAUSAL_NEEDS) and CAUSAL.search(text) is not None
 
 
 # (CAUSAL, asked first, through causal_word)
@@ -939,9 +941,11 @@ def claims_whole_done(norm: str) -> bool:
                                 for c in _CLAUSES.split(norm))
 
 
+_MET_NEEDS = ("完成", "达到", "实现", "超过")  # every CLAIMS_MET match holds one
+
+
 def _claims_met(norm: str) -> bool:
-    # every CLAIMS_MET match holds 完成, 达到, 实现 or 超过: a text without them is not split and scanned
-    if "完成" not in norm and "达到" not in norm and "实现" not in norm and "超过" not in norm:
+    if not holds_any(norm, _MET_NEEDS):  # not split and scanned
         return False
     return any(CLAIMS_MET.search(c) and not _INTENT.search(c) for c in _CLAUSES.split(norm))
 
